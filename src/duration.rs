@@ -1,0 +1,242 @@
+//! Durations as integer microseconds, and the one parser for the many ways
+//! reports write a number of seconds.
+//!
+//! Durations stay integers from the moment they are read: sums of floats
+//! depend on summation order, and a plan must not depend on file order.
+
+/// A duration in microseconds.
+pub type Micros = u64;
+
+/// One second in microseconds.
+pub const SECOND: Micros = 1_000_000;
+
+/// Durations above this are treated as garbage (a week of one test).
+const SANITY_LIMIT_SECONDS: f64 = 7.0 * 24.0 * 3600.0;
+
+/// What a report's time value turned out to be.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ParsedTime {
+    /// A usable duration.
+    Known(Micros),
+    /// Absent or empty: the duration is unknown, not zero.
+    Missing,
+    /// Present but unusable (negative, garbage, absurdly large); the string
+    /// says why, for a warning. The duration is unknown.
+    Invalid(String),
+}
+
+/// Converts seconds to microseconds, rounding to the nearest microsecond.
+/// Returns `None` for negative, non-finite or absurd values.
+pub fn seconds_to_micros(seconds: f64) -> Option<Micros> {
+    if !(0.0..=SANITY_LIMIT_SECONDS).contains(&seconds) {
+        return None;
+    }
+    Some((seconds * 1e6).round() as Micros)
+}
+
+/// Microseconds as fractional seconds, for output. Converting one integer is
+/// exact-rounded and so the same on every machine.
+pub fn micros_to_seconds(micros: Micros) -> f64 {
+    micros as f64 / 1e6
+}
+
+/// Formats a duration for people: `850ms`, `12.3s`, `4m05s`, `1h02m`.
+pub fn human(micros: Micros) -> String {
+    let ms = micros / 1000;
+    if micros < SECOND {
+        return format!("{ms}ms");
+    }
+    let tenths = micros / 100_000;
+    if micros < 60 * SECOND {
+        return format!("{}.{}s", tenths / 10, tenths % 10);
+    }
+    let secs = micros / SECOND;
+    if secs < 3600 {
+        return format!("{}m{:02}s", secs / 60, secs % 60);
+    }
+    format!("{}h{:02}m", secs / 3600, (secs % 3600) / 60)
+}
+
+/// Parses a time value in seconds as the JUnit family writes it: plain or
+/// exponent decimals, comma decimals (`0,025`), Surefire's thousands
+/// separators (`1,234.5`), and `h:mm:ss[.fffffff]` (TRX and some tools).
+///
+/// See `formats.md` §1.3 for where each form comes from.
+pub fn parse_seconds(raw: &str) -> ParsedTime {
+    let text = raw.trim();
+    if text.is_empty() {
+        return ParsedTime::Missing;
+    }
+    let Some(seconds) = interpret_seconds(text) else {
+        return ParsedTime::Invalid(format!("unreadable time {text:?}"));
+    };
+    match seconds_to_micros(seconds) {
+        Some(micros) => ParsedTime::Known(micros),
+        None if seconds < 0.0 => ParsedTime::Invalid(format!("negative time {text:?}")),
+        None => ParsedTime::Invalid(format!("implausible time {text:?}")),
+    }
+}
+
+fn interpret_seconds(text: &str) -> Option<f64> {
+    if is_plain_number(text) {
+        return text.parse().ok();
+    }
+    if text.contains(':') {
+        return parse_clock(text);
+    }
+    let unsigned = text.strip_prefix('-').unwrap_or(text);
+    let sign = if unsigned.len() < text.len() {
+        -1.0
+    } else {
+        1.0
+    };
+    if is_thousands_grouped(unsigned) {
+        return unsigned
+            .replace(',', "")
+            .parse::<f64>()
+            .ok()
+            .map(|v| v * sign);
+    }
+    let (int, frac) = unsigned.split_once(',')?;
+    if !int.is_empty() && all_digits(int) && all_digits(frac) && !frac.is_empty() {
+        return format!("{int}.{frac}")
+            .parse::<f64>()
+            .ok()
+            .map(|v| v * sign);
+    }
+    None
+}
+
+/// `[+-]digits[.digits][e[+-]digits]`, the form Rust's parser takes, minus
+/// `inf`/`nan` words which are never durations.
+fn is_plain_number(text: &str) -> bool {
+    let body = text.strip_prefix(['+', '-']).unwrap_or(text);
+    let (mantissa, exponent) = match body.find(['e', 'E']) {
+        Some(i) => (&body[..i], Some(&body[i + 1..])),
+        None => (body, None),
+    };
+    let (int, frac) = mantissa.split_once('.').unwrap_or((mantissa, ""));
+    let mantissa_ok = (!int.is_empty() || !frac.is_empty()) && all_digits(int) && all_digits(frac);
+    let exponent_ok = exponent.is_none_or(|e| {
+        let digits = e.strip_prefix(['+', '-']).unwrap_or(e);
+        !digits.is_empty() && all_digits(digits)
+    });
+    mantissa_ok && exponent_ok
+}
+
+/// `1,234.5` / `12,345,678`: Surefire up to 3.1.0 grouped thousands. A
+/// leading `0,` group is a decimal comma, never grouping; `1,234` without a
+/// decimal point reads as grouping too, because Surefire wrote it that way.
+fn is_thousands_grouped(text: &str) -> bool {
+    let (int, frac) = text.split_once('.').unwrap_or((text, ""));
+    if !all_digits(frac) || (text.contains('.') && frac.is_empty()) {
+        return false;
+    }
+    let mut groups = int.split(',');
+    let first = groups.next().unwrap_or("");
+    let rest: Vec<&str> = groups.collect();
+    !rest.is_empty()
+        && (1..=3).contains(&first.len())
+        && all_digits(first)
+        && !first.starts_with('0')
+        && rest.iter().all(|g| g.len() == 3 && all_digits(g))
+        && (text.contains('.') || rest.len() > 1 || frac.is_empty())
+}
+
+/// `[d.]hh:mm:ss[.fffffff]` as .NET writes a TimeSpan, or `m:ss`.
+fn parse_clock(text: &str) -> Option<f64> {
+    let (days, clock) = match text.split_once('.') {
+        Some((d, rest)) if rest.contains(':') && all_digits(d) && !d.is_empty() => {
+            (d.parse::<f64>().ok()?, rest)
+        }
+        _ => (0.0, text),
+    };
+    let parts: Vec<&str> = clock.split(':').collect();
+    if !(2..=3).contains(&parts.len()) {
+        return None;
+    }
+    let (seconds_part, whole) = parts.split_last()?;
+    let mut total = 0.0;
+    for part in whole {
+        if part.is_empty() || !all_digits(part) {
+            return None;
+        }
+        total = total * 60.0 + part.parse::<f64>().ok()?;
+    }
+    if !is_plain_number(seconds_part) || seconds_part.starts_with(['+', '-']) {
+        return None;
+    }
+    Some(days * 86_400.0 + total * 60.0 + seconds_part.parse::<f64>().ok()?)
+}
+
+fn all_digits(text: &str) -> bool {
+    text.bytes().all(|b| b.is_ascii_digit())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn known(raw: &str) -> Micros {
+        match parse_seconds(raw) {
+            ParsedTime::Known(m) => m,
+            other => panic!("{raw:?} parsed as {other:?}"),
+        }
+    }
+
+    #[test]
+    fn plain_and_exponent_decimals() {
+        assert_eq!(known("0.004"), 4_000);
+        assert_eq!(known("10"), 10 * SECOND);
+        assert_eq!(known("164.310654"), 164_310_654);
+        assert_eq!(known("1.4e-05"), 14);
+        assert_eq!(known("4.50611114501953e-05"), 45);
+        assert_eq!(known(".5"), 500_000);
+        assert_eq!(known(" 0.25 "), 250_000);
+        assert_eq!(known("0.0000001"), 0);
+    }
+
+    #[test]
+    fn comma_decimal_and_thousands_grouping() {
+        assert_eq!(known("0,025"), 25_000);
+        assert_eq!(known("12,5"), 12_500_000);
+        assert_eq!(known("2,503.1"), 2_503_100_000);
+        assert_eq!(known("1,234.5"), 1_234_500_000);
+        assert_eq!(known("123,456"), 123_456 * SECOND);
+        assert_eq!(known("12,345.25"), 12_345_250_000);
+    }
+
+    #[test]
+    fn clock_forms() {
+        assert_eq!(known("00:00:00.1084258"), 108_426);
+        assert_eq!(known("01:02:03"), 3723 * SECOND);
+        assert_eq!(known("1.00:00:01"), 86_401 * SECOND);
+        assert_eq!(known("0:08"), 8 * SECOND);
+    }
+
+    #[test]
+    fn missing_is_not_zero_and_garbage_is_invalid() {
+        assert_eq!(parse_seconds(""), ParsedTime::Missing);
+        assert_eq!(parse_seconds("   "), ParsedTime::Missing);
+        assert!(
+            matches!(parse_seconds("-345345"), ParsedTime::Invalid(m) if m.contains("negative"))
+        );
+        assert!(matches!(parse_seconds("-8906.32"), ParsedTime::Invalid(_)));
+        assert!(matches!(
+            parse_seconds("<<computed>>"),
+            ParsedTime::Invalid(_)
+        ));
+        assert!(matches!(parse_seconds("NaN"), ParsedTime::Invalid(_)));
+        assert!(matches!(parse_seconds("inf"), ParsedTime::Invalid(_)));
+        assert!(matches!(parse_seconds("1e300"), ParsedTime::Invalid(_)));
+        assert!(matches!(parse_seconds("1.2.3"), ParsedTime::Invalid(_)));
+    }
+
+    #[test]
+    fn human_formatting() {
+        assert_eq!(human(850_000), "850ms");
+        assert_eq!(human(12_340_000), "12.3s");
+        assert_eq!(human(245 * SECOND), "4m05s");
+        assert_eq!(human(3720 * SECOND), "1h02m");
+    }
+}
