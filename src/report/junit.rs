@@ -1,0 +1,1532 @@
+//! JUnit XML, the family of formats most test runners can write
+//! (`formats.md` §1).
+//!
+//! The reader streams the file with quick-xml and keeps only `<testcase>`
+//! attributes. Captured output (`system-out`, failure bodies, CDATA) is
+//! skipped straight from the input without being buffered, so memory does
+//! not grow with the size of the logs a report carries.
+//!
+//! Decisions worth knowing:
+//! * A `<testcase>` with a missing or blank `name` is skipped with a
+//!   warning: no runner can select a test without a name.
+//! * `suite` and `file` come from the nearest enclosing `<testsuite>` that
+//!   has them, so nested suites (PHPUnit, mocha) inherit from their parents.
+//! * Entities: only the five predefined ones and character references are
+//!   decoded. A DTD is skipped unread, so entities it declares (XXE probes
+//!   included) are never expanded or fetched; using one is an error.
+//! * UTF-8 (with or without BOM) and UTF-16 (LE/BE, with BOM or recognisable
+//!   from `<`) are read; other declared encodings work only for ASCII text.
+
+use std::io::{self, BufRead, Read};
+
+use quick_xml::XmlVersion;
+use quick_xml::errors::{Error as XmlError, IllFormedError, SyntaxError};
+use quick_xml::escape::EscapeError;
+use quick_xml::events::attributes::AttrError;
+use quick_xml::events::{BytesRef, BytesStart, Event};
+use quick_xml::reader::Reader;
+
+use super::{Diagnostic, Dialect, Outcome, Report, ReportFormat, TestCase};
+use crate::duration::{ParsedTime, parse_seconds};
+use crate::identity::normalize_path;
+
+/// The JUnit XML reader (`--format junit`).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Junit;
+
+impl ReportFormat for Junit {
+    fn name(&self) -> &'static str {
+        "junit"
+    }
+
+    fn sniff(&self, head: &[u8]) -> bool {
+        let text = decode_head(head);
+        matches!(first_element_name(&text), Some("testsuites" | "testsuite"))
+    }
+
+    fn read(&self, input: &mut dyn BufRead) -> Result<Report, Diagnostic> {
+        // Read the first bytes by consuming them (a BufRead cannot promise a
+        // 4-byte peek) and put them back in front with `chain`.
+        let mut prefix = [0u8; 4];
+        let prefix_len = read_up_to(input, &mut prefix)?;
+        let prefix = &prefix[..prefix_len];
+        let (encoding, bom) = detect_encoding(prefix);
+        match encoding {
+            TextEncoding::Utf8 => {
+                let rest = prefix.get(bom..).unwrap_or_default();
+                parse(rest.chain(input), bom as u64)
+            }
+            TextEncoding::Utf16 { big_endian } => {
+                // UTF-16 reports are rare, so the whole file is transcoded
+                // to UTF-8 in memory instead of streamed. Offsets are mapped
+                // back to the UTF-16 bytes (see `utf16_offset`).
+                let mut raw = prefix.to_vec();
+                input.read_to_end(&mut raw).map_err(io_diagnostic)?;
+                let text = decode_utf16(raw.get(bom..).unwrap_or_default(), big_endian, bom)?;
+                parse(text.as_bytes(), 0)
+                    .map_err(|mut d| {
+                        d.offset = d.offset.map(|o| utf16_offset(&text, o, bom));
+                        d
+                    })
+                    .map(|mut report| {
+                        for warning in &mut report.warnings {
+                            warning.offset = warning.offset.map(|o| utf16_offset(&text, o, bom));
+                        }
+                        report
+                    })
+            }
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Encodings
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum TextEncoding {
+    Utf8,
+    Utf16 { big_endian: bool },
+}
+
+/// The encoding of a file from its first bytes, and the length of its BOM.
+/// Without a BOM, UTF-16 shows as a NUL beside the leading `<`.
+fn detect_encoding(head: &[u8]) -> (TextEncoding, usize) {
+    match head {
+        [0xEF, 0xBB, 0xBF, ..] => (TextEncoding::Utf8, 3),
+        [0xFF, 0xFE, ..] => (TextEncoding::Utf16 { big_endian: false }, 2),
+        [0xFE, 0xFF, ..] => (TextEncoding::Utf16 { big_endian: true }, 2),
+        [b'<', 0, ..] => (TextEncoding::Utf16 { big_endian: false }, 0),
+        [0, b'<', ..] => (TextEncoding::Utf16 { big_endian: true }, 0),
+        _ => (TextEncoding::Utf8, 0),
+    }
+}
+
+/// The head of a file as text, good enough to find its first element.
+fn decode_head(head: &[u8]) -> String {
+    let (encoding, bom) = detect_encoding(head);
+    let body = head.get(bom..).unwrap_or_default();
+    match encoding {
+        TextEncoding::Utf8 => String::from_utf8_lossy(body).into_owned(),
+        TextEncoding::Utf16 { big_endian } => char::decode_utf16(utf16_units(body, big_endian))
+            .map(|c| c.unwrap_or(char::REPLACEMENT_CHARACTER))
+            .collect(),
+    }
+}
+
+/// Code units of UTF-16 bytes; an odd trailing byte is ignored.
+fn utf16_units(bytes: &[u8], big_endian: bool) -> impl Iterator<Item = u16> + '_ {
+    bytes.chunks_exact(2).map(move |pair| {
+        let pair = [pair[0], pair[1]];
+        if big_endian {
+            u16::from_be_bytes(pair)
+        } else {
+            u16::from_le_bytes(pair)
+        }
+    })
+}
+
+fn decode_utf16(bytes: &[u8], big_endian: bool, bom: usize) -> Result<String, Diagnostic> {
+    if !bytes.len().is_multiple_of(2) {
+        return Err(Diagnostic::at(
+            (bom + bytes.len() - 1) as u64,
+            "file ends in the middle of a UTF-16 character (truncated report?)",
+        ));
+    }
+    let mut text = String::with_capacity(bytes.len() / 2);
+    for (index, unit) in char::decode_utf16(utf16_units(bytes, big_endian)).enumerate() {
+        match unit {
+            Ok(c) => text.push(c),
+            Err(_) => {
+                return Err(Diagnostic::at(
+                    (bom + 2 * index) as u64,
+                    "invalid UTF-16 (unpaired surrogate)",
+                ));
+            }
+        }
+    }
+    Ok(text)
+}
+
+/// Maps an offset into the transcoded UTF-8 text back to a byte offset in
+/// the UTF-16 file. The offset itself is exact, but line:column positions
+/// computed from it are approximate because `read_file` counts lines and
+/// columns as if the bytes were UTF-8.
+fn utf16_offset(text: &str, offset: u64, bom: usize) -> u64 {
+    let mut end = usize::try_from(offset)
+        .unwrap_or(usize::MAX)
+        .min(text.len());
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    (bom + 2 * text[..end].encode_utf16().count()) as u64
+}
+
+/// Fills `buf` as far as the input allows; returns how much was read.
+fn read_up_to(input: &mut dyn BufRead, buf: &mut [u8]) -> Result<usize, Diagnostic> {
+    let mut filled = 0;
+    while filled < buf.len() {
+        match input.read(&mut buf[filled..]) {
+            Ok(0) => break,
+            Ok(n) => filled += n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(io_diagnostic(e)),
+        }
+    }
+    Ok(filled)
+}
+
+fn io_diagnostic(error: io::Error) -> Diagnostic {
+    Diagnostic::whole(format!("cannot read report: {error}"))
+}
+
+// ---------------------------------------------------------------------------
+// Sniffing
+
+/// Local name of the first element of an XML text, skipping whitespace, the
+/// declaration, comments, processing instructions and a DOCTYPE. `None` when
+/// something else (console output, JSON) comes first.
+fn first_element_name(text: &str) -> Option<&str> {
+    let mut rest = text;
+    loop {
+        rest = rest.trim_start_matches([' ', '\t', '\r', '\n']);
+        if let Some(after) = rest.strip_prefix("<?") {
+            rest = after.split_once("?>")?.1;
+        } else if let Some(after) = rest.strip_prefix("<!--") {
+            rest = after.split_once("-->")?.1;
+        } else if rest.starts_with("<!DOCTYPE") {
+            rest = skip_doctype(rest)?;
+        } else if let Some(after) = rest.strip_prefix('<') {
+            let end = after
+                .find(|c: char| c.is_ascii_whitespace() || c == '>' || c == '/')
+                .unwrap_or(after.len());
+            let name = &after[..end];
+            return Some(name.rsplit(':').next().unwrap_or(name));
+        } else {
+            return None;
+        }
+    }
+}
+
+/// The text after a `<!DOCTYPE …>`, whose internal subset may hold `>`.
+fn skip_doctype(text: &str) -> Option<&str> {
+    let mut in_subset = false;
+    for (i, c) in text.char_indices() {
+        match c {
+            '[' => in_subset = true,
+            ']' => in_subset = false,
+            '>' if !in_subset => return text.get(i + 1..),
+            _ => {}
+        }
+    }
+    None
+}
+
+// ---------------------------------------------------------------------------
+// Reading
+
+/// Parses a UTF-8 stream. `base` is the number of bytes before it in the
+/// file (the BOM), added to every offset.
+fn parse<R: BufRead>(input: R, base: u64) -> Result<Report, Diagnostic> {
+    let mut reader = Reader::from_reader(input);
+    let mut buf = Vec::new();
+    let mut state = State::default();
+    loop {
+        if state.inside_root() {
+            skip_character_data(&mut reader, base)?;
+        }
+        buf.clear();
+        let start = reader.buffer_position();
+        let event = match reader.read_event_into(&mut buf) {
+            Ok(event) => event,
+            Err(error) => return Err(xml_error(&error, &reader, start, base)),
+        };
+        let at = base + start;
+        match event {
+            Event::Start(tag) => state.start(&tag, at, false)?,
+            Event::Empty(tag) => state.start(&tag, at, true)?,
+            Event::End(_) => state.end(),
+            Event::Text(text) => {
+                if !state.inside_root() && !text.bytes().all(is_xml_space) {
+                    return Err(state.stray_content(at));
+                }
+            }
+            Event::CData(_) if !state.inside_root() => return Err(state.stray_content(at)),
+            Event::GeneralRef(reference) => {
+                if !state.inside_root() {
+                    return Err(state.stray_content(at));
+                }
+                check_reference(&reference, at)?;
+            }
+            Event::Eof => return state.finish(base + reader.buffer_position()),
+            // Declarations, comments, processing instructions and the DTD
+            // carry nothing we need; the DTD is never interpreted.
+            Event::CData(_)
+            | Event::Decl(_)
+            | Event::PI(_)
+            | Event::Comment(_)
+            | Event::DocType(_) => {}
+        }
+    }
+}
+
+/// XML whitespace (not Unicode whitespace).
+fn is_xml_space(byte: u8) -> bool {
+    matches!(byte, b' ' | b'\t' | b'\r' | b'\n')
+}
+
+/// An entity reference in text must be predefined or a character reference:
+/// nothing else is defined without a DTD, and DTDs are never read.
+fn check_reference(reference: &BytesRef, at: u64) -> Result<(), Diagnostic> {
+    if reference.is_char_ref() {
+        return match reference.resolve_char_ref() {
+            Ok(Some(_)) => Ok(()),
+            _ => Err(Diagnostic::at(
+                at,
+                format!(
+                    "malformed XML: invalid character reference &{};",
+                    &**reference
+                ),
+            )),
+        };
+    }
+    match &**reference {
+        "lt" | "gt" | "amp" | "apos" | "quot" => Ok(()),
+        name => Err(undefined_entity(at, name)),
+    }
+}
+
+fn undefined_entity(at: u64, name: &str) -> Diagnostic {
+    Diagnostic::at(
+        at,
+        format!(
+            "malformed XML: undefined entity &{name}; (shardplan never reads entities declared in a DTD)"
+        ),
+    )
+}
+
+/// Turns a quick-xml error into a message a user can act on.
+fn xml_error<R>(error: &XmlError, reader: &Reader<R>, start: u64, base: u64) -> Diagnostic {
+    let marked = base + reader.error_position();
+    match error {
+        XmlError::Io(e) => Diagnostic::whole(format!("cannot read report: {e}")),
+        XmlError::Syntax(SyntaxError::InvalidBangMarkup) => Diagnostic::at(
+            marked,
+            "malformed XML: unknown `<!` markup (only comments, CDATA and DOCTYPE start with `<!`)",
+        ),
+        XmlError::Syntax(syntax) => {
+            let what = match syntax {
+                SyntaxError::InvalidBangMarkup => "markup",
+                SyntaxError::UnclosedPI => "a processing instruction",
+                SyntaxError::UnclosedXmlDecl => "the XML declaration",
+                SyntaxError::UnclosedComment => "a comment",
+                SyntaxError::UnclosedDoctype => "the DOCTYPE",
+                SyntaxError::UnclosedCData => "a CDATA section",
+                SyntaxError::UnclosedTag => "a tag",
+                SyntaxError::UnclosedSingleQuotedAttributeValue
+                | SyntaxError::UnclosedDoubleQuotedAttributeValue => "an attribute value",
+            };
+            Diagnostic::at(
+                marked,
+                format!("malformed XML: file ends inside {what} (truncated report?)"),
+            )
+        }
+        XmlError::IllFormed(IllFormedError::MismatchedEndTag { expected, found }) => {
+            Diagnostic::at(
+                marked,
+                format!("malformed XML: expected </{expected}>, found </{found}>"),
+            )
+        }
+        XmlError::IllFormed(IllFormedError::UnmatchedEndTag(name)) => Diagnostic::at(
+            marked,
+            format!("malformed XML: </{name}> closes an element that was never opened"),
+        ),
+        XmlError::IllFormed(IllFormedError::UnclosedReference) => Diagnostic::at(
+            marked,
+            "malformed XML: `&` not followed by an entity name and `;`",
+        ),
+        XmlError::IllFormed(other) => Diagnostic::at(marked, format!("malformed XML: {other}")),
+        XmlError::Encoding(_) => Diagnostic::at(start, NOT_UTF8),
+        XmlError::InvalidAttr(e) => attr_error(e, start),
+        XmlError::Escape(e) => escape_error(e, start, "text"),
+        XmlError::Namespace(e) => Diagnostic::at(start, format!("malformed XML: {e}")),
+    }
+}
+
+const NOT_UTF8: &str = "invalid UTF-8 (shardplan reads UTF-8 and UTF-16 reports; was the file written in another encoding?)";
+
+/// `tag_start` is the offset of the tag's `<`; quick-xml counts attribute
+/// positions from the character after it.
+fn attr_error(error: &AttrError, tag_start: u64) -> Diagnostic {
+    let (position, what) = match error {
+        AttrError::ExpectedEq(p) => (*p, "attribute name not followed by `=`"),
+        AttrError::ExpectedValue(p) => (*p, "`=` not followed by a value"),
+        AttrError::UnquotedValue(p) => (*p, "attribute value without quotes"),
+        AttrError::ExpectedQuote(p, _) => (*p, "attribute value without a closing quote"),
+        AttrError::Duplicated(p, _) => (*p, "the same attribute twice in one tag"),
+    };
+    Diagnostic::at(
+        tag_start + 1 + position as u64,
+        format!("malformed XML: {what}"),
+    )
+}
+
+fn escape_error(error: &EscapeError, at: u64, place: &str) -> Diagnostic {
+    match error {
+        EscapeError::UnrecognizedEntity(_, name) => undefined_entity(at, name),
+        EscapeError::UnterminatedEntity(_) => Diagnostic::at(
+            at,
+            format!(
+                "malformed XML: `&` in {place} not followed by an entity name and `;` (write &amp;)"
+            ),
+        ),
+        EscapeError::InvalidCharRef(e) => Diagnostic::at(
+            at,
+            format!("malformed XML: invalid character reference in {place}: {e}"),
+        ),
+        EscapeError::TooManyNestedEntities => Diagnostic::at(
+            at,
+            format!("malformed XML: too many nested entities in {place}"),
+        ),
+    }
+}
+
+/// Consumes text and CDATA sections straight from the input, leaving the
+/// reader before the next `<` (or `&`, so quick-xml checks references).
+/// quick-xml would buffer a whole text run or CDATA section; this keeps
+/// memory flat however much output a test captured. A `<![CDATA[` split
+/// across the input buffer's edge is left to quick-xml, which is correct,
+/// only less frugal.
+fn skip_character_data<R: BufRead>(reader: &mut Reader<R>, base: u64) -> Result<(), Diagnostic> {
+    let mut stream = reader.stream();
+    let mut utf8 = Utf8Check::default();
+    loop {
+        let offset = stream.offset();
+        let chunk = match stream.fill_buf() {
+            Ok(chunk) => chunk,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(io_diagnostic(e)),
+        };
+        // At end of input, quick-xml reports whatever is still open.
+        if chunk.is_empty() {
+            return utf8.finish().map_err(|back| {
+                Diagnostic::at((base + offset).saturating_sub(back as u64), NOT_UTF8)
+            });
+        }
+        let stop = chunk.iter().position(|&b| b == b'<' || b == b'&');
+        let text = &chunk[..stop.unwrap_or(chunk.len())];
+        utf8.feed(text)
+            .map_err(|i| Diagnostic::at(base + offset + i as u64, NOT_UTF8))?;
+        let Some(stop) = stop else {
+            let len = chunk.len();
+            stream.consume(len);
+            continue;
+        };
+        let is_cdata = chunk[stop..].starts_with(b"<![CDATA[");
+        let at = offset + stop as u64;
+        utf8.finish()
+            .map_err(|back| Diagnostic::at((base + at).saturating_sub(back as u64), NOT_UTF8))?;
+        if !is_cdata {
+            stream.consume(stop);
+            return Ok(());
+        }
+        stream.consume(stop + "<![CDATA[".len());
+        skip_cdata(&mut stream, base, at)?;
+    }
+}
+
+/// Consumes a CDATA section's content and its `]]>`; `start` is the offset
+/// of its `<![CDATA[`.
+fn skip_cdata<S: BufRead>(stream: &mut S, base: u64, start: u64) -> Result<(), Diagnostic> {
+    let mut utf8 = Utf8Check::default();
+    // `]` characters at the end of the previous chunk (at most the two that
+    // matter), so a `]]>` split across chunks is still found.
+    let mut carried = 0usize;
+    let mut seen = 0u64;
+    loop {
+        let chunk = match stream.fill_buf() {
+            Ok(chunk) => chunk,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(io_diagnostic(e)),
+        };
+        if chunk.is_empty() {
+            return Err(Diagnostic::at(
+                base + start,
+                "malformed XML: file ends inside a CDATA section (truncated report?)",
+            ));
+        }
+        let bracket = |i: usize, back: usize| {
+            if i >= back {
+                chunk[i - back] == b']'
+            } else {
+                carried >= back - i
+            }
+        };
+        let end = chunk
+            .iter()
+            .enumerate()
+            .filter(|&(_, &b)| b == b'>')
+            .map(|(i, _)| i)
+            .find(|&i| bracket(i, 1) && bracket(i, 2));
+        let len = end.map_or(chunk.len(), |i| i + 1);
+        let invalid = utf8.feed(&chunk[..len]).err();
+        let trailing = chunk
+            .iter()
+            .rev()
+            .take(2)
+            .take_while(|&&b| b == b']')
+            .count();
+        carried = if trailing == chunk.len() {
+            (carried + trailing).min(2)
+        } else {
+            trailing
+        };
+        if let Some(i) = invalid {
+            return Err(Diagnostic::at(base + start + 9 + seen + i as u64, NOT_UTF8));
+        }
+        stream.consume(len);
+        seen += len as u64;
+        if end.is_some() {
+            // `]]>` is ASCII, so no character can be left open here.
+            return utf8
+                .finish()
+                .map_err(|_| Diagnostic::at(base + start, NOT_UTF8));
+        }
+    }
+}
+
+/// Validates UTF-8 fed in pieces that may split a character.
+#[derive(Default)]
+struct Utf8Check {
+    pending: [u8; 4],
+    len: usize,
+}
+
+impl Utf8Check {
+    /// Checks the next piece; `Err` holds the index of the bad byte in it.
+    fn feed(&mut self, mut piece: &[u8]) -> Result<(), usize> {
+        let mut skipped = 0;
+        if self.len > 0 {
+            let width = match self.pending[0] {
+                0xC2..=0xDF => 2,
+                0xE0..=0xEF => 3,
+                0xF0..=0xF4 => 4,
+                _ => return Err(0),
+            };
+            let take = (width - self.len).min(piece.len());
+            self.pending[self.len..self.len + take].copy_from_slice(&piece[..take]);
+            self.len += take;
+            piece = &piece[take..];
+            skipped = take;
+            if self.len < width {
+                return Ok(());
+            }
+            if std::str::from_utf8(&self.pending[..width]).is_err() {
+                return Err(0);
+            }
+            self.len = 0;
+        }
+        match std::str::from_utf8(piece) {
+            Ok(_) => Ok(()),
+            Err(e) if e.error_len().is_none() => {
+                let tail = &piece[e.valid_up_to()..];
+                self.pending[..tail.len()].copy_from_slice(tail);
+                self.len = tail.len();
+                Ok(())
+            }
+            Err(e) => Err(skipped + e.valid_up_to()),
+        }
+    }
+
+    /// Fails if a character was left incomplete; `Err` holds how many bytes
+    /// back it started.
+    fn finish(&mut self) -> Result<(), usize> {
+        if self.len == 0 { Ok(()) } else { Err(self.len) }
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Document state
+
+/// One open element, as far as test cases care.
+enum Frame {
+    Suite {
+        name: Option<String>,
+        file: Option<String>,
+    },
+    /// A test case; the index into the cases, or `None` if it was skipped.
+    Case(Option<usize>),
+    /// Anything else, by name for messages about truncated files.
+    Other(Box<str>),
+}
+
+/// What the file has shown so far about the tool that wrote it.
+#[derive(Default)]
+struct Signals {
+    root_suites_name: Option<String>,
+    root_suite_name: Option<String>,
+    playwright_root: bool,
+    suite_hostname: bool,
+    pytest_suite: bool,
+    go_version: bool,
+    assertions: bool,
+    dll_suite: bool,
+    surefire: bool,
+    root_is_suite: bool,
+}
+
+impl Signals {
+    fn dialect(&self) -> Dialect {
+        match self.root_suites_name.as_deref() {
+            Some("nextest-run") => return Dialect::Nextest,
+            Some("jest tests") => return Dialect::Jest,
+            Some("vitest tests") => return Dialect::Vitest,
+            Some("pytest tests") => return Dialect::Pytest,
+            Some("Mocha Tests") => return Dialect::Mocha,
+            _ => {}
+        }
+        let root_suite = self.root_suite_name.as_deref();
+        if root_suite.is_some_and(|n| n.starts_with("rspec")) {
+            Dialect::Rspec
+        } else if root_suite == Some("Mocha Tests") {
+            // Older mocha-junit-reporter configurations write no wrapper.
+            Dialect::Mocha
+        } else if self.pytest_suite {
+            Dialect::Pytest
+        } else if self.playwright_root && self.suite_hostname {
+            Dialect::Playwright
+        } else if self.go_version {
+            Dialect::Go
+        } else if self.assertions {
+            Dialect::Phpunit
+        } else if self.dll_suite {
+            Dialect::Dotnet
+        } else if self.surefire {
+            Dialect::Surefire
+        } else {
+            Dialect::Generic
+        }
+    }
+}
+
+/// The attributes of one tag that the reader uses, already unescaped.
+#[derive(Default)]
+struct Attrs {
+    name: Option<String>,
+    classname: Option<String>,
+    file: Option<String>,
+    filepath: Option<String>,
+    time: Option<(String, u64)>,
+    id: Option<String>,
+    hostname: bool,
+    assertions: bool,
+    schema: Option<String>,
+}
+
+impl Attrs {
+    /// Reads and checks every attribute of `tag` (which starts at `at`):
+    /// all values are unescaped so that a bad one fails the file wherever
+    /// it is, as in any XML parser.
+    fn read(tag: &BytesStart, at: u64) -> Result<Attrs, Diagnostic> {
+        let mut attrs = Attrs::default();
+        let content: &str = tag;
+        for attribute in tag.attributes() {
+            let attribute = attribute.map_err(|e| attr_error(&e, at))?;
+            let key = attribute.key.0;
+            // Pointer distance gives the attribute's place in the tag.
+            let place = (key.as_ptr() as usize)
+                .checked_sub(content.as_ptr() as usize)
+                .map_or(at, |d| at + 1 + d as u64);
+            if attribute.value.contains('<') {
+                return Err(Diagnostic::at(
+                    place,
+                    format!(
+                        "malformed XML: raw `<` in the value of attribute {key} (should be &lt;)"
+                    ),
+                ));
+            }
+            let value = attribute
+                .normalized_value(XmlVersion::Implicit1_0)
+                .map_err(|e| match e {
+                    XmlError::Escape(e) => escape_error(&e, place, &format!("attribute {key}")),
+                    other => Diagnostic::at(place, format!("malformed XML: {other}")),
+                })?;
+            let local = key.rsplit(':').next().unwrap_or(key);
+            match local {
+                "name" => attrs.name = Some(value.into_owned()),
+                "classname" => attrs.classname = Some(value.into_owned()),
+                "file" => attrs.file = Some(value.into_owned()),
+                "filepath" => attrs.filepath = Some(value.into_owned()),
+                "time" => attrs.time = Some((value.into_owned(), place)),
+                "id" => attrs.id = Some(value.into_owned()),
+                "hostname" => attrs.hostname = true,
+                "assertions" => {
+                    // PHPUnit counts assertions; other tools put prose here.
+                    attrs.assertions =
+                        !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit());
+                }
+                "noNamespaceSchemaLocation" => attrs.schema = Some(value.into_owned()),
+                _ => {}
+            }
+        }
+        Ok(attrs)
+    }
+
+    /// The source file named on this element, normalised.
+    fn source_file(&self) -> Option<String> {
+        self.file
+            .as_deref()
+            .or(self.filepath.as_deref())
+            .filter(|f| !f.trim().is_empty())
+            .map(normalize_path)
+    }
+}
+
+/// At most this many warnings per file are kept one by one; the rest are
+/// counted into one summary. A generator bug repeats the same problem on
+/// every test case (`junit-report-huge.xml` has 5,131 negative times), and
+/// thousands of identical lines help nobody (and `read_file` re-reads the
+/// file to position each one).
+const MAX_WARNINGS: usize = 20;
+
+/// Kinds of warnings, for the summary of those not kept.
+#[derive(Clone, Copy)]
+enum Warning {
+    Time,
+    Nameless,
+}
+
+#[derive(Default)]
+struct State {
+    stack: Vec<Frame>,
+    root_seen: bool,
+    cases: Vec<TestCase>,
+    warnings: Vec<Diagnostic>,
+    /// Warnings beyond [`MAX_WARNINGS`]: unusable times, nameless cases.
+    unshown: [usize; 2],
+    signals: Signals,
+}
+
+impl State {
+    fn inside_root(&self) -> bool {
+        !self.stack.is_empty()
+    }
+
+    fn stray_content(&self, at: u64) -> Diagnostic {
+        let place = if self.root_seen { "after" } else { "before" };
+        Diagnostic::at(at, format!("malformed XML: text {place} the root element"))
+    }
+
+    /// Handles a start tag (or an empty-element tag, which also ends).
+    fn start(&mut self, tag: &BytesStart, at: u64, empty: bool) -> Result<(), Diagnostic> {
+        let local = tag.local_name();
+        let local: &str = local.as_ref();
+        let attrs = Attrs::read(tag, at)?;
+        if self.stack.is_empty() {
+            self.start_root(local, &attrs, at)?;
+        }
+        let frame = match local {
+            "testsuite" => self.start_suite(attrs),
+            "testcase" => self.start_case(attrs, at),
+            "failure" | "error" | "rerunFailure" | "rerunError" => {
+                self.set_outcome(Outcome::Failed);
+                Frame::Other(local.into())
+            }
+            "skipped" => {
+                self.set_outcome(Outcome::Skipped);
+                Frame::Other(local.into())
+            }
+            "property" => {
+                match attrs.name.as_deref() {
+                    Some("go.version") => self.signals.go_version = true,
+                    Some(name) if self.signals.root_is_suite && is_surefire_property(name) => {
+                        self.signals.surefire = true;
+                    }
+                    _ => {}
+                }
+                Frame::Other(local.into())
+            }
+            // flakyFailure / flakyError are failed attempts of a test that
+            // passed in the end: they leave the outcome alone. The root
+            // <testsuites> names the run, not a suite, so it is not a Suite.
+            _ => Frame::Other(local.into()),
+        };
+        self.stack.push(frame);
+        if empty {
+            self.end();
+        }
+        Ok(())
+    }
+
+    fn start_root(&mut self, local: &str, attrs: &Attrs, at: u64) -> Result<(), Diagnostic> {
+        if self.root_seen {
+            return Err(Diagnostic::at(
+                at,
+                format!(
+                    "malformed XML: a second root element <{local}> after the end of the report (several reports in one file?)"
+                ),
+            ));
+        }
+        self.root_seen = true;
+        match local {
+            "testsuites" => {
+                self.signals.root_suites_name = attrs.name.clone();
+                self.signals.playwright_root =
+                    attrs.id.as_deref() == Some("") && attrs.name.as_deref() == Some("");
+            }
+            "testsuite" => {
+                self.signals.root_is_suite = true;
+                self.signals.root_suite_name = attrs.name.clone();
+            }
+            other => {
+                let hint = match other {
+                    "test-run" | "test-results" | "test-suite" => " (NUnit?)",
+                    "TestRun" => " (.NET TRX?)",
+                    "assemblies" | "assembly" => " (xUnit.net?)",
+                    _ => "",
+                };
+                return Err(Diagnostic::at(
+                    at,
+                    format!("not a JUnit report: the root element is <{other}>{hint}"),
+                ));
+            }
+        }
+        if attrs
+            .schema
+            .as_deref()
+            .is_some_and(|s| s.contains("surefire"))
+        {
+            self.signals.surefire = true;
+        }
+        Ok(())
+    }
+
+    fn start_suite(&mut self, attrs: Attrs) -> Frame {
+        let file = attrs.source_file();
+        let name = attrs.name;
+        if let Some(name) = &name {
+            self.signals.pytest_suite |= name == "pytest";
+            self.signals.dll_suite |= name.to_ascii_lowercase().ends_with(".dll");
+        }
+        self.signals.suite_hostname |= attrs.hostname;
+        self.signals.assertions |= attrs.assertions;
+        Frame::Suite { name, file }
+    }
+
+    fn start_case(&mut self, attrs: Attrs, at: u64) -> Frame {
+        self.signals.assertions |= attrs.assertions;
+        let name = match attrs.name.as_deref() {
+            Some(name) if !name.trim().is_empty() => name.to_owned(),
+            Some(_) => return self.skip_case(at, "testcase with an empty name; skipped"),
+            None => return self.skip_case(at, "testcase without a name attribute; skipped"),
+        };
+        let file = attrs.source_file();
+        let duration = attrs
+            .time
+            .and_then(|(raw, place)| match parse_seconds(&raw) {
+                ParsedTime::Known(micros) => Some(micros),
+                ParsedTime::Missing => None,
+                ParsedTime::Invalid(reason) => {
+                    let warning = Diagnostic::at(place, format!("{reason}; treated as unknown"));
+                    self.warn(Warning::Time, warning);
+                    None
+                }
+            });
+        let file = file.or_else(|| {
+            self.stack.iter().rev().find_map(|frame| match frame {
+                Frame::Suite { file, .. } => file.clone(),
+                _ => None,
+            })
+        });
+        let suite = self.stack.iter().rev().find_map(|frame| match frame {
+            Frame::Suite { name, .. } => name.clone(),
+            _ => None,
+        });
+        self.cases.push(TestCase {
+            name,
+            classname: attrs.classname,
+            suite,
+            file,
+            duration,
+            outcome: Outcome::Passed,
+            dialect: Dialect::Generic,
+        });
+        Frame::Case(Some(self.cases.len() - 1))
+    }
+
+    fn skip_case(&mut self, at: u64, message: &str) -> Frame {
+        self.warn(Warning::Nameless, Diagnostic::at(at, message));
+        Frame::Case(None)
+    }
+
+    /// An outcome child decides its test case's outcome if it is the first
+    /// one; it must be a direct child of the `<testcase>`.
+    fn set_outcome(&mut self, outcome: Outcome) {
+        if let Some(Frame::Case(Some(index))) = self.stack.last()
+            && let Some(case) = self.cases.get_mut(*index)
+            && case.outcome == Outcome::Passed
+        {
+            case.outcome = outcome;
+        }
+    }
+
+    fn end(&mut self) {
+        self.stack.pop();
+    }
+
+    fn warn(&mut self, kind: Warning, warning: Diagnostic) {
+        if self.warnings.len() < MAX_WARNINGS {
+            self.warnings.push(warning);
+        } else {
+            self.unshown[kind as usize] += 1;
+        }
+    }
+
+    fn finish(mut self, end: u64) -> Result<Report, Diagnostic> {
+        if let Some(open) = self.stack.last() {
+            // quick-xml checks tag pairs but not what is left open at EOF.
+            let innermost = match open {
+                Frame::Suite { .. } => "testsuite",
+                Frame::Case(_) => "testcase",
+                Frame::Other(name) => name,
+            };
+            return Err(Diagnostic::at(
+                end,
+                format!("malformed XML: file ends inside <{innermost}> (truncated report?)"),
+            ));
+        }
+        if !self.root_seen {
+            return Err(Diagnostic::at(
+                end,
+                "malformed XML: no root element (empty report?)",
+            ));
+        }
+        let [times, nameless] = self.unshown;
+        let mut unshown = Vec::new();
+        if times > 0 {
+            unshown.push(format!("{times} more unusable times, treated as unknown"));
+        }
+        if nameless > 0 {
+            unshown.push(format!(
+                "{nameless} more test cases without a name, skipped"
+            ));
+        }
+        if !unshown.is_empty() {
+            self.warnings.push(Diagnostic::whole(format!(
+                "{} (only the first {MAX_WARNINGS} warnings are shown one by one)",
+                unshown.join("; ")
+            )));
+        }
+        let dialect = self.signals.dialect();
+        for case in &mut self.cases {
+            case.dialect = dialect;
+        }
+        Ok(Report {
+            cases: self.cases,
+            warnings: self.warnings,
+        })
+    }
+}
+
+/// JVM system properties that Surefire (and Ant) copy into every report.
+fn is_surefire_property(name: &str) -> bool {
+    name == "java.version" || name.contains("surefire")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::BufReader;
+
+    fn read(doc: &[u8]) -> Result<Report, Diagnostic> {
+        Junit.read(&mut &doc[..])
+    }
+
+    fn cases(doc: &str) -> Vec<TestCase> {
+        match read(doc.as_bytes()) {
+            Ok(report) => report.cases,
+            Err(d) => panic!("unexpected error {d:?} for {doc}"),
+        }
+    }
+
+    fn error(doc: &[u8]) -> Diagnostic {
+        match read(doc) {
+            Ok(report) => panic!("expected an error, got {report:?}"),
+            Err(d) => d,
+        }
+    }
+
+    /// Byte offset of the first `needle` in `doc`.
+    fn offset_of(doc: &str, needle: &str) -> Option<u64> {
+        doc.find(needle).map(|i| i as u64)
+    }
+
+    fn one(doc: &str) -> TestCase {
+        let mut all = cases(doc);
+        assert_eq!(all.len(), 1, "{all:?}");
+        all.remove(0)
+    }
+
+    #[test]
+    fn reads_both_roots() {
+        let wrapped = r#"<?xml version="1.0"?>
+<testsuites><testsuite name="s"><testcase name="a" classname="C" time="1.5"/></testsuite></testsuites>"#;
+        let bare = r#"<testsuite name="s"><testcase name="a" classname="C" time="1.5"></testcase></testsuite>"#;
+        for doc in [wrapped, bare] {
+            let case = one(doc);
+            assert_eq!(case.name, "a");
+            assert_eq!(case.classname.as_deref(), Some("C"));
+            assert_eq!(case.suite.as_deref(), Some("s"));
+            assert_eq!(case.duration, Some(1_500_000));
+            assert_eq!(case.outcome, Outcome::Passed);
+            assert_eq!(case.dialect, Dialect::Generic);
+        }
+    }
+
+    #[test]
+    fn empty_roots_have_no_cases() {
+        for doc in [
+            "<testsuites/>",
+            "<testsuites></testsuites>",
+            "<testsuite name='x'>\n</testsuite>\n",
+        ] {
+            assert!(cases(doc).is_empty(), "{doc}");
+        }
+    }
+
+    #[test]
+    fn nested_suites_give_innermost_suite_and_inherited_file() {
+        let doc = r#"<testsuites name="run">
+  <testcase name="loose"/>
+  <testsuite name="outer" file="./tests/Outer.php">
+    <testsuite name="Outer::testAdd" >
+      <testcase name="with data set #0" file="tests\Own.php"/>
+      <testcase name="with data set #1"/>
+    </testsuite>
+    <testsuite filepath="src//deep/../spec.ts">
+      <testcase name="unnamed suite"/>
+    </testsuite>
+  </testsuite>
+</testsuites>"#;
+        let all = cases(doc);
+        let got: Vec<(&str, Option<&str>, Option<&str>)> = all
+            .iter()
+            .map(|c| (c.name.as_str(), c.suite.as_deref(), c.file.as_deref()))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                // <testsuites> names the run, not a suite.
+                ("loose", None, None),
+                (
+                    "with data set #0",
+                    Some("Outer::testAdd"),
+                    Some("tests/Own.php")
+                ),
+                (
+                    "with data set #1",
+                    Some("Outer::testAdd"),
+                    Some("tests/Outer.php")
+                ),
+                ("unnamed suite", Some("outer"), Some("src/spec.ts")),
+            ]
+        );
+    }
+
+    #[test]
+    fn testcase_filepath_attribute_is_a_file() {
+        let case = one(r#"<testsuite><testcase name="t" filepath="./a/b.test.js"/></testsuite>"#);
+        assert_eq!(case.file.as_deref(), Some("a/b.test.js"));
+    }
+
+    #[test]
+    fn utf8_bom_is_skipped_and_counted_in_offsets() {
+        let mut doc = vec![0xEF, 0xBB, 0xBF];
+        doc.extend_from_slice(b"<testsuite><testcase name=\"t\" time=\"-1\"/></testsuite>");
+        assert!(Junit.sniff(&doc));
+        let report = read(&doc).unwrap();
+        assert_eq!(report.cases.len(), 1);
+        let at = doc.windows(5).position(|w| w == b"time=").unwrap() as u64;
+        assert_eq!(report.warnings[0].offset, Some(at));
+    }
+
+    fn utf16(text: &str, big_endian: bool, bom: bool) -> Vec<u8> {
+        let mut out = Vec::new();
+        if bom {
+            out.extend_from_slice(if big_endian {
+                &[0xFE, 0xFF]
+            } else {
+                &[0xFF, 0xFE]
+            });
+        }
+        for unit in text.encode_utf16() {
+            out.extend_from_slice(&if big_endian {
+                unit.to_be_bytes()
+            } else {
+                unit.to_le_bytes()
+            });
+        }
+        out
+    }
+
+    #[test]
+    fn utf16_with_and_without_bom() {
+        let doc = r#"<?xml version="1.0" encoding="UTF-16"?>
+<testsuites><testsuite name="s"><testcase name="héllo 𝄞" time="0.25"/></testsuite></testsuites>"#;
+        for (big_endian, bom) in [(false, true), (true, true), (false, false), (true, false)] {
+            let bytes = utf16(doc, big_endian, bom);
+            assert!(Junit.sniff(&bytes), "sniff be={big_endian} bom={bom}");
+            let report = read(&bytes).unwrap();
+            assert_eq!(report.cases.len(), 1);
+            assert_eq!(report.cases[0].name, "héllo 𝄞");
+            assert_eq!(report.cases[0].duration, Some(250_000));
+        }
+    }
+
+    #[test]
+    fn utf16_offsets_point_into_the_utf16_file() {
+        let doc = "<testsuite><testcase name=\"é\" time=\"-3\"/></testsuite>";
+        let bytes = utf16(doc, false, true);
+        let report = read(&bytes).unwrap();
+        let before = &doc[..doc.find("time=").unwrap()];
+        let at = 2 + 2 * before.encode_utf16().count() as u64;
+        assert_eq!(report.warnings[0].offset, Some(at));
+        // Odd length: the last character is cut.
+        let cut = error(&bytes[..bytes.len() - 1]);
+        assert!(cut.message.contains("UTF-16"), "{cut:?}");
+    }
+
+    #[test]
+    fn time_forms_go_through_parse_seconds() {
+        let time = |raw: &str| {
+            let doc = format!(r#"<testsuite><testcase name="t" time="{raw}"/></testsuite>"#);
+            one(&doc).duration
+        };
+        assert_eq!(time("0.004"), Some(4_000));
+        assert_eq!(time("10"), Some(10_000_000));
+        assert_eq!(time("1.4e-05"), Some(14));
+        assert_eq!(time("0,025"), Some(25_000));
+        assert_eq!(time("2,503.1"), Some(2_503_100_000));
+        assert_eq!(time("00:00:01.5"), Some(1_500_000));
+        assert_eq!(time(" 0.5 "), Some(500_000));
+        assert_eq!(time(""), None);
+        assert_eq!(
+            one(r#"<testsuite><testcase name="t"/></testsuite>"#).duration,
+            None
+        );
+    }
+
+    #[test]
+    fn unusable_time_is_unknown_with_a_warning_at_the_attribute() {
+        let doc = r#"<testsuite>
+  <testcase name="neg" time="-345345"/>
+  <testcase name="junk" time="&lt;&lt;computed&gt;&gt;"/>
+</testsuite>"#;
+        let report = read(doc.as_bytes()).unwrap();
+        assert_eq!(report.cases.len(), 2);
+        assert!(report.cases.iter().all(|c| c.duration.is_none()));
+        assert_eq!(report.warnings.len(), 2);
+        assert_eq!(
+            report.warnings[0].message,
+            "negative time \"-345345\"; treated as unknown"
+        );
+        assert_eq!(report.warnings[0].offset, offset_of(doc, "time=\"-345345"));
+        assert_eq!(
+            report.warnings[1].message,
+            "unreadable time \"<<computed>>\"; treated as unknown"
+        );
+    }
+
+    #[test]
+    fn many_warnings_are_summarised() {
+        let mut doc = String::from("<testsuite>");
+        for i in 0..30 {
+            doc.push_str(&format!("<testcase name=\"t{i}\" time=\"-1\"/>"));
+        }
+        doc.push_str("<testcase/><testcase name=' '/></testsuite>");
+        let report = read(doc.as_bytes()).unwrap();
+        assert_eq!(report.cases.len(), 30);
+        assert_eq!(report.warnings.len(), MAX_WARNINGS + 1);
+        let summary = &report.warnings[MAX_WARNINGS];
+        assert_eq!(summary.offset, None);
+        assert!(
+            summary.message.starts_with("10 more unusable times"),
+            "{summary:?}"
+        );
+        assert!(
+            summary.message.contains("2 more test cases without a name"),
+            "{summary:?}"
+        );
+    }
+
+    #[test]
+    fn nameless_testcases_are_skipped_with_a_warning() {
+        let doc = r#"<testsuite><testcase/><testcase name=""><failure/></testcase><testcase name="ok"/></testsuite>"#;
+        let report = read(doc.as_bytes()).unwrap();
+        assert_eq!(report.cases.len(), 1);
+        assert_eq!(report.cases[0].name, "ok");
+        assert_eq!(report.warnings.len(), 2);
+        assert_eq!(report.warnings[0].offset, offset_of(doc, "<testcase/>"));
+        assert!(report.warnings[0].message.contains("without a name"));
+        assert!(report.warnings[1].message.contains("empty name"));
+    }
+
+    #[test]
+    fn outcomes_including_retries() {
+        let doc = r#"<testsuite>
+  <testcase name="pass"><system-out>ok</system-out></testcase>
+  <testcase name="fail"><failure message="m">trace</failure></testcase>
+  <testcase name="error"><error/></testcase>
+  <testcase name="skip"><skipped/></testcase>
+  <testcase name="fail-then-skip"><failure/><skipped/></testcase>
+  <testcase name="skip-then-error"><skipped/><error/></testcase>
+  <testcase name="flaky"><flakyFailure><stackTrace>x</stackTrace></flakyFailure><flakyError/></testcase>
+  <testcase name="rerun"><rerunFailure/><rerunError/></testcase>
+  <testcase name="nested-not-direct"><properties><property name="skipped" value="1"/></properties><system-out><![CDATA[<skipped/>]]></system-out></testcase>
+</testsuite>"#;
+        let got: Vec<(String, Outcome)> = cases(doc)
+            .into_iter()
+            .map(|c| (c.name, c.outcome))
+            .collect();
+        let want = [
+            ("pass", Outcome::Passed),
+            ("fail", Outcome::Failed),
+            ("error", Outcome::Failed),
+            ("skip", Outcome::Skipped),
+            ("fail-then-skip", Outcome::Failed),
+            ("skip-then-error", Outcome::Skipped),
+            ("flaky", Outcome::Passed),
+            ("rerun", Outcome::Failed),
+            ("nested-not-direct", Outcome::Passed),
+        ];
+        let want: Vec<(String, Outcome)> = want.iter().map(|(n, o)| (n.to_string(), *o)).collect();
+        assert_eq!(got, want);
+    }
+
+    fn dialect(doc: &str) -> Dialect {
+        let all = cases(doc);
+        assert!(!all.is_empty(), "{doc}");
+        all[0].dialect
+    }
+
+    #[test]
+    fn dialects_from_signatures() {
+        let case = r#"<testcase name="t"/>"#;
+        let wrapped = |attrs: &str, suite: &str| {
+            format!("<testsuites {attrs}><testsuite {suite}>{case}</testsuite></testsuites>")
+        };
+        assert_eq!(
+            dialect(&wrapped(r#"name="nextest-run""#, r#"name="c""#)),
+            Dialect::Nextest
+        );
+        assert_eq!(dialect(&wrapped(r#"name="jest tests""#, "")), Dialect::Jest);
+        assert_eq!(
+            dialect(&wrapped(r#"name="vitest tests""#, "")),
+            Dialect::Vitest
+        );
+        assert_eq!(
+            dialect(&wrapped(r#"name="pytest tests""#, "")),
+            Dialect::Pytest
+        );
+        assert_eq!(dialect(&wrapped("", r#"name="pytest""#)), Dialect::Pytest);
+        assert_eq!(
+            dialect(&wrapped(r#"name="Mocha Tests""#, r#"name="Root Suite""#)),
+            Dialect::Mocha
+        );
+        assert_eq!(
+            dialect(&wrapped(
+                r#"id="" name="""#,
+                r#"name="a.spec.ts" hostname="chromium""#
+            )),
+            Dialect::Playwright
+        );
+        // Without hostname on the suites it is not Playwright.
+        assert_eq!(
+            dialect(&wrapped(r#"id="" name="""#, r#"name="a""#)),
+            Dialect::Generic
+        );
+        let go = format!(
+            r#"<testsuites><testsuite name="pkg"><properties><property name="go.version" value="go1.22"/></properties>{case}</testsuite></testsuites>"#
+        );
+        assert_eq!(dialect(&go), Dialect::Go);
+        assert_eq!(
+            dialect(&wrapped("", r#"name="S" assertions="3""#)),
+            Dialect::Phpunit
+        );
+        // Prose in `assertions` is not PHPUnit's count.
+        assert_eq!(
+            dialect(&wrapped("", r#"name="S" assertions="3 total""#)),
+            Dialect::Generic
+        );
+        assert_eq!(
+            dialect(&wrapped("", r#"name="My.Tests.dll""#)),
+            Dialect::Dotnet
+        );
+        let rspec = format!(r#"<testsuite name="rspec2" tests="1">{case}</testsuite>"#);
+        assert_eq!(dialect(&rspec), Dialect::Rspec);
+        let mocha_bare = format!(r#"<testsuite name="Mocha Tests">{case}</testsuite>"#);
+        assert_eq!(dialect(&mocha_bare), Dialect::Mocha);
+        let surefire_schema = format!(
+            r#"<testsuite xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xsi:noNamespaceSchemaLocation="https://maven.apache.org/surefire/maven-surefire-plugin/xsd/surefire-test-report-3.0.xsd" name="a.BTest">{case}</testsuite>"#
+        );
+        assert_eq!(dialect(&surefire_schema), Dialect::Surefire);
+        let surefire_props = format!(
+            r#"<testsuite name="a.BTest"><properties><property name="java.version" value="17"/></properties>{case}</testsuite>"#
+        );
+        assert_eq!(dialect(&surefire_props), Dialect::Surefire);
+        assert_eq!(
+            dialect(&wrapped(r#"name="AllTests""#, r#"name="Fixture""#)),
+            Dialect::Generic
+        );
+    }
+
+    #[test]
+    fn entities_are_decoded_in_attributes() {
+        let case = one(
+            r#"<testsuite name="&lt;Component /&gt;"><testcase name="say &quot;hi&quot; &amp; &apos;bye&apos; &#233;&#x41;" classname="a&#10;b"/></testsuite>"#,
+        );
+        assert_eq!(case.name, "say \"hi\" & 'bye' éA");
+        assert_eq!(case.suite.as_deref(), Some("<Component />"));
+        // A character reference survives attribute-value normalisation.
+        assert_eq!(case.classname.as_deref(), Some("a\nb"));
+    }
+
+    #[test]
+    fn text_references_are_checked() {
+        let ok = r#"<testsuite><testcase name="t"><failure>a &lt; b &#x41; &amp;</failure></testcase></testsuite>"#;
+        assert_eq!(cases(ok).len(), 1);
+        let doc =
+            r#"<testsuite><testcase name="t"><failure>&nbsp;</failure></testcase></testsuite>"#;
+        let e = error(doc.as_bytes());
+        assert!(e.message.contains("undefined entity &nbsp;"), "{e:?}");
+        assert_eq!(e.offset, offset_of(doc, "&nbsp;"));
+    }
+
+    #[test]
+    fn external_entities_are_never_resolved() {
+        // If this were resolved, the name would hold the file's content (or
+        // the reader would try the network); instead the file is refused.
+        let xxe = r#"<?xml version="1.0"?>
+<!DOCTYPE testsuite [
+  <!ENTITY xxe SYSTEM "file:///etc/passwd">
+  <!ENTITY oob SYSTEM "http://127.0.0.1:9/x">
+]>
+<testsuite><testcase name="&xxe;"/><testcase name="t"><failure>&oob;</failure></testcase></testsuite>"#;
+        assert!(Junit.sniff(xxe.as_bytes()));
+        let e = error(xxe.as_bytes());
+        assert!(e.message.contains("undefined entity &xxe;"), "{e:?}");
+        // In text too.
+        let in_text = xxe.replace("name=\"&xxe;\"", "name=\"x\"");
+        let e = error(in_text.as_bytes());
+        assert!(e.message.contains("undefined entity &oob;"), "{e:?}");
+        // Declared but unused: the DTD is skipped and the cases are read.
+        let unused = xxe.replace("&xxe;", "x").replace("&oob;", "y");
+        assert_eq!(cases(&unused).len(), 2);
+        // Internal entities are not expanded either.
+        let internal =
+            r#"<!DOCTYPE t [<!ENTITY e "boom">]><testsuite><testcase name="&e;"/></testsuite>"#;
+        assert!(error(internal.as_bytes()).message.contains("&e;"));
+    }
+
+    #[test]
+    fn other_roots_are_not_junit() {
+        let e = error(br#"<?xml version="1.0"?><test-run id="2"><test-case/></test-run>"#);
+        assert_eq!(
+            e.message,
+            "not a JUnit report: the root element is <test-run> (NUnit?)"
+        );
+        assert_eq!(e.offset, Some(21));
+        let e =
+            error(b"<TestRun xmlns='http://microsoft.com/schemas/VisualStudio/TeamTest/2010'/>");
+        assert!(e.message.ends_with("<TestRun> (.NET TRX?)"), "{e:?}");
+        let e = error(b"<result/>");
+        assert!(e.message.ends_with("<result>"), "{e:?}");
+    }
+
+    #[test]
+    fn malformed_xml_is_an_error_at_the_right_place() {
+        let truncated = "<testsuites>\n<testsuite name=\"a\">\n<testcase name=\"t\"/>\n";
+        let e = error(truncated.as_bytes());
+        assert_eq!(
+            e.message,
+            "malformed XML: file ends inside <testsuite> (truncated report?)"
+        );
+        assert_eq!(e.offset, Some(truncated.len() as u64));
+
+        let mid_tag = "<testsuite><testcase name=\"t\" ti";
+        let e = error(mid_tag.as_bytes());
+        assert!(
+            e.message.contains("file ends inside an attribute value")
+                || e.message.contains("file ends inside a tag"),
+            "{e:?}"
+        );
+        assert_eq!(e.offset, offset_of(mid_tag, "<testcase"));
+
+        let cdata = "<testsuite><testcase name=\"t\"><system-out><![CDATA[log\nmore</system-out></testcase></testsuite>";
+        let e = error(cdata.as_bytes());
+        assert!(e.message.contains("CDATA"), "{e:?}");
+        assert_eq!(e.offset, offset_of(cdata, "<![CDATA["));
+
+        let raw_lt = r#"<testsuite><testcase name="t" time="<<computed>>"/></testsuite>"#;
+        let e = error(raw_lt.as_bytes());
+        assert!(e.message.contains("raw `<`"), "{e:?}");
+        assert_eq!(e.offset, offset_of(raw_lt, "time="));
+
+        let mismatched = "<testsuites><testsuite name=\"a\"></testsuites>";
+        let e = error(mismatched.as_bytes());
+        assert_eq!(
+            e.message,
+            "malformed XML: expected </testsuite>, found </testsuites>"
+        );
+        assert_eq!(e.offset, offset_of(mismatched, "</testsuites>"));
+
+        let unmatched = "<testsuite></testsuite></testsuite>";
+        let e = error(unmatched.as_bytes());
+        assert!(e.message.contains("never opened"), "{e:?}");
+        assert_eq!(e.offset, Some(23));
+
+        let console = "Running tests...\n<testsuite/>";
+        let e = error(console.as_bytes());
+        assert_eq!(e.message, "malformed XML: text before the root element");
+        assert_eq!(e.offset, Some(0));
+
+        let concatenated = "<testsuite/>\n<testsuite/>";
+        let e = error(concatenated.as_bytes());
+        assert!(e.message.contains("second root element"), "{e:?}");
+        assert_eq!(e.offset, Some(13));
+
+        let trailing = "<testsuite/>\ngarbage";
+        assert!(
+            error(trailing.as_bytes())
+                .message
+                .contains("after the root")
+        );
+
+        let bad_attr = "<testsuite><testcase name=t/></testsuite>";
+        let e = error(bad_attr.as_bytes());
+        assert!(e.message.contains("without quotes"), "{e:?}");
+        assert_eq!(e.offset, offset_of(bad_attr, "t/>"));
+
+        let amp = r#"<testsuite><testcase name="a & b"/></testsuite>"#;
+        let e = error(amp.as_bytes());
+        assert!(e.message.contains("&amp;"), "{e:?}");
+        assert_eq!(e.offset, offset_of(amp, "name="));
+
+        for nothing in ["", "   \n", "<?xml version=\"1.0\"?>\n<!-- no root -->"] {
+            let e = error(nothing.as_bytes());
+            assert!(e.message.contains("no root element"), "{e:?}");
+        }
+    }
+
+    #[test]
+    fn invalid_utf8_is_an_error() {
+        let mut doc = b"<testsuite><testcase name=\"t\"><system-out>caf".to_vec();
+        doc.push(0xE9); // Latin-1 é
+        doc.extend_from_slice(b"</system-out></testcase></testsuite>");
+        let e = error(&doc);
+        assert!(e.message.contains("UTF-8"), "{e:?}");
+        assert_eq!(
+            e.offset,
+            Some(doc.iter().position(|&b| b == 0xE9).unwrap() as u64)
+        );
+        let mut in_attr = b"<testsuite><testcase name=\"caf".to_vec();
+        in_attr.extend_from_slice(&[0xE9, b'"', b'/', b'>']);
+        in_attr.extend_from_slice(b"</testsuite>");
+        assert!(error(&in_attr).message.contains("UTF-8"));
+    }
+
+    /// The text skipper works on whatever the input buffer holds, so every
+    /// buffer size must give the same answer, including splits inside
+    /// characters, `<![CDATA[`, `]]>` and references.
+    #[test]
+    fn result_does_not_depend_on_buffer_size() {
+        let doc = "\u{feff}<?xml version=\"1.0\"?>\n<testsuites>\n<testsuite name=\"s\">\n\
+            <testcase name=\"a\" time=\"0.5\"><system-out>héllo ✓ 𝄞 &amp; &#x41; ]]&gt; more</system-out>\n\
+            <system-err><![CDATA[</testcase> <testsuite> ]] ] ]]]> after]]&gt;</system-err></testcase>\n\
+            <testcase name=\"b\"><failure><![CDATA[x]]><![CDATA[]]></failure></testcase>\n\
+            </testsuite>\n</testsuites>\n";
+        let expected = read(doc.as_bytes()).unwrap();
+        assert_eq!(expected.cases.len(), 2);
+        assert_eq!(expected.cases[1].outcome, Outcome::Failed);
+        for capacity in 1..=40 {
+            let mut input = BufReader::with_capacity(capacity, doc.as_bytes());
+            assert_eq!(
+                Junit.read(&mut input),
+                Ok(expected.clone()),
+                "capacity {capacity}"
+            );
+        }
+        // Errors, too, are found at every buffer size.
+        let broken = "<testsuite><testcase name=\"a\"><system-out><![CDATA[ x ]] > ]></system-out></testcase></testsuite>";
+        let want = error(broken.as_bytes());
+        for capacity in 1..=20 {
+            let mut input = BufReader::with_capacity(capacity, broken.as_bytes());
+            assert_eq!(
+                Junit.read(&mut input).map(|_| ()),
+                Err(want.clone()),
+                "capacity {capacity}"
+            );
+        }
+        let mut bad_utf8 = b"<testsuite><testcase name=\"a\"><system-out>ab\xE2\x9C".to_vec();
+        bad_utf8.extend_from_slice(b"</system-out></testcase></testsuite>");
+        for capacity in 1..=12 {
+            let mut input = BufReader::with_capacity(capacity, &bad_utf8[..]);
+            let e = Junit.read(&mut input).unwrap_err();
+            assert!(e.message.contains("UTF-8"), "capacity {capacity}: {e:?}");
+        }
+    }
+
+    #[test]
+    fn every_truncation_is_an_error_and_nothing_panics() {
+        let doc = "\u{feff}<?xml version=\"1.0\"?><!-- c --><testsuites name=\"jest tests\"><testsuite name=\"s\" file=\"a.js\">\
+            <testcase name=\"a &amp; b\" time=\"1\"><failure message=\"m\"><![CDATA[trace]]></failure><system-out>x &lt; y</system-out></testcase>\
+            <testcase name=\"c\"/></testsuite></testsuites>";
+        let bytes = doc.as_bytes();
+        let whole = bytes.len();
+        for end in 0..whole {
+            let result = read(&bytes[..end]);
+            assert!(
+                result.is_err(),
+                "prefix of {end} bytes was accepted: {result:?}"
+            );
+        }
+        assert_eq!(read(bytes).unwrap().cases.len(), 2);
+        // Single-byte corruptions: any answer is fine, a panic is not.
+        for i in 0..whole {
+            for replacement in [b'<', b'>', b'&', b'"', b'/', 0, 0xFF] {
+                let mut mutated = bytes.to_vec();
+                mutated[i] = replacement;
+                let _ = read(&mutated);
+                let _ = Junit.sniff(&mutated);
+            }
+        }
+    }
+
+    #[test]
+    fn sniff_finds_the_first_element() {
+        let yes: [&[u8]; 7] = [
+            b"<testsuites>",
+            b"<testsuite name='x'/>",
+            b"\xEF\xBB\xBF<?xml version=\"1.0\"?>\r\n<testsuites",
+            b"  \n<?xml version=\"1.0\"?><!-- generated --><?pi x?>\n<testsuite>",
+            b"<!DOCTYPE testsuite [<!ENTITY a \"b\">]><testsuite>",
+            b"<junit:testsuites xmlns:junit='x'>",
+            b"<testsuite",
+        ];
+        for head in yes {
+            assert!(Junit.sniff(head), "{}", String::from_utf8_lossy(head));
+        }
+        let no: [&[u8]; 8] = [
+            b"",
+            b"Running tests\n<testsuite>",
+            b"{\"results\": []}",
+            b"<test-run>",
+            b"<testsuitesX>",
+            b"<testcase name='t'/>",
+            b"<!-- never closed",
+            b"\xFF\xFE<\x00",
+        ];
+        for head in no {
+            assert!(!Junit.sniff(head), "{}", String::from_utf8_lossy(head));
+        }
+    }
+}
