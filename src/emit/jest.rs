@@ -1,0 +1,268 @@
+//! Jest (and Vitest): the unit is the test file, given by exact path
+//! (`jest --runTestsByPath`, `formats.md` §11.5); names inside a file are
+//! not reliably selectable.
+
+use std::path::Path;
+
+use super::*;
+use crate::identity::{normalize_path, relative_to};
+
+/// Test file paths, one per line, for `jest --runTestsByPath $(…)` or
+/// `vitest run $(…)`; paths with spaces need `xargs -d '\n' jest
+/// --runTestsByPath < shard.txt` instead.
+pub struct Jest;
+
+/// Extensions of files Jest and Vitest run by default.
+const EXTENSIONS: [&str; 8] = [".js", ".jsx", ".ts", ".tsx", ".mjs", ".cjs", ".mts", ".cts"];
+
+/// A report value that names a test file: Vitest's suite name and default
+/// classname, or jest-junit's with a `{filepath}` template. Describe titles
+/// are not paths; one with a slash and spaces (`GET /users`) is rejected
+/// unless it ends in a script extension.
+fn as_test_path(value: &str) -> Option<String> {
+    let path = normalize_path(value);
+    let has_extension = EXTENSIONS.iter().any(|ext| path.ends_with(ext));
+    let path_like = path.contains('/') && !path.contains(char::is_whitespace);
+    (has_extension || path_like).then_some(path)
+}
+
+/// Paths as reports and listings both hold them: relative to `base` when
+/// under it (jest prints absolute paths), else as normalised.
+fn relative_path(path: &str, base: Option<&Path>) -> String {
+    let normal = normalize_path(path);
+    if !normal.starts_with('/') {
+        return normal;
+    }
+    base.and_then(|base| relative_to(&normal, &base.to_string_lossy()))
+        .unwrap_or(normal)
+}
+
+fn test_id(path: String) -> TestId {
+    TestId {
+        native: path.clone(),
+        class: path.clone(),
+        file: path,
+    }
+}
+
+fn parse_listing_in(text: &str, base: Option<&Path>) -> Result<Vec<TestId>, ListError> {
+    listing_lines(text)
+        .map(|(line_no, line)| {
+            if line.contains(char::is_control) {
+                return Err(ListError {
+                    line: line_no,
+                    message: format!("`{}` is not a test file path", line.escape_debug()),
+                });
+            }
+            Ok(test_id(relative_path(line, base)))
+        })
+        .collect()
+}
+
+impl Runner for Jest {
+    fn name(&self) -> &'static str {
+        "jest"
+    }
+
+    fn accepts(&self, dialect: Dialect) -> bool {
+        matches!(dialect, Dialect::Jest | Dialect::Vitest | Dialect::Generic)
+    }
+
+    fn identify(&self, case: &TestCase) -> Option<TestId> {
+        let path = match case.file.as_deref().filter(|f| !f.trim().is_empty()) {
+            Some(file) => normalize_path(file),
+            None => [&case.suite, &case.classname]
+                .into_iter()
+                .flatten()
+                .find_map(|value| as_test_path(value))?,
+        };
+        let base = std::env::current_dir().ok();
+        Some(test_id(relative_path(&path, base.as_deref())))
+    }
+
+    /// Reads `jest --listTests` (absolute paths, made relative to the
+    /// current directory when under it) or a list of relative paths.
+    fn parse_listing(&self, text: &str) -> Result<Vec<TestId>, ListError> {
+        let base = std::env::current_dir().ok();
+        parse_listing_in(text, base.as_deref())
+    }
+
+    fn render(&self, _by: Granularity, items: &[String]) -> Vec<String> {
+        items.to_vec()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::Outcome;
+
+    fn case(
+        name: &str,
+        classname: Option<&str>,
+        suite: Option<&str>,
+        file: Option<&str>,
+        dialect: Dialect,
+    ) -> TestCase {
+        TestCase {
+            name: name.to_string(),
+            classname: classname.map(str::to_string),
+            suite: suite.map(str::to_string),
+            file: file.map(str::to_string),
+            duration: None,
+            outcome: Outcome::Passed,
+            dialect,
+        }
+    }
+
+    fn id(path: &str) -> TestId {
+        test_id(path.to_string())
+    }
+
+    #[test]
+    fn accepts_jest_vitest_and_generic() {
+        assert!(Jest.accepts(Dialect::Jest));
+        assert!(Jest.accepts(Dialect::Vitest));
+        assert!(Jest.accepts(Dialect::Generic));
+        assert!(!Jest.accepts(Dialect::Playwright));
+        assert!(!Jest.accepts(Dialect::Mocha));
+    }
+
+    #[test]
+    fn file_attribute_wins() {
+        // test-reporter fixture with `file=` on testcases.
+        let c = case(
+            "under addition",
+            Some("real numbers forming a monoid"),
+            Some("real numbers forming a monoid"),
+            Some("packages/test-runner-junit-reporter/test/fixtures/multiple/simple-test.js"),
+            Dialect::Generic,
+        );
+        assert_eq!(
+            Jest.identify(&c),
+            Some(id(
+                "packages/test-runner-junit-reporter/test/fixtures/multiple/simple-test.js"
+            ))
+        );
+    }
+
+    #[test]
+    fn suite_or_classname_when_it_is_a_path() {
+        // test-reporter `jest-junit.xml`: suite named by a Windows path.
+        let c = case(
+            "Passing test",
+            Some("Test 1"),
+            Some(r"__tests__\main.test.js"),
+            None,
+            Dialect::Jest,
+        );
+        assert_eq!(Jest.identify(&c), Some(id("__tests__/main.test.js")));
+        // Vitest: suite and classname are the file relative to the root.
+        let c = case(
+            "math > adds",
+            Some("src/math.test.ts"),
+            Some("src/math.test.ts"),
+            None,
+            Dialect::Vitest,
+        );
+        assert_eq!(Jest.identify(&c), Some(id("src/math.test.ts")));
+        // jest-junit with `classNameTemplate="{filepath}"`.
+        let c = case(
+            "adds",
+            Some("./test/sum.spec.mjs"),
+            Some("sum"),
+            None,
+            Dialect::Jest,
+        );
+        assert_eq!(Jest.identify(&c), Some(id("test/sum.spec.mjs")));
+    }
+
+    #[test]
+    fn describe_titles_are_not_paths() {
+        // jest-junit defaults: describe titles everywhere.
+        let c = case(
+            "Failing test",
+            Some("Test 1 › Test 1.1"),
+            Some("Test 1"),
+            None,
+            Dialect::Jest,
+        );
+        assert_eq!(Jest.identify(&c), None);
+        let c = case(
+            "lists users",
+            Some("GET /users lists users"),
+            Some("GET /users"),
+            None,
+            Dialect::Jest,
+        );
+        assert_eq!(Jest.identify(&c), None);
+    }
+
+    #[test]
+    fn listing_makes_absolute_paths_relative_to_the_base() {
+        let base = Path::new("/home/me/repo");
+        let text = "/home/me/repo/src/a.test.ts\n/home/me/repo/./src/../lib/b.spec.js\n\n\
+                    /elsewhere/c.test.js\nsrc/d.test.tsx\n";
+        assert_eq!(
+            parse_listing_in(text, Some(base)),
+            Ok(vec![
+                id("src/a.test.ts"),
+                id("lib/b.spec.js"),
+                id("/elsewhere/c.test.js"),
+                id("src/d.test.tsx")
+            ])
+        );
+        assert_eq!(
+            parse_listing_in("/home/me/repo/a.test.js\n", None),
+            Ok(vec![id("/home/me/repo/a.test.js")])
+        );
+    }
+
+    #[test]
+    fn listing_reads_jest_list_tests_output() {
+        // `jest --listTests` from jest 30, run in /tmp/sp_jest.
+        let text = "/tmp/sp_jest/src/a.test.js\n/tmp/sp_jest/src/sub/c d.test.js\n/tmp/sp_jest/src/sub/b.spec.js\n";
+        assert_eq!(
+            parse_listing_in(text, Some(Path::new("/tmp/sp_jest"))),
+            Ok(vec![
+                id("src/a.test.js"),
+                id("src/sub/c d.test.js"),
+                id("src/sub/b.spec.js")
+            ])
+        );
+    }
+
+    #[test]
+    fn listing_uses_the_current_directory() {
+        let cwd = std::env::current_dir().expect("cwd");
+        let text = format!("{}/tests/x.test.js\n", cwd.display());
+        assert_eq!(Jest.parse_listing(&text), Ok(vec![id("tests/x.test.js")]));
+        let c = case(
+            "t",
+            None,
+            None,
+            Some(&format!("{}/tests/x.test.js", cwd.display())),
+            Dialect::Jest,
+        );
+        assert_eq!(Jest.identify(&c), Some(id("tests/x.test.js")));
+    }
+
+    #[test]
+    fn listing_rejects_control_characters() {
+        assert_eq!(
+            parse_listing_in("a.test.js\n\u{1b}[31mb.test.js\n", None)
+                .unwrap_err()
+                .line,
+            2
+        );
+    }
+
+    #[test]
+    fn renders_one_path_per_line() {
+        let items = vec![
+            "src/a b.test.ts".to_string(),
+            "src/it's.test.js".to_string(),
+        ];
+        assert_eq!(Jest.render(Granularity::File, &items), items);
+    }
+}

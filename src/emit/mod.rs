@@ -1,0 +1,139 @@
+//! Runners: how each test runner names tests and how it is told to run one
+//! shard's share. The last stage of the pipeline.
+//!
+//! Each runner lives in its own file behind [`Runner`]. A runner owns both
+//! directions of its naming: turning a report's [`TestCase`] or a line of the
+//! runner's own test listing into a [`TestId`], and turning a shard's items
+//! back into the filter the runner takes. Keeping both in one file is what
+//! lets a new runner touch one file.
+
+pub mod go;
+pub mod jest;
+pub mod nextest;
+pub mod plain;
+pub mod pytest;
+pub mod shell;
+
+use clap::ValueEnum;
+
+use crate::report::{Dialect, TestCase};
+
+/// The unit the planner places on shards.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, ValueEnum, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Granularity {
+    /// Single tests.
+    Test,
+    /// Classes (or the runner's nearest equivalent: a module, a go package).
+    Class,
+    /// Files (or a go package, a test binary).
+    File,
+}
+
+/// A test as one runner names it.
+///
+/// `class` and `file` are themselves selectors the runner accepts (a pytest
+/// `path.py::Class`, a go package, a nextest binary id), so that a shard
+/// planned at class or file granularity can be emitted compactly.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct TestId {
+    /// The runner's own name for the test; what `--tests-from` lists hold
+    /// and what `--json` prints at test granularity.
+    pub native: String,
+    /// The group at `--by class`.
+    pub class: String,
+    /// The group at `--by file`.
+    pub file: String,
+}
+
+impl Granularity {
+    /// The name `--by` takes.
+    pub fn name(self) -> &'static str {
+        match self {
+            Granularity::Test => "test",
+            Granularity::Class => "class",
+            Granularity::File => "file",
+        }
+    }
+}
+
+impl TestId {
+    /// The key this test is planned under at granularity `by`.
+    pub fn key(&self, by: Granularity) -> &str {
+        match by {
+            Granularity::Test => &self.native,
+            Granularity::Class => &self.class,
+            Granularity::File => &self.file,
+        }
+    }
+}
+
+/// A problem in a `--tests-from` listing, by 1-based line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ListError {
+    /// 1-based line in the listing.
+    pub line: usize,
+    /// What is wrong.
+    pub message: String,
+}
+
+/// One test runner's naming and filter syntax (`formats.md` Part 2).
+pub trait Runner {
+    /// Name used by `--runner`.
+    fn name(&self) -> &'static str;
+
+    /// Whether reports written by `dialect` describe this runner's tests.
+    /// Reports from other runners in the same directory are ignored.
+    fn accepts(&self, dialect: Dialect) -> bool;
+
+    /// The runner's id for a recorded test, or `None` when the runner cannot
+    /// select that case on its own (a go subtest: its parent carries the
+    /// time).
+    fn identify(&self, case: &TestCase) -> Option<TestId>;
+
+    /// Parses the runner's own listing of tests (`--tests-from`): ids one per
+    /// line, plus whatever summary lines the runner prints around them.
+    fn parse_listing(&self, text: &str) -> Result<Vec<TestId>, ListError>;
+
+    /// The lines to print for one shard: `items` are keys at granularity
+    /// `by` (see [`TestId::key`]), sorted and never empty.
+    fn render(&self, by: Granularity, items: &[String]) -> Vec<String>;
+}
+
+/// The runners `--runner` offers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, ValueEnum, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RunnerKind {
+    /// Test ids one per line, as recorded.
+    Plain,
+    /// pytest node ids.
+    Pytest,
+    /// `go test -run` per package.
+    Go,
+    /// cargo-nextest `-E` filterset.
+    Nextest,
+    /// Jest test file paths.
+    Jest,
+}
+
+impl RunnerKind {
+    /// The implementation behind the name.
+    pub fn runner(self) -> Box<dyn Runner> {
+        match self {
+            RunnerKind::Plain => Box::new(plain::Plain),
+            RunnerKind::Pytest => Box::new(pytest::Pytest),
+            RunnerKind::Go => Box::new(go::Go),
+            RunnerKind::Nextest => Box::new(nextest::Nextest),
+            RunnerKind::Jest => Box::new(jest::Jest),
+        }
+    }
+}
+
+/// Splits a listing into trimmed, non-empty lines with their 1-based line
+/// numbers; the shared first step of most runners' `parse_listing`.
+pub fn listing_lines(text: &str) -> impl Iterator<Item = (usize, &str)> {
+    text.lines()
+        .enumerate()
+        .map(|(i, line)| (i + 1, line.trim()))
+        .filter(|(_, line)| !line.is_empty())
+}

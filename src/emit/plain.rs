@@ -1,0 +1,194 @@
+//! The runner-neutral runner: ids exactly as recorded, one per line, for
+//! scripts that do their own selection.
+
+use super::*;
+
+/// Test ids as `scope::name`, printed one per line.
+pub struct Plain;
+
+/// `scope::name`, or `name` alone when there is no scope or the report
+/// repeats the name as its class (jest-junit's default does).
+fn native_of(scope: &str, name: &str) -> String {
+    if scope.is_empty() || scope == name {
+        name.to_string()
+    } else {
+        format!("{scope}::{name}")
+    }
+}
+
+impl Runner for Plain {
+    fn name(&self) -> &'static str {
+        "plain"
+    }
+
+    fn accepts(&self, _dialect: Dialect) -> bool {
+        true
+    }
+
+    fn identify(&self, case: &TestCase) -> Option<TestId> {
+        let file = case.file.as_deref().filter(|f| !f.is_empty());
+        let scope = case
+            .classname
+            .as_deref()
+            .filter(|c| !c.is_empty())
+            .or(file)
+            .unwrap_or("");
+        let native = native_of(scope, &case.name);
+        let class = if scope.is_empty() {
+            native.clone()
+        } else {
+            scope.to_string()
+        };
+        let file = file.map_or_else(|| class.clone(), str::to_string);
+        Some(TestId {
+            native,
+            class,
+            file,
+        })
+    }
+
+    fn parse_listing(&self, text: &str) -> Result<Vec<TestId>, ListError> {
+        Ok(listing_lines(text)
+            .map(|(_, line)| TestId {
+                native: line.to_string(),
+                class: line
+                    .rsplit_once("::")
+                    .map_or(line, |(class, _)| class)
+                    .to_string(),
+                file: line
+                    .split_once("::")
+                    .map_or(line, |(file, _)| file)
+                    .to_string(),
+            })
+            .collect())
+    }
+
+    fn render(&self, _by: Granularity, items: &[String]) -> Vec<String> {
+        items.to_vec()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::Outcome;
+
+    fn case(name: &str, classname: Option<&str>, file: Option<&str>, dialect: Dialect) -> TestCase {
+        TestCase {
+            name: name.to_string(),
+            classname: classname.map(str::to_string),
+            suite: None,
+            file: file.map(str::to_string),
+            duration: None,
+            outcome: Outcome::Passed,
+            dialect,
+        }
+    }
+
+    fn id(native: &str, class: &str, file: &str) -> TestId {
+        TestId {
+            native: native.into(),
+            class: class.into(),
+            file: file.into(),
+        }
+    }
+
+    #[test]
+    fn accepts_every_dialect() {
+        assert!(Plain.accepts(Dialect::Generic));
+        assert!(Plain.accepts(Dialect::Surefire));
+        assert!(Plain.accepts(Dialect::Nextest));
+    }
+
+    #[test]
+    fn identifies_by_classname_then_file() {
+        // Surefire: FQCN + method, no file.
+        let c = case(
+            "testAdd",
+            Some("com.example.CalculatorTest"),
+            None,
+            Dialect::Surefire,
+        );
+        assert_eq!(
+            Plain.identify(&c),
+            Some(id(
+                "com.example.CalculatorTest::testAdd",
+                "com.example.CalculatorTest",
+                "com.example.CalculatorTest"
+            ))
+        );
+        // pytest xunit1: classname and file.
+        let c = case(
+            "test_b[1-2]",
+            Some("tests.unit.test_x.TestA"),
+            Some("tests/unit/test_x.py"),
+            Dialect::Pytest,
+        );
+        assert_eq!(
+            Plain.identify(&c),
+            Some(id(
+                "tests.unit.test_x.TestA::test_b[1-2]",
+                "tests.unit.test_x.TestA",
+                "tests/unit/test_x.py"
+            ))
+        );
+        // publish-unit-test-result-action `unsupported-unicode.xml`: file, no classname.
+        let c = case("test 2", None, Some("test/test-2.py"), Dialect::Generic);
+        assert_eq!(
+            Plain.identify(&c),
+            Some(id(
+                "test/test-2.py::test 2",
+                "test/test-2.py",
+                "test/test-2.py"
+            ))
+        );
+    }
+
+    #[test]
+    fn name_alone_when_no_scope_or_scope_repeats_it() {
+        let c = case("test_my_sum_pos", None, None, Dialect::Generic);
+        assert_eq!(
+            Plain.identify(&c),
+            Some(id("test_my_sum_pos", "test_my_sum_pos", "test_my_sum_pos"))
+        );
+        let c = case("Test 1 passes", Some("Test 1 passes"), None, Dialect::Jest);
+        assert_eq!(
+            Plain.identify(&c),
+            Some(id("Test 1 passes", "Test 1 passes", "Test 1 passes"))
+        );
+        let c = case("TestMain", Some(""), None, Dialect::Go);
+        assert_eq!(
+            Plain.identify(&c),
+            Some(id("TestMain", "TestMain", "TestMain"))
+        );
+    }
+
+    #[test]
+    fn listing_splits_class_at_last_and_file_at_first_separator() {
+        let text =
+            "tests/a.py::TestA::test_b[x]\n\n  plain_name  \nmy-crate::integration::it_works\n";
+        assert_eq!(
+            Plain.parse_listing(text),
+            Ok(vec![
+                id(
+                    "tests/a.py::TestA::test_b[x]",
+                    "tests/a.py::TestA",
+                    "tests/a.py"
+                ),
+                id("plain_name", "plain_name", "plain_name"),
+                id(
+                    "my-crate::integration::it_works",
+                    "my-crate::integration",
+                    "my-crate"
+                ),
+            ])
+        );
+    }
+
+    #[test]
+    fn renders_items_verbatim() {
+        let items = vec!["a::b c".to_string(), "it's".to_string()];
+        assert_eq!(Plain.render(Granularity::Test, &items), items);
+        assert_eq!(Plain.render(Granularity::File, &items), items);
+    }
+}

@@ -1,0 +1,526 @@
+//! pytest: tests are node ids (`tests/test_x.py::TestA::test_b[1-2]`), which
+//! pytest takes as positional arguments (`formats.md` §11.2).
+
+use super::*;
+use crate::identity::normalize_path;
+
+/// pytest node ids, printed one per line.
+///
+/// The lines are meant to become one argument each and are not quoted: use
+/// `xargs -d '\n' pytest < shard.txt` or `pytest @shard.txt` (pytest ≥ 8.2).
+/// A bare `pytest $(…)` splits ids with spaces and globs `[…]`.
+///
+/// At class granularity the key is the outermost class (`file::TestA`, which
+/// includes `TestA::Inner`), and a module-level function is its own key:
+/// keys must not overlap, and the file itself would select every class in
+/// it, which may be planned on another shard.
+pub struct Pytest;
+
+/// The node id's path and the classes between it and the test name.
+struct Location {
+    path: String,
+    classes: Vec<String>,
+}
+
+impl Location {
+    /// The id a test named `name` at this location has, and its class key.
+    fn test_id(self, name: &str) -> TestId {
+        let native = if self.classes.is_empty() {
+            format!("{}::{name}", self.path)
+        } else {
+            format!("{}::{}::{name}", self.path, self.classes.join("::"))
+        };
+        let class = match self.classes.first() {
+            Some(outer) => format!("{}::{outer}", self.path),
+            None => native.clone(),
+        };
+        TestId {
+            native,
+            class,
+            file: self.path,
+        }
+    }
+}
+
+/// The dotted module pytest writes for a file: `tests/unit/test_x.py` is
+/// `tests.unit.test_x` (junitxml's `mangle_test_address`).
+fn dotted_module(path: &str) -> String {
+    path.strip_suffix(".py").unwrap_or(path).replace('/', ".")
+}
+
+/// Splits a classname as xunit2 writes it: the module path runs up to the
+/// first segment that starts with an uppercase letter (a class); the first
+/// segment is always module, since a node id always starts with a file.
+fn location_from_classname(classname: &str) -> Location {
+    let segments: Vec<&str> = classname.split('.').collect();
+    let split = segments
+        .iter()
+        .skip(1)
+        .position(|s| s.starts_with(|c: char| c.is_uppercase()))
+        .map_or(segments.len(), |i| i + 1);
+    Location {
+        path: format!("{}.py", segments[..split].join("/")),
+        classes: segments[split..].iter().map(|s| s.to_string()).collect(),
+    }
+}
+
+/// With xunit1's `file`: classes are what the classname adds to the file's
+/// module. When the module is not a prefix, `file` names where an inherited
+/// test is *defined*, not the file that collects it (`formats.md` §1.6), so
+/// the classname is the better witness.
+fn location_from_file(file: &str, classname: Option<&str>) -> Location {
+    let path = normalize_path(file);
+    let Some(classname) = classname else {
+        return Location {
+            path,
+            classes: Vec::new(),
+        };
+    };
+    let module = dotted_module(&path);
+    if classname == module {
+        return Location {
+            path,
+            classes: Vec::new(),
+        };
+    }
+    match classname
+        .strip_prefix(&module)
+        .and_then(|rest| rest.strip_prefix('.'))
+    {
+        Some(rest) => Location {
+            path,
+            classes: rest.split('.').map(str::to_string).collect(),
+        },
+        None => location_from_classname(classname),
+    }
+}
+
+/// Splits a node id into path, classes and name. Parameters are cut off at
+/// the first `[` first, as pytest does, since they may hold `::`.
+fn parse_node_id(line: &str) -> Option<TestId> {
+    let (head, params) = line.find('[').map_or((line, ""), |i| line.split_at(i));
+    let mut parts: Vec<&str> = head.split("::").collect();
+    let path = parts.remove(0);
+    if path.is_empty() || path.starts_with('<') || path.contains(char::is_whitespace) {
+        return None;
+    }
+    let path = normalize_path(path);
+    let Some(name) = parts.pop() else {
+        // A bare file is a selector too.
+        return Some(TestId {
+            native: path.clone(),
+            class: path.clone(),
+            file: path,
+        });
+    };
+    if name.is_empty() || parts.iter().any(|p| p.is_empty()) {
+        return None;
+    }
+    let location = Location {
+        path,
+        classes: parts.iter().map(|p| p.to_string()).collect(),
+    };
+    Some(location.test_id(&format!("{name}{params}")))
+}
+
+/// pytest's closing count: `9 tests collected in 0.01s`,
+/// `1/9 tests collected (8 deselected) in 0.01s`, `no tests collected …`,
+/// `9 tests collected, 1 error in 0.30s`.
+fn is_summary(line: &str) -> bool {
+    let mut words = line.split_whitespace();
+    let count = words.next().unwrap_or("");
+    let counted = count == "no"
+        || (!count.is_empty() && count.chars().all(|c| c.is_ascii_digit() || c == '/'));
+    counted && matches!(words.next(), Some("test" | "tests"))
+}
+
+impl Runner for Pytest {
+    fn name(&self) -> &'static str {
+        "pytest"
+    }
+
+    fn accepts(&self, dialect: Dialect) -> bool {
+        matches!(dialect, Dialect::Pytest | Dialect::Generic)
+    }
+
+    fn identify(&self, case: &TestCase) -> Option<TestId> {
+        let classname = case
+            .classname
+            .as_deref()
+            .map(str::trim)
+            .filter(|c| !c.is_empty());
+        let file = case.file.as_deref().filter(|f| !f.is_empty());
+        let location = match (file, classname) {
+            (Some(file), classname) => location_from_file(file, classname),
+            (None, Some(classname)) => location_from_classname(classname),
+            // Some tools write the whole node id as the name.
+            (None, None) => return parse_node_id(&case.name).filter(|id| id.native != id.file),
+        };
+        Some(location.test_id(&case.name))
+    }
+
+    /// Reads `pytest --collect-only -q`: node ids up to the first `===`
+    /// section (warnings, errors), skipping the count line.
+    fn parse_listing(&self, text: &str) -> Result<Vec<TestId>, ListError> {
+        let mut ids = Vec::new();
+        for (line_no, line) in listing_lines(text) {
+            if line.starts_with('=') || line.starts_with('!') {
+                break;
+            }
+            if is_summary(line) {
+                continue;
+            }
+            let id = parse_node_id(line).ok_or_else(|| ListError {
+                line: line_no,
+                message: format!(
+                    "`{line}` is not a pytest node id (expected `path/test_x.py::test_name`, \
+                     as printed by `pytest --collect-only -q`)"
+                ),
+            })?;
+            ids.push(id);
+        }
+        Ok(ids)
+    }
+
+    fn render(&self, _by: Granularity, items: &[String]) -> Vec<String> {
+        items.to_vec()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::Outcome;
+
+    fn case(name: &str, classname: Option<&str>, file: Option<&str>) -> TestCase {
+        TestCase {
+            name: name.to_string(),
+            classname: classname.map(str::to_string),
+            suite: Some("pytest".to_string()),
+            file: file.map(str::to_string),
+            duration: None,
+            outcome: Outcome::Passed,
+            dialect: Dialect::Pytest,
+        }
+    }
+
+    fn id(native: &str, class: &str, file: &str) -> TestId {
+        TestId {
+            native: native.into(),
+            class: class.into(),
+            file: file.into(),
+        }
+    }
+
+    fn native(name: &str, classname: Option<&str>, file: Option<&str>) -> String {
+        Pytest
+            .identify(&case(name, classname, file))
+            .expect("identified")
+            .native
+    }
+
+    #[test]
+    fn accepts_pytest_and_generic_only() {
+        assert!(Pytest.accepts(Dialect::Pytest));
+        assert!(Pytest.accepts(Dialect::Generic));
+        assert!(!Pytest.accepts(Dialect::Jest));
+        assert!(!Pytest.accepts(Dialect::Surefire));
+    }
+
+    #[test]
+    fn xunit2_derives_the_path_from_the_classname() {
+        // Written by pytest 9.2 with the default junit_family.
+        assert_eq!(
+            Pytest.identify(&case(
+                "test_c",
+                Some("tests.unit.test_x.TestA.TestInner"),
+                None
+            )),
+            Some(id(
+                "tests/unit/test_x.py::TestA::TestInner::test_c",
+                "tests/unit/test_x.py::TestA",
+                "tests/unit/test_x.py"
+            ))
+        );
+        assert_eq!(
+            Pytest.identify(&case("test_top", Some("tests.test_top"), None)),
+            Some(id(
+                "tests/test_top.py::test_top",
+                "tests/test_top.py::test_top",
+                "tests/test_top.py"
+            ))
+        );
+        // test-reporter `python-xunit-pytest.xml`.
+        assert_eq!(
+            native("test_parameterized[param1]", Some("tests.test_lib"), None),
+            "tests/test_lib.py::test_parameterized[param1]"
+        );
+        // A capitalised first segment is still the module.
+        assert_eq!(
+            native("test_a", Some("Tests.test_x.TestA"), None),
+            "Tests/test_x.py::TestA::test_a"
+        );
+    }
+
+    #[test]
+    fn names_are_kept_verbatim() {
+        let cases = [
+            ("test_b[1-2]", "tests/unit/test_x.py::TestA::test_b[1-2]"),
+            ("test_p[a b]", "tests/unit/test_x.py::TestA::test_p[a b]"),
+            (
+                r"test_p[\xe9]",
+                r"tests/unit/test_x.py::TestA::test_p[\xe9]",
+            ),
+            (
+                r"test_x[\u00e9]",
+                r"tests/unit/test_x.py::TestA::test_x[\u00e9]",
+            ),
+            ("test_p[x[1]]", "tests/unit/test_x.py::TestA::test_p[x[1]]"),
+            ("test_p[p::q]", "tests/unit/test_x.py::TestA::test_p[p::q]"),
+        ];
+        for (name, expected) in cases {
+            assert_eq!(
+                native(name, Some("tests.unit.test_x.TestA"), None),
+                expected
+            );
+        }
+    }
+
+    #[test]
+    fn xunit1_uses_the_file_attribute() {
+        // Written by pytest 9.2 with `-o junit_family=xunit1`.
+        assert_eq!(
+            Pytest.identify(&case(
+                "test_c",
+                Some("tests.unit.test_x.TestA.TestInner"),
+                Some("tests/unit/test_x.py")
+            )),
+            Some(id(
+                "tests/unit/test_x.py::TestA::TestInner::test_c",
+                "tests/unit/test_x.py::TestA",
+                "tests/unit/test_x.py"
+            ))
+        );
+        assert_eq!(
+            native(
+                "test_q[1-2]",
+                Some("tests.unit.test_x"),
+                Some("tests/unit/test_x.py")
+            ),
+            "tests/unit/test_x.py::test_q[1-2]"
+        );
+        // A module whose directory has an uppercase segment: the file decides.
+        assert_eq!(
+            native(
+                "test_a",
+                Some("src.MyPkg.tests.test_x.TestA"),
+                Some("src/MyPkg/tests/test_x.py")
+            ),
+            "src/MyPkg/tests/test_x.py::TestA::test_a"
+        );
+        // publish-unit-test-result-action `unsupported-unicode.xml`: file, no classname.
+        assert_eq!(
+            native("test 2", None, Some("test/test-2.py")),
+            "test/test-2.py::test 2"
+        );
+    }
+
+    #[test]
+    fn xunit1_inherited_tests_follow_the_classname() {
+        // publish-unit-test-result-action `junit.gloo.elastic.xml`.
+        let classname = Some("test.integration.test_elastic_torch.ElasticTorchTests");
+        assert_eq!(
+            Pytest.identify(&case(
+                "test_all_ranks_failure",
+                classname,
+                Some("test/integration/elastic_common.py")
+            )),
+            Some(id(
+                "test/integration/test_elastic_torch.py::ElasticTorchTests::test_all_ranks_failure",
+                "test/integration/test_elastic_torch.py::ElasticTorchTests",
+                "test/integration/test_elastic_torch.py"
+            ))
+        );
+        assert_eq!(
+            native(
+                "test_all_hosts_blacklisted",
+                classname,
+                Some("test/integration/test_elastic_torch.py")
+            ),
+            "test/integration/test_elastic_torch.py::ElasticTorchTests::test_all_hosts_blacklisted"
+        );
+    }
+
+    #[test]
+    fn without_classname_or_file_only_node_id_names_count() {
+        assert_eq!(
+            native("tests/a.py::TestA::test_b[x]", None, None),
+            "tests/a.py::TestA::test_b[x]"
+        );
+        assert_eq!(Pytest.identify(&case("test_my_sum_pos", None, None)), None);
+    }
+
+    /// `pytest --collect-only -q` from pytest 9.2.0, with a warning raised at
+    /// collection time.
+    const COLLECTED: &str = r#"tests/test_top.py::test_top
+tests/unit/test_x.py::TestA::test_b
+tests/unit/test_x.py::TestA::TestInner::test_c
+tests/unit/test_x.py::test_p[a b]
+tests/unit/test_x.py::test_p[\xe9]
+tests/unit/test_x.py::test_p[x[1]]
+tests/unit/test_x.py::test_p[p::q]
+tests/unit/test_x.py::test_p[1.5]
+tests/unit/test_x.py::test_q[1-2]
+
+=============================== warnings summary ===============================
+tests/unit/test_x.py:14
+  /tmp/sp_py/tests/unit/test_x.py:14: UserWarning: collect-time warning
+    warnings.warn(UserWarning("collect-time warning"))
+
+-- Docs: https://docs.pytest.org/en/stable/how-to/capture-warnings.html
+9 tests collected in 0.01s
+"#;
+
+    #[test]
+    fn listing_reads_collect_only_output() {
+        let ids = Pytest.parse_listing(COLLECTED).expect("parses");
+        assert_eq!(ids.len(), 9);
+        assert_eq!(
+            ids[0],
+            id(
+                "tests/test_top.py::test_top",
+                "tests/test_top.py::test_top",
+                "tests/test_top.py"
+            )
+        );
+        assert_eq!(
+            ids[2],
+            id(
+                "tests/unit/test_x.py::TestA::TestInner::test_c",
+                "tests/unit/test_x.py::TestA",
+                "tests/unit/test_x.py"
+            )
+        );
+        assert_eq!(
+            ids[5],
+            id(
+                "tests/unit/test_x.py::test_p[x[1]]",
+                "tests/unit/test_x.py::test_p[x[1]]",
+                "tests/unit/test_x.py"
+            )
+        );
+        assert_eq!(ids[6].native, "tests/unit/test_x.py::test_p[p::q]");
+        assert_eq!(ids[6].class, ids[6].native);
+    }
+
+    #[test]
+    fn class_keys_do_not_overlap() {
+        // `file::TestA` would also select `file::TestA::TestInner`, and the
+        // file every class in it: neither may be a key beside the other.
+        let ids = Pytest.parse_listing(COLLECTED).expect("parses");
+        let mut keys: Vec<&str> = ids.iter().map(|id| id.class.as_str()).collect();
+        keys.sort_unstable();
+        keys.dedup();
+        for a in &keys {
+            for b in &keys {
+                assert!(
+                    a == b || !b.starts_with(&format!("{a}::")),
+                    "{a} selects {b}"
+                );
+                assert!(
+                    a == b || *b != a.split("::").next().unwrap_or(""),
+                    "{b} selects {a}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn listing_and_report_agree() {
+        let listed = Pytest.parse_listing(COLLECTED).expect("parses");
+        let reported = [
+            case(r"test_p[\xe9]", Some("tests.unit.test_x"), None),
+            case(
+                "test_c",
+                Some("tests.unit.test_x.TestA.TestInner"),
+                Some("tests/unit/test_x.py"),
+            ),
+        ];
+        for case in &reported {
+            let id = Pytest.identify(case).expect("identified");
+            assert!(listed.contains(&id), "{id:?}");
+        }
+    }
+
+    #[test]
+    fn listing_skips_summaries_and_stops_at_sections() {
+        let text = "tests/test_top.py::test_top\n\n1/9 tests collected (8 deselected) in 0.01s\n";
+        assert_eq!(Pytest.parse_listing(text).map(|ids| ids.len()), Ok(1));
+        let text = "\n=== warnings summary ===\ntests/x.py:14\nno tests collected (9 deselected) in 0.01s\n";
+        assert_eq!(Pytest.parse_listing(text), Ok(vec![]));
+        let errors = "tests/test_top.py::test_top\n\n==================================== ERRORS \
+                      ====================================\n____ ERROR collecting tests/test_err.py ____\n\
+                      E   SyntaxError: invalid syntax\n!!!! Interrupted: 1 error during collection !!!!\n\
+                      9 tests collected, 1 error in 0.30s\n";
+        assert_eq!(Pytest.parse_listing(errors).map(|ids| ids.len()), Ok(1));
+        assert_eq!(Pytest.parse_listing("no tests ran in 0.01s\n"), Ok(vec![]));
+    }
+
+    #[test]
+    fn listing_normalises_paths_and_accepts_files() {
+        let ids = Pytest
+            .parse_listing("./tests/a.py::test_x\ntests/b.py\n")
+            .expect("parses");
+        assert_eq!(
+            ids[0],
+            id("tests/a.py::test_x", "tests/a.py::test_x", "tests/a.py")
+        );
+        assert_eq!(ids[1], id("tests/b.py", "tests/b.py", "tests/b.py"));
+    }
+
+    #[test]
+    fn listing_rejects_what_is_not_a_node_id() {
+        // `--collect-only` without `-q` prints a tree.
+        let err = Pytest
+            .parse_listing("tests/a.py::test_x\n<Module test_x.py>\n")
+            .unwrap_err();
+        assert_eq!(err.line, 2);
+        // `-qq` prints counts per file.
+        assert_eq!(
+            Pytest
+                .parse_listing("tests/test_x.py: 9\n")
+                .unwrap_err()
+                .line,
+            1
+        );
+        assert_eq!(Pytest.parse_listing("::test_x\n").unwrap_err().line, 1);
+        assert_eq!(Pytest.parse_listing("tests/a.py::\n").unwrap_err().line, 1);
+    }
+
+    #[test]
+    fn renders_one_id_per_line_unquoted() {
+        let items = vec![
+            "tests/unit/test_x.py::TestA::test_b".to_string(),
+            "tests/unit/test_x.py::test_p[a b]".to_string(),
+            r"tests/unit/test_x.py::test_p[\xe9]".to_string(),
+            "tests/unit/test_x.py::test_p[it's]".to_string(),
+        ];
+        assert_eq!(
+            Pytest.render(Granularity::Test, &items),
+            [
+                "tests/unit/test_x.py::TestA::test_b",
+                "tests/unit/test_x.py::test_p[a b]",
+                r"tests/unit/test_x.py::test_p[\xe9]",
+                "tests/unit/test_x.py::test_p[it's]",
+            ]
+        );
+        let classes = vec![
+            "tests/a.py".to_string(),
+            "tests/b.py::TestB::Inner".to_string(),
+        ];
+        assert_eq!(
+            Pytest.render(Granularity::Class, &classes),
+            ["tests/a.py", "tests/b.py::TestB::Inner"]
+        );
+    }
+}
