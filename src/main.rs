@@ -1,0 +1,34 @@
+//! The `shardplan` binary: parse the command line, run, map errors to exit
+//! statuses. Everything else lives in the library.
+
+use std::io;
+use std::process::ExitCode;
+
+use clap::{CommandFactory, Parser};
+use shardplan::app::{self, Streams};
+use shardplan::cli::Cli;
+use shardplan::error::ErrorKind;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let stdin = io::stdin();
+    let stdout = io::stdout();
+    let stderr = io::stderr();
+    let mut streams = Streams {
+        stdin: &mut stdin.lock(),
+        stdout: &mut stdout.lock(),
+        stderr: &mut stderr.lock(),
+    };
+    match app::run(&cli.plan, &mut streams) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) if error.kind == ErrorKind::Usage => {
+            Cli::command()
+                .error(clap::error::ErrorKind::ValueValidation, error.message)
+                .exit();
+        }
+        Err(error) => {
+            eprintln!("shardplan: error: {error}");
+            ExitCode::from(error.exit_code() as u8)
+        }
+    }
+}

@@ -1,0 +1,459 @@
+//! The command line as a user runs it: the built binary, real files, exit
+//! statuses and messages.
+
+mod common;
+
+use std::collections::BTreeSet;
+use std::fs;
+
+use common::{Case, junit, shardplan, shardplan_in, stderr, stdout};
+use serde_json::Value;
+
+fn case<'a>(classname: &'a str, name: &'a str, time: &'a str) -> Case<'a> {
+    Case {
+        classname,
+        name,
+        time: Some(time),
+    }
+}
+
+/// A small suite in a temp dir: six tests with distinct durations.
+fn small_suite() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let xml = junit(&[
+        case("app.Alpha", "slow", "6.0"),
+        case("app.Alpha", "fast", "0.5"),
+        case("app.Beta", "medium", "3.0"),
+        case("app.Beta", "medium_too", "2.5"),
+        case("app.Gamma", "quick", "1.0"),
+        case("app.Gamma", "quicker", "0.25"),
+    ]);
+    fs::write(dir.path().join("report.xml"), xml).unwrap();
+    dir
+}
+
+fn lines(text: &str) -> Vec<String> {
+    text.lines().map(str::to_string).collect()
+}
+
+#[test]
+fn each_index_prints_its_share_and_the_shares_partition_the_suite() {
+    let dir = small_suite();
+    let mut all = Vec::new();
+    for index in 0..3 {
+        let out = shardplan_in(
+            dir.path(),
+            &[
+                "--shards",
+                "3",
+                "--index",
+                &index.to_string(),
+                "--timings",
+                "report.xml",
+            ],
+            "",
+        );
+        assert!(out.status.success(), "{}", stderr(&out));
+        all.extend(lines(&stdout(&out)));
+    }
+    let unique: BTreeSet<&String> = all.iter().collect();
+    assert_eq!(all.len(), 6, "{all:?}");
+    assert_eq!(unique.len(), 6, "a test is on two shards: {all:?}");
+    // LPT on 6, 3, 2.5, 1, 0.5, 0.25 over 3 shards: {6}, {3, 0.5, 0.25}, {2.5, 1}.
+    let first = shardplan_in(
+        dir.path(),
+        &["--shards", "3", "--index", "0", "--timings", "report.xml"],
+        "",
+    );
+    assert_eq!(stdout(&first), "app.Alpha::slow\n");
+}
+
+#[test]
+fn summary_reports_counts_shard_times_and_bound() {
+    let dir = small_suite();
+    let out = shardplan_in(
+        dir.path(),
+        &["--shards", "3", "--index", "1", "--timings", "report.xml"],
+        "",
+    );
+    let err = stderr(&out);
+    assert!(
+        err.contains("6 tests planned (6 with timings, 0 estimated)"),
+        "{err}"
+    );
+    assert!(
+        err.contains("lower bound max(total/N, largest item) = 6.0s"),
+        "{err}"
+    );
+    assert!(err.contains("1.000 x bound"), "{err}");
+    assert!(
+        err.contains("shard   1      3.7s       3 tests  <- this shard"),
+        "{err}"
+    );
+}
+
+#[test]
+fn one_based_shard_equals_zero_based_index() {
+    let dir = small_suite();
+    let zero = shardplan_in(
+        dir.path(),
+        &["--shards", "3", "--index", "2", "--timings", "report.xml"],
+        "",
+    );
+    let one = shardplan_in(
+        dir.path(),
+        &["--shard", "3/3", "--timings", "report.xml"],
+        "",
+    );
+    assert_eq!(stdout(&zero), stdout(&one));
+    assert!(!stdout(&one).is_empty());
+}
+
+#[test]
+fn index_out_of_range_is_a_usage_error() {
+    let dir = small_suite();
+    let out = shardplan_in(
+        dir.path(),
+        &["--shards", "4", "--index", "4", "--timings", "report.xml"],
+        "",
+    );
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    assert!(
+        err.contains("--index 4 is out of range for --shards 4"),
+        "{err}"
+    );
+    assert!(err.contains("Usage:"), "{err}");
+}
+
+#[test]
+fn bad_shard_options_are_usage_errors() {
+    let dir = small_suite();
+    for args in [
+        vec!["--timings", "report.xml"],
+        vec!["--shards", "4", "--timings", "report.xml"],
+        vec!["--shards", "0", "--index", "0"],
+        vec!["--shard", "0/4"],
+        vec!["--shard", "5/4"],
+        vec!["--index", "1"],
+        vec!["--shard", "1/2", "--index", "0", "--shards", "2"],
+    ] {
+        let out = shardplan_in(dir.path(), &args, "");
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {}", stderr(&out));
+        assert!(stdout(&out).is_empty());
+    }
+}
+
+#[test]
+fn missing_timings_file_is_named() {
+    let dir = small_suite();
+    let out = shardplan_in(
+        dir.path(),
+        &["--shards", "2", "--index", "0", "--timings", "nope.xml"],
+        "",
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert!(err.contains("nope.xml: no such file or directory"), "{err}");
+}
+
+#[test]
+fn broken_xml_alone_is_an_error_with_line_and_column() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(
+        dir.path().join("broken.xml"),
+        "<testsuites>\n  <testsuite name=\"s\">\n    <testcase name=\"a\" time=\"1\">\n  </testsuite>\n</testsuites>\n",
+    )
+    .unwrap();
+    let out = shardplan_in(
+        dir.path(),
+        &["--shards", "2", "--index", "0", "--timings", "broken.xml"],
+        "",
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert!(err.contains("shardplan: error: broken.xml:4:"), "{err}");
+    assert!(stdout(&out).is_empty());
+}
+
+#[test]
+fn broken_report_among_good_ones_is_skipped_unless_strict() {
+    let dir = small_suite();
+    fs::write(
+        dir.path().join("truncated.xml"),
+        "<testsuites><testsuite name=\"s\"><testcase name=\"x\"",
+    )
+    .unwrap();
+    let args = ["--shards", "2", "--index", "0", "--timings", "."];
+    let out = shardplan_in(dir.path(), &args, "");
+    assert!(out.status.success(), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(err.contains("warning: ./truncated.xml"), "{err}");
+    assert!(err.contains("skipping this report"), "{err}");
+
+    let strict = shardplan_in(dir.path(), &[&args[..], &["--strict"]].concat(), "");
+    assert_eq!(strict.status.code(), Some(1));
+    assert!(
+        stderr(&strict).contains("truncated.xml"),
+        "{}",
+        stderr(&strict)
+    );
+}
+
+#[test]
+fn report_order_does_not_change_the_plan() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(
+        dir.path().join("a.xml"),
+        junit(&[case("k.A", "t1", "2"), case("k.A", "t2", "4")]),
+    )
+    .unwrap();
+    fs::write(
+        dir.path().join("b.xml"),
+        junit(&[case("k.B", "t3", "3"), case("k.A", "t1", "4")]),
+    )
+    .unwrap();
+    let forward = shardplan_in(
+        dir.path(),
+        &[
+            "--shards",
+            "2",
+            "--json",
+            "--timings",
+            "a.xml",
+            "--timings",
+            "b.xml",
+        ],
+        "",
+    );
+    let backward = shardplan_in(
+        dir.path(),
+        &[
+            "--shards",
+            "2",
+            "--json",
+            "--timings",
+            "b.xml",
+            "--timings",
+            "a.xml",
+        ],
+        "",
+    );
+    let globbed = shardplan_in(
+        dir.path(),
+        &["--shards", "2", "--json", "--timings", "*.xml"],
+        "",
+    );
+    assert_eq!(stdout(&forward), stdout(&backward));
+    assert_eq!(stdout(&forward), stdout(&globbed));
+    // k.A::t1 ran twice (2 s and 4 s): the plan uses the mean, 3 s.
+    let plan: Value = serde_json::from_str(&stdout(&forward)).unwrap();
+    assert_eq!(plan["total_seconds"], 10.0);
+}
+
+#[test]
+fn json_prints_the_whole_plan() {
+    let dir = small_suite();
+    let out = shardplan_in(
+        dir.path(),
+        &["--shards", "2", "--json", "--timings", "report.xml"],
+        "",
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let plan: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(plan["version"], 1);
+    assert_eq!(plan["fingerprint"].as_str().unwrap().len(), 16);
+    assert_eq!(plan["total_seconds"], 13.25);
+    assert_eq!(plan["lower_bound_seconds"], 6.625);
+    let shards = plan["shards"].as_array().unwrap();
+    assert_eq!(shards.len(), 2);
+    assert_eq!(shards[0]["index"], 0);
+    let count: usize = shards
+        .iter()
+        .map(|s| s["tests"].as_array().unwrap().len())
+        .sum();
+    assert_eq!(count, 6);
+    let predicted: f64 = shards
+        .iter()
+        .map(|s| s["predicted_seconds"].as_f64().unwrap())
+        .sum();
+    assert_eq!(predicted, 13.25);
+}
+
+#[test]
+fn listed_tests_without_timings_are_estimated_not_dropped() {
+    let dir = small_suite();
+    let listing = "app.Alpha::slow\napp.Alpha::brand_new\napp.Delta::also_new\napp.Beta::medium\n";
+    let out = shardplan_in(
+        dir.path(),
+        &[
+            "--shards",
+            "2",
+            "--json",
+            "--timings",
+            "report.xml",
+            "--tests-from",
+            "-",
+        ],
+        listing,
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let plan: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let planned: BTreeSet<String> = plan["shards"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|s| s["tests"].as_array().unwrap().iter())
+        .map(|t| t.as_str().unwrap().to_string())
+        .collect();
+    let listed: BTreeSet<String> = listing.lines().map(str::to_string).collect();
+    assert_eq!(planned, listed);
+    assert_eq!(plan["tests_with_timings"], 2);
+    let err = stderr(&out);
+    assert!(
+        err.contains("4 tests planned (2 with timings, 2 estimated)"),
+        "{err}"
+    );
+    assert!(
+        err.contains("4 tests in the timings are no longer listed"),
+        "{err}"
+    );
+}
+
+#[test]
+fn tests_from_a_file_and_a_missing_one() {
+    let dir = small_suite();
+    fs::write(
+        dir.path().join("tests.txt"),
+        "app.Gamma::quick\napp.Gamma::quicker\n",
+    )
+    .unwrap();
+    let out = shardplan_in(
+        dir.path(),
+        &[
+            "--shards",
+            "2",
+            "--index",
+            "1",
+            "--timings",
+            "report.xml",
+            "--tests-from",
+            "tests.txt",
+        ],
+        "",
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(stdout(&out), "app.Gamma::quicker\n");
+
+    let missing = shardplan_in(
+        dir.path(),
+        &[
+            "--shards",
+            "2",
+            "--index",
+            "1",
+            "--timings",
+            "report.xml",
+            "--tests-from",
+            "gone.txt",
+        ],
+        "",
+    );
+    assert_eq!(missing.status.code(), Some(1));
+    assert!(
+        stderr(&missing).contains("gone.txt: cannot read the test list"),
+        "{}",
+        stderr(&missing)
+    );
+}
+
+#[test]
+fn without_a_test_list_the_risk_of_new_tests_is_said() {
+    let dir = small_suite();
+    let out = shardplan_in(
+        dir.path(),
+        &["--shards", "2", "--index", "0", "--timings", "report.xml"],
+        "",
+    );
+    assert!(stderr(&out).contains("a test added since they were recorded is on no shard"));
+}
+
+#[test]
+fn more_shards_than_tests_leaves_a_clearly_empty_shard() {
+    let dir = small_suite();
+    let out = shardplan_in(
+        dir.path(),
+        &["--shards", "8", "--index", "7", "--timings", "report.xml"],
+        "",
+    );
+    assert!(out.status.success());
+    assert_eq!(stdout(&out), "");
+    assert!(
+        stderr(&out).contains("shard 7 has nothing to run: 6 items for 8 shards"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn nothing_to_plan_is_an_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = shardplan_in(dir.path(), &["--shards", "2", "--index", "0"], "");
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("nothing to plan"), "{}", stderr(&out));
+}
+
+#[test]
+fn class_granularity_keeps_a_class_together() {
+    let dir = small_suite();
+    let out = shardplan_in(
+        dir.path(),
+        &[
+            "--shards",
+            "2",
+            "--json",
+            "--by",
+            "class",
+            "--timings",
+            "report.xml",
+        ],
+        "",
+    );
+    let plan: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let shards = plan["shards"].as_array().unwrap();
+    let keys: Vec<Vec<&str>> = shards
+        .iter()
+        .map(|s| {
+            s["tests"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|t| t.as_str().unwrap())
+                .collect()
+        })
+        .collect();
+    // Alpha 6.5 s, Beta 5.5 s, Gamma 1.25 s.
+    assert_eq!(keys, vec![vec!["app.Alpha"], vec!["app.Beta", "app.Gamma"]]);
+    assert_eq!(shards[1]["test_count"], 4);
+}
+
+#[test]
+fn bundled_example_runs() {
+    let out = shardplan(
+        &[
+            "--shards",
+            "4",
+            "--index",
+            "0",
+            "--timings",
+            "fixtures/junit/**/*.xml",
+            "--runner",
+            "pytest",
+        ],
+        "",
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let ids = stdout(&out);
+    assert!(!ids.is_empty());
+    assert!(ids.lines().all(|l| l.contains(".py::")), "{ids}");
+}
