@@ -10,7 +10,7 @@ use std::path::Path;
 
 use serde::Serialize;
 
-use crate::cli::PlanArgs;
+use crate::cli::{Cli, PlanArgs};
 use crate::duration::{human, micros_to_seconds};
 use crate::emit::{Granularity, Runner, RunnerKind, TestId};
 use crate::error::{Error, Result};
@@ -87,7 +87,16 @@ pub struct Planned {
     pub fingerprint: String,
 }
 
-/// Runs the command line: plans and prints. Errors are returned, not printed.
+/// Runs the command line: the subcommand given, or planning one shard.
+pub fn dispatch(cli: &Cli, streams: &mut Streams<'_>) -> Result<()> {
+    match &cli.command {
+        None => run(&cli.plan, streams),
+        Some(command) => match *command {},
+    }
+}
+
+/// Plans and prints one shard or the whole plan. Errors are returned, not
+/// printed.
 pub fn run(args: &PlanArgs, streams: &mut Streams<'_>) -> Result<()> {
     let selection = shard_selection(args)?;
     let runner = args.runner.runner();

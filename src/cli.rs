@@ -16,11 +16,20 @@ use crate::plan::Algorithm;
 /// job can run `shardplan --shards N --index $I` on its own.
 #[derive(Debug, Parser)]
 #[command(name = "shardplan", version, about, long_about)]
+#[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
 pub struct Cli {
-    /// Planning options.
+    /// A subcommand; without one, shardplan plans and prints one shard.
+    #[command(subcommand)]
+    pub command: Option<Command>,
+
+    /// Planning options (when no subcommand is given).
     #[command(flatten)]
     pub plan: PlanArgs,
 }
+
+/// The subcommands. Each one's implementation lives in its own module.
+#[derive(Debug, Clone, clap::Subcommand)]
+pub enum Command {}
 
 /// Options that decide the plan and what is printed of it.
 #[derive(Debug, Clone, clap::Args)]

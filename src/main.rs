@@ -19,7 +19,7 @@ fn main() -> ExitCode {
         stdout: &mut stdout.lock(),
         stderr: &mut stderr.lock(),
     };
-    match app::run(&cli.plan, &mut streams) {
+    match app::dispatch(&cli, &mut streams) {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) if error.kind == ErrorKind::Usage => {
             Cli::command()
