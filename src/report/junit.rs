@@ -922,6 +922,7 @@ impl State {
         }
         Ok(Report {
             cases: self.cases,
+            groups: Vec::new(),
             warnings: self.warnings,
         })
     }

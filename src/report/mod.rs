@@ -107,11 +107,24 @@ impl Diagnostic {
     }
 }
 
+/// A duration a report recorded for a group of cases as a whole (a JUnit
+/// suite's `time`, a go package's `Elapsed`). What it exceeds the sum of its
+/// cases by is the group's setup cost: imports, fixtures, linking.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GroupTime {
+    /// The group's cases, as a range of indexes into [`Report::cases`].
+    pub cases: std::ops::Range<usize>,
+    /// The group's recorded duration.
+    pub duration: Micros,
+}
+
 /// What one report file yielded.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct Report {
     /// Every test case, in file order; repeated runs of a test stay repeated.
     pub cases: Vec<TestCase>,
+    /// Group-level durations, where the format records them.
+    pub groups: Vec<GroupTime>,
     /// Recoverable problems (a negative time, an unreadable value).
     pub warnings: Vec<Diagnostic>,
 }
