@@ -1,10 +1,12 @@
 //! The command line, declared with clap's derive API. Parsing only: what the
 //! options do lives in [`crate::app`].
 
+use std::path::PathBuf;
 use std::str::FromStr;
 
 use clap::Parser;
 
+use crate::duration::Micros;
 use crate::emit::{Granularity, RunnerKind};
 use crate::plan::Algorithm;
 
@@ -29,7 +31,66 @@ pub struct Cli {
 
 /// The subcommands. Each one's implementation lives in its own module.
 #[derive(Debug, Clone, clap::Subcommand)]
-pub enum Command {}
+pub enum Command {
+    /// Fold the reports of one CI run into the timing history
+    /// (`.shardplan/timings.json` by default), which planning then reads.
+    Merge(MergeArgs),
+}
+
+/// How report files are read: shared by planning and `merge`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct ReadArgs {
+    /// Absolute paths in reports are made relative to this directory
+    /// (default: the current directory), so they match the test list. It
+    /// need not exist here: give the checkout path of the machine that
+    /// wrote the reports (`C:\a` and `c:/a` are the same).
+    #[arg(long, value_name = "DIR")]
+    pub root: Option<PathBuf>,
+
+    /// Read every report as this format instead of detecting it from the
+    /// content. (Directories are still searched for files whose content
+    /// shardplan recognises.)
+    #[arg(long, value_name = "NAME", value_parser = clap::builder::PossibleValuesParser::new(crate::report::format_names()))]
+    pub format: Option<String>,
+}
+
+/// Options of `shardplan merge`.
+///
+/// All REPORTs of one call are one CI run: a test seen several times in them
+/// (on two shards, or rerun) gives one sample. Each test keeps its last K
+/// passing samples; its estimate is their median. Tests not seen for R runs
+/// are dropped. The history is written atomically.
+#[derive(Debug, Clone, clap::Args)]
+pub struct MergeArgs {
+    /// The timing history to update; created if missing.
+    #[arg(long, value_name = "FILE", default_value = crate::history::DEFAULT_PATH)]
+    pub into: PathBuf,
+
+    /// The reports of one CI run: files, directories (searched recursively)
+    /// or quoted globs.
+    #[arg(value_name = "REPORT", required = true)]
+    pub reports: Vec<String>,
+
+    /// Samples kept per test [default: the history's, else 5].
+    #[arg(long, value_name = "K", value_parser = clap::value_parser!(u32).range(1..=1000))]
+    pub keep: Option<u32>,
+
+    /// Drop tests not seen in this many runs [default: the history's, else 10].
+    #[arg(long, value_name = "R", value_parser = clap::value_parser!(u32).range(1..))]
+    pub drop_after: Option<u32>,
+
+    /// How reports are read.
+    #[command(flatten)]
+    pub read: ReadArgs,
+
+    /// Fail on any unreadable report instead of skipping it with a warning.
+    #[arg(long)]
+    pub strict: bool,
+
+    /// Print no summary on stderr (warnings are still printed).
+    #[arg(short, long)]
+    pub quiet: bool,
+}
 
 /// Options that decide the plan and what is printed of it.
 #[derive(Debug, Clone, clap::Args)]
@@ -50,6 +111,8 @@ pub struct PlanArgs {
 
     /// Timing report: a file, a directory (searched recursively) or a quoted
     /// glob such as 'reports/**/*.xml'. Repeatable; reports are combined.
+    /// Without it, the timing history `.shardplan/timings.json` is read if
+    /// it exists (see `shardplan merge`).
     #[arg(long, value_name = "PATH")]
     pub timings: Vec<String>,
 
@@ -60,6 +123,15 @@ pub struct PlanArgs {
     #[arg(long, value_name = "FILE")]
     pub tests_from: Option<String>,
 
+    /// With --tests-from: warn loudly when fewer than this percentage of the
+    /// listed tests match a timing (the split is then close to a count split).
+    #[arg(long, value_name = "PERCENT", default_value_t = 50, value_parser = clap::value_parser!(u8).range(0..=100))]
+    pub min_match: u8,
+
+    /// How reports are read.
+    #[command(flatten)]
+    pub read: ReadArgs,
+
     /// What to place on shards. At class or file granularity the tests of one
     /// class or file always run on the same shard.
     #[arg(long, value_enum, default_value_t = Granularity::Test)]
@@ -69,13 +141,90 @@ pub struct PlanArgs {
     #[arg(long, value_enum, default_value_t = RunnerKind::Plain)]
     pub runner: RunnerKind,
 
-    /// The bin-packing algorithm. All are deterministic.
-    #[arg(long, value_enum, default_value_t = Algorithm::Lpt)]
+    /// The bin-packing algorithm. All are deterministic: their effort is
+    /// bounded by counts, never by time, so every shard plans the same.
+    #[arg(long, value_enum, default_value_t = Algorithm::Best)]
     pub algorithm: Algorithm,
+
+    /// Fixed cost of every shard (checkout, build, container start), e.g.
+    /// 90s or 1m30s. Added to every shard's prediction and to the bound.
+    #[arg(long, value_name = "DURATION", default_value = "0", value_parser = crate::duration::parse_duration)]
+    pub shard_overhead: Micros,
+
+    /// Setup cost of every group (test file, go package, test binary) that
+    /// the reports do not show, e.g. 1s to link a go test binary or a vitest
+    /// file's import. Added to what reports measure (a suite's time beyond
+    /// its tests); a shard pays it once per group it runs tests of.
+    #[arg(long, value_name = "DURATION", default_value = "0", value_parser = crate::duration::parse_duration)]
+    pub group_overhead: Micros,
+
+    /// With --by class or file: a class or file bigger than a shard's mean
+    /// load may be split into its tests, each shard it lands on paying its
+    /// group's setup.
+    #[arg(long)]
+    pub split_large: bool,
+
+    /// A plan written by --json before. Items keep their shard; new items
+    /// are placed where they fit best; with --algorithm best, work moves off
+    /// the slowest shard only where that lowers it, within --max-churn.
+    #[arg(long, value_name = "PLAN.json")]
+    pub previous: Option<PathBuf>,
+
+    /// With --previous: at most this fraction (0 to 1) of the previously
+    /// planned items may change shard.
+    #[arg(long, value_name = "FRACTION", default_value_t = 0.1, value_parser = parse_fraction, requires = "previous")]
+    pub max_churn: f64,
+
+    /// With --algorithm ilp: branch-and-bound nodes the solver may explore.
+    /// A node count gives the same plan on every machine.
+    #[arg(long, value_name = "N", default_value_t = crate::plan::ilp::DEFAULT_NODES)]
+    pub ilp_nodes: u64,
+
+    /// With --algorithm ilp: also stop the solver after this long. Unlike
+    /// --ilp-nodes this makes the plan depend on the machine's speed, so
+    /// shards may plan differently: use it only with --json, planning once.
+    #[arg(long, value_name = "DURATION", value_parser = crate::duration::parse_duration)]
+    pub ilp_time_limit: Option<Micros>,
 
     /// Print the whole plan as JSON instead of one shard's filter.
     #[arg(long)]
     pub json: bool,
+
+    /// The last shard with planned items also runs every test the plan does
+    /// not know (added since the timings), by excluding exactly what the
+    /// other shards run. The default without --tests-from; runners that
+    /// cannot exclude say so.
+    #[arg(long, overrides_with = "no_catch_all")]
+    pub catch_all: bool,
+
+    /// No catch-all: run exactly the planned tests (the default with
+    /// --tests-from).
+    #[arg(long, overrides_with = "catch_all")]
+    pub no_catch_all: bool,
+
+    /// Write the selection to this file and print the runner's file form
+    /// (`pytest @FILE`, Playwright `--test-list`, Surefire `includesFile`,
+    /// …). Without it a selection too long for one command line goes to a
+    /// temporary file.
+    #[arg(long, value_name = "PATH")]
+    pub list_file: Option<std::path::PathBuf>,
+
+    /// Print commands filled from TEMPLATE instead of the runner's own
+    /// filter: {items} (one word per item), {items:SEP} (joined by SEP),
+    /// {item} (one command per item), {list_file}, {index}, {shard}
+    /// (1-based), {count}. Names are the --runner's.
+    #[arg(long, value_name = "TEMPLATE")]
+    pub template: Option<String>,
+
+    /// Run this shard's command(s) in order instead of printing them, and
+    /// exit with the first failure's status. Arguments after `--` are added
+    /// to every command.
+    #[arg(long, conflicts_with = "json")]
+    pub exec: bool,
+
+    /// Extra arguments for every command --exec runs (after `--`).
+    #[arg(last = true, value_name = "EXTRA_ARGS", requires = "exec")]
+    pub extra_args: Vec<String>,
 
     /// Fail on any unreadable report instead of skipping it with a warning.
     #[arg(long)]
@@ -84,6 +233,21 @@ pub struct PlanArgs {
     /// Print no summary on stderr (warnings are still printed).
     #[arg(short, long)]
     pub quiet: bool,
+}
+
+/// A fraction from 0 to 1, as `0.1` or `10%`.
+fn parse_fraction(text: &str) -> Result<f64, String> {
+    let trimmed = text.trim();
+    let (number, scale) = match trimmed.strip_suffix('%') {
+        Some(number) => (number, 100.0),
+        None => (trimmed, 1.0),
+    };
+    match number.trim().parse::<f64>() {
+        Ok(value) if (0.0..=scale).contains(&value) => Ok(value / scale),
+        _ => Err(format!(
+            "{text:?} is not a fraction from 0 to 1 (e.g. 0.1 or 10%)"
+        )),
+    }
 }
 
 /// A 1-based `K/N` shard designation.
@@ -127,6 +291,16 @@ mod tests {
         assert!("5/4".parse::<ShardSpec>().is_err());
         assert!("4".parse::<ShardSpec>().is_err());
         assert!("a/b".parse::<ShardSpec>().is_err());
+    }
+
+    #[test]
+    fn fractions_are_decimals_or_percentages() {
+        assert_eq!(parse_fraction("0.25"), Ok(0.25));
+        assert_eq!(parse_fraction("10%"), Ok(0.1));
+        assert_eq!(parse_fraction("1"), Ok(1.0));
+        for bad in ["1.5", "-0.1", "x", "101%", "NaN"] {
+            assert!(parse_fraction(bad).is_err(), "{bad}");
+        }
     }
 
     #[test]

@@ -173,6 +173,70 @@ fn all_digits(text: &str) -> bool {
     text.bytes().all(|b| b.is_ascii_digit())
 }
 
+/// Parses a duration given on the command line: `90s`, `1m30s`, `250ms`,
+/// `1.5s`, `2h`, `500us`; a bare number is seconds. Exact decimal
+/// arithmetic, rounded to the nearest microsecond, so `0.1s` is 100000µs on
+/// every machine. Every duration flag goes through this one parser.
+pub fn parse_duration(text: &str) -> Result<Micros, String> {
+    let invalid =
+        || format!("{text:?} is not a duration: write e.g. 90s, 1m30s, 250ms or 1.5 (seconds)");
+    let trimmed = text.trim();
+    if trimmed.is_empty() {
+        return Err(invalid());
+    }
+    let mut rest = trimmed;
+    let mut total: u128 = 0;
+    let mut bare = true;
+    while !rest.is_empty() {
+        let number_len = rest
+            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+            .unwrap_or(rest.len());
+        let (number, tail) = rest.split_at(number_len);
+        let unit_len = tail
+            .find(|c: char| c.is_ascii_digit() || c == '.')
+            .unwrap_or(tail.len());
+        let (unit, tail) = tail.split_at(unit_len);
+        let scale: u128 = match unit {
+            "" if bare && tail.is_empty() => 1_000_000,
+            "h" => 3_600_000_000,
+            "m" => 60_000_000,
+            "s" => 1_000_000,
+            "ms" => 1_000,
+            "us" | "µs" => 1,
+            _ => return Err(invalid()),
+        };
+        bare = false;
+        let (int, frac) = number.split_once('.').unwrap_or((number, ""));
+        if (int.is_empty() && frac.is_empty()) || !all_digits(int) || !all_digits(frac) {
+            return Err(invalid());
+        }
+        // Digits beyond 18 cannot change a rounded microsecond count here.
+        let frac = &frac[..frac.len().min(18)];
+        let int: u128 = if int.is_empty() {
+            0
+        } else {
+            int.parse().map_err(|_| invalid())?
+        };
+        let frac_value: u128 = if frac.is_empty() {
+            0
+        } else {
+            frac.parse().map_err(|_| invalid())?
+        };
+        let denominator = 10u128.pow(frac.len() as u32);
+        total = total
+            .checked_add(int.checked_mul(scale).ok_or_else(invalid)?)
+            .and_then(|t| t.checked_add((frac_value * scale + denominator / 2) / denominator))
+            .ok_or_else(invalid)?;
+        rest = tail;
+    }
+    if total > (SANITY_LIMIT_SECONDS as u128) * 1_000_000 {
+        return Err(format!(
+            "{text:?} is longer than a week; is the unit right?"
+        ));
+    }
+    Ok(total as Micros)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -230,6 +294,27 @@ mod tests {
         assert!(matches!(parse_seconds("inf"), ParsedTime::Invalid(_)));
         assert!(matches!(parse_seconds("1e300"), ParsedTime::Invalid(_)));
         assert!(matches!(parse_seconds("1.2.3"), ParsedTime::Invalid(_)));
+    }
+
+    #[test]
+    fn command_line_durations() {
+        assert_eq!(parse_duration("90s"), Ok(90 * SECOND));
+        assert_eq!(parse_duration("1m30s"), Ok(90 * SECOND));
+        assert_eq!(parse_duration("250ms"), Ok(250_000));
+        assert_eq!(parse_duration("1.5s"), Ok(1_500_000));
+        assert_eq!(parse_duration("1.5"), Ok(1_500_000));
+        assert_eq!(parse_duration(" 2 "), Ok(2 * SECOND));
+        assert_eq!(parse_duration("1h2m3s"), Ok(3723 * SECOND));
+        assert_eq!(parse_duration("500us"), Ok(500));
+        assert_eq!(parse_duration("0.1s"), Ok(100_000));
+        assert_eq!(parse_duration(".5s"), Ok(500_000));
+        assert_eq!(parse_duration("0.0000005s"), Ok(1));
+        assert_eq!(parse_duration("0"), Ok(0));
+        for bad in [
+            "", "s", "-1s", "1x", "1.2.3s", "1s2", "1 s", "ms", "1e3", "9999999h",
+        ] {
+            assert!(parse_duration(bad).is_err(), "{bad:?} parsed");
+        }
     }
 
     #[test]

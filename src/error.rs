@@ -14,6 +14,8 @@ pub enum ErrorKind {
     Usage,
     /// An input file is missing, unreadable or malformed (exit status 1).
     Input,
+    /// A command run by `--exec` failed: exit with its status.
+    Command(i32),
 }
 
 /// An error with enough context for the user to find and fix the cause.
@@ -71,6 +73,7 @@ impl Error {
         match self.kind {
             ErrorKind::Usage => 2,
             ErrorKind::Input => 1,
+            ErrorKind::Command(status) => status,
         }
     }
 }

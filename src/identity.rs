@@ -4,14 +4,26 @@
 
 /// Normalises a relative path as reports and runners write it: backslashes
 /// become slashes, `./` segments and repeated slashes disappear, and `a/../b`
-/// collapses to `b`. Absolute paths keep their leading `/`; making them
-/// relative to a root is the caller's job.
+/// collapses to `b`. Absolute paths keep their leading `/`, or their drive
+/// (`C:/`, the letter in upper case: `c:\x` and `C:/x` are one path);
+/// making them relative to a root is [`relative_to_root`]'s job.
 pub fn normalize_path(raw: &str) -> String {
     let raw = raw.trim();
     let unified = raw.replace('\\', "/");
-    let absolute = unified.starts_with('/');
+    let (root, rest) = match unified.as_bytes() {
+        [letter, b':', b'/', ..] if letter.is_ascii_alphabetic() => (
+            format!("{}:/", letter.to_ascii_uppercase() as char),
+            &unified[3..],
+        ),
+        [letter, b':'] if letter.is_ascii_alphabetic() => {
+            (format!("{}:/", letter.to_ascii_uppercase() as char), "")
+        }
+        [b'/', ..] => ("/".to_string(), &unified[1..]),
+        _ => (String::new(), unified.as_str()),
+    };
+    let absolute = !root.is_empty();
     let mut parts: Vec<&str> = Vec::new();
-    for segment in unified.split('/') {
+    for segment in rest.split('/') {
         match segment {
             "" | "." => {}
             ".." => {
@@ -24,12 +36,32 @@ pub fn normalize_path(raw: &str) -> String {
             other => parts.push(other),
         }
     }
-    let joined = parts.join("/");
-    if absolute {
-        format!("/{joined}")
+    root + &parts.join("/")
+}
+
+/// Whether a normalised path is absolute (`/…` or `C:/…`).
+pub fn is_absolute(normalized: &str) -> bool {
+    normalized.starts_with('/')
+        || matches!(normalized.as_bytes(), [letter, b':', b'/', ..] if letter.is_ascii_alphabetic())
+}
+
+/// A path from a report as the suite names it: normalised, and relative to
+/// `root` (the `--root` directory, normalised) when it is absolute and under
+/// it. Absolute paths elsewhere are kept: they cannot be made relative, and
+/// the match report will show them.
+pub fn relative_to_root(path: &str, root: &str) -> String {
+    let normal = normalize_path(path);
+    if is_absolute(&normal) {
+        relative_to(&normal, root).unwrap_or(normal)
     } else {
-        joined
+        normal
     }
+}
+
+/// A JVM class name with nested classes joined by `.`: JUnit 5 and Surefire
+/// write `Outer$Inner`, source-based listings `Outer.Inner`.
+pub fn jvm_class_name(name: &str) -> String {
+    name.replace('$', ".")
 }
 
 /// `path` relative to the directory `base` when it lies under it, else
@@ -39,8 +71,8 @@ pub fn normalize_path(raw: &str) -> String {
 pub fn relative_to(path: &str, base: &str) -> Option<String> {
     let path = normalize_path(path);
     let base = normalize_path(base);
-    let rest = if base == "/" {
-        path.strip_prefix('/')?
+    let rest = if base.ends_with('/') {
+        path.strip_prefix(base.as_str())?
     } else {
         path.strip_prefix(base.as_str())?.strip_prefix('/')?
     };
@@ -49,7 +81,48 @@ pub fn relative_to(path: &str, base: &str) -> Option<String> {
 
 #[cfg(test)]
 mod tests {
-    use super::{normalize_path, relative_to};
+    use super::*;
+
+    #[test]
+    fn drive_letters_are_absolute_and_upper_case() {
+        assert_eq!(
+            normalize_path(r"c:\repo\.\tests\a.py"),
+            "C:/repo/tests/a.py"
+        );
+        assert_eq!(normalize_path("C:/repo/../x.py"), "C:/x.py");
+        assert_eq!(normalize_path("c:"), "C:/");
+        assert!(is_absolute("C:/x") && is_absolute("/x") && !is_absolute("x/C:/y"));
+        // Not a drive: a relative path with a colon.
+        assert_eq!(normalize_path("spec/a:b.rb"), "spec/a:b.rb");
+    }
+
+    #[test]
+    fn relative_to_root_makes_report_paths_match_listings() {
+        let root = normalize_path(r"C:\Users\me\repo");
+        assert_eq!(
+            relative_to_root(r"c:\Users\me\repo\tests\a.py", &root),
+            "tests/a.py"
+        );
+        assert_eq!(relative_to_root("./tests/a.py", &root), "tests/a.py");
+        assert_eq!(
+            relative_to_root(r"D:\elsewhere\a.py", &root),
+            "D:/elsewhere/a.py"
+        );
+        assert_eq!(
+            relative_to_root("/home/ci/repo/src/a.test.js", "/home/ci/repo"),
+            "src/a.test.js"
+        );
+        assert_eq!(relative_to_root("/a.js", "/"), "a.js");
+        assert_eq!(relative_to_root("C:/a.js", "C:/"), "a.js");
+    }
+
+    #[test]
+    fn nested_jvm_classes() {
+        assert_eq!(
+            jvm_class_name("com.x.OuterTest$InnerTest"),
+            "com.x.OuterTest.InnerTest"
+        );
+    }
 
     #[test]
     fn relative_to_strips_a_base_directory() {

@@ -9,13 +9,19 @@
 //! 3. [`plan`] bin-packs the items into shards;
 //! 4. [`emit`] prints one shard's share as the runner's own filter.
 //!
-//! [`app`] wires the stages together for the command line defined in [`cli`].
+//! [`app`] wires the stages together for the command line defined in [`cli`];
+//! [`history`] keeps the timing history that `shardplan merge` writes and
+//! planning reads back as timings.
+//!
+//! [`exec`] runs a shard's commands for `--exec`.
 
 pub mod app;
 pub mod cli;
 pub mod duration;
 pub mod emit;
 pub mod error;
+pub mod exec;
+pub mod history;
 pub mod identity;
 pub mod inputs;
 pub mod plan;

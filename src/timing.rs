@@ -8,13 +8,15 @@
 //! Repeated runs of one test (several reports, reruns, shards of one CI run)
 //! are combined by their **mean**: it needs no notion of which report is the
 //! latest (file modification times differ between CI machines), and an
-//! integer mean does not depend on the order reports were read in.
+//! integer mean does not depend on the order reports were read in. Only
+//! passing runs count when there are any: a failed attempt before a rerun
+//! passed (Gradle, Surefire) or a timeout says little about the test's time.
 
 use std::collections::{BTreeMap, HashMap, hash_map};
 
 use crate::duration::{Micros, SECOND};
 use crate::emit::{Granularity, Runner, TestId};
-use crate::report::{Dialect, Outcome, TestCase};
+use crate::report::{Dialect, GroupTime, Outcome, TestCase};
 
 /// Estimates are never below this, so a new test is never free to place.
 pub const MIN_ESTIMATE: Micros = 1_000;
@@ -45,6 +47,10 @@ pub struct TableStats {
     pub not_selectable: usize,
 }
 
+/// Sum and count of one recorded case's passing durations, then of its
+/// failing ones.
+type RunSums = [(u128, u64); 2];
+
 /// Per-test durations keyed by the runner's native id.
 ///
 /// Built through hash maps for speed, but stored as a vector sorted by id:
@@ -62,7 +68,13 @@ impl TimingTable {
         runner: &dyn Runner,
     ) -> (TimingTable, TableStats) {
         let mut stats = TableStats::default();
-        let mut sums: HashMap<String, (TestId, u128, u64)> = HashMap::new();
+        // Two levels, because several recorded cases can map to one runner
+        // id (every jest test of a file is that file): per recorded case
+        // (runner id + classname + name), the durations of its runs are
+        // averaged — reruns and repeated reports are samples of one cost —
+        // and then the runner id's duration is the sum over its distinct
+        // cases. Shard reports of one run hold disjoint cases and so add up.
+        let mut runs: HashMap<(String, String), (TestId, RunSums)> = HashMap::new();
         for case in cases {
             stats.cases += 1;
             if !runner.accepts(case.dialect) {
@@ -73,23 +85,47 @@ impl TimingTable {
                 stats.not_selectable += 1;
                 continue;
             };
-            let slot = match sums.entry(id.native.clone()) {
+            let record = format!(
+                "{}\u{1f}{}",
+                case.classname.as_deref().unwrap_or(""),
+                case.name
+            );
+            let slot = match runs.entry((id.native.clone(), record)) {
                 hash_map::Entry::Occupied(slot) => slot.into_mut(),
-                hash_map::Entry::Vacant(slot) => slot.insert((id, 0, 0)),
+                hash_map::Entry::Vacant(slot) => slot.insert((id, [(0, 0); 2])),
             };
-            if let (Some(duration), false) = (case.duration, case.outcome == Outcome::Skipped) {
-                slot.1 += u128::from(duration);
-                slot.2 += 1;
+            let kind = match case.outcome {
+                Outcome::Passed => 0,
+                Outcome::Failed => 1,
+                Outcome::Skipped => continue,
+            };
+            if let Some(duration) = case.duration {
+                slot.1[kind].0 += u128::from(duration);
+                slot.1[kind].1 += 1;
             }
         }
-        let mut entries: Vec<Entry> = sums
-            .into_values()
-            .map(|(id, sum, samples)| Entry {
-                id,
-                duration: (samples > 0).then(|| (sum / u128::from(samples)) as Micros),
-                samples,
-            })
-            .collect();
+        let mut totals: HashMap<String, Entry> = HashMap::new();
+        for ((native, _), (id, [passed, failed])) in runs {
+            // A failed run (a timeout, an early assertion, a failed attempt
+            // before a rerun passed) is not how long the test takes: its
+            // time counts only if the case never passed.
+            let (sum, samples) = if passed.1 > 0 { passed } else { failed };
+            let mean = (samples > 0).then(|| (sum / u128::from(samples)) as Micros);
+            let entry = totals.entry(native).or_insert_with(|| Entry {
+                id: id.clone(),
+                duration: None,
+                samples: 0,
+            });
+            // Hash-map order must not pick which of equal-named ids is kept.
+            if id < entry.id {
+                entry.id = id;
+            }
+            if let Some(mean) = mean {
+                entry.duration = Some(entry.duration.unwrap_or(0).saturating_add(mean));
+            }
+            entry.samples += samples;
+        }
+        let mut entries: Vec<Entry> = totals.into_values().collect();
         entries.sort_unstable_by(|a, b| a.id.native.cmp(&b.id.native));
         (TimingTable { entries }, stats)
     }
@@ -147,6 +183,13 @@ pub struct Suite {
     pub duplicate_listings: usize,
     /// Tests with timings that the listing no longer names.
     pub stale: usize,
+    /// Listed tests matched to a recorded test by one of the runner's
+    /// alternative keys ([`Runner::match_keys`]) rather than by native id.
+    pub matched_by_key: usize,
+    /// Listed tests whose alternative key fit several recorded tests, or a
+    /// recorded test another listed test had already claimed. Each record
+    /// goes to at most one listed test (the first in id order).
+    pub ambiguous: usize,
 }
 
 impl Suite {
@@ -159,23 +202,17 @@ impl Suite {
     }
 }
 
-/// Builds the suite to plan. With `listed`, exactly those tests (deduplicated);
+/// Builds the suite to plan. With `listed`, exactly those tests (deduplicated),
+/// matched to the table by native id and then by `runner`'s alternative keys;
 /// without, every test the table knows.
-pub fn suite(table: TimingTable, listed: Option<&[TestId]>) -> Suite {
-    let (ids, duplicate_listings, stale) = match listed {
+pub fn suite(table: TimingTable, listed: Option<&[TestId]>, runner: &dyn Runner) -> Suite {
+    let (ids, duplicate_listings) = match listed {
         Some(listed) => {
             let mut ids = listed.to_vec();
             ids.sort_unstable_by(|a, b| a.native.cmp(&b.native));
             ids.dedup_by(|a, b| a.native == b.native);
             let duplicates = listed.len() - ids.len();
-            let stale = table
-                .entries()
-                .filter(|e| {
-                    ids.binary_search_by(|id| id.native.cmp(&e.id.native))
-                        .is_err()
-                })
-                .count();
-            (ids, duplicates, stale)
+            (ids, duplicates)
         }
         None => {
             let tests = table
@@ -191,13 +228,22 @@ pub fn suite(table: TimingTable, listed: Option<&[TestId]>) -> Suite {
                     },
                 })
                 .collect();
-            return estimate_unknown(tests, &TimingTable::default(), 0, 0);
+            return estimate_unknown(tests, &TimingTable::default(), Suite::default());
         }
+    };
+    let matching = Matching::new(&table, &ids, runner);
+    let counts = Suite {
+        duplicate_listings,
+        stale: matching.claimed.iter().filter(|&&c| !c).count(),
+        matched_by_key: matching.by_key,
+        ambiguous: matching.ambiguous,
+        ..Suite::default()
     };
     let tests = ids
         .into_iter()
-        .map(|id| {
-            let duration = table.get(&id.native).and_then(|e| e.duration);
+        .zip(matching.entry_of)
+        .map(|(id, entry)| {
+            let duration = entry.and_then(|j| table.entries[j].duration);
             PlannedTest {
                 id,
                 duration: duration.unwrap_or(0),
@@ -209,17 +255,83 @@ pub fn suite(table: TimingTable, listed: Option<&[TestId]>) -> Suite {
             }
         })
         .collect();
-    estimate_unknown(tests, &table, duplicate_listings, stale)
+    estimate_unknown(tests, &table, counts)
+}
+
+/// Which table entry each listed test takes its timing from.
+struct Matching {
+    /// Per listed id (sorted), the index of its table entry.
+    entry_of: Vec<Option<usize>>,
+    /// Per table entry, whether a listed test took it.
+    claimed: Vec<bool>,
+    by_key: usize,
+    ambiguous: usize,
+}
+
+impl Matching {
+    /// Native ids first; then, for listed tests still unmatched, the
+    /// runner's alternative keys against entries no listed test named.
+    /// Listed ids are visited in id order, so ties go the same way on
+    /// every machine.
+    fn new(table: &TimingTable, ids: &[TestId], runner: &dyn Runner) -> Matching {
+        let mut matching = Matching {
+            entry_of: vec![None; ids.len()],
+            claimed: vec![false; table.entries.len()],
+            by_key: 0,
+            ambiguous: 0,
+        };
+        for (i, id) in ids.iter().enumerate() {
+            if let Ok(j) = table
+                .entries
+                .binary_search_by(|e| e.id.native.as_str().cmp(&id.native))
+            {
+                matching.entry_of[i] = Some(j);
+                matching.claimed[j] = true;
+            }
+        }
+        if matching.entry_of.iter().all(Option::is_some) || matching.claimed.iter().all(|&c| c) {
+            return matching;
+        }
+        // Only looked up, never iterated: hash order cannot leak out.
+        let mut by_key: HashMap<String, Vec<usize>> = HashMap::new();
+        for (j, entry) in table.entries.iter().enumerate() {
+            if !matching.claimed[j] {
+                for key in runner.match_keys(&entry.id) {
+                    by_key.entry(key).or_default().push(j);
+                }
+            }
+        }
+        for (i, id) in ids.iter().enumerate() {
+            if matching.entry_of[i].is_some() {
+                continue;
+            }
+            let mut candidates: Vec<usize> = runner
+                .match_keys(id)
+                .iter()
+                .filter_map(|key| by_key.get(key))
+                .flatten()
+                .copied()
+                .collect();
+            candidates.sort_unstable();
+            candidates.dedup();
+            let free = candidates.iter().copied().find(|&j| !matching.claimed[j]);
+            if candidates.len() > 1 || (!candidates.is_empty() && free.is_none()) {
+                matching.ambiguous += 1;
+            }
+            if let Some(j) = free {
+                matching.entry_of[i] = Some(j);
+                matching.claimed[j] = true;
+                matching.by_key += 1;
+            }
+        }
+        matching
+    }
 }
 
 /// Fills in the durations of [`Source::Estimated`] tests. `table` stands in
-/// for siblings when none of `tests` is measured.
-fn estimate_unknown(
-    mut tests: Vec<PlannedTest>,
-    table: &TimingTable,
-    duplicate_listings: usize,
-    stale: usize,
-) -> Suite {
+/// for siblings when none of `tests` is measured. `counts` carries the
+/// listing's counts into the result.
+fn estimate_unknown(mut tests: Vec<PlannedTest>, table: &TimingTable, counts: Suite) -> Suite {
     if tests.iter().any(|t| t.source == Source::Estimated) {
         let measured: Vec<(&TestId, Micros)> = tests
             .iter()
@@ -237,11 +349,7 @@ fn estimate_unknown(
             }
         }
     }
-    Suite {
-        tests,
-        duplicate_listings,
-        stale,
-    }
+    Suite { tests, ..counts }
 }
 
 /// Medians of measured durations by class, by file and overall.
@@ -298,6 +406,131 @@ impl<'a> Estimator<'a> {
     }
 }
 
+/// Setup costs of groups, keyed by the runner's file key ([`TestId::file`]:
+/// a test file, a go package, a test binary): what a group's recorded time
+/// (a JUnit suite's `time`, a go package's elapsed time) exceeds the sum of
+/// its tests by. Imports, fixtures, `TestMain`: costs a shard pays once
+/// for every group it runs tests of.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct GroupSetups {
+    /// Median measured setup per group key.
+    measured: BTreeMap<String, Micros>,
+    /// Median of `measured`: the estimate for a group never measured.
+    typical: Micros,
+    /// Added to every group (`--group-overhead`): what no report shows,
+    /// such as linking a go test binary.
+    extra: Micros,
+}
+
+impl GroupSetups {
+    /// Measures setups from report groups; `groups` index into `cases`.
+    ///
+    /// A group counts when its cases are this runner's and share one file
+    /// key, and every selectable case has a known duration (a skipped one
+    /// may lack it); cases the runner cannot select alone (go subtests) are
+    /// inside their parent's time and left out of the sum. A group inside
+    /// another of the same key counts only through the outer one, whose
+    /// time covers it. Several samples of a group (reruns, several reports)
+    /// give their median. Tests that ran in parallel can sum to more than
+    /// their group's time: that group's setup is 0, not negative.
+    pub fn measure(cases: &[TestCase], groups: &[GroupTime], runner: &dyn Runner) -> GroupSetups {
+        let mut ordered: Vec<&GroupTime> = groups.iter().collect();
+        // Outer groups before the groups they contain.
+        ordered.sort_by_key(|g| (g.cases.start, std::cmp::Reverse(g.cases.end)));
+        let mut samples: BTreeMap<String, Vec<Micros>> = BTreeMap::new();
+        // Counted groups enclosing the current one: (end, key).
+        let mut open: Vec<(usize, String)> = Vec::new();
+        for group in ordered {
+            while open
+                .last()
+                .is_some_and(|(end, _)| *end <= group.cases.start)
+            {
+                open.pop();
+            }
+            let Some((key, sum)) = cases
+                .get(group.cases.clone())
+                .and_then(|members| group_sum(members, runner))
+            else {
+                continue;
+            };
+            if open.iter().any(|(_, k)| *k == key) {
+                continue;
+            }
+            samples
+                .entry(key.clone())
+                .or_default()
+                .push(group.duration.saturating_sub(sum));
+            open.push((group.cases.end, key));
+        }
+        let measured = samples
+            .into_iter()
+            .map(|(key, mut values)| (key, median(&mut values)))
+            .collect();
+        GroupSetups::from_measured(measured, 0)
+    }
+
+    /// Setups from per-group values, plus `extra` for every group.
+    pub fn from_measured(measured: BTreeMap<String, Micros>, extra: Micros) -> GroupSetups {
+        let mut values: Vec<Micros> = measured.values().copied().collect();
+        let typical = if values.is_empty() {
+            0
+        } else {
+            median(&mut values)
+        };
+        GroupSetups {
+            measured,
+            typical,
+            extra,
+        }
+    }
+
+    /// The same setups with `extra` added to every group.
+    pub fn with_extra(self, extra: Micros) -> GroupSetups {
+        GroupSetups { extra, ..self }
+    }
+
+    /// The setup of group `key`: measured, else the typical measured setup
+    /// (0 if none was), plus the extra.
+    pub fn setup(&self, key: &str) -> Micros {
+        self.measured
+            .get(key)
+            .copied()
+            .unwrap_or(self.typical)
+            .saturating_add(self.extra)
+    }
+
+    /// How many groups have a measured setup.
+    pub fn measured_groups(&self) -> usize {
+        self.measured.len()
+    }
+}
+
+/// The file key shared by a group's cases and the sum of their durations,
+/// if the group can be measured (see [`GroupSetups::measure`]).
+fn group_sum(members: &[TestCase], runner: &dyn Runner) -> Option<(String, Micros)> {
+    let mut key: Option<String> = None;
+    let mut sum: Micros = 0;
+    for case in members {
+        if !runner.accepts(case.dialect) {
+            return None;
+        }
+        let Some(id) = runner.identify(case) else {
+            continue;
+        };
+        match &key {
+            Some(k) if *k != id.file => return None,
+            Some(_) => {}
+            None => key = Some(id.file),
+        }
+        match case.duration {
+            Some(duration) => sum = sum.saturating_add(duration),
+            None if case.outcome == Outcome::Skipped => {}
+            None => return None,
+        }
+    }
+    key.map(|k| (k, sum))
+}
+
 /// The median of `values` (mean of the two middle ones for an even count),
 /// in integers. `values` must not be empty.
 pub fn median(values: &mut [Micros]) -> Micros {
@@ -313,6 +546,7 @@ pub fn median(values: &mut [Micros]) -> Micros {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::emit::plain::Plain;
 
     fn id(native: &str, class: &str, file: &str) -> TestId {
         TestId {
@@ -357,7 +591,7 @@ mod tests {
             id("c.py::new", "c.py", "c.py"),
             id("b.py::g", "b.py", "b.py"),
         ];
-        let s = suite(t, Some(&listed));
+        let s = suite(t, Some(&listed), &Plain);
         let by_name: BTreeMap<&str, &PlannedTest> =
             s.tests.iter().map(|t| (t.id.native.as_str(), t)).collect();
         // Siblings are measured tests of the planned suite: only a.py::A::x
@@ -372,10 +606,128 @@ mod tests {
     }
 
     #[test]
+    fn listed_tests_match_by_alternative_keys_once_each() {
+        use crate::emit::pytest::Pytest;
+        // xunit2 reports without `file`: the recorded ids are guesses from
+        // dotted classnames (`tests.MyPkg.test_x.TestA`, `tests.a.b`).
+        let t = table(&[
+            (
+                id("tests.py::MyPkg::test_x::TestA::test_a", "c", "f"),
+                Some(5 * SECOND),
+            ),
+            (id("tests/a/b.py::test_q", "c", "f"), Some(7 * SECOND)),
+            (id("tests/exact.py::test_e", "c", "f"), Some(SECOND)),
+            (id("tests/gone.py::test_g", "c", "f"), Some(SECOND)),
+        ]);
+        let listed = vec![
+            id("tests/MyPkg/test_x.py::TestA::test_a", "c", "f"),
+            // Both have the dotted form `tests.a.b::test_q`, as the record.
+            id("tests/a.b.py::test_q", "c", "f"),
+            id("tests.a/b.py::test_q", "c", "f"),
+            id("tests/exact.py::test_e", "c", "f"),
+        ];
+        let s = suite(t, Some(&listed), &Pytest);
+        let by_name: BTreeMap<&str, &PlannedTest> =
+            s.tests.iter().map(|t| (t.id.native.as_str(), t)).collect();
+        let mypkg = by_name["tests/MyPkg/test_x.py::TestA::test_a"];
+        assert_eq!(
+            (mypkg.duration, mypkg.source),
+            (5 * SECOND, Source::Measured)
+        );
+        // `tests.a/b.py` sorts first and takes the record; the other stays
+        // estimated and is counted as ambiguous, never double-assigned.
+        assert_eq!(by_name["tests.a/b.py::test_q"].source, Source::Measured);
+        assert_eq!(by_name["tests/a.b.py::test_q"].source, Source::Estimated);
+        assert_eq!((s.matched_by_key, s.ambiguous, s.stale), (2, 1, 1));
+        assert_eq!(s.measured(), 3);
+    }
+
+    #[test]
+    fn group_setups_are_what_a_group_exceeds_its_tests_by() {
+        use crate::emit::plain::Plain;
+        let case = |name: &str, file: &str, duration: Option<Micros>| TestCase {
+            name: name.into(),
+            classname: Some("C".into()),
+            suite: None,
+            file: Some(file.into()),
+            duration,
+            outcome: Outcome::Passed,
+            dialect: Dialect::Generic,
+        };
+        let cases = vec![
+            case("a", "f.py", Some(SECOND)),
+            case("b", "f.py", Some(SECOND)),
+            case("c", "g.py", Some(SECOND)),
+            case("d", "g.py", Some(3 * SECOND)),
+            case("e", "h.py", None),
+            case("a", "f.py", Some(SECOND)),
+        ];
+        let group = |cases: std::ops::Range<usize>, seconds: Micros| GroupTime {
+            cases,
+            duration: seconds * SECOND,
+        };
+        let groups = vec![
+            // f.py twice (5 - 2 and 2 - 1): median of 3 and 1 is 2.
+            group(0..2, 5),
+            group(5..6, 2),
+            // An inner group of f.py counts only through the outer one.
+            group(1..2, 9),
+            // g.py ran in parallel: 2s for 4s of tests is setup 0.
+            group(2..4, 2),
+            // h.py has a test without a time: not measurable.
+            group(4..5, 9),
+            // Spans two files: not one group's setup.
+            group(0..4, 60),
+        ];
+        let setups = GroupSetups::measure(&cases, &groups, &Plain);
+        assert_eq!(setups.setup("f.py"), 2 * SECOND);
+        assert_eq!(setups.setup("g.py"), 0);
+        assert_eq!(setups.measured_groups(), 2);
+        // Unmeasured groups get the median measured setup, 1s.
+        assert_eq!(setups.setup("h.py"), SECOND);
+        let setups = setups.with_extra(SECOND / 2);
+        assert_eq!(setups.setup("g.py"), SECOND / 2);
+        assert_eq!(setups.setup("f.py"), 2 * SECOND + SECOND / 2);
+    }
+
+    #[test]
+    fn failed_attempts_count_only_without_a_pass() {
+        let run = |name: &str, micros, outcome| TestCase {
+            name: name.to_string(),
+            classname: Some("com.example.RetryingTest".to_string()),
+            suite: None,
+            file: None,
+            duration: Some(micros),
+            outcome,
+            dialect: Dialect::Gradle,
+        };
+        // Gradle without mergeReruns: a failed attempt, then the pass.
+        let cases = [
+            run("connects()", 3_000_000, Outcome::Failed),
+            run("connects()", 1_200_000, Outcome::Passed),
+            run("alwaysFails()", 5_000_000, Outcome::Failed),
+            run("skipped()", 9, Outcome::Skipped),
+        ];
+        let (table, _) = TimingTable::build(&cases, &Plain);
+        assert_eq!(table.len(), 3);
+        let get = |n: &str| {
+            table
+                .get(&format!("com.example.RetryingTest::{n}"))
+                .unwrap()
+        };
+        assert_eq!(
+            (get("connects()").duration, get("connects()").samples),
+            (Some(1_200_000), 1)
+        );
+        assert_eq!(get("alwaysFails()").duration, Some(5_000_000));
+        assert_eq!(get("skipped()").duration, None);
+    }
+
+    #[test]
     fn estimates_are_never_zero() {
         let t = table(&[(id("p.TestA", "p", "p"), Some(0))]);
         let listed = vec![id("p.TestA", "p", "p"), id("p.TestB", "p", "p")];
-        let s = suite(t, Some(&listed));
+        let s = suite(t, Some(&listed), &Plain);
         assert_eq!(s.tests[1].duration, MIN_ESTIMATE);
     }
 
@@ -383,9 +735,42 @@ mod tests {
     fn without_any_timing_every_test_weighs_the_default() {
         let t = TimingTable::default();
         let listed = vec![id("x", "x", "x"), id("y", "y", "y"), id("x", "x", "x")];
-        let s = suite(t, Some(&listed));
+        let s = suite(t, Some(&listed), &Plain);
         assert_eq!(s.tests.len(), 2);
         assert_eq!(s.duplicate_listings, 1);
         assert!(s.tests.iter().all(|t| t.duration == DEFAULT_ESTIMATE));
+    }
+
+    fn jest_case(file: &str, name: &str, seconds: u64, outcome: Outcome) -> TestCase {
+        TestCase {
+            name: name.into(),
+            classname: Some(name.into()),
+            suite: None,
+            file: Some(file.into()),
+            duration: Some(seconds * SECOND),
+            outcome,
+            dialect: Dialect::Jest,
+        }
+    }
+
+    #[test]
+    fn cases_of_one_item_add_up_and_runs_of_one_case_average() {
+        use crate::emit::jest::Jest;
+        let cases = [
+            // Run 1: a.test.js has two tests; b.test.js one.
+            jest_case("a.test.js", "adds", 2, Outcome::Passed),
+            jest_case("a.test.js", "subtracts", 3, Outcome::Passed),
+            jest_case("b.test.js", "parses", 10, Outcome::Passed),
+            // Run 2: the same tests, slower; a failed attempt is ignored.
+            jest_case("a.test.js", "adds", 4, Outcome::Passed),
+            jest_case("a.test.js", "subtracts", 5, Outcome::Passed),
+            jest_case("b.test.js", "parses", 60, Outcome::Failed),
+            jest_case("b.test.js", "parses", 12, Outcome::Passed),
+        ];
+        let (table, stats) = TimingTable::build(&cases, &Jest);
+        assert_eq!(stats.cases, 7);
+        // (2+4)/2 + (3+5)/2 = 7 s; b: (10+12)/2 = 11 s.
+        assert_eq!(table.get("a.test.js").unwrap().duration, Some(7 * SECOND));
+        assert_eq!(table.get("b.test.js").unwrap().duration, Some(11 * SECOND));
     }
 }

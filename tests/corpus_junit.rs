@@ -2,15 +2,19 @@
 //! reports and checks it against an independent count made with roxmltree.
 //!
 //! Run with `cargo test --test corpus_junit -- --nocapture` to see the
-//! summary. All mismatches are collected into one failure message.
+//! summary. All mismatches are collected into one failure message. Files
+//! another format claims (TRX, `go test -json`, …) are checked by
+//! `corpus_formats.rs`; here only the forced JUnit read sees them.
+
+mod common;
 
 use std::collections::BTreeMap;
 use std::fs;
 use std::panic::{AssertUnwindSafe, catch_unwind};
-use std::path::{Path, PathBuf};
 
+use common::{corpus_files, corpus_root, decode, is_xmlish};
 use shardplan::report::junit::Junit;
-use shardplan::report::{Report, ReportFormat, read_file};
+use shardplan::report::{Report, ReportFormat, formats, read_file};
 
 /// Files the oracle rejects but our reader accepts, with the reason that is
 /// acceptable. Matched as path suffixes. Empty: on the current corpus the
@@ -32,14 +36,13 @@ enum Oracle {
 
 #[test]
 fn corpus_junit() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus");
-    if !root.is_dir() {
+    let Some(root) = corpus_root() else {
         println!("skipping: ../shared/corpus not found");
         return;
-    }
-    let mut files = Vec::new();
-    walk(&root, &mut files);
-    files.sort();
+    };
+    let files = corpus_files(&root);
+    let all_formats = formats();
+    let mut other_formats = 0usize;
 
     // CORPUS_VERBOSE=1 lists every file read, with its dialect.
     let verbose = std::env::var_os("CORPUS_VERBOSE").is_some();
@@ -79,6 +82,19 @@ fn corpus_junit() {
         if xmlish {
             check_forced(&shown, &bytes, &oracle, &mut failures);
         }
+        let head = &bytes[..bytes.len().min(4096)];
+        if let Some(format) = all_formats.iter().find(|f| f.sniff(head))
+            && format.name() != Junit.name()
+        {
+            if let Oracle::Junit { .. } = oracle {
+                failures.push(format!(
+                    "{shown}: a JUnit report sniffed as {}",
+                    format.name()
+                ));
+            }
+            other_formats += 1;
+            continue;
+        }
         match ours {
             Ok((report, warnings)) => {
                 read_ok += 1;
@@ -110,7 +126,10 @@ fn corpus_junit() {
         }
     }
 
-    println!("corpus: {} files", files.len());
+    println!(
+        "corpus: {} files ({other_formats} in other formats, see corpus_formats)",
+        files.len()
+    );
     println!("read OK: {read_ok} files, {total_cases} test cases, {total_warnings} warnings");
     for (dialect, count) in &dialects {
         println!("  dialect {dialect}: {count} files");
@@ -236,7 +255,7 @@ fn dialect_of(report: &Report) -> String {
 
 /// Why a file the oracle does not read as JUnit was rejected.
 fn reason_class(message: &str) -> &'static str {
-    if message.contains("not a timing report") {
+    if message.contains("not a timing report") || message.contains("shardplan does not read") {
         "not sniffed as JUnit (and not well-formed)"
     } else if message.contains("report is empty") {
         "empty file"
@@ -244,63 +263,6 @@ fn reason_class(message: &str) -> &'static str {
         "malformed XML"
     } else {
         "other"
-    }
-}
-
-fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
-    let Ok(entries) = fs::read_dir(dir) else {
-        return;
-    };
-    for entry in entries.flatten() {
-        let path = entry.path();
-        if path.is_dir() {
-            walk(&path, out);
-        } else if path
-            .file_name()
-            .is_some_and(|n| n != "CATALOG.md" && n != ".source.json")
-        {
-            out.push(path);
-        }
-    }
-}
-
-/// XML by extension, or by a `<` first (after a BOM and whitespace), which
-/// catches extension-less and oddly named reports.
-fn is_xmlish(path: &Path, bytes: &[u8]) -> bool {
-    let by_extension = path
-        .extension()
-        .and_then(|e| e.to_str())
-        .is_some_and(|e| matches!(e, "xml" | "trx" | "junit" | "golden"));
-    by_extension || decode(bytes).is_ok_and(|text| text.trim_start().starts_with('<'))
-}
-
-/// Decodes a file as an XML parser would: BOM-selected UTF-8 or UTF-16
-/// (also recognised without BOM from the NUL beside `<`).
-fn decode(bytes: &[u8]) -> Result<String, String> {
-    let utf16 = |body: &[u8], big_endian: bool| -> Result<String, String> {
-        if !body.len().is_multiple_of(2) {
-            return Err("odd number of bytes in UTF-16".into());
-        }
-        let units = body.chunks_exact(2).map(|p| {
-            if big_endian {
-                u16::from_be_bytes([p[0], p[1]])
-            } else {
-                u16::from_le_bytes([p[0], p[1]])
-            }
-        });
-        char::decode_utf16(units)
-            .collect::<Result<String, _>>()
-            .map_err(|e| e.to_string())
-    };
-    match bytes {
-        [0xEF, 0xBB, 0xBF, rest @ ..] => {
-            String::from_utf8(rest.to_vec()).map_err(|e| e.to_string())
-        }
-        [0xFF, 0xFE, rest @ ..] => utf16(rest, false),
-        [0xFE, 0xFF, rest @ ..] => utf16(rest, true),
-        [b'<', 0, ..] => utf16(bytes, false),
-        [0, b'<', ..] => utf16(bytes, true),
-        _ => String::from_utf8(bytes.to_vec()).map_err(|e| e.to_string()),
     }
 }
 

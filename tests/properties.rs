@@ -201,6 +201,8 @@ proptest! {
         (tests, report_count) in suite_strategy(),
         shards in 1usize..64,
         by in prop::sample::select(vec!["test", "class", "file"]),
+        algorithm in prop::sample::select(vec!["lpt", "best"]),
+        group_overhead in prop::sample::select(vec!["0", "50ms"]),
         seed in any::<u64>(),
     ) {
         let tests = distinct(tests);
@@ -210,8 +212,9 @@ proptest! {
         fs::create_dir_all(&ordered).unwrap();
         fs::create_dir_all(&permuted).unwrap();
 
-        let plain = run(&plan_args(&write_reports(&ordered, &tests, report_count, None), shards, by, &[]), "");
-        let shuffled = run(&plan_args(&write_reports(&permuted, &tests, report_count, Some(seed)), shards, by, &[]), "");
+        let extra = ["--algorithm", algorithm, "--group-overhead", group_overhead];
+        let plain = run(&plan_args(&write_reports(&ordered, &tests, report_count, None), shards, by, &extra), "");
+        let shuffled = run(&plan_args(&write_reports(&permuted, &tests, report_count, Some(seed)), shards, by, &extra), "");
         prop_assert_eq!(&plain, &shuffled);
 
         let expected: BTreeSet<String> = tests.iter().map(|t| t.key(by)).collect();

@@ -3,15 +3,12 @@
 
 use std::collections::BTreeMap;
 
-use super::shell::quote;
+use super::pattern::{regex_complement, regex_escape};
+use super::render::{MAX_ARGUMENT_BYTES, SAFE_COMMAND_BYTES};
 use super::*;
 
 /// `go test -run '^(TestA|TestB)$' <package>` commands, one per line.
 pub struct Go;
-
-/// Longest `-run` value put in one command. Linux refuses any single argument
-/// of 128 KiB or more (`formats.md` §12); stay well below it.
-const MAX_RUN_PATTERN: usize = 100_000;
 
 /// Whether `name` is a test `go test -run` can select by itself: a `Test`,
 /// `Example` or `Fuzz` function, whose prefix, as in `go/build`'s `isTest`,
@@ -43,46 +40,54 @@ fn test_id(package: &str, name: &str) -> TestId {
     }
 }
 
-/// `regexp.QuoteMeta`: escapes every character RE2 treats specially.
-pub fn quote_meta(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        if r"\.+*?()|[]{}^$".contains(c) {
-            out.push('\\');
-        }
-        out.push(c);
-    }
-    out
-}
-
 /// The anchored `-run` pattern selecting exactly `names` at the top level.
+/// `regexp.QuoteMeta` keeps every name literal; `/` stays bare, as test
+/// names have none.
 fn run_pattern(names: &[&str]) -> String {
-    let alternatives: Vec<String> = names.iter().map(|n| quote_meta(n)).collect();
+    let alternatives: Vec<String> = names.iter().map(|n| regex_escape(n, "")).collect();
     match alternatives.as_slice() {
         [one] => format!("^{one}$"),
         _ => format!("^({})$", alternatives.join("|")),
     }
 }
 
-/// Splits `names` into runs whose `-run` pattern stays under the limit; a
-/// huge shard becomes several commands rather than one that cannot start.
-fn chunks<'a>(names: &[&'a str]) -> Vec<Vec<&'a str>> {
+/// `go test -run PATTERN PACKAGE`; extra arguments go after `go test`.
+fn run_command(pattern: Option<String>, packages: &[&str]) -> Command {
+    let mut argv = vec!["go".to_string(), "test".to_string()];
+    if let Some(pattern) = pattern {
+        argv.push("-run".to_string());
+        argv.push(pattern);
+    }
+    argv.extend(packages.iter().map(|p| p.to_string()));
+    Command::new(argv, 2)
+}
+
+/// Splits `names` into runs whose `-run` command stays under
+/// [`SAFE_COMMAND_BYTES`]: a huge shard becomes several commands rather
+/// than one that cannot start.
+fn chunks<'a>(names: &[&'a str], package: &str) -> Vec<Vec<&'a str>> {
+    let budget = SAFE_COMMAND_BYTES.saturating_sub(package.len() + 24);
     let mut out: Vec<Vec<&'a str>> = Vec::new();
     let mut length = 0;
     for &name in names {
-        let cost = quote_meta(name).len() + 1;
+        let cost = regex_escape(name, "").len() + 1;
         match out.last_mut() {
-            Some(chunk) if length + cost <= MAX_RUN_PATTERN => {
+            Some(chunk) if length + cost <= budget => {
                 chunk.push(name);
                 length += cost;
             }
             _ => {
                 out.push(vec![name]);
-                length = cost + 4;
+                length = cost;
             }
         }
     }
     out
+}
+
+/// A test item's package and name: test names have no dots, import paths may.
+fn split_item(item: &str) -> (&str, &str) {
+    item.rsplit_once('.').unwrap_or(("", item))
 }
 
 /// One package's line in `go test -list` output: `ok  \t<pkg>\t0.01s`,
@@ -161,42 +166,91 @@ impl Runner for Go {
         Ok(ids)
     }
 
-    /// At test granularity, one `go test -run` per package (test names are
-    /// only unique per package, and `-run` applies to every package given);
-    /// at class and file granularity the items are packages, run whole.
-    fn render(&self, by: Granularity, items: &[String]) -> Vec<String> {
-        if by != Granularity::Test {
-            let mut packages: Vec<&str> = items.iter().map(String::as_str).collect();
-            packages.sort_unstable();
-            let words: Vec<_> = packages.iter().map(|p| quote(p)).collect();
-            return vec![format!("go test {}", words.join(" "))];
+    /// One command per line: `go test P Q` for packages whole on this
+    /// shard (no `-run`: new tests in them belong here), then `go test -run
+    /// '^(TestA|TestB)$' P` per package split across shards (`-run` applies
+    /// to every package named, and names repeat across packages).
+    ///
+    /// The catch-all runs, per package the plan knows and no other shard
+    /// holds whole, every test but the other shards' ones, with an anchored
+    /// complement regex (Go 1.19 has no `-skip`). Packages the plan does not
+    /// know cannot be named, which a notice says.
+    fn render(&self, ctx: &RenderContext<'_>) -> Result<Rendered, String> {
+        if ctx.is_empty() {
+            return Ok(Rendered::commands(Vec::new())
+                .notice(ctx.empty_notice("no command (an empty script)")));
+        }
+        if ctx.is_catch_all() {
+            return catch_all(ctx);
+        }
+        let selection = ctx.selection(ctx.index);
+        let mut commands = Vec::new();
+        if !selection.groups.is_empty() {
+            commands.push(run_command(None, &selection.groups));
         }
         let mut by_package: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
-        for item in items {
-            // Test names have no dots; import paths may.
-            let (package, name) = item.rsplit_once('.').unwrap_or(("", item));
-            by_package.entry(package).or_default().push(name);
+        for item in &selection.items {
+            // Items are tests here: coarser items are packages, always whole.
+            by_package
+                .entry(item.test.file.as_str())
+                .or_default()
+                .push(split_item(item.key).1);
         }
-        let mut lines = Vec::new();
-        for (package, mut names) in by_package {
-            names.sort_unstable();
-            for chunk in chunks(&names) {
-                let pattern = run_pattern(&chunk);
-                let target = if package.is_empty() {
-                    String::new()
-                } else {
-                    format!(" {}", quote(package))
-                };
-                lines.push(format!("go test -run {}{target}", quote(&pattern)));
+        for (package, names) in by_package {
+            for chunk in chunks(&names, package) {
+                commands.push(run_command(Some(run_pattern(&chunk)), &[package]));
             }
         }
-        lines
+        Ok(Rendered::commands(commands))
     }
+}
+
+/// The catch-all's commands (see [`Go::render`]).
+fn catch_all(ctx: &RenderContext<'_>) -> Result<Rendered, String> {
+    let others = ctx.others();
+    let mut elsewhere: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+    for item in &others.items {
+        elsewhere
+            .entry(item.test.file.as_str())
+            .or_default()
+            .push(split_item(item.key).1);
+    }
+    let mut whole = Vec::new();
+    let mut commands = Vec::new();
+    for package in ctx.all_groups() {
+        if others.groups.binary_search(&package).is_ok() {
+            continue;
+        }
+        match elsewhere.get(package) {
+            None => whole.push(package),
+            Some(names) => {
+                let pattern = regex_complement(names);
+                if pattern.len() > MAX_ARGUMENT_BYTES {
+                    return Err(format!(
+                        "the catch-all's -run pattern for {package} would be {} bytes, more than \
+                         one argument may hold; pass --tests-from (no catch-all) or --by file",
+                        pattern.len()
+                    ));
+                }
+                commands.push(run_command(Some(pattern), &[package]));
+            }
+        }
+    }
+    if !whole.is_empty() {
+        commands.insert(0, run_command(None, &whole));
+    }
+    Ok(Rendered::commands(commands).warn(format!(
+        "shard {} is the catch-all: it runs the tests not planned elsewhere in every package \
+         the plan knows, but `go test` cannot exclude packages, so a package added since the \
+         timings runs on NO shard; --tests-from avoids this",
+        ctx.index
+    )))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::emit::render::testing::Fixture;
     use crate::report::Outcome;
 
     fn case(name: &str, classname: &str) -> TestCase {
@@ -217,10 +271,6 @@ mod tests {
             class: package.into(),
             file: package.into(),
         }
-    }
-
-    fn strings(items: &[&str]) -> Vec<String> {
-        items.iter().map(|s| s.to_string()).collect()
     }
 
     #[test]
@@ -343,71 +393,144 @@ mod tests {
         assert_eq!(Go.parse_listing(text), Ok(vec![]));
     }
 
-    #[test]
-    fn quote_meta_matches_go() {
-        // Go: regexp.QuoteMeta(`a.b+c*d?e(f)g|h[i]j{k}l^m$n\o`)
-        assert_eq!(
-            quote_meta(r"a.b+c*d?e(f)g|h[i]j{k}l^m$n\o"),
-            r"a\.b\+c\*d\?e\(f\)g\|h\[i\]j\{k\}l\^m\$n\\o"
-        );
-        assert_eq!(quote_meta("TestÜber_x/y#1"), "TestÜber_x/y#1");
+    fn fixture() -> Fixture {
+        Fixture::new(vec![
+            vec![
+                test_id("example.com/sp/a", "TestAlpha"),
+                test_id("example.com/sp/a", "TestBeta"),
+                test_id("example.com/sp/b", "TestÜber"),
+                test_id("github.com/x/y.v2/pkg", "TestA"),
+            ],
+            vec![
+                test_id("example.com/sp/a", "TestGamma"),
+                test_id("example.com/sp/b", "TestZ"),
+            ],
+        ])
     }
 
     #[test]
-    fn renders_one_command_per_package() {
-        let items = strings(&[
-            "example.com/sp/b.TestÜber",
-            "example.com/sp/a.TestBeta",
-            "example.com/sp/a.TestAlpha",
-            "github.com/x/y.v2/pkg.TestA",
-        ]);
+    fn renders_whole_packages_then_one_command_per_split_package() {
+        let r = fixture().render(&Go, Granularity::Test, 0, None);
         assert_eq!(
-            Go.render(Granularity::Test, &items),
+            r.command_lines(),
             [
+                "go test github.com/x/y.v2/pkg",
                 "go test -run '^(TestAlpha|TestBeta)$' example.com/sp/a",
                 "go test -run '^TestÜber$' example.com/sp/b",
-                "go test -run '^TestA$' github.com/x/y.v2/pkg",
             ]
+        );
+        assert!(r.notices.is_empty() && r.warnings.is_empty());
+        // Extra arguments go right after `go test`.
+        assert_eq!(
+            r.output
+                .commands(&["-count=1".to_string()])
+                .expect("commands")[1],
+            [
+                "go",
+                "test",
+                "-count=1",
+                "-run",
+                "^(TestAlpha|TestBeta)$",
+                "example.com/sp/a"
+            ]
+        );
+    }
+
+    #[test]
+    fn catch_all_runs_the_complement_per_known_package() {
+        let r = fixture().render(&Go, Granularity::Test, 1, Some(1));
+        assert_eq!(
+            r.command_lines(),
+            [
+                format!(
+                    "go test -run '{}' example.com/sp/a",
+                    regex_complement(&["TestAlpha", "TestBeta"])
+                ),
+                format!(
+                    "go test -run '{}' example.com/sp/b",
+                    regex_complement(&["TestÜber"])
+                ),
+            ]
+        );
+        assert!(
+            r.warnings[0].contains("cannot exclude packages"),
+            "{:?}",
+            r.warnings
+        );
+        // Alone, the catch-all runs every known package whole.
+        let alone = Fixture::new(vec![fixture().shards.concat()]);
+        assert_eq!(
+            alone
+                .render(&Go, Granularity::Test, 0, Some(0))
+                .command_lines(),
+            ["go test example.com/sp/a example.com/sp/b github.com/x/y.v2/pkg"]
         );
     }
 
     #[test]
     fn render_escapes_names_and_quotes_words() {
         // Not valid go test names, but the escaping must still hold.
-        let items = strings(&["example.com/it's.Test[a]|b", "example.com/it's.Test$(x)"]);
+        let f = Fixture::new(vec![
+            vec![
+                test_id("example.com/it's", "Test[a]|b"),
+                test_id("example.com/it's", "Test$(x)"),
+            ],
+            vec![test_id("example.com/it's", "TestOther")],
+        ]);
         assert_eq!(
-            Go.render(Granularity::Test, &items),
+            f.render(&Go, Granularity::Test, 0, None).command_lines(),
             [r"go test -run '^(Test\$\(x\)|Test\[a\]\|b)$' 'example.com/it'\''s'"]
         );
     }
 
     #[test]
     fn renders_packages_whole_at_coarse_granularity() {
-        let items = strings(&["example.com/sp/b", "example.com/sp/a", "./odd dir"]);
+        let f = Fixture::new(vec![
+            vec![
+                test_id("example.com/sp/b", "TestB"),
+                test_id("./odd dir", "TestO"),
+            ],
+            vec![test_id("example.com/sp/a", "TestA")],
+        ]);
         assert_eq!(
-            Go.render(Granularity::File, &items),
-            ["go test './odd dir' example.com/sp/a example.com/sp/b"]
+            f.render(&Go, Granularity::File, 0, None).command_lines(),
+            ["go test './odd dir' example.com/sp/b"]
         );
         assert_eq!(
-            Go.render(Granularity::Class, &items[..1]),
-            ["go test example.com/sp/b"]
+            f.render(&Go, Granularity::Class, 1, None).command_lines(),
+            ["go test example.com/sp/a"]
+        );
+    }
+
+    #[test]
+    fn empty_shard_prints_no_command() {
+        let f = Fixture::new(vec![vec![test_id("p", "TestA")], vec![]]);
+        let r = f.render(&Go, Granularity::Test, 1, None);
+        assert!(r.command_lines().is_empty());
+        assert!(
+            r.notices[0].contains("shard 1 has nothing to run"),
+            "{:?}",
+            r.notices
         );
     }
 
     #[test]
     fn huge_packages_split_into_several_commands() {
-        let items: Vec<String> = (0..20_000)
-            .map(|i| format!("example.com/big.TestNumber{i:05}"))
+        let names: Vec<TestId> = (0..20_000)
+            .map(|i| test_id("example.com/big", &format!("TestNumber{i:05}")))
             .collect();
-        let lines = Go.render(Granularity::Test, &items);
+        let f = Fixture::new(vec![
+            names.clone(),
+            vec![test_id("example.com/big", "TestOther")],
+        ]);
+        let lines = f.render(&Go, Granularity::Test, 0, None).command_lines();
         assert!(lines.len() > 1);
         let mut seen = 0;
         for line in &lines {
-            let pattern = line.split('\'').nth(1).expect("quoted pattern");
-            assert!(pattern.len() < MAX_RUN_PATTERN + 8, "{}", pattern.len());
+            assert!(line.len() <= SAFE_COMMAND_BYTES, "{}", line.len());
             assert!(line.ends_with(" example.com/big"));
-            seen += pattern.matches("TestNumber").count();
+            seen += line.matches("TestNumber").count();
         }
-        assert_eq!(seen, items.len());
+        assert_eq!(seen, names.len());
     }
 }

@@ -4,6 +4,7 @@
 
 use std::path::Path;
 
+use super::pattern::regex_escape;
 use super::*;
 use crate::identity::{normalize_path, relative_to};
 
@@ -87,14 +88,107 @@ impl Runner for Jest {
         parse_listing_in(text, base.as_deref())
     }
 
-    fn render(&self, _by: Granularity, items: &[String]) -> Vec<String> {
-        items.to_vec()
+    /// Test file paths for `jest --runTestsByPath` (exact paths, no regex).
+    /// The catch-all is `--testPathIgnorePatterns` with each other shard's
+    /// file as an anchored regex (plus jest's default `/node_modules/`,
+    /// which a command-line value replaces). Past the safe command length,
+    /// or with `--list-file`, the list goes to a `--filter` module instead.
+    fn render(&self, ctx: &RenderContext<'_>) -> Result<Rendered, String> {
+        if ctx.is_empty() {
+            return Ok(Rendered::args(LAUNCHER, no_op())
+                .notice(ctx.empty_notice("a path no test has, with --passWithNoTests")));
+        }
+        let (files, exclude) = if ctx.is_catch_all() {
+            (ctx.others().groups, true)
+        } else {
+            (ctx.selection(ctx.index).groups, false)
+        };
+        let args: Vec<String> = if exclude {
+            std::iter::once("--testPathIgnorePatterns=/node_modules/".to_string())
+                .chain(
+                    files
+                        .iter()
+                        .map(|f| format!("--testPathIgnorePatterns={}", ignore_pattern(f))),
+                )
+                .collect()
+        } else {
+            files.iter().map(|f| f.to_string()).collect()
+        };
+        let bytes: usize = args.iter().map(|a| a.len() + 1).sum();
+        if !ctx.wants_file(bytes) {
+            return Ok(Rendered::args(LAUNCHER, args));
+        }
+        let path = ctx.list_file.path_for("js");
+        let module = filter_module(ctx, &files, exclude);
+        Ok(
+            Rendered::args(LAUNCHER, vec![format!("--filter={}", path.display())])
+                .file(path, module),
+        )
     }
+
+    fn unidentified_reason(&self) -> &'static str {
+        "no test file path in the report: jest-junit's defaults name tests by describe titles; \
+         set addFileAttribute=true (or a {filepath} classNameTemplate)"
+    }
+}
+
+/// What `--exec` runs the arguments with: the project's own jest, never a
+/// download.
+const LAUNCHER: &[&str] = &["npx", "--no", "--", "jest", "--runTestsByPath"];
+
+/// jest's no-op: `--runTestsByPath` a path no test has, which passes with
+/// `--passWithNoTests`.
+fn no_op() -> Vec<String> {
+    vec![
+        "--passWithNoTests".to_string(),
+        "shardplan/no-tests-in-this-shard".to_string(),
+    ]
+}
+
+/// An anchored regex for one test file, as jest matches ignore patterns
+/// against absolute paths: `<rootDir>` for a relative path (jest puts the
+/// escaped root there), the path itself for an absolute one.
+fn ignore_pattern(path: &str) -> String {
+    let escaped = regex_escape(path, "");
+    if path.starts_with('/') {
+        format!("^{escaped}$")
+    } else {
+        format!("^<rootDir>/{escaped}$")
+    }
+}
+
+/// A module for `jest --filter=FILE` (jest 30: `{filtered: string[]}`) that
+/// keeps the listed files, or all but them, as absolute paths resolved from
+/// the directory jest runs in.
+pub fn filter_module(ctx: &RenderContext<'_>, files: &[&str], exclude: bool) -> String {
+    let mut out = format!(
+        "// Written by shardplan for shard {} of {}: the test files this shard {}.\n\
+         // Use: jest --filter=<this file>\n\
+         const path = require('path');\nconst listed = new Set([\n",
+        ctx.index,
+        ctx.count(),
+        if exclude {
+            "skips (the catch-all runs every other one)"
+        } else {
+            "runs"
+        }
+    );
+    for file in files {
+        let quoted = serde_json::to_string(file).expect("a string serialises");
+        out.push_str(&format!("  {quoted},\n"));
+    }
+    out.push_str(&format!(
+        "].map((p) => path.resolve(p)));\n\
+         module.exports = async (testPaths) => ({{\n  filtered: testPaths.filter((p) => {}listed.has(p)),\n}});\n",
+        if exclude { "!" } else { "" }
+    ));
+    out
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::emit::render::testing::Fixture;
     use crate::report::Outcome;
 
     fn case(
@@ -257,12 +351,77 @@ mod tests {
         );
     }
 
+    fn fixture() -> Fixture {
+        Fixture::new(vec![
+            vec![id("src/a b.test.ts"), id("src/it's.test.js")],
+            vec![id("src/c.test.js"), id("/abs/d.test.js")],
+        ])
+    }
+
     #[test]
     fn renders_one_path_per_line() {
-        let items = vec![
-            "src/a b.test.ts".to_string(),
-            "src/it's.test.js".to_string(),
-        ];
-        assert_eq!(Jest.render(Granularity::File, &items), items);
+        let r = fixture().render(&Jest, Granularity::File, 0, None);
+        assert_eq!(r.arg_lines(), ["src/a b.test.ts", "src/it's.test.js"]);
+        assert_eq!(
+            r.output.commands(&["--ci".into()]).expect("runs")[0],
+            [
+                "npx",
+                "--no",
+                "--",
+                "jest",
+                "--runTestsByPath",
+                "src/a b.test.ts",
+                "src/it's.test.js",
+                "--ci"
+            ]
+        );
+    }
+
+    #[test]
+    fn catch_all_ignores_the_other_files_by_anchored_regex() {
+        let r = fixture().render(&Jest, Granularity::File, 1, Some(1));
+        assert_eq!(
+            r.arg_lines(),
+            [
+                "--testPathIgnorePatterns=/node_modules/",
+                r"--testPathIgnorePatterns=^<rootDir>/src/a b\.test\.ts$",
+                r"--testPathIgnorePatterns=^<rootDir>/src/it's\.test\.js$",
+            ]
+        );
+        let r = fixture().render(&Jest, Granularity::File, 0, Some(0));
+        assert_eq!(
+            r.arg_lines()[1],
+            r"--testPathIgnorePatterns=^/abs/d\.test\.js$"
+        );
+    }
+
+    #[test]
+    fn long_lists_go_to_a_filter_module() {
+        let r = fixture()
+            .forced()
+            .render(&Jest, Granularity::File, 1, Some(1));
+        assert_eq!(r.arg_lines(), ["--filter=/tmp/shard.list"]);
+        let module = &r.files[0].1;
+        assert!(
+            module.contains("  \"src/a b.test.ts\",\n  \"src/it's.test.js\",\n"),
+            "{module}"
+        );
+        assert!(
+            module.contains("testPaths.filter((p) => !listed.has(p))"),
+            "{module}"
+        );
+        let r = Fixture::new(fixture().shards).render(&Jest, Granularity::File, 0, None);
+        assert!(r.files.is_empty());
+    }
+
+    #[test]
+    fn empty_shard_passes_with_no_tests() {
+        let f = Fixture::new(vec![vec![id("a.test.js")], vec![]]);
+        let r = f.render(&Jest, Granularity::File, 1, None);
+        assert_eq!(
+            r.arg_lines(),
+            ["--passWithNoTests", "shardplan/no-tests-in-this-shard"]
+        );
+        assert!(r.notices[0].contains("nothing to run"));
     }
 }

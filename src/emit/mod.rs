@@ -7,14 +7,28 @@
 //! back into the filter the runner takes. Keeping both in one file is what
 //! lets a new runner touch one file.
 
+pub mod cargo;
+pub mod dotnet;
 pub mod go;
+pub mod gradle;
 pub mod jest;
+pub mod maven;
+pub mod mocha;
 pub mod nextest;
+pub mod pattern;
+pub mod phpunit;
 pub mod plain;
+pub mod playwright;
 pub mod pytest;
+pub mod render;
+pub mod rspec;
 pub mod shell;
+pub mod template;
+pub mod vitest;
 
 use clap::ValueEnum;
+
+pub use render::{Command, Item, ListFile, Member, Output, RenderContext, Rendered, Selection};
 
 use crate::report::{Dialect, TestCase};
 
@@ -95,9 +109,30 @@ pub trait Runner {
     /// line, plus whatever summary lines the runner prints around them.
     fn parse_listing(&self, text: &str) -> Result<Vec<TestId>, ListError>;
 
-    /// The lines to print for one shard: `items` are keys at granularity
-    /// `by` (see [`TestId::key`]), sorted and never empty.
-    fn render(&self, by: Granularity, items: &[String]) -> Vec<String>;
+    /// Other keys under which `id` may be the same test as an id named
+    /// differently: a listed test that matches no recorded test by native
+    /// id takes the timing of an otherwise unclaimed recorded test sharing
+    /// one of these keys (e.g. a pytest node id and the id rebuilt from an
+    /// xunit2 dotted classname). Called on both sides. Default: none.
+    fn match_keys(&self, _id: &TestId) -> Vec<String> {
+        Vec::new()
+    }
+
+    /// Why [`Runner::identify`] may return `None`, for the summary line
+    /// that counts such cases.
+    fn unidentified_reason(&self) -> &'static str {
+        "e.g. subtests; their parent's time includes them"
+    }
+
+    /// How to run one shard: its filter as arguments or complete commands,
+    /// any list file, notices and warnings. `ctx` holds every shard's tests
+    /// (with the granularity of the item holding each: the plan's, or single
+    /// tests of a class or file split by `--split-large`), so that a shard
+    /// can select whole groups and a catch-all can negate the others exactly
+    /// (the rules are in [`render`]). An empty shard gets the runner's no-op
+    /// form, never a filter that runs everything. `Err` is a message for a
+    /// shard that cannot be expressed.
+    fn render(&self, ctx: &RenderContext<'_>) -> Result<Rendered, String>;
 }
 
 /// The runners `--runner` offers.
@@ -114,6 +149,24 @@ pub enum RunnerKind {
     Nextest,
     /// Jest test file paths.
     Jest,
+    /// `cargo test -p … -- --exact` per test binary (libtest).
+    Cargo,
+    /// Vitest test file paths.
+    Vitest,
+    /// Playwright `--test-list` file.
+    Playwright,
+    /// Maven Surefire `-Dtest=Class#method`.
+    Maven,
+    /// Gradle `--tests Class.method`.
+    Gradle,
+    /// RSpec spec files.
+    Rspec,
+    /// PHPUnit `--filter` regex.
+    Phpunit,
+    /// `dotnet test --filter FullyQualifiedName=…`.
+    Dotnet,
+    /// Mocha spec files.
+    Mocha,
 }
 
 impl RunnerKind {
@@ -125,6 +178,15 @@ impl RunnerKind {
             RunnerKind::Go => Box::new(go::Go),
             RunnerKind::Nextest => Box::new(nextest::Nextest),
             RunnerKind::Jest => Box::new(jest::Jest),
+            RunnerKind::Cargo => Box::new(cargo::Cargo),
+            RunnerKind::Vitest => Box::new(vitest::Vitest),
+            RunnerKind::Playwright => Box::new(playwright::Playwright),
+            RunnerKind::Maven => Box::new(maven::Maven),
+            RunnerKind::Gradle => Box::new(gradle::Gradle),
+            RunnerKind::Rspec => Box::new(rspec::Rspec),
+            RunnerKind::Phpunit => Box::new(phpunit::Phpunit),
+            RunnerKind::Dotnet => Box::new(dotnet::Dotnet),
+            RunnerKind::Mocha => Box::new(mocha::Mocha),
         }
     }
 }

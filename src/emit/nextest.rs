@@ -3,6 +3,8 @@
 
 use std::collections::BTreeMap;
 
+use super::pattern::regex_escape;
+use super::render::SAFE_COMMAND_BYTES;
 use super::*;
 
 /// One filterset expression per shard, for `cargo nextest run -E "$(…)"`.
@@ -33,16 +35,10 @@ fn escape_value(value: &str) -> String {
 }
 
 /// Escapes literal text for a `/regex/` matcher: the regex crate's
-/// metacharacters, plus `/`, which would end the matcher.
+/// metacharacters (`regex_syntax::escape` also escapes `#&-~`), plus `/`,
+/// which would end the matcher.
 fn escape_regex(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        if r"\.+*?()|[]{}^$#&-~/".contains(c) {
-            out.push('\\');
-        }
-        out.push(c);
-    }
-    out
+    regex_escape(text, "#&-~/")
 }
 
 fn binary_filter(binary: &str) -> String {
@@ -64,7 +60,9 @@ fn module_of(test: &str) -> &str {
     test.rsplit_once("::").map_or("", |(module, _)| module)
 }
 
-fn test_id(binary: &str, test: &str) -> TestId {
+/// The id of `test` in `binary`: `<binary id> <test path>`, grouped by module
+/// and by binary. Shared with [`super::cargo`], which names tests the same.
+pub(crate) fn test_id(binary: &str, test: &str) -> TestId {
     let module = module_of(test);
     TestId {
         native: format!("{binary} {test}"),
@@ -121,42 +119,156 @@ impl Runner for Nextest {
             .collect()
     }
 
-    /// One line: the alternatives of every binary in the shard, joined by
-    /// ` | `. At class granularity an item without a module (no space) is
-    /// the binary's root-level tests, not the whole binary.
-    fn render(&self, by: Granularity, items: &[String]) -> Vec<String> {
-        let mut by_binary: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
-        for item in items {
-            let (binary, rest) = item.split_once(' ').unwrap_or((item, ""));
-            by_binary.entry(binary).or_default().push(rest);
+    /// `cargo nextest run -E EXPR`: whole binaries as `binary_id(=…)`, the
+    /// rest per binary as `binary_id(=…) & (test(=…) | …)` (or module
+    /// regexes at class granularity). The catch-all is `not (…)` of the
+    /// other shards' selections, which also takes binaries the plan does not
+    /// know. An expression over the safe command length is split into one
+    /// command per binary (nextest reads no filter file); an empty shard
+    /// prints no command.
+    fn render(&self, ctx: &RenderContext<'_>) -> Result<Rendered, String> {
+        if ctx.is_empty() {
+            return Ok(Rendered::commands(Vec::new())
+                .notice(ctx.empty_notice("no command (an empty script)")));
         }
-        let parts: Vec<String> = by_binary
-            .into_iter()
-            .map(|(binary, mut rests)| {
-                rests.sort_unstable();
-                rests.dedup();
-                let tests: Vec<String> = match by {
-                    Granularity::File => return binary_filter(binary),
-                    Granularity::Test => rests
-                        .iter()
-                        .map(|t| format!("test(={})", escape_value(t)))
-                        .collect(),
-                    Granularity::Class => rests.iter().map(|m| module_filter(m)).collect(),
-                };
-                let tests = match tests.as_slice() {
-                    [one] => one.clone(),
-                    _ => format!("({})", tests.join(" | ")),
-                };
-                format!("({} & {tests})", binary_filter(binary))
-            })
-            .collect();
-        vec![parts.join(" | ")]
+        if ctx.is_catch_all() {
+            let others = parts(&ctx.others());
+            let expression = if others.is_empty() {
+                None
+            } else {
+                Some(format!("not ({})", others.join(" | ")))
+            };
+            let fits = expression
+                .as_ref()
+                .is_none_or(|e| e.len() + 24 <= SAFE_COMMAND_BYTES);
+            let commands = if fits {
+                vec![run_command(expression)]
+            } else {
+                catch_all_per_binary(ctx)
+            };
+            return Ok(Rendered::commands(commands));
+        }
+        let parts = parts(&ctx.selection(ctx.index));
+        Ok(Rendered::commands(chunked(parts)))
     }
+}
+
+/// `cargo nextest run [-E EXPR]`; extra arguments go after `run`.
+fn run_command(expression: Option<String>) -> Command {
+    let mut argv: Vec<String> = ["cargo", "nextest", "run"].map(String::from).to_vec();
+    if let Some(expression) = expression {
+        argv.push("-E".to_string());
+        argv.push(expression);
+    }
+    Command::new(argv, 3)
+}
+
+/// One alternative per binary: whole binaries alone, the others with their
+/// tests or modules.
+fn parts(selection: &Selection<'_>) -> Vec<String> {
+    let mut by_binary: BTreeMap<&str, Vec<String>> = BTreeMap::new();
+    for group in &selection.groups {
+        by_binary.entry(group).or_default();
+    }
+    for item in &selection.items {
+        let rest = item.key.split_once(' ').map_or("", |(_, rest)| rest);
+        let filter = match item.by {
+            Granularity::Class => module_filter(rest),
+            _ => format!("test(={})", escape_value(rest)),
+        };
+        by_binary
+            .entry(item.test.file.as_str())
+            .or_default()
+            .push(filter);
+    }
+    let mut parts = Vec::new();
+    for (binary, mut tests) in by_binary {
+        tests.sort_unstable();
+        tests.dedup();
+        if tests.is_empty() {
+            parts.push(binary_filter(binary));
+            continue;
+        }
+        // A binary with more tests than one command holds takes several.
+        let budget = SAFE_COMMAND_BYTES - binary.len() - 64;
+        let mut chunk: Vec<String> = Vec::new();
+        let mut length = 0;
+        for test in tests {
+            if !chunk.is_empty() && length + test.len() + 3 > budget {
+                parts.push(binary_part(binary, &chunk));
+                chunk.clear();
+                length = 0;
+            }
+            length += test.len() + 3;
+            chunk.push(test);
+        }
+        parts.push(binary_part(binary, &chunk));
+    }
+    parts
+}
+
+/// `(binary_id(=B) & test)` or `(binary_id(=B) & (t1 | t2))`.
+fn binary_part(binary: &str, tests: &[String]) -> String {
+    match tests {
+        [one] => format!("({} & {one})", binary_filter(binary)),
+        _ => format!("({} & ({}))", binary_filter(binary), tests.join(" | ")),
+    }
+}
+
+/// Alternatives joined into as few commands as the safe length allows.
+fn chunked(parts: Vec<String>) -> Vec<Command> {
+    let mut expressions: Vec<String> = Vec::new();
+    for part in parts {
+        match expressions.last_mut() {
+            Some(e) if e.len() + part.len() + 24 <= SAFE_COMMAND_BYTES => {
+                e.push_str(" | ");
+                e.push_str(&part);
+            }
+            _ => expressions.push(part),
+        }
+    }
+    expressions
+        .into_iter()
+        .map(|e| run_command(Some(e)))
+        .collect()
+}
+
+/// The catch-all split by binary: for each binary the plan knows and no
+/// other shard holds whole, its tests but the others'; then every binary
+/// the plan does not know.
+fn catch_all_per_binary(ctx: &RenderContext<'_>) -> Vec<Command> {
+    let others = ctx.others();
+    let mut parts = Vec::new();
+    for binary in ctx.all_groups() {
+        if others.groups.binary_search(&binary).is_ok() {
+            continue;
+        }
+        let items = others
+            .items
+            .iter()
+            .filter(|i| i.test.file == binary)
+            .copied()
+            .collect();
+        let excluded = self::parts(&Selection {
+            groups: Vec::new(),
+            items,
+        });
+        parts.push(match excluded.as_slice() {
+            [] => binary_filter(binary),
+            [one] => format!("({} - {one})", binary_filter(binary)),
+            _ => format!("({} - ({}))", binary_filter(binary), excluded.join(" | ")),
+        });
+    }
+    let known: Vec<String> = ctx.all_groups().iter().map(|b| binary_filter(b)).collect();
+    let mut commands = chunked(parts);
+    commands.push(run_command(Some(format!("not ({})", known.join(" | ")))));
+    commands
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::emit::render::testing::Fixture;
     use crate::report::Outcome;
 
     fn case(name: &str, classname: &str) -> TestCase {
@@ -177,10 +289,6 @@ mod tests {
             class: class.into(),
             file: file.into(),
         }
-    }
-
-    fn strings(items: &[&str]) -> Vec<String> {
-        items.iter().map(|s| s.to_string()).collect()
     }
 
     #[test]
@@ -299,47 +407,172 @@ mod tests {
         assert_eq!(escape_regex("a/b.c+d(e)"), r"a\/b\.c\+d\(e\)");
     }
 
+    fn fixture() -> Fixture {
+        Fixture::new(vec![
+            vec![
+                test_id("my-crate", "a::tests::one"),
+                test_id("my-crate::bin/tool-x", "tests::bin_test"),
+                test_id("my-crate", "a::tests::inner::deep"),
+                test_id("my-crate::integration", "sub::it_sub"),
+            ],
+            vec![
+                test_id("my-crate", "a::tests::two"),
+                test_id("my-crate::integration", "it,works)"),
+                test_id("my-crate", "root_test"),
+            ],
+            vec![test_id("other", "t")],
+        ])
+    }
+
     #[test]
-    fn renders_tests_grouped_by_binary() {
-        let items = strings(&[
-            "my-crate a::tests::one",
-            "my-crate::bin/tool-x tests::bin_test",
-            "my-crate a::tests::inner::deep",
-            "my-crate::integration sub::it_sub",
-        ]);
+    fn renders_whole_binaries_and_tests_grouped_by_binary() {
+        let r = fixture().render(&Nextest, Granularity::Test, 0, None);
         assert_eq!(
-            Nextest.render(Granularity::Test, &items),
+            r.command_lines(),
             [
-                "(binary_id(=my-crate) & (test(=a::tests::inner::deep) | test(=a::tests::one))) \
-              | (binary_id(=my-crate::bin/tool-x) & test(=tests::bin_test)) \
-              | (binary_id(=my-crate::integration) & test(=sub::it_sub))"
+                "cargo nextest run -E '(binary_id(=my-crate) & (test(=a::tests::inner::deep) | test(=a::tests::one))) \
+                 | binary_id(=my-crate::bin/tool-x) \
+                 | (binary_id(=my-crate::integration) & test(=sub::it_sub))'"
+            ]
+        );
+        assert_eq!(
+            r.output
+                .commands(&["--profile".into(), "ci".into()])
+                .expect("commands")[0][..5],
+            ["cargo", "nextest", "run", "--profile", "ci"]
+        );
+    }
+
+    #[test]
+    fn catch_all_negates_the_other_shards_exactly() {
+        let r = fixture().render(&Nextest, Granularity::Test, 1, Some(1));
+        assert_eq!(
+            r.command_lines(),
+            [
+                "cargo nextest run -E 'not ((binary_id(=my-crate) & (test(=a::tests::inner::deep) | test(=a::tests::one))) \
+                 | binary_id(=my-crate::bin/tool-x) \
+                 | (binary_id(=my-crate::integration) & test(=sub::it_sub)) | binary_id(=other))'"
+            ]
+        );
+        let alone = Fixture::new(vec![fixture().shards.concat()]);
+        assert_eq!(
+            alone
+                .render(&Nextest, Granularity::Test, 0, Some(0))
+                .command_lines(),
+            ["cargo nextest run"]
+        );
+    }
+
+    #[test]
+    fn escapes_values_in_commands() {
+        let r = fixture().render(&Nextest, Granularity::Test, 1, None);
+        assert_eq!(
+            r.command_lines(),
+            [
+                r"cargo nextest run -E '(binary_id(=my-crate) & (test(=a::tests::two) | test(=root_test))) | (binary_id(=my-crate::integration) & test(=it\,works\)))'"
             ]
         );
     }
 
     #[test]
     fn renders_modules_without_their_submodules() {
-        let items = strings(&[
-            "my-crate",
-            "my-crate a::tests",
-            "my-crate::bin/tool-x tests",
+        let f = Fixture::new(vec![
+            vec![
+                test_id("my-crate", "root"),
+                test_id("my-crate", "a::tests::x"),
+            ],
+            vec![
+                test_id("my-crate", "a::tests::inner::y"),
+                test_id("my-crate::bin/tool-x", "tests::t"),
+            ],
         ]);
         assert_eq!(
-            Nextest.render(Granularity::Class, &items),
+            f.render(&Nextest, Granularity::Class, 0, None)
+                .command_lines(),
             [
-                r"(binary_id(=my-crate) & (test(/^[^:]+$/) | test(/^a::tests::[^:]+$/))) | (binary_id(=my-crate::bin/tool-x) & test(/^tests::[^:]+$/))"
+                r"cargo nextest run -E '(binary_id(=my-crate) & (test(/^[^:]+$/) | test(/^a::tests::[^:]+$/)))'"
+            ]
+        );
+    }
+
+    #[test]
+    fn split_classes_mix_with_whole_ones_in_one_filterset() {
+        // `--by class --split-large`: module `a::tests` stays whole, the
+        // binary's root tests were split into single tests.
+        let f = Fixture::new(vec![
+            vec![
+                test_id("my-crate", "a::tests::x"),
+                test_id("my-crate", "root_one"),
+            ],
+            vec![test_id("my-crate", "root_two"), test_id("other", "t")],
+        ]);
+        let by = |t: &TestId| {
+            if t.native.contains("a::tests") {
+                Granularity::Class
+            } else {
+                Granularity::Test
+            }
+        };
+        let owned = f.mixed(by, 0, None);
+        assert_eq!(
+            Nextest
+                .render(&owned.context())
+                .expect("renders")
+                .command_lines(),
+            [
+                r"cargo nextest run -E '(binary_id(=my-crate) & (test(/^a::tests::[^:]+$/) | test(=root_one)))'"
             ]
         );
     }
 
     #[test]
     fn renders_whole_binaries_at_file_granularity() {
-        let items = strings(&["my-crate::integration", "my-crate", "weird,crate)::bin/x"]);
+        let f = Fixture::new(vec![vec![
+            test_id("my-crate::integration", "a"),
+            test_id("my-crate", "b"),
+            test_id("weird,crate)::bin/x", "c"),
+        ]]);
         assert_eq!(
-            Nextest.render(Granularity::File, &items),
+            f.render(&Nextest, Granularity::File, 0, None)
+                .command_lines(),
             [
-                r"binary_id(=my-crate) | binary_id(=my-crate::integration) | binary_id(=weird\,crate\)::bin/x)"
+                r"cargo nextest run -E 'binary_id(=my-crate) | binary_id(=my-crate::integration) | binary_id(=weird\,crate\)::bin/x)'"
             ]
+        );
+    }
+
+    #[test]
+    fn long_expressions_split_by_binary() {
+        let mut big = Vec::new();
+        for b in 0..3 {
+            for t in 0..900 {
+                big.push(test_id(
+                    &format!("crate::it{b}"),
+                    &format!("module::test_number_{t:04}"),
+                ));
+            }
+        }
+        let f = Fixture::new(vec![big, vec![test_id("crate::it0", "module::other")]]);
+        let lines = f
+            .render(&Nextest, Granularity::Test, 0, None)
+            .command_lines();
+        assert!(lines.len() >= 2, "{}", lines.len());
+        assert!(lines.iter().all(|l| l.len() <= SAFE_COMMAND_BYTES));
+        let catch_all = f
+            .render(&Nextest, Granularity::Test, 1, Some(1))
+            .command_lines();
+        assert!(catch_all.len() >= 2);
+        assert!(catch_all.iter().any(|l| l.starts_with("cargo nextest run -E '(binary_id(=crate::it0) - ((binary_id(=crate::it0) & (test(=module::test_number_0000) |")));
+        assert!(catch_all.last().expect("last").starts_with("cargo nextest run -E 'not (binary_id(=crate::it0) | binary_id(=crate::it1) | binary_id(=crate::it2))'"));
+    }
+
+    #[test]
+    fn empty_shard_prints_no_command() {
+        let f = Fixture::new(vec![vec![test_id("c", "t")], vec![]]);
+        assert!(
+            f.render(&Nextest, Granularity::Test, 1, None)
+                .command_lines()
+                .is_empty()
         );
     }
 }

@@ -2,14 +2,20 @@
 //! scripts that do their own selection.
 
 use super::*;
+use crate::identity::jvm_class_name;
 
 /// Test ids as `scope::name`, printed one per line.
 pub struct Plain;
 
-/// `scope::name`, or `name` alone when there is no scope or the report
-/// repeats the name as its class (jest-junit's default does).
+/// `scope::name`, or `name` alone when there is no scope or the name
+/// already starts with it: the report repeats the name as its class
+/// (jest-junit's default does), or the name is an id within its file
+/// (`spec/a_spec.rb[1:2]`, `tests/a.py::test_x`).
 fn native_of(scope: &str, name: &str) -> String {
-    if scope.is_empty() || scope == name {
+    let qualified = name
+        .strip_prefix(scope)
+        .is_some_and(|rest| rest.is_empty() || rest.starts_with(['[', ':']));
+    if scope.is_empty() || qualified {
         name.to_string()
     } else {
         format!("{scope}::{name}")
@@ -63,14 +69,45 @@ impl Runner for Plain {
             .collect())
     }
 
-    fn render(&self, _by: Granularity, items: &[String]) -> Vec<String> {
-        items.to_vec()
+    /// The shard's items, one per line, as recorded; nothing for an empty
+    /// shard. Ids are not a filter, so there is no catch-all, no file form
+    /// and nothing for `--exec` to run (`--template` makes a command).
+    fn render(&self, ctx: &RenderContext<'_>) -> Result<Rendered, String> {
+        let args = ctx.items().iter().map(|i| i.key.to_string()).collect();
+        let mut rendered = Rendered {
+            output: Output::Args {
+                launcher: None,
+                args,
+            },
+            files: Vec::new(),
+            notices: Vec::new(),
+            warnings: Vec::new(),
+        };
+        if ctx.is_empty() {
+            rendered = rendered.notice(ctx.empty_notice("no ids"));
+        }
+        if ctx.is_catch_all() {
+            rendered = rendered.warn(ctx.cannot_catch_all("plain", "it prints ids, not a filter"));
+        }
+        if ctx.list_file.forced {
+            rendered = rendered.notice(
+                "--runner plain prints ids and writes no list file; --list-file is ignored",
+            );
+        }
+        Ok(rendered)
+    }
+
+    /// JUnit 5 reports write nested classes as `Outer$Inner`; listings
+    /// often as `Outer.Inner`.
+    fn match_keys(&self, id: &TestId) -> Vec<String> {
+        vec![jvm_class_name(&id.native)]
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::emit::render::testing::Fixture;
     use crate::report::Outcome;
 
     fn case(name: &str, classname: Option<&str>, file: Option<&str>, dialect: Dialect) -> TestCase {
@@ -187,8 +224,22 @@ mod tests {
 
     #[test]
     fn renders_items_verbatim() {
-        let items = vec!["a::b c".to_string(), "it's".to_string()];
-        assert_eq!(Plain.render(Granularity::Test, &items), items);
-        assert_eq!(Plain.render(Granularity::File, &items), items);
+        let f = Fixture::new(vec![
+            vec![id("a::b c", "a", "a"), id("it's", "it's", "it's")],
+            vec![id("z", "z", "z")],
+        ]);
+        let r = f.render(&Plain, Granularity::Test, 0, None);
+        assert_eq!(r.lines(), ["a::b c", "it's"]);
+        assert_eq!(r.output.commands(&[]), None);
+        assert_eq!(
+            f.render(&Plain, Granularity::File, 0, None).lines(),
+            ["a", "it's"]
+        );
+        let r = f.render(&Plain, Granularity::Test, 1, Some(1));
+        assert!(
+            r.warnings[0].contains("runs on NO shard"),
+            "{:?}",
+            r.warnings
+        );
     }
 }

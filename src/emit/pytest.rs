@@ -123,6 +123,24 @@ fn parse_node_id(line: &str) -> Option<TestId> {
     Some(location.test_id(&format!("{name}{params}")))
 }
 
+/// The form a node id takes in an xunit2 report, `classname::name`:
+/// `tests/unit/test_x.py::TestA::test_b[1]` is `tests.unit.test_x.TestA::test_b[1]`.
+/// Where the classname split guessed wrong (a directory with a capital, a
+/// class in lower case), the recorded and the listed id still share it.
+fn dotted_key(native: &str) -> Option<String> {
+    let (head, params) = native
+        .find('[')
+        .map_or((native, ""), |i| native.split_at(i));
+    let mut parts: Vec<&str> = head.split("::").collect();
+    let name = parts.pop().filter(|_| !parts.is_empty())?;
+    let mut scope = dotted_module(parts.remove(0));
+    for class in parts {
+        scope.push('.');
+        scope.push_str(class);
+    }
+    Some(format!("{scope}::{name}{params}"))
+}
+
 /// pytest's closing count: `9 tests collected in 0.01s`,
 /// `1/9 tests collected (8 deselected) in 0.01s`, `no tests collected …`,
 /// `9 tests collected, 1 error in 0.30s`.
@@ -182,14 +200,122 @@ impl Runner for Pytest {
         Ok(ids)
     }
 
-    fn render(&self, _by: Granularity, items: &[String]) -> Vec<String> {
-        items.to_vec()
+    /// Arguments for `pytest @shard.txt` (see [`Pytest`]); a whole file is
+    /// its path, and a long selection goes to the list file as `@path`.
+    fn render(&self, ctx: &RenderContext<'_>) -> Result<Rendered, String> {
+        if ctx.is_empty() {
+            return Ok(Rendered::args(LAUNCHER, no_op()).notice(
+                ctx.empty_notice("`--collect-only -q`: pytest collects, runs nothing and exits 0"),
+            ));
+        }
+        let mut notices = Vec::new();
+        let mut warnings = Vec::new();
+        let args = if ctx.is_catch_all() {
+            match catch_all_args(ctx) {
+                Ok((args, notice)) => {
+                    notices.extend(notice);
+                    args
+                }
+                Err(conflict) => {
+                    warnings.push(conflict);
+                    positive_args(ctx)
+                }
+            }
+        } else {
+            positive_args(ctx)
+        };
+        let bytes: usize = args.iter().map(|a| a.len() + 1).sum();
+        let mut rendered = if ctx.wants_file(bytes) || args.iter().any(|a| a.contains('\n')) {
+            let path = ctx.list_file.path.clone();
+            let mut contents = args.join("\n");
+            contents.push('\n');
+            Rendered::args(LAUNCHER, vec![format!("@{}", path.display())]).file(path, contents)
+        } else {
+            Rendered::args(LAUNCHER, args)
+        };
+        rendered.notices.extend(notices);
+        rendered.warnings.extend(warnings);
+        Ok(rendered)
     }
+
+    fn match_keys(&self, id: &TestId) -> Vec<String> {
+        dotted_key(&id.native).into_iter().collect()
+    }
+}
+
+/// What `--exec` runs the arguments with.
+const LAUNCHER: &[&str] = &["python3", "-m", "pytest"];
+
+/// pytest's no-op: collect, run nothing, exit 0 (and write an empty JUnit
+/// report if asked to).
+fn no_op() -> Vec<String> {
+    vec!["--collect-only".to_string(), "-q".to_string()]
+}
+
+/// Whole files by path, the rest by node id (or class id).
+fn positive_args(ctx: &RenderContext<'_>) -> Vec<String> {
+    let selection = ctx.selection(ctx.index);
+    let mut args: Vec<String> = selection.groups.iter().map(|g| g.to_string()).collect();
+    args.extend(selection.items.iter().map(|i| i.key.to_string()));
+    args.sort_unstable();
+    args
+}
+
+/// Everything but the other shards' selections: `--ignore=FILE` for their
+/// whole files (an exact path match), `--deselect=ID` for their other items.
+///
+/// `--deselect` matches node-id *prefixes*: a class key is given as
+/// `file::Class::`, which stops it from taking `file::ClassB` along, but a
+/// test id cannot be terminated. When a deselected id is a prefix of one of
+/// this shard's own tests (`test_a` elsewhere, `test_ab` here), the
+/// catch-all would lose that test, so it is given up (the error says why)
+/// and the shard runs only its own items.
+fn catch_all_args(ctx: &RenderContext<'_>) -> Result<(Vec<String>, Option<String>), String> {
+    let others = ctx.others();
+    let mut args: Vec<String> = others
+        .groups
+        .iter()
+        .map(|g| format!("--ignore={g}"))
+        .collect();
+    let mut own: Vec<&str> = ctx.tests().map(|t| t.native.as_str()).collect();
+    own.sort_unstable();
+    let mut deselects = 0;
+    for item in &others.items {
+        let key = item.key;
+        let prefix = if item.test.native == key {
+            key.to_string()
+        } else {
+            format!("{key}::")
+        };
+        let first = own.partition_point(|t| *t < prefix.as_str());
+        if let Some(victim) = own.get(first).filter(|t| t.starts_with(&prefix)) {
+            return Err(format!(
+                "shard {} cannot be the catch-all: pytest's --deselect matches node-id prefixes, \
+                 and deselecting `{key}` (on another shard) would also drop `{victim}` (on this \
+                 one). This shard runs only its own tests, so a test added since the timings \
+                 runs on NO shard; pass --tests-from.",
+                ctx.index
+            ));
+        }
+        args.push(format!("--deselect={prefix}"));
+        deselects += 1;
+    }
+    let notice = (deselects > 0).then(|| {
+        format!(
+            "shard {} is the catch-all: it deselects the other shards' tests with --deselect, \
+             which matches node-id prefixes, so a test added since the timings whose id starts \
+             with the id of a test on another shard (`test_a` → `test_ab`) is deselected too; \
+             --tests-from avoids this",
+            ctx.index
+        )
+    });
+    Ok((args, notice))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::emit::render::testing::Fixture;
     use crate::report::Outcome;
 
     fn case(name: &str, classname: Option<&str>, file: Option<&str>) -> TestCase {
@@ -498,29 +624,159 @@ tests/unit/test_x.py:14
     }
 
     #[test]
-    fn renders_one_id_per_line_unquoted() {
-        let items = vec![
-            "tests/unit/test_x.py::TestA::test_b".to_string(),
-            "tests/unit/test_x.py::test_p[a b]".to_string(),
-            r"tests/unit/test_x.py::test_p[\xe9]".to_string(),
-            "tests/unit/test_x.py::test_p[it's]".to_string(),
-        ];
+    fn xunit2_guesses_match_the_listing_by_dotted_key() {
+        // A directory with a capital letter: the classname split guesses
+        // the module ends at `tests`, but both ids share one dotted key.
+        let recorded = Pytest
+            .identify(&case("test_a", Some("tests.MyPkg.test_x.TestA"), None))
+            .expect("identified");
+        assert_eq!(recorded.native, "tests.py::MyPkg::test_x::TestA::test_a");
+        let listed = Pytest
+            .parse_listing("tests/MyPkg/test_x.py::TestA::test_a[p::q]\n")
+            .expect("parses");
         assert_eq!(
-            Pytest.render(Granularity::Test, &items),
+            Pytest.match_keys(&listed[0]),
+            ["tests.MyPkg.test_x.TestA::test_a[p::q]"]
+        );
+        assert_eq!(
+            Pytest.match_keys(&recorded),
+            ["tests.MyPkg.test_x.TestA::test_a"]
+        );
+        // A lower-case class is taken for a module, and matched all the same.
+        let recorded = Pytest
+            .identify(&case("test_b", Some("tests.test_y.lower_case"), None))
+            .expect("identified");
+        let listed = Pytest
+            .parse_listing("tests/test_y.py::lower_case::test_b\n")
+            .expect("parses");
+        assert_ne!(recorded.native, listed[0].native);
+        assert_eq!(Pytest.match_keys(&recorded), Pytest.match_keys(&listed[0]));
+        // A bare file has no key.
+        assert_eq!(
+            Pytest.match_keys(&listed_file("tests/b.py")),
+            Vec::<String>::new()
+        );
+    }
+
+    fn listed_file(path: &str) -> TestId {
+        Pytest.parse_listing(path).expect("parses").remove(0)
+    }
+
+    fn node(native: &str) -> TestId {
+        parse_node_id(native).expect("a node id")
+    }
+
+    fn fixture() -> Fixture {
+        Fixture::new(vec![
+            vec![
+                node("tests/unit/test_x.py::TestA::test_b"),
+                node("tests/unit/test_x.py::test_p[a b]"),
+                node(r"tests/unit/test_x.py::test_p[\xe9]"),
+                node("tests/whole.py::test_1"),
+                node("tests/whole.py::TestW::test_2"),
+            ],
+            vec![
+                node("tests/unit/test_x.py::test_p[it's]"),
+                node("tests/unit/test_x.py::TestA::test_c"),
+                node("tests/other.py::test_o"),
+            ],
+        ])
+    }
+
+    #[test]
+    fn renders_whole_files_and_node_ids_unquoted() {
+        let r = fixture().render(&Pytest, Granularity::Test, 0, None);
+        assert_eq!(
+            r.arg_lines(),
             [
                 "tests/unit/test_x.py::TestA::test_b",
-                "tests/unit/test_x.py::test_p[a b]",
                 r"tests/unit/test_x.py::test_p[\xe9]",
-                "tests/unit/test_x.py::test_p[it's]",
+                "tests/unit/test_x.py::test_p[a b]",
+                "tests/whole.py",
             ]
         );
-        let classes = vec![
-            "tests/a.py".to_string(),
-            "tests/b.py::TestB::Inner".to_string(),
-        ];
         assert_eq!(
-            Pytest.render(Granularity::Class, &classes),
-            ["tests/a.py", "tests/b.py::TestB::Inner"]
+            r.output.commands(&[]).expect("runs")[0][..3],
+            ["python3", "-m", "pytest"]
         );
+        let by_class = Fixture::new(vec![
+            vec![
+                node("t.py::TestA::test_1"),
+                node("t.py::TestA::Inner::test_2"),
+            ],
+            vec![node("t.py::test_f[1]"), node("u.py::test_u")],
+        ]);
+        assert_eq!(
+            by_class
+                .render(&Pytest, Granularity::Class, 0, None)
+                .arg_lines(),
+            ["t.py::TestA"]
+        );
+        assert_eq!(
+            by_class
+                .render(&Pytest, Granularity::Class, 1, None)
+                .arg_lines(),
+            ["t.py::test_f[1]", "u.py"]
+        );
+    }
+
+    #[test]
+    fn catch_all_ignores_whole_files_and_deselects_the_rest() {
+        let r = fixture().render(&Pytest, Granularity::Test, 1, Some(1));
+        assert_eq!(
+            r.arg_lines(),
+            [
+                "--ignore=tests/whole.py",
+                "--deselect=tests/unit/test_x.py::TestA::test_b",
+                r"--deselect=tests/unit/test_x.py::test_p[\xe9]",
+                "--deselect=tests/unit/test_x.py::test_p[a b]",
+            ]
+        );
+        assert!(r.notices[0].contains("prefixes"), "{:?}", r.notices);
+        // A class key is deselected with its `::`, so `TestAB` stays.
+        let f = Fixture::new(vec![
+            vec![node("t.py::TestA::test_1")],
+            vec![node("t.py::TestAB::test_2")],
+        ]);
+        assert_eq!(
+            f.render(&Pytest, Granularity::Class, 1, Some(1))
+                .arg_lines(),
+            ["--deselect=t.py::TestA::"]
+        );
+    }
+
+    #[test]
+    fn a_deselect_prefix_of_an_own_test_gives_the_catch_all_up() {
+        let f = Fixture::new(vec![
+            vec![node("t.py::test_a")],
+            vec![node("t.py::test_ab")],
+        ]);
+        let r = f.render(&Pytest, Granularity::Test, 1, Some(1));
+        assert_eq!(r.arg_lines(), ["t.py::test_ab"]);
+        assert!(
+            r.warnings[0].contains("would also drop `t.py::test_ab`"),
+            "{:?}",
+            r.warnings
+        );
+    }
+
+    #[test]
+    fn long_selections_go_to_an_args_file() {
+        let r = fixture()
+            .forced()
+            .render(&Pytest, Granularity::Test, 1, None);
+        assert_eq!(r.arg_lines(), ["@/tmp/shard.list"]);
+        assert_eq!(
+            r.files[0].1,
+            "tests/other.py\ntests/unit/test_x.py::TestA::test_c\ntests/unit/test_x.py::test_p[it's]\n"
+        );
+    }
+
+    #[test]
+    fn empty_shard_collects_only() {
+        let f = Fixture::new(vec![vec![node("t.py::test_a")], vec![]]);
+        let r = f.render(&Pytest, Granularity::Test, 1, None);
+        assert_eq!(r.arg_lines(), ["--collect-only", "-q"]);
+        assert!(r.notices[0].contains("shard 1 has nothing to run"));
     }
 }

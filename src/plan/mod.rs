@@ -1,11 +1,31 @@
 //! Planning: the third stage of the pipeline.
 //!
-//! The suite is grouped into [`Item`]s at the chosen granularity, and a
-//! [`Planner`] assigns every item to exactly one shard. Planners see items in
-//! a canonical order (sorted by key) and must be deterministic: the same
-//! items and shard count give the same assignment on every machine.
+//! The suite becomes a [`Problem`]: [`Item`]s at the chosen granularity, each
+//! in one [`Group`] (the runner's file key: a test file, a go package, a test
+//! binary) whose setup cost a shard pays once if it runs any of the group's
+//! items. A [`Planner`] assigns every item to exactly one shard.
+//!
+//! The cost model: a shard's predicted time is the shard overhead, plus its
+//! items' durations, plus the setup of every distinct group it touches.
+//! Planners see items in a canonical order (sorted by key) and must be
+//! deterministic: the same problem gives the same assignment on every
+//! machine. Their effort is bounded by counts, never by the clock.
+//!
+//! Algorithms live one per file: [`lpt`] (greedy), [`kk`] (largest
+//! differencing), [`complete`] (bounded exact search), [`local_search`]
+//! (moves, swaps and pair re-partitioning), [`best`] (all of them together),
+//! [`ilp`] (an exact model through good_lp) and [`sticky`] (start from a
+//! previous plan).
 
+pub mod best;
+pub mod blocks;
+pub mod complete;
+pub mod cost;
+pub mod ilp;
+pub mod kk;
+pub mod local_search;
 pub mod lpt;
+pub mod sticky;
 
 use std::collections::HashMap;
 
@@ -14,7 +34,8 @@ use sha2::{Digest, Sha256};
 
 use crate::duration::Micros;
 use crate::emit::Granularity;
-use crate::timing::{Source, Suite};
+use crate::error::Result;
+use crate::timing::{GroupSetups, Source, Suite};
 
 /// What the planner places on a shard: a test, or a class or file of tests
 /// that must stay together.
@@ -22,69 +43,292 @@ use crate::timing::{Source, Suite};
 pub struct Item {
     /// The runner's selector for the item (test id, class, file).
     pub key: String,
-    /// Predicted duration: the sum of its tests.
+    /// What `key` selects. The plan's granularity, except for the tests of
+    /// a class or file split by `--split-large`.
+    pub granularity: Granularity,
+    /// Predicted duration: the sum of its tests, without setup costs.
     pub duration: Micros,
     /// How many tests the item holds.
     pub tests: usize,
     /// How many of those have estimated durations.
     pub estimated: usize,
+    /// Index of the item's group in [`Problem::groups`].
+    pub group: usize,
 }
 
-/// Groups a suite into items at granularity `by`, sorted by key.
-pub fn items(suite: &Suite, by: Granularity) -> Vec<Item> {
-    let item_of = |test: &crate::timing::PlannedTest| Item {
-        key: test.id.key(by).to_string(),
-        duration: test.duration,
-        tests: 1,
-        estimated: usize::from(test.source == Source::Estimated),
-    };
-    if by == Granularity::Test {
-        // The suite is sorted by native id and holds each test once.
-        return suite.tests.iter().map(item_of).collect();
-    }
-    // Only looked up while grouping; the result is sorted below.
-    let mut groups: HashMap<&str, Item> = HashMap::new();
-    for test in &suite.tests {
-        let next = item_of(test);
-        match groups.get_mut(test.id.key(by)) {
-            Some(item) => {
-                item.duration = item.duration.saturating_add(next.duration);
-                item.tests += 1;
-                item.estimated += next.estimated;
-            }
-            None => {
-                groups.insert(test.id.key(by), next);
-            }
+/// A set of items that share a setup cost: paid once on every shard that
+/// runs any of them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Group {
+    /// The runner's file key (a test file, a go package, a test binary).
+    pub key: String,
+    /// What a shard pays once for running any of the group's items.
+    pub setup: Micros,
+}
+
+/// Everything a planner needs: items sorted by key, their groups, and the
+/// number of shards.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    /// The items, sorted by (key, granularity).
+    pub items: Vec<Item>,
+    /// The groups, sorted by key; every item names one.
+    pub groups: Vec<Group>,
+    /// Number of shards, at least 1.
+    pub shards: usize,
+    /// Fixed cost of every shard (checkout, build, container start). It does
+    /// not change which plan is best, only what is predicted.
+    pub shard_overhead: Micros,
+}
+
+impl Problem {
+    /// A problem without setup costs: every item its own group, setup 0.
+    /// Items are sorted by key.
+    pub fn plain(durations: &[(&str, Micros)], shards: usize) -> Problem {
+        let mut keys: Vec<(&str, Micros)> = durations.to_vec();
+        keys.sort_unstable();
+        let items = keys
+            .iter()
+            .enumerate()
+            .map(|(group, &(key, duration))| Item {
+                key: key.to_string(),
+                granularity: Granularity::Test,
+                duration,
+                tests: 1,
+                estimated: 0,
+                group,
+            })
+            .collect();
+        let groups = keys
+            .iter()
+            .map(|&(key, _)| Group {
+                key: key.to_string(),
+                setup: 0,
+            })
+            .collect();
+        Problem {
+            items,
+            groups,
+            shards,
+            shard_overhead: 0,
         }
     }
-    let mut items: Vec<Item> = groups.into_values().collect();
-    items.sort_unstable_by(|a, b| a.key.cmp(&b.key));
-    items
+
+    /// The items of each group, by group index, in item order.
+    pub fn members(&self) -> Vec<Vec<usize>> {
+        let mut members = vec![Vec::new(); self.groups.len()];
+        for (index, item) in self.items.iter().enumerate() {
+            members[item.group].push(index);
+        }
+        members
+    }
+
+    /// Whether any group has a setup cost, i.e. whether keeping groups
+    /// together matters.
+    pub fn has_setups(&self) -> bool {
+        self.groups.iter().any(|g| g.setup > 0)
+    }
+
+    /// What running `item` costs on a shard that already runs its group.
+    pub fn duration(&self, item: usize) -> Micros {
+        self.items[item].duration
+    }
+
+    /// The setup cost of `item`'s group.
+    pub fn setup_of(&self, item: usize) -> Micros {
+        self.groups[self.items[item].group].setup
+    }
+
+    /// A lower bound on the makespan of any plan; see [`Bound`].
+    pub fn lower_bound(&self) -> Bound {
+        lower_bound(self)
+    }
+}
+
+/// What costs beyond the tests themselves the planner is told about.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Costs {
+    /// Fixed setup of every shard (`--shard-overhead`).
+    pub shard_overhead: Micros,
+    /// Setup cost of each group (measured from reports, plus
+    /// `--group-overhead`).
+    pub setups: GroupSetups,
+    /// Whether a class or file bigger than a shard's mean load may be split
+    /// into its tests (`--split-large`).
+    pub split_large: bool,
+}
+
+/// Builds the planning problem: the suite grouped into items at granularity
+/// `by`, each in its file group with that group's setup cost.
+///
+/// With `costs.split_large` at class or file granularity, an item whose
+/// duration plus setup exceeds the mean shard load (everything divided by
+/// `shards`) is replaced by its tests: they may then spread over several
+/// shards, each paying the group's setup.
+pub fn problem(suite: &Suite, by: Granularity, shards: usize, costs: &Costs) -> Problem {
+    let shards = shards.max(1);
+    let (groups, group_of) = groups_of(suite, costs);
+    // Items are built from (test index, granularity).
+    let item_of = |index: usize, granularity: Granularity| {
+        let test = &suite.tests[index];
+        Item {
+            key: test.id.key(granularity).to_string(),
+            granularity,
+            duration: test.duration,
+            tests: 1,
+            estimated: usize::from(test.source == Source::Estimated),
+            group: group_of[index],
+        }
+    };
+    let mut items: Vec<Item> = if by == Granularity::Test {
+        // The suite is sorted by native id and holds each test once.
+        (0..suite.tests.len())
+            .map(|i| item_of(i, Granularity::Test))
+            .collect()
+    } else {
+        // Only looked up while grouping; the result is sorted below.
+        let mut merged: HashMap<&str, (Item, Vec<usize>)> = HashMap::new();
+        for (index, test) in suite.tests.iter().enumerate() {
+            let next = item_of(index, by);
+            match merged.get_mut(test.id.key(by)) {
+                Some((item, members)) => {
+                    item.duration = item.duration.saturating_add(next.duration);
+                    item.tests += 1;
+                    item.estimated += next.estimated;
+                    // A class spread over files (rare) is filed under the
+                    // first of them in key order, whatever the input order.
+                    item.group = item.group.min(next.group);
+                    members.push(index);
+                }
+                None => {
+                    merged.insert(test.id.key(by), (next, vec![index]));
+                }
+            }
+        }
+        let mut merged: Vec<(Item, Vec<usize>)> = merged.into_values().collect();
+        merged.sort_unstable_by(|a, b| a.0.key.cmp(&b.0.key));
+        if costs.split_large {
+            let threshold = split_threshold(&merged, &groups, shards);
+            let mut split = Vec::with_capacity(merged.len());
+            for (item, members) in merged {
+                let whole = item.duration.saturating_add(groups[item.group].setup);
+                if whole > threshold && members.len() > 1 {
+                    split.extend(members.iter().map(|&t| Item {
+                        group: item.group,
+                        ..item_of(t, Granularity::Test)
+                    }));
+                } else {
+                    split.push(item);
+                }
+            }
+            split
+        } else {
+            merged.into_iter().map(|(item, _)| item).collect()
+        }
+    };
+    let order = |a: &Item, b: &Item| {
+        a.key
+            .cmp(&b.key)
+            .then_with(|| a.granularity.cmp(&b.granularity))
+    };
+    // Tests come sorted already; only merged or split items need sorting.
+    if !items.is_sorted_by(|a, b| order(a, b).is_le()) {
+        items.sort_unstable_by(order);
+    }
+    Problem {
+        items,
+        groups,
+        shards,
+        shard_overhead: costs.shard_overhead,
+    }
+}
+
+/// The suite's groups (file keys) sorted by key with their setups, and
+/// each test's group index.
+fn groups_of(suite: &Suite, costs: &Costs) -> (Vec<Group>, Vec<usize>) {
+    // Indexes in first-seen order; the hash map is only looked up. Tests
+    // come sorted, so a file's tests are mostly adjacent: the last lookup
+    // is remembered.
+    let mut index: HashMap<&str, usize> = HashMap::new();
+    let mut seen: Vec<&str> = Vec::new();
+    let mut first_seen = Vec::with_capacity(suite.tests.len());
+    let mut last: Option<(&str, usize)> = None;
+    for test in &suite.tests {
+        let file = test.id.file.as_str();
+        let i = match last {
+            Some((f, i)) if f == file => i,
+            _ => *index.entry(file).or_insert_with(|| {
+                seen.push(file);
+                seen.len() - 1
+            }),
+        };
+        last = Some((file, i));
+        first_seen.push(i);
+    }
+    let mut order: Vec<usize> = (0..seen.len()).collect();
+    order.sort_unstable_by_key(|&i| seen[i]);
+    let mut rank = vec![0; seen.len()];
+    for (r, &i) in order.iter().enumerate() {
+        rank[i] = r;
+    }
+    let groups = order
+        .iter()
+        .map(|&i| Group {
+            key: seen[i].to_string(),
+            setup: costs.setups.setup(seen[i]),
+        })
+        .collect();
+    (groups, first_seen.into_iter().map(|i| rank[i]).collect())
+}
+
+/// The mean shard load when every group's setup is paid once: a class or
+/// file above it would hold up its shard on its own.
+fn split_threshold(merged: &[(Item, Vec<usize>)], groups: &[Group], shards: usize) -> Micros {
+    let tests: u128 = merged.iter().map(|(i, _)| u128::from(i.duration)).sum();
+    let setups: u128 = groups.iter().map(|g| u128::from(g.setup)).sum();
+    ((tests + setups).div_ceil(shards as u128)) as Micros
 }
 
 /// A bin-packing algorithm.
 pub trait Planner {
-    /// Name used by `--algorithm`.
+    /// Name used in the summary and the fingerprint.
     fn name(&self) -> &'static str;
-    /// Returns, for each item, the index of the shard it goes to. `items` are
-    /// sorted by key; `shards` is at least 1.
-    fn assign(&self, items: &[Item], shards: usize) -> Vec<usize>;
+    /// Returns, for each item of `problem`, the index of the shard it goes
+    /// to. Fails only when the algorithm refuses the problem (too big for an
+    /// exact solver), with a message saying what to do instead.
+    fn assign(&self, problem: &Problem) -> Result<Vec<usize>>;
 }
 
 /// The algorithms `--algorithm` offers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Algorithm {
-    /// Longest processing time first: each item, heaviest first, to the
-    /// least-loaded shard.
+    /// Longest processing time first: heaviest first, each item (or whole
+    /// group with a setup cost) to the shard where it finishes earliest.
     Lpt,
+    /// LPT, largest differencing and bounded exact search, then moves,
+    /// swaps and re-partitioning of shard pairs; never worse than lpt.
+    Best,
+    /// An exact integer program asked to beat best's plan; for a few dozen
+    /// items. Keeps best's plan unless the solver finds a better one within
+    /// --ilp-nodes (deterministic, the default budget; a time limit is not).
+    Ilp,
 }
 
 impl Algorithm {
-    /// The implementation behind the name.
+    /// The implementation behind the name, with default settings.
     pub fn planner(self) -> Box<dyn Planner> {
+        self.planner_with(&ilp::Budget::default())
+    }
+
+    /// The implementation behind the name; `ilp` uses `budget`.
+    pub fn planner_with(self, budget: &ilp::Budget) -> Box<dyn Planner> {
         match self {
             Algorithm::Lpt => Box::new(lpt::Lpt),
+            Algorithm::Best => Box::new(best::Best),
+            Algorithm::Ilp => Box::new(ilp::Ilp {
+                budget: budget.clone(),
+            }),
         }
     }
 }
@@ -94,15 +338,18 @@ impl Algorithm {
 pub struct Shard {
     /// Indexes into the plan's items, in key order.
     pub items: Vec<usize>,
-    /// Predicted duration: the sum of its items.
+    /// Predicted duration: shard overhead + items + setups of the groups
+    /// it touches.
     pub load: Micros,
+    /// The part of `load` that is group setup.
+    pub setup: Micros,
 }
 
 /// Every item placed on exactly one shard.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Plan {
-    /// The items, sorted by key.
-    pub items: Vec<Item>,
+    /// The problem that was solved.
+    pub problem: Problem,
     /// The shards, by index.
     pub shards: Vec<Shard>,
 }
@@ -110,42 +357,67 @@ pub struct Plan {
 impl Plan {
     /// Runs `planner` and checks its answer: an assignment that loses or
     /// invents an item is a bug, and a wrong plan must never be printed.
-    pub fn build(items: Vec<Item>, shards: usize, planner: &dyn Planner) -> Plan {
-        assert!(shards >= 1, "a plan needs at least one shard");
-        let assignment = planner.assign(&items, shards);
-        assert_eq!(
-            assignment.len(),
-            items.len(),
-            "planner {} must assign every item exactly once",
-            planner.name()
-        );
-        let mut plan = Plan {
-            shards: vec![
-                Shard {
-                    items: Vec::new(),
-                    load: 0,
-                };
-                shards
-            ],
-            items,
-        };
-        for (item, &shard) in assignment.iter().enumerate() {
-            assert!(
-                shard < shards,
-                "planner {} used shard {shard}",
-                planner.name()
-            );
-            plan.shards[shard].items.push(item);
-            plan.shards[shard].load = plan.shards[shard]
-                .load
-                .saturating_add(plan.items[item].duration);
-        }
-        plan
+    pub fn build(problem: Problem, planner: &dyn Planner) -> Result<Plan> {
+        assert!(problem.shards >= 1, "a plan needs at least one shard");
+        let assignment = planner.assign(&problem)?;
+        Ok(Plan::from_assignment(problem, &assignment, planner.name()))
     }
 
-    /// Sum of all items' durations.
+    /// The plan an assignment describes, checked to hold every item exactly
+    /// once on an existing shard.
+    pub fn from_assignment(problem: Problem, assignment: &[usize], planner: &str) -> Plan {
+        assert_eq!(
+            assignment.len(),
+            problem.items.len(),
+            "planner {planner} must assign every item exactly once"
+        );
+        let mut shards = vec![
+            Shard {
+                items: Vec::new(),
+                load: problem.shard_overhead,
+                setup: 0,
+            };
+            problem.shards
+        ];
+        for (item, &shard) in assignment.iter().enumerate() {
+            assert!(
+                shard < problem.shards,
+                "planner {planner} used shard {shard}"
+            );
+            shards[shard].items.push(item);
+        }
+        for shard in &mut shards {
+            // Items are in key order; their groups are counted once each.
+            let mut groups: Vec<usize> = shard
+                .items
+                .iter()
+                .map(|&i| problem.items[i].group)
+                .collect();
+            groups.sort_unstable();
+            groups.dedup();
+            shard.setup = groups.iter().map(|&g| problem.groups[g].setup).sum();
+            let durations: Micros = shard.items.iter().map(|&i| problem.items[i].duration).sum();
+            shard.load = shard
+                .load
+                .saturating_add(durations)
+                .saturating_add(shard.setup);
+        }
+        Plan { problem, shards }
+    }
+
+    /// The items, sorted by key.
+    pub fn items(&self) -> &[Item] {
+        &self.problem.items
+    }
+
+    /// Sum of all items' durations, without setup costs.
     pub fn total(&self) -> Micros {
-        self.items.iter().map(|i| i.duration).sum()
+        self.problem.items.iter().map(|i| i.duration).sum()
+    }
+
+    /// Group setup paid over all shards.
+    pub fn setup_paid(&self) -> Micros {
+        self.shards.iter().map(|s| s.setup).sum()
     }
 
     /// The predicted duration of the slowest shard.
@@ -153,14 +425,14 @@ impl Plan {
         self.shards.iter().map(|s| s.load).max().unwrap_or(0)
     }
 
-    /// No plan can finish before `max(ceil(total / N), largest item)`.
-    pub fn lower_bound(&self) -> Micros {
-        lower_bound(&self.items, self.shards.len())
+    /// No plan can finish before this; see [`Bound`].
+    pub fn lower_bound(&self) -> Bound {
+        self.problem.lower_bound()
     }
 
     /// How far the plan is above the lower bound (1.0 is optimal).
     pub fn ratio(&self) -> f64 {
-        let bound = self.lower_bound();
+        let bound = self.lower_bound().value;
         if bound == 0 {
             1.0
         } else {
@@ -168,36 +440,145 @@ impl Plan {
         }
     }
 
+    /// Each item's shard, by item index.
+    pub fn assignment(&self) -> Vec<usize> {
+        let mut assignment = vec![0; self.problem.items.len()];
+        for (index, shard) in self.shards.iter().enumerate() {
+            for &item in &shard.items {
+                assignment[item] = index;
+            }
+        }
+        assignment
+    }
+
     /// The keys of one shard's items, in key order.
     pub fn keys(&self, shard: usize) -> Vec<String> {
         self.shards[shard]
             .items
             .iter()
-            .map(|&i| self.items[i].key.clone())
+            .map(|&i| self.problem.items[i].key.clone())
             .collect()
     }
 }
 
-/// `max(ceil(total / shards), largest item)`: no assignment beats it.
-pub fn lower_bound(items: &[Item], shards: usize) -> Micros {
-    let total: u128 = items.iter().map(|i| u128::from(i.duration)).sum();
-    let shards = shards.max(1) as u128;
-    let average = total.div_ceil(shards) as Micros;
-    let largest = items.iter().map(|i| i.duration).max().unwrap_or(0);
-    average.max(largest)
+/// Which argument gives a [`Bound`] its value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BoundReason {
+    /// All work (tests plus every group's setup once) spread evenly.
+    Average,
+    /// The largest item plus its group's setup.
+    LargestItem,
+    /// Pigeonhole: of the `k·N + 1` largest items, some shard runs `k + 1`.
+    Pigeonhole,
+}
+
+impl BoundReason {
+    /// How the summary names the argument.
+    pub fn describe(self) -> &'static str {
+        match self {
+            BoundReason::Average => "total/N",
+            BoundReason::LargestItem => "largest item",
+            BoundReason::Pigeonhole => "k+1 of the kN+1 largest items share a shard",
+        }
+    }
+}
+
+/// A makespan no assignment can beat, and the argument that gives it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Bound {
+    /// The bound, shard overhead included.
+    pub value: Micros,
+    /// Which argument gives it.
+    pub reason: BoundReason,
+}
+
+/// The best of three lower bounds on the makespan, plus the shard overhead:
+///
+/// * average: every group's setup is paid at least once, so some shard
+///   carries at least `ceil((Σ durations + Σ setups) / N)`;
+/// * largest item: an item's shard also pays its group's setup;
+/// * pigeonhole: with items sorted by duration descending, for every
+///   `k ≥ 1` with `k·N + 1 ≤ n`, some shard runs `k + 1` of the `k·N + 1`
+///   largest items, so at least the `k + 1` smallest of those. For a few
+///   items per shard this beats the average (9 equal items on 8 shards:
+///   2 items, not 9/8).
+pub fn lower_bound(problem: &Problem) -> Bound {
+    let shards = problem.shards.max(1);
+    let items = &problem.items;
+    // Each group with an item is set up at least once.
+    let mut used = vec![false; problem.groups.len()];
+    for item in items {
+        used[item.group] = true;
+    }
+    let total: u128 = items.iter().map(|i| u128::from(i.duration)).sum::<u128>()
+        + problem
+            .groups
+            .iter()
+            .zip(&used)
+            .filter(|(_, used)| **used)
+            .map(|(g, _)| u128::from(g.setup))
+            .sum::<u128>();
+    let mut best = Bound {
+        value: total.div_ceil(shards as u128) as Micros,
+        reason: BoundReason::Average,
+    };
+    let mut consider = |value: Micros, reason: BoundReason| {
+        if value > best.value {
+            best = Bound { value, reason };
+        }
+    };
+    let largest = items
+        .iter()
+        .map(|i| i.duration.saturating_add(problem.groups[i.group].setup))
+        .max()
+        .unwrap_or(0);
+    consider(largest, BoundReason::LargestItem);
+    if items.len() > shards {
+        let mut durations: Vec<Micros> = items.iter().map(|i| i.duration).collect();
+        durations.sort_unstable_by(|a, b| b.cmp(a));
+        let mut prefix = Vec::with_capacity(durations.len() + 1);
+        prefix.push(0u128);
+        for &d in &durations {
+            prefix.push(prefix.last().copied().unwrap_or(0) + u128::from(d));
+        }
+        let mut k = 1;
+        while k * shards < durations.len() {
+            // The k + 1 smallest of the k·N + 1 largest: indexes
+            // k·N − k ..= k·N (0-based).
+            let last = k * shards;
+            let sum = prefix[last + 1] - prefix[last - k];
+            consider(sum as Micros, BoundReason::Pigeonhole);
+            k += 1;
+        }
+    }
+    best.value = best.value.saturating_add(problem.shard_overhead);
+    best
 }
 
 /// A short hash of everything the plan depends on, printed by every shard so
 /// that shards planned from different inputs can be told apart.
-pub fn fingerprint(parameters: &[(&str, &str)], items: &[Item]) -> String {
+pub fn fingerprint(parameters: &[(&str, &str)], problem: &Problem) -> String {
     let mut hasher = Sha256::new();
     for (name, value) in parameters {
         hasher.update(format!("{name}={value}\n"));
     }
-    for item in items {
+    hasher.update(format!(
+        "shards={}\nshard_overhead={}\n",
+        problem.shards, problem.shard_overhead
+    ));
+    for group in &problem.groups {
+        hasher.update(group.key.as_bytes());
+        hasher.update(b"\t");
+        hasher.update(group.setup.to_le_bytes());
+        hasher.update(b"\n");
+    }
+    for item in &problem.items {
         hasher.update(item.key.as_bytes());
         hasher.update(b"\t");
+        hasher.update(item.granularity.name().as_bytes());
+        hasher.update(b"\t");
         hasher.update(item.duration.to_le_bytes());
+        hasher.update((item.group as u64).to_le_bytes());
         hasher.update(b"\n");
     }
     hasher
@@ -209,37 +590,211 @@ pub fn fingerprint(parameters: &[(&str, &str)], items: &[Item]) -> String {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
+pub(crate) mod tests {
+    use std::collections::BTreeMap;
 
-    pub(crate) fn item(key: &str, duration: Micros) -> Item {
-        Item {
-            key: key.into(),
+    use super::*;
+    use crate::emit::TestId;
+    use crate::timing::PlannedTest;
+
+    /// A problem whose items are grouped: `(key, duration, group key)`, with
+    /// setups per group key.
+    pub(crate) fn grouped(
+        items: &[(&str, Micros, &str)],
+        setups: &[(&str, Micros)],
+        shards: usize,
+    ) -> Problem {
+        let setups: BTreeMap<&str, Micros> = setups.iter().copied().collect();
+        let mut keys: Vec<&str> = items.iter().map(|i| i.2).collect();
+        keys.sort_unstable();
+        keys.dedup();
+        let groups: Vec<Group> = keys
+            .iter()
+            .map(|k| Group {
+                key: k.to_string(),
+                setup: setups.get(k).copied().unwrap_or(0),
+            })
+            .collect();
+        let mut items: Vec<Item> = items
+            .iter()
+            .map(|&(key, duration, group)| Item {
+                key: key.into(),
+                granularity: Granularity::Test,
+                duration,
+                tests: 1,
+                estimated: 0,
+                group: keys.binary_search(&group).unwrap(),
+            })
+            .collect();
+        items.sort_by(|a, b| a.key.cmp(&b.key));
+        Problem {
+            items,
+            groups,
+            shards,
+            shard_overhead: 0,
+        }
+    }
+
+    fn test(native: &str, class: &str, file: &str, duration: Micros) -> PlannedTest {
+        PlannedTest {
+            id: TestId {
+                native: native.into(),
+                class: class.into(),
+                file: file.into(),
+            },
             duration,
-            tests: 1,
-            estimated: 0,
+            source: Source::Measured,
         }
     }
 
     #[test]
-    fn lower_bound_is_average_or_largest_item() {
-        let items = vec![item("a", 10), item("b", 1), item("c", 1)];
-        assert_eq!(lower_bound(&items, 2), 10);
-        let items = vec![item("a", 3), item("b", 3), item("c", 3)];
-        assert_eq!(lower_bound(&items, 2), 5);
-        assert_eq!(lower_bound(&[], 4), 0);
+    fn lower_bound_is_average_largest_item_or_pigeonhole() {
+        let p = Problem::plain(&[("a", 10), ("b", 1), ("c", 1)], 2);
+        assert_eq!(p.lower_bound().value, 10);
+        assert_eq!(p.lower_bound().reason, BoundReason::LargestItem);
+        let p = Problem::plain(&[("a", 3), ("b", 3), ("c", 3)], 2);
+        // Average 4.5 -> 5, but two of three items share a shard: 6.
+        assert_eq!(p.lower_bound().value, 6);
+        assert_eq!(p.lower_bound().reason, BoundReason::Pigeonhole);
+        let p = Problem::plain(&[("a", 4), ("b", 4), ("c", 4), ("d", 4)], 3);
+        assert_eq!(p.lower_bound().value, 8);
+        let p = Problem::plain(&[("a", 6), ("b", 6), ("c", 6), ("d", 6)], 2);
+        assert_eq!(p.lower_bound().value, 12);
+        assert_eq!(p.lower_bound().reason, BoundReason::Average);
+        assert_eq!(Problem::plain(&[], 4).lower_bound().value, 0);
+    }
+
+    #[test]
+    fn lower_bound_counts_setups_and_shard_overhead() {
+        let mut p = grouped(
+            &[("a", 10, "f"), ("b", 10, "f"), ("c", 10, "g")],
+            &[("f", 5), ("g", 1)],
+            3,
+        );
+        // Largest item plus its group's setup.
+        assert_eq!(p.lower_bound().value, 15);
+        p.shard_overhead = 100;
+        assert_eq!(p.lower_bound().value, 115);
+        let p = grouped(&[("a", 1, "f"), ("b", 1, "g")], &[("f", 9), ("g", 9)], 1);
+        assert_eq!(p.lower_bound().value, 20);
+    }
+
+    #[test]
+    fn plans_predict_setups_once_per_group_and_shard() {
+        let mut p = grouped(
+            &[("a", 10, "f"), ("b", 10, "f"), ("c", 10, "g")],
+            &[("f", 5), ("g", 1)],
+            2,
+        );
+        p.shard_overhead = 100;
+        let plan = Plan::from_assignment(p, &[0, 0, 1], "test");
+        assert_eq!(plan.shards[0].load, 100 + 20 + 5);
+        assert_eq!(plan.shards[1].load, 100 + 10 + 1);
+        assert_eq!(plan.shards[0].setup, 5);
+        assert_eq!(plan.setup_paid(), 6);
+        let split = Plan::from_assignment(plan.problem.clone(), &[0, 1, 1], "test");
+        assert_eq!(split.shards[0].load, 100 + 10 + 5);
+        assert_eq!(split.shards[1].load, 100 + 20 + 5 + 1);
+    }
+
+    #[test]
+    #[should_panic(expected = "exactly once")]
+    fn an_assignment_that_loses_an_item_is_refused() {
+        let p = Problem::plain(&[("a", 1), ("b", 1)], 2);
+        let _ = Plan::from_assignment(p, &[0], "broken");
+    }
+
+    #[test]
+    fn problem_groups_items_under_their_file_with_its_setup() {
+        let suite = Suite {
+            tests: vec![
+                test("a.py::A::x", "a.py::A", "a.py", 10),
+                test("a.py::A::y", "a.py::A", "a.py", 20),
+                test("a.py::f", "a.py", "a.py", 5),
+                test("b.py::g", "b.py", "b.py", 40),
+            ],
+            ..Suite::default()
+        };
+        let costs = Costs {
+            shard_overhead: 7,
+            setups: GroupSetups::from_measured([("a.py".to_string(), 3)].into(), 1),
+            split_large: false,
+        };
+        let p = problem(&suite, Granularity::Class, 2, &costs);
+        let keys: Vec<&str> = p.items.iter().map(|i| i.key.as_str()).collect();
+        assert_eq!(keys, ["a.py", "a.py::A", "b.py"]);
+        assert_eq!(p.items[1].duration, 30);
+        assert_eq!(p.items[1].tests, 2);
+        assert_eq!(p.groups[p.items[1].group].key, "a.py");
+        // Measured 3 plus the flag's 1; b.py is unmeasured: the typical
+        // (median) measured setup, 3, plus 1.
+        assert_eq!(p.groups[0].setup, 4);
+        assert_eq!(p.groups[1].setup, 4);
+        assert_eq!(p.shard_overhead, 7);
+    }
+
+    #[test]
+    fn split_large_breaks_only_oversized_classes_or_files() {
+        let suite = Suite {
+            tests: vec![
+                test("big.py::a", "big.py", "big.py", 50),
+                test("big.py::b", "big.py", "big.py", 50),
+                test("big.py::c", "big.py", "big.py", 50),
+                test("small.py::d", "small.py", "small.py", 30),
+                test("small.py::e", "small.py", "small.py", 30),
+                test("tiny.py::f", "tiny.py", "tiny.py", 10),
+            ],
+            ..Suite::default()
+        };
+        let mut costs = Costs::default();
+        let whole = problem(&suite, Granularity::File, 3, &costs);
+        assert_eq!(whole.items.len(), 3);
+        costs.split_large = true;
+        let split = problem(&suite, Granularity::File, 3, &costs);
+        let keys: Vec<(&str, Granularity)> = split
+            .items
+            .iter()
+            .map(|i| (i.key.as_str(), i.granularity))
+            .collect();
+        assert_eq!(
+            keys,
+            [
+                ("big.py::a", Granularity::Test),
+                ("big.py::b", Granularity::Test),
+                ("big.py::c", Granularity::Test),
+                ("small.py", Granularity::File),
+                ("tiny.py", Granularity::File),
+            ]
+        );
+        assert!(split.items[..3].iter().all(|i| i.group == 0));
     }
 
     #[test]
     fn fingerprint_changes_with_any_input() {
-        let items = vec![item("a", 10), item("b", 1)];
-        let base = fingerprint(&[("shards", "2")], &items);
+        let p = Problem::plain(&[("a", 10), ("b", 1)], 2);
+        let base = fingerprint(&[("runner", "plain")], &p);
         assert_eq!(base.len(), 16);
-        assert_eq!(base, fingerprint(&[("shards", "2")], &items));
-        assert_ne!(base, fingerprint(&[("shards", "3")], &items));
+        assert_eq!(base, fingerprint(&[("runner", "plain")], &p));
+        assert_ne!(base, fingerprint(&[("runner", "go")], &p));
         assert_ne!(
             base,
-            fingerprint(&[("shards", "2")], &[item("a", 10), item("b", 2)])
+            fingerprint(
+                &[("runner", "plain")],
+                &Problem::plain(&[("a", 10), ("b", 2)], 2)
+            )
         );
+        assert_ne!(
+            base,
+            fingerprint(
+                &[("runner", "plain")],
+                &Problem::plain(&[("a", 10), ("b", 1)], 3)
+            )
+        );
+        let mut with_setup = p.clone();
+        with_setup.groups[0].setup = 1;
+        assert_ne!(base, fingerprint(&[("runner", "plain")], &with_setup));
+        let mut with_overhead = p.clone();
+        with_overhead.shard_overhead = 1;
+        assert_ne!(base, fingerprint(&[("runner", "plain")], &with_overhead));
     }
 }

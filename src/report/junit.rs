@@ -17,6 +17,7 @@
 //! * UTF-8 (with or without BOM) and UTF-16 (LE/BE, with BOM or recognisable
 //!   from `<`) are read; other declared encodings work only for ASCII text.
 
+use std::borrow::Cow;
 use std::io::{self, BufRead, Read};
 
 use quick_xml::XmlVersion;
@@ -26,8 +27,8 @@ use quick_xml::events::attributes::AttrError;
 use quick_xml::events::{BytesRef, BytesStart, Event};
 use quick_xml::reader::Reader;
 
-use super::{Diagnostic, Dialect, Outcome, Report, ReportFormat, TestCase};
-use crate::duration::{ParsedTime, parse_seconds};
+use super::{Diagnostic, Dialect, GroupTime, Outcome, Report, ReportFormat, TestCase};
+use crate::duration::{Micros, ParsedTime, parse_seconds};
 use crate::identity::normalize_path;
 
 /// The JUnit XML reader (`--format junit`).
@@ -45,36 +46,59 @@ impl ReportFormat for Junit {
     }
 
     fn read(&self, input: &mut dyn BufRead) -> Result<Report, Diagnostic> {
-        // Read the first bytes by consuming them (a BufRead cannot promise a
-        // 4-byte peek) and put them back in front with `chain`.
-        let mut prefix = [0u8; 4];
-        let prefix_len = read_up_to(input, &mut prefix)?;
-        let prefix = &prefix[..prefix_len];
-        let (encoding, bom) = detect_encoding(prefix);
-        match encoding {
-            TextEncoding::Utf8 => {
-                let rest = prefix.get(bom..).unwrap_or_default();
-                parse(rest.chain(input), bom as u64)
-            }
-            TextEncoding::Utf16 { big_endian } => {
-                // UTF-16 reports are rare, so the whole file is transcoded
-                // to UTF-8 in memory instead of streamed. Offsets are mapped
-                // back to the UTF-16 bytes (see `utf16_offset`).
-                let mut raw = prefix.to_vec();
-                input.read_to_end(&mut raw).map_err(io_diagnostic)?;
-                let text = decode_utf16(raw.get(bom..).unwrap_or_default(), big_endian, bom)?;
-                parse(text.as_bytes(), 0)
-                    .map_err(|mut d| {
-                        d.offset = d.offset.map(|o| utf16_offset(&text, o, bom));
-                        d
-                    })
-                    .map(|mut report| {
-                        for warning in &mut report.warnings {
-                            warning.offset = warning.offset.map(|o| utf16_offset(&text, o, bom));
-                        }
-                        report
-                    })
-            }
+        read_xml::<State>(input)
+    }
+}
+
+/// The document-specific half of an XML reader: [`read_xml`] handles
+/// encodings, well-formedness, entities and captured output, and hands the
+/// elements to the handler. JUnit and TRX each implement it.
+pub(super) trait XmlHandler {
+    /// Whether the root element is open (text is then content, not stray).
+    fn inside_root(&self) -> bool;
+    /// The error for text or CDATA outside the root element at `at`.
+    fn stray_content(&self, at: u64) -> Diagnostic;
+    /// A start tag at `at`; `empty` for `<x/>`, which also ends.
+    fn start(&mut self, tag: &BytesStart, at: u64, empty: bool) -> Result<(), Diagnostic>;
+    /// An end tag.
+    fn end(&mut self);
+    /// End of input at offset `end`: the report, or why it is incomplete.
+    fn finish(self, end: u64) -> Result<Report, Diagnostic>;
+}
+
+/// Reads an XML report in UTF-8 or UTF-16 with `H` handling its elements.
+pub(super) fn read_xml<H: XmlHandler + Default>(
+    input: &mut dyn BufRead,
+) -> Result<Report, Diagnostic> {
+    // Read the first bytes by consuming them (a BufRead cannot promise a
+    // 4-byte peek) and put them back in front with `chain`.
+    let mut prefix = [0u8; 4];
+    let prefix_len = read_up_to(input, &mut prefix)?;
+    let prefix = &prefix[..prefix_len];
+    let (encoding, bom) = detect_encoding(prefix);
+    match encoding {
+        TextEncoding::Utf8 => {
+            let rest = prefix.get(bom..).unwrap_or_default();
+            parse::<_, H>(rest.chain(input), bom as u64)
+        }
+        TextEncoding::Utf16 { big_endian } => {
+            // UTF-16 reports are rare, so the whole file is transcoded
+            // to UTF-8 in memory instead of streamed. Offsets are mapped
+            // back to the UTF-16 bytes (see `utf16_offset`).
+            let mut raw = prefix.to_vec();
+            input.read_to_end(&mut raw).map_err(io_diagnostic)?;
+            let text = decode_utf16(raw.get(bom..).unwrap_or_default(), big_endian, bom)?;
+            parse::<_, H>(text.as_bytes(), 0)
+                .map_err(|mut d| {
+                    d.offset = d.offset.map(|o| utf16_offset(&text, o, bom));
+                    d
+                })
+                .map(|mut report| {
+                    for warning in &mut report.warnings {
+                        warning.offset = warning.offset.map(|o| utf16_offset(&text, o, bom));
+                    }
+                    report
+                })
         }
     }
 }
@@ -102,7 +126,7 @@ fn detect_encoding(head: &[u8]) -> (TextEncoding, usize) {
 }
 
 /// The head of a file as text, good enough to find its first element.
-fn decode_head(head: &[u8]) -> String {
+pub(super) fn decode_head(head: &[u8]) -> String {
     let (encoding, bom) = detect_encoding(head);
     let body = head.get(bom..).unwrap_or_default();
     match encoding {
@@ -185,7 +209,7 @@ fn io_diagnostic(error: io::Error) -> Diagnostic {
 /// Local name of the first element of an XML text, skipping whitespace, the
 /// declaration, comments, processing instructions and a DOCTYPE. `None` when
 /// something else (console output, JSON) comes first.
-fn first_element_name(text: &str) -> Option<&str> {
+pub(super) fn first_element_name(text: &str) -> Option<&str> {
     let mut rest = text;
     loop {
         rest = rest.trim_start_matches([' ', '\t', '\r', '\n']);
@@ -226,10 +250,10 @@ fn skip_doctype(text: &str) -> Option<&str> {
 
 /// Parses a UTF-8 stream. `base` is the number of bytes before it in the
 /// file (the BOM), added to every offset.
-fn parse<R: BufRead>(input: R, base: u64) -> Result<Report, Diagnostic> {
+fn parse<R: BufRead, H: XmlHandler + Default>(input: R, base: u64) -> Result<Report, Diagnostic> {
     let mut reader = Reader::from_reader(input);
     let mut buf = Vec::new();
-    let mut state = State::default();
+    let mut state = H::default();
     loop {
         if state.inside_root() {
             skip_character_data(&mut reader, base)?;
@@ -552,6 +576,10 @@ enum Frame {
     Suite {
         name: Option<String>,
         file: Option<String>,
+        /// The suite's own `time`, if usable.
+        time: Option<Micros>,
+        /// Index of the first case read inside this suite.
+        first_case: usize,
     },
     /// A test case; the index into the cases, or `None` if it was skipped.
     Case(Option<usize>),
@@ -608,6 +636,39 @@ impl Signals {
     }
 }
 
+/// Calls `f` with the local name, unescaped value and offset of every
+/// attribute of `tag` (which starts at `at`). All values are unescaped, so
+/// a bad one fails the file wherever it is, as in any XML parser.
+pub(super) fn each_attribute(
+    tag: &BytesStart,
+    at: u64,
+    mut f: impl FnMut(&str, Cow<'_, str>, u64),
+) -> Result<(), Diagnostic> {
+    let content: &str = tag;
+    for attribute in tag.attributes() {
+        let attribute = attribute.map_err(|e| attr_error(&e, at))?;
+        let key = attribute.key.0;
+        // Pointer distance gives the attribute's place in the tag.
+        let place = (key.as_ptr() as usize)
+            .checked_sub(content.as_ptr() as usize)
+            .map_or(at, |d| at + 1 + d as u64);
+        if attribute.value.contains('<') {
+            return Err(Diagnostic::at(
+                place,
+                format!("malformed XML: raw `<` in the value of attribute {key} (should be &lt;)"),
+            ));
+        }
+        let value = attribute
+            .normalized_value(XmlVersion::Implicit1_0)
+            .map_err(|e| match e {
+                XmlError::Escape(e) => escape_error(&e, place, &format!("attribute {key}")),
+                other => Diagnostic::at(place, format!("malformed XML: {other}")),
+            })?;
+        f(key.rsplit(':').next().unwrap_or(key), value, place);
+    }
+    Ok(())
+}
+
 /// The attributes of one tag that the reader uses, already unescaped.
 #[derive(Default)]
 struct Attrs {
@@ -628,29 +689,7 @@ impl Attrs {
     /// it is, as in any XML parser.
     fn read(tag: &BytesStart, at: u64) -> Result<Attrs, Diagnostic> {
         let mut attrs = Attrs::default();
-        let content: &str = tag;
-        for attribute in tag.attributes() {
-            let attribute = attribute.map_err(|e| attr_error(&e, at))?;
-            let key = attribute.key.0;
-            // Pointer distance gives the attribute's place in the tag.
-            let place = (key.as_ptr() as usize)
-                .checked_sub(content.as_ptr() as usize)
-                .map_or(at, |d| at + 1 + d as u64);
-            if attribute.value.contains('<') {
-                return Err(Diagnostic::at(
-                    place,
-                    format!(
-                        "malformed XML: raw `<` in the value of attribute {key} (should be &lt;)"
-                    ),
-                ));
-            }
-            let value = attribute
-                .normalized_value(XmlVersion::Implicit1_0)
-                .map_err(|e| match e {
-                    XmlError::Escape(e) => escape_error(&e, place, &format!("attribute {key}")),
-                    other => Diagnostic::at(place, format!("malformed XML: {other}")),
-                })?;
-            let local = key.rsplit(':').next().unwrap_or(key);
+        each_attribute(tag, at, |local, value, place| {
             match local {
                 "name" => attrs.name = Some(value.into_owned()),
                 "classname" => attrs.classname = Some(value.into_owned()),
@@ -667,7 +706,7 @@ impl Attrs {
                 "noNamespaceSchemaLocation" => attrs.schema = Some(value.into_owned()),
                 _ => {}
             }
-        }
+        })?;
         Ok(attrs)
     }
 
@@ -700,6 +739,8 @@ struct State {
     stack: Vec<Frame>,
     root_seen: bool,
     cases: Vec<TestCase>,
+    /// Suites that recorded a time, over the cases they hold.
+    groups: Vec<GroupTime>,
     warnings: Vec<Diagnostic>,
     /// Warnings beyond [`MAX_WARNINGS`]: unusable times, nameless cases.
     unshown: [usize; 2],
@@ -802,6 +843,12 @@ impl State {
 
     fn start_suite(&mut self, attrs: Attrs) -> Frame {
         let file = attrs.source_file();
+        // A suite's time only feeds the estimate of its setup cost, so an
+        // unusable one is dropped without a warning of its own.
+        let time = attrs.time.and_then(|(raw, _)| match parse_seconds(&raw) {
+            ParsedTime::Known(micros) => Some(micros),
+            _ => None,
+        });
         let name = attrs.name;
         if let Some(name) = &name {
             self.signals.pytest_suite |= name == "pytest";
@@ -809,7 +856,12 @@ impl State {
         }
         self.signals.suite_hostname |= attrs.hostname;
         self.signals.assertions |= attrs.assertions;
-        Frame::Suite { name, file }
+        Frame::Suite {
+            name,
+            file,
+            time,
+            first_case: self.cases.len(),
+        }
     }
 
     fn start_case(&mut self, attrs: Attrs, at: u64) -> Frame {
@@ -869,8 +921,22 @@ impl State {
         }
     }
 
+    /// Closes the innermost element. A suite with a time records it over
+    /// every case inside it, nested suites' included: its time covers them
+    /// too, and what it exceeds their sum by is its setup cost.
     fn end(&mut self) {
-        self.stack.pop();
+        if let Some(Frame::Suite {
+            time: Some(duration),
+            first_case,
+            ..
+        }) = self.stack.pop()
+            && first_case < self.cases.len()
+        {
+            self.groups.push(GroupTime {
+                cases: first_case..self.cases.len(),
+                duration,
+            });
+        }
     }
 
     fn warn(&mut self, kind: Warning, warning: Diagnostic) {
@@ -922,9 +988,31 @@ impl State {
         }
         Ok(Report {
             cases: self.cases,
-            groups: Vec::new(),
+            groups: self.groups,
             warnings: self.warnings,
         })
+    }
+}
+
+impl XmlHandler for State {
+    fn inside_root(&self) -> bool {
+        State::inside_root(self)
+    }
+
+    fn stray_content(&self, at: u64) -> Diagnostic {
+        State::stray_content(self, at)
+    }
+
+    fn start(&mut self, tag: &BytesStart, at: u64, empty: bool) -> Result<(), Diagnostic> {
+        State::start(self, tag, at, empty)
+    }
+
+    fn end(&mut self) {
+        State::end(self)
+    }
+
+    fn finish(self, end: u64) -> Result<Report, Diagnostic> {
+        State::finish(self, end)
     }
 }
 
@@ -1529,5 +1617,43 @@ mod tests {
         for head in no {
             assert!(!Junit.sniff(head), "{}", String::from_utf8_lossy(head));
         }
+    }
+
+    #[test]
+    fn suites_with_a_time_record_it_over_all_their_cases() {
+        let doc = r#"<testsuites time="99">
+  <testsuite name="outer" time="1.5">
+    <testcase name="a" time="0.1"/>
+    <testsuite name="inner" time="0.3">
+      <testcase name="b" time="0.1"/>
+      <testcase name="c" time="0.1"/>
+    </testsuite>
+  </testsuite>
+  <testsuite name="untimed"><testcase name="d" time="1"/></testsuite>
+  <testsuite name="empty" time="2"/>
+  <testsuite name="garbage" time="soon"><testcase name="e"/></testsuite>
+  <testsuite name="last" time="0,5"><testcase name="f"/></testsuite>
+</testsuites>"#;
+        let report = read(doc.as_bytes()).unwrap();
+        assert_eq!(report.cases.len(), 6);
+        assert_eq!(
+            report.groups,
+            vec![
+                GroupTime {
+                    cases: 1..3,
+                    duration: 300_000
+                },
+                GroupTime {
+                    cases: 0..3,
+                    duration: 1_500_000
+                },
+                GroupTime {
+                    cases: 5..6,
+                    duration: 500_000
+                },
+            ]
+        );
+        // Suite times are estimates only: an unusable one is no warning.
+        assert!(report.warnings.is_empty(), "{:?}", report.warnings);
     }
 }

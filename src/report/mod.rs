@@ -6,7 +6,15 @@
 //! [`read_file`] picks the format and turns byte offsets into line:column
 //! positions for errors and warnings, so formats need not track lines.
 
+pub mod ctrf;
+pub mod gojson;
+pub mod history;
+pub(crate) mod json;
 pub mod junit;
+pub mod knapsack;
+pub mod pytest_durations;
+pub mod runtime_log;
+pub mod trx;
 
 use std::collections::BTreeMap;
 use std::fs::File;
@@ -59,6 +67,49 @@ pub enum Dialect {
     Mocha,
     /// rspec_junit_formatter.
     Rspec,
+}
+
+impl Dialect {
+    /// Every dialect, in declaration order.
+    pub const ALL: [Dialect; 13] = [
+        Dialect::Generic,
+        Dialect::Pytest,
+        Dialect::Jest,
+        Dialect::Vitest,
+        Dialect::Playwright,
+        Dialect::Surefire,
+        Dialect::Gradle,
+        Dialect::Go,
+        Dialect::Nextest,
+        Dialect::Phpunit,
+        Dialect::Dotnet,
+        Dialect::Mocha,
+        Dialect::Rspec,
+    ];
+
+    /// A stable lowercase name, as the timing history stores it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Dialect::Generic => "generic",
+            Dialect::Pytest => "pytest",
+            Dialect::Jest => "jest",
+            Dialect::Vitest => "vitest",
+            Dialect::Playwright => "playwright",
+            Dialect::Surefire => "surefire",
+            Dialect::Gradle => "gradle",
+            Dialect::Go => "go",
+            Dialect::Nextest => "nextest",
+            Dialect::Phpunit => "phpunit",
+            Dialect::Dotnet => "dotnet",
+            Dialect::Mocha => "mocha",
+            Dialect::Rspec => "rspec",
+        }
+    }
+
+    /// The dialect [`Dialect::name`] gives `name`, if any.
+    pub fn from_name(name: &str) -> Option<Dialect> {
+        Dialect::ALL.into_iter().find(|d| d.name() == name)
+    }
 }
 
 /// One executed test as a report recorded it, before any runner names it.
@@ -142,9 +193,84 @@ pub trait ReportFormat {
     fn read(&self, input: &mut dyn BufRead) -> Result<Report, Diagnostic>;
 }
 
-/// Every format shardplan reads, in detection order.
+/// Every format shardplan reads, in detection order. The sniffers are
+/// mutually exclusive; the order only decides which runs first.
 pub fn formats() -> Vec<Box<dyn ReportFormat>> {
-    vec![Box::new(junit::Junit)]
+    vec![
+        Box::new(junit::Junit),
+        Box::new(trx::Trx),
+        Box::new(gojson::GoJson),
+        Box::new(history::History),
+        Box::new(ctrf::Ctrf),
+        Box::new(pytest_durations::PytestDurations),
+        Box::new(knapsack::Knapsack),
+        Box::new(runtime_log::RuntimeLog),
+    ]
+}
+
+/// The names `--format` accepts.
+pub fn format_names() -> Vec<&'static str> {
+    formats().iter().map(|f| f.name()).collect()
+}
+
+/// At most this many warnings per file are kept one by one; the rest are
+/// counted into one summary line. A generator bug tends to repeat one
+/// problem on every test, and `read_file` re-reads the file to position
+/// each warning.
+pub(crate) const MAX_FILE_WARNINGS: usize = 20;
+
+/// A reader's warnings, capped at [`MAX_FILE_WARNINGS`].
+#[derive(Debug, Default)]
+pub(crate) struct WarningList {
+    kept: Vec<Diagnostic>,
+    more: usize,
+}
+
+impl WarningList {
+    /// Records a warning.
+    pub(crate) fn push(&mut self, warning: Diagnostic) {
+        if self.kept.len() < MAX_FILE_WARNINGS {
+            self.kept.push(warning);
+        } else {
+            self.more += 1;
+        }
+    }
+
+    /// The warnings kept, plus one counting those that were not.
+    pub(crate) fn finish(mut self) -> Vec<Diagnostic> {
+        if self.more > 0 {
+            self.kept.push(Diagnostic::whole(format!(
+                "{} more warnings like the above (only the first {MAX_FILE_WARNINGS} are shown one by one)",
+                self.more
+            )));
+        }
+        self.kept
+    }
+}
+
+/// Formats shardplan recognises but does not read, by their first bytes,
+/// so the error can say what the file is (`formats.md` §8).
+fn unsupported_format(head: &[u8]) -> Option<&'static str> {
+    let mut json = json::Head::new(head);
+    if json.eat(b'{').is_some() {
+        return match json.key()?.as_str() {
+            "stats" => Some("Mocha JSON"),
+            "version" | "examples" => Some("RSpec JSON"),
+            "protocolVersion" | "suite" | "testID" => Some("Dart/Flutter JSON"),
+            "numFailedTestSuites" | "numTotalTests" => Some("Jest JSON"),
+            _ => None,
+        };
+    }
+    if head.windows(14).any(|w| w == b"[build failed]") {
+        return Some("the output of a `go test` build failure (no test2json events)");
+    }
+    let text = junit::decode_head(head);
+    match junit::first_element_name(&text)? {
+        "test-run" | "test-results" => Some("NUnit XML"),
+        "assemblies" | "assembly" => Some("xUnit.net XML"),
+        "Site" => Some("CTest XML"),
+        _ => None,
+    }
 }
 
 /// A warning tied to a file, already positioned, ready to print.
@@ -154,6 +280,12 @@ pub struct FileWarning(pub Error);
 /// Reads one report file, detecting its format, and positions every
 /// diagnostic as `path:line:column`.
 pub fn read_file(path: &Path) -> Result<(Report, Vec<FileWarning>)> {
+    read_file_as(path, None)
+}
+
+/// Reads one report file in the format named `forced` (a name from
+/// [`format_names`]), or the detected one when `None`.
+pub fn read_file_as(path: &Path, forced: Option<&str>) -> Result<(Report, Vec<FileWarning>)> {
     let file =
         File::open(path).map_err(|e| Error::in_file(path, format!("cannot open report: {e}")))?;
     let mut reader = BufReader::with_capacity(64 * 1024, file);
@@ -171,14 +303,25 @@ pub fn read_file(path: &Path) -> Result<(Report, Vec<FileWarning>)> {
         ));
     }
     let all = formats();
-    let Some(format) = all.iter().find(|f| f.sniff(&head)) else {
+    let chosen = match forced {
+        Some(name) => all.iter().find(|f| f.name() == name),
+        None => all.iter().find(|f| f.sniff(&head)),
+    };
+    let Some(format) = chosen else {
         let names: Vec<&str> = all.iter().map(|f| f.name()).collect();
+        if let Some(name) = forced {
+            return Err(Error::usage(format!(
+                "--format {name:?} is not a format shardplan reads (one of: {})",
+                names.join(", ")
+            )));
+        }
+        let what = match unsupported_format(&head) {
+            Some(kind) => format!("looks like {kind}, which shardplan does not read"),
+            None => "not a timing report shardplan can read".to_string(),
+        };
         return Err(Error::in_file(
             path,
-            format!(
-                "not a timing report shardplan can read (tried: {})",
-                names.join(", ")
-            ),
+            format!("{what} (tried: {}; --format forces one)", names.join(", ")),
         ));
     };
     let result = format.read(&mut reader);
@@ -205,6 +348,14 @@ pub fn read_file(path: &Path) -> Result<(Report, Vec<FileWarning>)> {
                 .expect("one diagnostic in, one error out"))
         }
     }
+}
+
+/// One diagnostic about the file at `path` as a positioned error.
+pub(crate) fn positioned(path: &Path, diagnostic: Diagnostic) -> Error {
+    locate(path, &[diagnostic])
+        .into_iter()
+        .next()
+        .expect("one diagnostic in, one error out")
 }
 
 /// Turns diagnostics' byte offsets into 1-based line:column errors by

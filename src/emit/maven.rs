@@ -1,0 +1,342 @@
+//! Maven Surefire (and Failsafe): tests are `Class#method`, selected with
+//! `-Dtest=` or an includes file (`formats.md` §11.8).
+
+use std::collections::BTreeMap;
+
+use super::*;
+
+/// `mvn test` arguments: `-Dtest=com.a.FooTest#m1+m2,com.b.BarTest`.
+///
+/// A test is `FQCN#method`, JUnit 5 nested classes keeping their `$`
+/// (`CalculatorTest$WhenDividing#m`). A parameterized method's invocations
+/// (`parsesNumber(String)[1]`) are one test, since Surefire selects methods,
+/// not invocations. A case named by a display name (`[1] 1, 2`, phrased
+/// names) cannot be selected by method and stands for its whole class.
+pub struct Maven;
+
+/// What `--exec` runs the arguments with.
+const LAUNCHER: &[&str] = &["mvn", "test"];
+
+/// Modules without a matching test must not fail the build.
+const NO_FAIL: &str = "-Dsurefire.failIfNoSpecifiedTests=false";
+
+/// The method a JVM report's test name selects: the name up to its
+/// parameter list or invocation index, when that is a Java identifier
+/// (`testAdd()`, `parsesNumber(String)[1]`, `naïveSplit`); `None` for
+/// display names.
+pub fn method_name(name: &str) -> Option<&str> {
+    let end = name.find(['(', '[']).unwrap_or(name.len());
+    let method = &name[..end];
+    let mut chars = method.chars();
+    let first = chars.next()?;
+    let identifier = (first.is_alphabetic() || first == '_' || first == '$')
+        && chars.all(|c| c.is_alphanumeric() || c == '_' || c == '$');
+    identifier.then_some(method)
+}
+
+/// The JVM identity: `class{separator}method`, or the class itself when the
+/// name is not a method. Class and file are the class (each class file is
+/// its own selector).
+pub fn jvm_test_id(case: &TestCase, separator: char) -> Option<TestId> {
+    let class = case
+        .classname
+        .as_deref()
+        .map(str::trim)
+        .filter(|c| !c.is_empty())?;
+    if class.contains(char::is_whitespace) {
+        return None;
+    }
+    let native = match method_name(case.name.trim()) {
+        Some(method) => format!("{class}{separator}{method}"),
+        None => class.to_string(),
+    };
+    Some(TestId {
+        native,
+        class: class.to_string(),
+        file: class.to_string(),
+    })
+}
+
+/// Reads `Class{separator}method` or `Class` lines, as `--json` prints them.
+pub fn parse_jvm_listing(text: &str, separator: char) -> Result<Vec<TestId>, ListError> {
+    listing_lines(text)
+        .map(|(line_no, line)| {
+            let (class, method) = match separator {
+                '#' => line
+                    .split_once('#')
+                    .map_or((line, None), |(c, m)| (c, Some(m))),
+                _ => match line.rsplit_once(separator) {
+                    // A method starts lowercase by convention; a nested or
+                    // packaged class name does not.
+                    Some((c, m)) if m.starts_with(|c: char| c.is_lowercase()) => (c, Some(m)),
+                    _ => (line, None),
+                },
+            };
+            let valid = !class.is_empty()
+                && !line.contains(char::is_whitespace)
+                && method.is_none_or(|m| method_name(m) == Some(m));
+            if !valid {
+                return Err(ListError {
+                    line: line_no,
+                    message: format!(
+                        "`{line}` is not `com.example.FooTest` or \
+                         `com.example.FooTest{separator}method`"
+                    ),
+                });
+            }
+            Ok(TestId {
+                native: line.to_string(),
+                class: class.to_string(),
+                file: class.to_string(),
+            })
+        })
+        .collect()
+}
+
+/// Checks that no class-level item sits in a class split across shards:
+/// selecting the class would run its tests on the other shards too.
+pub fn check_class_items(ctx: &RenderContext<'_>, runner: &str) -> Result<(), String> {
+    for shard in 0..ctx.count() {
+        for item in ctx.selection(shard).items {
+            if item.by == Granularity::Test && item.key == item.test.class {
+                let key = item.key;
+                return Err(format!(
+                    "class {key} has tests named by display name, which --runner {runner} can \
+                     only select with their whole class, but its other tests are planned on \
+                     several shards; plan with --by class"
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Surefire patterns: `FQCN` for whole classes, `FQCN#m1+m2` for the rest.
+fn patterns(selection: &Selection<'_>) -> Vec<String> {
+    let mut by_class: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+    for group in &selection.groups {
+        by_class.entry(group).or_default();
+    }
+    for item in &selection.items {
+        let entry = by_class.entry(item.test.class.as_str()).or_default();
+        if let Some((_, method)) = item.key.split_once('#') {
+            entry.push(method);
+        }
+    }
+    by_class
+        .into_iter()
+        .map(|(class, methods)| {
+            if methods.is_empty() {
+                class.to_string()
+            } else {
+                format!("{class}#{}", methods.join("+"))
+            }
+        })
+        .collect()
+}
+
+impl Runner for Maven {
+    fn name(&self) -> &'static str {
+        "maven"
+    }
+
+    fn accepts(&self, dialect: Dialect) -> bool {
+        matches!(dialect, Dialect::Surefire | Dialect::Generic)
+    }
+
+    fn identify(&self, case: &TestCase) -> Option<TestId> {
+        jvm_test_id(case, '#')
+    }
+
+    /// Reads `com.example.FooTest#method` (or bare class) lines.
+    fn parse_listing(&self, text: &str) -> Result<Vec<TestId>, ListError> {
+        parse_jvm_listing(text, '#')
+    }
+
+    /// `-Dtest=…` with whole classes and `Class#m1+m2`, or, past the safe
+    /// length or with `--list-file`, `-Dsurefire.includesFile=FILE` with one
+    /// pattern per line. The catch-all always writes the other shards'
+    /// patterns to `-Dsurefire.excludesFile=FILE`. An empty shard is
+    /// `-DskipTests`. `-Dsurefire.failIfNoSpecifiedTests=false` keeps modules
+    /// without a selected test from failing.
+    fn render(&self, ctx: &RenderContext<'_>) -> Result<Rendered, String> {
+        check_class_items(ctx, "maven")?;
+        if ctx.is_empty() {
+            return Ok(Rendered::args(LAUNCHER, vec!["-DskipTests".to_string()])
+                .notice(ctx.empty_notice("-DskipTests")));
+        }
+        let path = ctx.list_file.path.clone();
+        if ctx.is_catch_all() {
+            let others = patterns(&ctx.others());
+            if others.is_empty() {
+                return Ok(Rendered::args(LAUNCHER, Vec::new()));
+            }
+            let args = vec![
+                format!("-Dsurefire.excludesFile={}", path.display()),
+                NO_FAIL.to_string(),
+            ];
+            return Ok(Rendered::args(LAUNCHER, args).file(path, others.join("\n") + "\n"));
+        }
+        let patterns = patterns(&ctx.selection(ctx.index));
+        let test = format!("-Dtest={}", patterns.join(","));
+        if !ctx.wants_file(test.len()) {
+            return Ok(Rendered::args(LAUNCHER, vec![test, NO_FAIL.to_string()]));
+        }
+        let args = vec![
+            format!("-Dsurefire.includesFile={}", path.display()),
+            NO_FAIL.to_string(),
+        ];
+        Ok(Rendered::args(LAUNCHER, args).file(path, patterns.join("\n") + "\n"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::emit::render::testing::Fixture;
+    use crate::report::Outcome;
+
+    fn case(name: &str, classname: &str) -> TestCase {
+        TestCase {
+            name: name.into(),
+            classname: Some(classname.into()),
+            suite: None,
+            file: None,
+            duration: None,
+            outcome: Outcome::Passed,
+            dialect: Dialect::Surefire,
+        }
+    }
+
+    fn native(name: &str, classname: &str) -> String {
+        Maven
+            .identify(&case(name, classname))
+            .expect("identified")
+            .native
+    }
+
+    #[test]
+    fn identifies_methods_and_classes() {
+        let calc = "com.example.shardsuite.CalculatorTest";
+        assert_eq!(native("testAdd", calc), format!("{calc}#testAdd"));
+        assert_eq!(
+            native("parsesNumber(String)[2]", calc),
+            format!("{calc}#parsesNumber")
+        );
+        assert_eq!(
+            native("roundsHalfUp(int, int)[1]", calc),
+            format!("{calc}#roundsHalfUp")
+        );
+        assert_eq!(
+            native(
+                "divides",
+                "com.example.shardsuite.CalculatorTest$WhenDividing"
+            ),
+            "com.example.shardsuite.CalculatorTest$WhenDividing#divides"
+        );
+        assert_eq!(
+            native("reverses日本語", "com.example.shardsuite.UnicodeTextTest"),
+            "com.example.shardsuite.UnicodeTextTest#reverses日本語"
+        );
+        // Display names stand for their class.
+        assert_eq!(native("[1] 1, 2", calc), calc);
+        let id = Maven.identify(&case("[1] 1, 2", calc)).expect("identified");
+        assert_eq!((id.class.as_str(), id.file.as_str()), (calc, calc));
+    }
+
+    #[test]
+    fn listing_reads_our_ids() {
+        let ids = Maven
+            .parse_listing("com.a.FooTest#testA\ncom.a.Bar$Inner\n")
+            .expect("parses");
+        assert_eq!(ids[0].class, "com.a.FooTest");
+        assert_eq!(ids[1].native, "com.a.Bar$Inner");
+        assert_eq!(Maven.parse_listing("com.a.Foo#a b\n").unwrap_err().line, 1);
+    }
+
+    fn fixture() -> Fixture {
+        let ids = |items: &[&str]| -> Vec<TestId> {
+            items
+                .iter()
+                .map(|i| {
+                    let class = i.split('#').next().unwrap_or(i);
+                    TestId {
+                        native: i.to_string(),
+                        class: class.into(),
+                        file: class.into(),
+                    }
+                })
+                .collect()
+        };
+        Fixture::new(vec![
+            ids(&[
+                "com.a.FooTest#testA",
+                "com.a.FooTest#testB",
+                "com.b.BarTest#x",
+            ]),
+            ids(&["com.a.FooTest#testC", "com.c.Baz$Nested#y"]),
+        ])
+    }
+
+    #[test]
+    fn renders_dtest_with_whole_classes_and_methods() {
+        let r = fixture().render(&Maven, Granularity::Test, 0, None);
+        assert_eq!(
+            r.arg_lines(),
+            [
+                "-Dtest=com.a.FooTest#testA+testB,com.b.BarTest",
+                "-Dsurefire.failIfNoSpecifiedTests=false"
+            ]
+        );
+        assert_eq!(
+            r.output.commands(&[]).expect("runs")[0][..2],
+            ["mvn", "test"]
+        );
+    }
+
+    #[test]
+    fn long_selections_and_the_catch_all_use_files() {
+        let r = fixture()
+            .forced()
+            .render(&Maven, Granularity::Test, 1, None);
+        assert_eq!(
+            r.arg_lines(),
+            [
+                "-Dsurefire.includesFile=/tmp/shard.list",
+                "-Dsurefire.failIfNoSpecifiedTests=false"
+            ]
+        );
+        assert_eq!(r.files[0].1, "com.a.FooTest#testC\ncom.c.Baz$Nested\n");
+        let r = fixture().render(&Maven, Granularity::Test, 1, Some(1));
+        assert_eq!(r.arg_lines()[0], "-Dsurefire.excludesFile=/tmp/shard.list");
+        assert_eq!(r.files[0].1, "com.a.FooTest#testA+testB\ncom.b.BarTest\n");
+    }
+
+    #[test]
+    fn a_display_name_class_split_across_shards_is_an_error() {
+        let id = |native: &str| TestId {
+            native: native.into(),
+            class: "com.a.P".into(),
+            file: "com.a.P".into(),
+        };
+        let f = Fixture::new(vec![vec![id("com.a.P")], vec![id("com.a.P#m")]]);
+        let by_test = f.context(Granularity::Test, 0, None);
+        assert!(
+            Maven
+                .render(&by_test.context())
+                .unwrap_err()
+                .contains("--by class")
+        );
+        let by_class = f.context(Granularity::Class, 0, None);
+        assert!(Maven.render(&by_class.context()).is_ok());
+    }
+
+    #[test]
+    fn empty_shard_skips_tests() {
+        let f = Fixture::new(vec![fixture().shards[0].clone(), vec![]]);
+        assert_eq!(
+            f.render(&Maven, Granularity::Test, 1, None).arg_lines(),
+            ["-DskipTests"]
+        );
+    }
+}

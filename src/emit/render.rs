@@ -1,0 +1,659 @@
+//! The render side of a runner: what a runner is told about a shard
+//! ([`RenderContext`]) and what it hands back ([`Rendered`]).
+//!
+//! # Exactly once
+//!
+//! Every shard computes the same plan, so every shard can compute what every
+//! other shard selects. Two rules keep each test on exactly one shard:
+//!
+//! * **Whole groups.** A group (a [`TestId::file`]: a pytest file, a go
+//!   package, a nextest binary, a JVM class) whose every planned test is on
+//!   one shard is selected whole there ([`Selection::groups`]), by the
+//!   runner's compact form (`tests/a.py`, `go test ./pkg`, `binary_id(=…)`).
+//!   No other shard selects anything of that group, so a test of the group
+//!   that is not in the plan (new since the timings) runs there and only
+//!   there. With `--tests-from` the listing is taken to be the whole suite:
+//!   a group whole in the listing is whole in the repository.
+//! * **The catch-all.** With `--catch-all` (the default without
+//!   `--tests-from`), one shard — the last one that has planned items, so it
+//!   never runs empty — selects *everything except what the other shards
+//!   select*: the negation of the union of their [`Selection`]s, whole groups
+//!   included. It therefore runs its own items and every test the plan does
+//!   not know, and never one that another shard runs. A runner that cannot
+//!   negate says so with [`RenderContext::cannot_catch_all`].
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+
+use super::{Granularity, TestId};
+
+/// Longest command line (program and arguments, joined by spaces) printed
+/// as is. Windows stops at 32,767 characters, GNU `xargs` splits input
+/// beyond 128 KiB into several runs (which would break a catch-all), and
+/// Linux refuses any single argument of 128 KiB (`formats.md` §12); above
+/// this a runner writes its selection to a file or splits it into several
+/// commands.
+pub const SAFE_COMMAND_BYTES: usize = 30_000;
+
+/// Linux refuses a single argument of `MAX_ARG_STRLEN` = 131,072 bytes or
+/// more (including its NUL); a runner never prints one that long.
+pub const MAX_ARGUMENT_BYTES: usize = 131_071;
+
+/// A planned test, and the granularity of the item that holds it: the
+/// plan's `--by`, or single tests where `--split-large` split a class or
+/// file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Member<'a> {
+    /// The test.
+    pub test: &'a TestId,
+    /// What its item selects.
+    pub by: Granularity,
+}
+
+impl<'a> Member<'a> {
+    /// The key of the item holding the test.
+    pub fn key(&self) -> &'a str {
+        self.test.key(self.by)
+    }
+}
+
+/// One item of a shard: its key (a [`TestId::key`]), what the key selects,
+/// and one of its tests (for its group, and for runners that need more than
+/// the key).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Item<'a> {
+    /// The item's key.
+    pub key: &'a str,
+    /// What the key selects.
+    pub by: Granularity,
+    /// One of the item's tests.
+    pub test: &'a TestId,
+}
+
+/// Everything a runner needs to print one shard.
+#[derive(Debug, Clone)]
+pub struct RenderContext<'a> {
+    /// The shard to print, 0-based.
+    pub index: usize,
+    /// The planned tests of every shard, by shard index, each sorted by
+    /// native id. All shards, so that a catch-all can negate the others.
+    pub shards: &'a [Vec<Member<'a>>],
+    /// The shard that also runs every test not in the plan, if any.
+    pub catch_all: Option<usize>,
+    /// Where the runner's file form goes when it writes one.
+    pub list_file: &'a ListFile,
+}
+
+/// The file a runner writes its selection to when the command line would be
+/// too long (or always, with `--list-file`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ListFile {
+    /// Where to write it.
+    pub path: PathBuf,
+    /// Whether `--list-file` asked for it, so the file form is used even for
+    /// a short selection.
+    pub forced: bool,
+}
+
+impl ListFile {
+    /// The path to write: `--list-file` as given, else the automatic path
+    /// with `extension` (a jest filter module must end in `.js`).
+    pub fn path_for(&self, extension: &str) -> PathBuf {
+        if self.forced {
+            self.path.clone()
+        } else {
+            self.path.with_extension(extension)
+        }
+    }
+}
+
+/// What a shard selects: whole groups, and single items outside them.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Selection<'a> {
+    /// Groups ([`TestId::file`]) selected whole, sorted.
+    pub groups: Vec<&'a str>,
+    /// Items of groups that are split across shards, sorted by key.
+    pub items: Vec<Item<'a>>,
+}
+
+impl Selection<'_> {
+    /// Whether nothing is selected.
+    pub fn is_empty(&self) -> bool {
+        self.groups.is_empty() && self.items.is_empty()
+    }
+}
+
+impl<'a> RenderContext<'a> {
+    /// The number of shards.
+    pub fn count(&self) -> usize {
+        self.shards.len()
+    }
+
+    /// This shard's planned tests, sorted by native id.
+    pub fn tests(&self) -> impl Iterator<Item = &'a TestId> + use<'a> {
+        self.shards[self.index].iter().map(|m| m.test)
+    }
+
+    /// Whether this shard has nothing planned.
+    pub fn is_empty(&self) -> bool {
+        self.shards[self.index].is_empty()
+    }
+
+    /// Whether this shard is the catch-all.
+    pub fn is_catch_all(&self) -> bool {
+        self.catch_all == Some(self.index)
+    }
+
+    /// This shard's items, sorted by key, each once.
+    pub fn items(&self) -> Vec<Item<'a>> {
+        self.items_of(self.index)
+    }
+
+    /// The items of shard `shard`, for runners without a compact group form
+    /// (their catch-all then negates exactly these).
+    pub fn items_of(&self, shard: usize) -> Vec<Item<'a>> {
+        keyed(&self.shards[shard])
+    }
+
+    /// The items of every shard but this one, sorted by key.
+    pub fn other_items(&self) -> Vec<Item<'a>> {
+        let mut items: Vec<Item<'a>> = (0..self.count())
+            .filter(|&s| s != self.index)
+            .flat_map(|s| self.items_of(s))
+            .collect();
+        items.sort_by(|a, b| (a.key, a.by).cmp(&(b.key, b.by)));
+        items
+    }
+
+    /// Every planned test (of any shard) that belongs to one of `items`,
+    /// sorted by native id: how a runner that cannot select a class or file
+    /// exactly lists it test by test.
+    pub fn tests_of(&self, items: &[Item<'a>]) -> Vec<&'a TestId> {
+        let wanted: std::collections::BTreeSet<(&str, Granularity)> =
+            items.iter().map(|i| (i.key, i.by)).collect();
+        let mut tests: Vec<&TestId> = self
+            .shards
+            .iter()
+            .flatten()
+            .filter(|m| wanted.contains(&(m.key(), m.by)))
+            .map(|m| m.test)
+            .collect();
+        tests.sort_unstable_by(|a, b| a.native.cmp(&b.native));
+        tests.dedup_by(|a, b| a.native == b.native);
+        tests
+    }
+
+    /// What shard `shard` selects, by the whole-group rule in the module
+    /// docs.
+    pub fn selection(&self, shard: usize) -> Selection<'a> {
+        let whole = self.whole_groups();
+        let mut selection = Selection::default();
+        for item in keyed(&self.shards[shard]) {
+            let group = item.test.file.as_str();
+            if whole.get(group) == Some(&Some(shard)) {
+                if selection.groups.last() != Some(&group) {
+                    selection.groups.push(group);
+                }
+            } else {
+                selection.items.push(item);
+            }
+        }
+        selection.groups.sort_unstable();
+        selection.groups.dedup();
+        selection
+    }
+
+    /// The union of what every shard but this one selects: what the
+    /// catch-all must exclude, exactly.
+    pub fn others(&self) -> Selection<'a> {
+        let mut union = Selection::default();
+        for shard in (0..self.count()).filter(|&s| s != self.index) {
+            let selection = self.selection(shard);
+            union.groups.extend(selection.groups);
+            union.items.extend(selection.items);
+        }
+        union.groups.sort_unstable();
+        union
+            .items
+            .sort_unstable_by(|a, b| (a.key, a.by).cmp(&(b.key, b.by)));
+        union
+    }
+
+    /// Every group the plan knows, sorted.
+    pub fn all_groups(&self) -> Vec<&'a str> {
+        let mut groups: Vec<&str> = self
+            .shards
+            .iter()
+            .flatten()
+            .map(|m| m.test.file.as_str())
+            .collect();
+        groups.sort_unstable();
+        groups.dedup();
+        groups
+    }
+
+    /// For each group, the one shard holding all its tests, or `None` when
+    /// the group is split.
+    fn whole_groups(&self) -> HashMap<&'a str, Option<usize>> {
+        let mut groups: HashMap<&str, Option<usize>> = HashMap::new();
+        for (shard, tests) in self.shards.iter().enumerate() {
+            for member in tests {
+                groups
+                    .entry(member.test.file.as_str())
+                    .and_modify(|s| {
+                        if *s != Some(shard) {
+                            *s = None;
+                        }
+                    })
+                    .or_insert(Some(shard));
+            }
+        }
+        groups
+    }
+
+    /// Whether the file form is to be used for a command line of `bytes`.
+    pub fn wants_file(&self, bytes: usize) -> bool {
+        self.list_file.forced || bytes > SAFE_COMMAND_BYTES
+    }
+
+    /// The notice for a runner that cannot express "everything but": tests
+    /// new since the timings run on no shard.
+    pub fn cannot_catch_all(&self, runner: &str, why: &str) -> String {
+        format!(
+            "--runner {runner} cannot select \"every test but these\" ({why}), so shard {} \
+             cannot be the catch-all: a test added since the timings were recorded runs on \
+             NO shard. Pass the current test list with --tests-from.",
+            self.index
+        )
+    }
+
+    /// The notice for a selection over the safe length that the runner
+    /// cannot move to a file.
+    pub fn too_long_notice(&self, runner: &str, bytes: usize) -> String {
+        format!(
+            "shard {}'s command line is {bytes} bytes: more than Windows accepts (32,767 \
+             characters) and more than one `xargs` run takes, and --runner {runner} reads no \
+             list file; run it with --exec (Linux takes up to 2 MiB) or plan more shards",
+            self.index
+        )
+    }
+
+    /// The notice for a shard with nothing to run.
+    pub fn empty_notice(&self, no_op: &str) -> String {
+        format!(
+            "shard {} has nothing to run; it prints the runner's no-op form: {no_op}",
+            self.index
+        )
+    }
+}
+
+/// The items `members` make up, sorted by key and each once.
+fn keyed<'a>(members: &[Member<'a>]) -> Vec<Item<'a>> {
+    let mut items: Vec<Item<'a>> = members
+        .iter()
+        .map(|m| Item {
+            key: m.key(),
+            by: m.by,
+            test: m.test,
+        })
+        .collect();
+    items.sort_by(|a, b| (a.key, a.by).cmp(&(b.key, b.by)));
+    items.dedup_by(|a, b| a.key == b.key && a.by == b.by);
+    items
+}
+
+/// One command to run, as an argument vector (no shell involved).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Command {
+    /// Program and arguments.
+    pub argv: Vec<String>,
+    /// Where `--exec -- EXTRA_ARGS` go: before `argv[extra_at]` (e.g. right
+    /// after `go test`, or before cargo's `--`).
+    pub extra_at: usize,
+}
+
+impl Command {
+    /// A command whose extra arguments go right after its first `lead` words.
+    pub fn new(argv: Vec<String>, lead: usize) -> Self {
+        Command {
+            extra_at: lead.min(argv.len()),
+            argv,
+        }
+    }
+
+    /// The argument vector with `extra` inserted.
+    pub fn with_extra(&self, extra: &[String]) -> Vec<String> {
+        let mut argv = self.argv[..self.extra_at].to_vec();
+        argv.extend(extra.iter().cloned());
+        argv.extend(self.argv[self.extra_at..].iter().cloned());
+        argv
+    }
+
+    /// Bytes on the command line.
+    pub fn len(&self) -> usize {
+        self.argv.iter().map(|a| a.len() + 1).sum()
+    }
+
+    /// Whether there are no words at all.
+    pub fn is_empty(&self) -> bool {
+        self.argv.is_empty()
+    }
+}
+
+/// How a shard's selection is printed and run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Output {
+    /// Arguments for one run of the runner, printed one per line and
+    /// unquoted, for `pytest @shard.txt` or `xargs -d '\n' RUNNER <
+    /// shard.txt`. `--exec` runs `launcher` followed by them (and the extra
+    /// arguments); a runner without a launcher cannot `--exec`.
+    Args {
+        /// The command `--exec` runs them with (`python3 -m pytest`).
+        launcher: Option<Vec<String>>,
+        /// The arguments.
+        args: Vec<String>,
+    },
+    /// Complete commands, printed one per line as POSIX shell words (`sh
+    /// shard.txt` runs them); `--exec` runs them in order.
+    Commands(Vec<Command>),
+}
+
+impl Output {
+    /// The commands `--exec` runs, with `extra` inserted; `None` when the
+    /// output is ids without a runner to run them.
+    pub fn commands(&self, extra: &[String]) -> Option<Vec<Vec<String>>> {
+        match self {
+            Output::Args {
+                launcher: Some(launcher),
+                args,
+            } => {
+                let mut argv = launcher.clone();
+                argv.extend(args.iter().cloned());
+                argv.extend(extra.iter().cloned());
+                Some(vec![argv])
+            }
+            Output::Args { launcher: None, .. } => None,
+            Output::Commands(commands) => {
+                Some(commands.iter().map(|c| c.with_extra(extra)).collect())
+            }
+        }
+    }
+}
+
+/// A runner's answer for one shard.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rendered {
+    /// What to print and run.
+    pub output: Output,
+    /// Files to write before anything is printed: `(path, contents)`.
+    pub files: Vec<(PathBuf, String)>,
+    /// Things the user should know, printed on stderr as notes.
+    pub notices: Vec<String>,
+    /// Risks to "every test exactly once" (a test that will run on no
+    /// shard), printed on stderr as warnings by every shard.
+    pub warnings: Vec<String>,
+}
+
+impl Rendered {
+    /// Arguments with a launcher, nothing else.
+    pub fn args(launcher: &[&str], args: Vec<String>) -> Self {
+        Rendered {
+            output: Output::Args {
+                launcher: Some(launcher.iter().map(|s| s.to_string()).collect()),
+                args,
+            },
+            files: Vec::new(),
+            notices: Vec::new(),
+            warnings: Vec::new(),
+        }
+    }
+
+    /// Commands, nothing else.
+    pub fn commands(commands: Vec<Command>) -> Self {
+        Rendered {
+            output: Output::Commands(commands),
+            files: Vec::new(),
+            notices: Vec::new(),
+            warnings: Vec::new(),
+        }
+    }
+
+    /// Adds a notice.
+    pub fn notice(mut self, notice: impl Into<String>) -> Self {
+        self.notices.push(notice.into());
+        self
+    }
+
+    /// Adds a warning.
+    pub fn warn(mut self, warning: impl Into<String>) -> Self {
+        self.warnings.push(warning.into());
+        self
+    }
+
+    /// Adds a file to write.
+    pub fn file(mut self, path: PathBuf, contents: String) -> Self {
+        self.files.push((path, contents));
+        self
+    }
+
+    /// The arguments of an [`Output::Args`] (empty for commands); for tests.
+    pub fn arg_lines(&self) -> Vec<String> {
+        match &self.output {
+            Output::Args { args, .. } => args.clone(),
+            Output::Commands(_) => Vec::new(),
+        }
+    }
+
+    /// The printed lines of an [`Output::Commands`] (empty for arguments).
+    pub fn command_lines(&self) -> Vec<String> {
+        match &self.output {
+            Output::Commands(commands) => commands.iter().map(|c| shell_line(&c.argv)).collect(),
+            Output::Args { .. } => Vec::new(),
+        }
+    }
+
+    /// What stdout shows.
+    pub fn lines(&self) -> Vec<String> {
+        match &self.output {
+            Output::Args { args, .. } => args.clone(),
+            Output::Commands(_) => self.command_lines(),
+        }
+    }
+}
+
+/// One command line as POSIX shell words.
+pub fn shell_line(argv: &[String]) -> String {
+    argv.iter()
+        .map(|word| super::shell::quote(word))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// Test helpers shared by the runners' unit tests: a plan over `TestId`s
+/// built without the planner.
+#[cfg(test)]
+pub mod testing {
+    use super::*;
+
+    /// Owns the ids and the shard layout a [`RenderContext`] borrows.
+    pub struct Fixture {
+        /// Per shard, the planned tests.
+        pub shards: Vec<Vec<TestId>>,
+        /// The list file.
+        pub list_file: ListFile,
+    }
+
+    impl Fixture {
+        /// Shards given as lists of ids.
+        pub fn new(shards: Vec<Vec<TestId>>) -> Self {
+            Fixture {
+                shards: shards
+                    .into_iter()
+                    .map(|mut s| {
+                        s.sort();
+                        s
+                    })
+                    .collect(),
+                list_file: ListFile {
+                    path: PathBuf::from("/tmp/shard.list"),
+                    forced: false,
+                },
+            }
+        }
+
+        /// Forces the file form.
+        pub fn forced(mut self) -> Self {
+            self.list_file.forced = true;
+            self
+        }
+
+        /// Renders shard `index` with every item at granularity `by`.
+        pub fn render(
+            &self,
+            runner: &dyn super::super::Runner,
+            by: Granularity,
+            index: usize,
+            catch_all: Option<usize>,
+        ) -> Rendered {
+            runner
+                .render(&self.context(by, index, catch_all).context())
+                .expect("renders")
+        }
+
+        /// The members of every shard with each item at the granularity
+        /// `by` gives its test (as `--split-large` mixes them).
+        pub fn mixed(
+            &self,
+            by: impl Fn(&TestId) -> Granularity,
+            index: usize,
+            catch_all: Option<usize>,
+        ) -> Owned<'_> {
+            let mut owned = self.context(Granularity::Test, index, catch_all);
+            for member in owned.shards.iter_mut().flatten() {
+                member.by = by(member.test);
+            }
+            owned
+        }
+
+        /// The members of every shard with every item at granularity `by`.
+        pub fn context(
+            &self,
+            by: Granularity,
+            index: usize,
+            catch_all: Option<usize>,
+        ) -> Owned<'_> {
+            Owned {
+                shards: self
+                    .shards
+                    .iter()
+                    .map(|s| s.iter().map(|test| Member { test, by }).collect())
+                    .collect(),
+                index,
+                catch_all,
+                list_file: &self.list_file,
+            }
+        }
+    }
+
+    /// Members a [`RenderContext`] borrows.
+    pub struct Owned<'f> {
+        /// Per shard, its members.
+        pub shards: Vec<Vec<Member<'f>>>,
+        index: usize,
+        catch_all: Option<usize>,
+        list_file: &'f ListFile,
+    }
+
+    impl<'f> Owned<'f> {
+        /// The context over these members.
+        pub fn context(&self) -> RenderContext<'_> {
+            RenderContext {
+                index: self.index,
+                shards: &self.shards,
+                catch_all: self.catch_all,
+                list_file: self.list_file,
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::testing::Fixture;
+    use super::*;
+
+    fn id(native: &str, class: &str, file: &str) -> TestId {
+        TestId {
+            native: native.into(),
+            class: class.into(),
+            file: file.into(),
+        }
+    }
+
+    fn ctx_fixture() -> Vec<Vec<TestId>> {
+        vec![
+            vec![
+                id("a/x", "a", "a"),
+                id("a/y", "a", "a"),
+                id("b/z", "b", "b"),
+            ],
+            vec![id("b/w", "b", "b"), id("c/v", "c", "c")],
+        ]
+    }
+
+    #[test]
+    fn whole_groups_and_split_items() {
+        let fixture = Fixture::new(ctx_fixture());
+        let owned = fixture.context(Granularity::Test, 0, Some(1));
+        let ctx = owned.context();
+        let zero = ctx.selection(0);
+        assert_eq!(zero.groups, ["a"]);
+        assert_eq!(
+            zero.items.iter().map(|i| i.key).collect::<Vec<_>>(),
+            ["b/z"]
+        );
+        let one = ctx.selection(1);
+        assert_eq!(one.groups, ["c"]);
+        assert_eq!(one.items.iter().map(|i| i.key).collect::<Vec<_>>(), ["b/w"]);
+        let ctx1 = RenderContext {
+            index: 1,
+            ..ctx.clone()
+        };
+        assert_eq!(ctx1.others(), zero);
+        assert_eq!(ctx.all_groups(), ["a", "b", "c"]);
+        assert!(ctx1.is_catch_all() && !ctx.is_catch_all());
+        let natives: Vec<&str> = ctx
+            .tests_of(&ctx1.items())
+            .iter()
+            .map(|t| t.native.as_str())
+            .collect();
+        assert_eq!(natives, ["b/w", "c/v"]);
+    }
+
+    #[test]
+    fn commands_take_extra_arguments_at_their_place() {
+        let c = Command::new(
+            ["cargo", "test", "--", "--exact", "a"]
+                .map(String::from)
+                .to_vec(),
+            2,
+        );
+        assert_eq!(
+            c.with_extra(&["--release".to_string()]),
+            ["cargo", "test", "--release", "--", "--exact", "a"]
+        );
+        assert_eq!(shell_line(&c.argv), "cargo test -- --exact a");
+        let out = Output::Args {
+            launcher: Some(vec!["pytest".into()]),
+            args: vec!["t.py::a b".into()],
+        };
+        assert_eq!(
+            out.commands(&["-q".into()]),
+            Some(vec![vec![
+                "pytest".to_string(),
+                "t.py::a b".into(),
+                "-q".into()
+            ]])
+        );
+    }
+}

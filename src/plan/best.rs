@@ -1,0 +1,194 @@
+//! `best`: several starting points, each improved by local search, the
+//! best kept; never worse than `lpt`, deterministic, and bounded by counts.
+//!
+//! Starting points:
+//! * LPT over blocks (the `lpt` plan itself);
+//! * Karmarkar–Karp largest differencing over blocks, when small enough
+//!   ([`super::kk::MAX_CELLS`]);
+//! * complete greedy search over blocks for small inputs, within a node
+//!   budget (it proves the block plan optimal when it finishes).
+//!
+//! Each is improved by [`super::local_search`] (which also splits a group
+//! where moving some of its items pays); the plan with the smallest
+//! predicted makespan wins, earlier starting points on ties, and the search
+//! stops early once a plan meets the lower bound. `lpt`'s own plan is among
+//! the contenders as it is, so `best` is never worse.
+
+use super::blocks::{Block, blocks};
+use super::cost::{self, State};
+use super::local_search::{self, Limits};
+use super::{Planner, Problem, complete, kk, lpt};
+use crate::duration::Micros;
+use crate::error::Result;
+
+/// Complete greedy search runs for at most this many blocks.
+const COMPLETE_MAX_BLOCKS: usize = 128;
+
+/// Node budget of the complete greedy search.
+const COMPLETE_NODES: u64 = 50_000;
+
+/// See the module documentation.
+pub struct Best;
+
+impl Planner for Best {
+    fn name(&self) -> &'static str {
+        "best"
+    }
+
+    fn assign(&self, problem: &Problem) -> Result<Vec<usize>> {
+        Ok(best(problem, &Limits::default()))
+    }
+}
+
+/// The `best` assignment of `problem`; the local searches share `limits`.
+pub fn best(problem: &Problem, limits: &Limits) -> Vec<usize> {
+    let blocks = blocks(problem);
+    let lpt_plan = lpt::lpt_of(problem, &blocks);
+    // (An item-by-item greedy start was tried too: with setup costs it
+    // splits groups early and never won after local search.)
+    let mut starts: Vec<Vec<usize>> = vec![lpt_plan.clone()];
+    let weights: Vec<Micros> = blocks.iter().map(|b| b.weight).collect();
+    // With no more blocks than shards LPT gives each its own: nothing to
+    // partition.
+    let partition = blocks.len() > problem.shards;
+    if let Some(subsets) = kk::partition(&weights, problem.shards).filter(|_| partition) {
+        starts.push(by_blocks(problem, &blocks, &subsets));
+    }
+    if partition && blocks.len() <= COMPLETE_MAX_BLOCKS {
+        let mut spent = 0;
+        let (shards, _, _) = complete::k_way(&weights, problem.shards, COMPLETE_NODES, &mut spent);
+        starts.push(by_blocks(problem, &blocks, &shards));
+    }
+
+    // (exact makespan, planner makespan, start index), smallest wins.
+    let floor = problem.lower_bound().value - problem.shard_overhead;
+    let mut winner: Option<((Micros, Micros, usize), Vec<usize>)> = None;
+    let mut seen: Vec<Vec<usize>> = Vec::new();
+    // The work budget is shared: each start gets an equal part.
+    let share = Limits {
+        work: limits.work / starts.len() as u64,
+        ..*limits
+    };
+    for (index, start) in starts.into_iter().enumerate() {
+        if seen.contains(&start) {
+            continue;
+        }
+        let mut state = State::new(problem, &start);
+        seen.push(start);
+        // Local search never empties a shard, so filling first is enough.
+        lpt::fill_empty_shards(&mut state);
+        local_search::improve(&mut state, &share, None);
+        let key = (
+            exact_makespan(problem, state.assignment()),
+            state.makespan(),
+            index,
+        );
+        if winner.as_ref().is_none_or(|(best, _)| key < *best) {
+            winner = Some((key, state.into_assignment()));
+        }
+        // Nothing beats the lower bound: later starts cannot win.
+        if winner
+            .as_ref()
+            .is_some_and(|((exact, _, _), _)| *exact <= floor)
+        {
+            break;
+        }
+    }
+    // Local search optimises weights of at least 1µs; a plan full of
+    // zero-duration items could, in theory, end a few µs above LPT's.
+    let lpt_key = (
+        exact_makespan(problem, &lpt_plan),
+        cost::makespan(problem, &lpt_plan),
+        usize::MAX,
+    );
+    match winner {
+        Some((key, assignment)) if key < lpt_key => assignment,
+        _ => lpt_plan,
+    }
+}
+
+/// The item assignment that puts each block on its subset's shard.
+fn by_blocks(problem: &Problem, blocks: &[Block], shards: &[usize]) -> Vec<usize> {
+    let mut assignment = vec![0; problem.items.len()];
+    for (block, &shard) in blocks.iter().zip(shards) {
+        for &item in &block.items {
+            assignment[item] = shard;
+        }
+    }
+    assignment
+}
+
+/// The makespan [`super::Plan`] predicts (exact durations, no shard
+/// overhead).
+pub fn exact_makespan(problem: &Problem, assignment: &[usize]) -> Micros {
+    let mut loads = vec![0 as Micros; problem.shards];
+    let mut paid: Vec<(usize, usize)> = Vec::new();
+    for (item, &shard) in assignment.iter().enumerate() {
+        loads[shard] += problem.items[item].duration;
+        paid.push((problem.items[item].group, shard));
+    }
+    paid.sort_unstable();
+    paid.dedup();
+    for (group, shard) in paid {
+        loads[shard] += problem.groups[group].setup;
+    }
+    loads.into_iter().max().unwrap_or(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::tests::grouped;
+    use super::*;
+
+    #[test]
+    fn best_beats_lpt_where_lpt_is_weak() {
+        let p = Problem::plain(&[("a", 8), ("b", 7), ("c", 6), ("d", 5), ("e", 4)], 2);
+        assert_eq!(exact_makespan(&p, &lpt::lpt(&p)), 17);
+        assert_eq!(exact_makespan(&p, &best(&p, &Limits::default())), 15);
+    }
+
+    #[test]
+    fn best_splits_a_group_only_where_it_pays() {
+        // f: three 10s tests, setup 4; g: one 12s test. Two shards.
+        // Whole f: 34 vs 12. Splitting f 20+4 | 10+4+12 = 26: better.
+        let p = grouped(
+            &[
+                ("a", 10, "f"),
+                ("b", 10, "f"),
+                ("c", 10, "f"),
+                ("d", 12, "g"),
+            ],
+            &[("f", 4)],
+            2,
+        );
+        assert_eq!(exact_makespan(&p, &best(&p, &Limits::default())), 26);
+        // With a 30s setup and a 55s test beside it, splitting never pays:
+        // f whole is 60, a split puts 10 + 30 on the 55s test's shard.
+        let p = grouped(
+            &[
+                ("a", 10, "f"),
+                ("b", 10, "f"),
+                ("c", 10, "f"),
+                ("d", 55, "g"),
+            ],
+            &[("f", 30)],
+            2,
+        );
+        let plan = best(&p, &Limits::default());
+        assert_eq!(exact_makespan(&p, &plan), 60);
+        assert!(plan[0] == plan[1] && plan[1] == plan[2], "{plan:?}");
+    }
+
+    #[test]
+    fn best_is_deterministic() {
+        let durations: Vec<(String, Micros)> = (0..60)
+            .map(|i| (format!("t{i:02}"), (i * 7919 % 1000 + 1) * 1000))
+            .collect();
+        let refs: Vec<(&str, Micros)> = durations.iter().map(|(k, d)| (k.as_str(), *d)).collect();
+        let p = Problem::plain(&refs, 7);
+        let first = best(&p, &Limits::default());
+        for _ in 0..3 {
+            assert_eq!(best(&p, &Limits::default()), first);
+        }
+    }
+}

@@ -1,0 +1,168 @@
+//! Blocks: the units the constructive algorithms (LPT, largest
+//! differencing, complete search) place.
+//!
+//! An item whose group has no setup cost is a block of its own. A group
+//! with a setup cost is one block (its items stay together), unless it is
+//! bigger than a shard should be: then it is cut into the fewest near-equal
+//! pieces that fit, each paying the setup. Which size fits is a fixed point:
+//! cutting a group adds setups, which raises the mean load, which lets
+//! pieces be bigger; a few rounds settle it.
+
+use std::cmp::Reverse;
+
+use super::cost::weight;
+use super::{Problem, lower_bound};
+use crate::duration::Micros;
+
+/// Items placed together, and what they weigh together (one setup).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Block {
+    /// Item indexes, ascending.
+    pub items: Vec<usize>,
+    /// The group of the items.
+    pub group: usize,
+    /// Sum of the items' weights plus the group's setup.
+    pub weight: Micros,
+}
+
+/// Rounds of the fixed point that sizes pieces; it settles in two or three.
+const ROUNDS: usize = 8;
+
+/// The blocks of `problem`, sorted by (weight descending, first item).
+pub fn blocks(problem: &Problem) -> Vec<Block> {
+    let members = problem.members();
+    let shards = problem.shards.max(1) as u128;
+    let sums: Vec<Micros> = members
+        .iter()
+        .map(|items| items.iter().map(|&i| weight(problem, i)).sum())
+        .collect();
+    let total: u128 = sums.iter().map(|&s| u128::from(s)).sum::<u128>()
+        + problem
+            .groups
+            .iter()
+            .zip(&members)
+            .filter(|(_, m)| !m.is_empty())
+            .map(|(g, _)| u128::from(g.setup))
+            .sum::<u128>();
+    let floor = lower_bound(problem).value - problem.shard_overhead;
+    let mut pieces = vec![1usize; members.len()];
+    for _ in 0..ROUNDS {
+        let extra: u128 = pieces
+            .iter()
+            .zip(&problem.groups)
+            .map(|(&k, g)| (k as u128 - 1) * u128::from(g.setup))
+            .sum();
+        let target = floor.max((total + extra).div_ceil(shards) as Micros);
+        let next: Vec<usize> = members
+            .iter()
+            .zip(&problem.groups)
+            .zip(&sums)
+            .map(|((items, group), &sum)| {
+                if items.is_empty() || group.setup == 0 || sum.saturating_add(group.setup) <= target
+                {
+                    return 1;
+                }
+                let room = target.saturating_sub(group.setup).max(1);
+                (sum.div_ceil(room) as usize).clamp(1, items.len().min(problem.shards))
+            })
+            .collect();
+        if next == pieces {
+            break;
+        }
+        pieces = next;
+    }
+
+    let mut blocks = Vec::new();
+    for (group, items) in members.iter().enumerate() {
+        let setup = problem.groups[group].setup;
+        if items.is_empty() {
+            continue;
+        }
+        if setup == 0 {
+            blocks.extend(items.iter().map(|&i| Block {
+                items: vec![i],
+                group,
+                weight: weight(problem, i),
+            }));
+            continue;
+        }
+        for mut piece in split(problem, items, pieces[group]) {
+            piece.sort_unstable();
+            let sum: Micros = piece.iter().map(|&i| weight(problem, i)).sum();
+            blocks.push(Block {
+                items: piece,
+                group,
+                weight: sum + setup,
+            });
+        }
+    }
+    blocks.sort_by_key(|b| (Reverse(b.weight), b.items[0]));
+    blocks
+}
+
+/// `items` cut into `k` near-equal pieces by LPT (heaviest first to the
+/// lightest piece, the lowest index on ties). No piece is empty.
+fn split(problem: &Problem, items: &[usize], k: usize) -> Vec<Vec<usize>> {
+    if k <= 1 {
+        return vec![items.to_vec()];
+    }
+    let mut order = items.to_vec();
+    order.sort_by_key(|&i| (Reverse(weight(problem, i)), i));
+    let mut pieces: Vec<(Micros, Vec<usize>)> = vec![(0, Vec::new()); k];
+    for item in order {
+        let lightest = (0..k)
+            .min_by_key(|&p| (pieces[p].0, p))
+            .expect("k is at least 2");
+        pieces[lightest].0 += weight(problem, item);
+        pieces[lightest].1.push(item);
+    }
+    pieces.into_iter().map(|(_, items)| items).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::tests::grouped;
+    use super::*;
+
+    #[test]
+    fn items_without_setup_are_blocks_of_their_own() {
+        let p = Problem::plain(&[("a", 5), ("b", 7)], 2);
+        let b = blocks(&p);
+        assert_eq!(b.len(), 2);
+        assert_eq!(b[0].items, vec![1]);
+        assert_eq!(b[0].weight, 7);
+    }
+
+    #[test]
+    fn groups_with_setup_stay_whole_unless_oversized() {
+        let p = grouped(
+            &[
+                ("a", 10, "f"),
+                ("b", 10, "f"),
+                ("c", 10, "g"),
+                ("d", 10, "g"),
+            ],
+            &[("f", 30), ("g", 30)],
+            2,
+        );
+        let b = blocks(&p);
+        assert_eq!(b.len(), 2);
+        assert_eq!(b[0].weight, 50);
+
+        // One file of four 10s tests, 5s setup, two shards: two pieces.
+        let p = grouped(
+            &[
+                ("a", 10, "f"),
+                ("b", 10, "f"),
+                ("c", 10, "f"),
+                ("d", 10, "f"),
+            ],
+            &[("f", 5)],
+            2,
+        );
+        let b = blocks(&p);
+        assert_eq!(b.len(), 2);
+        assert_eq!(b[0].weight, 25);
+        assert_eq!(b[1].weight, 25);
+    }
+}

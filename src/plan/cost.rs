@@ -1,0 +1,264 @@
+//! The cost model, kept up to date as items move: every planner builds and
+//! improves assignments through [`State`].
+//!
+//! A shard's load is the sum of its items' weights plus the setup of each
+//! distinct group it runs (the shard overhead is the same everywhere and
+//! left out). An item weighs its duration, but at least 1µs: with
+//! zero-duration items (a go test that reports `0.00s`) every shard would
+//! tie at zero and one shard would take them all; with a positive weight
+//! nothing gains by emptying a shard. [`crate::plan::Plan`] then predicts
+//! with the exact durations.
+
+use super::Problem;
+use crate::duration::Micros;
+
+/// What the planners optimise an item as: its duration, at least 1µs.
+pub fn weight(problem: &Problem, item: usize) -> Micros {
+    problem.items[item].duration.max(1)
+}
+
+/// An assignment (possibly partial) with its loads and, per group, the
+/// shards running it.
+#[derive(Debug, Clone)]
+pub struct State<'a> {
+    problem: &'a Problem,
+    /// Shard of each item, [`UNPLACED`] if none yet.
+    assignment: Vec<usize>,
+    loads: Vec<Micros>,
+    /// Per group: `(shard, items of the group on it)`, sorted by shard.
+    presence: Vec<Vec<(usize, u32)>>,
+    /// Per shard: its items, in no particular (but deterministic) order.
+    members: Vec<Vec<usize>>,
+    /// Each placed item's index in its shard's `members`.
+    position: Vec<usize>,
+}
+
+/// The shard of an item not placed yet.
+pub const UNPLACED: usize = usize::MAX;
+
+impl<'a> State<'a> {
+    /// No item placed.
+    pub fn empty(problem: &'a Problem) -> State<'a> {
+        State {
+            problem,
+            assignment: vec![UNPLACED; problem.items.len()],
+            loads: vec![0; problem.shards],
+            presence: vec![Vec::new(); problem.groups.len()],
+            members: vec![Vec::new(); problem.shards],
+            position: vec![0; problem.items.len()],
+        }
+    }
+
+    /// The state of an assignment; [`UNPLACED`] entries stay unplaced.
+    pub fn new(problem: &'a Problem, assignment: &[usize]) -> State<'a> {
+        let mut state = State::empty(problem);
+        for (item, &shard) in assignment.iter().enumerate() {
+            if shard != UNPLACED {
+                state.place(item, shard);
+            }
+        }
+        state
+    }
+
+    /// The problem being solved.
+    pub fn problem(&self) -> &'a Problem {
+        self.problem
+    }
+
+    /// Each item's shard ([`UNPLACED`] if none).
+    pub fn assignment(&self) -> &[usize] {
+        &self.assignment
+    }
+
+    /// The assignment, consuming the state.
+    pub fn into_assignment(self) -> Vec<usize> {
+        self.assignment
+    }
+
+    /// Shard `shard`'s load.
+    pub fn load(&self, shard: usize) -> Micros {
+        self.loads[shard]
+    }
+
+    /// Every shard's load.
+    pub fn loads(&self) -> &[Micros] {
+        &self.loads
+    }
+
+    /// The largest load.
+    pub fn makespan(&self) -> Micros {
+        self.loads.iter().copied().max().unwrap_or(0)
+    }
+
+    /// The most loaded shard, the lowest index on ties.
+    pub fn heaviest(&self) -> usize {
+        let mut best = 0;
+        for (shard, &load) in self.loads.iter().enumerate() {
+            if load > self.loads[best] {
+                best = shard;
+            }
+        }
+        best
+    }
+
+    /// The least loaded shard, the lowest index on ties.
+    pub fn lightest(&self) -> usize {
+        let mut best = 0;
+        for (shard, &load) in self.loads.iter().enumerate() {
+            if load < self.loads[best] {
+                best = shard;
+            }
+        }
+        best
+    }
+
+    /// The items on `shard`.
+    pub fn members(&self, shard: usize) -> &[usize] {
+        &self.members[shard]
+    }
+
+    /// How many items of `group` run on `shard`.
+    pub fn count(&self, group: usize, shard: usize) -> u32 {
+        let presence = &self.presence[group];
+        presence
+            .binary_search_by_key(&shard, |&(s, _)| s)
+            .map_or(0, |i| presence[i].1)
+    }
+
+    /// The shards running `group`, by index.
+    pub fn shards_with(&self, group: usize) -> impl Iterator<Item = usize> + '_ {
+        self.presence[group].iter().map(|&(s, _)| s)
+    }
+
+    /// What placing `item` on `shard` adds to its load.
+    pub fn add_cost(&self, item: usize, shard: usize) -> Micros {
+        let group = self.problem.items[item].group;
+        let setup = if self.count(group, shard) == 0 {
+            self.problem.groups[group].setup
+        } else {
+            0
+        };
+        weight(self.problem, item) + setup
+    }
+
+    /// What taking `item` off its shard removes from that shard's load.
+    pub fn remove_saving(&self, item: usize) -> Micros {
+        let shard = self.assignment[item];
+        let group = self.problem.items[item].group;
+        let setup = if self.count(group, shard) == 1 {
+            self.problem.groups[group].setup
+        } else {
+            0
+        };
+        weight(self.problem, item) + setup
+    }
+
+    /// Places an unplaced item.
+    pub fn place(&mut self, item: usize, shard: usize) {
+        debug_assert_eq!(self.assignment[item], UNPLACED);
+        self.loads[shard] += self.add_cost(item, shard);
+        let group = self.problem.items[item].group;
+        let presence = &mut self.presence[group];
+        match presence.binary_search_by_key(&shard, |&(s, _)| s) {
+            Ok(i) => presence[i].1 += 1,
+            Err(i) => presence.insert(i, (shard, 1)),
+        }
+        self.assignment[item] = shard;
+        self.position[item] = self.members[shard].len();
+        self.members[shard].push(item);
+    }
+
+    /// Takes a placed item off its shard.
+    pub fn unplace(&mut self, item: usize) {
+        let shard = self.assignment[item];
+        debug_assert_ne!(shard, UNPLACED);
+        self.loads[shard] -= self.remove_saving(item);
+        let group = self.problem.items[item].group;
+        let presence = &mut self.presence[group];
+        if let Ok(i) = presence.binary_search_by_key(&shard, |&(s, _)| s) {
+            presence[i].1 -= 1;
+            if presence[i].1 == 0 {
+                presence.remove(i);
+            }
+        }
+        let position = self.position[item];
+        self.members[shard].swap_remove(position);
+        if let Some(&moved) = self.members[shard].get(position) {
+            self.position[moved] = position;
+        }
+        self.assignment[item] = UNPLACED;
+    }
+
+    /// Moves a placed item to `shard`.
+    pub fn relocate(&mut self, item: usize, shard: usize) {
+        if self.assignment[item] != shard {
+            self.unplace(item);
+            self.place(item, shard);
+        }
+    }
+
+    /// The items on `shard` grouped by group: `(group, items)` sorted by
+    /// group, items ascending.
+    pub fn pieces(&self, shard: usize) -> Vec<(usize, Vec<usize>)> {
+        let mut items: Vec<(usize, usize)> = self.members[shard]
+            .iter()
+            .map(|&i| (self.problem.items[i].group, i))
+            .collect();
+        items.sort_unstable();
+        let mut pieces: Vec<(usize, Vec<usize>)> = Vec::new();
+        for (group, item) in items {
+            match pieces.last_mut() {
+                Some((g, members)) if *g == group => members.push(item),
+                _ => pieces.push((group, vec![item])),
+            }
+        }
+        pieces
+    }
+}
+
+/// Loads of a complete assignment under the planners' weights.
+pub fn loads(problem: &Problem, assignment: &[usize]) -> Vec<Micros> {
+    State::new(problem, assignment).loads.clone()
+}
+
+/// The largest load of a complete assignment under the planners' weights.
+pub fn makespan(problem: &Problem, assignment: &[usize]) -> Micros {
+    loads(problem, assignment).into_iter().max().unwrap_or(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::tests::grouped;
+    use super::*;
+
+    #[test]
+    fn setups_are_paid_once_per_group_and_shard() {
+        let p = grouped(
+            &[("a", 10, "f"), ("b", 20, "f"), ("c", 0, "g")],
+            &[("f", 5)],
+            2,
+        );
+        let mut state = State::empty(&p);
+        state.place(0, 0);
+        assert_eq!(state.load(0), 15);
+        assert_eq!(state.add_cost(1, 0), 20);
+        assert_eq!(state.add_cost(1, 1), 25);
+        state.place(1, 0);
+        state.place(2, 1);
+        // Zero-duration items weigh 1µs.
+        assert_eq!(state.loads(), &[35, 1]);
+        assert_eq!(state.remove_saving(0), 10);
+        state.relocate(0, 1);
+        assert_eq!(state.loads(), &[25, 16]);
+        assert_eq!(state.remove_saving(1), 25);
+        assert_eq!(state.count(0, 0), 1);
+        assert_eq!(state.shards_with(0).collect::<Vec<_>>(), [0, 1]);
+        assert_eq!(state.pieces(1), vec![(0, vec![0]), (1, vec![2])]);
+        state.relocate(1, 1);
+        assert_eq!(state.loads(), &[0, 36]);
+        assert!(state.members(0).is_empty());
+        assert_eq!(state.heaviest(), 1);
+        assert_eq!(state.lightest(), 0);
+        assert_eq!(makespan(&p, state.assignment()), 36);
+    }
+}

@@ -1,0 +1,464 @@
+//! Local search: improve an assignment by moving work off the heaviest shard.
+//!
+//! Each step looks at the heaviest shard (the lowest index on ties) and
+//! applies the best of, in this order:
+//!
+//! 1. a move: one item, or all of a group's items on it (which frees the
+//!    group's setup), to the shard where it finishes earliest;
+//! 2. a swap of one of its items with an item of another shard;
+//! 3. a re-partition of its items and another shard's items together, by
+//!    bounded complete search ([`super::complete::two_way`]).
+//!
+//! A step is taken only if both shards involved end below the heaviest
+//! shard's load by at least [`MIN_GAIN_PPM`] parts per million of it (1µs
+//! at least): the sorted vector of loads then decreases lexicographically,
+//! so the search cannot cycle, and it does not crawl through thousands of
+//! microsecond moves. It stops at a local optimum or when its work budget,
+//! a count of evaluations and search nodes, runs out: never by the clock,
+//! so every machine stops at the same step.
+
+use super::complete::{self, Unit};
+use super::cost::{State, weight};
+use crate::duration::Micros;
+
+/// The least gain, in parts per million of the heaviest load, a step
+/// must bring.
+pub const MIN_GAIN_PPM: Micros = 10;
+
+/// How much work the search may do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// Evaluations plus search nodes, over the whole search.
+    pub work: u64,
+    /// Search nodes for one re-partition of two shards.
+    pub pair_nodes: u64,
+    /// Two shards with more units (items, or pieces of groups with a setup)
+    /// than this are not re-partitioned: with that many small units, moves
+    /// and swaps already balance them.
+    pub pair_units: usize,
+    /// Above this many item pairs, a swap between two shards considers for
+    /// each item only the partners closest to the ideal size.
+    pub swap_pairs: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            work: 8_000_000,
+            pair_nodes: 20_000,
+            pair_units: 128,
+            swap_pairs: 1_024,
+        }
+    }
+}
+
+/// A cap on how many items may leave the shard a previous plan gave them.
+#[derive(Debug, Clone, Copy)]
+pub struct Churn<'a> {
+    /// Each item's shard in the previous plan, if it had one.
+    pub previous: &'a [Option<usize>],
+    /// At most this many items may be on another shard than before.
+    pub max_moved: usize,
+}
+
+impl Churn<'_> {
+    /// Items currently away from their previous shard.
+    pub fn moved(&self, assignment: &[usize]) -> usize {
+        self.previous
+            .iter()
+            .zip(assignment)
+            .filter(|(p, a)| p.is_some_and(|p| p != **a))
+            .count()
+    }
+
+    /// How moving `item` from `from` to `to` changes [`Churn::moved`].
+    fn delta(&self, item: usize, from: usize, to: usize) -> isize {
+        match self.previous[item] {
+            Some(p) if p == from => 1,
+            Some(p) if p == to => -1,
+            _ => 0,
+        }
+    }
+}
+
+/// What the search did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Outcome {
+    /// Steps taken.
+    pub steps: u64,
+    /// Work spent.
+    pub work: u64,
+}
+
+/// Improves `state` in place.
+pub fn improve(state: &mut State<'_>, limits: &Limits, churn: Option<&Churn<'_>>) -> Outcome {
+    let mut search = Search {
+        limits: *limits,
+        churn,
+        moved: churn.map_or(0, |c| c.moved(state.assignment())),
+        work: 0,
+        steps: 0,
+    };
+    while search.work < limits.work && state.loads().len() > 1 {
+        let heaviest = state.heaviest();
+        let load = state.load(heaviest);
+        if load == 0 {
+            break;
+        }
+        // Both shards of a step must end at or below this.
+        let limit = load - (load / 1_000_000 * MIN_GAIN_PPM).max(1);
+        let step = search
+            .best_move(state, heaviest, limit)
+            .or_else(|| search.best_swap(state, heaviest, limit))
+            .or_else(|| search.repartition(state, heaviest, limit));
+        let Some(step) = step else { break };
+        for &(item, shard) in &step {
+            search.relocate(state, item, shard);
+        }
+        debug_assert!(
+            step.iter().all(|&(_, shard)| state.load(shard) <= limit)
+                && state.load(heaviest) <= limit,
+            "a step promised loads at most {limit}: {:?}",
+            state.loads()
+        );
+        search.steps += 1;
+    }
+    Outcome {
+        steps: search.steps,
+        work: search.work,
+    }
+}
+
+/// Item relocations that make up one step.
+type Step = Vec<(usize, usize)>;
+
+struct Search<'c> {
+    limits: Limits,
+    churn: Option<&'c Churn<'c>>,
+    moved: usize,
+    work: u64,
+    steps: u64,
+}
+
+impl Search<'_> {
+    fn relocate(&mut self, state: &mut State<'_>, item: usize, shard: usize) {
+        if let Some(churn) = self.churn {
+            let delta = churn.delta(item, state.assignment()[item], shard);
+            self.moved = self.moved.checked_add_signed(delta).unwrap_or(0);
+        }
+        state.relocate(item, shard);
+    }
+
+    /// Whether relocating `items` (from their shards) to `to` keeps within
+    /// the churn cap.
+    fn churn_allows(&self, state: &State<'_>, step: &[(usize, usize)]) -> bool {
+        let Some(churn) = self.churn else { return true };
+        let delta: isize = step
+            .iter()
+            .map(|&(item, to)| churn.delta(item, state.assignment()[item], to))
+            .sum();
+        self.moved.checked_add_signed(delta).unwrap_or(0) <= churn.max_moved
+    }
+
+    /// The best single-item or whole-piece move off `from`.
+    fn best_move(&mut self, state: &State<'_>, from: usize, limit: Micros) -> Option<Step> {
+        let load = state.load(from);
+        let lightest = state.lightest();
+        let problem = state.problem();
+        // (larger of the two new loads, first item, target)
+        let mut best: Option<(Micros, usize, usize, Vec<usize>)> = None;
+        let mut consider = |search: &mut Self,
+                            items: Vec<usize>,
+                            saving: Micros,
+                            added: &dyn Fn(usize) -> Micros| {
+            let group = problem.items[items[0]].group;
+            let targets = std::iter::once(lightest).chain(state.shards_with(group));
+            for to in targets {
+                search.work += 1;
+                if to == from {
+                    continue;
+                }
+                let larger = (load - saving).max(state.load(to) + added(to));
+                let key = (larger, items[0], to);
+                if larger <= limit
+                    && best.as_ref().is_none_or(|b| key < (b.0, b.1, b.2))
+                    && search
+                        .churn_allows(state, &items.iter().map(|&i| (i, to)).collect::<Vec<_>>())
+                {
+                    best = Some((larger, items[0], to, items.clone()));
+                }
+            }
+        };
+        self.work += state.members(from).len() as u64;
+        for (group, items) in state.pieces(from) {
+            let setup = problem.groups[group].setup;
+            for &item in &items {
+                let saving = state.remove_saving(item);
+                consider(self, vec![item], saving, &|to| state.add_cost(item, to));
+            }
+            if setup > 0 && items.len() > 1 {
+                let sum: Micros = items.iter().map(|&i| weight(problem, i)).sum();
+                let added = |to: usize| {
+                    if state.count(group, to) > 0 {
+                        sum
+                    } else {
+                        sum + setup
+                    }
+                };
+                consider(self, items, sum + setup, &added);
+            }
+        }
+        best.map(|(_, _, to, items)| items.into_iter().map(|i| (i, to)).collect())
+    }
+
+    /// The best swap of an item of `from` with an item of another shard:
+    /// shards are tried least loaded first, and the first shard that
+    /// offers an improving swap gives its best one.
+    fn best_swap(&mut self, state: &State<'_>, from: usize, limit: Micros) -> Option<Step> {
+        let load = state.load(from);
+        let mut others: Vec<usize> = (0..state.loads().len()).filter(|&s| s != from).collect();
+        others.sort_by_key(|&s| (state.load(s), s));
+        self.work += others.len() as u64;
+        let mine = self.sorted(state, from);
+        // (larger new load, item of `from`, item of the other shard)
+        let mut best: Option<(Micros, usize, usize)> = None;
+        for to in others {
+            if self.work >= self.limits.work || best.is_some() {
+                break;
+            }
+            let theirs = self.sorted(state, to);
+            let gap = load.saturating_sub(state.load(to));
+            let exhaustive = mine.len().saturating_mul(theirs.len()) <= self.limits.swap_pairs;
+            for &(wi, i) in &mine {
+                let candidates: Vec<usize> = if exhaustive {
+                    theirs.iter().map(|&(_, j)| j).collect()
+                } else {
+                    // Ideal partner: lighter by half the gap. Its two
+                    // neighbours in weight order are the candidates.
+                    let ideal = wi.saturating_sub(gap / 2);
+                    let at = theirs.partition_point(|&(w, _)| w < ideal);
+                    theirs[at.saturating_sub(1)..(at + 1).min(theirs.len())]
+                        .iter()
+                        .map(|&(_, j)| j)
+                        .collect()
+                };
+                for j in candidates {
+                    self.work += 1;
+                    let (new_from, new_to) = swapped(state, i, j);
+                    let larger = new_from.max(new_to);
+                    if larger <= limit
+                        && best.is_none_or(|b| (larger, i, j) < b)
+                        && self.churn_allows(state, &[(i, to), (j, from)])
+                    {
+                        best = Some((larger, i, j));
+                    }
+                }
+            }
+        }
+        best.map(|(_, i, j)| vec![(i, state.assignment()[j]), (j, from)])
+    }
+
+    /// Items of `shard` as (weight, item), by weight then index; sorting
+    /// counts as work, one unit per item.
+    fn sorted(&mut self, state: &State<'_>, shard: usize) -> Vec<(Micros, usize)> {
+        self.work += state.members(shard).len() as u64;
+        sorted_by_weight(state, shard)
+    }
+
+    /// Re-partitions `from` with each other shard, least loaded first,
+    /// until one pair improves.
+    fn repartition(&mut self, state: &State<'_>, from: usize, limit: Micros) -> Option<Step> {
+        let mut others: Vec<usize> = (0..state.loads().len()).filter(|&s| s != from).collect();
+        others.sort_by_key(|&s| (state.load(s), s));
+        self.work += others.len() as u64;
+        let problem = state.problem();
+        for to in others {
+            if self.work >= self.limits.work {
+                return None;
+            }
+            // Units: every item of a group without setup; the whole piece
+            // of a group with one (two pieces of a group may merge).
+            let mut units: Vec<Unit> = Vec::new();
+            let mut members: Vec<Vec<usize>> = Vec::new();
+            let mut local_groups: Vec<usize> = Vec::new();
+            for shard in [from, to] {
+                for (group, items) in state.pieces(shard) {
+                    let setup = problem.groups[group].setup;
+                    if setup == 0 {
+                        for item in items {
+                            units.push(Unit {
+                                weight: weight(problem, item),
+                                setup: 0,
+                                group: 0,
+                            });
+                            members.push(vec![item]);
+                        }
+                        continue;
+                    }
+                    let local = match local_groups.iter().position(|&g| g == group) {
+                        Some(local) => local,
+                        None => {
+                            local_groups.push(group);
+                            local_groups.len() - 1
+                        }
+                    };
+                    units.push(Unit {
+                        weight: items.iter().map(|&i| weight(problem, i)).sum(),
+                        setup,
+                        group: local,
+                    });
+                    members.push(items);
+                }
+            }
+            if units.len() > self.limits.pair_units {
+                continue;
+            }
+            let budget = self
+                .limits
+                .pair_nodes
+                .min(self.limits.work.saturating_sub(self.work));
+            let Some((sides, _)) = complete::two_way(
+                &units,
+                local_groups.len().max(1),
+                limit + 1,
+                budget,
+                &mut self.work,
+            ) else {
+                continue;
+            };
+            // Either side may be `from`: keep the mapping that moves fewer
+            // items (lower churn, and fewer surprises), `from` first on ties.
+            let step_for = |side_of_from: bool| -> Step {
+                let mut step = Vec::new();
+                for (unit, &side) in members.iter().zip(&sides) {
+                    let shard = if side == side_of_from { from } else { to };
+                    step.extend(
+                        unit.iter()
+                            .filter(|&&i| state.assignment()[i] != shard)
+                            .map(|&i| (i, shard)),
+                    );
+                }
+                step
+            };
+            let (a, b) = (step_for(false), step_for(true));
+            let step = if b.len() < a.len() { b } else { a };
+            if self.churn_allows(state, &step) {
+                return Some(step);
+            }
+        }
+        None
+    }
+}
+
+/// Items of `shard` as (weight, item), by weight then index.
+fn sorted_by_weight(state: &State<'_>, shard: usize) -> Vec<(Micros, usize)> {
+    let mut items: Vec<(Micros, usize)> = state
+        .members(shard)
+        .iter()
+        .map(|&i| (weight(state.problem(), i), i))
+        .collect();
+    items.sort_unstable();
+    items
+}
+
+/// The loads of `i`'s and `j`'s shards if they swapped places.
+fn swapped(state: &State<'_>, i: usize, j: usize) -> (Micros, Micros) {
+    let problem = state.problem();
+    let (a, b) = (state.assignment()[i], state.assignment()[j]);
+    let (gi, gj) = (problem.items[i].group, problem.items[j].group);
+    let (wi, wj) = (weight(problem, i), weight(problem, j));
+    if gi == gj {
+        return (state.load(a) - wi + wj, state.load(b) - wj + wi);
+    }
+    // A shard loses the leaving item's setup if it was its group's last
+    // item there, and pays the arriving item's setup if its group is new.
+    let side = |shard: usize, gone: usize, w_out: Micros, came: usize, w_in: Micros| {
+        let lost = if state.count(gone, shard) == 1 {
+            problem.groups[gone].setup
+        } else {
+            0
+        };
+        let paid = if state.count(came, shard) == 0 {
+            problem.groups[came].setup
+        } else {
+            0
+        };
+        state.load(shard) - w_out - lost + w_in + paid
+    };
+    (side(a, gi, wi, gj, wj), side(b, gj, wj, gi, wi))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::Problem;
+    use super::super::lpt::lpt;
+    use super::super::tests::grouped;
+    use super::*;
+
+    fn improved(problem: &Problem, start: &[usize]) -> (Vec<usize>, Micros) {
+        let mut state = State::new(problem, start);
+        improve(&mut state, &Limits::default(), None);
+        let makespan = state.makespan();
+        (state.into_assignment(), makespan)
+    }
+
+    #[test]
+    fn a_move_fixes_an_obvious_imbalance() {
+        let p = Problem::plain(&[("a", 5), ("b", 5), ("c", 5)], 3);
+        let (assignment, makespan) = improved(&p, &[0, 0, 0]);
+        assert_eq!(makespan, 5);
+        let mut sorted = assignment.clone();
+        sorted.sort_unstable();
+        assert_eq!(sorted, vec![0, 1, 2]);
+    }
+
+    #[test]
+    fn re_partition_reaches_the_perfect_split_lpt_misses() {
+        // LPT on {8,7,6,5,4} into 2 gives 17/13; 15/15 exists.
+        let p = Problem::plain(&[("a", 8), ("b", 7), ("c", 6), ("d", 5), ("e", 4)], 2);
+        let start = lpt(&p);
+        assert_eq!(super::super::cost::makespan(&p, &start), 17);
+        let (_, makespan) = improved(&p, &start);
+        assert_eq!(makespan, 15);
+    }
+
+    #[test]
+    fn moving_a_whole_piece_frees_its_setup() {
+        // Group f split over two shards pays its 10 twice (17 | 17); with
+        // f together the shards are 2 + 2 + 10 = 14 and 5 + 5 = 10.
+        let p = grouped(
+            &[("a", 2, "f"), ("b", 2, "f"), ("c", 5, "g"), ("d", 5, "g")],
+            &[("f", 10)],
+            2,
+        );
+        let (assignment, makespan) = improved(&p, &[0, 1, 0, 1]);
+        assert_eq!(assignment[0], assignment[1], "{assignment:?}");
+        assert_eq!(makespan, 14);
+    }
+
+    #[test]
+    fn churn_cap_limits_moves() {
+        let p = Problem::plain(&[("a", 5), ("b", 5), ("c", 5), ("d", 5)], 4);
+        let previous: Vec<Option<usize>> = vec![Some(0); 4];
+        let churn = Churn {
+            previous: &previous,
+            max_moved: 1,
+        };
+        let mut state = State::new(&p, &[0, 0, 0, 0]);
+        improve(&mut state, &Limits::default(), Some(&churn));
+        assert_eq!(churn.moved(state.assignment()), 1);
+        assert_eq!(state.makespan(), 15);
+    }
+
+    #[test]
+    fn work_budget_stops_the_search() {
+        let p = Problem::plain(&[("a", 5), ("b", 5), ("c", 5), ("d", 5)], 4);
+        let mut state = State::new(&p, &[0, 0, 0, 0]);
+        let limits = Limits {
+            work: 1,
+            ..Limits::default()
+        };
+        let outcome = improve(&mut state, &limits, None);
+        assert_eq!(outcome.steps, 1);
+    }
+}

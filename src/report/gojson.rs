@@ -1,0 +1,344 @@
+//! `go test -json` event streams (test2json, `formats.md` §2).
+//!
+//! The stream is read line by line; each line is one event. Only what
+//! timing needs is kept:
+//!
+//! * A case per terminal event (`pass`, `fail`, `skip`) of a **top-level**
+//!   test. A parent's `Elapsed` already includes its subtests (`TestA/x`),
+//!   so subtests are not cases: counting them would count their time twice.
+//!   A test that ran twice (`-count=2`, `gotestsum --rerun-fails`) is two
+//!   cases of one test, as in any report.
+//! * A [`GroupTime`] per package run: the package's own terminal event
+//!   carries the wall time of its test binary, which exceeds the sum of its
+//!   tests by its setup cost (and is less than it with `t.Parallel`).
+//!
+//! Lines that are not JSON (a `TestMain`'s prints, `go vet` output, build
+//! errors before Go 1.24) are skipped, as `go tool test2json` consumers do;
+//! build events (`build-output`, `build-fail`) and package-level events are
+//! not tests. Unknown actions are ignored.
+//!
+//! Packages run in parallel interleave their events, so cases are grouped
+//! by package (packages in order of first appearance, each package's cases
+//! in file order) to give each package run a contiguous range.
+
+use std::borrow::Cow;
+use std::collections::HashMap;
+use std::io::BufRead;
+
+use serde::Deserialize;
+
+use super::json::Head;
+use super::{Diagnostic, Dialect, GroupTime, Outcome, Report, ReportFormat, TestCase, WarningList};
+use crate::duration::{Micros, seconds_to_micros};
+
+/// The `go test -json` reader (`--format go-json`).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct GoJson;
+
+/// The fields of a test2json event that timing uses.
+#[derive(Deserialize)]
+struct Event<'a> {
+    #[serde(rename = "Action", borrow)]
+    action: Cow<'a, str>,
+    #[serde(rename = "Package", borrow, default)]
+    package: Option<Cow<'a, str>>,
+    #[serde(rename = "Test", borrow, default)]
+    test: Option<Cow<'a, str>>,
+    #[serde(rename = "Elapsed", default)]
+    elapsed: Option<f64>,
+}
+
+impl ReportFormat for GoJson {
+    fn name(&self) -> &'static str {
+        "go-json"
+    }
+
+    /// The first line that looks like JSON must be a test2json or build
+    /// event: Go writes `Time` (absent for cached results) or `ImportPath`
+    /// first, and always an `Action`. Non-JSON lines before it are allowed.
+    fn sniff(&self, head: &[u8]) -> bool {
+        let head = head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(head);
+        head.split(|&b| b == b'\n')
+            .map(<[u8]>::trim_ascii)
+            .find(|line| line.starts_with(b"{"))
+            .is_some_and(|line| {
+                let mut json = Head::new(line);
+                json.eat(b'{').is_some()
+                    && matches!(
+                        json.key().as_deref(),
+                        Some("Time" | "Action" | "ImportPath")
+                    )
+                    && contains(line, b"\"Action\"")
+            })
+    }
+
+    fn read(&self, input: &mut dyn BufRead) -> Result<Report, Diagnostic> {
+        let mut stream = Stream::default();
+        let mut line = Vec::new();
+        let mut offset = 0u64;
+        loop {
+            line.clear();
+            let n = input
+                .read_until(b'\n', &mut line)
+                .map_err(|e| Diagnostic::whole(format!("cannot read report: {e}")))?;
+            if n == 0 {
+                break;
+            }
+            stream.line(&line, offset);
+            offset += n as u64;
+        }
+        stream.finish()
+    }
+}
+
+fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+    haystack.windows(needle.len()).any(|w| w == needle)
+}
+
+/// One package's cases so far, in runs: a run ends at the package's own
+/// terminal event.
+#[derive(Default)]
+struct Package {
+    /// Closed runs: their cases and the package's elapsed time.
+    runs: Vec<(Vec<TestCase>, Option<Micros>)>,
+    /// Cases since the last package event.
+    open: Vec<TestCase>,
+}
+
+#[derive(Default)]
+struct Stream {
+    /// Packages by name, and their order of first appearance.
+    packages: HashMap<String, usize>,
+    order: Vec<Package>,
+    events: usize,
+    warnings: WarningList,
+}
+
+impl Stream {
+    fn line(&mut self, raw: &[u8], at: u64) {
+        let text = raw.trim_ascii();
+        if !text.starts_with(b"{") {
+            return;
+        }
+        let event: Event = match serde_json::from_slice(text) {
+            Ok(event) => event,
+            Err(_) => {
+                self.warnings.push(Diagnostic::at(
+                    at,
+                    "line starts like JSON but is not a test2json event; skipped",
+                ));
+                return;
+            }
+        };
+        self.events += 1;
+        let outcome = match event.action.as_ref() {
+            "pass" => Outcome::Passed,
+            "fail" => Outcome::Failed,
+            "skip" => Outcome::Skipped,
+            _ => return,
+        };
+        let duration = event.elapsed.and_then(|seconds| {
+            let micros = seconds_to_micros(seconds);
+            if micros.is_none() {
+                self.warnings.push(Diagnostic::at(
+                    at,
+                    format!("unusable Elapsed {seconds}; treated as unknown"),
+                ));
+            }
+            micros
+        });
+        let package_name = event.package.as_deref().unwrap_or("");
+        let package = self.package(package_name);
+        match event.test.as_deref() {
+            None => {
+                let cases = std::mem::take(&mut package.open);
+                package.runs.push((cases, duration));
+            }
+            Some(test) if !test.contains('/') => {
+                let package_field = (!package_name.is_empty()).then(|| package_name.to_string());
+                package.open.push(TestCase {
+                    name: test.to_string(),
+                    classname: package_field.clone(),
+                    suite: package_field,
+                    file: None,
+                    duration,
+                    outcome,
+                    dialect: Dialect::Go,
+                });
+            }
+            Some(_) => {}
+        }
+    }
+
+    fn package(&mut self, name: &str) -> &mut Package {
+        let index = match self.packages.get(name) {
+            Some(&index) => index,
+            None => {
+                self.packages.insert(name.to_string(), self.order.len());
+                self.order.push(Package::default());
+                self.order.len() - 1
+            }
+        };
+        &mut self.order[index]
+    }
+
+    fn finish(self) -> Result<Report, Diagnostic> {
+        if self.events == 0 {
+            return Err(Diagnostic::whole(
+                "no test2json events: is this the output of `go test -json`?",
+            ));
+        }
+        let mut report = Report::default();
+        for package in self.order {
+            for (cases, elapsed) in package.runs {
+                let start = report.cases.len();
+                report.cases.extend(cases);
+                if let Some(duration) = elapsed
+                    && report.cases.len() > start
+                {
+                    report.groups.push(GroupTime {
+                        cases: start..report.cases.len(),
+                        duration,
+                    });
+                }
+            }
+            report.cases.extend(package.open);
+        }
+        report.warnings = self.warnings.finish();
+        Ok(report)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn read(text: &str) -> Result<Report, Diagnostic> {
+        GoJson.read(&mut text.as_bytes())
+    }
+
+    fn summary(report: &Report) -> Vec<(String, String, Option<Micros>, Outcome)> {
+        report
+            .cases
+            .iter()
+            .map(|c| {
+                (
+                    c.classname.clone().unwrap_or_default(),
+                    c.name.clone(),
+                    c.duration,
+                    c.outcome,
+                )
+            })
+            .collect()
+    }
+
+    /// Two packages run in parallel, with subtests, a skip, a rerun of a
+    /// failed test, a build failure and non-JSON noise.
+    const STREAM: &str = r##"{"ImportPath":"ex/broken [ex/broken.test]","Action":"build-output","Output":"# ex/broken\n"}
+{"ImportPath":"ex/broken [ex/broken.test]","Action":"build-fail"}
+{"Time":"2025-01-01T00:00:00Z","Action":"start","Package":"ex/a"}
+{"Time":"2025-01-01T00:00:00Z","Action":"run","Package":"ex/a","Test":"TestOne"}
+{"Time":"2025-01-01T00:00:00Z","Action":"run","Package":"ex/b","Test":"TestB"}
+hello from TestMain
+{"Time":"2025-01-01T00:00:00Z","Action":"run","Package":"ex/a","Test":"TestOne/sub"}
+{"Time":"2025-01-01T00:00:00Z","Action":"pass","Package":"ex/a","Test":"TestOne/sub","Elapsed":0.5}
+{"Time":"2025-01-01T00:00:00Z","Action":"pass","Package":"ex/a","Test":"TestOne","Elapsed":0.51}
+{"Time":"2025-01-01T00:00:00Z","Action":"fail","Package":"ex/b","Test":"TestB","Elapsed":1.2}
+{"Time":"2025-01-01T00:00:00Z","Action":"skip","Package":"ex/a","Test":"TestSkip","Elapsed":0}
+{"Time":"2025-01-01T00:00:00Z","Action":"pass","Package":"ex/a","Elapsed":0.734}
+{"Time":"2025-01-01T00:00:00Z","Action":"fail","Package":"ex/b","Elapsed":1.3}
+{"Time":"2025-01-01T00:00:01Z","Action":"pass","Package":"ex/b","Test":"TestB","Elapsed":1.1}
+{"Time":"2025-01-01T00:00:01Z","Action":"pass","Package":"ex/b","Elapsed":1.15}
+{"Time":"2025-01-01T00:00:01Z","Action":"fail","Package":"ex/broken","Elapsed":0,"FailedBuild":"ex/broken [ex/broken.test]"}
+"##;
+
+    #[test]
+    fn top_level_tests_grouped_by_package() {
+        let report = read(STREAM).unwrap();
+        let p =
+            |pkg: &str, name: &str, d: Micros, o| (pkg.to_string(), name.to_string(), Some(d), o);
+        assert_eq!(
+            summary(&report),
+            [
+                p("ex/a", "TestOne", 510_000, Outcome::Passed),
+                p("ex/a", "TestSkip", 0, Outcome::Skipped),
+                p("ex/b", "TestB", 1_200_000, Outcome::Failed),
+                p("ex/b", "TestB", 1_100_000, Outcome::Passed),
+            ]
+        );
+        assert!(report.cases.iter().all(|c| c.dialect == Dialect::Go));
+        assert_eq!(report.cases[0].suite.as_deref(), Some("ex/a"));
+        assert_eq!(
+            report.groups,
+            [
+                GroupTime {
+                    cases: 0..2,
+                    duration: 734_000
+                },
+                GroupTime {
+                    cases: 2..3,
+                    duration: 1_300_000
+                },
+                GroupTime {
+                    cases: 3..4,
+                    duration: 1_150_000
+                },
+            ]
+        );
+        assert!(report.warnings.is_empty(), "{:?}", report.warnings);
+    }
+
+    #[test]
+    fn sniffs_test2json_only() {
+        assert!(GoJson.sniff(STREAM.as_bytes()));
+        assert!(GoJson.sniff(b"{\"Action\":\"output\",\"Test\":\"TestX\"}\n"));
+        assert!(GoJson.sniff(b"noise\n|||\n{\"Time\":\"x\",\"Action\":\"run\""));
+        // Re-serialised by another tool, with spaces.
+        assert!(GoJson.sniff(b"{\"Time\": \"x\", \"Action\": \"run\"}"));
+        assert!(!GoJson.sniff(b"{\"Time\": 1}\n"));
+        assert!(!GoJson.sniff(b"{\"reportFormat\":\"CTRF\"}"));
+        assert!(!GoJson.sniff(b"{\"protocolVersion\":\"0.1.1\",\"type\":\"start\"}"));
+        assert!(!GoJson.sniff(b"<testsuites/>"));
+        assert!(!GoJson.sniff(b"spec/a_spec.rb:1.5\n"));
+    }
+
+    #[test]
+    fn broken_lines_are_skipped_with_a_warning() {
+        let text = "{\"Action\":\"pass\",\"Package\":\"p\",\"Test\":\"TestA\",\"Elapsed\":0.1}\n\
+                    {\"Action\":\"pass\",\"Package\":\"p\",\"Test\":\"Tes";
+        let report = read(text).unwrap();
+        assert_eq!(report.cases.len(), 1);
+        assert_eq!(report.warnings.len(), 1);
+        assert_eq!(
+            report.warnings[0].offset,
+            Some(text.find("\n").unwrap() as u64 + 1)
+        );
+    }
+
+    #[test]
+    fn negative_elapsed_is_unknown() {
+        let report =
+            read("{\"Action\":\"pass\",\"Package\":\"p\",\"Test\":\"TestA\",\"Elapsed\":-1}\n")
+                .unwrap();
+        assert_eq!(report.cases[0].duration, None);
+        assert!(report.warnings[0].message.contains("Elapsed -1"));
+    }
+
+    #[test]
+    fn no_events_is_an_error() {
+        assert!(
+            read("just text\n")
+                .unwrap_err()
+                .message
+                .contains("no test2json events")
+        );
+        assert!(read("").is_err());
+    }
+
+    #[test]
+    fn events_without_package_keep_no_package() {
+        let report = read("{\"Action\":\"pass\",\"Test\":\"TestA\",\"Elapsed\":0.1}\n").unwrap();
+        assert_eq!(report.cases[0].classname, None);
+        assert_eq!(report.cases[0].name, "TestA");
+    }
+}

@@ -1,0 +1,700 @@
+//! End to end, with the real runners: for the example suites in
+//! `fixtures/suites/` (pytest, go test, cargo nextest, jest), a timing report
+//! is made by the runner itself, a test is added after it, and every shard
+//! of N = 1, 2, 3 and 5 is run with the filter shardplan emits. The runner's
+//! own report (JUnit or JSON, never timing) must show that the shards
+//! together ran the whole suite, new test included, and no test twice.
+//!
+//! Each N is checked twice: without `--tests-from` (the catch-all takes the
+//! new test), running the shards with `--exec`; and with the runner's own
+//! listing in `--tests-from`, running the printed filter the way the README
+//! says. Then `--by file` over 5 shards leaves shards empty, whose no-op
+//! forms must run nothing and pass.
+//!
+//! Suites are copied to a temporary directory; nothing is written into the
+//! repository. A missing runner is a notice on a developer's machine and a
+//! failure under CI (see `common::tool_available`).
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+use common::{root, stderr, stdout, tool_available};
+
+const SHARD_COUNTS: [usize; 4] = [1, 2, 3, 5];
+
+/// Sleeps in the suites are scaled by this when the timing report is made:
+/// durations stay distinct, the run stays short. Shard runs do not sleep.
+const TIMING_SCALE: &str = "0.05";
+
+/// Copies `fixtures/suites/<name>` into a new temporary directory, leaving
+/// out build output and installed packages.
+fn copy_suite(name: &str) -> tempfile::TempDir {
+    let dir = tempfile::Builder::new()
+        .prefix(&format!("shardplan-e2e-{name}-"))
+        .tempdir()
+        .expect("a temporary directory");
+    copy_dir(&root().join("fixtures/suites").join(name), dir.path());
+    fs::create_dir(dir.path().join("shardplan-reports")).expect("a reports directory");
+    dir
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    fs::create_dir_all(to).expect("a directory");
+    for entry in fs::read_dir(from).expect("a readable suite") {
+        let entry = entry.expect("a directory entry");
+        let name = entry.file_name();
+        if name == "target" || name == "node_modules" || name == "__pycache__" {
+            continue;
+        }
+        let path = entry.path();
+        if path.is_dir() {
+            copy_dir(&path, &to.join(&name));
+        } else {
+            fs::copy(&path, to.join(&name)).expect("a copied file");
+        }
+    }
+}
+
+/// Runs `argv` in `dir` with `env` added; panics with its output unless it
+/// succeeds.
+fn run(dir: &Path, argv: &[&str], env: &[(&str, &str)]) -> Output {
+    let output = Command::new(argv[0])
+        .args(&argv[1..])
+        .current_dir(dir)
+        .envs(env.iter().copied())
+        .stdin(Stdio::null())
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run {argv:?}: {e}"));
+    assert!(
+        output.status.success(),
+        "{argv:?} failed ({}):\n{}\n{}",
+        output.status,
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    output
+}
+
+/// Runs shardplan in `dir`; panics unless it succeeds.
+fn shardplan(dir: &Path, args: &[String], env: &[(&str, &str)]) -> Output {
+    let output = Command::new(env!("CARGO_BIN_EXE_shardplan"))
+        .args(args)
+        .current_dir(dir)
+        .envs(env.iter().copied())
+        .stdin(Stdio::null())
+        .output()
+        .expect("shardplan runs");
+    assert!(
+        output.status.success(),
+        "shardplan {args:?} failed ({}):\n{}\n{}",
+        output.status,
+        String::from_utf8_lossy(&output.stdout),
+        stderr(&output)
+    );
+    output
+}
+
+/// The shardplan arguments for shard `index` of `count`.
+fn plan_args(runner: &str, count: usize, index: usize, extra: &[&str]) -> Vec<String> {
+    let mut args: Vec<String> = [
+        "--shards",
+        &count.to_string(),
+        "--index",
+        &index.to_string(),
+        "--runner",
+        runner,
+        "--timings",
+        "timings.xml",
+        "-q",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    args.extend(extra.iter().map(|s| s.to_string()));
+    args
+}
+
+/// Asserts that the shards ran pairwise different tests and together
+/// exactly `expected`.
+fn assert_partition(label: &str, expected: &[String], shards: &[Vec<String>]) {
+    let mut seen: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+    for (index, tests) in shards.iter().enumerate() {
+        for test in tests {
+            seen.entry(test).or_default().push(index);
+        }
+    }
+    let twice: Vec<String> = seen
+        .iter()
+        .filter(|(_, on)| on.len() > 1)
+        .map(|(test, on)| format!("{test} on shards {on:?}"))
+        .collect();
+    assert!(twice.is_empty(), "{label}: ran more than once: {twice:#?}");
+    let missing: Vec<&String> = expected
+        .iter()
+        .filter(|t| !seen.contains_key(t.as_str()))
+        .collect();
+    assert!(missing.is_empty(), "{label}: never ran: {missing:#?}");
+    let unexpected: Vec<&&str> = seen
+        .keys()
+        .filter(|t| !expected.iter().any(|e| e == *t))
+        .collect();
+    assert!(
+        unexpected.is_empty(),
+        "{label}: not in the suite: {unexpected:#?}"
+    );
+}
+
+/// How one runner is driven: how its shards are run and what its report
+/// says was executed.
+struct Driver<'a> {
+    /// `--runner`.
+    runner: &'a str,
+    /// Runs shard `index` of `count` with `--exec` and the runner's report
+    /// options; returns the tests its report lists.
+    exec: &'a dyn Fn(&Path, usize, usize) -> Vec<String>,
+    /// Runs the printed filter `printed` of shard `label` the documented
+    /// way; returns the tests the runner's report lists.
+    printed: &'a dyn Fn(&Path, &str, &str) -> Vec<String>,
+}
+
+/// The checks every runner goes through, after its timing report was made,
+/// a test was added, `tests.txt` holds its listing and `expected` its whole
+/// suite as its report names the tests.
+fn check_every_shard_count(dir: &Path, driver: &Driver<'_>, expected: &[String]) {
+    for count in SHARD_COUNTS {
+        let runs: Vec<Vec<String>> = (0..count).map(|i| (driver.exec)(dir, count, i)).collect();
+        assert_partition(
+            &format!("{} N={count}, catch-all, --exec", driver.runner),
+            expected,
+            &runs,
+        );
+        let runs: Vec<Vec<String>> = (0..count)
+            .map(|i| {
+                let args = plan_args(driver.runner, count, i, &["--tests-from", "tests.txt"]);
+                let printed = stdout(&shardplan(dir, &args, &[]));
+                (driver.printed)(dir, &printed, &format!("listed-{count}-{i}"))
+            })
+            .collect();
+        assert_partition(
+            &format!("{} N={count}, --tests-from, printed", driver.runner),
+            expected,
+            &runs,
+        );
+    }
+    // Whole files over 5 shards: some shards are empty and print a no-op.
+    let runs: Vec<Vec<String>> = (0..5)
+        .map(|i| {
+            let args = plan_args(
+                driver.runner,
+                5,
+                i,
+                &["--tests-from", "tests.txt", "--by", "file"],
+            );
+            let printed = stdout(&shardplan(dir, &args, &[]));
+            (driver.printed)(dir, &printed, &format!("by-file-{i}"))
+        })
+        .collect();
+    assert!(
+        runs.iter().any(Vec::is_empty),
+        "no shard was empty: {runs:?}"
+    );
+    assert_partition(
+        &format!("{} N=5 by file, --tests-from, printed", driver.runner),
+        expected,
+        &runs,
+    );
+}
+
+/// The tests a JUnit report lists, as `<suite or classname>::<name>`.
+fn junit_tests(path: &Path, by_suite: bool) -> Vec<String> {
+    let Ok(text) = fs::read_to_string(path) else {
+        return Vec::new();
+    };
+    let doc = roxmltree::Document::parse(&text).expect("a well-formed JUnit report");
+    doc.descendants()
+        .filter(|n| n.has_tag_name("testcase"))
+        .map(|case| {
+            let scope = if by_suite {
+                case.parent()
+                    .and_then(|s| s.attribute("name"))
+                    .unwrap_or_default()
+            } else {
+                case.attribute("classname").unwrap_or_default()
+            };
+            format!("{scope}::{}", case.attribute("name").unwrap_or_default())
+        })
+        .collect()
+}
+
+fn lines(text: &str) -> Vec<&str> {
+    text.lines().filter(|l| !l.trim().is_empty()).collect()
+}
+
+mod pytest {
+    use super::*;
+
+    const ENV: &[(&str, &str)] = &[("PYTHONDONTWRITEBYTECODE", "1"), ("SUITE_TIME_SCALE", "0")];
+
+    fn report(dir: &Path, label: &str) -> PathBuf {
+        dir.join("shardplan-reports").join(format!("{label}.xml"))
+    }
+
+    fn exec(dir: &Path, count: usize, index: usize) -> Vec<String> {
+        let report = report(dir, &format!("exec-{count}-{index}"));
+        let junit = format!("--junitxml={}", report.display());
+        let args = plan_args(
+            "pytest",
+            count,
+            index,
+            &["--exec", "--", "-p", "no:cacheprovider", "-q", &junit],
+        );
+        shardplan(dir, &args, ENV);
+        junit_tests(&report, false)
+    }
+
+    /// `pytest @shard.txt`, as the README says.
+    fn printed(dir: &Path, printed: &str, label: &str) -> Vec<String> {
+        let args_file = dir.join(format!("shardplan-reports/{label}.txt"));
+        fs::write(&args_file, printed).expect("the shard's arguments");
+        let report = report(dir, label);
+        let junit = format!("--junitxml={}", report.display());
+        let at = format!("@{}", args_file.display());
+        run(
+            dir,
+            &[
+                "python3",
+                "-m",
+                "pytest",
+                &at,
+                "-p",
+                "no:cacheprovider",
+                "-q",
+                &junit,
+            ],
+            ENV,
+        );
+        junit_tests(&report, false)
+    }
+
+    #[test]
+    fn every_shard_count_runs_the_suite_exactly_once() {
+        if !tool_available("pytest", &["python3", "-m", "pytest", "--version"]) {
+            return;
+        }
+        let suite = copy_suite("pytest");
+        let dir = suite.path();
+        run(
+            dir,
+            &[
+                "python3",
+                "-m",
+                "pytest",
+                "-p",
+                "no:cacheprovider",
+                "-q",
+                "--junitxml=timings.xml",
+            ],
+            &[
+                ("PYTHONDONTWRITEBYTECODE", "1"),
+                ("SUITE_TIME_SCALE", TIMING_SCALE),
+            ],
+        );
+        fs::write(
+            dir.join("tests/test_added.py"),
+            "import pytest\n\n\n@pytest.mark.parametrize(\"word\", [\"neu\", \"ünï\"])\n\
+             def test_added_after_the_timings(nap, word):\n    nap(5)\n    assert word\n",
+        )
+        .expect("a new test file");
+        let listing = run(
+            dir,
+            &[
+                "python3",
+                "-m",
+                "pytest",
+                "--collect-only",
+                "-q",
+                "-p",
+                "no:cacheprovider",
+            ],
+            ENV,
+        );
+        fs::write(dir.join("tests.txt"), &listing.stdout).expect("the listing");
+        let whole = report(dir, "whole");
+        run(
+            dir,
+            &[
+                "python3",
+                "-m",
+                "pytest",
+                "-p",
+                "no:cacheprovider",
+                "-q",
+                &format!("--junitxml={}", whole.display()),
+            ],
+            ENV,
+        );
+        let expected = junit_tests(&whole, false);
+        assert_eq!(expected.len(), 22, "{expected:#?}");
+        assert!(
+            expected
+                .iter()
+                .any(|t| t.contains("test_added_after_the_timings["))
+        );
+        check_every_shard_count(
+            dir,
+            &Driver {
+                runner: "pytest",
+                exec: &exec,
+                printed: &printed,
+            },
+            &expected,
+        );
+    }
+}
+
+mod go {
+    use super::*;
+
+    /// Go's build cache is shared between runs (it is keyed by content);
+    /// test results are never cached.
+    fn env() -> Vec<(&'static str, String)> {
+        let cache = std::env::temp_dir().join("shardplan-e2e-gocache");
+        vec![
+            ("GOCACHE", cache.display().to_string()),
+            ("GOPROXY", "off".to_string()),
+            ("GOFLAGS", "-count=1".to_string()),
+            ("GO111MODULE", "on".to_string()),
+            ("SUITE_TIME_SCALE", "0".to_string()),
+        ]
+    }
+
+    fn with_env<T>(extra: &[(&str, &str)], f: impl FnOnce(&[(&str, &str)]) -> T) -> T {
+        let owned = env();
+        let mut all: Vec<(&str, &str)> = owned.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        for (key, value) in extra {
+            all.retain(|(k, _)| k != key);
+            all.push((key, value));
+        }
+        f(&all)
+    }
+
+    /// The tests (subtests included) a `go test -json` stream reports as
+    /// run, as `<package>.<test>`.
+    fn json_tests(stream: &[u8]) -> Vec<String> {
+        String::from_utf8_lossy(stream)
+            .lines()
+            .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
+            .filter(|event| {
+                matches!(event["Action"].as_str(), Some("pass" | "fail" | "skip"))
+                    && event["Test"].is_string()
+            })
+            .map(|event| {
+                format!(
+                    "{}.{}",
+                    event["Package"].as_str().unwrap_or_default(),
+                    event["Test"].as_str().unwrap_or_default()
+                )
+            })
+            .collect()
+    }
+
+    fn exec(dir: &Path, count: usize, index: usize) -> Vec<String> {
+        let args = plan_args("go", count, index, &["--exec", "--", "-json"]);
+        let output = with_env(&[], |env| shardplan(dir, &args, env));
+        json_tests(&output.stdout)
+    }
+
+    /// Each printed line through `sh`, with `-json` from GOFLAGS.
+    fn printed(dir: &Path, printed: &str, _label: &str) -> Vec<String> {
+        let mut tests = Vec::new();
+        for line in lines(printed) {
+            let output = with_env(&[("GOFLAGS", "-count=1 -json")], |env| {
+                run(dir, &["sh", "-c", line], env)
+            });
+            tests.extend(json_tests(&output.stdout));
+        }
+        tests
+    }
+
+    #[test]
+    fn every_shard_count_runs_the_suite_exactly_once() {
+        if !tool_available("go", &["go", "version"])
+            || !tool_available("gotestsum", &["gotestsum", "--version"])
+        {
+            return;
+        }
+        let suite = copy_suite("go");
+        let dir = suite.path();
+        with_env(&[("SUITE_TIME_SCALE", TIMING_SCALE)], |env| {
+            run(
+                dir,
+                &["gotestsum", "--junitfile", "timings.xml", "--", "./..."],
+                env,
+            )
+        });
+        fs::write(
+            dir.join("calc/added_test.go"),
+            "package calc\n\nimport \"testing\"\n\n\
+             func TestAddedAfterTheTimings(t *testing.T) {\n\
+             \tt.Run(\"sub case\", func(t *testing.T) {})\n}\n",
+        )
+        .expect("a new test");
+        let listing = with_env(&[], |env| {
+            run(dir, &["go", "test", "-list", ".*", "./..."], env)
+        });
+        fs::write(dir.join("tests.txt"), &listing.stdout).expect("the listing");
+        let whole = with_env(&[], |env| run(dir, &["go", "test", "-json", "./..."], env));
+        let expected = json_tests(&whole.stdout);
+        assert_eq!(expected.len(), 20, "{expected:#?}");
+        assert!(
+            expected
+                .iter()
+                .any(|t| t.ends_with("calc.TestAddedAfterTheTimings/sub_case"))
+        );
+        check_every_shard_count(
+            dir,
+            &Driver {
+                runner: "go",
+                exec: &exec,
+                printed: &printed,
+            },
+            &expected,
+        );
+    }
+}
+
+mod nextest {
+    use super::*;
+
+    /// One target directory for every run on this machine, so that repeated
+    /// runs build incrementally; each copy keeps its reports in its own
+    /// nextest store (set in its `.config/nextest.toml`).
+    fn env(scale: &str) -> Vec<(&'static str, String)> {
+        let target = std::env::temp_dir().join("shardplan-e2e-nextest-target");
+        vec![
+            ("CARGO_TARGET_DIR", target.display().to_string()),
+            ("SUITE_TIME_SCALE", scale.to_string()),
+            ("NEXTEST_PROFILE", "ci".to_string()),
+        ]
+    }
+
+    fn borrowed<'a>(env: &'a [(&'static str, String)]) -> Vec<(&'static str, &'a str)> {
+        env.iter().map(|(k, v)| (*k, v.as_str())).collect()
+    }
+
+    /// The copy's JUnit report of profile `ci`, taken away so that the next
+    /// run starts without one.
+    fn take_junit(dir: &Path) -> Vec<String> {
+        let path = dir.join("shardplan-reports/nextest/ci/junit.xml");
+        let tests = junit_tests(&path, true);
+        let _ = fs::remove_file(&path);
+        tests
+    }
+
+    fn exec(dir: &Path, count: usize, index: usize) -> Vec<String> {
+        let args = plan_args("nextest", count, index, &["--exec"]);
+        shardplan(dir, &args, &borrowed(&env("0")));
+        take_junit(dir)
+    }
+
+    /// Each printed line through `sh`, its report collected after it.
+    fn printed(dir: &Path, printed: &str, _label: &str) -> Vec<String> {
+        let env = env("0");
+        let mut tests = Vec::new();
+        for line in lines(printed) {
+            run(dir, &["sh", "-c", line], &borrowed(&env));
+            tests.extend(take_junit(dir));
+        }
+        tests
+    }
+
+    #[test]
+    fn every_shard_count_runs_the_suite_exactly_once() {
+        if !tool_available("cargo-nextest", &["cargo", "nextest", "--version"]) {
+            return;
+        }
+        let suite = copy_suite("nextest");
+        let dir = suite.path();
+        let config = dir.join(".config/nextest.toml");
+        let mut text = fs::read_to_string(&config).expect("the suite's nextest config");
+        text.push_str(&format!(
+            "\n[store]\ndir = {:?}\n",
+            dir.join("shardplan-reports/nextest").display().to_string()
+        ));
+        fs::write(&config, text).expect("the copy's nextest config");
+        run(
+            dir,
+            &["cargo", "nextest", "run"],
+            &borrowed(&env(TIMING_SCALE)),
+        );
+        fs::copy(
+            dir.join("shardplan-reports/nextest/ci/junit.xml"),
+            dir.join("timings.xml"),
+        )
+        .expect("the timing report");
+        fs::write(
+            dir.join("tests/added.rs"),
+            "//! A test binary added after the timings.\n\n#[test]\nfn added_after_the_timings() {}\n\n\
+             mod later {\n    #[test]\n    fn ünïcode_case() {}\n}\n",
+        )
+        .expect("a new test binary");
+        let env = env("0");
+        let listing = run(
+            dir,
+            &["cargo", "nextest", "list", "--message-format", "oneline"],
+            &borrowed(&env),
+        );
+        fs::write(dir.join("tests.txt"), &listing.stdout).expect("the listing");
+        let _ = fs::remove_file(dir.join("shardplan-reports/nextest/ci/junit.xml"));
+        run(dir, &["cargo", "nextest", "run"], &borrowed(&env));
+        let expected = take_junit(dir);
+        assert_eq!(expected.len(), 15, "{expected:#?}");
+        assert!(expected.contains(&"shardsuite::added::later::ünïcode_case".to_string()));
+        check_every_shard_count(
+            dir,
+            &Driver {
+                runner: "nextest",
+                exec: &exec,
+                printed: &printed,
+            },
+            &expected,
+        );
+    }
+}
+
+mod jest {
+    use super::*;
+
+    const ENV: &[(&str, &str)] = &[("SUITE_TIME_SCALE", "0"), ("CI", "true")];
+
+    /// The tests a `jest --json` report lists, as `<file>::<full name>`.
+    fn json_tests(dir: &Path, path: &Path) -> Vec<String> {
+        let text = fs::read_to_string(path).expect("jest wrote its JSON report");
+        let report: serde_json::Value = serde_json::from_str(&text).expect("a JSON report");
+        let base = dir.canonicalize().expect("the suite directory");
+        let mut tests = Vec::new();
+        for file in report["testResults"].as_array().expect("testResults") {
+            let name = Path::new(file["name"].as_str().expect("a file name"));
+            let relative = name
+                .strip_prefix(&base)
+                .unwrap_or(name)
+                .display()
+                .to_string();
+            for case in file["assertionResults"]
+                .as_array()
+                .expect("assertionResults")
+            {
+                tests.push(format!(
+                    "{relative}::{}",
+                    case["fullName"].as_str().unwrap_or_default()
+                ));
+            }
+        }
+        tests
+    }
+
+    fn report(dir: &Path, label: &str) -> PathBuf {
+        dir.join("shardplan-reports").join(format!("{label}.json"))
+    }
+
+    fn exec(dir: &Path, count: usize, index: usize) -> Vec<String> {
+        let report = report(dir, &format!("exec-{count}-{index}"));
+        let output = format!("--outputFile={}", report.display());
+        let args = plan_args(
+            "jest",
+            count,
+            index,
+            &["--exec", "--", "--ci", "--json", &output],
+        );
+        shardplan(dir, &args, ENV);
+        json_tests(dir, &report)
+    }
+
+    /// `xargs -d '\n' npx jest --runTestsByPath < shard.txt`, as the README
+    /// says.
+    fn printed(dir: &Path, printed: &str, label: &str) -> Vec<String> {
+        let report = report(dir, label);
+        let output = format!("--outputFile={}", report.display());
+        let mut argv = vec!["npx", "--no", "--", "jest", "--runTestsByPath"];
+        argv.extend(lines(printed));
+        argv.extend(["--ci", "--json", &output]);
+        run(dir, &argv, ENV);
+        json_tests(dir, &report)
+    }
+
+    #[test]
+    fn every_shard_count_runs_the_suite_exactly_once() {
+        let modules = root().join("fixtures/suites/jest/node_modules");
+        if !tool_available("node", &["node", "--version"])
+            || !tool_available(
+                "jest (npm install in fixtures/suites/jest)",
+                &[
+                    "test",
+                    "-x",
+                    &modules.join(".bin/jest").display().to_string(),
+                ],
+            )
+        {
+            return;
+        }
+        let suite = copy_suite("jest");
+        let dir = suite.path();
+        #[cfg(unix)]
+        std::os::unix::fs::symlink(&modules, dir.join("node_modules")).expect("node_modules");
+        run(
+            dir,
+            &[
+                "npx",
+                "--no",
+                "--",
+                "jest",
+                "--ci",
+                "--reporters=default",
+                "--reporters=jest-junit",
+            ],
+            &[
+                ("SUITE_TIME_SCALE", TIMING_SCALE),
+                ("JEST_JUNIT_OUTPUT_DIR", &dir.display().to_string()),
+                ("JEST_JUNIT_OUTPUT_NAME", "timings.xml"),
+                ("JEST_JUNIT_ADD_FILE_ATTRIBUTE", "true"),
+            ],
+        );
+        fs::write(
+            dir.join("tests/added.test.js"),
+            "describe('added after the timings', () => {\n  test('still runs — ünïcode', () => {\n    \
+             expect(1 + 1).toBe(2);\n  });\n});\n",
+        )
+        .expect("a new test file");
+        let listing = run(dir, &["npx", "--no", "--", "jest", "--listTests"], ENV);
+        fs::write(dir.join("tests.txt"), &listing.stdout).expect("the listing");
+        let whole = report(dir, "whole");
+        run(
+            dir,
+            &[
+                "npx",
+                "--no",
+                "--",
+                "jest",
+                "--ci",
+                "--json",
+                &format!("--outputFile={}", whole.display()),
+            ],
+            ENV,
+        );
+        let expected = json_tests(dir, &whole);
+        assert_eq!(expected.len(), 16, "{expected:#?}");
+        check_every_shard_count(
+            dir,
+            &Driver {
+                runner: "jest",
+                exec: &exec,
+                printed: &printed,
+            },
+            &expected,
+        );
+    }
+}

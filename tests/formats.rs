@@ -1,0 +1,535 @@
+//! Every input format through the built binary, on the fixtures of
+//! `fixtures/reports/`: detection, identity (`--root`, drive letters,
+//! alternative names), `--format`, and the match report.
+
+mod common;
+
+use std::collections::BTreeSet;
+use std::fs;
+
+use common::{shardplan, stderr, stdout};
+use serde_json::Value;
+
+const REPORTS: &str = "fixtures/reports";
+
+/// Runs a plan and returns it with stderr; asserts success.
+fn planned(args: &[&str], stdin: &str) -> (Value, String) {
+    let out = shardplan(args, stdin);
+    assert!(out.status.success(), "{args:?}: {}", stderr(&out));
+    let plan = serde_json::from_str(&stdout(&out)).expect("--json prints JSON");
+    (plan, stderr(&out))
+}
+
+/// Every item of every shard.
+fn items(plan: &Value) -> BTreeSet<String> {
+    plan["shards"]
+        .as_array()
+        .expect("shards")
+        .iter()
+        .flat_map(|s| s["tests"].as_array().expect("tests").iter())
+        .map(|t| t.as_str().expect("string").to_string())
+        .collect()
+}
+
+#[test]
+fn go_json_plans_top_level_tests_once() {
+    let report = format!("{REPORTS}/go-json/go-test-mixed.json");
+    let (plan, err) = planned(
+        &[
+            "--shards",
+            "3",
+            "--json",
+            "--runner",
+            "go",
+            "--timings",
+            &report,
+        ],
+        "",
+    );
+    let expected: BTreeSet<String> = [
+        "calc.TestAddSmoke",
+        "calc.TestAdd",
+        "calc.TestDiv",
+        "calc.TestHeavyFactorial",
+        "text.TestReverse",
+        "text.TestÜbersetzung",
+        "text.TestHeavyScan",
+        "text.TestEmpty",
+        "edge.TestSkipped",
+        "edge.TestFails",
+        "edge.TestParent",
+    ]
+    .iter()
+    .map(|t| format!("example.com/shardsuite/{t}"))
+    .collect();
+    assert_eq!(items(&plan), expected);
+    // The skipped test has no duration; the build failure is not a test.
+    assert_eq!(plan["tests_with_timings"], 10, "{err}");
+    // -count=2: every test ran twice and is planned once.
+    let report = format!("{REPORTS}/go-json/go-test-count2.json");
+    let (plan, _) = planned(
+        &[
+            "--shards",
+            "2",
+            "--json",
+            "--runner",
+            "go",
+            "--timings",
+            &report,
+        ],
+        "",
+    );
+    assert_eq!(plan["tests_planned"], 8);
+}
+
+#[test]
+fn pytest_split_durations_match_the_collected_ids() {
+    let listing =
+        fs::read_to_string(common::root().join(format!("{REPORTS}/pytest-split/collect-only.txt")))
+            .unwrap();
+    for report in [".test_durations", "../ctrf/pytest-ctrf.json"] {
+        let report = format!("{REPORTS}/pytest-split/{report}");
+        let (plan, err) = planned(
+            &[
+                "--shards",
+                "4",
+                "--json",
+                "--runner",
+                "pytest",
+                "--timings",
+                &report,
+                "--tests-from",
+                "-",
+            ],
+            &listing,
+        );
+        assert_eq!(plan["tests_planned"], 20, "{report}");
+        assert_eq!(plan["tests_with_timings"], 20, "{report}");
+        assert!(
+            err.contains("matched 20 of 20 listed tests to timings (100.0%); timings for 0 tests no longer listed"),
+            "{report}: {err}"
+        );
+    }
+    // The legacy list of pairs holds 6 of them.
+    let report = format!("{REPORTS}/pytest-split/legacy-pairs.test_durations");
+    let (plan, err) = planned(
+        &[
+            "--shards",
+            "2",
+            "--json",
+            "--runner",
+            "pytest",
+            "--timings",
+            &report,
+            "--tests-from",
+            "-",
+        ],
+        &listing,
+    );
+    assert_eq!(plan["tests_with_timings"], 6);
+    assert!(
+        err.contains("matched 6 of 20 listed tests to timings (30.0%); unmatched examples: "),
+        "{err}"
+    );
+    assert!(
+        err.contains("ONLY 30.0% OF THE LISTED TESTS MATCHED A TIMING (below --min-match 50%)"),
+        "{err}"
+    );
+    let (_, err) = planned(
+        &[
+            "--shards",
+            "2",
+            "--json",
+            "--runner",
+            "pytest",
+            "--timings",
+            &report,
+            "--tests-from",
+            "-",
+            "--min-match",
+            "25",
+        ],
+        &listing,
+    );
+    assert!(!err.contains("ONLY"), "{err}");
+}
+
+#[test]
+fn ctrf_paths_are_made_relative_to_the_root() {
+    // jest-ctrf-json-reporter wrote absolute paths under /home/ci/shardsuite.
+    let report = format!("{REPORTS}/ctrf/jest-ctrf.json");
+    let listing = "tests/math.test.js\ntests/strings.test.js\n";
+    let args = [
+        "--shards",
+        "2",
+        "--json",
+        "--runner",
+        "jest",
+        "--timings",
+        &report,
+        "--tests-from",
+        "-",
+    ];
+    let (plan, err) = planned(&args, listing);
+    assert_eq!(plan["tests_with_timings"], 0);
+    assert!(err.contains("matched 0 of 2 listed tests to timings (0.0%); unmatched examples: tests/math.test.js, tests/strings.test.js; timings for 2 tests no longer listed"), "{err}");
+    assert!(
+        err.contains("ONLY 0.0% OF THE LISTED TESTS MATCHED"),
+        "{err}"
+    );
+    let mut rooted = args.to_vec();
+    rooted.extend(["--root", "/home/ci/shardsuite"]);
+    let (plan, err) = planned(&rooted, listing);
+    assert_eq!(plan["tests_with_timings"], 2, "{err}");
+    assert!(err.contains("(100.0%)"), "{err}");
+    // Lenient CTRF: no reportFormat, fractional milliseconds.
+    let report = format!("{REPORTS}/ctrf/vitest-ctrf-legacy.json");
+    let (plan, _) = planned(
+        &[
+            "--shards",
+            "1",
+            "--json",
+            "--runner",
+            "jest",
+            "--timings",
+            &report,
+        ],
+        "",
+    );
+    assert_eq!(
+        items(&plan),
+        BTreeSet::from([
+            "src/math.test.ts".to_string(),
+            "src/strings.test.ts".to_string()
+        ])
+    );
+}
+
+#[test]
+fn trx_identity_from_test_methods_without_inner_results() {
+    let (plan, _) = planned(
+        &[
+            "--shards",
+            "1",
+            "--json",
+            "--timings",
+            &format!("{REPORTS}/trx"),
+        ],
+        "",
+    );
+    let expected: BTreeSet<String> = [
+        "Shard.Suite.Tests.CalculatorTests::Adds",
+        "Shard.Suite.Tests.CalculatorTests::DividesRows",
+        "Shard.Suite.Tests.CalculatorTests::Overflows",
+        "Shard.Suite.Tests.StorageTests::NeedsDatabase",
+        "Shard.Suite.Tests.StorageTests::HeavyImport",
+        "Shard.Text.Tests.ReverseTests::Reverses",
+        "Shard.Text.Tests.NumberTests::Theory_With_Custom_Name",
+        "Shard.Text.Tests.ScanTests::HeavyScan",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    assert_eq!(items(&plan), expected);
+    // DividesRows is 1.5 s, not 1.5 s plus its three 0.5 s rows.
+    let (plan, _) = planned(
+        &[
+            "--shards",
+            "1",
+            "--json",
+            "--timings",
+            &format!("{REPORTS}/trx/mstest-inner-results.trx"),
+        ],
+        "",
+    );
+    // 0.250 + 1.5 + 0.031 + 3.9 measured; NeedsDatabase (not run) estimated
+    // as the median of the class siblings is not available: file median.
+    assert_eq!(plan["tests_with_timings"], 4);
+    let measured = 0.250_312 + 1.5 + 0.0312 + 3.9;
+    let total = plan["total_seconds"].as_f64().unwrap();
+    assert!(total > measured && total < measured + 4.0, "{total}");
+}
+
+#[test]
+fn file_level_formats_plan_files() {
+    let knapsack = format!("{REPORTS}/knapsack/knapsack_rspec_report.json");
+    let (plan, _) = planned(&["--shards", "1", "--json", "--timings", &knapsack], "");
+    assert!(items(&plan).contains("spec/lib/money_spec.rb"), "{plan}");
+    assert_eq!(plan["tests_planned"], 6);
+    assert_eq!(plan["total_seconds"], 49.9884);
+    let queue = format!("{REPORTS}/knapsack/queue-subset.json");
+    let (plan, _) = planned(&["--shards", "1", "--json", "--timings", &queue], "");
+    assert!(
+        items(&plan).contains("spec/requests/api/v1/orders_spec.rb[1:2]"),
+        "{plan}"
+    );
+    let log = format!("{REPORTS}/parallel-tests/parallel_runtime_rspec.log");
+    let (plan, _) = planned(&["--shards", "1", "--json", "--timings", &log], "");
+    // spec/models/user_spec.rb is listed twice (two workers): one test.
+    assert_eq!(plan["tests_planned"], 6);
+    assert_eq!(
+        plan["total_seconds"],
+        31.498_114 + 12.8391 + 4.2557 + 1.0023 + 0.4127 + 0.0239
+    );
+}
+
+#[test]
+fn junit_dialects_are_read() {
+    let dir = format!("{REPORTS}/junit");
+    let (plan, _) = planned(&["--shards", "1", "--json", "--timings", &dir], "");
+    let tests = items(&plan);
+    // PHPUnit data-provider suites nest inside the class suite.
+    assert!(
+        tests.contains("Shard.Tests.CalculatorTest::testDivide with data set \"by zero\""),
+        "{tests:?}"
+    );
+    // UTF-16 with BOM.
+    assert!(
+        tests.contains("keeps naïve 日本語 names::encodings keeps naïve 日本語 names"),
+        "{tests:?}"
+    );
+    // Playwright's two projects run the same three tests.
+    assert_eq!(
+        tests
+            .iter()
+            .filter(|t| t.starts_with("auth.spec.ts::"))
+            .count(),
+        3
+    );
+    // Gradle's rerun and Surefire's flaky reruns are one test each.
+    assert_eq!(
+        tests
+            .iter()
+            .filter(|t| t.ends_with("::connectsToService()"))
+            .count(),
+        1
+    );
+    assert_eq!(plan["tests_planned"], 5 + 2 + 3 + 3 + 3);
+}
+
+#[test]
+fn root_strips_absolute_and_drive_letter_paths() {
+    let phpunit = format!("{REPORTS}/junit/phpunit-nested.xml");
+    let (plan, _) = planned(
+        &[
+            "--shards",
+            "1",
+            "--json",
+            "--by",
+            "file",
+            "--timings",
+            &phpunit,
+            "--root",
+            "/var/www/app/",
+        ],
+        "",
+    );
+    assert_eq!(
+        items(&plan),
+        BTreeSet::from(["tests/CalculatorTest.php".to_string()])
+    );
+    // Mocha wrote `C:\build\shard\test\…`; the root is given another way.
+    let utf16 = format!("{REPORTS}/junit/utf16-bom.xml");
+    let (plan, _) = planned(
+        &[
+            "--shards",
+            "1",
+            "--json",
+            "--by",
+            "file",
+            "--timings",
+            &utf16,
+            "--root",
+            "c:/build/shard",
+        ],
+        "",
+    );
+    assert_eq!(
+        items(&plan),
+        BTreeSet::from(["test/encodings.spec.js".to_string()])
+    );
+}
+
+#[test]
+fn xunit2_classnames_match_listed_node_ids() {
+    // pytest xunit2 (no `file`): a directory with a capital letter makes the
+    // path guess from the classname wrong; the listing puts it right.
+    let dir = tempfile::tempdir().unwrap();
+    let report = dir.path().join("junit.xml");
+    fs::write(
+        &report,
+        r#"<testsuites name="pytest tests"><testsuite name="pytest">
+<testcase classname="tests.MyPkg.test_x.TestA" name="test_a[1]" time="2.5"/>
+<testcase classname="tests.MyPkg.test_x.TestA" name="test_b" time="0.5"/>
+<testcase classname="tests.test_y" name="test_c" time="1.0"/>
+</testsuite></testsuites>"#,
+    )
+    .unwrap();
+    let listing = "tests/MyPkg/test_x.py::TestA::test_a[1]\ntests/MyPkg/test_x.py::TestA::test_b\ntests/test_y.py::test_c\ntests/test_y.py::test_new\n";
+    let (plan, err) = planned(
+        &[
+            "--shards",
+            "2",
+            "--json",
+            "--runner",
+            "pytest",
+            "--timings",
+            report.to_str().unwrap(),
+            "--tests-from",
+            "-",
+        ],
+        listing,
+    );
+    assert_eq!(plan["tests_with_timings"], 3);
+    assert!(
+        err.contains("matched 3 of 4 listed tests to timings (75.0%) (2 by an alternative name, 0 ambiguous); unmatched examples: tests/test_y.py::test_new; timings for 0 tests no longer listed"),
+        "{err}"
+    );
+}
+
+#[test]
+fn format_can_be_forced() {
+    let durations = format!("{REPORTS}/pytest-split/.test_durations");
+    // Read as Knapsack, the node ids become files of another runner.
+    let out = shardplan(
+        &[
+            "--shards",
+            "1",
+            "--index",
+            "0",
+            "--runner",
+            "pytest",
+            "--format",
+            "knapsack",
+            "--timings",
+            &durations,
+        ],
+        "",
+    );
+    assert!(
+        stderr(&out).contains("none written for --runner pytest"),
+        "{}",
+        stderr(&out)
+    );
+    // A format that does not fit is an error naming the file and place.
+    let out = shardplan(
+        &[
+            "--shards",
+            "1",
+            "--index",
+            "0",
+            "--format",
+            "parallel-tests",
+            "--timings",
+            &durations,
+        ],
+        "",
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains(&format!(
+            "{durations}:1:1: parallel-tests report: expected `path:seconds`"
+        )),
+        "{}",
+        stderr(&out)
+    );
+    let out = shardplan(
+        &[
+            "--shards",
+            "1",
+            "--index",
+            "0",
+            "--format",
+            "yaml",
+            "--timings",
+            &durations,
+        ],
+        "",
+    );
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn malformed_json_is_named_with_its_position() {
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("knapsack_rspec_report.json");
+    fs::write(
+        &bad,
+        "{\n  \"spec/a_spec.rb\": 1.5,\n  \"spec/b_spec.rb\": oops\n}\n",
+    )
+    .unwrap();
+    let out = shardplan(
+        &[
+            "--shards",
+            "1",
+            "--index",
+            "0",
+            "--timings",
+            bad.to_str().unwrap(),
+        ],
+        "",
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains(&format!(
+            "{}:3:21: knapsack report: malformed JSON: expected value",
+            bad.display()
+        )),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn jest_junit_defaults_say_what_is_missing() {
+    // jest-junit's defaults: classname == name == describe titles, no path.
+    let (plan, err) = planned(
+        &[
+            "--shards",
+            "2",
+            "--json",
+            "--runner",
+            "jest",
+            "--timings",
+            "fixtures/junit/jest/jest-junit-defaults.xml",
+            "--tests-from",
+            "-",
+        ],
+        "tests/math.test.js\ntests/strings.test.js\n",
+    );
+    assert_eq!(plan["tests_with_timings"], 0);
+    assert!(
+        err.contains("ONLY 0.0% OF THE LISTED TESTS MATCHED A TIMING"),
+        "{err}"
+    );
+    assert!(
+        err.contains("ignored 15 cases the runner cannot select on their own (no test file path in the report"),
+        "{err}"
+    );
+    assert!(err.contains("addFileAttribute=true"), "{err}");
+}
+
+#[test]
+fn junit5_nested_classes_match_dotted_listings() {
+    // Surefire writes `Outer$Inner`; a listing from the sources has dots.
+    let listing = "com.example.shardsuite.CalculatorTest.WhenDividing::dividesEvenly\n\
+                   com.example.shardsuite.CalculatorTest.WhenDividing.WithRounding::roundsHalfUp(int, int)[1]\n\
+                   com.example.shardsuite.CalculatorTest::addsTwoNumbers\n";
+    let (plan, err) = planned(
+        &[
+            "--shards",
+            "1",
+            "--json",
+            "--timings",
+            "fixtures/junit/surefire",
+            "--tests-from",
+            "-",
+        ],
+        listing,
+    );
+    assert_eq!(plan["tests_with_timings"], 3, "{err}");
+    assert!(
+        err.contains("matched 3 of 3 listed tests to timings (100.0%) (2 by an alternative name, 0 ambiguous)"),
+        "{err}"
+    );
+}

@@ -1,0 +1,138 @@
+//! The output options as a user runs them: `--template`, `--exec`,
+//! `--list-file` and the catch-all's notices, with the built binary.
+
+mod common;
+
+use std::fs;
+
+use common::{Case, junit, shardplan_in, stderr, stdout};
+
+/// Six tests in three classes, written as a generic JUnit report.
+fn suite() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let case = |classname, name, time| Case {
+        classname,
+        name,
+        time: Some(time),
+    };
+    let xml = junit(&[
+        case("tests/test_a.py", "test_one", "3.0"),
+        case("tests/test_a.py", "test_two[x y]", "1.0"),
+        case("tests/test_b.py", "test_three", "2.0"),
+        case("tests/test_b.py", "test_four", "0.5"),
+    ]);
+    fs::write(dir.path().join("report.xml"), xml).expect("a report");
+    dir
+}
+
+fn args<'a>(extra: &[&'a str]) -> Vec<&'a str> {
+    let mut args = vec!["--shards", "2", "--index", "0", "--timings", "report.xml"];
+    args.extend(extra);
+    args
+}
+
+#[test]
+fn template_prints_shell_quoted_commands() {
+    let dir = suite();
+    let out = shardplan_in(
+        dir.path(),
+        &args(&["--template", "run --shard={shard}/{count} {items}"]),
+        "",
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(
+        stdout(&out),
+        "run '--shard=1/2' tests/test_a.py::test_one tests/test_b.py::test_four\n"
+    );
+    let out = shardplan_in(dir.path(), &args(&["--template", "run {nope}"]), "");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("unknown placeholder `{nope}`"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn exec_runs_the_commands_and_passes_their_status_on() {
+    let dir = suite();
+    let out = shardplan_in(
+        dir.path(),
+        &args(&["--template", "echo {items}", "--exec", "--", "extra"]),
+        "",
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(
+        stdout(&out),
+        "tests/test_a.py::test_one tests/test_b.py::test_four extra\n"
+    );
+    assert!(stderr(&out).contains(
+        "shardplan: running: echo tests/test_a.py::test_one tests/test_b.py::test_four extra"
+    ));
+    let out = shardplan_in(
+        dir.path(),
+        &args(&["--template", "sh -c 'exit 7'", "--exec"]),
+        "",
+    );
+    assert_eq!(out.status.code(), Some(7), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("failed with exit status 7"),
+        "{}",
+        stderr(&out)
+    );
+    // Ids alone are no command.
+    let out = shardplan_in(dir.path(), &args(&["--exec"]), "");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("say how to run them with --template"));
+}
+
+#[test]
+fn list_file_holds_the_selection() {
+    let dir = suite();
+    let list = dir.path().join("shard.txt");
+    let list_arg = list.display().to_string();
+    let out = shardplan_in(
+        dir.path(),
+        &args(&[
+            "--runner",
+            "pytest",
+            "--list-file",
+            &list_arg,
+            "--tests-from",
+            "-",
+        ]),
+        "tests/test_a.py::test_one\ntests/test_a.py::test_two[x y]\ntests/test_b.py::test_three\n",
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(stdout(&out), format!("@{list_arg}\n"));
+    let listed = fs::read_to_string(&list).expect("the list file");
+    assert!(!listed.is_empty());
+    assert!(
+        listed.lines().all(|l| l.starts_with("tests/test_")),
+        "{listed}"
+    );
+}
+
+#[test]
+fn the_catch_all_is_announced_and_can_be_turned_off() {
+    let dir = suite();
+    let last = [
+        "--shards",
+        "2",
+        "--index",
+        "1",
+        "--timings",
+        "report.xml",
+        "--runner",
+        "pytest",
+    ];
+    let out = shardplan_in(dir.path(), &last, "");
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stdout(&out).starts_with("--deselect="), "{}", stdout(&out));
+    assert!(stderr(&out).contains("catch-all: shard 1 also runs every test not in the plan"));
+    let mut off = last.to_vec();
+    off.push("--no-catch-all");
+    let out = shardplan_in(dir.path(), &off, "");
+    assert!(!stdout(&out).contains("--deselect"), "{}", stdout(&out));
+    assert!(stderr(&out).contains("--no-catch-all"), "{}", stderr(&out));
+}
