@@ -183,10 +183,29 @@ impl<'a> RenderContext<'a> {
         tests
     }
 
+    /// The native ids of [`RenderContext::tests_of`] `items`: for a runner
+    /// whose filter names every test one by one.
+    pub fn natives_of(&self, items: &[Item<'a>]) -> Vec<&'a str> {
+        self.tests_of(items)
+            .iter()
+            .map(|t| t.native.as_str())
+            .collect()
+    }
+
     /// What shard `shard` selects, by the whole-group rule in the module
     /// docs.
     pub fn selection(&self, shard: usize) -> Selection<'a> {
-        let whole = self.whole_groups();
+        self.selection_in(shard, &self.whole_groups())
+    }
+
+    /// [`Self::selection`] with the group map computed once by the caller:
+    /// building it walks every planned test, so a loop over shards must not
+    /// rebuild it per shard.
+    fn selection_in(
+        &self,
+        shard: usize,
+        whole: &HashMap<&'a str, Option<usize>>,
+    ) -> Selection<'a> {
         let mut selection = Selection::default();
         for item in keyed(&self.shards[shard]) {
             let group = item.test.file.as_str();
@@ -206,9 +225,10 @@ impl<'a> RenderContext<'a> {
     /// The union of what every shard but this one selects: what the
     /// catch-all must exclude, exactly.
     pub fn others(&self) -> Selection<'a> {
+        let whole = self.whole_groups();
         let mut union = Selection::default();
         for shard in (0..self.count()).filter(|&s| s != self.index) {
-            let selection = self.selection(shard);
+            let selection = self.selection_in(shard, &whole);
             union.groups.extend(selection.groups);
             union.items.extend(selection.items);
         }
