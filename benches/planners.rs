@@ -68,14 +68,7 @@ fn problem(durations: &[(Micros, usize)], setups: &[Micros], shards: usize) -> P
     let items = durations
         .iter()
         .enumerate()
-        .map(|(i, &(duration, group))| Item {
-            key: format!("t{i:06}"),
-            granularity: Granularity::Test,
-            duration,
-            tests: 1,
-            estimated: 0,
-            group,
-        })
+        .map(|(i, &(duration, group))| Item::test(format!("t{i:06}"), duration, group))
         .collect();
     let groups = setups
         .iter()

@@ -12,12 +12,11 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 
 use crate::cli::{Cli, Command, PlanArgs};
-use crate::duration::{human, micros_to_seconds};
+use crate::duration::human;
 use crate::emit::template::Template;
-use crate::emit::{
-    Granularity, ListFile, Member, RenderContext, Rendered, Runner, RunnerKind, TestId,
-};
+use crate::emit::{Granularity, ListFile, Member, RenderContext, Rendered, Runner, TestId};
 use crate::error::{Error, Result};
+use crate::frozen::Document;
 use crate::history;
 use crate::identity;
 use crate::inputs;
@@ -25,6 +24,7 @@ use crate::plan::sticky::{self, Previous, Sticky};
 use crate::plan::{self, Algorithm, Plan, Planner, ilp};
 use crate::report::{self, GroupTime, TestCase};
 use crate::timing::{self, GroupSetups, Source, Suite, TableStats, TimingTable};
+use crate::{ci_env, commands, step_summary};
 
 /// Warnings beyond this many per run are counted, not printed.
 const MAX_PRINTED_WARNINGS: usize = 20;
@@ -49,24 +49,59 @@ pub struct ShardSelection {
     pub count: usize,
     /// The shard to print, 0-based; `None` with `--json` alone.
     pub index: Option<usize>,
+    /// The CI variables the shard came from, when the flags left it open.
+    pub origin: Option<ci_env::Detected>,
 }
 
 /// Checks the shard options: `--shards N --index I` (0-based) or `--shard K/N`
-/// (1-based). `--index` may be left out only when `--json` prints every shard.
+/// (1-based); what they leave open comes from the CI's variables
+/// ([`ci_env`]). `--index` may be left out only when `--json` prints every
+/// shard.
 pub fn shard_selection(args: &PlanArgs) -> Result<ShardSelection> {
-    let selection = match (args.shard, args.shards, args.index) {
-        (Some(spec), _, _) => ShardSelection {
+    shard_selection_in(args, &|name| std::env::var(name).ok())
+}
+
+/// [`shard_selection`] with the environment read through `lookup`.
+pub fn shard_selection_in(
+    args: &PlanArgs,
+    lookup: &dyn Fn(&str) -> Option<String>,
+) -> Result<ShardSelection> {
+    // Explicit flags always win; the environment fills in only the index
+    // (or both) they leave open.
+    let settled =
+        args.shard.is_some() || args.index.is_some() || (args.shards.is_some() && args.json);
+    let detected = if settled {
+        None
+    } else {
+        ci_env::detect(lookup)?
+    };
+    let selection = match (args.shard, args.shards, args.index, detected) {
+        (Some(spec), ..) => ShardSelection {
             count: spec.count as usize,
             index: Some(spec.number as usize - 1),
+            origin: None,
         },
-        (None, Some(count), index) => ShardSelection {
+        (None, Some(count), None, Some(found)) if found.count != count as usize => {
+            return Err(Error::usage(format!(
+                "--shards {count} does not match the CI's job count ({}): pass --index I too, or plan as many shards as there are jobs",
+                found.describe()
+            )));
+        }
+        (None, Some(count), index, found) => ShardSelection {
             count: count as usize,
-            index: index.map(|i| i as usize),
+            index: index.map(|i| i as usize).or(found.map(|f| f.index)),
+            origin: found,
         },
-        (None, None, _) => {
-            return Err(Error::usage(
-                "the number of shards is missing: pass --shards N --index I (0-based) or --shard K/N (1-based)",
-            ));
+        (None, None, _, Some(found)) => ShardSelection {
+            count: found.count,
+            index: Some(found.index),
+            origin: Some(found),
+        },
+        (None, None, _, None) => {
+            return Err(Error::usage(format!(
+                "the number of shards is missing: pass --shards N --index I (0-based) or --shard K/N (1-based), or run where a CI sets one of {}",
+                ci_env::variable_names()
+            )));
         }
     };
     match selection.index {
@@ -111,6 +146,12 @@ pub fn dispatch(cli: &Cli, streams: &mut Streams<'_>) -> Result<()> {
     match &cli.command {
         None => run(&cli.plan, streams),
         Some(Command::Merge(args)) => history::run(args, streams),
+        Some(Command::Plan(args)) => commands::plan::run(args, streams),
+        Some(Command::Select(args)) => commands::select::run(args, streams),
+        Some(Command::Matrix(args)) => commands::matrix::run(args, streams),
+        Some(Command::Verify(args)) => commands::verify::run(args, streams),
+        Some(Command::Whatif(args)) => crate::whatif::run(args, streams),
+        Some(Command::Explain(args)) => crate::explain::run(args, streams),
     }
 }
 
@@ -131,35 +172,26 @@ pub fn run(args: &PlanArgs, streams: &mut Streams<'_>) -> Result<()> {
     // they are printed either way.
     warnings.flush(streams.stderr);
     let planned = planned?;
+    if args.explain {
+        let explanation = crate::explain::render(&planned, args, selection.index);
+        let _ = streams.stderr.write_all(explanation.as_bytes());
+    }
 
+    let markdown = || {
+        let doc = Document::from_planned(&planned, args, catch_all(&planned, args));
+        step_summary::plan_table(&doc, selection.index).to_markdown()
+    };
     if args.json {
         write_stdout(streams.stdout, &json(&planned, args))?;
         if !args.quiet {
             summary(&planned, args, selection, streams.stderr);
         }
-        return Ok(());
+        return step_summary::write_from_env(&args.summary, markdown, streams.stderr);
     }
     let index = selection.index.unwrap_or(0);
     let shard = render_shard(&planned, args, index, runner.as_ref())?;
-    for (path, contents) in &shard.rendered.files {
-        fs::write(path, contents)
-            .map_err(|e| Error::in_file(path, format!("cannot write the list file: {e}")))?;
-    }
-    let commands = if args.exec {
-        Some(shard.rendered.output.commands(&args.extra_args).ok_or_else(|| {
-            Error::usage(format!(
-                "--runner {} prints test ids, not a command; say how to run them with --template",
-                runner.name()
-            ))
-        })?)
-    } else {
-        let mut text = shard.rendered.lines().join("\n");
-        if !text.is_empty() {
-            text.push('\n');
-        }
-        write_stdout(streams.stdout, &text)?;
-        None
-    };
+    let exec = args.exec.then_some(args.extra_args.as_slice());
+    let commands = output_shard(&shard.rendered, exec, runner.name(), streams.stdout)?;
     if !args.quiet {
         summary(&planned, args, selection, streams.stderr);
         if let Some(catch_all) = shard.catch_all {
@@ -169,15 +201,49 @@ pub fn run(args: &PlanArgs, streams: &mut Streams<'_>) -> Result<()> {
             );
         }
     }
-    for warning in &shard.rendered.warnings {
-        let _ = writeln!(streams.stderr, "shardplan: warning: {warning}");
-    }
-    for notice in &shard.rendered.notices {
-        let _ = writeln!(streams.stderr, "shardplan: note: {notice}");
-    }
+    shard_notes(&shard.rendered, streams.stderr);
+    step_summary::write_from_env(&args.summary, markdown, streams.stderr)?;
     match commands {
         Some(commands) => crate::exec::run(&commands, streams.stderr),
         None => Ok(()),
+    }
+}
+
+/// Writes a rendered shard's list files, then prints its filter on stdout;
+/// or, with `exec` (the extra arguments), returns the commands `--exec`
+/// runs instead of printing them.
+pub fn output_shard(
+    rendered: &Rendered,
+    exec: Option<&[String]>,
+    runner: &str,
+    stdout: &mut dyn Write,
+) -> Result<Option<Vec<Vec<String>>>> {
+    for (path, contents) in &rendered.files {
+        fs::write(path, contents)
+            .map_err(|e| Error::in_file(path, format!("cannot write the list file: {e}")))?;
+    }
+    if let Some(extra) = exec {
+        return rendered.output.commands(extra).map(Some).ok_or_else(|| {
+            Error::usage(format!(
+                "--runner {runner} prints test ids, not a command; say how to run them with --template"
+            ))
+        });
+    }
+    let mut text = rendered.lines().join("\n");
+    if !text.is_empty() {
+        text.push('\n');
+    }
+    write_stdout(stdout, &text)?;
+    Ok(None)
+}
+
+/// Prints a rendered shard's warnings and notices on stderr.
+pub fn shard_notes(rendered: &Rendered, stderr: &mut dyn Write) {
+    for warning in &rendered.warnings {
+        let _ = writeln!(stderr, "shardplan: warning: {warning}");
+    }
+    for notice in &rendered.notices {
+        let _ = writeln!(stderr, "shardplan: note: {notice}");
     }
 }
 
@@ -190,10 +256,23 @@ pub struct RenderedShard {
     pub catch_all: Option<usize>,
 }
 
-/// Renders shard `index`. The catch-all (on by default without
-/// `--tests-from`) is the last shard with planned items, so it never runs
-/// empty; the list file is `--list-file` or a temporary file named by the
-/// plan's fingerprint.
+/// The catch-all shard of a plan made with `args`: on by default without
+/// `--tests-from`, it is the last shard with planned items, so it never
+/// runs empty.
+pub fn catch_all(planned: &Planned, args: &PlanArgs) -> Option<usize> {
+    let on = !args.no_catch_all && (args.catch_all || args.tests_from.is_none());
+    if on {
+        planned
+            .plan
+            .shards
+            .iter()
+            .rposition(|s| !s.items.is_empty())
+    } else {
+        None
+    }
+}
+
+/// Renders shard `index` of a plan made with `args`; see [`render_members`].
 pub fn render_shard(
     planned: &Planned,
     args: &PlanArgs,
@@ -201,29 +280,62 @@ pub fn render_shard(
     runner: &dyn Runner,
 ) -> Result<RenderedShard> {
     let shards = members(planned, args.by);
-    let catch_all_on = !args.no_catch_all && (args.catch_all || args.tests_from.is_none());
-    let catch_all = if catch_all_on {
-        shards.iter().rposition(|tests| !tests.is_empty())
-    } else {
-        None
+    let catch_all = catch_all(planned, args);
+    let options = RenderOptions {
+        list_file: args.list_file.as_deref(),
+        template: args.template.as_deref(),
     };
+    let rendered = render_members(
+        &shards,
+        catch_all,
+        &planned.fingerprint,
+        index,
+        &options,
+        runner,
+    )?;
+    Ok(RenderedShard {
+        rendered,
+        catch_all,
+    })
+}
+
+/// How a shard is printed beyond the runner's own filter.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct RenderOptions<'a> {
+    /// `--list-file`.
+    pub list_file: Option<&'a Path>,
+    /// `--template`.
+    pub template: Option<&'a str>,
+}
+
+/// Renders shard `index` of `shards` (every shard's planned tests) with the
+/// runner, or `--template`. The list file is `--list-file` or a temporary
+/// file named by the plan's fingerprint. Every shard repeats the
+/// catch-all's warnings.
+pub fn render_members(
+    shards: &[Vec<Member<'_>>],
+    catch_all: Option<usize>,
+    fingerprint: &str,
+    index: usize,
+    options: &RenderOptions<'_>,
+    runner: &dyn Runner,
+) -> Result<Rendered> {
     let list_file = ListFile {
-        path: args.list_file.clone().unwrap_or_else(|| {
+        path: options.list_file.map(Path::to_path_buf).unwrap_or_else(|| {
             std::env::temp_dir().join(format!(
-                "shardplan-{}-{index}-of-{}.list",
-                planned.fingerprint,
+                "shardplan-{fingerprint}-{index}-of-{}.list",
                 shards.len()
             ))
         }),
-        forced: args.list_file.is_some(),
+        forced: options.list_file.is_some(),
     };
     let ctx = RenderContext {
         index,
-        shards: &shards,
+        shards,
         catch_all,
         list_file: &list_file,
     };
-    let template = match &args.template {
+    let template = match options.template {
         Some(text) => {
             Some(Template::parse(text).map_err(|e| Error::usage(format!("--template: {e}")))?)
         }
@@ -243,16 +355,13 @@ pub fn render_shard(
         })?;
         rendered.warnings.extend(theirs.warnings);
     }
-    Ok(RenderedShard {
-        rendered,
-        catch_all,
-    })
+    Ok(rendered)
 }
 
 /// Every shard's planned tests, each with the granularity of the item that
 /// holds it (`by`, or a single test of a class or file `--split-large`
 /// split), sorted by native id.
-fn members(planned: &Planned, by: Granularity) -> Vec<Vec<Member<'_>>> {
+pub fn members(planned: &Planned, by: Granularity) -> Vec<Vec<Member<'_>>> {
     let plan = &planned.plan;
     let mut shard_of: HashMap<(&str, Granularity), usize> = HashMap::new();
     for (shard, content) in plan.shards.iter().enumerate() {
@@ -276,7 +385,8 @@ fn members(planned: &Planned, by: Granularity) -> Vec<Vec<Member<'_>>> {
     shards
 }
 
-/// Reads the inputs and plans `shards` shards.
+/// Reads the inputs and plans `shards` shards: [`read_inputs`], then
+/// [`plan_for`].
 pub fn plan(
     args: &PlanArgs,
     shards: usize,
@@ -284,6 +394,72 @@ pub fn plan(
     stdin: &mut dyn Read,
     warnings: &mut Warnings,
 ) -> Result<Planned> {
+    let inputs = read_inputs(args, runner, stdin, warnings)?;
+    let planned = plan_for(&inputs, args, shards, runner)?;
+    Ok(Planned::new(inputs, planned))
+}
+
+impl Planned {
+    /// What was read and one plan of it, together.
+    pub fn new(inputs: Inputs, planned: ShardPlan) -> Planned {
+        Planned {
+            plan: planned.plan,
+            suite: inputs.suite,
+            table_stats: inputs.table_stats,
+            reports_read: inputs.reports_read,
+            fingerprint: planned.fingerprint,
+            default_history: inputs.default_history,
+            planner: planned.planner,
+            measured_groups: inputs.measured_groups,
+            churn: planned.churn,
+        }
+    }
+}
+
+/// What planning reads, read once: the suite, its costs, the previous plan,
+/// and what reading found. [`plan_for`] plans it for any shard count, as
+/// `shardplan --shards N` would.
+#[derive(Debug, Clone)]
+pub struct Inputs {
+    /// The suite to plan.
+    pub suite: Suite,
+    /// Shard overhead, group setups and `--split-large`: the same for every
+    /// shard count.
+    pub costs: plan::Costs,
+    /// With `--previous`: the plan to start from.
+    pub previous: Option<Previous>,
+    /// What happened to the report cases.
+    pub table_stats: TableStats,
+    /// Report files read successfully.
+    pub reports_read: usize,
+    /// Whether the timings came from the default history file because no
+    /// `--timings` was given.
+    pub default_history: bool,
+    /// Groups whose setup cost the reports measured.
+    pub measured_groups: usize,
+}
+
+/// The plan for one shard count and what identifies it.
+#[derive(Debug, Clone)]
+pub struct ShardPlan {
+    /// The plan.
+    pub plan: Plan,
+    /// Hash of the plan's inputs, as `--json` and the summary print it.
+    pub fingerprint: String,
+    /// The planner that made the plan, as the summary names it.
+    pub planner: &'static str,
+    /// With `--previous`: how much the plan moved from it.
+    pub churn: Option<Churn>,
+}
+
+/// Reads everything planning needs (reports, the test list, the previous
+/// plan) and checks the options that do not depend on the shard count.
+pub fn read_inputs(
+    args: &PlanArgs,
+    runner: &dyn Runner,
+    stdin: &mut dyn Read,
+    warnings: &mut Warnings,
+) -> Result<Inputs> {
     let default_history = args.timings.is_empty() && Path::new(history::DEFAULT_PATH).is_file();
     let timings = if default_history {
         vec![history::DEFAULT_PATH.to_string()]
@@ -349,14 +525,14 @@ pub fn plan(
         setups,
         split_large: args.split_large,
     };
-    let problem = plan::problem(&suite, args.by, shards, &costs);
+    if args.previous.is_some() && args.algorithm == Algorithm::Ilp {
+        return Err(Error::usage(
+            "--previous works with --algorithm best or lpt, not ilp",
+        ));
+    }
     let previous = match &args.previous {
         Some(path) => Some(Previous::read(path, runner.name(), args.by)?),
         None => None,
-    };
-    let budget = ilp::Budget {
-        nodes: args.ilp_nodes,
-        time_limit: args.ilp_time_limit,
     };
     if args.ilp_time_limit.is_some() && args.algorithm == Algorithm::Ilp {
         warnings.push(
@@ -364,12 +540,33 @@ pub fn plan(
                 .to_string(),
         );
     }
-    let planner: Box<dyn Planner + '_> = match &previous {
-        Some(_) if args.algorithm == Algorithm::Ilp => {
-            return Err(Error::usage(
-                "--previous works with --algorithm best or lpt, not ilp",
-            ));
-        }
+    Ok(Inputs {
+        suite,
+        costs,
+        previous,
+        table_stats,
+        reports_read,
+        default_history,
+        measured_groups,
+    })
+}
+
+/// Plans `inputs` for `shards` shards with the planner, options and cost
+/// model of `args`: the plan `shardplan --shards N` prints, fingerprint
+/// included.
+pub fn plan_for(
+    inputs: &Inputs,
+    args: &PlanArgs,
+    shards: usize,
+    runner: &dyn Runner,
+) -> Result<ShardPlan> {
+    let problem = plan::problem(&inputs.suite, args.by, shards, &inputs.costs);
+    let previous = &inputs.previous;
+    let budget = ilp::Budget {
+        nodes: args.ilp_nodes,
+        time_limit: args.ilp_time_limit,
+    };
+    let planner: Box<dyn Planner + '_> = match previous {
         Some(previous) => Box::new(Sticky {
             previous,
             max_churn: args.max_churn,
@@ -391,7 +588,7 @@ pub fn plan(
             parameters.push(("ilp_time_limit", limit.to_string()));
         }
     }
-    if let Some(previous) = &previous {
+    if let Some(previous) = previous {
         parameters.push(("previous", previous.digest()));
         parameters.push(("max_churn", args.max_churn.to_string()));
     }
@@ -412,21 +609,16 @@ pub fn plan(
             cap: sticky::max_moved(&before, args.max_churn),
         }
     });
-    Ok(Planned {
+    Ok(ShardPlan {
         plan,
-        suite,
-        table_stats,
-        reports_read,
         fingerprint,
-        default_history,
         planner: planner_name,
-        measured_groups,
         churn,
     })
 }
 
 /// How a plan made with `--previous` differs from it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct Churn {
     /// Items the previous plan placed that are still planned.
     pub kept: usize,
@@ -497,7 +689,7 @@ pub fn read_report_files(
 
 /// [`read_report_files`], also returning the reports' group times, their
 /// case ranges shifted to index the combined cases.
-fn read_reports_with_groups(
+pub fn read_reports_with_groups(
     files: &[PathBuf],
     options: &ReadOptions<'_>,
     warnings: &mut Warnings,
@@ -632,7 +824,7 @@ fn read_listing(source: &str, runner: &dyn Runner, stdin: &mut dyn Read) -> Resu
         .map_err(|e| Error::in_file(path, e.message).at(e.line as u64, 1))
 }
 
-/// Collects warnings, printing at most [`MAX_PRINTED_WARNINGS`].
+/// Collects warnings, printing at most `MAX_PRINTED_WARNINGS` of them.
 #[derive(Debug, Default)]
 pub struct Warnings {
     messages: Vec<String>,
@@ -666,7 +858,7 @@ impl Warnings {
 }
 
 /// Writes the primary output; a closed pipe (`| head`) is not an error.
-fn write_stdout(stdout: &mut dyn Write, text: &str) -> Result<()> {
+pub fn write_stdout(stdout: &mut dyn Write, text: &str) -> Result<()> {
     match stdout
         .write_all(text.as_bytes())
         .and_then(|_| stdout.flush())
@@ -677,125 +869,28 @@ fn write_stdout(stdout: &mut dyn Write, text: &str) -> Result<()> {
     }
 }
 
-#[derive(Serialize)]
-struct PlanDoc<'a> {
-    version: u32,
-    fingerprint: &'a str,
-    total_seconds: f64,
-    lower_bound_seconds: f64,
-    makespan_seconds: f64,
-    ratio_to_lower_bound: f64,
-    /// `makespan / bound - 1`: how far above optimal the plan can be.
-    gap: f64,
-    /// Which argument gives the bound (`total/N`, `largest item`, …).
-    lower_bound_reason: &'static str,
-    /// Fixed cost of every shard, included in every prediction.
-    shard_overhead_seconds: f64,
-    /// Group setups paid over all shards, included in the predictions.
-    setup_seconds: f64,
-    runner: RunnerKind,
-    by: Granularity,
-    algorithm: Algorithm,
-    tests_planned: usize,
-    tests_with_timings: usize,
-    /// With `--previous`: items kept from it, moved, and the cap.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    churn: Option<Churn>,
-    shards: Vec<ShardDoc>,
-}
-
-#[derive(Serialize)]
-struct ShardDoc {
-    index: usize,
-    predicted_seconds: f64,
-    /// The part of the prediction that is group setup.
-    setup_seconds: f64,
-    test_count: usize,
-    tests: Vec<String>,
-}
-
-/// The whole plan as one line of JSON (format version 1).
+/// The whole plan as one line of JSON: the plan document (format version
+/// 1) that `shardplan plan` writes and `select` reads; see [`crate::frozen`].
 pub fn json(planned: &Planned, args: &PlanArgs) -> String {
-    let plan = &planned.plan;
-    let bound = plan.lower_bound();
-    let doc = PlanDoc {
-        version: 1,
-        fingerprint: &planned.fingerprint,
-        total_seconds: micros_to_seconds(plan.total()),
-        lower_bound_seconds: micros_to_seconds(bound.value),
-        makespan_seconds: micros_to_seconds(plan.makespan()),
-        ratio_to_lower_bound: (plan.ratio() * 10_000.0).round() / 10_000.0,
-        gap: ((plan.ratio() - 1.0) * 1_000_000.0).round() / 1_000_000.0,
-        lower_bound_reason: bound.reason.describe(),
-        shard_overhead_seconds: micros_to_seconds(plan.problem.shard_overhead),
-        setup_seconds: micros_to_seconds(plan.setup_paid()),
-        runner: args.runner,
-        by: args.by,
-        algorithm: args.algorithm,
-        tests_planned: planned.suite.tests.len(),
-        tests_with_timings: planned.suite.measured(),
-        churn: planned.churn,
-        shards: plan
-            .shards
-            .iter()
-            .enumerate()
-            .map(|(index, shard)| ShardDoc {
-                index,
-                predicted_seconds: micros_to_seconds(shard.load),
-                setup_seconds: micros_to_seconds(shard.setup),
-                test_count: shard.items.iter().map(|&i| plan.items()[i].tests).sum(),
-                tests: plan.keys(index),
-            })
-            .collect(),
-    };
-    let mut text = serde_json::to_string(&doc).expect("the plan document always serialises");
-    text.push('\n');
-    text
+    Document::from_planned(planned, args, catch_all(planned, args)).to_json()
 }
 
-fn summary(planned: &Planned, args: &PlanArgs, selection: ShardSelection, stderr: &mut dyn Write) {
+/// The summary on stderr: what was read and matched, the bound, and every
+/// shard's prediction (only this shard's beyond 16).
+pub fn summary(
+    planned: &Planned,
+    args: &PlanArgs,
+    selection: ShardSelection,
+    stderr: &mut dyn Write,
+) {
     let plan = &planned.plan;
-    let suite = &planned.suite;
-    let mut out = String::new();
-    let estimated = suite.tests.len() - suite.measured();
-    out += &format!(
-        "shardplan: {} tests planned ({} with timings, {} estimated) from {} report file{}; by {}, runner {}\n",
-        suite.tests.len(),
-        suite.measured(),
-        estimated,
+    let mut out = reading_summary(
+        &planned.suite,
+        &planned.table_stats,
         planned.reports_read,
-        if planned.reports_read == 1 { "" } else { "s" },
-        args.by.name(),
-        args.runner.runner().name(),
+        planned.default_history,
+        args,
     );
-    if planned.default_history {
-        out += &format!(
-            "shardplan: timings from {} (the default without --timings)\n",
-            history::DEFAULT_PATH
-        );
-    }
-    if args.tests_from.is_some() {
-        out += &format!("shardplan: {}\n", match_report(suite));
-    } else if suite.stale > 0 {
-        out += &format!(
-            "shardplan: {} tests in the timings are no longer listed and were left out\n",
-            suite.stale
-        );
-    }
-    let stats = &planned.table_stats;
-    let other: usize = stats.other_runner.values().sum();
-    if other > 0 {
-        out += &format!(
-            "shardplan: ignored {other} test cases from reports written by other runners\n"
-        );
-    }
-    if stats.not_selectable > 0 {
-        out += &format!(
-            "shardplan: ignored {} cases the runner cannot select on their own ({})\n",
-            stats.not_selectable,
-            args.runner.runner().unidentified_reason()
-        );
-    }
     let bound = plan.lower_bound();
     out += &format!(
         "shardplan: {} shards by {}; lower bound {} ({}); slowest shard {} = {:.3} x bound; fingerprint {}\n",
@@ -846,6 +941,13 @@ fn summary(planned: &Planned, args: &PlanArgs, selection: ShardSelection, stderr
             churn.moved, churn.kept, churn.cap, args.max_churn
         );
     }
+    if let (Some(index), Some(origin)) = (selection.index, selection.origin) {
+        out += &format!(
+            "shardplan: shard {index} of {} from {}\n",
+            selection.count,
+            origin.describe()
+        );
+    }
     let shown: Vec<usize> = if plan.shards.len() <= 16 {
         (0..plan.shards.len()).collect()
     } else {
@@ -880,4 +982,55 @@ fn summary(planned: &Planned, args: &PlanArgs, selection: ShardSelection, stderr
         );
     }
     let _ = stderr.write_all(out.as_bytes());
+}
+
+/// The summary's first lines: what was read and planned, the match report,
+/// and the cases left out.
+pub fn reading_summary(
+    suite: &Suite,
+    stats: &TableStats,
+    reports_read: usize,
+    default_history: bool,
+    args: &PlanArgs,
+) -> String {
+    let mut out = String::new();
+    let estimated = suite.tests.len() - suite.measured();
+    out += &format!(
+        "shardplan: {} tests planned ({} with timings, {} estimated) from {} report file{}; by {}, runner {}\n",
+        suite.tests.len(),
+        suite.measured(),
+        estimated,
+        reports_read,
+        if reports_read == 1 { "" } else { "s" },
+        args.by.name(),
+        args.runner.runner().name(),
+    );
+    if default_history {
+        out += &format!(
+            "shardplan: timings from {} (the default without --timings)\n",
+            history::DEFAULT_PATH
+        );
+    }
+    if args.tests_from.is_some() {
+        out += &format!("shardplan: {}\n", match_report(suite));
+    } else if suite.stale > 0 {
+        out += &format!(
+            "shardplan: {} tests in the timings are no longer listed and were left out\n",
+            suite.stale
+        );
+    }
+    let other: usize = stats.other_runner.values().sum();
+    if other > 0 {
+        out += &format!(
+            "shardplan: ignored {other} test cases from reports written by other runners\n"
+        );
+    }
+    if stats.not_selectable > 0 {
+        out += &format!(
+            "shardplan: ignored {} cases the runner cannot select on their own ({})\n",
+            stats.not_selectable,
+            args.runner.runner().unidentified_reason()
+        );
+    }
+    out
 }

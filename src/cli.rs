@@ -35,6 +35,26 @@ pub enum Command {
     /// Fold the reports of one CI run into the timing history
     /// (`.shardplan/timings.json` by default), which planning then reads.
     Merge(MergeArgs),
+    /// Compare shard counts: predicted wall time, lower bound, efficiency,
+    /// machine time and speedup for each, the knee, and the fewest shards
+    /// that meet a --target.
+    Whatif(WhatifArgs),
+    /// Explain a plan: per-shard loads, the heaviest items and where they
+    /// went, the estimated tests, the group setups.
+    Explain(ExplainArgs),
+    /// Plan every shard once and write the frozen plan (the --json
+    /// document), for `select` in each CI job; --max-shards with --target
+    /// lets it choose the number of shards.
+    Plan(crate::commands::plan::FreezeArgs),
+    /// Print one shard of a frozen plan as the runner's filter, without
+    /// reading timings: every job, and every rerun, runs the same tests.
+    Select(crate::commands::select::SelectArgs),
+    /// Print a frozen plan's shards as the JSON a GitHub Actions
+    /// `strategy.matrix` takes through fromJSON.
+    Matrix(crate::commands::matrix::MatrixArgs),
+    /// Check the shards' result reports against a frozen plan: every
+    /// planned test ran, once, on its shard, from this plan.
+    Verify(crate::commands::verify::VerifyArgs),
 }
 
 /// How report files are read: shared by planning and `merge`.
@@ -90,6 +110,190 @@ pub struct MergeArgs {
     /// Print no summary on stderr (warnings are still printed).
     #[arg(short, long)]
     pub quiet: bool,
+}
+
+/// What is planned, at what cost, by which planner: the planning options
+/// that `whatif` and `explain` share with planning one shard. Each means
+/// what it does there.
+#[derive(Debug, Clone, clap::Args)]
+pub struct SuiteArgs {
+    /// Timing report: a file, a directory (searched recursively) or a quoted
+    /// glob. Repeatable. Default: `.shardplan/timings.json` if it exists.
+    #[arg(long, value_name = "PATH")]
+    pub timings: Vec<String>,
+
+    /// The current list of tests, one per line as the runner lists them, or
+    /// `-` for stdin. Exactly these tests are planned.
+    #[arg(long, value_name = "FILE")]
+    pub tests_from: Option<String>,
+
+    /// With --tests-from: warn loudly when fewer than this percentage of the
+    /// listed tests match a timing.
+    #[arg(long, value_name = "PERCENT", default_value_t = 50, value_parser = clap::value_parser!(u8).range(0..=100))]
+    pub min_match: u8,
+
+    /// What to place on shards; a class or file never splits across shards
+    /// (unless --split-large).
+    #[arg(long, value_enum, default_value_t = Granularity::Test)]
+    pub by: Granularity,
+
+    /// The runner whose names to use.
+    #[arg(long, value_enum, default_value_t = RunnerKind::Plain)]
+    pub runner: RunnerKind,
+
+    /// The bin-packing algorithm.
+    #[arg(long, value_enum, default_value_t = Algorithm::Best)]
+    pub algorithm: Algorithm,
+
+    /// Fixed cost of every shard (checkout, build, container start), e.g.
+    /// 90s or 1m30s.
+    #[arg(long, value_name = "DURATION", default_value = "0", value_parser = crate::duration::parse_duration)]
+    pub shard_overhead: Micros,
+
+    /// Setup cost of every group (test file, go package, test binary) that
+    /// the reports do not show, paid once per group on each shard running it.
+    #[arg(long, value_name = "DURATION", default_value = "0", value_parser = crate::duration::parse_duration)]
+    pub group_overhead: Micros,
+
+    /// With --by class or file: a class or file bigger than a shard's mean
+    /// load may be split into its tests.
+    #[arg(long)]
+    pub split_large: bool,
+
+    /// With --algorithm ilp: branch-and-bound nodes the solver may explore.
+    #[arg(long, value_name = "N", default_value_t = crate::plan::ilp::DEFAULT_NODES)]
+    pub ilp_nodes: u64,
+
+    /// With --algorithm ilp: also stop the solver after this long (makes the
+    /// result depend on the machine's speed).
+    #[arg(long, value_name = "DURATION", value_parser = crate::duration::parse_duration)]
+    pub ilp_time_limit: Option<Micros>,
+
+    /// Fail on any unreadable report instead of skipping it with a warning.
+    #[arg(long)]
+    pub strict: bool,
+
+    /// Print no summary on stderr (warnings are still printed).
+    #[arg(short, long)]
+    pub quiet: bool,
+}
+
+impl SuiteArgs {
+    /// The planning options these stand for, reading reports as `read`
+    /// says; every option not named here keeps its default.
+    pub fn plan_args(&self, read: ReadArgs) -> PlanArgs {
+        let mut args = Cli::try_parse_from(["shardplan"])
+            .expect("shardplan without arguments parses")
+            .plan;
+        args.timings = self.timings.clone();
+        args.tests_from = self.tests_from.clone();
+        args.min_match = self.min_match;
+        args.read = read;
+        args.by = self.by;
+        args.runner = self.runner;
+        args.algorithm = self.algorithm;
+        args.shard_overhead = self.shard_overhead;
+        args.group_overhead = self.group_overhead;
+        args.split_large = self.split_large;
+        args.ilp_nodes = self.ilp_nodes;
+        args.ilp_time_limit = self.ilp_time_limit;
+        args.strict = self.strict;
+        args.quiet = self.quiet;
+        args
+    }
+}
+
+/// Options of `shardplan whatif`.
+///
+/// Plans the suite for every shard count asked for, with the same planner
+/// and costs as `shardplan --shards N`, and compares them.
+#[derive(Debug, Clone, clap::Args)]
+pub struct WhatifArgs {
+    /// Shard counts to compare: a range `1..32` (both ends included), a list
+    /// `1,2,4,8`, one number, or a mix (`1..4,8,16`).
+    #[arg(long, value_name = "COUNTS", default_value = "1..16")]
+    pub shards: crate::whatif::ShardCounts,
+
+    /// A wall time to meet, e.g. 10m: name the fewest shards whose slowest
+    /// shard (overhead included) takes at most this, or say why none can.
+    #[arg(long, value_name = "DURATION", value_parser = crate::duration::parse_duration)]
+    pub target: Option<Micros>,
+
+    /// The knee is the first shard count where going to the next count in
+    /// the table saves less than this share of its wall time (`5%` or
+    /// `0.05`).
+    #[arg(long, value_name = "SHARE", default_value = "5%", value_parser = crate::whatif::parse_share)]
+    pub knee: crate::whatif::Share,
+
+    /// How to print the table.
+    #[arg(long, value_enum, default_value_t = crate::whatif::Format::Table)]
+    pub format: crate::whatif::Format,
+
+    /// Also draw wall time and machine time against the shard count into
+    /// this SVG file.
+    #[arg(long, value_name = "FILE.svg")]
+    pub plot: Option<PathBuf>,
+
+    /// Read every report as this format instead of detecting it (what
+    /// --format is when planning).
+    #[arg(long, value_name = "NAME", value_parser = clap::builder::PossibleValuesParser::new(crate::report::format_names()))]
+    pub report_format: Option<String>,
+
+    /// Absolute paths in reports are made relative to this directory
+    /// (default: the current directory).
+    #[arg(long, value_name = "DIR")]
+    pub root: Option<PathBuf>,
+
+    /// The suite, its costs and the planner.
+    #[command(flatten)]
+    pub suite: SuiteArgs,
+}
+
+/// Options of `shardplan explain`: the plan `shardplan --shards N` makes,
+/// explained.
+#[derive(Debug, Clone, clap::Args)]
+pub struct ExplainArgs {
+    /// Number of shards to plan.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=100_000), required_unless_present = "shard")]
+    pub shards: Option<u32>,
+
+    /// The shard to mark, 0-based.
+    #[arg(long, value_name = "I", requires = "shards")]
+    pub index: Option<u32>,
+
+    /// The shard to mark as K/N, 1-based; alternative to --shards/--index.
+    #[arg(long, value_name = "K/N", conflicts_with_all = ["shards", "index"])]
+    pub shard: Option<ShardSpec>,
+
+    /// A plan written by --json before, as when planning.
+    #[arg(long, value_name = "PLAN.json")]
+    pub previous: Option<PathBuf>,
+
+    /// With --previous: at most this fraction (0 to 1) of the previously
+    /// planned items may change shard.
+    #[arg(long, value_name = "FRACTION", default_value_t = 0.1, value_parser = parse_fraction, requires = "previous")]
+    pub max_churn: f64,
+
+    /// How reports are read.
+    #[command(flatten)]
+    pub read: ReadArgs,
+
+    /// The suite, its costs and the planner.
+    #[command(flatten)]
+    pub suite: SuiteArgs,
+}
+
+impl ExplainArgs {
+    /// The planning options these stand for.
+    pub fn plan_args(&self) -> PlanArgs {
+        let mut args = self.suite.plan_args(self.read.clone());
+        args.shards = self.shards;
+        args.index = self.index;
+        args.shard = self.shard;
+        args.previous = self.previous.clone();
+        args.max_churn = self.max_churn;
+        args
+    }
 }
 
 /// Options that decide the plan and what is printed of it.
@@ -190,6 +394,12 @@ pub struct PlanArgs {
     #[arg(long)]
     pub json: bool,
 
+    /// Also print on stderr what `shardplan explain` prints: per-shard
+    /// loads, the heaviest items and where they went, the estimated tests
+    /// and the group setups.
+    #[arg(long)]
+    pub explain: bool,
+
     /// The last shard with planned items also runs every test the plan does
     /// not know (added since the timings), by excluding exactly what the
     /// other shards run. The default without --tests-from; runners that
@@ -226,6 +436,10 @@ pub struct PlanArgs {
     #[arg(last = true, value_name = "EXTRA_ARGS", requires = "exec")]
     pub extra_args: Vec<String>,
 
+    /// `--summary markdown`: a table of the shards for the CI's job summary.
+    #[command(flatten)]
+    pub summary: crate::step_summary::SummaryArgs,
+
     /// Fail on any unreadable report instead of skipping it with a warning.
     #[arg(long)]
     pub strict: bool,
@@ -236,7 +450,7 @@ pub struct PlanArgs {
 }
 
 /// A fraction from 0 to 1, as `0.1` or `10%`.
-fn parse_fraction(text: &str) -> Result<f64, String> {
+pub(crate) fn parse_fraction(text: &str) -> Result<f64, String> {
     let trimmed = text.trim();
     let (number, scale) = match trimmed.strip_suffix('%') {
         Some(number) => (number, 100.0),
@@ -307,5 +521,59 @@ mod tests {
     fn clap_definition_is_consistent() {
         use clap::CommandFactory;
         Cli::command().debug_assert();
+    }
+
+    /// `whatif` and `explain` declare the planning options again (their
+    /// `--shards` differs); an option added to planning must reach them
+    /// too, or be listed here as one that does not change the plan.
+    #[test]
+    fn whatif_and_explain_take_every_option_that_changes_the_plan() {
+        use clap::CommandFactory;
+        use std::collections::BTreeSet;
+        let ids = |command: &clap::Command| -> BTreeSet<String> {
+            command
+                .get_arguments()
+                .map(|a| a.get_id().to_string())
+                .collect()
+        };
+        let cli = Cli::command();
+        let planning = ids(&cli);
+        // Which shard to print and how: not part of the plan.
+        let printing = [
+            "index",
+            "shard",
+            "json",
+            "explain",
+            "catch_all",
+            "no_catch_all",
+            "list_file",
+            "template",
+            "exec",
+            "extra_args",
+            "summary",
+            "summary_file",
+            "help",
+            "version",
+        ];
+        let subcommand = |name: &str| ids(cli.find_subcommand(name).expect(name));
+        let whatif = subcommand("whatif");
+        let explain = subcommand("explain");
+        for id in planning
+            .iter()
+            .filter(|id| !printing.contains(&id.as_str()))
+        {
+            // A previous plan has its own shard count; `--format` is the
+            // table's format in whatif, so the reports' is --report-format.
+            let in_whatif = match id.as_str() {
+                "previous" | "max_churn" => true,
+                "format" => whatif.contains("report_format"),
+                other => whatif.contains(other),
+            };
+            assert!(in_whatif, "whatif lacks the planning option {id}");
+            assert!(
+                explain.contains(id),
+                "explain lacks the planning option {id}"
+            );
+        }
     }
 }

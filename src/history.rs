@@ -55,7 +55,7 @@ use std::fs;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
 
-use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde::de::MapAccess;
 use serde::{Deserialize, Serialize};
 
 use crate::app::{self, Streams, Warnings};
@@ -63,7 +63,7 @@ use crate::cli::MergeArgs;
 use crate::duration::Micros;
 use crate::error::{Error, Result};
 use crate::inputs;
-use crate::report::json::{AtObject, Tracker};
+use crate::report::json::{self, Object, Objects, Tracker};
 use crate::report::{self, Diagnostic, Dialect, Outcome, ReportFormat, TestCase};
 
 /// The value of the `format` key.
@@ -361,14 +361,14 @@ pub(crate) fn read_stream(
 ) -> Result<Header, Diagnostic> {
     let tracker = Tracker::default();
     let mut fields = Fields::default();
-    crate::report::json::read(
+    json::read(
         input,
         &tracker,
-        RootSeed {
+        Object(Root {
             tracker: &tracker,
             fields: &mut fields,
             on_test,
-        },
+        }),
     )?;
     let missing = |what: &str| Diagnostic::whole(format!("timing history without `{what}`"));
     match fields.format.as_deref() {
@@ -414,93 +414,66 @@ struct Fields {
     tests_seen: bool,
 }
 
-struct RootSeed<'a> {
+/// The top-level object: the header's fields, and the tests, streamed.
+struct Root<'a> {
     tracker: &'a Tracker,
     fields: &'a mut Fields,
     on_test: &'a mut dyn FnMut(Key, Record, u64),
 }
 
-impl<'de> DeserializeSeed<'de> for RootSeed<'_> {
-    type Value = ();
-    fn deserialize<D: de::Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
-        deserializer.deserialize_map(self)
-    }
-}
-
-impl<'de> Visitor<'de> for RootSeed<'_> {
-    type Value = ();
-
-    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-        f.write_str("a shardplan timing history object")
+impl<'de> json::Fields<'de> for Root<'_> {
+    fn expecting(&self) -> &'static str {
+        "a shardplan timing history object"
     }
 
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
-        while let Some(key) = map.next_key::<String>()? {
-            match key.as_str() {
-                "format" => self.fields.format = Some(map.next_value()?),
-                "version" => self.fields.version = Some(map.next_value()?),
-                "runs" => self.fields.runs = Some(map.next_value()?),
-                "keep" => self.fields.keep = Some(map.next_value()?),
-                "drop_after" => self.fields.drop_after = Some(map.next_value()?),
-                "tests" => {
-                    self.fields.tests_seen = true;
-                    map.next_value_seed(TestsSeed {
-                        tracker: self.tracker,
-                        on_test: &mut *self.on_test,
-                    })?;
-                }
-                _ => {
-                    map.next_value::<IgnoredAny>()?;
-                }
+    fn field<A: MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> std::result::Result<bool, A::Error> {
+        match key {
+            "format" => self.fields.format = Some(map.next_value()?),
+            "version" => self.fields.version = Some(map.next_value()?),
+            "runs" => self.fields.runs = Some(map.next_value()?),
+            "keep" => self.fields.keep = Some(map.next_value()?),
+            "drop_after" => self.fields.drop_after = Some(map.next_value()?),
+            "tests" => {
+                self.fields.tests_seen = true;
+                let on_test = &mut *self.on_test;
+                map.next_value_seed(Objects::new(
+                    self.tracker,
+                    "the array of tests",
+                    |stored: StoredTest, at| {
+                        let (key, record) = stored.into_entry()?;
+                        on_test(key, record, at);
+                        Ok(())
+                    },
+                ))?;
             }
+            _ => return Ok(false),
         }
-        Ok(())
+        Ok(true)
     }
 }
 
-struct TestsSeed<'a> {
-    tracker: &'a Tracker,
-    on_test: &'a mut dyn FnMut(Key, Record, u64),
-}
-
-impl<'de> DeserializeSeed<'de> for TestsSeed<'_> {
-    type Value = ();
-    fn deserialize<D: de::Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
-        deserializer.deserialize_seq(self)
-    }
-}
-
-impl<'de> Visitor<'de> for TestsSeed<'_> {
-    type Value = ();
-
-    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-        f.write_str("the array of tests")
-    }
-
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
-        loop {
-            let seed = AtObject::<StoredTest>::new(self.tracker);
-            let Some((stored, at)) = seq.next_element_seed(seed)? else {
-                return Ok(());
-            };
-            let Some(dialect) = Dialect::from_name(&stored.dialect) else {
-                return Err(self
-                    .tracker
-                    .fail(at, format!("unknown dialect {:?}", stored.dialect)));
-            };
-            let key = Key {
-                dialect,
-                file: stored.file,
-                classname: stored.classname,
-                suite: stored.suite,
-                name: stored.name,
-            };
-            let record = Record {
-                last_seen: stored.last_seen,
-                samples: stored.samples,
-            };
-            (self.on_test)(key, record, at);
-        }
+impl StoredTest {
+    /// The test's key and record, or why its dialect is unknown.
+    fn into_entry(self) -> std::result::Result<(Key, Record), String> {
+        let Some(dialect) = Dialect::from_name(&self.dialect) else {
+            return Err(format!("unknown dialect {:?}", self.dialect));
+        };
+        let key = Key {
+            dialect,
+            file: self.file,
+            classname: self.classname,
+            suite: self.suite,
+            name: self.name,
+        };
+        let record = Record {
+            last_seen: self.last_seen,
+            samples: self.samples,
+        };
+        Ok((key, record))
     }
 }
 

@@ -14,16 +14,31 @@
 //! planning reads back as timings.
 //!
 //! [`exec`] runs a shard's commands for `--exec`.
+//!
+//! [`whatif`] compares shard counts (`shardplan whatif`), [`explain`] says
+//! why a plan is what it is, and [`bars`] draws their terminal charts.
+//!
+//! For CI: [`ci_env`] reads the shard from the CI's variables; [`frozen`]
+//! is the plan file that [`commands`] (`plan`, `select`, `matrix`,
+//! `verify`) pass between jobs; [`step_summary`] writes `--summary
+//! markdown`.
 
 pub mod app;
+pub mod bars;
+pub mod ci_env;
 pub mod cli;
+pub mod commands;
 pub mod duration;
 pub mod emit;
 pub mod error;
 pub mod exec;
+pub mod explain;
+pub mod frozen;
 pub mod history;
 pub mod identity;
 pub mod inputs;
 pub mod plan;
 pub mod report;
+pub mod step_summary;
 pub mod timing;
+pub mod whatif;

@@ -163,6 +163,32 @@ pub enum Source {
     Estimated,
 }
 
+/// What an estimated test's duration is the median of: the nearest measured
+/// relatives, class first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum EstimateBasis {
+    /// The measured tests of its class.
+    Class,
+    /// The measured tests of its file.
+    File,
+    /// Every measured test.
+    Suite,
+    /// Nothing was measured: every test weighs [`DEFAULT_ESTIMATE`].
+    Default,
+}
+
+impl EstimateBasis {
+    /// How `explain` names it.
+    pub fn describe(self) -> &'static str {
+        match self {
+            EstimateBasis::Class => "class median",
+            EstimateBasis::File => "file median",
+            EstimateBasis::Suite => "suite median",
+            EstimateBasis::Default => "default (nothing measured)",
+        }
+    }
+}
+
 /// One test to plan, with the duration the plan assumes for it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PlannedTest {
@@ -190,6 +216,9 @@ pub struct Suite {
     /// recorded test another listed test had already claimed. Each record
     /// goes to at most one listed test (the first in id order).
     pub ambiguous: usize,
+    /// For each [`Source::Estimated`] test, by index into `tests`, what its
+    /// estimate is the median of.
+    pub estimate_basis: BTreeMap<usize, EstimateBasis>,
 }
 
 impl Suite {
@@ -332,6 +361,7 @@ impl Matching {
 /// for siblings when none of `tests` is measured. `counts` carries the
 /// listing's counts into the result.
 fn estimate_unknown(mut tests: Vec<PlannedTest>, table: &TimingTable, counts: Suite) -> Suite {
+    let mut estimate_basis = BTreeMap::new();
     if tests.iter().any(|t| t.source == Source::Estimated) {
         let measured: Vec<(&TestId, Micros)> = tests
             .iter()
@@ -339,24 +369,29 @@ fn estimate_unknown(mut tests: Vec<PlannedTest>, table: &TimingTable, counts: Su
             .map(|t| (&t.id, t.duration))
             .collect();
         let estimator = Estimator::new(&measured, table);
-        let estimates: Vec<Option<Micros>> = tests
+        let estimates: Vec<Option<(Micros, EstimateBasis)>> = tests
             .iter()
             .map(|t| (t.source == Source::Estimated).then(|| estimator.estimate(&t.id)))
             .collect();
-        for (test, estimate) in tests.iter_mut().zip(estimates) {
-            if let Some(estimate) = estimate {
+        for (index, (test, estimate)) in tests.iter_mut().zip(estimates).enumerate() {
+            if let Some((estimate, basis)) = estimate {
                 test.duration = estimate;
+                estimate_basis.insert(index, basis);
             }
         }
     }
-    Suite { tests, ..counts }
+    Suite {
+        tests,
+        estimate_basis,
+        ..counts
+    }
 }
 
 /// Medians of measured durations by class, by file and overall.
 struct Estimator<'a> {
     by_class: HashMap<&'a str, Micros>,
     by_file: HashMap<&'a str, Micros>,
-    overall: Micros,
+    overall: (Micros, EstimateBasis),
 }
 
 impl<'a> Estimator<'a> {
@@ -389,20 +424,23 @@ impl<'a> Estimator<'a> {
             by_class: group(Granularity::Class),
             by_file: group(Granularity::File),
             overall: if all.is_empty() {
-                DEFAULT_ESTIMATE
+                (DEFAULT_ESTIMATE, EstimateBasis::Default)
             } else {
-                median(&mut all)
+                (median(&mut all), EstimateBasis::Suite)
             },
         }
     }
 
-    fn estimate(&self, id: &TestId) -> Micros {
-        self.by_class
-            .get(id.class.as_str())
-            .or_else(|| self.by_file.get(id.file.as_str()))
-            .copied()
-            .unwrap_or(self.overall)
-            .max(MIN_ESTIMATE)
+    /// The estimate for `id` and what it is the median of.
+    fn estimate(&self, id: &TestId) -> (Micros, EstimateBasis) {
+        let (value, basis) = if let Some(&class) = self.by_class.get(id.class.as_str()) {
+            (class, EstimateBasis::Class)
+        } else if let Some(&file) = self.by_file.get(id.file.as_str()) {
+            (file, EstimateBasis::File)
+        } else {
+            self.overall
+        };
+        (value.max(MIN_ESTIMATE), basis)
     }
 }
 
@@ -600,6 +638,19 @@ mod tests {
         assert_eq!(by_name["a.py::A::new"].source, Source::Estimated);
         assert_eq!(by_name["a.py::B::new"].duration, 10 * SECOND);
         assert_eq!(by_name["c.py::new"].duration, 7 * SECOND);
+        let bases: Vec<(&str, EstimateBasis)> = s
+            .estimate_basis
+            .iter()
+            .map(|(&i, &b)| (s.tests[i].id.native.as_str(), b))
+            .collect();
+        assert_eq!(
+            bases,
+            [
+                ("a.py::A::new", EstimateBasis::Class),
+                ("a.py::B::new", EstimateBasis::File),
+                ("c.py::new", EstimateBasis::Suite),
+            ]
+        );
         assert_eq!(s.tests.len(), 5);
         assert_eq!(s.measured(), 2);
         assert_eq!(s.stale, 2);
@@ -739,6 +790,11 @@ mod tests {
         assert_eq!(s.tests.len(), 2);
         assert_eq!(s.duplicate_listings, 1);
         assert!(s.tests.iter().all(|t| t.duration == DEFAULT_ESTIMATE));
+        assert!(
+            s.estimate_basis
+                .values()
+                .all(|&b| b == EstimateBasis::Default)
+        );
     }
 
     fn jest_case(file: &str, name: &str, seconds: u64, outcome: Outcome) -> TestCase {

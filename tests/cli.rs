@@ -6,30 +6,22 @@ mod common;
 use std::collections::BTreeSet;
 use std::fs;
 
-use common::{Case, junit, shardplan, shardplan_in, stderr, stdout};
+use common::{
+    Case, assert_stderr_contains, json_plan_in, junit, plan_items, report_dir, shard_args,
+    shard_items, shardplan, shardplan_in, stderr, stdout,
+};
 use serde_json::Value;
-
-fn case<'a>(classname: &'a str, name: &'a str, time: &'a str) -> Case<'a> {
-    Case {
-        classname,
-        name,
-        time: Some(time),
-    }
-}
 
 /// A small suite in a temp dir: six tests with distinct durations.
 fn small_suite() -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    let xml = junit(&[
-        case("app.Alpha", "slow", "6.0"),
-        case("app.Alpha", "fast", "0.5"),
-        case("app.Beta", "medium", "3.0"),
-        case("app.Beta", "medium_too", "2.5"),
-        case("app.Gamma", "quick", "1.0"),
-        case("app.Gamma", "quicker", "0.25"),
-    ]);
-    fs::write(dir.path().join("report.xml"), xml).unwrap();
-    dir
+    report_dir(&[
+        Case::timed("app.Alpha", "slow", "6.0"),
+        Case::timed("app.Alpha", "fast", "0.5"),
+        Case::timed("app.Beta", "medium", "3.0"),
+        Case::timed("app.Beta", "medium_too", "2.5"),
+        Case::timed("app.Gamma", "quick", "1.0"),
+        Case::timed("app.Gamma", "quicker", "0.25"),
+    ])
 }
 
 fn lines(text: &str) -> Vec<String> {
@@ -41,18 +33,7 @@ fn each_index_prints_its_share_and_the_shares_partition_the_suite() {
     let dir = small_suite();
     let mut all = Vec::new();
     for index in 0..3 {
-        let out = shardplan_in(
-            dir.path(),
-            &[
-                "--shards",
-                "3",
-                "--index",
-                &index.to_string(),
-                "--timings",
-                "report.xml",
-            ],
-            "",
-        );
+        let out = shardplan_in(dir.path(), &shard_args("3", &index.to_string(), &[]), "");
         assert!(out.status.success(), "{}", stderr(&out));
         all.extend(lines(&stdout(&out)));
     }
@@ -60,22 +41,14 @@ fn each_index_prints_its_share_and_the_shares_partition_the_suite() {
     assert_eq!(all.len(), 6, "{all:?}");
     assert_eq!(unique.len(), 6, "a test is on two shards: {all:?}");
     // LPT on 6, 3, 2.5, 1, 0.5, 0.25 over 3 shards: {6}, {3, 0.5, 0.25}, {2.5, 1}.
-    let first = shardplan_in(
-        dir.path(),
-        &["--shards", "3", "--index", "0", "--timings", "report.xml"],
-        "",
-    );
+    let first = shardplan_in(dir.path(), &shard_args("3", "0", &[]), "");
     assert_eq!(stdout(&first), "app.Alpha::slow\n");
 }
 
 #[test]
 fn summary_reports_counts_shard_times_and_bound() {
     let dir = small_suite();
-    let out = shardplan_in(
-        dir.path(),
-        &["--shards", "3", "--index", "1", "--timings", "report.xml"],
-        "",
-    );
+    let out = shardplan_in(dir.path(), &shard_args("3", "1", &[]), "");
     let err = stderr(&out);
     assert!(
         err.contains("6 tests planned (6 with timings, 0 estimated)"),
@@ -92,11 +65,7 @@ fn summary_reports_counts_shard_times_and_bound() {
 #[test]
 fn one_based_shard_equals_zero_based_index() {
     let dir = small_suite();
-    let zero = shardplan_in(
-        dir.path(),
-        &["--shards", "3", "--index", "2", "--timings", "report.xml"],
-        "",
-    );
+    let zero = shardplan_in(dir.path(), &shard_args("3", "2", &[]), "");
     let one = shardplan_in(
         dir.path(),
         &["--shard", "3/3", "--timings", "report.xml"],
@@ -109,11 +78,7 @@ fn one_based_shard_equals_zero_based_index() {
 #[test]
 fn index_out_of_range_is_a_usage_error() {
     let dir = small_suite();
-    let out = shardplan_in(
-        dir.path(),
-        &["--shards", "4", "--index", "4", "--timings", "report.xml"],
-        "",
-    );
+    let out = shardplan_in(dir.path(), &shard_args("4", "4", &[]), "");
     assert_eq!(out.status.code(), Some(2));
     let err = stderr(&out);
     assert!(
@@ -190,11 +155,7 @@ fn broken_report_among_good_ones_is_skipped_unless_strict() {
 
     let strict = shardplan_in(dir.path(), &[&args[..], &["--strict"]].concat(), "");
     assert_eq!(strict.status.code(), Some(1));
-    assert!(
-        stderr(&strict).contains("truncated.xml"),
-        "{}",
-        stderr(&strict)
-    );
+    assert_stderr_contains(&strict, "truncated.xml");
 }
 
 #[test]
@@ -202,12 +163,12 @@ fn report_order_does_not_change_the_plan() {
     let dir = tempfile::tempdir().unwrap();
     fs::write(
         dir.path().join("a.xml"),
-        junit(&[case("k.A", "t1", "2"), case("k.A", "t2", "4")]),
+        junit(&[Case::timed("k.A", "t1", "2"), Case::timed("k.A", "t2", "4")]),
     )
     .unwrap();
     fs::write(
         dir.path().join("b.xml"),
-        junit(&[case("k.B", "t3", "3"), case("k.A", "t1", "4")]),
+        junit(&[Case::timed("k.B", "t3", "3"), Case::timed("k.A", "t1", "4")]),
     )
     .unwrap();
     let forward = shardplan_in(
@@ -251,13 +212,11 @@ fn report_order_does_not_change_the_plan() {
 #[test]
 fn json_prints_the_whole_plan() {
     let dir = small_suite();
-    let out = shardplan_in(
+    let (plan, _) = json_plan_in(
         dir.path(),
         &["--shards", "2", "--json", "--timings", "report.xml"],
         "",
     );
-    assert!(out.status.success(), "{}", stderr(&out));
-    let plan: Value = serde_json::from_str(&stdout(&out)).unwrap();
     assert_eq!(plan["version"], 1);
     assert_eq!(plan["fingerprint"].as_str().unwrap().len(), 16);
     assert_eq!(plan["total_seconds"], 13.25);
@@ -281,7 +240,7 @@ fn json_prints_the_whole_plan() {
 fn listed_tests_without_timings_are_estimated_not_dropped() {
     let dir = small_suite();
     let listing = "app.Alpha::slow\napp.Alpha::brand_new\napp.Delta::also_new\napp.Beta::medium\n";
-    let out = shardplan_in(
+    let (plan, err) = json_plan_in(
         dir.path(),
         &[
             "--shards",
@@ -294,19 +253,9 @@ fn listed_tests_without_timings_are_estimated_not_dropped() {
         ],
         listing,
     );
-    assert!(out.status.success(), "{}", stderr(&out));
-    let plan: Value = serde_json::from_str(&stdout(&out)).unwrap();
-    let planned: BTreeSet<String> = plan["shards"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .flat_map(|s| s["tests"].as_array().unwrap().iter())
-        .map(|t| t.as_str().unwrap().to_string())
-        .collect();
     let listed: BTreeSet<String> = listing.lines().map(str::to_string).collect();
-    assert_eq!(planned, listed);
+    assert_eq!(plan_items(&plan), listed);
     assert_eq!(plan["tests_with_timings"], 2);
-    let err = stderr(&out);
     assert!(
         err.contains("4 tests planned (2 with timings, 2 estimated)"),
         "{err}"
@@ -330,16 +279,7 @@ fn tests_from_a_file_and_a_missing_one() {
     .unwrap();
     let out = shardplan_in(
         dir.path(),
-        &[
-            "--shards",
-            "2",
-            "--index",
-            "1",
-            "--timings",
-            "report.xml",
-            "--tests-from",
-            "tests.txt",
-        ],
+        &shard_args("2", "1", &["--tests-from", "tests.txt"]),
         "",
     );
     assert!(out.status.success(), "{}", stderr(&out));
@@ -347,71 +287,33 @@ fn tests_from_a_file_and_a_missing_one() {
 
     let missing = shardplan_in(
         dir.path(),
-        &[
-            "--shards",
-            "2",
-            "--index",
-            "1",
-            "--timings",
-            "report.xml",
-            "--tests-from",
-            "gone.txt",
-        ],
+        &shard_args("2", "1", &["--tests-from", "gone.txt"]),
         "",
     );
     assert_eq!(missing.status.code(), Some(1));
-    assert!(
-        stderr(&missing).contains("gone.txt: cannot read the test list"),
-        "{}",
-        stderr(&missing)
-    );
+    assert_stderr_contains(&missing, "gone.txt: cannot read the test list");
 }
 
 #[test]
 fn without_a_test_list_the_risk_of_new_tests_is_said() {
     let dir = small_suite();
-    let out = shardplan_in(
-        dir.path(),
-        &["--shards", "2", "--index", "0", "--timings", "report.xml"],
-        "",
-    );
+    let out = shardplan_in(dir.path(), &shard_args("2", "0", &[]), "");
     // Plain ids cannot exclude, so the catch-all cannot help: every shard says so.
-    assert!(
-        stderr(&out).contains("a test added since the timings were recorded runs on NO shard"),
-        "{}",
-        stderr(&out)
+    assert_stderr_contains(
+        &out,
+        "a test added since the timings were recorded runs on NO shard",
     );
-    let out = shardplan_in(
-        dir.path(),
-        &[
-            "--shards",
-            "2",
-            "--index",
-            "0",
-            "--timings",
-            "report.xml",
-            "--no-catch-all",
-        ],
-        "",
-    );
-    assert!(stderr(&out).contains("a test added since they were recorded is on no shard"));
+    let out = shardplan_in(dir.path(), &shard_args("2", "0", &["--no-catch-all"]), "");
+    assert_stderr_contains(&out, "a test added since they were recorded is on no shard");
 }
 
 #[test]
 fn more_shards_than_tests_leaves_a_clearly_empty_shard() {
     let dir = small_suite();
-    let out = shardplan_in(
-        dir.path(),
-        &["--shards", "8", "--index", "7", "--timings", "report.xml"],
-        "",
-    );
+    let out = shardplan_in(dir.path(), &shard_args("8", "7", &[]), "");
     assert!(out.status.success());
     assert_eq!(stdout(&out), "");
-    assert!(
-        stderr(&out).contains("shard 7 has nothing to run: 6 items for 8 shards"),
-        "{}",
-        stderr(&out)
-    );
+    assert_stderr_contains(&out, "shard 7 has nothing to run: 6 items for 8 shards");
 }
 
 #[test]
@@ -419,13 +321,13 @@ fn nothing_to_plan_is_an_error() {
     let dir = tempfile::tempdir().unwrap();
     let out = shardplan_in(dir.path(), &["--shards", "2", "--index", "0"], "");
     assert_eq!(out.status.code(), Some(1));
-    assert!(stderr(&out).contains("nothing to plan"), "{}", stderr(&out));
+    assert_stderr_contains(&out, "nothing to plan");
 }
 
 #[test]
 fn class_granularity_keeps_a_class_together() {
     let dir = small_suite();
-    let out = shardplan_in(
+    let (plan, _) = json_plan_in(
         dir.path(),
         &[
             "--shards",
@@ -438,18 +340,9 @@ fn class_granularity_keeps_a_class_together() {
         ],
         "",
     );
-    let plan: Value = serde_json::from_str(&stdout(&out)).unwrap();
     let shards = plan["shards"].as_array().unwrap();
-    let keys: Vec<Vec<&str>> = shards
-        .iter()
-        .map(|s| {
-            s["tests"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .map(|t| t.as_str().unwrap())
-                .collect()
-        })
+    let keys: Vec<Vec<String>> = (0..shards.len())
+        .map(|shard| shard_items(&plan, shard))
         .collect();
     // Alpha 6.5 s, Beta 5.5 s, Gamma 1.25 s.
     assert_eq!(keys, vec![vec!["app.Alpha"], vec!["app.Beta", "app.Gamma"]]);

@@ -7,7 +7,9 @@ mod common;
 use std::fs;
 use std::path::Path;
 
-use common::{shardplan_in, stderr, stdout};
+use common::{
+    assert_stderr_contains, json_plan_in, shard_args, shard_items, shardplan_in, stderr, stdout,
+};
 use serde_json::Value;
 
 /// One file of a report: its path, its setup in seconds, and its tests
@@ -37,21 +39,11 @@ fn write(dir: &Path, name: &str, text: &str) {
     fs::write(dir.join(name), text).unwrap();
 }
 
+/// The plan of `report.xml` in `dir` with `args`, as `--json` prints it.
 fn json(dir: &Path, args: &[&str]) -> Value {
     let mut all = vec!["--json", "--quiet", "--timings", "report.xml"];
     all.extend_from_slice(args);
-    let out = shardplan_in(dir, &all, "");
-    assert!(out.status.success(), "{}", stderr(&out));
-    serde_json::from_str(&stdout(&out)).unwrap()
-}
-
-fn shard_tests(plan: &Value, shard: usize) -> Vec<String> {
-    plan["shards"][shard]["tests"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|t| t.as_str().unwrap().to_string())
-        .collect()
+    json_plan_in(dir, &all, "").0
 }
 
 /// Ten files of one test each: 8, 7, 6, 5, 4 seconds twice over, no setup.
@@ -105,7 +97,7 @@ fn ilp_keeps_every_item_once_and_refuses_big_models_clearly() {
         ],
     );
     assert_eq!(plan["makespan_seconds"], 15.0);
-    let count: usize = (0..4).map(|s| shard_tests(&plan, s).len()).sum();
+    let count: usize = (0..4).map(|s| shard_items(&plan, s).len()).sum();
     assert_eq!(count, 10);
 
     let big = tempfile::tempdir().unwrap();
@@ -116,24 +108,11 @@ fn ilp_keeps_every_item_once_and_refuses_big_models_clearly() {
     write(big.path(), "report.xml", &report(&[("big.py", 0.0, &refs)]));
     let out = shardplan_in(
         big.path(),
-        &[
-            "--shards",
-            "8",
-            "--index",
-            "0",
-            "--timings",
-            "report.xml",
-            "--algorithm",
-            "ilp",
-        ],
+        &shard_args("8", "0", &["--algorithm", "ilp"]),
         "",
     );
     assert_eq!(out.status.code(), Some(2));
-    assert!(
-        stderr(&out).contains("--algorithm best"),
-        "{}",
-        stderr(&out)
-    );
+    assert_stderr_contains(&out, "--algorithm best");
 }
 
 #[test]
@@ -151,23 +130,10 @@ fn shard_overhead_is_in_every_prediction_and_the_bound() {
     }
     let out = shardplan_in(
         dir.path(),
-        &[
-            "--shards",
-            "4",
-            "--index",
-            "0",
-            "--timings",
-            "report.xml",
-            "--shard-overhead",
-            "90s",
-        ],
+        &shard_args("4", "0", &["--shard-overhead", "90s"]),
         "",
     );
-    assert!(
-        stderr(&out).contains("predictions include 1m30s per shard"),
-        "{}",
-        stderr(&out)
-    );
+    assert_stderr_contains(&out, "predictions include 1m30s per shard");
 }
 
 #[test]
@@ -179,9 +145,7 @@ fn bad_durations_and_fractions_are_usage_errors() {
         &["--previous", "x.json", "--max-churn", "2"],
         &["--max-churn", "0.5"],
     ] {
-        let mut all = vec!["--shards", "2", "--index", "0", "--timings", "report.xml"];
-        all.extend_from_slice(args);
-        let out = shardplan_in(dir.path(), &all, "");
+        let out = shardplan_in(dir.path(), &shard_args("2", "0", args), "");
         assert_eq!(out.status.code(), Some(2), "{args:?}: {}", stderr(&out));
     }
 }
@@ -209,8 +173,8 @@ fn measured_setups_keep_files_together_and_are_predicted() {
     // and really pay both imports: 40 s, not the 30 s of whole files.
     let plan = json(dir.path(), &["--shards", "2"]);
     assert_eq!(plan["setup_seconds"], 20.0);
-    let zero = shard_tests(&plan, 0);
-    let one = shard_tests(&plan, 1);
+    let zero = shard_items(&plan, 0);
+    let one = shard_items(&plan, 1);
     let files = |tests: &[String]| {
         let mut files: Vec<char> = tests.iter().map(|t| t.chars().next().unwrap()).collect();
         files.dedup();
@@ -261,7 +225,7 @@ fn split_large_breaks_an_oversized_file_and_prints_its_tests() {
         &["--shards", "2", "--by", "file", "--split-large"],
     );
     // big.py's tests spread, each shard paying its 1 s setup: 21 | 26.
-    let all: Vec<String> = (0..2).flat_map(|s| shard_tests(&split, s)).collect();
+    let all: Vec<String> = (0..2).flat_map(|s| shard_items(&split, s)).collect();
     assert!(all.contains(&"small.py".to_string()), "{all:?}");
     assert!(all.contains(&"big::b1".to_string()), "{all:?}");
     assert_eq!(all.len(), 6);
@@ -273,25 +237,16 @@ fn split_large_breaks_an_oversized_file_and_prints_its_tests() {
     // The shard prints whole files as files and split tests as tests.
     let mut printed = Vec::new();
     for index in ["0", "1"] {
-        let out = shardplan_in(
-            dir.path(),
-            &[
-                "--shards",
-                "2",
-                "--index",
-                index,
-                "--timings",
-                "report.xml",
-                "--by",
-                "file",
-                "--split-large",
-                "--runner",
-                "pytest",
-                // The selection itself, not the last shard's catch-all form.
-                "--no-catch-all",
-            ],
-            "",
-        );
+        let args = [
+            "--by",
+            "file",
+            "--split-large",
+            "--runner",
+            "pytest",
+            // The selection itself, not the last shard's catch-all form.
+            "--no-catch-all",
+        ];
+        let out = shardplan_in(dir.path(), &shard_args("2", index, &args), "");
         assert!(out.status.success(), "{}", stderr(&out));
         printed.extend(stdout(&out).lines().map(str::to_string));
     }
@@ -353,7 +308,7 @@ fn previous_plans_stick_and_move_only_what_pays() {
     );
     assert!(sticky["churn"]["moved"].as_u64().unwrap() <= 1, "{sticky}");
     assert_eq!(sticky["churn"]["cap"], 1);
-    let total: usize = (0..4).map(|s| shard_tests(&sticky, s).len()).sum();
+    let total: usize = (0..4).map(|s| shard_items(&sticky, s).len()).sum();
     assert_eq!(total, 11);
     let frozen = json(
         dir.path(),
@@ -370,31 +325,16 @@ fn previous_plans_stick_and_move_only_what_pays() {
     );
     assert_eq!(frozen["churn"]["moved"], 0);
     for shard in 0..4 {
-        let old = shard_tests(&before, shard);
-        assert!(old.iter().all(|t| shard_tests(&frozen, shard).contains(t)));
+        let old = shard_items(&before, shard);
+        assert!(old.iter().all(|t| shard_items(&frozen, shard).contains(t)));
     }
 
     let out = shardplan_in(
         dir.path(),
-        &[
-            "--shards",
-            "4",
-            "--index",
-            "0",
-            "--timings",
-            "report.xml",
-            "--by",
-            "file",
-            "--previous",
-            "plan.json",
-        ],
+        &shard_args("4", "0", &["--by", "file", "--previous", "plan.json"]),
         "",
     );
-    assert!(
-        stderr(&out).contains("from the previous plan: "),
-        "{}",
-        stderr(&out)
-    );
+    assert_stderr_contains(&out, "from the previous plan: ");
 }
 
 #[test]
@@ -403,25 +343,12 @@ fn a_previous_plan_that_does_not_fit_is_an_error() {
     write(dir.path(), "garbage.json", "{\"not\": \"a plan\"}");
     let out = shardplan_in(
         dir.path(),
-        &[
-            "--shards",
-            "2",
-            "--index",
-            "0",
-            "--timings",
-            "report.xml",
-            "--previous",
-            "garbage.json",
-        ],
+        &shard_args("2", "0", &["--previous", "garbage.json"]),
         "",
     );
     assert_eq!(out.status.code(), Some(1));
-    assert!(stderr(&out).contains("garbage.json"), "{}", stderr(&out));
-    assert!(
-        stderr(&out).contains("not a plan written by shardplan --json"),
-        "{}",
-        stderr(&out)
-    );
+    assert_stderr_contains(&out, "garbage.json");
+    assert_stderr_contains(&out, "not a plan written by shardplan --json");
 
     let first = shardplan_in(
         dir.path(),
@@ -440,37 +367,26 @@ fn a_previous_plan_that_does_not_fit_is_an_error() {
     write(dir.path(), "plan.json", &stdout(&first));
     let out = shardplan_in(
         dir.path(),
-        &[
-            "--shards",
-            "2",
-            "--index",
-            "0",
-            "--timings",
-            "report.xml",
-            "--previous",
-            "plan.json",
-        ],
+        &shard_args("2", "0", &["--previous", "plan.json"]),
         "",
     );
     assert_eq!(out.status.code(), Some(1));
-    assert!(stderr(&out).contains("--by file"), "{}", stderr(&out));
+    assert_stderr_contains(&out, "--by file");
 
     let out = shardplan_in(
         dir.path(),
-        &[
-            "--shards",
+        &shard_args(
             "2",
-            "--index",
             "0",
-            "--timings",
-            "report.xml",
-            "--by",
-            "file",
-            "--previous",
-            "plan.json",
-            "--algorithm",
-            "ilp",
-        ],
+            &[
+                "--by",
+                "file",
+                "--previous",
+                "plan.json",
+                "--algorithm",
+                "ilp",
+            ],
+        ),
         "",
     );
     assert_eq!(out.status.code(), Some(2));

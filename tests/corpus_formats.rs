@@ -15,10 +15,12 @@ mod common;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
-use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::Path;
 
-use common::{corpus_files, corpus_root, decode, is_xmlish};
+use common::{
+    assert_no_mismatches, check_names_file, corpus_files, corpus_name, corpus_or_skip, decode,
+    is_xmlish, without_panic,
+};
 use serde_json::Value;
 use shardplan::emit::Runner;
 use shardplan::emit::go::Go;
@@ -47,8 +49,7 @@ enum Tests {
 
 #[test]
 fn corpus_formats() {
-    let Some(root) = corpus_root() else {
-        println!("skipping: ../shared/corpus not found");
+    let Some(root) = corpus_or_skip() else {
         return;
     };
     let files = corpus_files(&root);
@@ -59,33 +60,28 @@ fn corpus_formats() {
     let mut rejected: BTreeMap<String, Vec<String>> = BTreeMap::new();
 
     for path in &files {
-        let shown = path
-            .strip_prefix(&root)
-            .unwrap_or(path)
-            .display()
-            .to_string();
+        let shown = corpus_name(&root, path);
         let bytes = fs::read(path).expect("corpus files are readable");
         let expected = classify(path, &bytes);
         let head = &bytes[..bytes.len().min(4096)];
         let sniffed = sniffers.iter().find(|f| f.sniff(head)).map(|f| f.name());
 
         for name in format_names() {
-            match catch_unwind(AssertUnwindSafe(|| read_file_as(path, Some(name)))) {
-                Err(_) => failures.push(format!("{shown}: PANIC with --format {name}")),
-                Ok(Err(e)) if !e.to_string().contains(&path.display().to_string()) => {
-                    failures.push(format!(
-                        "{shown}: --format {name} error does not name the file: {e}"
-                    ));
-                }
-                Ok(_) => {}
+            let what = format!("with --format {name}");
+            let forced = without_panic(&shown, &what, &mut failures, || {
+                read_file_as(path, Some(name))
+            });
+            if let Some(Err(e)) = forced
+                && !e.to_string().contains(&path.display().to_string())
+            {
+                failures.push(format!(
+                    "{shown}: --format {name} error does not name the file: {e}"
+                ));
             }
         }
-        let ours = match catch_unwind(AssertUnwindSafe(|| read_file(path))) {
-            Ok(result) => result,
-            Err(_) => {
-                failures.push(format!("{shown}: PANIC in read_file"));
-                continue;
-            }
+        let Some(ours) = without_panic(&shown, "in read_file", &mut failures, || read_file(path))
+        else {
+            continue;
         };
         match (&expected, ours) {
             (Expected::Junit, Ok((report, _))) => {
@@ -128,9 +124,7 @@ fn corpus_formats() {
             }
             (Expected::Rejected(why), Err(e)) => {
                 let message = e.to_string();
-                if !message.contains(&path.display().to_string()) {
-                    failures.push(format!("{shown}: error does not name the file: {message}"));
-                }
+                check_names_file(&shown, path, &message, &mut failures);
                 rejected
                     .entry((*why).to_string())
                     .or_default()
@@ -149,12 +143,7 @@ fn corpus_formats() {
             println!("  {entry}");
         }
     }
-    assert!(
-        failures.is_empty(),
-        "{} corpus mismatches:\n{}",
-        failures.len(),
-        failures.join("\n")
-    );
+    assert_no_mismatches(&failures);
 }
 
 /// What our reader found, in the oracle's terms.

@@ -10,9 +10,11 @@ mod common;
 
 use std::collections::BTreeMap;
 use std::fs;
-use std::panic::{AssertUnwindSafe, catch_unwind};
 
-use common::{corpus_files, corpus_root, decode, is_xmlish};
+use common::{
+    assert_no_mismatches, check_names_file, corpus_files, corpus_name, corpus_or_skip, decode,
+    is_xmlish, without_panic,
+};
 use shardplan::report::junit::Junit;
 use shardplan::report::{Report, ReportFormat, formats, read_file};
 
@@ -36,8 +38,7 @@ enum Oracle {
 
 #[test]
 fn corpus_junit() {
-    let Some(root) = corpus_root() else {
-        println!("skipping: ../shared/corpus not found");
+    let Some(root) = corpus_or_skip() else {
         return;
     };
     let files = corpus_files(&root);
@@ -54,11 +55,7 @@ fn corpus_junit() {
     let mut rejected: BTreeMap<&'static str, Vec<String>> = BTreeMap::new();
 
     for path in &files {
-        let shown = path
-            .strip_prefix(&root)
-            .unwrap_or(path)
-            .display()
-            .to_string();
+        let shown = corpus_name(&root, path);
         let bytes = match fs::read(path) {
             Ok(bytes) => bytes,
             Err(e) => {
@@ -72,12 +69,9 @@ fn corpus_junit() {
         } else {
             Oracle::Rejected("not XML".into())
         };
-        let ours = match catch_unwind(AssertUnwindSafe(|| read_file(path))) {
-            Ok(result) => result,
-            Err(_) => {
-                failures.push(format!("{shown}: PANIC in read_file"));
-                continue;
-            }
+        let Some(ours) = without_panic(&shown, "in read_file", &mut failures, || read_file(path))
+        else {
+            continue;
         };
         if xmlish {
             check_forced(&shown, &bytes, &oracle, &mut failures);
@@ -109,9 +103,7 @@ fn corpus_junit() {
             }
             Err(error) => {
                 let message = error.to_string();
-                if !message.contains(&path.display().to_string()) {
-                    failures.push(format!("{shown}: error does not name the file: {message}"));
-                }
+                check_names_file(&shown, path, &message, &mut failures);
                 let (class, entry) = match &oracle {
                     _ if !xmlish => ("not XML", shown.clone()),
                     Oracle::OtherRoot(root) => ("XML, not JUnit", format!("{shown}: <{root}>")),
@@ -143,12 +135,7 @@ fn corpus_junit() {
             }
         }
     }
-    assert!(
-        failures.is_empty(),
-        "{} corpus mismatches:\n{}",
-        failures.len(),
-        failures.join("\n")
-    );
+    assert_no_mismatches(&failures);
 }
 
 fn check_accepted(shown: &str, report: &Report, oracle: &Oracle, failures: &mut Vec<String>) {
@@ -200,25 +187,26 @@ fn check_rejected(shown: &str, message: &str, oracle: &Oracle, failures: &mut Ve
 /// skipping the sniffer: this is how the XXE probes and other roots reach
 /// the parser. It must not panic, and must accept exactly the JUnit files.
 fn check_forced(shown: &str, bytes: &[u8], oracle: &Oracle, failures: &mut Vec<String>) {
-    let forced = catch_unwind(|| Junit.read(&mut &bytes[..]));
+    let read = || Junit.read(&mut &bytes[..]);
+    let Some(forced) = without_panic(shown, "in Junit::read", failures, read) else {
+        return;
+    };
     match (forced, oracle) {
-        (Err(_), _) => failures.push(format!("{shown}: PANIC in Junit::read")),
-        (Ok(Ok(report)), Oracle::Junit { named, .. }) if report.cases.len() != *named => failures
-            .push(format!(
+        (Ok(report), Oracle::Junit { named, .. }) if report.cases.len() != *named => {
+            failures.push(format!(
                 "{shown}: forced read gives {} cases, oracle {named}",
                 report.cases.len()
-            )),
-        (Ok(Ok(_)), Oracle::Rejected(why))
-            if excepted(ACCEPTED_DESPITE_ORACLE, shown).is_none() =>
-        {
+            ))
+        }
+        (Ok(_), Oracle::Rejected(why)) if excepted(ACCEPTED_DESPITE_ORACLE, shown).is_none() => {
             failures.push(format!(
                 "{shown}: forced read accepts what roxmltree rejects: {why}"
             ));
         }
-        (Ok(Ok(_)), Oracle::OtherRoot(root)) => {
+        (Ok(_), Oracle::OtherRoot(root)) => {
             failures.push(format!("{shown}: forced read accepts a <{root}> root"));
         }
-        (Ok(Err(d)), Oracle::OtherRoot(root)) if !d.message.starts_with("not a JUnit report") => {
+        (Err(d), Oracle::OtherRoot(root)) if !d.message.starts_with("not a JUnit report") => {
             failures.push(format!(
                 "{shown}: <{root}> root rejected for another reason: {d:?}"
             ));

@@ -22,62 +22,13 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
-use common::{root, stderr, stdout, tool_available};
+use common::{copy_suite, junit_tests, root, run, stderr, stdout, tool_available};
 
 const SHARD_COUNTS: [usize; 4] = [1, 2, 3, 5];
 
 /// Sleeps in the suites are scaled by this when the timing report is made:
 /// durations stay distinct, the run stays short. Shard runs do not sleep.
 const TIMING_SCALE: &str = "0.05";
-
-/// Copies `fixtures/suites/<name>` into a new temporary directory, leaving
-/// out build output and installed packages.
-fn copy_suite(name: &str) -> tempfile::TempDir {
-    let dir = tempfile::Builder::new()
-        .prefix(&format!("shardplan-e2e-{name}-"))
-        .tempdir()
-        .expect("a temporary directory");
-    copy_dir(&root().join("fixtures/suites").join(name), dir.path());
-    fs::create_dir(dir.path().join("shardplan-reports")).expect("a reports directory");
-    dir
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    fs::create_dir_all(to).expect("a directory");
-    for entry in fs::read_dir(from).expect("a readable suite") {
-        let entry = entry.expect("a directory entry");
-        let name = entry.file_name();
-        if name == "target" || name == "node_modules" || name == "__pycache__" {
-            continue;
-        }
-        let path = entry.path();
-        if path.is_dir() {
-            copy_dir(&path, &to.join(&name));
-        } else {
-            fs::copy(&path, to.join(&name)).expect("a copied file");
-        }
-    }
-}
-
-/// Runs `argv` in `dir` with `env` added; panics with its output unless it
-/// succeeds.
-fn run(dir: &Path, argv: &[&str], env: &[(&str, &str)]) -> Output {
-    let output = Command::new(argv[0])
-        .args(&argv[1..])
-        .current_dir(dir)
-        .envs(env.iter().copied())
-        .stdin(Stdio::null())
-        .output()
-        .unwrap_or_else(|e| panic!("cannot run {argv:?}: {e}"));
-    assert!(
-        output.status.success(),
-        "{argv:?} failed ({}):\n{}\n{}",
-        output.status,
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
-    output
-}
 
 /// Runs shardplan in `dir`; panics unless it succeeds.
 fn shardplan(dir: &Path, args: &[String], env: &[(&str, &str)]) -> Output {
@@ -207,27 +158,6 @@ fn check_every_shard_count(dir: &Path, driver: &Driver<'_>, expected: &[String])
         expected,
         &runs,
     );
-}
-
-/// The tests a JUnit report lists, as `<suite or classname>::<name>`.
-fn junit_tests(path: &Path, by_suite: bool) -> Vec<String> {
-    let Ok(text) = fs::read_to_string(path) else {
-        return Vec::new();
-    };
-    let doc = roxmltree::Document::parse(&text).expect("a well-formed JUnit report");
-    doc.descendants()
-        .filter(|n| n.has_tag_name("testcase"))
-        .map(|case| {
-            let scope = if by_suite {
-                case.parent()
-                    .and_then(|s| s.attribute("name"))
-                    .unwrap_or_default()
-            } else {
-                case.attribute("classname").unwrap_or_default()
-            };
-            format!("{scope}::{}", case.attribute("name").unwrap_or_default())
-        })
-        .collect()
 }
 
 fn lines(text: &str) -> Vec<&str> {

@@ -7,45 +7,23 @@ mod common;
 use std::collections::BTreeSet;
 use std::fs;
 
-use common::{shardplan, stderr, stdout};
+use common::{assert_stderr_contains, json_plan_in, plan_items, shardplan};
 use serde_json::Value;
 
 const REPORTS: &str = "fixtures/reports";
 
-/// Runs a plan and returns it with stderr; asserts success.
-fn planned(args: &[&str], stdin: &str) -> (Value, String) {
-    let out = shardplan(args, stdin);
-    assert!(out.status.success(), "{args:?}: {}", stderr(&out));
-    let plan = serde_json::from_str(&stdout(&out)).expect("--json prints JSON");
-    (plan, stderr(&out))
-}
-
-/// Every item of every shard.
-fn items(plan: &Value) -> BTreeSet<String> {
-    plan["shards"]
-        .as_array()
-        .expect("shards")
-        .iter()
-        .flat_map(|s| s["tests"].as_array().expect("tests").iter())
-        .map(|t| t.as_str().expect("string").to_string())
-        .collect()
+/// Plans `shards` shards of `report` (with `extra` arguments) as `--json`
+/// in the repository root; returns the plan and stderr, asserting success.
+fn planned(shards: &str, report: &str, extra: &[&str], stdin: &str) -> (Value, String) {
+    let mut args = vec!["--shards", shards, "--json", "--timings", report];
+    args.extend_from_slice(extra);
+    json_plan_in(&common::root(), &args, stdin)
 }
 
 #[test]
 fn go_json_plans_top_level_tests_once() {
     let report = format!("{REPORTS}/go-json/go-test-mixed.json");
-    let (plan, err) = planned(
-        &[
-            "--shards",
-            "3",
-            "--json",
-            "--runner",
-            "go",
-            "--timings",
-            &report,
-        ],
-        "",
-    );
+    let (plan, err) = planned("3", &report, &["--runner", "go"], "");
     let expected: BTreeSet<String> = [
         "calc.TestAddSmoke",
         "calc.TestAdd",
@@ -62,23 +40,12 @@ fn go_json_plans_top_level_tests_once() {
     .iter()
     .map(|t| format!("example.com/shardsuite/{t}"))
     .collect();
-    assert_eq!(items(&plan), expected);
+    assert_eq!(plan_items(&plan), expected);
     // The skipped test has no duration; the build failure is not a test.
     assert_eq!(plan["tests_with_timings"], 10, "{err}");
     // -count=2: every test ran twice and is planned once.
     let report = format!("{REPORTS}/go-json/go-test-count2.json");
-    let (plan, _) = planned(
-        &[
-            "--shards",
-            "2",
-            "--json",
-            "--runner",
-            "go",
-            "--timings",
-            &report,
-        ],
-        "",
-    );
+    let (plan, _) = planned("2", &report, &["--runner", "go"], "");
     assert_eq!(plan["tests_planned"], 8);
 }
 
@@ -90,17 +57,9 @@ fn pytest_split_durations_match_the_collected_ids() {
     for report in [".test_durations", "../ctrf/pytest-ctrf.json"] {
         let report = format!("{REPORTS}/pytest-split/{report}");
         let (plan, err) = planned(
-            &[
-                "--shards",
-                "4",
-                "--json",
-                "--runner",
-                "pytest",
-                "--timings",
-                &report,
-                "--tests-from",
-                "-",
-            ],
+            "4",
+            &report,
+            &["--runner", "pytest", "--tests-from", "-"],
             &listing,
         );
         assert_eq!(plan["tests_planned"], 20, "{report}");
@@ -113,17 +72,9 @@ fn pytest_split_durations_match_the_collected_ids() {
     // The legacy list of pairs holds 6 of them.
     let report = format!("{REPORTS}/pytest-split/legacy-pairs.test_durations");
     let (plan, err) = planned(
-        &[
-            "--shards",
-            "2",
-            "--json",
-            "--runner",
-            "pytest",
-            "--timings",
-            &report,
-            "--tests-from",
-            "-",
-        ],
+        "2",
+        &report,
+        &["--runner", "pytest", "--tests-from", "-"],
         &listing,
     );
     assert_eq!(plan["tests_with_timings"], 6);
@@ -136,14 +87,11 @@ fn pytest_split_durations_match_the_collected_ids() {
         "{err}"
     );
     let (_, err) = planned(
+        "2",
+        &report,
         &[
-            "--shards",
-            "2",
-            "--json",
             "--runner",
             "pytest",
-            "--timings",
-            &report,
             "--tests-from",
             "-",
             "--min-match",
@@ -159,18 +107,8 @@ fn ctrf_paths_are_made_relative_to_the_root() {
     // jest-ctrf-json-reporter wrote absolute paths under /home/ci/shardsuite.
     let report = format!("{REPORTS}/ctrf/jest-ctrf.json");
     let listing = "tests/math.test.js\ntests/strings.test.js\n";
-    let args = [
-        "--shards",
-        "2",
-        "--json",
-        "--runner",
-        "jest",
-        "--timings",
-        &report,
-        "--tests-from",
-        "-",
-    ];
-    let (plan, err) = planned(&args, listing);
+    let args = ["--runner", "jest", "--tests-from", "-"];
+    let (plan, err) = planned("2", &report, &args, listing);
     assert_eq!(plan["tests_with_timings"], 0);
     assert!(err.contains("matched 0 of 2 listed tests to timings (0.0%); unmatched examples: tests/math.test.js, tests/strings.test.js; timings for 2 tests no longer listed"), "{err}");
     assert!(
@@ -179,25 +117,14 @@ fn ctrf_paths_are_made_relative_to_the_root() {
     );
     let mut rooted = args.to_vec();
     rooted.extend(["--root", "/home/ci/shardsuite"]);
-    let (plan, err) = planned(&rooted, listing);
+    let (plan, err) = planned("2", &report, &rooted, listing);
     assert_eq!(plan["tests_with_timings"], 2, "{err}");
     assert!(err.contains("(100.0%)"), "{err}");
     // Lenient CTRF: no reportFormat, fractional milliseconds.
     let report = format!("{REPORTS}/ctrf/vitest-ctrf-legacy.json");
-    let (plan, _) = planned(
-        &[
-            "--shards",
-            "1",
-            "--json",
-            "--runner",
-            "jest",
-            "--timings",
-            &report,
-        ],
-        "",
-    );
+    let (plan, _) = planned("1", &report, &["--runner", "jest"], "");
     assert_eq!(
-        items(&plan),
+        plan_items(&plan),
         BTreeSet::from([
             "src/math.test.ts".to_string(),
             "src/strings.test.ts".to_string()
@@ -207,16 +134,7 @@ fn ctrf_paths_are_made_relative_to_the_root() {
 
 #[test]
 fn trx_identity_from_test_methods_without_inner_results() {
-    let (plan, _) = planned(
-        &[
-            "--shards",
-            "1",
-            "--json",
-            "--timings",
-            &format!("{REPORTS}/trx"),
-        ],
-        "",
-    );
+    let (plan, _) = planned("1", &format!("{REPORTS}/trx"), &[], "");
     let expected: BTreeSet<String> = [
         "Shard.Suite.Tests.CalculatorTests::Adds",
         "Shard.Suite.Tests.CalculatorTests::DividesRows",
@@ -230,16 +148,12 @@ fn trx_identity_from_test_methods_without_inner_results() {
     .iter()
     .map(|s| s.to_string())
     .collect();
-    assert_eq!(items(&plan), expected);
+    assert_eq!(plan_items(&plan), expected);
     // DividesRows is 1.5 s, not 1.5 s plus its three 0.5 s rows.
     let (plan, _) = planned(
-        &[
-            "--shards",
-            "1",
-            "--json",
-            "--timings",
-            &format!("{REPORTS}/trx/mstest-inner-results.trx"),
-        ],
+        "1",
+        &format!("{REPORTS}/trx/mstest-inner-results.trx"),
+        &[],
         "",
     );
     // 0.250 + 1.5 + 0.031 + 3.9 measured; NeedsDatabase (not run) estimated
@@ -253,18 +167,21 @@ fn trx_identity_from_test_methods_without_inner_results() {
 #[test]
 fn file_level_formats_plan_files() {
     let knapsack = format!("{REPORTS}/knapsack/knapsack_rspec_report.json");
-    let (plan, _) = planned(&["--shards", "1", "--json", "--timings", &knapsack], "");
-    assert!(items(&plan).contains("spec/lib/money_spec.rb"), "{plan}");
+    let (plan, _) = planned("1", &knapsack, &[], "");
+    assert!(
+        plan_items(&plan).contains("spec/lib/money_spec.rb"),
+        "{plan}"
+    );
     assert_eq!(plan["tests_planned"], 6);
     assert_eq!(plan["total_seconds"], 49.9884);
     let queue = format!("{REPORTS}/knapsack/queue-subset.json");
-    let (plan, _) = planned(&["--shards", "1", "--json", "--timings", &queue], "");
+    let (plan, _) = planned("1", &queue, &[], "");
     assert!(
-        items(&plan).contains("spec/requests/api/v1/orders_spec.rb[1:2]"),
+        plan_items(&plan).contains("spec/requests/api/v1/orders_spec.rb[1:2]"),
         "{plan}"
     );
     let log = format!("{REPORTS}/parallel-tests/parallel_runtime_rspec.log");
-    let (plan, _) = planned(&["--shards", "1", "--json", "--timings", &log], "");
+    let (plan, _) = planned("1", &log, &[], "");
     // spec/models/user_spec.rb is listed twice (two workers): one test.
     assert_eq!(plan["tests_planned"], 6);
     assert_eq!(
@@ -276,8 +193,8 @@ fn file_level_formats_plan_files() {
 #[test]
 fn junit_dialects_are_read() {
     let dir = format!("{REPORTS}/junit");
-    let (plan, _) = planned(&["--shards", "1", "--json", "--timings", &dir], "");
-    let tests = items(&plan);
+    let (plan, _) = planned("1", &dir, &[], "");
+    let tests = plan_items(&plan);
     // PHPUnit data-provider suites nest inside the class suite.
     assert!(
         tests.contains("Shard.Tests.CalculatorTest::testDivide with data set \"by zero\""),
@@ -311,41 +228,25 @@ fn junit_dialects_are_read() {
 fn root_strips_absolute_and_drive_letter_paths() {
     let phpunit = format!("{REPORTS}/junit/phpunit-nested.xml");
     let (plan, _) = planned(
-        &[
-            "--shards",
-            "1",
-            "--json",
-            "--by",
-            "file",
-            "--timings",
-            &phpunit,
-            "--root",
-            "/var/www/app/",
-        ],
+        "1",
+        &phpunit,
+        &["--by", "file", "--root", "/var/www/app/"],
         "",
     );
     assert_eq!(
-        items(&plan),
+        plan_items(&plan),
         BTreeSet::from(["tests/CalculatorTest.php".to_string()])
     );
     // Mocha wrote `C:\build\shard\test\…`; the root is given another way.
     let utf16 = format!("{REPORTS}/junit/utf16-bom.xml");
     let (plan, _) = planned(
-        &[
-            "--shards",
-            "1",
-            "--json",
-            "--by",
-            "file",
-            "--timings",
-            &utf16,
-            "--root",
-            "c:/build/shard",
-        ],
+        "1",
+        &utf16,
+        &["--by", "file", "--root", "c:/build/shard"],
         "",
     );
     assert_eq!(
-        items(&plan),
+        plan_items(&plan),
         BTreeSet::from(["test/encodings.spec.js".to_string()])
     );
 }
@@ -367,17 +268,9 @@ fn xunit2_classnames_match_listed_node_ids() {
     .unwrap();
     let listing = "tests/MyPkg/test_x.py::TestA::test_a[1]\ntests/MyPkg/test_x.py::TestA::test_b\ntests/test_y.py::test_c\ntests/test_y.py::test_new\n";
     let (plan, err) = planned(
-        &[
-            "--shards",
-            "2",
-            "--json",
-            "--runner",
-            "pytest",
-            "--timings",
-            report.to_str().unwrap(),
-            "--tests-from",
-            "-",
-        ],
+        "2",
+        report.to_str().unwrap(),
+        &["--runner", "pytest", "--tests-from", "-"],
         listing,
     );
     assert_eq!(plan["tests_with_timings"], 3);
@@ -406,11 +299,7 @@ fn format_can_be_forced() {
         ],
         "",
     );
-    assert!(
-        stderr(&out).contains("none written for --runner pytest"),
-        "{}",
-        stderr(&out)
-    );
+    assert_stderr_contains(&out, "none written for --runner pytest");
     // A format that does not fit is an error naming the file and place.
     let out = shardplan(
         &[
@@ -426,12 +315,9 @@ fn format_can_be_forced() {
         "",
     );
     assert_eq!(out.status.code(), Some(1));
-    assert!(
-        stderr(&out).contains(&format!(
-            "{durations}:1:1: parallel-tests report: expected `path:seconds`"
-        )),
-        "{}",
-        stderr(&out)
+    assert_stderr_contains(
+        &out,
+        &format!("{durations}:1:1: parallel-tests report: expected `path:seconds`"),
     );
     let out = shardplan(
         &[
@@ -470,13 +356,12 @@ fn malformed_json_is_named_with_its_position() {
         "",
     );
     assert_eq!(out.status.code(), Some(1));
-    assert!(
-        stderr(&out).contains(&format!(
+    assert_stderr_contains(
+        &out,
+        &format!(
             "{}:3:21: knapsack report: malformed JSON: expected value",
             bad.display()
-        )),
-        "{}",
-        stderr(&out)
+        ),
     );
 }
 
@@ -484,17 +369,9 @@ fn malformed_json_is_named_with_its_position() {
 fn jest_junit_defaults_say_what_is_missing() {
     // jest-junit's defaults: classname == name == describe titles, no path.
     let (plan, err) = planned(
-        &[
-            "--shards",
-            "2",
-            "--json",
-            "--runner",
-            "jest",
-            "--timings",
-            "fixtures/junit/jest/jest-junit-defaults.xml",
-            "--tests-from",
-            "-",
-        ],
+        "2",
+        "fixtures/junit/jest/jest-junit-defaults.xml",
+        &["--runner", "jest", "--tests-from", "-"],
         "tests/math.test.js\ntests/strings.test.js\n",
     );
     assert_eq!(plan["tests_with_timings"], 0);
@@ -516,15 +393,9 @@ fn junit5_nested_classes_match_dotted_listings() {
                    com.example.shardsuite.CalculatorTest.WhenDividing.WithRounding::roundsHalfUp(int, int)[1]\n\
                    com.example.shardsuite.CalculatorTest::addsTwoNumbers\n";
     let (plan, err) = planned(
-        &[
-            "--shards",
-            "1",
-            "--json",
-            "--timings",
-            "fixtures/junit/surefire",
-            "--tests-from",
-            "-",
-        ],
+        "1",
+        "fixtures/junit/surefire",
+        &["--tests-from", "-"],
         listing,
     );
     assert_eq!(plan["tests_with_timings"], 3, "{err}");

@@ -7,7 +7,7 @@ mod common;
 use std::fs;
 use std::path::Path;
 
-use common::{shardplan, shardplan_in, stderr, stdout};
+use common::{assert_stderr_contains, shardplan, shardplan_in, stderr, stdout};
 use serde_json::Value;
 
 /// A `go test -json` stream of one run: `(test, seconds, action)`.
@@ -120,11 +120,7 @@ fn five_merges_stay_bounded_and_follow_a_drift() {
             "",
         );
         assert!(out.status.success(), "{}", stderr(&out));
-        assert!(
-            stderr(&out).contains(&format!("merged run {} from 2 report files", i + 1)),
-            "{}",
-            stderr(&out)
-        );
+        assert_stderr_contains(&out, &format!("merged run {} from 2 report files", i + 1));
         let size = fs::metadata(dir.path().join(".shardplan/timings.json"))
             .unwrap()
             .len();
@@ -235,11 +231,7 @@ fn the_history_file_is_stable_and_sorted() {
         "",
     );
     assert!(out.status.success(), "{}", stderr(&out));
-    assert!(
-        stderr(&out).contains("merged run 2 from 1 report file"),
-        "{}",
-        stderr(&out)
-    );
+    assert_stderr_contains(&out, "merged run 2 from 1 report file");
     // No temporary file is left behind.
     let names: Vec<String> = fs::read_dir(dir.path())
         .unwrap()
@@ -264,11 +256,7 @@ fn merge_refuses_what_it_cannot_use() {
         "",
     );
     assert_eq!(out.status.code(), Some(1));
-    assert!(
-        stderr(&out).contains("no reports to merge"),
-        "{}",
-        stderr(&out)
-    );
+    assert_stderr_contains(&out, "no reports to merge");
     assert!(!into.exists());
     // A corrupt history is named with its position and left untouched.
     fs::write(
@@ -280,11 +268,7 @@ fn merge_refuses_what_it_cannot_use() {
     fs::write(&report, go_run(&[("TestA", 1.0, "pass")])).unwrap();
     let out = shardplan(&["merge", "--into", into_arg, report.to_str().unwrap()], "");
     assert_eq!(out.status.code(), Some(1));
-    assert!(
-        stderr(&out).contains(&format!("{into_arg}:2:")),
-        "{}",
-        stderr(&out)
-    );
+    assert_stderr_contains(&out, &format!("{into_arg}:2:"));
     assert!(fs::read_to_string(&into).unwrap().contains("\"runs\": x"));
     // Another history is not one run's reports.
     fs::remove_file(&into).unwrap();
@@ -297,11 +281,7 @@ fn merge_refuses_what_it_cannot_use() {
     fs::copy(&into, &other).unwrap();
     let out = shardplan(&["merge", "--into", into_arg, other.to_str().unwrap()], "");
     assert_eq!(out.status.code(), Some(1));
-    assert!(
-        stderr(&out).contains("is a shardplan timing history"),
-        "{}",
-        stderr(&out)
-    );
+    assert_stderr_contains(&out, "is a shardplan timing history");
     // merge needs reports.
     assert_eq!(shardplan(&["merge"], "").status.code(), Some(2));
 }
@@ -326,11 +306,7 @@ fn reruns_in_junit_reports_are_one_sample() {
     assert!(out.status.success(), "{}", stderr(&out));
     // Gradle's failed attempt and its rerun are one test with the passing
     // sample; Surefire's flaky failures live inside the one testcase.
-    assert!(
-        stderr(&out).contains("(7 test cases, 6 tests)"),
-        "{}",
-        stderr(&out)
-    );
+    assert_stderr_contains(&out, "(7 test cases, 6 tests)");
     let history: Value = serde_json::from_str(&fs::read_to_string(&into).unwrap()).unwrap();
     let get = |name: &str| {
         history["tests"]
@@ -384,8 +360,7 @@ fn reruns_in_junit_reports_are_one_sample() {
 
 #[test]
 fn corpus_reruns_are_one_sample() {
-    let Some(corpus) = common::corpus_root() else {
-        println!("skipping: ../shared/corpus not found");
+    let Some(corpus) = common::corpus_or_skip() else {
         return;
     };
     // formats.md §1.4: Surefire flaky reruns and repeated testcases.

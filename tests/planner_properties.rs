@@ -8,18 +8,17 @@
 //!   times and `--split-large`, every test runs exactly once and permuting
 //!   the reports gives byte-identical `--json`.
 
+mod common;
+
 use std::cmp::Reverse;
 use std::collections::{BTreeMap, BTreeSet, BinaryHeap};
 use std::fs;
 use std::path::Path;
 
-use clap::Parser;
+use common::{plan_in_process, shuffle};
 use proptest::prelude::*;
 use serde_json::Value;
-use shardplan::app::{self, Streams};
-use shardplan::cli::Cli;
 use shardplan::duration::Micros;
-use shardplan::emit::Granularity;
 use shardplan::plan::best::Best;
 use shardplan::plan::ilp::{Budget, Ilp};
 use shardplan::plan::lpt::Lpt;
@@ -32,13 +31,8 @@ fn problem(items: &[(Micros, usize)], setups: &[Micros], shards: usize) -> Probl
         items: items
             .iter()
             .enumerate()
-            .map(|(i, &(duration, group))| Item {
-                key: format!("t{i:03}"),
-                granularity: Granularity::Test,
-                duration,
-                tests: 1,
-                estimated: 0,
-                group: group % setups.len(),
+            .map(|(i, &(duration, group))| {
+                Item::test(format!("t{i:03}"), duration, group % setups.len())
             })
             .collect(),
         groups: setups
@@ -233,16 +227,6 @@ fn suite_strategy() -> impl Strategy<Value = (Vec<GenTest>, Vec<u64>, usize)> {
     })
 }
 
-fn shuffle<T>(items: &mut [T], mut seed: u64) {
-    for i in (1..items.len()).rev() {
-        seed = seed
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
-        let j = (seed >> 33) as usize % (i + 1);
-        items.swap(i, j);
-    }
-}
-
 fn seconds(micros: u64) -> String {
     format!("{}.{:06}", micros / 1_000_000, micros % 1_000_000)
 }
@@ -310,22 +294,6 @@ fn write_reports(
         paths.reverse();
     }
     paths
-}
-
-fn run(args: &[String]) -> String {
-    let mut argv = vec!["shardplan".to_string()];
-    argv.extend(args.iter().cloned());
-    let cli = Cli::try_parse_from(&argv).unwrap();
-    let (mut out, mut err) = (Vec::new(), Vec::new());
-    let mut input: &[u8] = b"";
-    let mut streams = Streams {
-        stdin: &mut input,
-        stdout: &mut out,
-        stderr: &mut err,
-    };
-    app::run(&cli.plan, &mut streams)
-        .unwrap_or_else(|e| panic!("{e}\nstderr: {}", String::from_utf8_lossy(&err)));
-    String::from_utf8(out).unwrap()
 }
 
 /// Every generated test is covered exactly once by the plan's keys, each
@@ -401,8 +369,8 @@ proptest! {
             args
         };
         let ordered_paths = write_reports(&a, &tests, &setups, reports, None);
-        let ordered = run(&args(ordered_paths.clone()));
-        let permuted = run(&args(write_reports(&b, &tests, &setups, reports, Some(seed))));
+        let ordered = plan_in_process(&args(ordered_paths.clone()), "");
+        let permuted = plan_in_process(&args(write_reports(&b, &tests, &setups, reports, Some(seed))), "");
         prop_assert_eq!(&ordered, &permuted);
         assert_every_test_once(&ordered, &tests);
 
@@ -412,7 +380,7 @@ proptest! {
             fs::write(&previous, &ordered).unwrap();
             let mut again = args(ordered_paths);
             again.extend(["--previous".to_string(), previous.to_string_lossy().into_owned()]);
-            let sticky: Value = serde_json::from_str(&run(&again)).unwrap();
+            let sticky: Value = serde_json::from_str(&plan_in_process(&again, "")).unwrap();
             let first: Value = serde_json::from_str(&ordered).unwrap();
             prop_assert_eq!(&sticky["churn"]["moved"], &Value::from(0));
             prop_assert_eq!(&sticky["shards"], &first["shards"]);

@@ -6,15 +6,15 @@
 //!
 //! The pipeline runs in-process (`app::run`) from real report files on disk.
 
+mod common;
+
 use std::collections::BTreeSet;
 use std::fs;
 use std::path::Path;
 
-use clap::Parser;
+use common::{plan_in_process, shuffle};
 use proptest::prelude::*;
 use serde_json::Value;
-use shardplan::app::{self, Streams};
-use shardplan::cli::Cli;
 
 /// One distinct test of a generated suite.
 #[derive(Debug, Clone)]
@@ -65,17 +65,6 @@ fn suite_strategy() -> impl Strategy<Value = (Vec<GenTest>, usize)> {
             });
         (prop::collection::vec(test, 1..120), Just(report_count))
     })
-}
-
-/// Deterministic Fisher–Yates driven by a seed, so a failing case replays.
-fn shuffle<T>(items: &mut [T], mut seed: u64) {
-    for i in (1..items.len()).rev() {
-        seed = seed
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
-        let j = (seed >> 33) as usize % (i + 1);
-        items.swap(i, j);
-    }
 }
 
 /// Distinct tests only (the generator may repeat a name; the first wins).
@@ -132,24 +121,6 @@ fn write_reports(
         paths.reverse();
     }
     paths
-}
-
-/// Runs the pipeline in-process and returns stdout.
-fn run(args: &[String], stdin: &str) -> String {
-    let mut argv = vec!["shardplan".to_string()];
-    argv.extend(args.iter().cloned());
-    let cli = Cli::try_parse_from(&argv).unwrap();
-    let mut out = Vec::new();
-    let mut err = Vec::new();
-    let mut input = stdin.as_bytes();
-    let mut streams = Streams {
-        stdin: &mut input,
-        stdout: &mut out,
-        stderr: &mut err,
-    };
-    app::run(&cli.plan, &mut streams)
-        .unwrap_or_else(|e| panic!("{e}\nstderr: {}", String::from_utf8_lossy(&err)));
-    String::from_utf8(out).unwrap()
 }
 
 fn plan_args(paths: &[String], shards: usize, by: &str, extra: &[&str]) -> Vec<String> {
@@ -213,8 +184,8 @@ proptest! {
         fs::create_dir_all(&permuted).unwrap();
 
         let extra = ["--algorithm", algorithm, "--group-overhead", group_overhead];
-        let plain = run(&plan_args(&write_reports(&ordered, &tests, report_count, None), shards, by, &extra), "");
-        let shuffled = run(&plan_args(&write_reports(&permuted, &tests, report_count, Some(seed)), shards, by, &extra), "");
+        let plain = plan_in_process(&plan_args(&write_reports(&ordered, &tests, report_count, None), shards, by, &extra), "");
+        let shuffled = plan_in_process(&plan_args(&write_reports(&permuted, &tests, report_count, Some(seed)), shards, by, &extra), "");
         prop_assert_eq!(&plain, &shuffled);
 
         let expected: BTreeSet<String> = tests.iter().map(|t| t.key(by)).collect();
@@ -243,12 +214,12 @@ proptest! {
         let listing = listed.join("\n") + "\n";
         let expected: BTreeSet<String> = listed.iter().cloned().collect();
 
-        let json = run(&plan_args(&paths, shards, "test", &["--tests-from", "-"]), &listing);
+        let json = plan_in_process(&plan_args(&paths, shards, "test", &["--tests-from", "-"]), &listing);
         assert_exact_partition(&json, &expected, shards);
 
         let mut reversed = listed.clone();
         reversed.reverse();
-        let json_reversed = run(
+        let json_reversed = plan_in_process(
             &plan_args(&paths, shards, "test", &["--tests-from", "-"]),
             &(reversed.join("\n") + "\n"),
         );

@@ -5,30 +5,21 @@ mod common;
 
 use std::fs;
 
-use common::{Case, junit, shardplan_in, stderr, stdout};
+use common::{Case, assert_stderr_contains, report_dir, shard_args, shardplan_in, stderr, stdout};
 
-/// Six tests in three classes, written as a generic JUnit report.
+/// Four tests in two files, written as a generic JUnit report.
 fn suite() -> tempfile::TempDir {
-    let dir = tempfile::tempdir().expect("a temp dir");
-    let case = |classname, name, time| Case {
-        classname,
-        name,
-        time: Some(time),
-    };
-    let xml = junit(&[
-        case("tests/test_a.py", "test_one", "3.0"),
-        case("tests/test_a.py", "test_two[x y]", "1.0"),
-        case("tests/test_b.py", "test_three", "2.0"),
-        case("tests/test_b.py", "test_four", "0.5"),
-    ]);
-    fs::write(dir.path().join("report.xml"), xml).expect("a report");
-    dir
+    report_dir(&[
+        Case::timed("tests/test_a.py", "test_one", "3.0"),
+        Case::timed("tests/test_a.py", "test_two[x y]", "1.0"),
+        Case::timed("tests/test_b.py", "test_three", "2.0"),
+        Case::timed("tests/test_b.py", "test_four", "0.5"),
+    ])
 }
 
+/// The first of two shards, then `extra`.
 fn args<'a>(extra: &[&'a str]) -> Vec<&'a str> {
-    let mut args = vec!["--shards", "2", "--index", "0", "--timings", "report.xml"];
-    args.extend(extra);
-    args
+    shard_args("2", "0", extra)
 }
 
 #[test]
@@ -46,11 +37,7 @@ fn template_prints_shell_quoted_commands() {
     );
     let out = shardplan_in(dir.path(), &args(&["--template", "run {nope}"]), "");
     assert_eq!(out.status.code(), Some(2));
-    assert!(
-        stderr(&out).contains("unknown placeholder `{nope}`"),
-        "{}",
-        stderr(&out)
-    );
+    assert_stderr_contains(&out, "unknown placeholder `{nope}`");
 }
 
 #[test]
@@ -66,24 +53,21 @@ fn exec_runs_the_commands_and_passes_their_status_on() {
         stdout(&out),
         "tests/test_a.py::test_one tests/test_b.py::test_four extra\n"
     );
-    assert!(stderr(&out).contains(
-        "shardplan: running: echo tests/test_a.py::test_one tests/test_b.py::test_four extra"
-    ));
+    assert_stderr_contains(
+        &out,
+        "shardplan: running: echo tests/test_a.py::test_one tests/test_b.py::test_four extra",
+    );
     let out = shardplan_in(
         dir.path(),
         &args(&["--template", "sh -c 'exit 7'", "--exec"]),
         "",
     );
     assert_eq!(out.status.code(), Some(7), "{}", stderr(&out));
-    assert!(
-        stderr(&out).contains("failed with exit status 7"),
-        "{}",
-        stderr(&out)
-    );
+    assert_stderr_contains(&out, "failed with exit status 7");
     // Ids alone are no command.
     let out = shardplan_in(dir.path(), &args(&["--exec"]), "");
     assert_eq!(out.status.code(), Some(2));
-    assert!(stderr(&out).contains("say how to run them with --template"));
+    assert_stderr_contains(&out, "say how to run them with --template");
 }
 
 #[test]
@@ -116,23 +100,17 @@ fn list_file_holds_the_selection() {
 #[test]
 fn the_catch_all_is_announced_and_can_be_turned_off() {
     let dir = suite();
-    let last = [
-        "--shards",
-        "2",
-        "--index",
-        "1",
-        "--timings",
-        "report.xml",
-        "--runner",
-        "pytest",
-    ];
+    let last = shard_args("2", "1", &["--runner", "pytest"]);
     let out = shardplan_in(dir.path(), &last, "");
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(stdout(&out).starts_with("--deselect="), "{}", stdout(&out));
-    assert!(stderr(&out).contains("catch-all: shard 1 also runs every test not in the plan"));
+    assert_stderr_contains(
+        &out,
+        "catch-all: shard 1 also runs every test not in the plan",
+    );
     let mut off = last.to_vec();
     off.push("--no-catch-all");
     let out = shardplan_in(dir.path(), &off, "");
     assert!(!stdout(&out).contains("--deselect"), "{}", stdout(&out));
-    assert!(stderr(&out).contains("--no-catch-all"), "{}", stderr(&out));
+    assert_stderr_contains(&out, "--no-catch-all");
 }

@@ -1,7 +1,6 @@
 //! `dotnet test` (VSTest): tests are fully qualified method names, selected
 //! with `--filter FullyQualifiedName=…` (`formats.md` §11.12).
 
-use super::render::Item;
 use super::*;
 
 /// `dotnet test --filter 'FullyQualifiedName=Ns.C.M1|FullyQualifiedName=Ns.C.M2'`.
@@ -43,14 +42,6 @@ fn filter(names: &[&str], negate: bool) -> String {
         .join(joiner)
 }
 
-/// The planned tests of `items`, one by one.
-fn names<'a>(ctx: &RenderContext<'a>, items: &[Item<'a>]) -> Vec<&'a str> {
-    ctx.tests_of(items)
-        .iter()
-        .map(|t| t.native.as_str())
-        .collect()
-}
-
 /// XML text escaping for the runsettings file.
 fn xml_text(text: &str) -> String {
     text.replace('&', "&amp;")
@@ -72,11 +63,7 @@ impl Runner for Dotnet {
     /// `Ns.Class.M`, the logger's `MethodFormat`). The fully qualified name
     /// is the class and the method without arguments.
     fn identify(&self, case: &TestCase) -> Option<TestId> {
-        let class = case
-            .classname
-            .as_deref()
-            .map(str::trim)
-            .filter(|c| !c.is_empty())?;
+        let class = recorded_class(case)?;
         let name = case.name.trim();
         let head = &name[..name.find('(').unwrap_or(name.len())];
         let method = head.rsplit('.').next().unwrap_or(head).trim();
@@ -122,13 +109,13 @@ impl Runner for Dotnet {
                 .notice(ctx.empty_notice("`--list-tests`, which runs nothing")));
         }
         let expression = if ctx.is_catch_all() {
-            let others = names(ctx, &ctx.other_items());
+            let others = ctx.natives_of(&ctx.other_items());
             if others.is_empty() {
                 return Ok(Rendered::args(LAUNCHER, Vec::new()));
             }
             filter(&others, true)
         } else {
-            filter(&names(ctx, &ctx.items()), false)
+            filter(&ctx.natives_of(&ctx.items()), false)
         };
         if !ctx.wants_file(expression.len()) {
             return Ok(Rendered::args(
@@ -157,7 +144,7 @@ impl Runner for Dotnet {
 mod tests {
     use super::*;
     use crate::emit::render::testing::Fixture;
-    use crate::report::Outcome;
+    use crate::emit::test_support::case;
 
     fn id(native: &str) -> TestId {
         let class = native.rsplit_once('.').map_or(native, |(c, _)| c);
@@ -170,14 +157,15 @@ mod tests {
 
     #[test]
     fn identifies_the_fully_qualified_method() {
-        let case = |name: &str| TestCase {
-            name: name.into(),
-            classname: Some("Shop.Tests.CartTests".into()),
-            suite: Some("Shop.Tests.dll".into()),
-            file: None,
-            duration: None,
-            outcome: Outcome::Passed,
-            dialect: Dialect::Dotnet,
+        let classname = Some("Shop.Tests.CartTests");
+        let case = |name: &str| {
+            case(
+                name,
+                classname,
+                Some("Shop.Tests.dll"),
+                None,
+                Dialect::Dotnet,
+            )
         };
         for name in [
             "AddsItem",

@@ -251,26 +251,10 @@ fn catch_all(ctx: &RenderContext<'_>) -> Result<Rendered, String> {
 mod tests {
     use super::*;
     use crate::emit::render::testing::Fixture;
-    use crate::report::Outcome;
+    use crate::emit::test_support::{self, id_in};
 
-    fn case(name: &str, classname: &str) -> TestCase {
-        TestCase {
-            name: name.to_string(),
-            classname: Some(classname.to_string()),
-            suite: Some(classname.to_string()),
-            file: None,
-            duration: None,
-            outcome: Outcome::Passed,
-            dialect: Dialect::Go,
-        }
-    }
-
-    fn id(native: &str, package: &str) -> TestId {
-        TestId {
-            native: native.into(),
-            class: package.into(),
-            file: package.into(),
-        }
+    fn case(name: &str, package: &str) -> TestCase {
+        test_support::case(name, Some(package), Some(package), None, Dialect::Go)
     }
 
     #[test]
@@ -286,7 +270,7 @@ mod tests {
         let package = "gotest.tools/gotestsum/testjson/internal/good";
         assert_eq!(
             Go.identify(&case("TestPassed", package)),
-            Some(id(
+            Some(id_in(
                 "gotest.tools/gotestsum/testjson/internal/good.TestPassed",
                 package
             ))
@@ -294,7 +278,7 @@ mod tests {
         // go-junit-report testdata.
         assert_eq!(
             Go.identify(&case("TestOne", "package/bench")),
-            Some(id("package/bench.TestOne", "package/bench"))
+            Some(id_in("package/bench.TestOne", "package/bench"))
         );
         assert!(Go.identify(&case("Test_under", "p")).is_some());
         assert!(Go.identify(&case("TestÜber", "p")).is_some());
@@ -326,7 +310,7 @@ mod tests {
         c.suite = Some("example.com/m/a".to_string());
         assert_eq!(
             Go.identify(&c),
-            Some(id("example.com/m/a.TestA", "example.com/m/a"))
+            Some(id_in("example.com/m/a.TestA", "example.com/m/a"))
         );
         c.suite = None;
         assert_eq!(Go.identify(&c), None);
@@ -342,12 +326,12 @@ mod tests {
         assert_eq!(
             Go.parse_listing(LISTED),
             Ok(vec![
-                id("example.com/sp/a.TestAlpha", "example.com/sp/a"),
-                id("example.com/sp/a.TestBeta", "example.com/sp/a"),
-                id("example.com/sp/a.Test_under", "example.com/sp/a"),
-                id("example.com/sp/a.FuzzY", "example.com/sp/a"),
-                id("example.com/sp/a.ExampleHello", "example.com/sp/a"),
-                id("example.com/sp/b.TestÜber", "example.com/sp/b"),
+                id_in("example.com/sp/a.TestAlpha", "example.com/sp/a"),
+                id_in("example.com/sp/a.TestBeta", "example.com/sp/a"),
+                id_in("example.com/sp/a.Test_under", "example.com/sp/a"),
+                id_in("example.com/sp/a.FuzzY", "example.com/sp/a"),
+                id_in("example.com/sp/a.ExampleHello", "example.com/sp/a"),
+                id_in("example.com/sp/b.TestÜber", "example.com/sp/b"),
             ])
         );
     }
@@ -358,8 +342,8 @@ mod tests {
         assert_eq!(
             Go.parse_listing(text),
             Ok(vec![
-                id("github.com/x/y.v2/pkg.TestA", "github.com/x/y.v2/pkg"),
-                id("example.com/m.ExampleB", "example.com/m")
+                id_in("github.com/x/y.v2/pkg.TestA", "github.com/x/y.v2/pkg"),
+                id_in("example.com/m.ExampleB", "example.com/m")
             ])
         );
     }
@@ -387,7 +371,7 @@ mod tests {
         let text = "setup\nTestD\nBenchmarkD\nteardown\nFAIL\texample.com/sp/d\t0.002s\nFAIL\n";
         assert_eq!(
             Go.parse_listing(text),
-            Ok(vec![id("example.com/sp/d.TestD", "example.com/sp/d")])
+            Ok(vec![id_in("example.com/sp/d.TestD", "example.com/sp/d")])
         );
         let text = "example.com/m.BenchmarkX\nsetting up the db\n";
         assert_eq!(Go.parse_listing(text), Ok(vec![]));

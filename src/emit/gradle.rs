@@ -78,50 +78,34 @@ impl Runner for Gradle {
 mod tests {
     use super::*;
     use crate::emit::render::testing::Fixture;
-    use crate::report::Outcome;
-
-    fn id(native: &str, class: &str) -> TestId {
-        TestId {
-            native: native.into(),
-            class: class.into(),
-            file: class.into(),
-        }
-    }
+    use crate::emit::test_support::{case, id_in};
 
     #[test]
     fn identifies_methods_without_parentheses() {
-        let case = |name: &str| TestCase {
-            name: name.into(),
-            classname: Some("com.a.FooTest".into()),
-            suite: None,
-            file: None,
-            duration: None,
-            outcome: Outcome::Passed,
-            dialect: Dialect::Gradle,
-        };
+        let case = |name: &str| case(name, Some("com.a.FooTest"), None, None, Dialect::Gradle);
         assert_eq!(
             Gradle.identify(&case("testFoo()")),
-            Some(id("com.a.FooTest.testFoo", "com.a.FooTest"))
+            Some(id_in("com.a.FooTest.testFoo", "com.a.FooTest"))
         );
         assert_eq!(
             Gradle.identify(&case("my display name")),
-            Some(id("com.a.FooTest", "com.a.FooTest"))
+            Some(id_in("com.a.FooTest", "com.a.FooTest"))
         );
         let ids = Gradle
             .parse_listing("com.a.FooTest.testFoo\ncom.a.Outer$Inner\ncom.a.BarTest\n")
             .expect("parses");
-        assert_eq!(ids[0], id("com.a.FooTest.testFoo", "com.a.FooTest"));
-        assert_eq!(ids[2], id("com.a.BarTest", "com.a.BarTest"));
+        assert_eq!(ids[0], id_in("com.a.FooTest.testFoo", "com.a.FooTest"));
+        assert_eq!(ids[2], id_in("com.a.BarTest", "com.a.BarTest"));
     }
 
     #[test]
     fn renders_tests_pairs_and_says_it_cannot_catch_all() {
         let f = Fixture::new(vec![
             vec![
-                id("com.a.FooTest.testA", "com.a.FooTest"),
-                id("com.b.BarTest.x", "com.b.BarTest"),
+                id_in("com.a.FooTest.testA", "com.a.FooTest"),
+                id_in("com.b.BarTest.x", "com.b.BarTest"),
             ],
-            vec![id("com.a.FooTest.testB", "com.a.FooTest")],
+            vec![id_in("com.a.FooTest.testB", "com.a.FooTest")],
         ]);
         let r = f.render(&Gradle, Granularity::Test, 0, None);
         assert_eq!(

@@ -189,25 +189,7 @@ pub fn filter_module(ctx: &RenderContext<'_>, files: &[&str], exclude: bool) -> 
 mod tests {
     use super::*;
     use crate::emit::render::testing::Fixture;
-    use crate::report::Outcome;
-
-    fn case(
-        name: &str,
-        classname: Option<&str>,
-        suite: Option<&str>,
-        file: Option<&str>,
-        dialect: Dialect,
-    ) -> TestCase {
-        TestCase {
-            name: name.to_string(),
-            classname: classname.map(str::to_string),
-            suite: suite.map(str::to_string),
-            file: file.map(str::to_string),
-            duration: None,
-            outcome: Outcome::Passed,
-            dialect,
-        }
-    }
+    use crate::emit::test_support::case;
 
     fn id(path: &str) -> TestId {
         test_id(path.to_string())

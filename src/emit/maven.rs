@@ -38,11 +38,7 @@ pub fn method_name(name: &str) -> Option<&str> {
 /// name is not a method. Class and file are the class (each class file is
 /// its own selector).
 pub fn jvm_test_id(case: &TestCase, separator: char) -> Option<TestId> {
-    let class = case
-        .classname
-        .as_deref()
-        .map(str::trim)
-        .filter(|c| !c.is_empty())?;
+    let class = recorded_class(case)?;
     if class.contains(char::is_whitespace) {
         return None;
     }
@@ -194,18 +190,10 @@ impl Runner for Maven {
 mod tests {
     use super::*;
     use crate::emit::render::testing::Fixture;
-    use crate::report::Outcome;
+    use crate::emit::test_support;
 
     fn case(name: &str, classname: &str) -> TestCase {
-        TestCase {
-            name: name.into(),
-            classname: Some(classname.into()),
-            suite: None,
-            file: None,
-            duration: None,
-            outcome: Outcome::Passed,
-            dialect: Dialect::Surefire,
-        }
+        test_support::case(name, Some(classname), None, None, Dialect::Surefire)
     }
 
     fn native(name: &str, classname: &str) -> String {

@@ -69,28 +69,18 @@ impl Runner for Mocha {
 mod tests {
     use super::*;
     use crate::emit::render::testing::Fixture;
-    use crate::report::Outcome;
-
-    fn id(path: &str) -> TestId {
-        TestId {
-            native: path.into(),
-            class: path.into(),
-            file: path.into(),
-        }
-    }
+    use crate::emit::test_support::{case, file_id};
 
     #[test]
     fn identifies_by_the_suite_file_only() {
-        let mut case = TestCase {
-            name: "adds two numbers".into(),
-            classname: Some("adds two numbers".into()),
-            suite: Some("math".into()),
-            file: Some("test/math.spec.js".into()),
-            duration: None,
-            outcome: Outcome::Passed,
-            dialect: Dialect::Mocha,
-        };
-        assert_eq!(Mocha.identify(&case), Some(id("test/math.spec.js")));
+        let mut case = case(
+            "adds two numbers",
+            Some("adds two numbers"),
+            Some("math"),
+            Some("test/math.spec.js"),
+            Dialect::Mocha,
+        );
+        assert_eq!(Mocha.identify(&case), Some(file_id("test/math.spec.js")));
         case.file = None;
         assert_eq!(Mocha.identify(&case), None);
     }
@@ -98,8 +88,8 @@ mod tests {
     #[test]
     fn renders_escaped_specs_and_ignores_for_the_catch_all() {
         let f = Fixture::new(vec![
-            vec![id("test/a.spec.js"), id("test/[b].spec.js")],
-            vec![id("test/c.spec.js")],
+            vec![file_id("test/a.spec.js"), file_id("test/[b].spec.js")],
+            vec![file_id("test/c.spec.js")],
         ]);
         assert_eq!(
             f.render(&Mocha, Granularity::File, 0, Some(1)).arg_lines(),
@@ -109,7 +99,7 @@ mod tests {
             f.render(&Mocha, Granularity::File, 1, Some(1)).arg_lines(),
             [r"--ignore=test/\[b\].spec.js", "--ignore=test/a.spec.js"]
         );
-        let empty = Fixture::new(vec![vec![id("a.js")], vec![]]);
+        let empty = Fixture::new(vec![vec![file_id("a.js")], vec![]]);
         assert_eq!(
             empty.render(&Mocha, Granularity::File, 1, None).arg_lines(),
             ["--grep=(?!)"]

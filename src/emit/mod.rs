@@ -24,6 +24,8 @@ pub mod render;
 pub mod rspec;
 pub mod shell;
 pub mod template;
+#[cfg(test)]
+mod test_support;
 pub mod vitest;
 
 use clap::ValueEnum;
@@ -33,7 +35,19 @@ pub use render::{Command, Item, ListFile, Member, Output, RenderContext, Rendere
 use crate::report::{Dialect, TestCase};
 
 /// The unit the planner places on shards.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, ValueEnum, serde::Serialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    ValueEnum,
+    serde::Serialize,
+    serde::Deserialize,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Granularity {
     /// Single tests.
@@ -136,7 +150,19 @@ pub trait Runner {
 }
 
 /// The runners `--runner` offers.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, ValueEnum, serde::Serialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    ValueEnum,
+    serde::Serialize,
+    serde::Deserialize,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum RunnerKind {
     /// Test ids one per line, as recorded.
@@ -198,4 +224,13 @@ pub fn listing_lines(text: &str) -> impl Iterator<Item = (usize, &str)> {
         .enumerate()
         .map(|(i, line)| (i + 1, line.trim()))
         .filter(|(_, line)| !line.is_empty())
+}
+
+/// The class a report files `case` under, trimmed, or `None` when it names
+/// none: where the runners that select by class start naming a test.
+pub(crate) fn recorded_class(case: &TestCase) -> Option<&str> {
+    case.classname
+        .as_deref()
+        .map(str::trim)
+        .filter(|c| !c.is_empty())
 }

@@ -269,26 +269,10 @@ fn catch_all_per_binary(ctx: &RenderContext<'_>) -> Vec<Command> {
 mod tests {
     use super::*;
     use crate::emit::render::testing::Fixture;
-    use crate::report::Outcome;
+    use crate::emit::test_support::{self, id};
 
-    fn case(name: &str, classname: &str) -> TestCase {
-        TestCase {
-            name: name.to_string(),
-            classname: Some(classname.to_string()),
-            suite: Some(classname.to_string()),
-            file: None,
-            duration: None,
-            outcome: Outcome::Passed,
-            dialect: Dialect::Nextest,
-        }
-    }
-
-    fn id(native: &str, class: &str, file: &str) -> TestId {
-        TestId {
-            native: native.into(),
-            class: class.into(),
-            file: file.into(),
-        }
+    fn case(name: &str, binary: &str) -> TestCase {
+        test_support::case(name, Some(binary), Some(binary), None, Dialect::Nextest)
     }
 
     #[test]

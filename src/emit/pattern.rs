@@ -9,7 +9,7 @@ const REGEX_META: &str = r"\.+*?()|[]{}^$";
 
 /// Escapes `text` so a regex matches it literally.
 ///
-/// Every character of [`REGEX_META`] is preceded by `\`, and so is every
+/// Every character of `REGEX_META` is preceded by `\`, and so is every
 /// character of `extra`: the delimiter of a `/…/` regex (nextest, PHPUnit) or
 /// characters the dialect also treats specially (the regex crate's
 /// `#&-~` in verbose and class-set syntax). With an empty `extra` this is Go's

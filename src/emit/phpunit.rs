@@ -3,7 +3,6 @@
 //! `--filter` matches (`formats.md` §11.11).
 
 use super::pattern::regex_escape;
-use super::render::Item;
 use super::*;
 
 /// `phpunit --filter '/^(?:A\\BTest::m1|A\\BTest::m2 with data set \#0)$/'`.
@@ -38,15 +37,6 @@ fn filter_regex(natives: &[&str]) -> String {
     format!("/^(?:{})$/", alternatives.join("|"))
 }
 
-/// The tests of `items`: at class granularity every planned test of the
-/// class, one by one.
-fn natives<'a>(ctx: &RenderContext<'a>, items: &[Item<'a>]) -> Vec<&'a str> {
-    ctx.tests_of(items)
-        .iter()
-        .map(|t| t.native.as_str())
-        .collect()
-}
-
 impl Runner for Phpunit {
     fn name(&self) -> &'static str {
         "phpunit"
@@ -59,11 +49,7 @@ impl Runner for Phpunit {
     /// `classname` is the class with dots (`Vendor.Ns.ClassTest`), which
     /// PHP class names cannot contain, so the dots are the backslashes.
     fn identify(&self, case: &TestCase) -> Option<TestId> {
-        let class = case
-            .classname
-            .as_deref()
-            .map(str::trim)
-            .filter(|c| !c.is_empty())?;
+        let class = recorded_class(case)?;
         let class = class.replace('.', "\\");
         let name = case.name.trim();
         (!name.is_empty()).then(|| TestId {
@@ -111,7 +97,7 @@ impl Runner for Phpunit {
                 .notice(ctx.empty_notice("`--list-tests`, which runs nothing")));
         }
         if ctx.is_catch_all() {
-            let others = natives(ctx, &ctx.other_items());
+            let others = ctx.natives_of(&ctx.other_items());
             if others.is_empty() {
                 return Ok(Rendered::args(LAUNCHER, Vec::new()));
             }
@@ -122,7 +108,7 @@ impl Runner for Phpunit {
             }
             return Ok(rendered);
         }
-        let own = natives(ctx, &ctx.items());
+        let own = ctx.natives_of(&ctx.items());
         let arg = format!("--filter={}", filter_regex(&own));
         if !ctx.wants_file(arg.len()) {
             return Ok(Rendered::args(LAUNCHER, vec![arg]));
@@ -142,7 +128,7 @@ impl Runner for Phpunit {
 mod tests {
     use super::*;
     use crate::emit::render::testing::Fixture;
-    use crate::report::Outcome;
+    use crate::emit::test_support::case;
 
     fn id(native: &str) -> TestId {
         let class = native.split("::").next().unwrap_or(native);
@@ -155,15 +141,13 @@ mod tests {
 
     #[test]
     fn identifies_class_method_and_data_set() {
-        let case = TestCase {
-            name: "testAdd with data set \"one + two\"".into(),
-            classname: Some("App.Tests.MathTest".into()),
-            suite: None,
-            file: Some("/src/tests/MathTest.php".into()),
-            duration: None,
-            outcome: Outcome::Passed,
-            dialect: Dialect::Phpunit,
-        };
+        let case = case(
+            "testAdd with data set \"one + two\"",
+            Some("App.Tests.MathTest"),
+            None,
+            Some("/src/tests/MathTest.php"),
+            Dialect::Phpunit,
+        );
         assert_eq!(
             Phpunit.identify(&case),
             Some(id(

@@ -108,26 +108,10 @@ impl Runner for Plain {
 mod tests {
     use super::*;
     use crate::emit::render::testing::Fixture;
-    use crate::report::Outcome;
+    use crate::emit::test_support::{self, id};
 
     fn case(name: &str, classname: Option<&str>, file: Option<&str>, dialect: Dialect) -> TestCase {
-        TestCase {
-            name: name.to_string(),
-            classname: classname.map(str::to_string),
-            suite: None,
-            file: file.map(str::to_string),
-            duration: None,
-            outcome: Outcome::Passed,
-            dialect,
-        }
-    }
-
-    fn id(native: &str, class: &str, file: &str) -> TestId {
-        TestId {
-            native: native.into(),
-            class: class.into(),
-            file: file.into(),
-        }
+        test_support::case(name, classname, None, file, dialect)
     }
 
     #[test]

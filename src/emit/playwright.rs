@@ -136,18 +136,10 @@ impl Runner for Playwright {
 mod tests {
     use super::*;
     use crate::emit::render::testing::Fixture;
-    use crate::report::Outcome;
+    use crate::emit::test_support;
 
-    fn case(name: &str, classname: &str) -> TestCase {
-        TestCase {
-            name: name.into(),
-            classname: Some(classname.into()),
-            suite: Some(classname.into()),
-            file: None,
-            duration: None,
-            outcome: Outcome::Passed,
-            dialect: Dialect::Playwright,
-        }
+    fn case(name: &str, file: &str) -> TestCase {
+        test_support::case(name, Some(file), Some(file), None, Dialect::Playwright)
     }
 
     #[test]

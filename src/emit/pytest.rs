@@ -162,11 +162,7 @@ impl Runner for Pytest {
     }
 
     fn identify(&self, case: &TestCase) -> Option<TestId> {
-        let classname = case
-            .classname
-            .as_deref()
-            .map(str::trim)
-            .filter(|c| !c.is_empty());
+        let classname = recorded_class(case);
         let file = case.file.as_deref().filter(|f| !f.is_empty());
         let location = match (file, classname) {
             (Some(file), classname) => location_from_file(file, classname),
@@ -316,26 +312,10 @@ fn catch_all_args(ctx: &RenderContext<'_>) -> Result<(Vec<String>, Option<String
 mod tests {
     use super::*;
     use crate::emit::render::testing::Fixture;
-    use crate::report::Outcome;
+    use crate::emit::test_support::{self, id};
 
     fn case(name: &str, classname: Option<&str>, file: Option<&str>) -> TestCase {
-        TestCase {
-            name: name.to_string(),
-            classname: classname.map(str::to_string),
-            suite: Some("pytest".to_string()),
-            file: file.map(str::to_string),
-            duration: None,
-            outcome: Outcome::Passed,
-            dialect: Dialect::Pytest,
-        }
-    }
-
-    fn id(native: &str, class: &str, file: &str) -> TestId {
-        TestId {
-            native: native.into(),
-            class: class.into(),
-            file: file.into(),
-        }
+        test_support::case(name, classname, Some("pytest"), file, Dialect::Pytest)
     }
 
     fn native(name: &str, classname: Option<&str>, file: Option<&str>) -> String {

@@ -201,11 +201,7 @@ impl<'a> RenderContext<'a> {
     /// [`Self::selection`] with the group map computed once by the caller:
     /// building it walks every planned test, so a loop over shards must not
     /// rebuild it per shard.
-    fn selection_in(
-        &self,
-        shard: usize,
-        whole: &HashMap<&'a str, Option<usize>>,
-    ) -> Selection<'a> {
+    fn selection_in(&self, shard: usize, whole: &HashMap<&'a str, Option<usize>>) -> Selection<'a> {
         let mut selection = Selection::default();
         for item in keyed(&self.shards[shard]) {
             let group = item.test.file.as_str();

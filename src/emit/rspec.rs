@@ -104,18 +104,11 @@ impl Runner for Rspec {
 mod tests {
     use super::*;
     use crate::emit::render::testing::Fixture;
-    use crate::report::Outcome;
+    use crate::emit::test_support;
 
     fn case(classname: &str, file: Option<&str>) -> TestCase {
-        TestCase {
-            name: "User validates the email".into(),
-            classname: Some(classname.into()),
-            suite: Some("rspec".into()),
-            file: file.map(str::to_string),
-            duration: None,
-            outcome: Outcome::Passed,
-            dialect: Dialect::Rspec,
-        }
+        let name = "User validates the email";
+        test_support::case(name, Some(classname), Some("rspec"), file, Dialect::Rspec)
     }
 
     #[test]

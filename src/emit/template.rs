@@ -197,17 +197,13 @@ impl Template {
 mod tests {
     use super::*;
     use crate::emit::render::testing::Fixture;
-
-    fn id(native: &str) -> TestId {
-        TestId {
-            native: native.into(),
-            class: native.into(),
-            file: native.into(),
-        }
-    }
+    use crate::emit::test_support::file_id;
 
     fn fixture() -> Fixture {
-        Fixture::new(vec![vec![id("t/a b.py"), id("t/c.py")], vec![id("t/d.py")]])
+        Fixture::new(vec![
+            vec![file_id("t/a b.py"), file_id("t/c.py")],
+            vec![file_id("t/d.py")],
+        ])
     }
 
     fn lines(template: &str, index: usize) -> Vec<String> {
@@ -286,7 +282,7 @@ mod tests {
             )]
         );
         assert!(r.warnings[0].contains("runs on NO shard"));
-        let empty = Fixture::new(vec![vec![id("x")], vec![]]);
+        let empty = Fixture::new(vec![vec![file_id("x")], vec![]]);
         let owned = empty.context(Granularity::Test, 1, None);
         assert!(t.render(&owned.context()).command_lines().is_empty());
     }

@@ -96,19 +96,12 @@ impl Runner for Vitest {
 mod tests {
     use super::*;
     use crate::emit::render::testing::Fixture;
-
-    fn id(path: &str) -> TestId {
-        TestId {
-            native: path.into(),
-            class: path.into(),
-            file: path.into(),
-        }
-    }
+    use crate::emit::test_support::file_id;
 
     fn fixture() -> Fixture {
         Fixture::new(vec![
-            vec![id("src/a.test.ts"), id("src/[id].test.ts")],
-            vec![id("src/a.test.tsx"), id("lib/src/a.test.ts")],
+            vec![file_id("src/a.test.ts"), file_id("src/[id].test.ts")],
+            vec![file_id("src/a.test.tsx"), file_id("lib/src/a.test.ts")],
         ])
     }
 
@@ -144,7 +137,7 @@ mod tests {
 
     #[test]
     fn empty_shard_passes_with_no_tests() {
-        let f = Fixture::new(vec![vec![id("a.test.ts")], vec![]]);
+        let f = Fixture::new(vec![vec![file_id("a.test.ts")], vec![]]);
         let r = f.render(&Vitest, Granularity::File, 1, None);
         assert_eq!(
             r.arg_lines(),

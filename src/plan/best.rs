@@ -137,7 +137,7 @@ pub fn exact_makespan(problem: &Problem, assignment: &[usize]) -> Micros {
 
 #[cfg(test)]
 mod tests {
-    use super::super::tests::grouped;
+    use super::super::tests::three_tests_beside_one;
     use super::*;
 
     #[test]
@@ -151,29 +151,11 @@ mod tests {
     fn best_splits_a_group_only_where_it_pays() {
         // f: three 10s tests, setup 4; g: one 12s test. Two shards.
         // Whole f: 34 vs 12. Splitting f 20+4 | 10+4+12 = 26: better.
-        let p = grouped(
-            &[
-                ("a", 10, "f"),
-                ("b", 10, "f"),
-                ("c", 10, "f"),
-                ("d", 12, "g"),
-            ],
-            &[("f", 4)],
-            2,
-        );
+        let p = three_tests_beside_one(4, 12);
         assert_eq!(exact_makespan(&p, &best(&p, &Limits::default())), 26);
         // With a 30s setup and a 55s test beside it, splitting never pays:
         // f whole is 60, a split puts 10 + 30 on the 55s test's shard.
-        let p = grouped(
-            &[
-                ("a", 10, "f"),
-                ("b", 10, "f"),
-                ("c", 10, "f"),
-                ("d", 55, "g"),
-            ],
-            &[("f", 30)],
-            2,
-        );
+        let p = three_tests_beside_one(30, 55);
         let plan = best(&p, &Limits::default());
         assert_eq!(exact_makespan(&p, &plan), 60);
         assert!(plan[0] == plan[1] && plan[1] == plan[2], "{plan:?}");

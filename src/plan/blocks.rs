@@ -121,7 +121,7 @@ fn split(problem: &Problem, items: &[usize], k: usize) -> Vec<Vec<usize>> {
 
 #[cfg(test)]
 mod tests {
-    use super::super::tests::grouped;
+    use super::super::tests::{one_file_worth_splitting, two_files_with_heavy_setups};
     use super::*;
 
     #[test]
@@ -135,31 +135,13 @@ mod tests {
 
     #[test]
     fn groups_with_setup_stay_whole_unless_oversized() {
-        let p = grouped(
-            &[
-                ("a", 10, "f"),
-                ("b", 10, "f"),
-                ("c", 10, "g"),
-                ("d", 10, "g"),
-            ],
-            &[("f", 30), ("g", 30)],
-            2,
-        );
+        let p = two_files_with_heavy_setups();
         let b = blocks(&p);
         assert_eq!(b.len(), 2);
         assert_eq!(b[0].weight, 50);
 
         // One file of four 10s tests, 5s setup, two shards: two pieces.
-        let p = grouped(
-            &[
-                ("a", 10, "f"),
-                ("b", 10, "f"),
-                ("c", 10, "f"),
-                ("d", 10, "f"),
-            ],
-            &[("f", 5)],
-            2,
-        );
+        let p = one_file_worth_splitting();
         let b = blocks(&p);
         assert_eq!(b.len(), 2);
         assert_eq!(b[0].weight, 25);

@@ -272,19 +272,23 @@ fn solve(problem: &Problem, target: Micros, budget: &Budget) -> Option<Vec<usize
 #[cfg(test)]
 mod tests {
     use super::super::Plan;
-    use super::super::tests::grouped;
+    use super::super::tests::three_tests_beside_one;
     use super::*;
 
-    #[test]
-    fn finds_the_optimum_of_a_tiny_instance() {
-        let p = Problem::plain(&[("a", 8), ("b", 7), ("c", 6), ("d", 5), ("e", 4)], 2);
-        let plan = Plan::build(
+    /// The plan the ILP planner makes of `p` with the default budget.
+    fn build(p: Problem) -> Result<Plan> {
+        Plan::build(
             p,
             &Ilp {
                 budget: Budget::default(),
             },
         )
-        .unwrap();
+    }
+
+    #[test]
+    fn finds_the_optimum_of_a_tiny_instance() {
+        let p = Problem::plain(&[("a", 8), ("b", 7), ("c", 6), ("d", 5), ("e", 4)], 2);
+        let plan = build(p).unwrap();
         assert_eq!(plan.makespan(), 15);
     }
 
@@ -300,23 +304,8 @@ mod tests {
 
     #[test]
     fn setups_are_in_the_model() {
-        let p = grouped(
-            &[
-                ("a", 10, "f"),
-                ("b", 10, "f"),
-                ("c", 10, "f"),
-                ("d", 12, "g"),
-            ],
-            &[("f", 4)],
-            2,
-        );
-        let plan = Plan::build(
-            p,
-            &Ilp {
-                budget: Budget::default(),
-            },
-        )
-        .unwrap();
+        let p = three_tests_beside_one(4, 12);
+        let plan = build(p).unwrap();
         assert_eq!(plan.makespan(), 26);
     }
 
@@ -325,13 +314,7 @@ mod tests {
         let keys: Vec<String> = (0..3000).map(|i| format!("t{i}")).collect();
         let durations: Vec<(&str, Micros)> = keys.iter().map(|k| (k.as_str(), 1)).collect();
         let p = Problem::plain(&durations, 8);
-        let error = Plan::build(
-            p,
-            &Ilp {
-                budget: Budget::default(),
-            },
-        )
-        .unwrap_err();
+        let error = build(p).unwrap_err();
         assert!(
             error.message.contains("--algorithm best"),
             "{}",

@@ -162,7 +162,7 @@ pub fn place(state: &mut State<'_>, order: &[usize]) {
 
 #[cfg(test)]
 mod tests {
-    use super::super::tests::grouped;
+    use super::super::tests::{grouped, one_file_worth_splitting, two_files_with_heavy_setups};
     use super::super::{Plan, Problem};
     use super::*;
 
@@ -208,16 +208,7 @@ mod tests {
     fn groups_stay_together_unless_too_big_for_a_shard() {
         // Two files of two 10s tests with a 30s setup each: one file per
         // shard (50s), where a test-by-test greedy would split both (80s).
-        let p = grouped(
-            &[
-                ("a", 10, "f"),
-                ("b", 10, "f"),
-                ("c", 10, "g"),
-                ("d", 10, "g"),
-            ],
-            &[("f", 30), ("g", 30)],
-            2,
-        );
+        let p = two_files_with_heavy_setups();
         let plan = build(p.clone());
         assert_eq!(plan.keys(0), vec!["a", "b"]);
         assert_eq!(plan.makespan(), 50);
@@ -226,16 +217,7 @@ mod tests {
         assert_eq!(state.makespan(), 80);
 
         // One file of four 10s tests, 5s setup: split 2 + 2, 25s each.
-        let p = grouped(
-            &[
-                ("a", 10, "f"),
-                ("b", 10, "f"),
-                ("c", 10, "f"),
-                ("d", 10, "f"),
-            ],
-            &[("f", 5)],
-            2,
-        );
+        let p = one_file_worth_splitting();
         assert_eq!(build(p).makespan(), 25);
     }
 

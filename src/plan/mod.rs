@@ -56,6 +56,21 @@ pub struct Item {
     pub group: usize,
 }
 
+impl Item {
+    /// One measured test as an item of group `group`: how problems are
+    /// built by hand (tests, benchmarks) rather than from a suite.
+    pub fn test(key: impl Into<String>, duration: Micros, group: usize) -> Item {
+        Item {
+            key: key.into(),
+            granularity: Granularity::Test,
+            duration,
+            tests: 1,
+            estimated: 0,
+            group,
+        }
+    }
+}
+
 /// A set of items that share a setup cost: paid once on every shard that
 /// runs any of them.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -90,14 +105,7 @@ impl Problem {
         let items = keys
             .iter()
             .enumerate()
-            .map(|(group, &(key, duration))| Item {
-                key: key.to_string(),
-                granularity: Granularity::Test,
-                duration,
-                tests: 1,
-                estimated: 0,
-                group,
-            })
+            .map(|(group, &(key, duration))| Item::test(key, duration, group))
             .collect();
         let groups = keys
             .iter()
@@ -300,7 +308,7 @@ pub trait Planner {
 }
 
 /// The algorithms `--algorithm` offers.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Algorithm {
     /// Longest processing time first: heaviest first, each item (or whole
@@ -581,6 +589,12 @@ pub fn fingerprint(parameters: &[(&str, &str)], problem: &Problem) -> String {
         hasher.update((item.group as u64).to_le_bytes());
         hasher.update(b"\n");
     }
+    short_hex(hasher)
+}
+
+/// The first 8 bytes of a SHA-256 digest in hex: short enough to print on
+/// every shard, long enough that two different inputs do not collide.
+pub(crate) fn short_hex(hasher: Sha256) -> String {
     hasher
         .finalize()
         .iter()
@@ -617,13 +631,8 @@ pub(crate) mod tests {
             .collect();
         let mut items: Vec<Item> = items
             .iter()
-            .map(|&(key, duration, group)| Item {
-                key: key.into(),
-                granularity: Granularity::Test,
-                duration,
-                tests: 1,
-                estimated: 0,
-                group: keys.binary_search(&group).unwrap(),
+            .map(|&(key, duration, group)| {
+                Item::test(key, duration, keys.binary_search(&group).unwrap())
             })
             .collect();
         items.sort_by(|a, b| a.key.cmp(&b.key));
@@ -633,6 +642,51 @@ pub(crate) mod tests {
             shards,
             shard_overhead: 0,
         }
+    }
+
+    /// Two files, f and g, of two 10s tests each with a 30s setup, on two
+    /// shards: a file per shard takes 50s; splitting both, 80s.
+    pub(crate) fn two_files_with_heavy_setups() -> Problem {
+        grouped(
+            &[
+                ("a", 10, "f"),
+                ("b", 10, "f"),
+                ("c", 10, "g"),
+                ("d", 10, "g"),
+            ],
+            &[("f", 30), ("g", 30)],
+            2,
+        )
+    }
+
+    /// One file of four 10s tests with a 5s setup, on two shards: split
+    /// 2 + 2, 25s each.
+    pub(crate) fn one_file_worth_splitting() -> Problem {
+        grouped(
+            &[
+                ("a", 10, "f"),
+                ("b", 10, "f"),
+                ("c", 10, "f"),
+                ("d", 10, "f"),
+            ],
+            &[("f", 5)],
+            2,
+        )
+    }
+
+    /// File f of three 10s tests with a setup of `setup`, beside one test
+    /// of `beside` in file g, on two shards.
+    pub(crate) fn three_tests_beside_one(setup: Micros, beside: Micros) -> Problem {
+        grouped(
+            &[
+                ("a", 10, "f"),
+                ("b", 10, "f"),
+                ("c", 10, "f"),
+                ("d", beside, "g"),
+            ],
+            &[("f", setup)],
+            2,
+        )
     }
 
     fn test(native: &str, class: &str, file: &str, duration: Micros) -> PlannedTest {

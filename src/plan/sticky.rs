@@ -107,12 +107,7 @@ impl Previous {
         for (key, shard) in &self.assignment {
             hasher.update(format!("{key}\t{shard}\n"));
         }
-        hasher
-            .finalize()
-            .iter()
-            .take(8)
-            .map(|b| format!("{b:02x}"))
-            .collect()
+        super::short_hex(hasher)
     }
 
     /// Each item's previous shard, if it had one that still exists.

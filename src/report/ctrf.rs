@@ -16,9 +16,9 @@
 use std::io::BufRead;
 
 use serde::Deserialize;
-use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde::de::MapAccess;
 
-use super::json::{self, AtObject, Head, Number, Tracker};
+use super::json::{self, Fields, Head, Number, Object, Objects, Tracker};
 use super::{Diagnostic, Dialect, Outcome, Report, ReportFormat, TestCase, WarningList};
 use crate::identity::normalize_path;
 
@@ -58,10 +58,10 @@ impl ReportFormat for Ctrf {
         json::read(
             input,
             &tracker,
-            RootSeed {
+            Object(Root {
                 tracker: &tracker,
                 document: &mut document,
-            },
+            }),
         )?;
         if !document.has_tests {
             return Err(Diagnostic::whole(
@@ -182,139 +182,96 @@ fn outcome_of(status: Option<&str>) -> Outcome {
     }
 }
 
-struct RootSeed<'a> {
+/// The top-level object: `reportFormat` is checked, `results` read.
+struct Root<'a> {
     tracker: &'a Tracker,
     document: &'a mut Document,
 }
 
-impl<'de> DeserializeSeed<'de> for RootSeed<'_> {
-    type Value = ();
-    fn deserialize<D: de::Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
-        deserializer.deserialize_map(self)
-    }
-}
-
-impl<'de> Visitor<'de> for RootSeed<'_> {
-    type Value = ();
-
-    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-        f.write_str("a CTRF report object")
+impl<'de> Fields<'de> for Root<'_> {
+    fn expecting(&self) -> &'static str {
+        "a CTRF report object"
     }
 
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
-        while let Some(key) = map.next_key::<String>()? {
-            match key.as_str() {
-                "reportFormat" => {
-                    let at = self.tracker.offset();
-                    let format = map.next_value::<String>()?;
-                    if format != "CTRF" {
-                        return Err(self
-                            .tracker
-                            .fail(at, format!("reportFormat is {format:?}, not \"CTRF\"")));
-                    }
-                }
-                "results" => map.next_value_seed(ResultsSeed {
-                    tracker: self.tracker,
-                    document: &mut *self.document,
-                })?,
-                _ => {
-                    map.next_value::<IgnoredAny>()?;
+    fn field<A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
+        match key {
+            "reportFormat" => {
+                let at = self.tracker.offset();
+                let format = map.next_value::<String>()?;
+                if format != "CTRF" {
+                    return Err(self
+                        .tracker
+                        .fail(at, format!("reportFormat is {format:?}, not \"CTRF\"")));
                 }
             }
+            "results" => map.next_value_seed(Object(Results {
+                tracker: self.tracker,
+                document: &mut *self.document,
+            }))?,
+            _ => return Ok(false),
         }
-        Ok(())
+        Ok(true)
     }
 }
 
-struct ResultsSeed<'a> {
+/// The `results` object: the tool's name and the tests, streamed.
+struct Results<'a> {
     tracker: &'a Tracker,
     document: &'a mut Document,
 }
 
-impl<'de> DeserializeSeed<'de> for ResultsSeed<'_> {
-    type Value = ();
-    fn deserialize<D: de::Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
-        deserializer.deserialize_map(self)
-    }
-}
-
-impl<'de> Visitor<'de> for ResultsSeed<'_> {
-    type Value = ();
-
-    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-        f.write_str("the CTRF `results` object")
+impl<'de> Fields<'de> for Results<'_> {
+    fn expecting(&self) -> &'static str {
+        "the CTRF `results` object"
     }
 
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
-        while let Some(key) = map.next_key::<String>()? {
-            match key.as_str() {
-                "tool" => self.document.tool = map.next_value::<Tool>()?.name,
-                "tests" => {
-                    self.document.has_tests = true;
-                    map.next_value_seed(TestsSeed {
-                        tracker: self.tracker,
-                        document: &mut *self.document,
-                    })?;
-                }
-                _ => {
-                    map.next_value::<IgnoredAny>()?;
-                }
+    fn field<A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
+        match key {
+            "tool" => self.document.tool = map.next_value::<Tool>()?.name,
+            "tests" => {
+                let document = &mut *self.document;
+                document.has_tests = true;
+                map.next_value_seed(Objects::new(
+                    self.tracker,
+                    "the array of CTRF tests",
+                    |raw: RawTest, at| {
+                        document.add(raw, at);
+                        Ok(())
+                    },
+                ))?;
             }
+            _ => return Ok(false),
         }
-        Ok(())
+        Ok(true)
     }
 }
 
-struct TestsSeed<'a> {
-    tracker: &'a Tracker,
-    document: &'a mut Document,
-}
-
-impl<'de> DeserializeSeed<'de> for TestsSeed<'_> {
-    type Value = ();
-    fn deserialize<D: de::Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
-        deserializer.deserialize_seq(self)
-    }
-}
-
-impl<'de> Visitor<'de> for TestsSeed<'_> {
-    type Value = ();
-
-    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-        f.write_str("the array of CTRF tests")
-    }
-
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
-        let document = self.document;
-        loop {
-            let Some((raw, at)) = seq.next_element_seed(AtObject::<RawTest>::new(self.tracker))?
-            else {
-                return Ok(());
-            };
-            let Some(name) = raw.name.filter(|n| !n.trim().is_empty()) else {
-                document
-                    .warnings
-                    .push(Diagnostic::at(at, "test without a name; skipped"));
-                continue;
-            };
-            let duration = raw
-                .duration
-                .and_then(|d| d.duration(0.001, at, &mut document.warnings));
-            document.tests.push(Entry {
-                name,
-                suite: match raw.suite {
-                    Some(SuitePath::Titles(titles)) => titles,
-                    Some(SuitePath::One(title)) => vec![title],
-                    None => Vec::new(),
-                },
-                file: raw
-                    .file_path
-                    .filter(|f| !f.trim().is_empty())
-                    .map(|f| normalize_path(&f)),
-                duration,
-                outcome: outcome_of(raw.status.as_deref()),
-            });
-        }
+impl Document {
+    /// Keeps one test entry, or warns at `at` and skips it when it has no
+    /// name.
+    fn add(&mut self, raw: RawTest, at: u64) {
+        let Some(name) = raw.name.filter(|n| !n.trim().is_empty()) else {
+            self.warnings
+                .push(Diagnostic::at(at, "test without a name; skipped"));
+            return;
+        };
+        let duration = raw
+            .duration
+            .and_then(|d| d.duration(0.001, at, &mut self.warnings));
+        self.tests.push(Entry {
+            name,
+            suite: match raw.suite {
+                Some(SuitePath::Titles(titles)) => titles,
+                Some(SuitePath::One(title)) => vec![title],
+                None => Vec::new(),
+            },
+            file: raw
+                .file_path
+                .filter(|f| !f.trim().is_empty())
+                .map(|f| normalize_path(&f)),
+            duration,
+            outcome: outcome_of(raw.status.as_deref()),
+        });
     }
 }
 

@@ -329,6 +329,100 @@ impl<'de, T: Deserialize<'de>> Visitor<'de> for AtObject<'_, T> {
     }
 }
 
+/// The keys of a JSON object that a streamed reader wants, for [`Object`]:
+/// the value of every other key is skipped unread.
+pub(crate) trait Fields<'de> {
+    /// What the object is, for serde's "expected …" messages.
+    fn expecting(&self) -> &'static str;
+
+    /// Reads the value of `key` from `map` and returns `true` if the key is
+    /// wanted; returns `false`, having read nothing, if not.
+    fn field<A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error>;
+}
+
+/// Streams a JSON object through its [`Fields`], key by key, so that a large
+/// value (an array of tests) is visited in place rather than collected.
+pub(crate) struct Object<F>(pub F);
+
+impl<'de, F: Fields<'de>> DeserializeSeed<'de> for Object<F> {
+    type Value = ();
+
+    fn deserialize<D: de::Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+        deserializer.deserialize_map(self)
+    }
+}
+
+impl<'de, F: Fields<'de>> Visitor<'de> for Object<F> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str(self.0.expecting())
+    }
+
+    fn visit_map<A: MapAccess<'de>>(mut self, mut map: A) -> Result<(), A::Error> {
+        while let Some(key) = map.next_key::<String>()? {
+            if !self.0.field(&key, &mut map)? {
+                map.next_value::<IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Streams a JSON array of objects, handing each as a `T` with the offset of
+/// its `{` to `on_object`. A message `on_object` returns stops the read with
+/// a diagnostic at that object.
+pub(crate) struct Objects<'a, T, F> {
+    tracker: &'a Tracker,
+    expecting: &'static str,
+    on_object: F,
+    value: PhantomData<T>,
+}
+
+impl<'a, T, F> Objects<'a, T, F> {
+    /// A seed reporting offsets from `tracker`; `expecting` says what the
+    /// array is, for serde's "expected …" messages.
+    pub(crate) fn new(tracker: &'a Tracker, expecting: &'static str, on_object: F) -> Self {
+        Objects {
+            tracker,
+            expecting,
+            on_object,
+            value: PhantomData,
+        }
+    }
+}
+
+impl<'de, T, F> DeserializeSeed<'de> for Objects<'_, T, F>
+where
+    T: Deserialize<'de>,
+    F: FnMut(T, u64) -> Result<(), String>,
+{
+    type Value = ();
+
+    fn deserialize<D: de::Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+        deserializer.deserialize_seq(self)
+    }
+}
+
+impl<'de, T, F> Visitor<'de> for Objects<'_, T, F>
+where
+    T: Deserialize<'de>,
+    F: FnMut(T, u64) -> Result<(), String>,
+{
+    type Value = ();
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str(self.expecting)
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(mut self, mut seq: A) -> Result<(), A::Error> {
+        while let Some((value, at)) = seq.next_element_seed(AtObject::<T>::new(self.tracker))? {
+            (self.on_object)(value, at).map_err(|message| self.tracker.fail(at, message))?;
+        }
+        Ok(())
+    }
+}
+
 // ---------------------------------------------------------------------------
 // Durations files: a name and a number of seconds per entry
 
@@ -486,36 +580,22 @@ mod tests {
         assert!(Head::new(b"  ").at_end());
     }
 
+    /// The error reading `doc` as any JSON value gives.
+    fn value_error(doc: &[u8]) -> Diagnostic {
+        let tracker = Tracker::default();
+        read(&mut &doc[..], &tracker, PhantomData::<serde_json::Value>).unwrap_err()
+    }
+
     #[test]
     fn errors_carry_offsets() {
-        let tracker = Tracker::default();
-        let doc = b"{\"a\": 1,\n \"b\": x}";
-        let e = read(
-            &mut &doc[..],
-            &tracker,
-            std::marker::PhantomData::<serde_json::Value>,
-        )
-        .unwrap_err();
+        let e = value_error(b"{\"a\": 1,\n \"b\": x}");
         assert_eq!(e.offset, Some(15));
         assert_eq!(e.message, "malformed JSON: expected value");
-        let tracker = Tracker::default();
         let cut = b"{\"a\": [1, 2";
-        let e = read(
-            &mut &cut[..],
-            &tracker,
-            std::marker::PhantomData::<serde_json::Value>,
-        )
-        .unwrap_err();
+        let e = value_error(cut);
         assert!(e.message.contains("truncated"), "{e:?}");
         assert_eq!(e.offset, Some(cut.len() as u64));
-        let tracker = Tracker::default();
-        let trailing = b"{} {}";
-        let e = read(
-            &mut &trailing[..],
-            &tracker,
-            std::marker::PhantomData::<serde_json::Value>,
-        )
-        .unwrap_err();
+        let e = value_error(b"{} {}");
         assert!(e.message.contains("trailing characters"), "{e:?}");
     }
 

@@ -54,16 +54,50 @@ impl ReportFormat for Junit {
 /// encodings, well-formedness, entities and captured output, and hands the
 /// elements to the handler. JUnit and TRX each implement it.
 pub(super) trait XmlHandler {
-    /// Whether the root element is open (text is then content, not stray).
-    fn inside_root(&self) -> bool;
-    /// The error for text or CDATA outside the root element at `at`.
-    fn stray_content(&self, at: u64) -> Diagnostic;
-    /// A start tag at `at`; `empty` for `<x/>`, which also ends.
-    fn start(&mut self, tag: &BytesStart, at: u64, empty: bool) -> Result<(), Diagnostic>;
+    /// Whether the root element has been opened (and perhaps closed).
+    fn root_seen(&self) -> bool;
+    /// The name of the innermost open element, if any.
+    fn innermost(&self) -> Option<&str>;
+    /// A start tag at `at` (an empty-element tag `<x/>` is a start tag and
+    /// an end tag).
+    fn start(&mut self, tag: &BytesStart, at: u64) -> Result<(), Diagnostic>;
     /// An end tag.
     fn end(&mut self);
+    /// End of input, with the root seen and every element closed: the
+    /// report, or why it cannot be used.
+    fn finish(self) -> Result<Report, Diagnostic>;
+
+    /// Whether the root element is open (text is then content, not stray).
+    fn inside_root(&self) -> bool {
+        self.innermost().is_some()
+    }
+
+    /// The error for text or CDATA outside the root element at `at`.
+    fn stray_content(&self, at: u64) -> Diagnostic {
+        let place = if self.root_seen() { "after" } else { "before" };
+        Diagnostic::at(at, format!("malformed XML: text {place} the root element"))
+    }
+
     /// End of input at offset `end`: the report, or why it is incomplete.
-    fn finish(self, end: u64) -> Result<Report, Diagnostic>;
+    fn finish_at(self, end: u64) -> Result<Report, Diagnostic>
+    where
+        Self: Sized,
+    {
+        if let Some(innermost) = self.innermost() {
+            // quick-xml checks tag pairs but not what is left open at EOF.
+            return Err(Diagnostic::at(
+                end,
+                format!("malformed XML: file ends inside <{innermost}> (truncated report?)"),
+            ));
+        }
+        if !self.root_seen() {
+            return Err(Diagnostic::at(
+                end,
+                "malformed XML: no root element (empty report?)",
+            ));
+        }
+        self.finish()
+    }
 }
 
 /// Reads an XML report in UTF-8 or UTF-16 with `H` handling its elements.
@@ -266,8 +300,11 @@ fn parse<R: BufRead, H: XmlHandler + Default>(input: R, base: u64) -> Result<Rep
         };
         let at = base + start;
         match event {
-            Event::Start(tag) => state.start(&tag, at, false)?,
-            Event::Empty(tag) => state.start(&tag, at, true)?,
+            Event::Start(tag) => state.start(&tag, at)?,
+            Event::Empty(tag) => {
+                state.start(&tag, at)?;
+                state.end();
+            }
             Event::End(_) => state.end(),
             Event::Text(text) => {
                 if !state.inside_root() && !text.bytes().all(is_xml_space) {
@@ -281,7 +318,7 @@ fn parse<R: BufRead, H: XmlHandler + Default>(input: R, base: u64) -> Result<Rep
                 }
                 check_reference(&reference, at)?;
             }
-            Event::Eof => return state.finish(base + reader.buffer_position()),
+            Event::Eof => return state.finish_at(base + reader.buffer_position()),
             // Declarations, comments, processing instructions and the DTD
             // carry nothing we need; the DTD is never interpreted.
             Event::CData(_)
@@ -747,18 +784,20 @@ struct State {
     signals: Signals,
 }
 
-impl State {
-    fn inside_root(&self) -> bool {
-        !self.stack.is_empty()
+impl XmlHandler for State {
+    fn root_seen(&self) -> bool {
+        self.root_seen
     }
 
-    fn stray_content(&self, at: u64) -> Diagnostic {
-        let place = if self.root_seen { "after" } else { "before" };
-        Diagnostic::at(at, format!("malformed XML: text {place} the root element"))
+    fn innermost(&self) -> Option<&str> {
+        self.stack.last().map(|open| match open {
+            Frame::Suite { .. } => "testsuite",
+            Frame::Case(_) => "testcase",
+            Frame::Other(name) => name,
+        })
     }
 
-    /// Handles a start tag (or an empty-element tag, which also ends).
-    fn start(&mut self, tag: &BytesStart, at: u64, empty: bool) -> Result<(), Diagnostic> {
+    fn start(&mut self, tag: &BytesStart, at: u64) -> Result<(), Diagnostic> {
         let local = tag.local_name();
         let local: &str = local.as_ref();
         let attrs = Attrs::read(tag, at)?;
@@ -792,12 +831,57 @@ impl State {
             _ => Frame::Other(local.into()),
         };
         self.stack.push(frame);
-        if empty {
-            self.end();
-        }
         Ok(())
     }
 
+    /// Closes the innermost element. A suite with a time records it over
+    /// every case inside it, nested suites' included: its time covers them
+    /// too, and what it exceeds their sum by is its setup cost.
+    fn end(&mut self) {
+        if let Some(Frame::Suite {
+            time: Some(duration),
+            first_case,
+            ..
+        }) = self.stack.pop()
+            && first_case < self.cases.len()
+        {
+            self.groups.push(GroupTime {
+                cases: first_case..self.cases.len(),
+                duration,
+            });
+        }
+    }
+
+    fn finish(mut self) -> Result<Report, Diagnostic> {
+        let [times, nameless] = self.unshown;
+        let mut unshown = Vec::new();
+        if times > 0 {
+            unshown.push(format!("{times} more unusable times, treated as unknown"));
+        }
+        if nameless > 0 {
+            unshown.push(format!(
+                "{nameless} more test cases without a name, skipped"
+            ));
+        }
+        if !unshown.is_empty() {
+            self.warnings.push(Diagnostic::whole(format!(
+                "{} (only the first {MAX_WARNINGS} warnings are shown one by one)",
+                unshown.join("; ")
+            )));
+        }
+        let dialect = self.signals.dialect();
+        for case in &mut self.cases {
+            case.dialect = dialect;
+        }
+        Ok(Report {
+            cases: self.cases,
+            groups: self.groups,
+            warnings: self.warnings,
+        })
+    }
+}
+
+impl State {
     fn start_root(&mut self, local: &str, attrs: &Attrs, at: u64) -> Result<(), Diagnostic> {
         if self.root_seen {
             return Err(Diagnostic::at(
@@ -921,98 +1005,12 @@ impl State {
         }
     }
 
-    /// Closes the innermost element. A suite with a time records it over
-    /// every case inside it, nested suites' included: its time covers them
-    /// too, and what it exceeds their sum by is its setup cost.
-    fn end(&mut self) {
-        if let Some(Frame::Suite {
-            time: Some(duration),
-            first_case,
-            ..
-        }) = self.stack.pop()
-            && first_case < self.cases.len()
-        {
-            self.groups.push(GroupTime {
-                cases: first_case..self.cases.len(),
-                duration,
-            });
-        }
-    }
-
     fn warn(&mut self, kind: Warning, warning: Diagnostic) {
         if self.warnings.len() < MAX_WARNINGS {
             self.warnings.push(warning);
         } else {
             self.unshown[kind as usize] += 1;
         }
-    }
-
-    fn finish(mut self, end: u64) -> Result<Report, Diagnostic> {
-        if let Some(open) = self.stack.last() {
-            // quick-xml checks tag pairs but not what is left open at EOF.
-            let innermost = match open {
-                Frame::Suite { .. } => "testsuite",
-                Frame::Case(_) => "testcase",
-                Frame::Other(name) => name,
-            };
-            return Err(Diagnostic::at(
-                end,
-                format!("malformed XML: file ends inside <{innermost}> (truncated report?)"),
-            ));
-        }
-        if !self.root_seen {
-            return Err(Diagnostic::at(
-                end,
-                "malformed XML: no root element (empty report?)",
-            ));
-        }
-        let [times, nameless] = self.unshown;
-        let mut unshown = Vec::new();
-        if times > 0 {
-            unshown.push(format!("{times} more unusable times, treated as unknown"));
-        }
-        if nameless > 0 {
-            unshown.push(format!(
-                "{nameless} more test cases without a name, skipped"
-            ));
-        }
-        if !unshown.is_empty() {
-            self.warnings.push(Diagnostic::whole(format!(
-                "{} (only the first {MAX_WARNINGS} warnings are shown one by one)",
-                unshown.join("; ")
-            )));
-        }
-        let dialect = self.signals.dialect();
-        for case in &mut self.cases {
-            case.dialect = dialect;
-        }
-        Ok(Report {
-            cases: self.cases,
-            groups: self.groups,
-            warnings: self.warnings,
-        })
-    }
-}
-
-impl XmlHandler for State {
-    fn inside_root(&self) -> bool {
-        State::inside_root(self)
-    }
-
-    fn stray_content(&self, at: u64) -> Diagnostic {
-        State::stray_content(self, at)
-    }
-
-    fn start(&mut self, tag: &BytesStart, at: u64, empty: bool) -> Result<(), Diagnostic> {
-        State::start(self, tag, at, empty)
-    }
-
-    fn end(&mut self) {
-        State::end(self)
-    }
-
-    fn finish(self, end: u64) -> Result<Report, Diagnostic> {
-        State::finish(self, end)
     }
 }
 

@@ -19,8 +19,15 @@ pub fn shardplan(args: &[&str], stdin: &str) -> Output {
 
 /// Runs `shardplan` with `args` in `dir`.
 pub fn shardplan_in(dir: &Path, args: &[&str], stdin: &str) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_shardplan"))
+    shardplan_with_env(dir, args, &[], stdin)
+}
+
+/// Runs `shardplan` with `args` in `dir`, with `env` set and no CI shard
+/// variables or job summary inherited from the machine running the tests.
+pub fn shardplan_with_env(dir: &Path, args: &[&str], env: &[(&str, &str)], stdin: &str) -> Output {
+    let mut child = shardplan_command()
         .args(args)
+        .envs(env.iter().copied())
         .current_dir(dir)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -34,6 +41,19 @@ pub fn shardplan_in(dir: &Path, args: &[&str], stdin: &str) -> Output {
         .write_all(stdin.as_bytes())
         .expect("stdin accepts input");
     child.wait_with_output().expect("shardplan finishes")
+}
+
+/// The `shardplan` binary as a command, without the CI shard variables
+/// and the job summary of the machine running the tests: a test run inside
+/// a parallel CI job must not plan that job's shard.
+pub fn shardplan_command() -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_shardplan"));
+    for provider in &shardplan::ci_env::PROVIDERS {
+        command.env_remove(provider.index_var);
+        command.env_remove(provider.count_var);
+    }
+    command.env_remove("GITHUB_STEP_SUMMARY");
+    command
 }
 
 /// Stdout as text.
@@ -172,4 +192,228 @@ pub fn tool_available(what: &str, probe: &[&str]) -> bool {
         eprintln!("note: skipping: {message}; `.ci/run` shows how to install it");
     }
     found
+}
+
+/// Copies `fixtures/suites/<name>` into a new temporary directory, leaving
+/// out build output and installed packages.
+pub fn copy_suite(name: &str) -> tempfile::TempDir {
+    let dir = tempfile::Builder::new()
+        .prefix(&format!("shardplan-e2e-{name}-"))
+        .tempdir()
+        .expect("a temporary directory");
+    copy_dir(&root().join("fixtures/suites").join(name), dir.path());
+    std::fs::create_dir(dir.path().join("shardplan-reports")).expect("a reports directory");
+    dir
+}
+
+/// Copies the directory `from` to `to`, leaving out build output and
+/// installed packages.
+pub fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).expect("a directory");
+    for entry in std::fs::read_dir(from).expect("a readable suite") {
+        let entry = entry.expect("a directory entry");
+        let name = entry.file_name();
+        if name == "target" || name == "node_modules" || name == "__pycache__" {
+            continue;
+        }
+        let path = entry.path();
+        if path.is_dir() {
+            copy_dir(&path, &to.join(&name));
+        } else {
+            std::fs::copy(&path, to.join(&name)).expect("a copied file");
+        }
+    }
+}
+
+/// Runs `argv` in `dir` with `env` added; panics with its output unless it
+/// succeeds.
+pub fn run(dir: &Path, argv: &[&str], env: &[(&str, &str)]) -> Output {
+    let output = Command::new(argv[0])
+        .args(&argv[1..])
+        .current_dir(dir)
+        .envs(env.iter().copied())
+        .stdin(Stdio::null())
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run {argv:?}: {e}"));
+    assert!(
+        output.status.success(),
+        "{argv:?} failed ({}):\n{}\n{}",
+        output.status,
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    output
+}
+
+/// The tests a JUnit report lists, as `<suite or classname>::<name>`.
+pub fn junit_tests(path: &Path, by_suite: bool) -> Vec<String> {
+    let Ok(text) = std::fs::read_to_string(path) else {
+        return Vec::new();
+    };
+    let doc = roxmltree::Document::parse(&text).expect("a well-formed JUnit report");
+    doc.descendants()
+        .filter(|n| n.has_tag_name("testcase"))
+        .map(|case| {
+            let scope = if by_suite {
+                case.parent()
+                    .and_then(|s| s.attribute("name"))
+                    .unwrap_or_default()
+            } else {
+                case.attribute("classname").unwrap_or_default()
+            };
+            format!("{scope}::{}", case.attribute("name").unwrap_or_default())
+        })
+        .collect()
+}
+
+impl<'a> Case<'a> {
+    /// A case that took `time` seconds.
+    pub fn timed(classname: &'a str, name: &'a str, time: &'a str) -> Self {
+        Case {
+            classname,
+            name,
+            time: Some(time),
+        }
+    }
+}
+
+/// A new temporary directory holding `report.xml`, a generic JUnit report
+/// of `cases`.
+pub fn report_dir(cases: &[Case<'_>]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    std::fs::write(dir.path().join("report.xml"), junit(cases)).expect("a report");
+    dir
+}
+
+/// `--shards <shards> --index <index> --timings report.xml`, then `extra`:
+/// one shard's share of the suite that `report.xml` recorded.
+pub fn shard_args<'a>(shards: &'a str, index: &'a str, extra: &[&'a str]) -> Vec<&'a str> {
+    let mut args = vec![
+        "--shards",
+        shards,
+        "--index",
+        index,
+        "--timings",
+        "report.xml",
+    ];
+    args.extend_from_slice(extra);
+    args
+}
+
+/// Runs `shardplan` with `args` (which ask for `--json`) in `dir`, asserts
+/// that it succeeds, and returns the plan it printed and its stderr.
+pub fn json_plan_in(dir: &Path, args: &[&str], stdin: &str) -> (serde_json::Value, String) {
+    let out = shardplan_in(dir, args, stdin);
+    assert!(out.status.success(), "{args:?}: {}", stderr(&out));
+    let plan = serde_json::from_str(&stdout(&out)).expect("--json prints JSON");
+    (plan, stderr(&out))
+}
+
+/// The items of shard `shard` of a `--json` plan, in its order.
+pub fn shard_items(plan: &serde_json::Value, shard: usize) -> Vec<String> {
+    plan["shards"][shard]["tests"]
+        .as_array()
+        .expect("tests")
+        .iter()
+        .map(|t| t.as_str().expect("string").to_string())
+        .collect()
+}
+
+/// Every item of every shard of a `--json` plan.
+pub fn plan_items(plan: &serde_json::Value) -> std::collections::BTreeSet<String> {
+    let shards = plan["shards"].as_array().expect("shards");
+    (0..shards.len())
+        .flat_map(|shard| shard_items(plan, shard))
+        .collect()
+}
+
+/// Asserts that `out`'s stderr contains `needle`, showing the stderr if not.
+#[track_caller]
+pub fn assert_stderr_contains(out: &Output, needle: &str) {
+    let err = stderr(out);
+    assert!(err.contains(needle), "{err}");
+}
+
+/// The shared corpus of real reports, or `None` after printing that the
+/// corpus tests are skipped.
+pub fn corpus_or_skip() -> Option<PathBuf> {
+    let root = corpus_root();
+    if root.is_none() {
+        println!("skipping: ../shared/corpus not found");
+    }
+    root
+}
+
+/// How a corpus file is named in messages: its path below the corpus root.
+pub fn corpus_name(root: &Path, path: &Path) -> String {
+    path.strip_prefix(root)
+        .unwrap_or(path)
+        .display()
+        .to_string()
+}
+
+/// Runs `read`, recording `"<shown>: PANIC <what>"` in `failures` and
+/// returning `None` if it panics: one file's panic must not hide the others'
+/// results.
+pub fn without_panic<T>(
+    shown: &str,
+    what: &str,
+    failures: &mut Vec<String>,
+    read: impl FnOnce() -> T,
+) -> Option<T> {
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(read));
+    if result.is_err() {
+        failures.push(format!("{shown}: PANIC {what}"));
+    }
+    result.ok()
+}
+
+/// Records in `failures` an error `message` about `path` that does not name
+/// the file.
+pub fn check_names_file(shown: &str, path: &Path, message: &str, failures: &mut Vec<String>) {
+    if !message.contains(&path.display().to_string()) {
+        failures.push(format!("{shown}: error does not name the file: {message}"));
+    }
+}
+
+/// Fails with every corpus mismatch found, if there are any.
+#[track_caller]
+pub fn assert_no_mismatches(failures: &[String]) {
+    assert!(
+        failures.is_empty(),
+        "{} corpus mismatches:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
+
+/// Deterministic Fisher–Yates driven by a seed, so that a failing property
+/// case replays.
+pub fn shuffle<T>(items: &mut [T], mut seed: u64) {
+    for i in (1..items.len()).rev() {
+        seed = seed
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        let j = (seed >> 33) as usize % (i + 1);
+        items.swap(i, j);
+    }
+}
+
+/// Runs the planning pipeline in-process (`app::run`) with `args` and
+/// `stdin`, and returns stdout; panics with stderr if planning fails.
+pub fn plan_in_process(args: &[String], stdin: &str) -> String {
+    use clap::Parser;
+    let mut argv = vec!["shardplan".to_string()];
+    argv.extend(args.iter().cloned());
+    let cli = shardplan::cli::Cli::try_parse_from(&argv).unwrap();
+    let (mut out, mut err) = (Vec::new(), Vec::new());
+    let mut input = stdin.as_bytes();
+    let mut streams = shardplan::app::Streams {
+        stdin: &mut input,
+        stdout: &mut out,
+        stderr: &mut err,
+    };
+    shardplan::app::run(&cli.plan, &mut streams)
+        .unwrap_or_else(|e| panic!("{e}\nstderr: {}", String::from_utf8_lossy(&err)));
+    String::from_utf8(out).unwrap()
 }

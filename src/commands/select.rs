@@ -1,0 +1,190 @@
+//! `shardplan select`: print one shard of a frozen plan as the runner's
+//! filter, exactly as planning would have printed it, without reading any
+//! timings. Every job of a CI run, and every rerun of a job, selects from
+//! the same file and so runs the same tests.
+
+use std::path::PathBuf;
+
+use crate::app::{self, RenderOptions, Streams};
+use crate::ci_env;
+use crate::cli::ShardSpec;
+use crate::duration::human;
+use crate::emit::RunnerKind;
+use crate::error::{Error, Result};
+use crate::frozen::{FrozenPlan, ShardRecord};
+use crate::step_summary::{self, SummaryArgs};
+
+/// Options of `shardplan select`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct SelectArgs {
+    /// The plan `shardplan plan` (or --json) wrote.
+    #[arg(long, value_name = "PLAN.json")]
+    pub plan: PathBuf,
+
+    /// This shard's index, 0-based [default: from the CI's variables, e.g.
+    /// CI_NODE_INDEX].
+    #[arg(long, value_name = "I")]
+    pub index: Option<u32>,
+
+    /// This shard as K/N, 1-based; N must be the plan's shard count.
+    #[arg(long, value_name = "K/N", conflicts_with = "index")]
+    pub shard: Option<ShardSpec>,
+
+    /// The runner to print for; it must be the plan's [default: the
+    /// plan's].
+    #[arg(long, value_enum)]
+    pub runner: Option<RunnerKind>,
+
+    /// Print the shard's planned tests, one per line as the runner names
+    /// them, instead of its filter.
+    #[arg(long, conflicts_with_all = ["exec", "template", "list_file"])]
+    pub list_tests: bool,
+
+    /// Write the selection to this file and print the runner's file form.
+    #[arg(long, value_name = "PATH")]
+    pub list_file: Option<PathBuf>,
+
+    /// Print commands filled from TEMPLATE instead of the runner's filter,
+    /// as when planning.
+    #[arg(long, value_name = "TEMPLATE")]
+    pub template: Option<String>,
+
+    /// Run the shard's command(s) instead of printing them, and exit with
+    /// the first failure's status. Arguments after `--` are added to each.
+    #[arg(long)]
+    pub exec: bool,
+
+    /// Extra arguments for every command --exec runs (after `--`).
+    #[arg(last = true, value_name = "EXTRA_ARGS", requires = "exec")]
+    pub extra_args: Vec<String>,
+
+    /// Write `shardplan-shard.json` (the plan's fingerprint and this
+    /// shard's index) into DIR, created if missing: keep the shard's result
+    /// reports there, and `shardplan verify` knows where they came from.
+    #[arg(long, value_name = "DIR")]
+    pub record: Option<PathBuf>,
+
+    /// `--summary markdown`: a table of the shards for the job summary.
+    #[command(flatten)]
+    pub summary: SummaryArgs,
+
+    /// Print no summary on stderr (warnings are still printed).
+    #[arg(short, long)]
+    pub quiet: bool,
+}
+
+/// Runs `shardplan select`.
+pub fn run(args: &SelectArgs, streams: &mut Streams<'_>) -> Result<()> {
+    let plan = FrozenPlan::load(&args.plan)?;
+    let doc = &plan.doc;
+    if let Some(runner) = args.runner.filter(|&r| r != doc.runner) {
+        return Err(Error::usage(format!(
+            "--runner {} does not match the plan, which was made for --runner {}: its test ids would not fit; plan again for this runner",
+            runner.runner().name(),
+            doc.runner.runner().name()
+        )));
+    }
+    let (index, origin) = shard_index(args, plan.count())?;
+    let runner = doc.runner.runner();
+    let members = plan.members();
+    let rendered = app::render_members(
+        &members,
+        doc.catch_all,
+        &doc.fingerprint,
+        index,
+        &RenderOptions {
+            list_file: args.list_file.as_deref(),
+            template: args.template.as_deref(),
+        },
+        runner.as_ref(),
+    )?;
+    let recorded = match &args.record {
+        Some(dir) => Some(ShardRecord::new(doc, index).write(dir)?),
+        None => None,
+    };
+    let commands = if args.list_tests {
+        let text: String = members[index]
+            .iter()
+            .map(|m| format!("{}\n", m.test.native))
+            .collect();
+        app::write_stdout(streams.stdout, &text)?;
+        None
+    } else {
+        let exec = args.exec.then_some(args.extra_args.as_slice());
+        app::output_shard(&rendered, exec, runner.name(), streams.stdout)?
+    };
+    if !args.quiet {
+        let shard = &doc.shards[index];
+        let mut out = format!(
+            "shardplan: plan {} from {}: shard {index} of {} ({}): {} tests, predicted {}; runner {}, by {}\n",
+            doc.fingerprint,
+            plan.path.display(),
+            plan.count(),
+            origin,
+            shard.test_count,
+            human(doc.predicted()[index]),
+            runner.name(),
+            doc.by.name(),
+        );
+        if let Some(catch_all) = doc.catch_all {
+            out += &format!(
+                "shardplan: catch-all: shard {catch_all} also runs every test not in the plan\n"
+            );
+        }
+        if let Some(path) = recorded {
+            out += &format!("shardplan: recorded the shard in {}\n", path.display());
+        }
+        let _ = streams.stderr.write_all(out.as_bytes());
+    }
+    app::shard_notes(&rendered, streams.stderr);
+    step_summary::write_from_env(
+        &args.summary,
+        || step_summary::plan_table(doc, Some(index)).to_markdown(),
+        streams.stderr,
+    )?;
+    match commands {
+        Some(commands) => crate::exec::run(&commands, streams.stderr),
+        None => Ok(()),
+    }
+}
+
+/// This job's shard, 0-based, and where it came from: `--index`, `--shard`
+/// or the CI's variables, whose job count must be the plan's.
+fn shard_index(args: &SelectArgs, count: usize) -> Result<(usize, String)> {
+    let (index, origin) = match (args.index, args.shard) {
+        (Some(index), _) => (index as usize, format!("--index {index}")),
+        (None, Some(spec)) if spec.count as usize != count => {
+            return Err(Error::usage(format!(
+                "--shard {}/{} does not fit the plan, which has {count} shards",
+                spec.number, spec.count
+            )));
+        }
+        (None, Some(spec)) => (
+            spec.number as usize - 1,
+            format!("--shard {}/{}", spec.number, spec.count),
+        ),
+        (None, None) => match ci_env::detect_from_env()? {
+            Some(found) if found.count != count => {
+                return Err(Error::usage(format!(
+                    "the plan has {count} shards, but the CI runs {} jobs ({}): plan as many shards as jobs, or pass --index",
+                    found.count,
+                    found.describe()
+                )));
+            }
+            Some(found) => (found.index, found.describe()),
+            None => {
+                return Err(Error::usage(format!(
+                    "which shard? pass --index I (0-based) or --shard K/N, or run where a CI sets one of {}",
+                    ci_env::variable_names()
+                )));
+            }
+        },
+    };
+    if index >= count {
+        return Err(Error::usage(format!(
+            "--index {index} is out of range for the plan's {count} shards: indexes are 0-based, from 0 to {}",
+            count - 1
+        )));
+    }
+    Ok((index, origin))
+}

@@ -1,0 +1,862 @@
+//! `shardplan verify`: the fan-in check. It reads the result reports every
+//! shard wrote and fails, with a list, if a planned test did not run, ran
+//! on two shards, ran on a shard it was not planned for, or came from a
+//! shard that ran another plan; and it prints each shard's predicted time
+//! beside the time its reports recorded.
+//!
+//! # Which shard a report came from
+//!
+//! `shardplan select --record DIR` writes `DIR/shardplan-shard.json` (the
+//! plan's fingerprint and the shard's index): keep the shard's reports in
+//! DIR, and `verify` attributes every report to the record in its directory
+//! or the nearest directory above it. `--shard-report I=PATH` names a
+//! shard's reports explicitly instead (without a fingerprint to check).
+//!
+//! # What counts
+//!
+//! Executed tests are named by the plan's runner ([`Runner::identify`]),
+//! as planning names them; a test recorded twice on one shard (a rerun) ran
+//! once. A test of a class or file planned whole that the plan does not
+//! list (added since) belongs to that item; a test the plan does not know
+//! at all belongs where the runner's filters send it: to the shard that
+//! selects its whole group, else to the catch-all shard. Tests on the
+//! catch-all that the plan does not know are listed as new, not as errors.
+//! A class or file counts as run when any of its tests ran; planned tests
+//! of it that did not appear are listed as a note.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+
+use crate::app::{self, ReadOptions, Streams, Warnings};
+use crate::cli::ReadArgs;
+use crate::duration::{Micros, human};
+use crate::emit::{Granularity, Runner, TestId};
+use crate::error::{Error, Result};
+use crate::frozen::{FrozenPlan, RECORD_FILE, ShardRecord, SuiteSource};
+use crate::inputs;
+use crate::report::{GroupTime, TestCase};
+use crate::step_summary::{self, SummaryArgs, Table};
+
+/// Entries of each list printed one by one; the rest are counted.
+const MAX_LISTED: usize = 50;
+
+/// Options of `shardplan verify`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct VerifyArgs {
+    /// The plan the shards ran, as `shardplan plan` wrote it.
+    #[arg(long, value_name = "PLAN.json")]
+    pub plan: PathBuf,
+
+    /// The shards' result reports: files, directories (searched
+    /// recursively) or quoted globs. Each report's shard is read from the
+    /// shardplan-shard.json that `select --record DIR` wrote in its
+    /// directory or the nearest one above.
+    #[arg(value_name = "REPORT", required_unless_present = "shard_report")]
+    pub reports: Vec<String>,
+
+    /// I=PATH: the reports at PATH (a file, directory or quoted glob) are
+    /// shard I's (0-based). Repeatable. No fingerprint is checked for them.
+    #[arg(long, value_name = "I=PATH")]
+    pub shard_report: Vec<ShardReport>,
+
+    /// List planned tests that never ran without failing: for a plan made
+    /// from timings alone, which still holds tests deleted since.
+    #[arg(long)]
+    pub allow_missing: bool,
+
+    /// How reports are read.
+    #[command(flatten)]
+    pub read: ReadArgs,
+
+    /// `--summary markdown`: predicted and recorded time per shard for the
+    /// job summary.
+    #[command(flatten)]
+    pub summary: SummaryArgs,
+
+    /// Fail on any unreadable report instead of skipping it with a warning.
+    #[arg(long)]
+    pub strict: bool,
+
+    /// Print the problems only, not the per-shard table.
+    #[arg(short, long)]
+    pub quiet: bool,
+}
+
+/// `--shard-report I=PATH`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ShardReport {
+    /// The shard, 0-based.
+    pub index: usize,
+    /// A report file, directory or glob.
+    pub path: String,
+}
+
+impl FromStr for ShardReport {
+    type Err = String;
+
+    fn from_str(text: &str) -> std::result::Result<Self, Self::Err> {
+        let invalid =
+            || format!("{text:?} is not I=PATH (a 0-based shard index, `=`, and its reports)");
+        let (index, path) = text.split_once('=').ok_or_else(invalid)?;
+        let index = index.trim().parse().map_err(|_| invalid())?;
+        if path.is_empty() {
+            return Err(invalid());
+        }
+        Ok(ShardReport {
+            index,
+            path: path.to_string(),
+        })
+    }
+}
+
+/// A test the reports show, and the shards it ran on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Executed {
+    /// The runner's id for it.
+    pub id: TestId,
+    /// Every shard whose reports hold it.
+    pub shards: BTreeSet<usize>,
+}
+
+/// What the check found.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Findings {
+    /// Per shard, its planned tests that ran on it.
+    pub ran: Vec<usize>,
+    /// Planned tests (or classes, files) that ran nowhere, with their shard.
+    pub missing: Vec<(String, usize)>,
+    /// Tests that ran on several shards, with the shard they belong to.
+    pub duplicated: Vec<(String, BTreeSet<usize>, Option<usize>)>,
+    /// Tests that ran on one shard but belong to another (or to none).
+    pub misplaced: Vec<(String, usize, Option<usize>)>,
+    /// Tests the plan does not know that ran on the catch-all shard.
+    pub new_on_catch_all: Vec<String>,
+    /// Tests the plan does not list that ran with their planned class or
+    /// file, or in a group their shard selects whole.
+    pub new_in_groups: usize,
+    /// Planned tests of a class or file that ran, which did not appear.
+    pub unseen_in_groups: Vec<(String, usize)>,
+}
+
+/// Checks executed tests (by native id) against the plan; see the module
+/// docs for the rules.
+pub fn check(
+    plan: &FrozenPlan,
+    runner: &dyn Runner,
+    executed: &BTreeMap<String, Executed>,
+) -> Findings {
+    let members = plan.members();
+    let by = plan.doc.by;
+    // Hash maps are only looked up here; every list below is built in
+    // shard and id order.
+    // Each planned test's shard and item.
+    let mut planned: HashMap<&str, (usize, (&str, Granularity))> = HashMap::new();
+    let mut item_shard: HashMap<(&str, Granularity), usize> = HashMap::new();
+    let mut whole: HashMap<&str, Option<usize>> = HashMap::new();
+    let mut alternative: HashMap<String, Option<&str>> = HashMap::new();
+    for (shard, tests) in members.iter().enumerate() {
+        for member in tests {
+            planned.insert(&member.test.native, (shard, (member.key(), member.by)));
+            item_shard.insert((member.key(), member.by), shard);
+            whole
+                .entry(&member.test.file)
+                .and_modify(|s| {
+                    if *s != Some(shard) {
+                        *s = None;
+                    }
+                })
+                .or_insert(Some(shard));
+            for key in runner.match_keys(member.test) {
+                alternative
+                    .entry(key)
+                    .and_modify(|n| *n = None)
+                    .or_insert(Some(&member.test.native));
+            }
+        }
+    }
+    let resolve = |id: &TestId| -> Option<&str> {
+        if let Some((native, _)) = planned.get_key_value(id.native.as_str()) {
+            return Some(native);
+        }
+        let found: BTreeSet<&str> = runner
+            .match_keys(id)
+            .iter()
+            .filter_map(|key| alternative.get(key).copied().flatten())
+            .collect();
+        (found.len() == 1).then(|| found.into_iter().next().expect("one"))
+    };
+    let mut runs: HashMap<&str, BTreeSet<usize>> = HashMap::new();
+    let mut unplanned: Vec<&Executed> = Vec::new();
+    let mut items_ran: HashSet<(&str, Granularity)> = HashSet::new();
+    for test in executed.values() {
+        match resolve(&test.id) {
+            Some(native) => {
+                items_ran.insert(planned[native].1);
+                runs.entry(native).or_default().extend(&test.shards);
+            }
+            None => {
+                if by != Granularity::Test && item_shard.contains_key(&(test.id.key(by), by)) {
+                    items_ran.insert((test.id.key(by), by));
+                }
+                unplanned.push(test);
+            }
+        }
+    }
+
+    let mut findings = Findings {
+        ran: vec![0; members.len()],
+        ..Findings::default()
+    };
+    let mut missing_items: BTreeSet<(&str, Granularity)> = BTreeSet::new();
+    for (shard, tests) in members.iter().enumerate() {
+        for member in tests {
+            let native = member.test.native.as_str();
+            match runs.get(native) {
+                None if member.by == Granularity::Test => {
+                    findings.missing.push((native.to_string(), shard));
+                }
+                None if items_ran.contains(&(member.key(), member.by)) => {
+                    findings.unseen_in_groups.push((native.to_string(), shard));
+                }
+                None => {
+                    if missing_items.insert((member.key(), member.by)) {
+                        findings.missing.push((
+                            format!("{} (the whole {})", member.key(), member.by.name()),
+                            shard,
+                        ));
+                    }
+                }
+                Some(on) if on.len() > 1 => {
+                    findings
+                        .duplicated
+                        .push((native.to_string(), on.clone(), Some(shard)));
+                }
+                Some(on) if !on.contains(&shard) => {
+                    let ran = *on.iter().next().expect("one shard");
+                    findings
+                        .misplaced
+                        .push((native.to_string(), ran, Some(shard)));
+                }
+                Some(_) => findings.ran[shard] += 1,
+            }
+        }
+    }
+    for test in unplanned {
+        let in_item = (by != Granularity::Test)
+            .then(|| item_shard.get(&(test.id.key(by), by)).copied())
+            .flatten();
+        let in_group = in_item.or(whole.get(test.id.file.as_str()).copied().flatten());
+        let expected = in_group.or(plan.doc.catch_all);
+        let native = test.id.native.clone();
+        if test.shards.len() > 1 {
+            findings
+                .duplicated
+                .push((native, test.shards.clone(), expected));
+            continue;
+        }
+        let ran = *test.shards.iter().next().expect("a test ran somewhere");
+        match expected {
+            Some(shard) if shard == ran && in_group.is_some() => findings.new_in_groups += 1,
+            Some(shard) if shard == ran => findings.new_on_catch_all.push(native),
+            _ => findings.misplaced.push((native, ran, expected)),
+        }
+    }
+    findings
+}
+
+/// Runs `shardplan verify`.
+pub fn run(args: &VerifyArgs, streams: &mut Streams<'_>) -> Result<()> {
+    let plan = FrozenPlan::load(&args.plan)?;
+    let count = plan.count();
+    let runner = plan.doc.runner.runner();
+    let mut warnings = Warnings::default();
+    let sources = attribute(args, &plan, &mut warnings)?;
+    let options = ReadOptions::new(
+        args.strict,
+        args.read.format.as_deref(),
+        args.read.root.as_deref(),
+    )?;
+    let mut executed: BTreeMap<String, Executed> = BTreeMap::new();
+    let mut recorded: Vec<Option<Micros>> = vec![None; count];
+    let mut other_runner = 0;
+    for (shard, files) in sources.files.iter().enumerate() {
+        if files.is_empty() {
+            continue;
+        }
+        let (cases, groups, _) = app::read_reports_with_groups(files, &options, &mut warnings)?;
+        let accepts = |case: &TestCase| runner.accepts(case.dialect);
+        recorded[shard] = Some(recorded_time(&cases, &groups, &accepts));
+        for case in &cases {
+            if !accepts(case) {
+                other_runner += 1;
+                continue;
+            }
+            if let Some(id) = runner.identify(case) {
+                executed
+                    .entry(id.native.clone())
+                    .or_insert_with(|| Executed {
+                        id,
+                        shards: BTreeSet::new(),
+                    })
+                    .shards
+                    .insert(shard);
+            }
+        }
+    }
+    if other_runner > 0 {
+        warnings.push(format!(
+            "ignored {other_runner} test cases from reports written by other runners than the plan's ({})",
+            runner.name()
+        ));
+    }
+    warnings.flush(streams.stderr);
+    let findings = check(&plan, runner.as_ref(), &executed);
+    let report = Report {
+        plan: &plan,
+        sources: &sources,
+        recorded: &recorded,
+        findings: &findings,
+        allow_missing: args.allow_missing,
+    };
+    let mut out = String::new();
+    if !args.quiet {
+        out += &report.table();
+    }
+    out += &report.problems();
+    app::write_stdout(streams.stdout, &out)?;
+    step_summary::write_from_env(
+        &args.summary,
+        || report.markdown().to_markdown(),
+        streams.stderr,
+    )?;
+    match report.failures() {
+        failures if failures.is_empty() => Ok(()),
+        failures => Err(Error::input(format!(
+            "verify failed: {}",
+            failures.join(", ")
+        ))),
+    }
+}
+
+/// The report files of each shard, and the records that named them.
+#[derive(Debug, Default)]
+struct Sources {
+    /// Per shard, its report files, sorted.
+    files: Vec<Vec<PathBuf>>,
+    /// Records whose fingerprint is not the plan's: path and record.
+    mismatched: Vec<(PathBuf, ShardRecord)>,
+}
+
+/// Assigns every report file to its shard: by the record in its directory
+/// or above, or by `--shard-report`.
+fn attribute(args: &VerifyArgs, plan: &FrozenPlan, warnings: &mut Warnings) -> Result<Sources> {
+    let count = plan.count();
+    let mut shard_of: BTreeMap<PathBuf, usize> = BTreeMap::new();
+    let mut assign = |file: PathBuf, shard: usize| -> Result<()> {
+        match shard_of.insert(file.clone(), shard) {
+            Some(other) if other != shard => Err(Error::in_file(
+                &file,
+                format!("this report is given for shards {other} and {shard}"),
+            )),
+            _ => Ok(()),
+        }
+    };
+    let mut sources = Sources {
+        files: vec![Vec::new(); count],
+        mismatched: Vec::new(),
+    };
+    let mut records: BTreeMap<PathBuf, Option<(PathBuf, ShardRecord)>> = BTreeMap::new();
+    for file in report_files(&args.reports, warnings)? {
+        let Some((path, record)) = record_for(&file, &mut records)? else {
+            return Err(Error::in_file(
+                &file,
+                format!(
+                    "no {RECORD_FILE} in this report's directory or above: keep each shard's reports in the directory `shardplan select --record DIR` wrote, or name the shard with --shard-report I=PATH"
+                ),
+            ));
+        };
+        if record.fingerprint != plan.doc.fingerprint {
+            if !sources.mismatched.iter().any(|(p, _)| *p == path) {
+                sources.mismatched.push((path, record));
+            }
+            continue;
+        }
+        if record.index >= count {
+            return Err(Error::in_file(
+                &path,
+                format!(
+                    "records shard {} of a plan with {count} shards",
+                    record.index
+                ),
+            ));
+        }
+        assign(file, record.index)?;
+    }
+    for given in &args.shard_report {
+        if given.index >= count {
+            return Err(Error::usage(format!(
+                "--shard-report {}={}: the plan has {count} shards, indexed from 0 to {}",
+                given.index,
+                given.path,
+                count - 1
+            )));
+        }
+        for file in report_files(std::slice::from_ref(&given.path), warnings)? {
+            assign(file, given.index)?;
+        }
+    }
+    for (file, shard) in shard_of {
+        sources.files[shard].push(file);
+    }
+    Ok(sources)
+}
+
+/// The report files named by `arguments`, shard records left out.
+fn report_files(arguments: &[String], warnings: &mut Warnings) -> Result<Vec<PathBuf>> {
+    let found = inputs::resolve(arguments)?;
+    for argument in &found.unmatched {
+        warnings.push(format!("{argument:?} matched no report file"));
+    }
+    Ok(found
+        .files
+        .into_iter()
+        .filter(|f| f.file_name().is_none_or(|n| n != RECORD_FILE))
+        .collect())
+}
+
+/// The shard record in `file`'s directory or the nearest one above it
+/// (for a relative path, up to the current directory), read once per
+/// directory.
+fn record_for(
+    file: &Path,
+    cache: &mut BTreeMap<PathBuf, Option<(PathBuf, ShardRecord)>>,
+) -> Result<Option<(PathBuf, ShardRecord)>> {
+    let mut visited = Vec::new();
+    let mut found = None;
+    let mut dir = file.parent();
+    while let Some(current) = dir {
+        if let Some(known) = cache.get(current) {
+            found = known.clone();
+            break;
+        }
+        visited.push(current.to_path_buf());
+        let candidate = current.join(RECORD_FILE);
+        if candidate.is_file() {
+            found = Some((candidate.clone(), ShardRecord::read(&candidate)?));
+            break;
+        }
+        dir = current.parent();
+    }
+    for dir in visited {
+        cache.insert(dir, found.clone());
+    }
+    Ok(found)
+}
+
+/// The time a shard's reports recorded: the outermost groups' times (a
+/// JUnit suite's, a go package's, setup included), plus the cases outside
+/// any group; only cases of the plan's runner count.
+fn recorded_time(
+    cases: &[TestCase],
+    groups: &[GroupTime],
+    accepts: &dyn Fn(&TestCase) -> bool,
+) -> Micros {
+    let mut spans: Vec<&GroupTime> = groups
+        .iter()
+        .filter(|g| !g.cases.is_empty() && accepts(&cases[g.cases.start]))
+        .collect();
+    spans.sort_by_key(|g| (g.cases.start, std::cmp::Reverse(g.cases.end)));
+    let mut covered = vec![false; cases.len()];
+    let mut total: Micros = 0;
+    let mut end = 0;
+    for group in spans {
+        // Nested groups count once, by the outermost.
+        if group.cases.end <= end {
+            continue;
+        }
+        total = total.saturating_add(group.duration);
+        covered[group.cases.clone()].fill(true);
+        end = end.max(group.cases.end);
+    }
+    for (case, covered) in cases.iter().zip(covered) {
+        if !covered && accepts(case) {
+            total = total.saturating_add(case.duration.unwrap_or(0));
+        }
+    }
+    total
+}
+
+/// What `verify` prints.
+struct Report<'a> {
+    plan: &'a FrozenPlan,
+    sources: &'a Sources,
+    recorded: &'a [Option<Micros>],
+    findings: &'a Findings,
+    allow_missing: bool,
+}
+
+impl Report<'_> {
+    /// The plan and one line per shard: predicted, recorded, tests run.
+    fn table(&self) -> String {
+        let doc = &self.plan.doc;
+        let reports: usize = self.sources.files.iter().map(Vec::len).sum();
+        let mut out = format!(
+            "shardplan verify: plan {} from {}: {} shards, runner {}, by {}; {reports} report file{}\n",
+            doc.fingerprint,
+            self.plan.path.display(),
+            doc.shards.len(),
+            doc.runner.runner().name(),
+            doc.by.name(),
+            if reports == 1 { "" } else { "s" },
+        );
+        out += "  shard  predicted   recorded   planned tests that ran\n";
+        for (index, predicted) in doc.predicted().into_iter().enumerate() {
+            let recorded = match self.recorded[index] {
+                Some(time) => human(time),
+                None => "-".to_string(),
+            };
+            let mut line = format!(
+                "  {index:>5}  {:>9}  {recorded:>9}   {} of {}",
+                human(predicted),
+                self.findings.ran[index],
+                doc.shards[index].test_count
+            );
+            if self.sources.files[index].is_empty() {
+                line += "  (no report)";
+            }
+            if Some(index) == doc.catch_all {
+                line += "  (catch-all)";
+            }
+            out += &line;
+            out.push('\n');
+        }
+        if doc.shard_overhead_seconds > 0.0 {
+            out += &format!(
+                "  (predictions include the shard overhead of {}s, which no report records)\n",
+                doc.shard_overhead_seconds
+            );
+        }
+        out
+    }
+
+    /// The lists of problems and notes.
+    fn problems(&self) -> String {
+        let f = self.findings;
+        let mut out = String::new();
+        if f.new_in_groups > 0 {
+            out += &format!(
+                "{} tests the plan does not list ran with their planned class, file or group\n",
+                f.new_in_groups
+            );
+        }
+        list(
+            &mut out,
+            &format!(
+                "new tests (not in the plan; ran on the catch-all shard {})",
+                self.plan
+                    .doc
+                    .catch_all
+                    .map_or(String::new(), |c| c.to_string())
+            ),
+            &f.new_on_catch_all,
+            |t| t.clone(),
+        );
+        list(
+            &mut out,
+            "note: planned tests of a class or file that ran did not appear (deleted or renamed since planning?)",
+            &f.unseen_in_groups,
+            |(t, s)| format!("{t}  (shard {s})"),
+        );
+        let missing_title = if self.allow_missing {
+            "planned but never ran (allowed by --allow-missing)"
+        } else {
+            "FAILED: planned but never ran"
+        };
+        list(&mut out, missing_title, &f.missing, |(t, s)| {
+            format!("{t}  (planned for shard {s})")
+        });
+        if !f.missing.is_empty() && self.plan.doc.suite == Some(SuiteSource::Timings) {
+            out += "  the plan was made from timings alone: a test deleted since they were recorded is still in it. Plan with --tests-from, or pass --allow-missing.\n";
+        }
+        list(
+            &mut out,
+            "FAILED: ran on more than one shard",
+            &f.duplicated,
+            |(t, on, expected)| {
+                let on: Vec<String> = on.iter().map(usize::to_string).collect();
+                format!("{t}  on shards {}{}", on.join(", "), belongs(*expected))
+            },
+        );
+        list(
+            &mut out,
+            "FAILED: ran on a shard it was not planned for",
+            &f.misplaced,
+            |(t, ran, expected)| format!("{t}  ran on shard {ran}{}", belongs(*expected)),
+        );
+        list(
+            &mut out,
+            "FAILED: shards that ran another plan (fingerprint mismatch)",
+            &self.sources.mismatched,
+            |(path, record)| {
+                format!(
+                    "{}: shard {} of plan {}, not {}",
+                    path.display(),
+                    record.index,
+                    record.fingerprint,
+                    self.plan.doc.fingerprint
+                )
+            },
+        );
+        if self.failures().is_empty() {
+            out += "shardplan verify: OK: every planned test ran exactly once, on its shard\n";
+        }
+        out
+    }
+
+    /// What failed, counted, for the error message.
+    fn failures(&self) -> Vec<String> {
+        let f = self.findings;
+        let mut failures = Vec::new();
+        if !f.missing.is_empty() && !self.allow_missing {
+            failures.push(format!("{} planned but never ran", f.missing.len()));
+        }
+        if !f.duplicated.is_empty() {
+            failures.push(format!("{} ran on more than one shard", f.duplicated.len()));
+        }
+        if !f.misplaced.is_empty() {
+            failures.push(format!("{} ran on the wrong shard", f.misplaced.len()));
+        }
+        if !self.sources.mismatched.is_empty() {
+            failures.push(format!(
+                "{} shard record(s) of another plan",
+                self.sources.mismatched.len()
+            ));
+        }
+        failures
+    }
+
+    /// The per-shard table for `--summary markdown`.
+    fn markdown(&self) -> Table {
+        let doc = &self.plan.doc;
+        let rows = doc
+            .predicted()
+            .into_iter()
+            .enumerate()
+            .map(|(index, predicted)| {
+                let recorded = self.recorded[index];
+                (
+                    vec![
+                        index.to_string(),
+                        human(predicted),
+                        recorded.map_or("no report".to_string(), human),
+                        format!(
+                            "{} of {}",
+                            self.findings.ran[index], doc.shards[index].test_count
+                        ),
+                    ],
+                    recorded.unwrap_or(0),
+                )
+            })
+            .collect();
+        let failures = self.failures();
+        let verdict = if failures.is_empty() {
+            "Every planned test ran exactly once, on its shard.".to_string()
+        } else {
+            format!("**Verify failed**: {}.", failures.join(", "))
+        };
+        Table {
+            title: format!("shardplan verify: plan `{}`", doc.fingerprint),
+            headers: ["shard", "predicted", "recorded", "planned tests that ran"]
+                .map(String::from)
+                .to_vec(),
+            rows,
+            notes: vec![verdict],
+        }
+    }
+}
+
+/// `, planned for shard S` / `, which no shard selects`.
+fn belongs(expected: Option<usize>) -> String {
+    match expected {
+        Some(shard) => format!(" (belongs to shard {shard})"),
+        None => " (in no shard's plan, and there is no catch-all)".to_string(),
+    }
+}
+
+/// Appends `title (n):` and the entries, at most [`MAX_LISTED`] of them.
+fn list<T>(out: &mut String, title: &str, entries: &[T], show: impl Fn(&T) -> String) {
+    if entries.is_empty() {
+        return;
+    }
+    *out += &format!("{title} ({}):\n", entries.len());
+    for entry in entries.iter().take(MAX_LISTED) {
+        *out += &format!("  {}\n", show(entry));
+    }
+    if entries.len() > MAX_LISTED {
+        *out += &format!("  … and {} more\n", entries.len() - MAX_LISTED);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::emit::RunnerKind;
+    use crate::report::{Dialect, Outcome};
+
+    #[test]
+    fn shard_reports_are_index_equals_path() {
+        assert_eq!(
+            "2=out/shard 2/*.xml".parse(),
+            Ok(ShardReport {
+                index: 2,
+                path: "out/shard 2/*.xml".to_string()
+            })
+        );
+        for bad in ["x=a", "2", "2=", "-1=a"] {
+            assert!(bad.parse::<ShardReport>().is_err(), "{bad}");
+        }
+    }
+
+    fn case(name: &str, duration: Micros, dialect: Dialect) -> TestCase {
+        TestCase {
+            name: name.to_string(),
+            classname: Some("c".to_string()),
+            suite: None,
+            file: None,
+            duration: Some(duration),
+            outcome: Outcome::Passed,
+            dialect,
+        }
+    }
+
+    #[test]
+    fn recorded_time_counts_outermost_groups_and_loose_cases() {
+        let cases = [
+            case("a", 10, Dialect::Generic),
+            case("b", 20, Dialect::Generic),
+            case("c", 5, Dialect::Generic),
+            case("d", 7, Dialect::Pytest),
+        ];
+        let groups = [
+            GroupTime {
+                cases: 0..2,
+                duration: 50,
+            },
+            // Nested in the first: counted by it.
+            GroupTime {
+                cases: 1..2,
+                duration: 25,
+            },
+            // Another runner's report: not counted.
+            GroupTime {
+                cases: 3..4,
+                duration: 100,
+            },
+        ];
+        let generic = |c: &TestCase| c.dialect == Dialect::Generic;
+        assert_eq!(recorded_time(&cases, &groups, &generic), 50 + 5);
+    }
+
+    /// A plan of `plain` tests `class::name` over shards, at `by`, with the
+    /// last shard the catch-all.
+    fn plan(by: &str, shards: &[&[&str]]) -> FrozenPlan {
+        let shards: Vec<String> = shards
+            .iter()
+            .enumerate()
+            .map(|(index, tests)| {
+                let members: Vec<String> = tests
+                    .iter()
+                    .map(|t| {
+                        let class = t.split_once("::").unwrap().0;
+                        format!("{{\"id\":\"{t}\",\"class\":\"{class}\",\"file\":\"{class}\"}}")
+                    })
+                    .collect();
+                let mut items: Vec<String> = tests
+                    .iter()
+                    .map(|t| match by {
+                        "test" => t.to_string(),
+                        _ => t.split_once("::").unwrap().0.to_string(),
+                    })
+                    .collect();
+                items.dedup();
+                format!(
+                    "{{\"index\":{index},\"predicted_seconds\":1.0,\"setup_seconds\":0.0,\"test_count\":{},\"tests\":{},\"members\":[{}]}}",
+                    tests.len(),
+                    serde_json::to_string(&items).unwrap(),
+                    members.join(",")
+                )
+            })
+            .collect();
+        let text = format!(
+            "{{\"version\":1,\"fingerprint\":\"f\",\"total_seconds\":1.0,\"lower_bound_seconds\":1.0,\"makespan_seconds\":1.0,\"ratio_to_lower_bound\":1.0,\"gap\":0.0,\"lower_bound_reason\":\"total/N\",\"shard_overhead_seconds\":0.0,\"setup_seconds\":0.0,\"runner\":\"plain\",\"by\":\"{by}\",\"algorithm\":\"best\",\"tests_planned\":0,\"tests_with_timings\":0,\"catch_all\":{},\"shards\":[{}]}}",
+            shards.len() - 1,
+            shards.join(",")
+        );
+        FrozenPlan::from_document(serde_json::from_str(&text).unwrap(), Path::new("p.json"))
+            .unwrap()
+    }
+
+    fn executed(runs: &[(&str, &[usize])]) -> BTreeMap<String, Executed> {
+        let runner = RunnerKind::Plain.runner();
+        runs.iter()
+            .map(|(test, shards)| {
+                let (class, name) = test.split_once("::").unwrap();
+                let mut case = case(name, 1, Dialect::Generic);
+                case.classname = Some(class.to_string());
+                let id = runner.identify(&case).unwrap();
+                (
+                    id.native.clone(),
+                    Executed {
+                        id,
+                        shards: shards.iter().copied().collect(),
+                    },
+                )
+            })
+            .collect()
+    }
+
+    #[test]
+    fn check_sorts_tests_into_ran_missing_duplicated_misplaced_and_new() {
+        let plan = plan("test", &[&["a::x", "a::y"], &["b::z", "c::w"]]);
+        let runner = RunnerKind::Plain.runner();
+        let found = check(
+            &plan,
+            runner.as_ref(),
+            &executed(&[
+                ("a::x", &[0]),
+                ("b::z", &[0, 1]),
+                ("c::w", &[0]),
+                ("d::new", &[1]),
+                // Group `a` is wholly on shard 0: its new test belongs there.
+                ("a::added", &[0]),
+                ("e::stray", &[0]),
+            ]),
+        );
+        assert_eq!(found.ran, [1, 0]);
+        assert_eq!(found.missing, [("a::y".to_string(), 0)]);
+        assert_eq!(
+            found.duplicated,
+            [("b::z".to_string(), [0, 1].into(), Some(1))]
+        );
+        assert_eq!(
+            found.misplaced,
+            [
+                ("c::w".to_string(), 0, Some(1)),
+                ("e::stray".to_string(), 0, Some(1))
+            ]
+        );
+        assert_eq!(found.new_on_catch_all, ["d::new"]);
+        assert_eq!(found.new_in_groups, 1);
+    }
+
+    #[test]
+    fn a_class_ran_when_any_of_its_tests_did() {
+        let plan = plan("class", &[&["a::x", "a::y"], &["b::z"]]);
+        let runner = RunnerKind::Plain.runner();
+        let found = check(&plan, runner.as_ref(), &executed(&[("a::x", &[0])]));
+        assert_eq!(found.unseen_in_groups, [("a::y".to_string(), 0)]);
+        assert_eq!(found.missing, [("b (the whole class)".to_string(), 1)]);
+        assert!(found.duplicated.is_empty() && found.misplaced.is_empty());
+    }
+}

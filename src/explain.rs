@@ -1,0 +1,278 @@
+//! `shardplan explain` and `--explain`: why a plan is what it is.
+//!
+//! For the plan `shardplan --shards N` makes: each shard's predicted load
+//! as a bar (tests, group setup, shard overhead), the heaviest items and
+//! the shard each went to, the tests without a timing and the estimate each
+//! got (the median of its class, file or the whole suite), and the group
+//! setups with the shards that pay them.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+
+use crate::app::{self, Planned, Streams, Warnings};
+use crate::bars;
+use crate::cli::{ExplainArgs, PlanArgs};
+use crate::duration::{Micros, human};
+use crate::emit::Granularity;
+use crate::error::Result;
+
+/// Heaviest items listed.
+const HEAVIEST: usize = 10;
+
+/// Estimated tests listed (the heaviest estimates first).
+const ESTIMATED: usize = 20;
+
+/// Groups with a setup listed (the most paid first).
+const GROUPS: usize = 10;
+
+/// Width of the load bars, in cells.
+const BAR_WIDTH: usize = 40;
+
+/// Runs `shardplan explain`: plans as `shardplan --shards N` would and
+/// prints the explanation on stdout.
+pub fn run(args: &ExplainArgs, streams: &mut Streams<'_>) -> Result<()> {
+    let plan_args = args.plan_args();
+    // The shard to mark is optional here, as it is for `--json`.
+    let selection = app::shard_selection(&PlanArgs {
+        json: true,
+        ..plan_args.clone()
+    })?;
+    let runner = plan_args.runner.runner();
+    let mut warnings = Warnings::default();
+    let planned = app::plan(
+        &plan_args,
+        selection.count,
+        runner.as_ref(),
+        streams.stdin,
+        &mut warnings,
+    );
+    warnings.flush(streams.stderr);
+    let planned = planned?;
+    if !plan_args.quiet {
+        let summary = app::reading_summary(
+            &planned.suite,
+            &planned.table_stats,
+            planned.reports_read,
+            planned.default_history,
+            &plan_args,
+        );
+        let _ = streams.stderr.write_all(summary.as_bytes());
+    }
+    app::write_stdout(
+        streams.stdout,
+        &render(&planned, &plan_args, selection.index),
+    )
+}
+
+/// The explanation of `planned`, made with `args`; `this` is the shard to
+/// mark.
+pub fn render(planned: &Planned, args: &PlanArgs, this: Option<usize>) -> String {
+    let mut out = String::new();
+    loads(&mut out, planned, this);
+    heaviest(&mut out, planned);
+    estimated(&mut out, planned, args.by);
+    setups(&mut out, planned, args.group_overhead);
+    out
+}
+
+/// The plan's headline and a bar per shard.
+fn loads(out: &mut String, planned: &Planned, this: Option<usize>) {
+    let plan = &planned.plan;
+    let bound = plan.lower_bound();
+    let _ = writeln!(
+        out,
+        "plan: {} shards by {}; slowest shard {}, lower bound {} ({}); fingerprint {}",
+        plan.shards.len(),
+        planned.planner,
+        human(plan.makespan()),
+        human(bound.value),
+        bound.reason.describe(),
+        planned.fingerprint
+    );
+    let overhead = plan.problem.shard_overhead;
+    let mut legend = vec!["█ tests"];
+    if plan.setup_paid() > 0 {
+        legend.push("▒ group setup");
+    }
+    if overhead > 0 {
+        legend.push("░ shard overhead");
+    }
+    let _ = writeln!(out, "\nshard loads ({})", legend.join(", "));
+    let max = plan.makespan();
+    let width = plan.shards.len().saturating_sub(1).to_string().len();
+    for (index, shard) in plan.shards.iter().enumerate() {
+        let tests_time = shard.load - overhead.min(shard.load) - shard.setup.min(shard.load);
+        let bar = bars::stacked(
+            &[(overhead, '░'), (shard.setup, '▒'), (tests_time, '█')],
+            max,
+            BAR_WIDTH,
+        );
+        let tests: usize = shard.items.iter().map(|&i| plan.items()[i].tests).sum();
+        let marker = if this == Some(index) {
+            "  <- this shard"
+        } else {
+            ""
+        };
+        let _ = writeln!(
+            out,
+            "  shard {index:>width$}  {bar}  {:>7}  {tests:>5} test{}{marker}",
+            human(shard.load),
+            if tests == 1 { "" } else { "s" }
+        );
+    }
+}
+
+/// The heaviest items, where each went and whether it was measured.
+fn heaviest(out: &mut String, planned: &Planned) {
+    let plan = &planned.plan;
+    let items = plan.items();
+    let assignment = plan.assignment();
+    let mut order: Vec<usize> = (0..items.len()).collect();
+    order.sort_by(|&a, &b| {
+        items[b]
+            .duration
+            .cmp(&items[a].duration)
+            .then_with(|| items[a].key.cmp(&items[b].key))
+    });
+    let _ = writeln!(
+        out,
+        "\nheaviest items ({} of {})",
+        order.len().min(HEAVIEST),
+        items.len()
+    );
+    let width = plan.shards.len().saturating_sub(1).to_string().len();
+    for &index in order.iter().take(HEAVIEST) {
+        let item = &items[index];
+        let timing = match item.estimated {
+            0 => "measured".to_string(),
+            n if n == item.tests => "estimated".to_string(),
+            n => format!("{n} of {} estimated", item.tests),
+        };
+        let size = if item.tests > 1 {
+            format!(" ({} tests)", item.tests)
+        } else {
+            String::new()
+        };
+        let _ = writeln!(
+            out,
+            "  {:>7}  shard {:>width$}  {timing:<9}  {}{size}",
+            human(item.duration),
+            assignment[index],
+            item.key
+        );
+    }
+}
+
+/// The tests without a timing: the estimate each got, from what, and its
+/// shard.
+fn estimated(out: &mut String, planned: &Planned, by: Granularity) {
+    let suite = &planned.suite;
+    let mut rows: Vec<(Micros, &str, usize, &'static str)> = Vec::new();
+    for (shard, members) in app::members(planned, by).iter().enumerate() {
+        for member in members {
+            let Ok(index) = suite
+                .tests
+                .binary_search_by(|t| t.id.native.as_str().cmp(&member.test.native))
+            else {
+                continue;
+            };
+            if let Some(basis) = suite.estimate_basis.get(&index) {
+                let test = &suite.tests[index];
+                rows.push((test.duration, &test.id.native, shard, basis.describe()));
+            }
+        }
+    }
+    if rows.is_empty() {
+        let _ = writeln!(out, "\nestimated tests: none, every test has a timing");
+        return;
+    }
+    rows.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.cmp(b.1)));
+    let total: Micros = rows.iter().map(|r| r.0).sum();
+    let _ = writeln!(
+        out,
+        "\nestimated tests: {} without a timing, {} in all; each gets the median of the measured tests of its class, else its file, else the suite",
+        rows.len(),
+        human(total)
+    );
+    let width = planned
+        .plan
+        .shards
+        .len()
+        .saturating_sub(1)
+        .to_string()
+        .len();
+    for (duration, id, shard, basis) in rows.iter().take(ESTIMATED) {
+        let _ = writeln!(
+            out,
+            "  {:>7}  shard {shard:>width$}  {basis:<12}  {id}",
+            human(*duration)
+        );
+    }
+    if rows.len() > ESTIMATED {
+        let _ = writeln!(out, "  ... and {} more", rows.len() - ESTIMATED);
+    }
+}
+
+/// The group setups the plan pays, the most paid first, with their shards.
+fn setups(out: &mut String, planned: &Planned, group_overhead: Micros) {
+    let plan = &planned.plan;
+    if plan.setup_paid() == 0 {
+        return;
+    }
+    // Group index -> the shards running any of its items, ascending.
+    let mut shards_of: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
+    for (shard, content) in plan.shards.iter().enumerate() {
+        for &item in &content.items {
+            let runs = shards_of.entry(plan.items()[item].group).or_default();
+            if runs.last() != Some(&shard) {
+                runs.push(shard);
+            }
+        }
+    }
+    let groups = &plan.problem.groups;
+    let mut paid: Vec<(Micros, usize, &Vec<usize>)> = shards_of
+        .iter()
+        .filter(|(g, _)| groups[**g].setup > 0)
+        .map(|(&g, shards)| (groups[g].setup * shards.len() as Micros, g, shards))
+        .collect();
+    paid.sort_by(|a, b| {
+        b.0.cmp(&a.0)
+            .then_with(|| groups[a.1].key.cmp(&groups[b.1].key))
+    });
+    let mut sources = vec![match planned.measured_groups {
+        0 => "none measured in the reports".to_string(),
+        measured => {
+            format!("{measured} measured in the reports; a group never measured gets their median")
+        }
+    }];
+    if group_overhead > 0 {
+        sources.push(format!(
+            "plus {} each from --group-overhead",
+            human(group_overhead)
+        ));
+    }
+    let _ = writeln!(
+        out,
+        "\ngroup setups: {} paid over all shards by {} group{} (setups: {})",
+        human(plan.setup_paid()),
+        paid.len(),
+        if paid.len() == 1 { "" } else { "s" },
+        sources.join(", ")
+    );
+    for (total, group, shards) in paid.iter().take(GROUPS) {
+        let list: Vec<String> = shards.iter().map(usize::to_string).collect();
+        let _ = writeln!(
+            out,
+            "  {:>7}  {} x {:>7}  {}  (shard{} {})",
+            human(*total),
+            shards.len(),
+            human(groups[*group].setup),
+            groups[*group].key,
+            if shards.len() == 1 { "" } else { "s" },
+            list.join(", ")
+        );
+    }
+    if paid.len() > GROUPS {
+        let _ = writeln!(out, "  ... and {} more groups", paid.len() - GROUPS);
+    }
+}

@@ -1,0 +1,576 @@
+//! Frozen plans: the files that carry one plan between CI jobs, so that
+//! every job (and every rerun of a job) runs its share of the same plan.
+//!
+//! * The **plan document** is what `--json` prints and `shardplan plan`
+//!   writes: everything the plan is, and everything `select` needs to print
+//!   any shard for the runner without reading timings again. `--previous`
+//!   reads the same document.
+//! * A **shard record** (`shardplan-shard.json`) is what `select --record
+//!   DIR` leaves beside a shard's result reports: which plan and which shard
+//!   they come from, for `verify`.
+//!
+//! # Plan document, format version 1
+//!
+//! One line of JSON. The keys up to `shards[].tests` are the original
+//! version-1 keys; `catch_all`, `suite` and `shards[].members` were added
+//! without changing any of them, so a reader of the first version-1
+//! documents reads these too. `select`, `matrix` and `verify` need
+//! `members`, and refuse a document without them by name.
+//!
+//! ```json
+//! {"version":1,"fingerprint":"f3af8ef1f1593d86","total_seconds":3.373,"lower_bound_seconds":0.84325,
+//!  "makespan_seconds":0.845,"ratio_to_lower_bound":1.0021,"gap":0.002075,"lower_bound_reason":"total/N",
+//!  "shard_overhead_seconds":0.0,"setup_seconds":0.0,"runner":"pytest","by":"file","algorithm":"best",
+//!  "tests_planned":20,"tests_with_timings":20,"catch_all":3,"suite":"timings",
+//!  "shards":[{"index":0,"predicted_seconds":0.845,"setup_seconds":0.0,"test_count":5,
+//!    "tests":["tests/test_parsing.py"],
+//!    "members":[{"id":"tests/test_parsing.py::test_parse_empty","class":"tests/test_parsing.py","file":"tests/test_parsing.py"}]}]}
+//! ```
+//!
+//! * `tests`: the shard's items as the runner names them (test ids, or
+//!   classes/files with `--by class|file`).
+//! * `members`: every planned test of those items, sorted by id, with the
+//!   runner's `class` and `file` for it; `by` only where the item holding
+//!   the test has another granularity than the plan's `by` (a test of a
+//!   class or file that `--split-large` split).
+//! * `catch_all`: the shard that also runs every test not in the plan, or
+//!   `null`. `suite`: `tests-from` when the planned tests are the runner's
+//!   listing, `timings` when they are the tests the timings knew.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::app::{Churn, Planned};
+use crate::cli::PlanArgs;
+use crate::duration::{Micros, micros_to_seconds, seconds_to_micros};
+use crate::emit::{Granularity, Member, RunnerKind, TestId};
+use crate::error::{Error, Result};
+use crate::plan::Algorithm;
+
+/// The plan document's format version.
+pub const VERSION: u32 = 1;
+
+/// Where the planned tests came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum SuiteSource {
+    /// The runner's listing (`--tests-from`): exactly the suite as it is.
+    TestsFrom,
+    /// The tests the timings knew: tests deleted since may be in it.
+    Timings,
+}
+
+/// The whole plan, as `--json` prints it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Document {
+    /// [`VERSION`].
+    pub version: u32,
+    /// Hash of everything the plan depends on.
+    pub fingerprint: String,
+    /// Sum of the items' durations, without setups.
+    pub total_seconds: f64,
+    /// No plan can finish before this.
+    pub lower_bound_seconds: f64,
+    /// The slowest shard's prediction.
+    pub makespan_seconds: f64,
+    /// `makespan / bound`, to 4 decimals.
+    pub ratio_to_lower_bound: f64,
+    /// `makespan / bound - 1`: how far above optimal the plan can be.
+    pub gap: f64,
+    /// Which argument gives the bound (`total/N`, `largest item`, …).
+    pub lower_bound_reason: String,
+    /// Fixed cost of every shard, included in every prediction.
+    pub shard_overhead_seconds: f64,
+    /// Group setups paid over all shards, included in the predictions.
+    pub setup_seconds: f64,
+    /// Whose names and filters.
+    pub runner: RunnerKind,
+    /// What was placed on shards.
+    pub by: Granularity,
+    /// How it was packed.
+    pub algorithm: Algorithm,
+    /// Tests planned.
+    pub tests_planned: usize,
+    /// Of those, tests with measured durations.
+    pub tests_with_timings: usize,
+    /// With `--previous`: items kept from it, moved, and the cap.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub churn: Option<Churn>,
+    /// The shard that also runs every test not in the plan.
+    #[serde(default)]
+    pub catch_all: Option<usize>,
+    /// Where the planned tests came from; absent in the first documents.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub suite: Option<SuiteSource>,
+    /// Every shard, by index.
+    pub shards: Vec<ShardDoc>,
+}
+
+/// One shard of a [`Document`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ShardDoc {
+    /// The shard's index, 0-based.
+    pub index: usize,
+    /// Predicted duration: overhead, items and group setups.
+    pub predicted_seconds: f64,
+    /// The part of the prediction that is group setup.
+    pub setup_seconds: f64,
+    /// Tests on the shard.
+    pub test_count: usize,
+    /// The shard's items as the runner names them.
+    pub tests: Vec<String>,
+    /// Every planned test of those items; absent in the first documents.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub members: Option<Vec<MemberDoc>>,
+}
+
+/// One planned test of a shard.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MemberDoc {
+    /// The runner's id for the test.
+    pub id: String,
+    /// Its class as the runner selects it.
+    pub class: String,
+    /// Its file (group) as the runner selects it.
+    pub file: String,
+    /// The granularity of the item holding it, where not the plan's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub by: Option<Granularity>,
+}
+
+impl Document {
+    /// The document of a plan made with `args`; `catch_all` as
+    /// [`crate::app::catch_all`] decides it.
+    pub fn from_planned(planned: &Planned, args: &PlanArgs, catch_all: Option<usize>) -> Document {
+        let plan = &planned.plan;
+        let bound = plan.lower_bound();
+        let members = crate::app::members(planned, args.by);
+        Document {
+            version: VERSION,
+            fingerprint: planned.fingerprint.clone(),
+            total_seconds: micros_to_seconds(plan.total()),
+            lower_bound_seconds: micros_to_seconds(bound.value),
+            makespan_seconds: micros_to_seconds(plan.makespan()),
+            ratio_to_lower_bound: (plan.ratio() * 10_000.0).round() / 10_000.0,
+            gap: ((plan.ratio() - 1.0) * 1_000_000.0).round() / 1_000_000.0,
+            lower_bound_reason: bound.reason.describe().to_string(),
+            shard_overhead_seconds: micros_to_seconds(plan.problem.shard_overhead),
+            setup_seconds: micros_to_seconds(plan.setup_paid()),
+            runner: args.runner,
+            by: args.by,
+            algorithm: args.algorithm,
+            tests_planned: planned.suite.tests.len(),
+            tests_with_timings: planned.suite.measured(),
+            churn: planned.churn,
+            catch_all,
+            suite: Some(if args.tests_from.is_some() {
+                SuiteSource::TestsFrom
+            } else {
+                SuiteSource::Timings
+            }),
+            shards: plan
+                .shards
+                .iter()
+                .zip(&members)
+                .enumerate()
+                .map(|(index, (shard, members))| ShardDoc {
+                    index,
+                    predicted_seconds: micros_to_seconds(shard.load),
+                    setup_seconds: micros_to_seconds(shard.setup),
+                    test_count: shard.items.iter().map(|&i| plan.items()[i].tests).sum(),
+                    tests: plan.keys(index),
+                    members: Some(
+                        members
+                            .iter()
+                            .map(|m| MemberDoc {
+                                id: m.test.native.clone(),
+                                class: m.test.class.clone(),
+                                file: m.test.file.clone(),
+                                by: (m.by != args.by).then_some(m.by),
+                            })
+                            .collect(),
+                    ),
+                })
+                .collect(),
+        }
+    }
+
+    /// The document as one line of JSON, newline-terminated.
+    pub fn to_json(&self) -> String {
+        let mut text = serde_json::to_string(self).expect("the plan document always serialises");
+        text.push('\n');
+        text
+    }
+
+    /// Each shard's prediction in microseconds.
+    pub fn predicted(&self) -> Vec<Micros> {
+        self.shards
+            .iter()
+            .map(|s| seconds_to_micros(s.predicted_seconds).unwrap_or(0))
+            .collect()
+    }
+}
+
+/// A plan document read back for `select`, `matrix` and `verify`, checked
+/// to place every planned test on exactly one shard.
+#[derive(Debug, Clone)]
+pub struct FrozenPlan {
+    /// The file it was read from.
+    pub path: PathBuf,
+    /// The document.
+    pub doc: Document,
+    /// Per shard, its planned tests and the granularity of their items.
+    tests: Vec<Vec<(TestId, Granularity)>>,
+}
+
+impl FrozenPlan {
+    /// Reads and checks the plan at `path`; errors name the file and, for
+    /// malformed JSON, the line and column.
+    pub fn load(path: &Path) -> Result<FrozenPlan> {
+        let text = fs::read_to_string(path)
+            .map_err(|e| Error::in_file(path, format!("cannot read the plan: {e}")))?;
+        let doc: Document = serde_json::from_str(&text).map_err(|e| {
+            let message = e.to_string();
+            // serde_json appends the position; the error prints it first.
+            let message = match message.rfind(" at line ") {
+                Some(cut) if e.line() > 0 => message[..cut].to_string(),
+                _ => message,
+            };
+            let error = Error::in_file(
+                path,
+                format!("not a plan written by `shardplan plan` or --json: {message}"),
+            );
+            if e.line() > 0 {
+                error.at(e.line() as u64, e.column() as u64)
+            } else {
+                error
+            }
+        })?;
+        FrozenPlan::from_document(doc, path).map_err(|message| Error::in_file(path, message))
+    }
+
+    /// Checks a document: its version, shard indexes, members, and that
+    /// every planned test is on exactly one shard, in one of its items.
+    pub fn from_document(doc: Document, path: &Path) -> std::result::Result<FrozenPlan, String> {
+        if doc.version != VERSION {
+            return Err(format!(
+                "plan format version {} is not supported (this shardplan reads version {VERSION})",
+                doc.version
+            ));
+        }
+        if doc.shards.is_empty() {
+            return Err("the plan has no shards".to_string());
+        }
+        if let Some(catch_all) = doc.catch_all.filter(|&c| c >= doc.shards.len()) {
+            return Err(format!(
+                "catch_all is shard {catch_all}, but the plan has {} shards",
+                doc.shards.len()
+            ));
+        }
+        let mut tests = Vec::with_capacity(doc.shards.len());
+        let mut shard_of: BTreeMap<&str, usize> = BTreeMap::new();
+        for (position, shard) in doc.shards.iter().enumerate() {
+            if shard.index != position {
+                return Err(format!(
+                    "shard number {position} in the list says \"index\": {}; shards must be listed in order from 0",
+                    shard.index
+                ));
+            }
+            let Some(members) = &shard.members else {
+                return Err(format!(
+                    "shard {position} has no \"members\": the plan was written by an older shardplan; write it again with `shardplan plan`"
+                ));
+            };
+            let items: BTreeSet<&str> = shard.tests.iter().map(String::as_str).collect();
+            let mut used: BTreeSet<&str> = BTreeSet::new();
+            let mut ids = Vec::with_capacity(members.len());
+            for member in members {
+                if let Some(other) = shard_of.insert(&member.id, position) {
+                    return Err(format!(
+                        "test {:?} is on shards {other} and {position}; a plan places every test on exactly one shard",
+                        member.id
+                    ));
+                }
+                let id = TestId {
+                    native: member.id.clone(),
+                    class: member.class.clone(),
+                    file: member.file.clone(),
+                };
+                let by = member.by.unwrap_or(doc.by);
+                let key = id.key(by);
+                let Some(&item) = items.get(key) else {
+                    return Err(format!(
+                        "test {:?} of shard {position} belongs to item {key:?}, which is not among the shard's \"tests\"",
+                        member.id
+                    ));
+                };
+                used.insert(item);
+                ids.push((id, by));
+            }
+            if let Some(empty) = items.difference(&used).next() {
+                return Err(format!(
+                    "item {empty:?} of shard {position} has no test among its \"members\""
+                ));
+            }
+            ids.sort_by(|a, b| a.0.native.cmp(&b.0.native));
+            tests.push(ids);
+        }
+        Ok(FrozenPlan {
+            path: path.to_path_buf(),
+            doc,
+            tests,
+        })
+    }
+
+    /// Every shard's planned tests, sorted by id, for rendering.
+    pub fn members(&self) -> Vec<Vec<Member<'_>>> {
+        self.tests
+            .iter()
+            .map(|shard| {
+                shard
+                    .iter()
+                    .map(|(test, by)| Member { test, by: *by })
+                    .collect()
+            })
+            .collect()
+    }
+
+    /// The number of shards.
+    pub fn count(&self) -> usize {
+        self.tests.len()
+    }
+}
+
+/// The name of the shard record `select --record DIR` writes.
+pub const RECORD_FILE: &str = "shardplan-shard.json";
+
+/// The value of a shard record's `format` key.
+const RECORD_FORMAT: &str = "shardplan-shard";
+
+/// Which plan and shard a directory of result reports comes from:
+/// `{"format":"shardplan-shard","version":1,"fingerprint":"…","index":1,"shards":4,"runner":"pytest"}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ShardRecord {
+    /// Always `shardplan-shard`.
+    pub format: String,
+    /// Always 1.
+    pub version: u32,
+    /// The plan's fingerprint.
+    pub fingerprint: String,
+    /// The shard, 0-based.
+    pub index: usize,
+    /// The plan's shard count.
+    pub shards: usize,
+    /// The plan's runner.
+    pub runner: RunnerKind,
+}
+
+impl ShardRecord {
+    /// The record of shard `index` of `plan`.
+    pub fn new(plan: &Document, index: usize) -> ShardRecord {
+        ShardRecord {
+            format: RECORD_FORMAT.to_string(),
+            version: 1,
+            fingerprint: plan.fingerprint.clone(),
+            index,
+            shards: plan.shards.len(),
+            runner: plan.runner,
+        }
+    }
+
+    /// Writes the record into `dir` (created if missing); returns its path.
+    pub fn write(&self, dir: &Path) -> Result<PathBuf> {
+        fs::create_dir_all(dir).map_err(|e| {
+            Error::in_file(dir, format!("cannot create the --record directory: {e}"))
+        })?;
+        let path = dir.join(RECORD_FILE);
+        let mut text = serde_json::to_string(self).expect("a shard record always serialises");
+        text.push('\n');
+        fs::write(&path, text)
+            .map_err(|e| Error::in_file(&path, format!("cannot write the shard record: {e}")))?;
+        Ok(path)
+    }
+
+    /// Reads the record at `path`.
+    pub fn read(path: &Path) -> Result<ShardRecord> {
+        let text = fs::read_to_string(path)
+            .map_err(|e| Error::in_file(path, format!("cannot read the shard record: {e}")))?;
+        let record: ShardRecord = serde_json::from_str(&text).map_err(|e| {
+            Error::in_file(
+                path,
+                format!("not a shard record written by `shardplan select --record`: {e}"),
+            )
+        })?;
+        if record.format != RECORD_FORMAT || record.version != 1 {
+            return Err(Error::in_file(
+                path,
+                format!(
+                    "not a shard record this shardplan reads (format {:?}, version {})",
+                    record.format, record.version
+                ),
+            ));
+        }
+        Ok(record)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn member(id: &str, file: &str) -> MemberDoc {
+        MemberDoc {
+            id: id.to_string(),
+            class: file.to_string(),
+            file: file.to_string(),
+            by: None,
+        }
+    }
+
+    fn doc(by: Granularity, shards: Vec<(Vec<&str>, Vec<MemberDoc>)>) -> Document {
+        Document {
+            version: VERSION,
+            fingerprint: "0123456789abcdef".to_string(),
+            total_seconds: 2.0,
+            lower_bound_seconds: 1.0,
+            makespan_seconds: 1.0,
+            ratio_to_lower_bound: 1.0,
+            gap: 0.0,
+            lower_bound_reason: "total/N".to_string(),
+            shard_overhead_seconds: 0.0,
+            setup_seconds: 0.0,
+            runner: RunnerKind::Pytest,
+            by,
+            algorithm: Algorithm::Best,
+            tests_planned: 3,
+            tests_with_timings: 3,
+            churn: None,
+            catch_all: None,
+            suite: Some(SuiteSource::Timings),
+            shards: shards
+                .into_iter()
+                .enumerate()
+                .map(|(index, (tests, members))| ShardDoc {
+                    index,
+                    predicted_seconds: 1.0,
+                    setup_seconds: 0.0,
+                    test_count: members.len(),
+                    tests: tests.into_iter().map(String::from).collect(),
+                    members: Some(members),
+                })
+                .collect(),
+        }
+    }
+
+    fn check(doc: Document) -> std::result::Result<FrozenPlan, String> {
+        FrozenPlan::from_document(doc, Path::new("plan.json"))
+    }
+
+    #[test]
+    fn a_document_round_trips_and_renders_members() {
+        let d = doc(
+            Granularity::File,
+            vec![
+                (
+                    vec!["a.py"],
+                    vec![member("a.py::y", "a.py"), member("a.py::x", "a.py")],
+                ),
+                (vec!["b.py"], vec![member("b.py::z", "b.py")]),
+            ],
+        );
+        let back: Document = serde_json::from_str(&d.to_json()).unwrap();
+        assert_eq!(back, d);
+        let frozen = check(back).unwrap();
+        let members = frozen.members();
+        let natives: Vec<&str> = members[0].iter().map(|m| m.test.native.as_str()).collect();
+        assert_eq!(natives, ["a.py::x", "a.py::y"]);
+        assert!(members[0].iter().all(|m| m.by == Granularity::File));
+        assert_eq!(frozen.count(), 2);
+    }
+
+    #[test]
+    fn inconsistent_documents_are_refused_by_name() {
+        let twice = doc(
+            Granularity::Test,
+            vec![
+                (vec!["a.py::x"], vec![member("a.py::x", "a.py")]),
+                (vec!["a.py::x"], vec![member("a.py::x", "a.py")]),
+            ],
+        );
+        assert_eq!(
+            check(twice).unwrap_err(),
+            "test \"a.py::x\" is on shards 0 and 1; a plan places every test on exactly one shard"
+        );
+        let stray = doc(
+            Granularity::Test,
+            vec![(vec!["a.py::x"], vec![member("a.py::y", "a.py")])],
+        );
+        assert!(
+            check(stray)
+                .unwrap_err()
+                .contains("belongs to item \"a.py::y\"")
+        );
+        let empty_item = doc(
+            Granularity::File,
+            vec![(vec!["a.py", "b.py"], vec![member("a.py::x", "a.py")])],
+        );
+        assert!(
+            check(empty_item)
+                .unwrap_err()
+                .contains("item \"b.py\" of shard 0")
+        );
+        let mut old = doc(Granularity::Test, vec![(vec![], vec![])]);
+        old.shards[0].members = None;
+        assert!(check(old).unwrap_err().contains("has no \"members\""));
+        let mut newer = doc(Granularity::Test, vec![(vec![], vec![])]);
+        newer.version = 2;
+        assert!(
+            check(newer)
+                .unwrap_err()
+                .contains("version 2 is not supported")
+        );
+        let mut bad_catch_all = doc(Granularity::Test, vec![(vec![], vec![])]);
+        bad_catch_all.catch_all = Some(1);
+        assert!(
+            check(bad_catch_all)
+                .unwrap_err()
+                .contains("catch_all is shard 1")
+        );
+    }
+
+    #[test]
+    fn malformed_plans_are_named_with_their_position() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("plan.json");
+        fs::write(&path, "{\"version\": 1,\n \"runner\": 7}").unwrap();
+        let e = FrozenPlan::load(&path).unwrap_err();
+        assert_eq!(e.path.as_deref(), Some(path.as_path()));
+        assert_eq!(e.position.map(|p| p.0), Some(2));
+        assert!(
+            e.message.starts_with("not a plan written by"),
+            "{}",
+            e.message
+        );
+        assert!(!e.message.contains(" at line "), "{}", e.message);
+    }
+
+    #[test]
+    fn shard_records_round_trip() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = doc(Granularity::Test, vec![(vec![], vec![]), (vec![], vec![])]);
+        let record = ShardRecord::new(&d, 1);
+        let path = record.write(&dir.path().join("out")).unwrap();
+        assert_eq!(path.file_name().unwrap(), RECORD_FILE);
+        assert_eq!(ShardRecord::read(&path).unwrap(), record);
+        fs::write(&path, "{\"format\":\"x\",\"version\":1,\"fingerprint\":\"f\",\"index\":0,\"shards\":1,\"runner\":\"go\"}").unwrap();
+        assert!(
+            ShardRecord::read(&path)
+                .unwrap_err()
+                .message
+                .contains("format \"x\"")
+        );
+    }
+}
