@@ -159,7 +159,7 @@ pub fn dispatch(cli: &Cli, streams: &mut Streams<'_>) -> Result<()> {
 /// printed.
 pub fn run(args: &PlanArgs, streams: &mut Streams<'_>) -> Result<()> {
     let selection = shard_selection(args)?;
-    let runner = args.runner.runner();
+    let runner = args.suite.runner.runner();
     let mut warnings = Warnings::default();
     let planned = plan(
         args,
@@ -183,7 +183,7 @@ pub fn run(args: &PlanArgs, streams: &mut Streams<'_>) -> Result<()> {
     };
     if args.json {
         write_stdout(streams.stdout, &json(&planned, args))?;
-        if !args.quiet {
+        if !args.suite.quiet {
             summary(&planned, args, selection, streams.stderr);
         }
         return step_summary::write_from_env(&args.summary, markdown, streams.stderr);
@@ -192,7 +192,7 @@ pub fn run(args: &PlanArgs, streams: &mut Streams<'_>) -> Result<()> {
     let shard = render_shard(&planned, args, index, runner.as_ref())?;
     let exec = args.exec.then_some(args.extra_args.as_slice());
     let commands = output_shard(&shard.rendered, exec, runner.name(), streams.stdout)?;
-    if !args.quiet {
+    if !args.suite.quiet {
         summary(&planned, args, selection, streams.stderr);
         if let Some(catch_all) = shard.catch_all {
             let _ = writeln!(
@@ -260,7 +260,7 @@ pub struct RenderedShard {
 /// `--tests-from`, it is the last shard with planned items, so it never
 /// runs empty.
 pub fn catch_all(planned: &Planned, args: &PlanArgs) -> Option<usize> {
-    let on = !args.no_catch_all && (args.catch_all || args.tests_from.is_none());
+    let on = !args.no_catch_all && (args.catch_all || args.suite.tests_from.is_none());
     if on {
         planned
             .plan
@@ -279,7 +279,7 @@ pub fn render_shard(
     index: usize,
     runner: &dyn Runner,
 ) -> Result<RenderedShard> {
-    let shards = members(planned, args.by);
+    let shards = members(planned, args.suite.by);
     let catch_all = catch_all(planned, args);
     let options = RenderOptions {
         list_file: args.list_file.as_deref(),
@@ -460,14 +460,15 @@ pub fn read_inputs(
     stdin: &mut dyn Read,
     warnings: &mut Warnings,
 ) -> Result<Inputs> {
-    let default_history = args.timings.is_empty() && Path::new(history::DEFAULT_PATH).is_file();
+    let default_history =
+        args.suite.timings.is_empty() && Path::new(history::DEFAULT_PATH).is_file();
     let timings = if default_history {
         vec![history::DEFAULT_PATH.to_string()]
     } else {
-        args.timings.clone()
+        args.suite.timings.clone()
     };
     let options = ReadOptions::new(
-        args.strict,
+        args.suite.strict,
         args.read.format.as_deref(),
         args.read.root.as_deref(),
     )?;
@@ -480,7 +481,7 @@ pub fn read_inputs(
             runner.name()
         ));
     }
-    let listed = match &args.tests_from {
+    let listed = match &args.suite.tests_from {
         Some(source) => Some(read_listing(source, runner, stdin)?),
         None => None,
     };
@@ -492,7 +493,7 @@ pub fn read_inputs(
     }
     let suite = timing::suite(table, listed.as_deref(), runner);
     if listed.is_some()
-        && let Some(warning) = weak_match_warning(&suite, args.min_match)
+        && let Some(warning) = weak_match_warning(&suite, args.suite.min_match)
     {
         warnings.push(warning);
     }
@@ -512,29 +513,30 @@ pub fn read_inputs(
         ));
     }
 
-    let setups = GroupSetups::measure(&cases, &groups, runner).with_extra(args.group_overhead);
+    let setups =
+        GroupSetups::measure(&cases, &groups, runner).with_extra(args.suite.group_overhead);
     let measured_groups = setups.measured_groups();
-    if args.split_large && args.by == Granularity::Test {
+    if args.suite.split_large && args.suite.by == Granularity::Test {
         warnings.push(
             "--split-large splits classes or files; with --by test every test is placed on its own already"
                 .to_string(),
         );
     }
     let costs = plan::Costs {
-        shard_overhead: args.shard_overhead,
+        shard_overhead: args.suite.shard_overhead,
         setups,
-        split_large: args.split_large,
+        split_large: args.suite.split_large,
     };
-    if args.previous.is_some() && args.algorithm == Algorithm::Ilp {
+    if args.previous.is_some() && args.suite.algorithm == Algorithm::Ilp {
         return Err(Error::usage(
             "--previous works with --algorithm best or lpt, not ilp",
         ));
     }
     let previous = match &args.previous {
-        Some(path) => Some(Previous::read(path, runner.name(), args.by)?),
+        Some(path) => Some(Previous::read(path, runner.name(), args.suite.by)?),
         None => None,
     };
-    if args.ilp_time_limit.is_some() && args.algorithm == Algorithm::Ilp {
+    if args.suite.ilp_time_limit.is_some() && args.suite.algorithm == Algorithm::Ilp {
         warnings.push(
             "--ilp-time-limit makes the plan depend on this machine's speed: shards planning on their own may disagree. Plan once with --json and hand the plan to the shards."
                 .to_string(),
@@ -560,31 +562,31 @@ pub fn plan_for(
     shards: usize,
     runner: &dyn Runner,
 ) -> Result<ShardPlan> {
-    let problem = plan::problem(&inputs.suite, args.by, shards, &inputs.costs);
+    let problem = plan::problem(&inputs.suite, args.suite.by, shards, &inputs.costs);
     let previous = &inputs.previous;
     let budget = ilp::Budget {
-        nodes: args.ilp_nodes,
-        time_limit: args.ilp_time_limit,
+        nodes: args.suite.ilp_nodes,
+        time_limit: args.suite.ilp_time_limit,
     };
     let planner: Box<dyn Planner + '_> = match previous {
         Some(previous) => Box::new(Sticky {
             previous,
             max_churn: args.max_churn,
-            improve: args.algorithm == Algorithm::Best,
+            improve: args.suite.algorithm == Algorithm::Best,
         }),
-        None => args.algorithm.planner_with(&budget),
+        None => args.suite.algorithm.planner_with(&budget),
     };
     let mut parameters = vec![
         ("shardplan", env!("CARGO_PKG_VERSION").to_string()),
         ("runner", runner.name().to_string()),
-        ("by", args.by.name().to_string()),
+        ("by", args.suite.by.name().to_string()),
         ("algorithm", planner.name().to_string()),
-        ("split_large", args.split_large.to_string()),
+        ("split_large", args.suite.split_large.to_string()),
     ];
-    if args.algorithm == Algorithm::Ilp {
+    if args.suite.algorithm == Algorithm::Ilp {
         parameters.push(("ilp_backend", ilp::BACKEND.to_string()));
-        parameters.push(("ilp_nodes", args.ilp_nodes.to_string()));
-        if let Some(limit) = args.ilp_time_limit {
+        parameters.push(("ilp_nodes", args.suite.ilp_nodes.to_string()));
+        if let Some(limit) = args.suite.ilp_time_limit {
             parameters.push(("ilp_time_limit", limit.to_string()));
         }
     }
@@ -921,10 +923,10 @@ pub fn summary(
                     }
                 ));
             }
-            if args.group_overhead > 0 {
+            if args.suite.group_overhead > 0 {
                 sources.push(format!(
                     "{} per group from --group-overhead",
-                    human(args.group_overhead)
+                    human(args.suite.group_overhead)
                 ));
             }
             costs.push(format!(
@@ -1002,8 +1004,8 @@ pub fn reading_summary(
         estimated,
         reports_read,
         if reports_read == 1 { "" } else { "s" },
-        args.by.name(),
-        args.runner.runner().name(),
+        args.suite.by.name(),
+        args.suite.runner.runner().name(),
     );
     if default_history {
         out += &format!(
@@ -1011,7 +1013,7 @@ pub fn reading_summary(
             history::DEFAULT_PATH
         );
     }
-    if args.tests_from.is_some() {
+    if args.suite.tests_from.is_some() {
         out += &format!("shardplan: {}\n", match_report(suite));
     } else if suite.stale > 0 {
         out += &format!(
@@ -1029,7 +1031,7 @@ pub fn reading_summary(
         out += &format!(
             "shardplan: ignored {} cases the runner cannot select on their own ({})\n",
             stats.not_selectable,
-            args.runner.runner().unidentified_reason()
+            args.suite.runner.runner().unidentified_reason()
         );
     }
     out

@@ -113,59 +113,70 @@ pub struct MergeArgs {
 }
 
 /// What is planned, at what cost, by which planner: the planning options
-/// that `whatif` and `explain` share with planning one shard. Each means
-/// what it does there.
+/// that planning one shard shares with `plan`, `whatif` and `explain`. Each
+/// means the same in all of them.
 #[derive(Debug, Clone, clap::Args)]
 pub struct SuiteArgs {
     /// Timing report: a file, a directory (searched recursively) or a quoted
-    /// glob. Repeatable. Default: `.shardplan/timings.json` if it exists.
+    /// glob such as 'reports/**/*.xml'. Repeatable; reports are combined.
+    /// Without it, the timing history `.shardplan/timings.json` is read if
+    /// it exists (see `shardplan merge`).
     #[arg(long, value_name = "PATH")]
     pub timings: Vec<String>,
 
-    /// The current list of tests, one per line as the runner lists them, or
-    /// `-` for stdin. Exactly these tests are planned.
+    /// The current list of tests, one per line as the runner lists them
+    /// (`pytest --collect-only -q`, `go test -list .`, `cargo nextest list
+    /// --message-format oneline`, `jest --listTests`), or `-` for stdin.
+    /// Exactly these tests are planned; tests without timings are estimated.
     #[arg(long, value_name = "FILE")]
     pub tests_from: Option<String>,
 
     /// With --tests-from: warn loudly when fewer than this percentage of the
-    /// listed tests match a timing.
+    /// listed tests match a timing (the split is then close to a count split).
     #[arg(long, value_name = "PERCENT", default_value_t = 50, value_parser = clap::value_parser!(u8).range(0..=100))]
     pub min_match: u8,
 
-    /// What to place on shards; a class or file never splits across shards
-    /// (unless --split-large).
+    /// What to place on shards. At class or file granularity the tests of one
+    /// class or file always run on the same shard (unless --split-large).
     #[arg(long, value_enum, default_value_t = Granularity::Test)]
     pub by: Granularity,
 
-    /// The runner whose names to use.
+    /// The runner whose names and filter syntax to use.
     #[arg(long, value_enum, default_value_t = RunnerKind::Plain)]
     pub runner: RunnerKind,
 
-    /// The bin-packing algorithm.
+    /// The bin-packing algorithm. All are deterministic: their effort is
+    /// bounded by counts, never by time, so every shard plans the same.
     #[arg(long, value_enum, default_value_t = Algorithm::Best)]
     pub algorithm: Algorithm,
 
     /// Fixed cost of every shard (checkout, build, container start), e.g.
-    /// 90s or 1m30s.
+    /// 90s or 1m30s. Added to every shard's prediction and to the bound.
     #[arg(long, value_name = "DURATION", default_value = "0", value_parser = crate::duration::parse_duration)]
     pub shard_overhead: Micros,
 
     /// Setup cost of every group (test file, go package, test binary) that
-    /// the reports do not show, paid once per group on each shard running it.
+    /// the reports do not show, e.g. 1s to link a go test binary or a vitest
+    /// file's import. Added to what reports measure (a suite's time beyond
+    /// its tests); a shard pays it once per group it runs tests of.
     #[arg(long, value_name = "DURATION", default_value = "0", value_parser = crate::duration::parse_duration)]
     pub group_overhead: Micros,
 
     /// With --by class or file: a class or file bigger than a shard's mean
-    /// load may be split into its tests.
+    /// load may be split into its tests, each shard it lands on paying its
+    /// group's setup.
     #[arg(long)]
     pub split_large: bool,
 
     /// With --algorithm ilp: branch-and-bound nodes the solver may explore.
+    /// A node count gives the same plan on every machine.
     #[arg(long, value_name = "N", default_value_t = crate::plan::ilp::DEFAULT_NODES)]
     pub ilp_nodes: u64,
 
-    /// With --algorithm ilp: also stop the solver after this long (makes the
-    /// result depend on the machine's speed).
+    /// With --algorithm ilp: also stop the solver after this long. Unlike
+    /// --ilp-nodes this makes the plan depend on the machine's speed, so
+    /// shards may plan differently: use it only when planning once (--json
+    /// or `shardplan plan`).
     #[arg(long, value_name = "DURATION", value_parser = crate::duration::parse_duration)]
     pub ilp_time_limit: Option<Micros>,
 
@@ -182,24 +193,14 @@ impl SuiteArgs {
     /// The planning options these stand for, reading reports as `read`
     /// says; every option not named here keeps its default.
     pub fn plan_args(&self, read: ReadArgs) -> PlanArgs {
-        let mut args = Cli::try_parse_from(["shardplan"])
+        let defaults = Cli::try_parse_from(["shardplan"])
             .expect("shardplan without arguments parses")
             .plan;
-        args.timings = self.timings.clone();
-        args.tests_from = self.tests_from.clone();
-        args.min_match = self.min_match;
-        args.read = read;
-        args.by = self.by;
-        args.runner = self.runner;
-        args.algorithm = self.algorithm;
-        args.shard_overhead = self.shard_overhead;
-        args.group_overhead = self.group_overhead;
-        args.split_large = self.split_large;
-        args.ilp_nodes = self.ilp_nodes;
-        args.ilp_time_limit = self.ilp_time_limit;
-        args.strict = self.strict;
-        args.quiet = self.quiet;
-        args
+        PlanArgs {
+            suite: self.clone(),
+            read,
+            ..defaults
+        }
     }
 }
 
@@ -313,60 +314,13 @@ pub struct PlanArgs {
     #[arg(long, value_name = "K/N", conflicts_with_all = ["shards", "index"])]
     pub shard: Option<ShardSpec>,
 
-    /// Timing report: a file, a directory (searched recursively) or a quoted
-    /// glob such as 'reports/**/*.xml'. Repeatable; reports are combined.
-    /// Without it, the timing history `.shardplan/timings.json` is read if
-    /// it exists (see `shardplan merge`).
-    #[arg(long, value_name = "PATH")]
-    pub timings: Vec<String>,
-
-    /// The current list of tests, one per line as the runner lists them
-    /// (`pytest --collect-only -q`, `go test -list .`, `cargo nextest list
-    /// --message-format oneline`, `jest --listTests`), or `-` for stdin.
-    /// Exactly these tests are planned; tests without timings are estimated.
-    #[arg(long, value_name = "FILE")]
-    pub tests_from: Option<String>,
-
-    /// With --tests-from: warn loudly when fewer than this percentage of the
-    /// listed tests match a timing (the split is then close to a count split).
-    #[arg(long, value_name = "PERCENT", default_value_t = 50, value_parser = clap::value_parser!(u8).range(0..=100))]
-    pub min_match: u8,
+    /// The suite, its costs and the planner.
+    #[command(flatten)]
+    pub suite: SuiteArgs,
 
     /// How reports are read.
     #[command(flatten)]
     pub read: ReadArgs,
-
-    /// What to place on shards. At class or file granularity the tests of one
-    /// class or file always run on the same shard.
-    #[arg(long, value_enum, default_value_t = Granularity::Test)]
-    pub by: Granularity,
-
-    /// The runner whose names and filter syntax to use.
-    #[arg(long, value_enum, default_value_t = RunnerKind::Plain)]
-    pub runner: RunnerKind,
-
-    /// The bin-packing algorithm. All are deterministic: their effort is
-    /// bounded by counts, never by time, so every shard plans the same.
-    #[arg(long, value_enum, default_value_t = Algorithm::Best)]
-    pub algorithm: Algorithm,
-
-    /// Fixed cost of every shard (checkout, build, container start), e.g.
-    /// 90s or 1m30s. Added to every shard's prediction and to the bound.
-    #[arg(long, value_name = "DURATION", default_value = "0", value_parser = crate::duration::parse_duration)]
-    pub shard_overhead: Micros,
-
-    /// Setup cost of every group (test file, go package, test binary) that
-    /// the reports do not show, e.g. 1s to link a go test binary or a vitest
-    /// file's import. Added to what reports measure (a suite's time beyond
-    /// its tests); a shard pays it once per group it runs tests of.
-    #[arg(long, value_name = "DURATION", default_value = "0", value_parser = crate::duration::parse_duration)]
-    pub group_overhead: Micros,
-
-    /// With --by class or file: a class or file bigger than a shard's mean
-    /// load may be split into its tests, each shard it lands on paying its
-    /// group's setup.
-    #[arg(long)]
-    pub split_large: bool,
 
     /// A plan written by --json before. Items keep their shard; new items
     /// are placed where they fit best; with --algorithm best, work moves off
@@ -378,17 +332,6 @@ pub struct PlanArgs {
     /// planned items may change shard.
     #[arg(long, value_name = "FRACTION", default_value_t = 0.1, value_parser = parse_fraction, requires = "previous")]
     pub max_churn: f64,
-
-    /// With --algorithm ilp: branch-and-bound nodes the solver may explore.
-    /// A node count gives the same plan on every machine.
-    #[arg(long, value_name = "N", default_value_t = crate::plan::ilp::DEFAULT_NODES)]
-    pub ilp_nodes: u64,
-
-    /// With --algorithm ilp: also stop the solver after this long. Unlike
-    /// --ilp-nodes this makes the plan depend on the machine's speed, so
-    /// shards may plan differently: use it only with --json, planning once.
-    #[arg(long, value_name = "DURATION", value_parser = crate::duration::parse_duration)]
-    pub ilp_time_limit: Option<Micros>,
 
     /// Print the whole plan as JSON instead of one shard's filter.
     #[arg(long)]
@@ -439,14 +382,6 @@ pub struct PlanArgs {
     /// `--summary markdown`: a table of the shards for the CI's job summary.
     #[command(flatten)]
     pub summary: crate::step_summary::SummaryArgs,
-
-    /// Fail on any unreadable report instead of skipping it with a warning.
-    #[arg(long)]
-    pub strict: bool,
-
-    /// Print no summary on stderr (warnings are still printed).
-    #[arg(short, long)]
-    pub quiet: bool,
 }
 
 /// A fraction from 0 to 1, as `0.1` or `10%`.
@@ -523,8 +458,10 @@ mod tests {
         Cli::command().debug_assert();
     }
 
-    /// `whatif` and `explain` declare the planning options again (their
-    /// `--shards` differs); an option added to planning must reach them
+    /// `whatif` and `explain` share the suite's options with planning
+    /// through [`SuiteArgs`], but declare the rest again (their `--shards`
+    /// differs, and whatif reads reports with `--report-format` and
+    /// `--root`): an option added to [`PlanArgs`] itself must reach them
     /// too, or be listed here as one that does not change the plan.
     #[test]
     fn whatif_and_explain_take_every_option_that_changes_the_plan() {

@@ -37,7 +37,7 @@ pub fn run(args: &ExplainArgs, streams: &mut Streams<'_>) -> Result<()> {
         json: true,
         ..plan_args.clone()
     })?;
-    let runner = plan_args.runner.runner();
+    let runner = plan_args.suite.runner.runner();
     let mut warnings = Warnings::default();
     let planned = app::plan(
         &plan_args,
@@ -48,7 +48,7 @@ pub fn run(args: &ExplainArgs, streams: &mut Streams<'_>) -> Result<()> {
     );
     warnings.flush(streams.stderr);
     let planned = planned?;
-    if !plan_args.quiet {
+    if !plan_args.suite.quiet {
         let summary = app::reading_summary(
             &planned.suite,
             &planned.table_stats,
@@ -70,8 +70,8 @@ pub fn render(planned: &Planned, args: &PlanArgs, this: Option<usize>) -> String
     let mut out = String::new();
     loads(&mut out, planned, this);
     heaviest(&mut out, planned);
-    estimated(&mut out, planned, args.by);
-    setups(&mut out, planned, args.group_overhead);
+    estimated(&mut out, planned, args.suite.by);
+    setups(&mut out, planned, args.suite.group_overhead);
     out
 }
 

@@ -147,7 +147,7 @@ impl Document {
     pub fn from_planned(planned: &Planned, args: &PlanArgs, catch_all: Option<usize>) -> Document {
         let plan = &planned.plan;
         let bound = plan.lower_bound();
-        let members = crate::app::members(planned, args.by);
+        let members = crate::app::members(planned, args.suite.by);
         Document {
             version: VERSION,
             fingerprint: planned.fingerprint.clone(),
@@ -159,14 +159,14 @@ impl Document {
             lower_bound_reason: bound.reason.describe().to_string(),
             shard_overhead_seconds: micros_to_seconds(plan.problem.shard_overhead),
             setup_seconds: micros_to_seconds(plan.setup_paid()),
-            runner: args.runner,
-            by: args.by,
-            algorithm: args.algorithm,
+            runner: args.suite.runner,
+            by: args.suite.by,
+            algorithm: args.suite.algorithm,
             tests_planned: planned.suite.tests.len(),
             tests_with_timings: planned.suite.measured(),
             churn: planned.churn,
             catch_all,
-            suite: Some(if args.tests_from.is_some() {
+            suite: Some(if args.suite.tests_from.is_some() {
                 SuiteSource::TestsFrom
             } else {
                 SuiteSource::Timings
@@ -189,7 +189,7 @@ impl Document {
                                 id: m.test.native.clone(),
                                 class: m.test.class.clone(),
                                 file: m.test.file.clone(),
-                                by: (m.by != args.by).then_some(m.by),
+                                by: (m.by != args.suite.by).then_some(m.by),
                             })
                             .collect(),
                     ),

@@ -122,7 +122,7 @@ pub fn run(args: &FreezeArgs, streams: &mut Streams<'_>) -> Result<()> {
             }
         },
     };
-    let runner = plan_args.runner.runner();
+    let runner = plan_args.suite.runner.runner();
     let mut warnings = Warnings::default();
     let inputs = app::read_inputs(&plan_args, runner.as_ref(), streams.stdin, &mut warnings);
     warnings.flush(streams.stderr);
@@ -153,7 +153,7 @@ pub fn run(args: &FreezeArgs, streams: &mut Streams<'_>) -> Result<()> {
             .map_err(|e| Error::in_file(path, format!("cannot write the plan: {e}")))?,
         None => app::write_stdout(streams.stdout, &json)?,
     }
-    if !plan_args.quiet {
+    if !plan_args.suite.quiet {
         let selection = ShardSelection {
             count: doc.shards.len(),
             index: None,
@@ -255,7 +255,7 @@ fn choose(
 /// shards are added, so this bisects.
 fn fewest_at_floor(inputs: &Inputs, args: &PlanArgs, max: usize) -> usize {
     let bound = |n: usize| {
-        plan::problem(&inputs.suite, args.by, n, &inputs.costs)
+        plan::problem(&inputs.suite, args.suite.by, n, &inputs.costs)
             .lower_bound()
             .value
     };

@@ -416,9 +416,14 @@ impl Search<'_> {
 
     /// The lower bound for `shards` shards, without planning.
     fn bound(&self, shards: usize) -> Micros {
-        plan::problem(&self.inputs.suite, self.args.by, shards, &self.inputs.costs)
-            .lower_bound()
-            .value
+        plan::problem(
+            &self.inputs.suite,
+            self.args.suite.by,
+            shards,
+            &self.inputs.costs,
+        )
+        .lower_bound()
+        .value
     }
 
     fn verdict(&self, rows: &[Row], target: Micros) -> Result<Verdict> {
@@ -440,7 +445,7 @@ impl Search<'_> {
         }
         let floor = self.floor(self.inputs.costs.split_large);
         if floor.total() > target {
-            let split = (self.args.by != Granularity::Test
+            let split = (self.args.suite.by != Granularity::Test
                 && !self.inputs.costs.split_large
                 && floor.tests > 1)
                 .then(|| self.floor(true));
@@ -508,7 +513,7 @@ impl Search<'_> {
             ..self.inputs.costs.clone()
         };
         // With the most shards, `--split-large` splits every item it can.
-        let problem = plan::problem(&self.inputs.suite, self.args.by, MAX_SHARDS, &costs);
+        let problem = plan::problem(&self.inputs.suite, self.args.suite.by, MAX_SHARDS, &costs);
         let cost = |i: usize| {
             problem.items[i]
                 .duration
@@ -536,12 +541,12 @@ pub fn run(args: &WhatifArgs, streams: &mut Streams<'_>) -> Result<()> {
         root: args.root.clone(),
         format: args.report_format.clone(),
     });
-    let runner = plan_args.runner.runner();
+    let runner = plan_args.suite.runner.runner();
     let mut warnings = Warnings::default();
     let inputs = app::read_inputs(&plan_args, runner.as_ref(), streams.stdin, &mut warnings);
     warnings.flush(streams.stderr);
     let inputs = inputs?;
-    if !plan_args.quiet {
+    if !plan_args.suite.quiet {
         let summary = app::reading_summary(
             &inputs.suite,
             &inputs.table_stats,
@@ -561,16 +566,16 @@ pub fn run(args: &WhatifArgs, streams: &mut Streams<'_>) -> Result<()> {
     )?;
     let context = table::Context {
         runner: runner.name(),
-        by: plan_args.by,
-        algorithm: plan_args.algorithm,
-        overhead: plan_args.shard_overhead,
+        by: plan_args.suite.by,
+        algorithm: plan_args.suite.algorithm,
+        overhead: plan_args.suite.shard_overhead,
         tests: inputs.suite.tests.len(),
     };
     app::write_stdout(
         streams.stdout,
         &table::render(&whatif, &context, args.format),
     )?;
-    if args.format == Format::Csv && !plan_args.quiet {
+    if args.format == Format::Csv && !plan_args.suite.quiet {
         let _ = streams
             .stderr
             .write_all(table::verdict(&whatif, &context).as_bytes());
@@ -580,7 +585,7 @@ pub fn run(args: &WhatifArgs, streams: &mut Streams<'_>) -> Result<()> {
             plot::svg(&whatif).map_err(|e| Error::input(format!("cannot draw the plot: {e}")))?;
         fs::write(path, svg)
             .map_err(|e| Error::in_file(path, format!("cannot write the plot: {e}")))?;
-        if !plan_args.quiet {
+        if !plan_args.suite.quiet {
             let _ = writeln!(
                 streams.stderr,
                 "shardplan: wrote the plot of wall and machine time to {}",
