@@ -12,7 +12,7 @@
 //! passing runs count when there are any: a failed attempt before a rerun
 //! passed (Gradle, Surefire) or a timeout says little about the test's time.
 
-use std::collections::{BTreeMap, HashMap, hash_map};
+use std::collections::{BTreeMap, HashMap};
 
 use crate::duration::{Micros, SECOND};
 use crate::emit::{Granularity, Runner, TestId};
@@ -51,6 +51,14 @@ pub struct TableStats {
 /// failing ones.
 type RunSums = [(u128, u64); 2];
 
+/// One recorded run of a test, named by the runner, borrowing its case.
+struct Run<'a> {
+    id: TestId,
+    classname: &'a str,
+    name: &'a str,
+    case: &'a TestCase,
+}
+
 /// Per-test durations keyed by the runner's native id.
 ///
 /// Built through hash maps for speed, but stored as a vector sorted by id:
@@ -74,7 +82,10 @@ impl TimingTable {
         // averaged — reruns and repeated reports are samples of one cost —
         // and then the runner id's duration is the sum over its distinct
         // cases. Shard reports of one run hold disjoint cases and so add up.
-        let mut runs: HashMap<(String, String), (TestId, RunSums)> = HashMap::new();
+        //
+        // One sort over borrowed (id, classname, name) keys then one linear
+        // pass: no per-case key strings, and nothing depends on hash order.
+        let mut runs: Vec<Run<'a>> = Vec::new();
         for case in cases {
             stats.cases += 1;
             if !runner.accepts(case.dialect) {
@@ -85,48 +96,58 @@ impl TimingTable {
                 stats.not_selectable += 1;
                 continue;
             };
-            let record = format!(
-                "{}\u{1f}{}",
-                case.classname.as_deref().unwrap_or(""),
-                case.name
-            );
-            let slot = match runs.entry((id.native.clone(), record)) {
-                hash_map::Entry::Occupied(slot) => slot.into_mut(),
-                hash_map::Entry::Vacant(slot) => slot.insert((id, [(0, 0); 2])),
-            };
-            let kind = match case.outcome {
-                Outcome::Passed => 0,
-                Outcome::Failed => 1,
-                Outcome::Skipped => continue,
-            };
-            if let Some(duration) = case.duration {
-                slot.1[kind].0 += u128::from(duration);
-                slot.1[kind].1 += 1;
-            }
+            runs.push(Run {
+                id,
+                classname: case.classname.as_deref().unwrap_or(""),
+                name: &case.name,
+                case,
+            });
         }
-        let mut totals: HashMap<String, Entry> = HashMap::new();
-        for ((native, _), (id, [passed, failed])) in runs {
-            // A failed run (a timeout, an early assertion, a failed attempt
-            // before a rerun passed) is not how long the test takes: its
-            // time counts only if the case never passed.
-            let (sum, samples) = if passed.1 > 0 { passed } else { failed };
-            let mean = (samples > 0).then(|| (sum / u128::from(samples)) as Micros);
-            let entry = totals.entry(native).or_insert_with(|| Entry {
-                id: id.clone(),
+        runs.sort_unstable_by(|a, b| {
+            (&a.id.native, a.classname, a.name, &a.id).cmp(&(
+                &b.id.native,
+                b.classname,
+                b.name,
+                &b.id,
+            ))
+        });
+
+        let mut entries: Vec<Entry> = Vec::new();
+        for same_test in runs.chunk_by(|a, b| a.id.native == b.id.native) {
+            let mut entry = Entry {
+                // The sort puts the smallest of equal-named ids first.
+                id: same_test[0].id.clone(),
                 duration: None,
                 samples: 0,
-            });
-            // Hash-map order must not pick which of equal-named ids is kept.
-            if id < entry.id {
-                entry.id = id;
+            };
+            for same_case in
+                same_test.chunk_by(|a, b| (a.classname, a.name) == (b.classname, b.name))
+            {
+                let mut sums: RunSums = [(0, 0); 2];
+                for run in same_case {
+                    let kind = match run.case.outcome {
+                        Outcome::Passed => 0,
+                        Outcome::Failed => 1,
+                        Outcome::Skipped => continue,
+                    };
+                    if let Some(duration) = run.case.duration {
+                        sums[kind].0 += u128::from(duration);
+                        sums[kind].1 += 1;
+                    }
+                }
+                // A failed run (a timeout, an early assertion, a failed
+                // attempt before a rerun passed) is not how long the test
+                // takes: its time counts only if the case never passed.
+                let [passed, failed] = sums;
+                let (sum, samples) = if passed.1 > 0 { passed } else { failed };
+                if samples > 0 {
+                    let mean = (sum / u128::from(samples)) as Micros;
+                    entry.duration = Some(entry.duration.unwrap_or(0).saturating_add(mean));
+                }
+                entry.samples += samples;
             }
-            if let Some(mean) = mean {
-                entry.duration = Some(entry.duration.unwrap_or(0).saturating_add(mean));
-            }
-            entry.samples += samples;
+            entries.push(entry);
         }
-        let mut entries: Vec<Entry> = totals.into_values().collect();
-        entries.sort_unstable_by(|a, b| a.id.native.cmp(&b.id.native));
         (TimingTable { entries }, stats)
     }
 
