@@ -1,5 +1,5 @@
 //! The command line, declared with clap's derive API. Parsing only: what the
-//! options do lives in [`crate::app`].
+//! options do lives in [`crate::app`] and the modules it drives.
 
 use std::path::PathBuf;
 use std::str::FromStr;

@@ -9,12 +9,15 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
-use crate::app::{self, Planned, Streams, Warnings};
+use crate::app::{self, Streams};
 use crate::bars;
 use crate::cli::{ExplainArgs, PlanArgs};
 use crate::duration::{Micros, human};
 use crate::emit::Granularity;
 use crate::error::Result;
+use crate::pipeline::{self, Planned};
+use crate::shard;
+use crate::summary::{self, Warnings};
 
 /// Heaviest items listed.
 const HEAVIEST: usize = 10;
@@ -39,7 +42,7 @@ pub fn run(args: &ExplainArgs, streams: &mut Streams<'_>) -> Result<()> {
     })?;
     let runner = plan_args.suite.runner.runner();
     let mut warnings = Warnings::default();
-    let planned = app::plan(
+    let planned = pipeline::plan(
         &plan_args,
         selection.count,
         runner.as_ref(),
@@ -49,7 +52,7 @@ pub fn run(args: &ExplainArgs, streams: &mut Streams<'_>) -> Result<()> {
     warnings.flush(streams.stderr);
     let planned = planned?;
     if !plan_args.suite.quiet {
-        let summary = app::reading_summary(
+        let summary = summary::reading_summary(
             &planned.suite,
             &planned.table_stats,
             planned.reports_read,
@@ -168,7 +171,7 @@ fn heaviest(out: &mut String, planned: &Planned) {
 fn estimated(out: &mut String, planned: &Planned, by: Granularity) {
     let suite = &planned.suite;
     let mut rows: Vec<(Micros, &str, usize, &'static str)> = Vec::new();
-    for (shard, members) in app::members(planned, by).iter().enumerate() {
+    for (shard, members) in shard::members(planned, by).iter().enumerate() {
         for member in members {
             let Ok(index) = suite
                 .tests

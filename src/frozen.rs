@@ -43,11 +43,11 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::app::{Churn, Planned};
 use crate::cli::PlanArgs;
 use crate::duration::{Micros, micros_to_seconds, seconds_to_micros};
 use crate::emit::{Granularity, Member, RunnerKind, TestId};
 use crate::error::{Error, Result};
+use crate::pipeline::{Churn, Planned};
 use crate::plan::Algorithm;
 
 /// The plan document's format version.
@@ -143,11 +143,11 @@ pub struct MemberDoc {
 
 impl Document {
     /// The document of a plan made with `args`; `catch_all` as
-    /// [`crate::app::catch_all`] decides it.
+    /// [`crate::shard::catch_all`] decides it.
     pub fn from_planned(planned: &Planned, args: &PlanArgs, catch_all: Option<usize>) -> Document {
         let plan = &planned.plan;
         let bound = plan.lower_bound();
-        let members = crate::app::members(planned, args.suite.by);
+        let members = crate::shard::members(planned, args.suite.by);
         Document {
             version: VERSION,
             fingerprint: planned.fingerprint.clone(),

@@ -58,13 +58,14 @@ use std::path::{Path, PathBuf};
 use serde::de::MapAccess;
 use serde::{Deserialize, Serialize};
 
-use crate::app::{self, Streams, Warnings};
+use crate::app::Streams;
 use crate::cli::MergeArgs;
 use crate::duration::Micros;
 use crate::error::{Error, Result};
-use crate::inputs;
+use crate::inputs::{self, ReadOptions};
 use crate::report::json::{self, Object, Objects, Tracker};
 use crate::report::{self, Diagnostic, Dialect, Outcome, ReportFormat, TestCase};
+use crate::summary::Warnings;
 
 /// The value of the `format` key.
 pub const FORMAT: &str = "shardplan-timings";
@@ -525,12 +526,12 @@ pub fn run(args: &MergeArgs, streams: &mut Streams<'_>) -> Result<()> {
             "no reports to merge; the timing history is unchanged",
         ));
     }
-    let options = app::ReadOptions::new(
+    let options = ReadOptions::new(
         args.strict,
         args.read.format.as_deref(),
         args.read.root.as_deref(),
     )?;
-    let read = app::read_report_files(&files, &options, &mut warnings);
+    let read = inputs::read_report_files(&files, &options, &mut warnings);
     // Warnings explain a failure too (the reports skipped before it).
     warnings.flush(streams.stderr);
     let (cases, read) = read?;

@@ -1,4 +1,6 @@
-//! Turning `--timings` arguments into a sorted list of report files.
+//! The input side: turning `--timings` arguments into a sorted list of
+//! report files, reading them into test cases (for planning, `merge` and
+//! `verify` alike), and reading the `--tests-from` test list.
 //!
 //! An argument is a file, a directory (searched recursively) or a glob
 //! pattern; the result is sorted and deduplicated, so the order arguments are
@@ -9,8 +11,11 @@ use std::fs;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
+use crate::emit::{Runner, TestId};
 use crate::error::{Error, Result};
-use crate::report;
+use crate::identity;
+use crate::report::{self, GroupTime, TestCase};
+use crate::summary::Warnings;
 
 /// The report files named by the `--timings` arguments, plus notes for the
 /// user about arguments that matched nothing.
@@ -106,4 +111,146 @@ fn looks_like_report(path: &Path) -> bool {
         return true;
     }
     report::formats().iter().any(|f| f.sniff(&head))
+}
+
+/// How report files are read and their paths named, for planning and
+/// `merge` alike.
+#[derive(Debug, Clone)]
+pub struct ReadOptions<'a> {
+    /// Fail on an unreadable report instead of skipping it.
+    pub strict: bool,
+    /// The format to read every report as, instead of detecting it.
+    pub format: Option<&'a str>,
+    /// The `--root` directory, absolute and normalised.
+    pub root: String,
+}
+
+impl<'a> ReadOptions<'a> {
+    /// Options from the command line; `root` defaults to the current
+    /// directory, and a relative one is taken from it.
+    pub fn new(strict: bool, format: Option<&'a str>, root: Option<&Path>) -> Result<Self> {
+        let cwd = std::env::current_dir()
+            .map_err(|e| Error::input(format!("cannot read the current directory: {e}")))?;
+        // The root need not exist here: reports are often written on
+        // another machine, under another checkout path.
+        let root = match root.map(|r| identity::normalize_path(&r.to_string_lossy())) {
+            // `C:/…` is absolute wherever shardplan runs.
+            Some(root) if identity::is_absolute(&root) => root,
+            Some(root) => identity::normalize_path(&cwd.join(root).to_string_lossy()),
+            None => identity::normalize_path(&cwd.to_string_lossy()),
+        };
+        Ok(ReadOptions {
+            strict,
+            format,
+            root,
+        })
+    }
+}
+
+/// Reads the reports named by `--timings` arguments.
+pub(crate) fn read_reports(
+    arguments: &[String],
+    options: &ReadOptions<'_>,
+    warnings: &mut Warnings,
+) -> Result<(Vec<TestCase>, Vec<GroupTime>, usize)> {
+    let found = resolve(arguments)?;
+    for argument in &found.unmatched {
+        warnings.push(format!("--timings {argument:?} matched no report file"));
+    }
+    read_reports_with_groups(&found.files, options, warnings)
+}
+
+/// Reads every report file and makes the paths in them relative to the
+/// root. A broken report is skipped with a warning when others can be read,
+/// unless `strict`; when none can, the first error stands. Returns the cases
+/// and the number of files read.
+pub fn read_report_files(
+    files: &[PathBuf],
+    options: &ReadOptions<'_>,
+    warnings: &mut Warnings,
+) -> Result<(Vec<TestCase>, usize)> {
+    read_reports_with_groups(files, options, warnings).map(|(cases, _, read)| (cases, read))
+}
+
+/// [`read_report_files`], also returning the reports' group times, their
+/// case ranges shifted to index the combined cases.
+pub fn read_reports_with_groups(
+    files: &[PathBuf],
+    options: &ReadOptions<'_>,
+    warnings: &mut Warnings,
+) -> Result<(Vec<TestCase>, Vec<GroupTime>, usize)> {
+    let strict = options.strict;
+    let mut cases = Vec::new();
+    let mut groups = Vec::new();
+    let mut first_error = None;
+    let mut read = 0;
+    for path in files {
+        match report::read_file_as(path, options.format) {
+            Ok((report, file_warnings)) => {
+                read += 1;
+                let offset = cases.len();
+                groups.extend(report.groups.into_iter().map(|group| GroupTime {
+                    cases: group.cases.start + offset..group.cases.end + offset,
+                    ..group
+                }));
+                cases.extend(report.cases.into_iter().map(|mut case| {
+                    root_paths(&mut case, &options.root);
+                    case
+                }));
+                for warning in file_warnings {
+                    warnings.push(warning.0.to_string());
+                }
+            }
+            Err(error) if strict => return Err(error),
+            Err(error) => {
+                warnings.push(format!(
+                    "{error}; skipping this report (--strict makes this an error)"
+                ));
+                first_error.get_or_insert(error);
+            }
+        }
+    }
+    match first_error {
+        Some(error) if read == 0 => Err(error),
+        _ => Ok((cases, groups, read)),
+    }
+}
+
+/// Makes a case's file relative to the root; a file-level case (named by
+/// its file, as parallel_tests and Knapsack record them) is renamed with it.
+fn root_paths(case: &mut TestCase, root: &str) {
+    let Some(file) = &case.file else {
+        return;
+    };
+    let relative = identity::relative_to_root(file, root);
+    if &relative != file {
+        if case.name == *file {
+            case.name = relative.clone();
+        }
+        case.file = Some(relative);
+    }
+}
+
+/// Reads the runner's test list (`--tests-from`: a file, or `-` for stdin).
+pub(crate) fn read_listing(
+    source: &str,
+    runner: &dyn Runner,
+    stdin: &mut dyn Read,
+) -> Result<Vec<TestId>> {
+    let path = Path::new(if source == "-" { "<stdin>" } else { source });
+    let text = if source == "-" {
+        let mut text = String::new();
+        stdin
+            .read_to_string(&mut text)
+            .map_err(|e| Error::in_file(path, format!("cannot read the test list: {e}")))?;
+        text
+    } else {
+        let bytes = fs::read(path)
+            .map_err(|e| Error::in_file(path, format!("cannot read the test list: {e}")))?;
+        String::from_utf8(bytes)
+            .map_err(|e| Error::in_file(path, format!("the test list is not UTF-8: {e}")))?
+    };
+    runner
+        .parse_listing(&text)
+        .map_err(|e| Error::in_file(path, e.message).at(e.line as u64, 1))
 }

@@ -3,15 +3,20 @@
 //!
 //! The crate is a pipeline, one module per stage:
 //!
-//! 1. [`report`] reads timing reports into [`report::TestCase`] records;
+//! 1. [`inputs`] finds the report files `--timings` names and [`report`]
+//!    reads them into [`report::TestCase`] records;
 //! 2. [`timing`] folds them into a table of per-test durations, names them as
 //!    the chosen runner does, and estimates tests without history;
 //! 3. [`plan`] bin-packs the items into shards;
-//! 4. [`emit`] prints one shard's share as the runner's own filter.
+//! 4. [`shard`] turns one shard of a plan back into tests, and [`emit`]
+//!    prints them as the runner's own filter.
 //!
-//! [`app`] wires the stages together for the command line defined in [`cli`];
-//! [`history`] keeps the timing history that `shardplan merge` writes and
-//! planning reads back as timings.
+//! [`pipeline`] runs stages 1–3 for a command line: it reads the inputs once
+//! and plans them for any shard count. [`app`] drives the default command
+//! defined in [`cli`] and dispatches the subcommands; [`summary`] collects
+//! the warnings and prints the summary on stderr. [`history`] keeps the
+//! timing history that `shardplan merge` writes and planning reads back as
+//! timings.
 //!
 //! [`exec`] runs a shard's commands for `--exec`.
 //!
@@ -37,8 +42,11 @@ pub mod frozen;
 pub mod history;
 pub mod identity;
 pub mod inputs;
+pub mod pipeline;
 pub mod plan;
 pub mod report;
+pub mod shard;
 pub mod step_summary;
+pub mod summary;
 pub mod timing;
 pub mod whatif;

@@ -15,9 +15,10 @@ use std::path::PathBuf;
 
 use serde::Serialize;
 
-use crate::app::{self, RenderOptions, Streams};
+use crate::app::{self, Streams};
 use crate::error::{Error, Result};
 use crate::frozen::FrozenPlan;
+use crate::shard::{self, RenderOptions};
 
 /// Options of `shardplan matrix`.
 #[derive(Debug, Clone, clap::Args)]
@@ -63,7 +64,7 @@ pub fn run(args: &MatrixArgs, streams: &mut Streams<'_>) -> Result<()> {
     let mut include = Vec::with_capacity(count);
     for index in 0..count {
         let filter = if args.filter {
-            let rendered = app::render_members(
+            let rendered = shard::render_members(
                 &members,
                 plan.doc.catch_all,
                 &plan.doc.fingerprint,

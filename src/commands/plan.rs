@@ -6,15 +6,18 @@
 use std::fs;
 use std::path::PathBuf;
 
-use crate::app::{self, Inputs, Planned, ShardPlan, ShardSelection, Streams, Warnings};
+use crate::app::{self, ShardSelection, Streams};
 use crate::ci_env;
 use crate::cli::{PlanArgs, ReadArgs, SuiteArgs};
 use crate::duration::{Micros, human};
 use crate::emit::Runner;
 use crate::error::{Error, Result};
 use crate::frozen::Document;
+use crate::pipeline::{self, Inputs, Planned, ShardPlan};
 use crate::plan;
+use crate::shard;
 use crate::step_summary::{self, SummaryArgs};
+use crate::summary::{self, Warnings};
 use crate::whatif::{self, Verdict};
 
 /// Options of `shardplan plan`.
@@ -124,16 +127,16 @@ pub fn run(args: &FreezeArgs, streams: &mut Streams<'_>) -> Result<()> {
     };
     let runner = plan_args.suite.runner.runner();
     let mut warnings = Warnings::default();
-    let inputs = app::read_inputs(&plan_args, runner.as_ref(), streams.stdin, &mut warnings);
+    let inputs = pipeline::read_inputs(&plan_args, runner.as_ref(), streams.stdin, &mut warnings);
     warnings.flush(streams.stderr);
     let inputs = inputs?;
     let (shard_plan, note) = match &count {
         Count::Given(n) => (
-            app::plan_for(&inputs, &plan_args, *n, runner.as_ref())?,
+            pipeline::plan_for(&inputs, &plan_args, *n, runner.as_ref())?,
             None,
         ),
         Count::Ci(found) => (
-            app::plan_for(&inputs, &plan_args, found.count, runner.as_ref())?,
+            pipeline::plan_for(&inputs, &plan_args, found.count, runner.as_ref())?,
             Some(format!(
                 "shardplan: {} shards from {}",
                 found.count,
@@ -146,7 +149,7 @@ pub fn run(args: &FreezeArgs, streams: &mut Streams<'_>) -> Result<()> {
         }
     };
     let planned = Planned::new(inputs, shard_plan);
-    let doc = Document::from_planned(&planned, &plan_args, app::catch_all(&planned, &plan_args));
+    let doc = Document::from_planned(&planned, &plan_args, shard::catch_all(&planned, &plan_args));
     let json = doc.to_json();
     match &args.output {
         Some(path) => fs::write(path, &json)
@@ -159,7 +162,7 @@ pub fn run(args: &FreezeArgs, streams: &mut Streams<'_>) -> Result<()> {
             index: None,
             origin: None,
         };
-        app::summary(&planned, &plan_args, selection, streams.stderr);
+        summary::summary(&planned, &plan_args, selection, streams.stderr);
         if let Some(note) = note.as_ref().filter(|n| !n.starts_with(WARNING)) {
             let _ = writeln!(streams.stderr, "{note}");
         }
@@ -239,7 +242,7 @@ fn choose(
             )),
         ),
     };
-    let planned = app::plan_for(inputs, args, count, runner)?;
+    let planned = pipeline::plan_for(inputs, args, count, runner)?;
     let note = match note {
         None => format!(
             "shardplan: {goal}: {count} shards are the fewest whose slowest shard ({}) meets the target",

@@ -5,13 +5,14 @@
 
 use std::path::PathBuf;
 
-use crate::app::{self, RenderOptions, Streams};
+use crate::app::{self, Streams};
 use crate::ci_env;
 use crate::cli::ShardSpec;
 use crate::duration::human;
 use crate::emit::RunnerKind;
 use crate::error::{Error, Result};
 use crate::frozen::{FrozenPlan, ShardRecord};
+use crate::shard::{self, RenderOptions};
 use crate::step_summary::{self, SummaryArgs};
 
 /// Options of `shardplan select`.
@@ -87,7 +88,7 @@ pub fn run(args: &SelectArgs, streams: &mut Streams<'_>) -> Result<()> {
     let (index, origin) = shard_index(args, plan.count())?;
     let runner = doc.runner.runner();
     let members = plan.members();
-    let rendered = app::render_members(
+    let rendered = shard::render_members(
         &members,
         doc.catch_all,
         &doc.fingerprint,

@@ -28,15 +28,16 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
-use crate::app::{self, ReadOptions, Streams, Warnings};
+use crate::app::{self, Streams};
 use crate::cli::ReadArgs;
 use crate::duration::{Micros, human};
 use crate::emit::{Granularity, Runner, TestId};
 use crate::error::{Error, Result};
 use crate::frozen::{FrozenPlan, RECORD_FILE, ShardRecord, SuiteSource};
-use crate::inputs;
+use crate::inputs::{self, ReadOptions};
 use crate::report::{GroupTime, TestCase};
 use crate::step_summary::{self, SummaryArgs, Table};
+use crate::summary::Warnings;
 
 /// Entries of each list printed one by one; the rest are counted.
 const MAX_LISTED: usize = 50;
@@ -284,7 +285,7 @@ pub fn run(args: &VerifyArgs, streams: &mut Streams<'_>) -> Result<()> {
         if files.is_empty() {
             continue;
         }
-        let (cases, groups, _) = app::read_reports_with_groups(files, &options, &mut warnings)?;
+        let (cases, groups, _) = inputs::read_reports_with_groups(files, &options, &mut warnings)?;
         let accepts = |case: &TestCase| runner.accepts(case.dialect);
         recorded[shard] = Some(recorded_time(&cases, &groups, &accepts));
         for case in &cases {

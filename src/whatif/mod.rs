@@ -1,7 +1,7 @@
 //! `shardplan whatif`: how many shards are worth paying for.
 //!
-//! The inputs are read once ([`app::read_inputs`]); every shard count is
-//! then planned by [`app::plan_for`], the planner and cost model of
+//! The inputs are read once ([`pipeline::read_inputs`]); every shard count is
+//! then planned by [`pipeline::plan_for`], the planner and cost model of
 //! `shardplan --shards N`, so each row is exactly the plan that command
 //! prints (the fingerprints match). All numbers come from integer
 //! microseconds; ratios are formed from integers for display only.
@@ -32,12 +32,14 @@ use std::collections::BTreeSet;
 use std::fs;
 use std::str::FromStr;
 
-use crate::app::{self, Inputs, Streams, Warnings};
+use crate::app::{self, Streams};
 use crate::cli::{PlanArgs, ReadArgs, WhatifArgs};
 use crate::duration::Micros;
 use crate::emit::{Granularity, Runner};
 use crate::error::{Error, Result};
+use crate::pipeline::{self, Inputs, ShardPlan};
 use crate::plan::{self, Bound, Costs};
+use crate::summary::{self, Warnings};
 
 /// The most shards `--shards` accepts anywhere.
 pub const MAX_SHARDS: usize = 100_000;
@@ -202,7 +204,7 @@ pub struct Row {
 
 impl Row {
     /// The summary of a plan.
-    pub fn of(planned: &app::ShardPlan) -> Row {
+    pub fn of(planned: &ShardPlan) -> Row {
         let plan = &planned.plan;
         Row {
             shards: plan.shards.len(),
@@ -410,8 +412,8 @@ struct Search<'a> {
 }
 
 impl Search<'_> {
-    fn plan(&self, shards: usize) -> Result<app::ShardPlan> {
-        app::plan_for(self.inputs, self.args, shards, self.runner)
+    fn plan(&self, shards: usize) -> Result<ShardPlan> {
+        pipeline::plan_for(self.inputs, self.args, shards, self.runner)
     }
 
     /// The lower bound for `shards` shards, without planning.
@@ -543,11 +545,11 @@ pub fn run(args: &WhatifArgs, streams: &mut Streams<'_>) -> Result<()> {
     });
     let runner = plan_args.suite.runner.runner();
     let mut warnings = Warnings::default();
-    let inputs = app::read_inputs(&plan_args, runner.as_ref(), streams.stdin, &mut warnings);
+    let inputs = pipeline::read_inputs(&plan_args, runner.as_ref(), streams.stdin, &mut warnings);
     warnings.flush(streams.stderr);
     let inputs = inputs?;
     if !plan_args.suite.quiet {
-        let summary = app::reading_summary(
+        let summary = summary::reading_summary(
             &inputs.suite,
             &inputs.table_stats,
             inputs.reports_read,

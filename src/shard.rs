@@ -1,0 +1,151 @@
+//! One shard of a plan as its runner prints it: the plan's items back as
+//! tests ([`members`]), the catch-all shard, and the [`RenderContext`] the
+//! runner (or `--template`) renders. The glue between [`crate::plan`] and
+//! [`crate::emit`], shared by the default command and `select`/`matrix`.
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use crate::cli::PlanArgs;
+use crate::emit::template::Template;
+use crate::emit::{Granularity, ListFile, Member, RenderContext, Rendered, Runner};
+use crate::error::{Error, Result};
+use crate::pipeline::Planned;
+
+/// One shard as the runner (or `--template`) renders it, and which shard is
+/// the catch-all.
+pub struct RenderedShard {
+    /// What to print, write and run.
+    pub rendered: Rendered,
+    /// The catch-all shard, if `--catch-all` is in effect.
+    pub catch_all: Option<usize>,
+}
+
+/// The catch-all shard of a plan made with `args`: on by default without
+/// `--tests-from`, it is the last shard with planned items, so it never
+/// runs empty.
+pub fn catch_all(planned: &Planned, args: &PlanArgs) -> Option<usize> {
+    let on = !args.no_catch_all && (args.catch_all || args.suite.tests_from.is_none());
+    if on {
+        planned
+            .plan
+            .shards
+            .iter()
+            .rposition(|s| !s.items.is_empty())
+    } else {
+        None
+    }
+}
+
+/// Renders shard `index` of a plan made with `args`; see [`render_members`].
+pub fn render_shard(
+    planned: &Planned,
+    args: &PlanArgs,
+    index: usize,
+    runner: &dyn Runner,
+) -> Result<RenderedShard> {
+    let shards = members(planned, args.suite.by);
+    let catch_all = catch_all(planned, args);
+    let options = RenderOptions {
+        list_file: args.list_file.as_deref(),
+        template: args.template.as_deref(),
+    };
+    let rendered = render_members(
+        &shards,
+        catch_all,
+        &planned.fingerprint,
+        index,
+        &options,
+        runner,
+    )?;
+    Ok(RenderedShard {
+        rendered,
+        catch_all,
+    })
+}
+
+/// How a shard is printed beyond the runner's own filter.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct RenderOptions<'a> {
+    /// `--list-file`.
+    pub list_file: Option<&'a Path>,
+    /// `--template`.
+    pub template: Option<&'a str>,
+}
+
+/// Renders shard `index` of `shards` (every shard's planned tests) with the
+/// runner, or `--template`. The list file is `--list-file` or a temporary
+/// file named by the plan's fingerprint. Every shard repeats the
+/// catch-all's warnings.
+pub fn render_members(
+    shards: &[Vec<Member<'_>>],
+    catch_all: Option<usize>,
+    fingerprint: &str,
+    index: usize,
+    options: &RenderOptions<'_>,
+    runner: &dyn Runner,
+) -> Result<Rendered> {
+    let list_file = ListFile {
+        path: options.list_file.map(Path::to_path_buf).unwrap_or_else(|| {
+            std::env::temp_dir().join(format!(
+                "shardplan-{fingerprint}-{index}-of-{}.list",
+                shards.len()
+            ))
+        }),
+        forced: options.list_file.is_some(),
+    };
+    let ctx = RenderContext {
+        index,
+        shards,
+        catch_all,
+        list_file: &list_file,
+    };
+    let template = match options.template {
+        Some(text) => {
+            Some(Template::parse(text).map_err(|e| Error::usage(format!("--template: {e}")))?)
+        }
+        None => None,
+    };
+    let render = |ctx: &RenderContext<'_>| match &template {
+        Some(template) => Ok(template.render(ctx)),
+        None => runner.render(ctx).map_err(Error::input),
+    };
+    let mut rendered = render(&ctx)?;
+    // Every shard repeats the catch-all's warnings: a test that runs
+    // nowhere must be seen whichever job's log is read.
+    if let Some(other) = catch_all.filter(|&c| c != index) {
+        let theirs = render(&RenderContext {
+            index: other,
+            ..ctx.clone()
+        })?;
+        rendered.warnings.extend(theirs.warnings);
+    }
+    Ok(rendered)
+}
+
+/// Every shard's planned tests, each with the granularity of the item that
+/// holds it (`by`, or a single test of a class or file `--split-large`
+/// split), sorted by native id.
+pub fn members(planned: &Planned, by: Granularity) -> Vec<Vec<Member<'_>>> {
+    let plan = &planned.plan;
+    let mut shard_of: HashMap<(&str, Granularity), usize> = HashMap::new();
+    for (shard, content) in plan.shards.iter().enumerate() {
+        for &item in &content.items {
+            let item = &plan.problem.items[item];
+            shard_of.insert((item.key.as_str(), item.granularity), shard);
+        }
+    }
+    let mut shards: Vec<Vec<Member<'_>>> = vec![Vec::new(); plan.shards.len()];
+    for test in &planned.suite.tests {
+        for granularity in [by, Granularity::Test] {
+            if let Some(&shard) = shard_of.get(&(test.id.key(granularity), granularity)) {
+                shards[shard].push(Member {
+                    test: &test.id,
+                    by: granularity,
+                });
+                break;
+            }
+        }
+    }
+    shards
+}

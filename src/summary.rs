@@ -1,0 +1,270 @@
+//! What a run tells the user on stderr: collected warnings ([`Warnings`]),
+//! and the summary of what was read, matched and planned. (The markdown
+//! table for CI step summaries is [`crate::step_summary`].)
+
+use std::io::Write;
+
+use crate::app::ShardSelection;
+use crate::cli::PlanArgs;
+use crate::duration::human;
+use crate::history;
+use crate::pipeline::Planned;
+use crate::timing::{Source, Suite, TableStats};
+
+/// Warnings beyond this many per run are counted, not printed.
+const MAX_PRINTED_WARNINGS: usize = 20;
+
+/// Unmatched listed tests the match report names.
+const MATCH_EXAMPLES: usize = 5;
+
+/// Collects warnings, printing at most `MAX_PRINTED_WARNINGS` of them.
+#[derive(Debug, Default)]
+pub struct Warnings {
+    messages: Vec<String>,
+}
+
+impl Warnings {
+    /// Records a warning.
+    pub fn push(&mut self, message: String) {
+        self.messages.push(message);
+    }
+
+    /// The warnings recorded so far.
+    pub fn messages(&self) -> &[String] {
+        &self.messages
+    }
+
+    /// Prints the warnings recorded so far and forgets them.
+    pub fn flush(&mut self, stderr: &mut dyn Write) {
+        for message in self.messages.iter().take(MAX_PRINTED_WARNINGS) {
+            let _ = writeln!(stderr, "shardplan: warning: {message}");
+        }
+        if self.messages.len() > MAX_PRINTED_WARNINGS {
+            let _ = writeln!(
+                stderr,
+                "shardplan: warning: ... and {} more warnings",
+                self.messages.len() - MAX_PRINTED_WARNINGS
+            );
+        }
+        self.messages.clear();
+    }
+}
+
+/// The summary on stderr: what was read and matched, the bound, and every
+/// shard's prediction (only this shard's beyond 16).
+pub fn summary(
+    planned: &Planned,
+    args: &PlanArgs,
+    selection: ShardSelection,
+    stderr: &mut dyn Write,
+) {
+    let plan = &planned.plan;
+    let mut out = reading_summary(
+        &planned.suite,
+        &planned.table_stats,
+        planned.reports_read,
+        planned.default_history,
+        args,
+    );
+    let bound = plan.lower_bound();
+    out += &format!(
+        "shardplan: {} shards by {}; lower bound {} ({}); slowest shard {} = {:.3} x bound; fingerprint {}\n",
+        plan.shards.len(),
+        planned.planner,
+        human(bound.value),
+        bound.reason.describe(),
+        human(plan.makespan()),
+        plan.ratio(),
+        planned.fingerprint
+    );
+    let overhead = plan.problem.shard_overhead;
+    if overhead > 0 || plan.setup_paid() > 0 {
+        let mut costs = Vec::new();
+        if overhead > 0 {
+            costs.push(format!("{} per shard (--shard-overhead)", human(overhead)));
+        }
+        if plan.setup_paid() > 0 {
+            let mut sources = Vec::new();
+            if planned.measured_groups > 0 {
+                sources.push(format!(
+                    "{} group{} measured in the reports",
+                    planned.measured_groups,
+                    if planned.measured_groups == 1 {
+                        ""
+                    } else {
+                        "s"
+                    }
+                ));
+            }
+            if args.suite.group_overhead > 0 {
+                sources.push(format!(
+                    "{} per group from --group-overhead",
+                    human(args.suite.group_overhead)
+                ));
+            }
+            costs.push(format!(
+                "group setup {} over all shards ({})",
+                human(plan.setup_paid()),
+                sources.join(", ")
+            ));
+        }
+        out += &format!("shardplan: predictions include {}\n", costs.join("; "));
+    }
+    if let Some(churn) = planned.churn {
+        out += &format!(
+            "shardplan: from the previous plan: {} of {} items moved (at most {} by --max-churn {})\n",
+            churn.moved, churn.kept, churn.cap, args.max_churn
+        );
+    }
+    if let (Some(index), Some(origin)) = (selection.index, selection.origin) {
+        out += &format!(
+            "shardplan: shard {index} of {} from {}\n",
+            selection.count,
+            origin.describe()
+        );
+    }
+    let shown: Vec<usize> = if plan.shards.len() <= 16 {
+        (0..plan.shards.len()).collect()
+    } else {
+        selection.index.into_iter().collect()
+    };
+    for index in shown {
+        let shard = &plan.shards[index];
+        let tests: usize = shard.items.iter().map(|&i| plan.items()[i].tests).sum();
+        let marker = if Some(index) == selection.index && !args.json {
+            "  <- this shard"
+        } else {
+            ""
+        };
+        let setup = if shard.setup > 0 {
+            format!(" (setup {})", human(shard.setup))
+        } else {
+            String::new()
+        };
+        out += &format!(
+            "  shard {index:>3}  {:>8}  {tests:>6} tests{setup}{marker}\n",
+            human(shard.load)
+        );
+    }
+    if let Some(index) = selection.index
+        && plan.shards[index].items.is_empty()
+        && !args.json
+    {
+        out += &format!(
+            "shardplan: shard {index} has nothing to run: {} items for {} shards\n",
+            plan.items().len(),
+            plan.shards.len()
+        );
+    }
+    let _ = stderr.write_all(out.as_bytes());
+}
+
+/// The summary's first lines: what was read and planned, the match report,
+/// and the cases left out.
+pub fn reading_summary(
+    suite: &Suite,
+    stats: &TableStats,
+    reports_read: usize,
+    default_history: bool,
+    args: &PlanArgs,
+) -> String {
+    let mut out = String::new();
+    let estimated = suite.tests.len() - suite.measured();
+    out += &format!(
+        "shardplan: {} tests planned ({} with timings, {} estimated) from {} report file{}; by {}, runner {}\n",
+        suite.tests.len(),
+        suite.measured(),
+        estimated,
+        reports_read,
+        if reports_read == 1 { "" } else { "s" },
+        args.suite.by.name(),
+        args.suite.runner.runner().name(),
+    );
+    if default_history {
+        out += &format!(
+            "shardplan: timings from {} (the default without --timings)\n",
+            history::DEFAULT_PATH
+        );
+    }
+    if args.suite.tests_from.is_some() {
+        out += &format!("shardplan: {}\n", match_report(suite));
+    } else if suite.stale > 0 {
+        out += &format!(
+            "shardplan: {} tests in the timings are no longer listed and were left out\n",
+            suite.stale
+        );
+    }
+    let other: usize = stats.other_runner.values().sum();
+    if other > 0 {
+        out += &format!(
+            "shardplan: ignored {other} test cases from reports written by other runners\n"
+        );
+    }
+    if stats.not_selectable > 0 {
+        out += &format!(
+            "shardplan: ignored {} cases the runner cannot select on their own ({})\n",
+            stats.not_selectable,
+            args.suite.runner.runner().unidentified_reason()
+        );
+    }
+    out
+}
+
+/// The match report: how many listed tests found a timing, examples of
+/// those that did not, and how many timings the listing no longer names.
+fn match_report(suite: &Suite) -> String {
+    let listed = suite.tests.len();
+    let matched = suite.measured();
+    let examples: Vec<&str> = suite
+        .tests
+        .iter()
+        .filter(|t| t.source == Source::Estimated)
+        .take(MATCH_EXAMPLES)
+        .map(|t| t.id.native.as_str())
+        .collect();
+    let mut out = format!(
+        "matched {matched} of {listed} listed tests to timings ({})",
+        percent(matched, listed)
+    );
+    if suite.matched_by_key > 0 || suite.ambiguous > 0 {
+        out += &format!(
+            " ({} by an alternative name, {} ambiguous)",
+            suite.matched_by_key, suite.ambiguous
+        );
+    }
+    if !examples.is_empty() {
+        let more = if listed - matched > examples.len() {
+            ", …"
+        } else {
+            ""
+        };
+        out += &format!("; unmatched examples: {}{more}", examples.join(", "));
+    }
+    out + &format!("; timings for {} tests no longer listed", suite.stale)
+}
+
+/// The loud warning when fewer than `min_match` percent of the listed tests
+/// matched a timing.
+pub(crate) fn weak_match_warning(suite: &Suite, min_match: u8) -> Option<String> {
+    let listed = suite.tests.len();
+    let matched = suite.measured();
+    if listed == 0 || matched * 100 >= usize::from(min_match) * listed {
+        return None;
+    }
+    Some(format!(
+        "ONLY {} OF THE LISTED TESTS MATCHED A TIMING (below --min-match {min_match}%): the split will be close to a split by count. \
+         Check that --runner fits the reports, that paths in them are relative to --root (default: the current directory), \
+         and compare the unmatched examples in the summary with the names in the reports.",
+        percent(matched, listed)
+    ))
+}
+
+/// `part` of `whole` as a percentage with one decimal, in integers.
+fn percent(part: usize, whole: usize) -> String {
+    if whole == 0 {
+        return "0%".to_string();
+    }
+    // Rounded down, so 100% means every listed test matched.
+    let tenths = part as u128 * 1000 / whole as u128;
+    format!("{}.{}%", tenths / 10, tenths % 10)
+}
