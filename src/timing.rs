@@ -493,34 +493,7 @@ impl GroupSetups {
     /// give their median. Tests that ran in parallel can sum to more than
     /// their group's time: that group's setup is 0, not negative.
     pub fn measure(cases: &[TestCase], groups: &[GroupTime], runner: &dyn Runner) -> GroupSetups {
-        let mut ordered: Vec<&GroupTime> = groups.iter().collect();
-        // Outer groups before the groups they contain.
-        ordered.sort_by_key(|g| (g.cases.start, std::cmp::Reverse(g.cases.end)));
-        let mut samples: BTreeMap<String, Vec<Micros>> = BTreeMap::new();
-        // Counted groups enclosing the current one: (end, key).
-        let mut open: Vec<(usize, String)> = Vec::new();
-        for group in ordered {
-            while open
-                .last()
-                .is_some_and(|(end, _)| *end <= group.cases.start)
-            {
-                open.pop();
-            }
-            let Some((key, sum)) = cases
-                .get(group.cases.clone())
-                .and_then(|members| group_sum(members, runner))
-            else {
-                continue;
-            };
-            if open.iter().any(|(_, k)| *k == key) {
-                continue;
-            }
-            samples
-                .entry(key.clone())
-                .or_default()
-                .push(group.duration.saturating_sub(sum));
-            open.push((group.cases.end, key));
-        }
+        let samples = setup_samples(cases, groups, |members| group_sum(members, runner));
         let measured = samples
             .into_iter()
             .map(|(key, mut values)| (key, median(&mut values)))
@@ -564,6 +537,47 @@ impl GroupSetups {
     }
 }
 
+/// The setup samples of report groups, by key: for each group that
+/// `key_and_sum` can key and sum (the key its cases share and the sum of
+/// the durations its setup excludes), what the group's duration exceeds
+/// that sum by, 0 when its tests ran in parallel and sum to more. A group
+/// inside another of the same key counts only through the outer one, whose
+/// time covers it. Planning ([`GroupSetups::measure`], keyed by the
+/// runner's file key) and the timing history ([`crate::history`], keyed
+/// runner-neutrally) both measure setups with it.
+pub fn setup_samples<K: Ord + Clone>(
+    cases: &[TestCase],
+    groups: &[GroupTime],
+    mut key_and_sum: impl FnMut(&[TestCase]) -> Option<(K, Micros)>,
+) -> BTreeMap<K, Vec<Micros>> {
+    let mut ordered: Vec<&GroupTime> = groups.iter().collect();
+    // Outer groups before the groups they contain.
+    ordered.sort_by_key(|g| (g.cases.start, std::cmp::Reverse(g.cases.end)));
+    let mut samples: BTreeMap<K, Vec<Micros>> = BTreeMap::new();
+    // Counted groups enclosing the current one: (end, key).
+    let mut open: Vec<(usize, K)> = Vec::new();
+    for group in ordered {
+        while open
+            .last()
+            .is_some_and(|(end, _)| *end <= group.cases.start)
+        {
+            open.pop();
+        }
+        let Some((key, sum)) = cases.get(group.cases.clone()).and_then(&mut key_and_sum) else {
+            continue;
+        };
+        if open.iter().any(|(_, k)| *k == key) {
+            continue;
+        }
+        samples
+            .entry(key.clone())
+            .or_default()
+            .push(group.duration.saturating_sub(sum));
+        open.push((group.cases.end, key));
+    }
+    samples
+}
+
 /// The file key shared by a group's cases and the sum of their durations,
 /// if the group can be measured (see [`GroupSetups::measure`]).
 fn group_sum(members: &[TestCase], runner: &dyn Runner) -> Option<(String, Micros)> {
@@ -581,13 +595,23 @@ fn group_sum(members: &[TestCase], runner: &dyn Runner) -> Option<(String, Micro
             Some(_) => {}
             None => key = Some(id.file),
         }
-        match case.duration {
-            Some(duration) => sum = sum.saturating_add(duration),
-            None if case.outcome == Outcome::Skipped => {}
-            None => return None,
+        if !add_duration(&mut sum, case) {
+            return None;
         }
     }
     key.map(|k| (k, sum))
+}
+
+/// Adds a group member's duration to the sum of its group's tests, in any
+/// outcome; returns `false` when the member has none and so makes its
+/// group's setup unmeasurable (a skipped member may lack one).
+pub fn add_duration(sum: &mut Micros, case: &TestCase) -> bool {
+    match case.duration {
+        Some(duration) => *sum = sum.saturating_add(duration),
+        None if case.outcome == Outcome::Skipped => {}
+        None => return false,
+    }
+    true
 }
 
 /// The median of `values` (mean of the two middle ones for an even count),

@@ -133,6 +133,15 @@ fn five_merges_stay_bounded_and_follow_a_drift() {
                 i + 1
             );
         }
+        // The package's setup: one sample per run (the median of the two
+        // shards' setups), bounded like the tests'.
+        let groups = history["groups"].as_array().expect("groups array");
+        assert_eq!(groups.len(), 1);
+        assert_eq!(groups[0]["suite"], "ex/app");
+        assert_eq!(
+            groups[0]["samples"].as_array().unwrap().len(),
+            (i + 1).min(3)
+        );
         let drift = samples(&history)
             .into_iter()
             .find(|(n, _)| n == "TestDrift")
@@ -188,6 +197,8 @@ fn five_merges_stay_bounded_and_follow_a_drift() {
     assert_eq!(plan["tests_with_timings"], 3);
     // 3 s + 2 s + 0.5 s measured, TestBroken estimated as the median (2 s).
     assert_eq!(plan["total_seconds"], 7.5);
+    // The package's setup is charged from the history.
+    assert!(plan["setup_seconds"].as_f64().unwrap() > 0.0, "{plan}");
     assert!(
         stderr(&out)
             .contains("timings from .shardplan/timings.json (the default without --timings)"),
@@ -214,11 +225,13 @@ fn the_history_file_is_stable_and_sorted() {
     ];
     assert!(shardplan(&args, "").status.success());
     let text = fs::read_to_string(&into).unwrap();
+    // The package's setup: its 9.9 s minus its tests' 1.75 s.
     assert_eq!(
         text,
-        "{\n  \"format\": \"shardplan-timings\",\n  \"version\": 1,\n  \"runs\": 1,\n  \"keep\": 5,\n  \"drop_after\": 10,\n  \"tests\": [\n    \
+        "{\n  \"format\": \"shardplan-timings\",\n  \"version\": 2,\n  \"runs\": 1,\n  \"keep\": 5,\n  \"drop_after\": 10,\n  \"tests\": [\n    \
          {\"dialect\":\"go\",\"classname\":\"ex/app\",\"suite\":\"ex/app\",\"name\":\"TestA\",\"last_seen\":1,\"samples\":[1500000]},\n    \
-         {\"dialect\":\"go\",\"classname\":\"ex/app\",\"suite\":\"ex/app\",\"name\":\"TestB\",\"last_seen\":1,\"samples\":[250000]}\n  ]\n}\n"
+         {\"dialect\":\"go\",\"classname\":\"ex/app\",\"suite\":\"ex/app\",\"name\":\"TestB\",\"last_seen\":1,\"samples\":[250000]}\n  ],\n  \"groups\": [\n    \
+         {\"dialect\":\"go\",\"suite\":\"ex/app\",\"last_seen\":1,\"samples\":[8150000]}\n  ]\n}\n"
     );
     // A directory argument holding the history itself: it is skipped.
     let out = shardplan(

@@ -1,7 +1,9 @@
 //! The timing history that `shardplan merge` writes, read back as timings
 //! (`--format history`). The file format and the estimate are described in
-//! [`crate::history`]; each test becomes one passing case whose duration is
-//! its estimate.
+//! [`crate::history`]; each test becomes one case whose duration is its
+//! estimate (skipped, without a duration, if it never passed), and each
+//! group setup a [`super::GroupTime`] over its tests, placed contiguously,
+//! whose duration is the setup plus their estimates.
 
 use std::io::BufRead;
 
@@ -26,11 +28,7 @@ impl ReportFormat for History {
     }
 
     fn read(&self, input: &mut dyn BufRead) -> Result<Report, Diagnostic> {
-        Ok(Report {
-            cases: crate::history::cases(input)?,
-            groups: Vec::new(),
-            warnings: Vec::new(),
-        })
+        crate::history::report(input)
     }
 }
 
@@ -68,8 +66,12 @@ mod tests {
         // Samples 100 and 400 (the mean of run 2's two passes).
         assert_eq!(report.cases[0].duration, Some(250));
         assert_eq!(report.cases[0].suite.as_deref(), Some("Ns.Tests.dll"));
+        // B never passed: it exists, without a duration.
         assert_eq!(report.cases[1].duration, None);
-        assert!(report.cases.iter().all(|c| c.outcome == Outcome::Passed));
+        assert_eq!(report.cases[1].outcome, Outcome::Skipped);
+        assert_eq!(report.cases[0].outcome, Outcome::Passed);
+        // Merged without group times: none read back.
+        assert!(report.groups.is_empty());
     }
 
     #[test]
