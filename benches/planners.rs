@@ -23,6 +23,9 @@ use shardplan::plan::{self, Costs, Group, Item, Plan, Planner, Problem};
 use shardplan::report;
 use shardplan::timing::{self, GroupSetups, TimingTable};
 
+#[path = "../tests/whatif_suite/mod.rs"]
+mod whatif_suite;
+
 const SHARDS: [usize; 6] = [2, 4, 8, 16, 32, 64];
 
 /// ILP only on models this small: microlp's proofs get slow fast.
@@ -151,6 +154,55 @@ fn grouped(shards: usize, seed: u64) -> Problem {
     problem(&items, &setups, shards)
 }
 
+/// Like [`grouped`], plus a few files bigger than a shard's share (one per
+/// four shards): 6 to 12 tests of 40-55% of the mean load each, 2-6 s of
+/// setup. Two of their tests overflow a shard; the planner must cut such a
+/// file into one piece per test and pay its setup on every piece.
+fn big_files(shards: usize, seed: u64) -> Problem {
+    let base = grouped(shards, seed);
+    let mut rng = Rng(seed ^ 0xB16);
+    let mut setups: Vec<Micros> = base.groups.iter().map(|g| g.setup).collect();
+    let mut items: Vec<(Micros, usize)> =
+        base.items.iter().map(|i| (i.duration, i.group)).collect();
+    let mean = (items.iter().map(|i| i.0).sum::<Micros>() + setups.iter().sum::<Micros>())
+        / shards as Micros;
+    for _ in 0..shards.div_ceil(4) {
+        setups.push(rng.between(2 * SECOND, 6 * SECOND));
+        for _ in 0..rng.between(6, 13) {
+            items.push((
+                rng.between(mean * 40 / 100, mean * 55 / 100),
+                setups.len() - 1,
+            ));
+        }
+    }
+    problem(&items, &setups, shards)
+}
+
+/// The `whatif` tests' suite (26 Surefire reports: skewed unit classes, a
+/// class of eight 40 s tests, a 75 s test) as one report, by test.
+fn whatif_suite(dir: &Path, shards: usize) -> Option<Problem> {
+    let reports = dir.join("reports");
+    fs::create_dir_all(&reports).ok()?;
+    whatif_suite::write(&reports);
+    let mut files: Vec<_> = fs::read_dir(&reports)
+        .ok()?
+        .flatten()
+        .map(|e| e.path())
+        .collect();
+    files.sort();
+    let mut xml = String::from("<testsuites>\n");
+    for file in files {
+        let text = fs::read_to_string(file).ok()?;
+        xml += text
+            .split_once("?>")
+            .map_or(text.as_str(), |(_, rest)| rest);
+    }
+    xml += "</testsuites>\n";
+    let path = dir.join("whatif-suite.xml");
+    fs::write(&path, xml).ok()?;
+    real(&path, RunnerKind::Plain, Granularity::Test, shards)
+}
+
 /// A real report through the whole pipeline, as `--runner` and `--by` say.
 fn real(path: &Path, runner: RunnerKind, by: Granularity, shards: usize) -> Option<Problem> {
     let (report, _) = report::read_file(path).ok()?;
@@ -233,12 +285,13 @@ fn main() {
     out += "| instance                | items |   N |      lpt      ms |     best      ms |      ilp       ms |  optimum |\n";
     out += "|-------------------------|-------|-----|------------------|------------------|-------------------|----------|\n";
     type Family = (&'static str, fn(usize, u64) -> Problem);
-    let families: [Family; 5] = [
+    let families: [Family; 6] = [
         ("uniform", uniform),
         ("lognormal s=1.5", lognormal),
         ("3 giants", giants),
         ("coarse 5 files/shard", coarse),
         ("files w/ setup, by test", grouped),
+        ("big files, by test", big_files),
     ];
     for (name, family) in families {
         for shards in SHARDS {
@@ -250,6 +303,20 @@ fn main() {
             );
         }
     }
+
+    // Where the whatif suite's files exceed a shard's share: 11 to 13
+    // shards (and the 75 s test's floor from 12 on).
+    let dir = std::env::temp_dir().join(format!("shardplan-whatif-{}", std::process::id()));
+    for shards in [8, 10, 11, 12, 13, 14, 16] {
+        match whatif_suite(&dir, shards) {
+            Some(problem) => row(&mut out, &mut totals, "whatif suite", &problem),
+            None => {
+                let _ = writeln!(out, "| whatif suite            | skipped: unreadable |");
+                break;
+            }
+        }
+    }
+    let _ = fs::remove_dir_all(&dir);
 
     let corpus = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus");
     let reals: [(&str, &str, RunnerKind, Granularity); 6] = [

@@ -2,6 +2,7 @@
 //! - `lpt`, `best` and `ilp` place every item exactly once, leave no shard
 //!   empty while there are enough items, and give the same plan every time;
 //! - `best` is never worse than `lpt`; `ilp` never worse than `best`;
+//! - no plan, not even the exhaustive optimum, beats the lower bound;
 //! - without setup costs `lpt` is the classic rule;
 //! - sticky plans keep within `--max-churn`;
 //! - through the whole pipeline, with group setups measured from suite
@@ -175,6 +176,77 @@ proptest! {
         assert_complete(&ilp);
         prop_assert!(ilp.makespan() <= best.makespan());
         prop_assert_eq!(build(&problem, &Ilp { budget: Budget::default() }).shards, ilp.shards);
+    }
+}
+
+/// The optimal makespan, by trying every assignment up to relabelling the
+/// shards (item `i` goes to a shard already used or to the next new one).
+fn optimum(problem: &Problem) -> Micros {
+    fn search(problem: &Problem, assignment: &mut Vec<usize>, used: usize, best: &mut Micros) {
+        if assignment.len() == problem.items.len() {
+            // Loads as Plan predicts them: durations plus each group's
+            // setup once per shard that runs it.
+            let mut loads = vec![problem.shard_overhead; problem.shards];
+            let mut paid = BTreeSet::new();
+            for (item, &shard) in problem.items.iter().zip(assignment.iter()) {
+                loads[shard] += item.duration;
+                if paid.insert((item.group, shard)) {
+                    loads[shard] += problem.groups[item.group].setup;
+                }
+            }
+            *best = (*best).min(loads.into_iter().max().unwrap_or(0));
+            return;
+        }
+        for shard in 0..(used + 1).min(problem.shards) {
+            assignment.push(shard);
+            search(problem, assignment, used.max(shard + 1), best);
+            assignment.pop();
+        }
+    }
+    let mut best = Micros::MAX;
+    search(problem, &mut Vec::new(), 0, &mut best);
+    best
+}
+
+/// Few groups with setups, several items each, so that groups are often
+/// bigger than a shard's share and must be split.
+fn big_groups_strategy() -> impl Strategy<Value = Problem> {
+    (
+        prop::collection::vec(
+            (
+                prop_oneof![1 => Just(0u64), 1 => 1u64..20, 6 => 1_000_000u64..4_000_000],
+                0usize..3,
+            ),
+            1..10,
+        ),
+        prop::collection::vec(prop_oneof![Just(0u64), 1u64..3_000_000], 1..4),
+        1usize..5,
+    )
+        .prop_map(|(items, setups, shards)| problem(&items, &setups, shards))
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+
+    /// The lower bound is a bound: no assignment beats it, and every
+    /// planner's plan is at least the optimum.
+    #[test]
+    fn no_plan_beats_the_lower_bound(problem in big_groups_strategy()) {
+        let optimum = optimum(&problem);
+        let bound = problem.lower_bound();
+        prop_assert!(bound.value <= optimum, "bound {bound:?} above the optimum {optimum}");
+        let best = build(&problem, &Best);
+        prop_assert!(best.makespan() >= optimum);
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 16, ..ProptestConfig::default() })]
+
+    #[test]
+    fn ilp_plans_are_never_below_the_lower_bound(problem in big_groups_strategy()) {
+        let ilp = build(&problem, &Ilp { budget: Budget::default() });
+        prop_assert!(ilp.makespan() >= problem.lower_bound().value);
     }
 }
 

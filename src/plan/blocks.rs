@@ -3,15 +3,20 @@
 //!
 //! An item whose group has no setup cost is a block of its own. A group
 //! with a setup cost is one block (its items stay together), unless it is
-//! bigger than a shard should be: then it is cut into the fewest near-equal
-//! pieces that fit, each paying the setup. Which size fits is a fixed point:
-//! cutting a group adds setups, which raises the mean load, which lets
-//! pieces be bigger; a few rounds settle it.
+//! bigger than a shard should be: then it is cut into near-equal pieces
+//! that fit, each paying the setup. How many: at least its weight over the
+//! room a shard leaves it, and at least what its heaviest items need when
+//! only so many fit together ([`super::min_pieces`]: eight 40s tests in
+//! 75s of room are eight pieces, not five, since no two fit together);
+//! then, should the near-equal cut still leave a piece too big, a few more.
+//! Which size fits is a fixed point: cutting a group adds setups, which
+//! raises the mean load, which lets pieces be bigger; a few rounds settle
+//! it.
 
 use std::cmp::Reverse;
 
 use super::cost::weight;
-use super::{Problem, lower_bound};
+use super::{Problem, lower_bound, min_pieces};
 use crate::duration::Micros;
 
 /// Items placed together, and what they weigh together (one setup).
@@ -45,25 +50,36 @@ pub fn blocks(problem: &Problem) -> Vec<Block> {
             .map(|(g, _)| u128::from(g.setup))
             .sum::<u128>();
     let floor = lower_bound(problem).value - problem.shard_overhead;
+    // Weights of each group's items, heaviest first; filled when a group
+    // first turns out too big for a shard.
+    let mut sorted: Vec<Option<Vec<Micros>>> = vec![None; members.len()];
     let mut pieces = vec![1usize; members.len()];
+    let mut target = floor;
     for _ in 0..ROUNDS {
         let extra: u128 = pieces
             .iter()
             .zip(&problem.groups)
             .map(|(&k, g)| (k as u128 - 1) * u128::from(g.setup))
             .sum();
-        let target = floor.max((total + extra).div_ceil(shards) as Micros);
-        let next: Vec<usize> = members
-            .iter()
-            .zip(&problem.groups)
-            .zip(&sums)
-            .map(|((items, group), &sum)| {
-                if items.is_empty() || group.setup == 0 || sum.saturating_add(group.setup) <= target
-                {
+        target = floor.max((total + extra).div_ceil(shards) as Micros);
+        let next: Vec<usize> = (0..members.len())
+            .map(|g| {
+                let (items, setup, sum) = (&members[g], problem.groups[g].setup, sums[g]);
+                if items.is_empty() || setup == 0 || sum.saturating_add(setup) <= target {
                     return 1;
                 }
-                let room = target.saturating_sub(group.setup).max(1);
-                (sum.div_ceil(room) as usize).clamp(1, items.len().min(problem.shards))
+                let room = target.saturating_sub(setup).max(1);
+                let weights = sorted[g].get_or_insert_with(|| {
+                    let mut w: Vec<Micros> = items.iter().map(|&i| weight(problem, i)).collect();
+                    w.sort_unstable_by(|a, b| b.cmp(a));
+                    w
+                });
+                // As many pieces as the room needs: by total, and by how
+                // many of the heaviest items fit together.
+                let cap = items.len().min(problem.shards);
+                min_pieces(weights, u128::from(sum), room)
+                    .unwrap_or(cap)
+                    .clamp(1, cap)
             })
             .collect();
         if next == pieces {
@@ -86,7 +102,8 @@ pub fn blocks(problem: &Problem) -> Vec<Block> {
             }));
             continue;
         }
-        for mut piece in split(problem, items, pieces[group]) {
+        for mut piece in fitting_split(problem, items, pieces[group], target.saturating_sub(setup))
+        {
             piece.sort_unstable();
             let sum: Micros = piece.iter().map(|&i| weight(problem, i)).sum();
             blocks.push(Block {
@@ -98,6 +115,31 @@ pub fn blocks(problem: &Problem) -> Vec<Block> {
     }
     blocks.sort_by_key(|b| (Reverse(b.weight), b.items[0]));
     blocks
+}
+
+/// Extra pieces [`fitting_split`] tries beyond the count the fixed point
+/// gives.
+const EXTRA_PIECES: usize = 4;
+
+/// `items` cut by [`split`] into `k` pieces, or up to [`EXTRA_PIECES`]
+/// more while a piece exceeds `room` (a shard's share less the setup) and
+/// there are items and shards for more.
+fn fitting_split(problem: &Problem, items: &[usize], k: usize, room: Micros) -> Vec<Vec<usize>> {
+    let mut pieces = split(problem, items, k);
+    if k <= 1 {
+        return pieces;
+    }
+    let cap = items.len().min(problem.shards);
+    for more in (k + 1..=cap).take(EXTRA_PIECES) {
+        let fits = pieces
+            .iter()
+            .all(|p| p.iter().map(|&i| weight(problem, i)).sum::<Micros>() <= room);
+        if fits {
+            break;
+        }
+        pieces = split(problem, items, more);
+    }
+    pieces
 }
 
 /// `items` cut into `k` near-equal pieces by LPT (heaviest first to the
