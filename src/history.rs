@@ -24,8 +24,10 @@
 //! * `runs` counts the merges so far; each merge is one CI run.
 //! * A test is keyed by what its report recorded, independent of any
 //!   runner: `dialect` (see [`Dialect::name`]), then `file`, `classname`,
-//!   `suite` (each left out when the report had none) and `name`. Any
+//!   `suite` (each left out when the report had none), `name` and
+//!   `variant` (the Playwright project; left out when none). Any
 //!   `--runner` names it from these fields, as it would a report's case.
+//!   Variants of one test are separate tests, whose estimates add up.
 //! * `samples` are durations in integer microseconds, oldest first: at most
 //!   `keep` of them, one per run in which the test passed with a duration.
 //! * `last_seen` is the run in which the test last appeared in a report, in
@@ -35,7 +37,8 @@
 //!   by its key, so committing or caching the file gives small diffs.
 //!
 //! Version 1 files (no `groups`) are read as before; a newer version is
-//! refused rather than misread.
+//! refused rather than misread. `variant` needs no new version: a file
+//! without it means no variants, as it always did.
 //!
 //! # The estimate
 //!
@@ -62,7 +65,8 @@
 //!
 //! * A group is keyed runner-neutrally by what all its cases share
 //!   ([`GroupKey`]): `dialect`, then `file` and `suite` when every case has
-//!   the same one, and `classname` only when neither is shared. A jest
+//!   the same one, and `classname` only when neither is shared, then
+//!   `variant` when every case has the same one. A jest
 //!   file is `{"dialect":"jest","file":…,"suite":…}`, a go package
 //!   `{"dialect":"go","suite":"ex/calc"}`. A group whose cases share none
 //!   of them is not kept. A missing field means "any".
@@ -141,7 +145,21 @@ pub struct Key {
     pub suite: Option<String>,
     /// Its name.
     pub name: String,
+    /// The configuration it ran in (a Playwright project), if any: each
+    /// variant is a test of its own.
+    pub variant: Option<String>,
 }
+
+/// What [`Key`]s sort by: dialect name, file, classname, suite, name and
+/// variant (last, so keys without one keep their order).
+type KeyOrder<'a> = (
+    &'a str,
+    &'a Option<String>,
+    &'a Option<String>,
+    &'a Option<String>,
+    &'a str,
+    &'a Option<String>,
+);
 
 impl Key {
     /// The key of a report's case.
@@ -152,26 +170,20 @@ impl Key {
             classname: case.classname.clone(),
             suite: case.suite.clone(),
             name: case.name.clone(),
+            variant: case.variant.clone(),
         }
     }
 
     /// Ordered by the dialect's *name*, so adding a dialect never reorders
     /// the file.
-    fn order(
-        &self,
-    ) -> (
-        &str,
-        &Option<String>,
-        &Option<String>,
-        &Option<String>,
-        &str,
-    ) {
+    fn order(&self) -> KeyOrder<'_> {
         (
             self.dialect.name(),
             &self.file,
             &self.classname,
             &self.suite,
             &self.name,
+            &self.variant,
         )
     }
 }
@@ -202,6 +214,9 @@ pub struct GroupKey {
     pub classname: Option<String>,
     /// The innermost suite every case has, if they share one.
     pub suite: Option<String>,
+    /// The variant (Playwright project) every case has, if they share one:
+    /// Playwright writes one suite per project and file.
+    pub variant: Option<String>,
 }
 
 impl GroupKey {
@@ -220,6 +235,7 @@ impl GroupKey {
         };
         let file = shared(|c| &c.file);
         let suite = shared(|c| &c.suite);
+        let variant = shared(|c| &c.variant);
         let classname = if file.is_none() && suite.is_none() {
             Some(shared(|c| &c.classname)?)
         } else {
@@ -230,16 +246,26 @@ impl GroupKey {
             file,
             classname,
             suite,
+            variant,
         })
     }
 
     /// Ordered like [`Key`], by the dialect's name.
-    fn order(&self) -> (&str, &Option<String>, &Option<String>, &Option<String>) {
+    fn order(
+        &self,
+    ) -> (
+        &str,
+        &Option<String>,
+        &Option<String>,
+        &Option<String>,
+        &Option<String>,
+    ) {
         (
             self.dialect.name(),
             &self.file,
             &self.classname,
             &self.suite,
+            &self.variant,
         )
     }
 }
@@ -435,6 +461,7 @@ impl History {
                 classname: key.classname.clone(),
                 suite: key.suite.clone(),
                 name: key.name.clone(),
+                variant: key.variant.clone(),
                 last_seen: record.last_seen,
                 samples: record.samples.clone(),
             };
@@ -454,6 +481,7 @@ impl History {
                 file: key.file.clone(),
                 classname: key.classname.clone(),
                 suite: key.suite.clone(),
+                variant: key.variant.clone(),
                 last_seen: record.last_seen,
                 samples: record.samples.clone(),
             };
@@ -548,6 +576,8 @@ struct StoredTest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     suite: Option<String>,
     name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    variant: Option<String>,
     last_seen: u64,
     samples: Vec<Micros>,
 }
@@ -562,6 +592,8 @@ struct StoredGroup {
     classname: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     suite: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    variant: Option<String>,
     last_seen: u64,
     samples: Vec<Micros>,
 }
@@ -708,6 +740,7 @@ impl StoredTest {
             classname: self.classname,
             suite: self.suite,
             name: self.name,
+            variant: self.variant,
         };
         let record = Record {
             last_seen: self.last_seen,
@@ -731,6 +764,7 @@ impl StoredGroup {
             file: self.file,
             classname: self.classname,
             suite: self.suite,
+            variant: self.variant,
         };
         let record = Record {
             last_seen: self.last_seen,
@@ -763,6 +797,7 @@ pub(crate) fn report(input: &mut dyn BufRead) -> Result<Report, Diagnostic> {
                     Outcome::Skipped
                 },
                 dialect: key.dialect,
+                variant: key.variant,
             });
         },
         &mut |key, record, _| {
@@ -797,7 +832,13 @@ fn with_groups(cases: Vec<TestCase>, mut groups: Vec<(GroupKey, Micros)>) -> Rep
         };
     }
     groups.sort_unstable_by(|a, b| a.0.cmp(&b.0));
-    type Lookup<'a> = (Dialect, Option<&'a str>, Option<&'a str>, Option<&'a str>);
+    type Lookup<'a> = (
+        Dialect,
+        Option<&'a str>,
+        Option<&'a str>,
+        Option<&'a str>,
+        Option<&'a str>,
+    );
     // Only looked up, never iterated.
     let index: BTreeMap<Lookup<'_>, usize> = groups
         .iter()
@@ -808,6 +849,7 @@ fn with_groups(cases: Vec<TestCase>, mut groups: Vec<(GroupKey, Micros)>) -> Rep
                 key.file.as_deref(),
                 key.classname.as_deref(),
                 key.suite.as_deref(),
+                key.variant.as_deref(),
             );
             (lookup, g)
         })
@@ -815,15 +857,16 @@ fn with_groups(cases: Vec<TestCase>, mut groups: Vec<(GroupKey, Micros)>) -> Rep
     let mut members: Vec<Vec<usize>> = vec![Vec::new(); groups.len()];
     for (t, case) in cases.iter().enumerate() {
         // Every key with a subset of the case's fields set.
-        for mask in 1..8u8 {
-            let (Some(file), Some(classname), Some(suite)) = (
+        for mask in 1..16u8 {
+            let (Some(file), Some(classname), Some(suite), Some(variant)) = (
                 pick(mask, 1, &case.file),
                 pick(mask, 2, &case.classname),
                 pick(mask, 4, &case.suite),
+                pick(mask, 8, &case.variant),
             ) else {
                 continue;
             };
-            if let Some(&g) = index.get(&(case.dialect, file, classname, suite)) {
+            if let Some(&g) = index.get(&(case.dialect, file, classname, suite, variant)) {
                 members[g].push(t);
             }
         }
@@ -983,6 +1026,7 @@ mod tests {
             duration,
             outcome,
             dialect: Dialect::Go,
+            variant: None,
         }
     }
 
@@ -1140,6 +1184,7 @@ mod tests {
             duration,
             outcome,
             dialect,
+            variant: None,
         }
     }
 
@@ -1217,6 +1262,7 @@ mod tests {
             file: None,
             classname: None,
             suite: Some("ex/p".into()),
+            variant: None,
         };
         assert_eq!(history.groups[&key].samples, [7 * S]);
         // Run 2: tests ran in parallel (setup 0); run 3: a test failed
@@ -1265,6 +1311,7 @@ mod tests {
             file: file.map(str::to_string),
             classname: None,
             suite: suite.map(str::to_string),
+            variant: None,
         };
         // In key order the tests of suite "A" of f.js are split by "B".
         let cases = vec![

@@ -56,6 +56,7 @@ struct Run<'a> {
     id: TestId,
     classname: &'a str,
     name: &'a str,
+    variant: Option<&'a str>,
     case: &'a TestCase,
 }
 
@@ -78,12 +79,14 @@ impl TimingTable {
         let mut stats = TableStats::default();
         // Two levels, because several recorded cases can map to one runner
         // id (every jest test of a file is that file): per recorded case
-        // (runner id + classname + name), the durations of its runs are
-        // averaged — reruns and repeated reports are samples of one cost —
-        // and then the runner id's duration is the sum over its distinct
-        // cases. Shard reports of one run hold disjoint cases and so add up.
+        // (runner id + classname + name + variant), the durations of its
+        // runs are averaged — reruns and repeated reports are samples of one
+        // cost — and then the runner id's duration is the sum over its
+        // distinct cases. Shard reports of one run hold disjoint cases and
+        // so add up, and so do variants (Playwright projects): each one
+        // runs on whichever shard gets the test.
         //
-        // One sort over borrowed (id, classname, name) keys then one linear
+        // One sort over borrowed (id, classname, name, variant) keys then one linear
         // pass: no per-case key strings, and nothing depends on hash order.
         let mut runs: Vec<Run<'a>> = Vec::new();
         for case in cases {
@@ -100,14 +103,16 @@ impl TimingTable {
                 id,
                 classname: case.classname.as_deref().unwrap_or(""),
                 name: &case.name,
+                variant: case.variant.as_deref(),
                 case,
             });
         }
         runs.sort_unstable_by(|a, b| {
-            (&a.id.native, a.classname, a.name, &a.id).cmp(&(
+            (&a.id.native, a.classname, a.name, a.variant, &a.id).cmp(&(
                 &b.id.native,
                 b.classname,
                 b.name,
+                b.variant,
                 &b.id,
             ))
         });
@@ -120,9 +125,9 @@ impl TimingTable {
                 duration: None,
                 samples: 0,
             };
-            for same_case in
-                same_test.chunk_by(|a, b| (a.classname, a.name) == (b.classname, b.name))
-            {
+            for same_case in same_test.chunk_by(|a, b| {
+                (a.classname, a.name, a.variant) == (b.classname, b.name, b.variant)
+            }) {
                 let mut sums: RunSums = [(0, 0); 2];
                 for run in same_case {
                     let kind = match run.case.outcome {
@@ -749,6 +754,7 @@ mod tests {
             duration,
             outcome: Outcome::Passed,
             dialect: Dialect::Generic,
+            variant: None,
         };
         let cases = vec![
             case("a", "f.py", Some(SECOND)),
@@ -796,6 +802,7 @@ mod tests {
             duration: Some(micros),
             outcome,
             dialect: Dialect::Gradle,
+            variant: None,
         };
         // Gradle without mergeReruns: a failed attempt, then the pass.
         let cases = [
@@ -851,6 +858,7 @@ mod tests {
             duration: Some(seconds * SECOND),
             outcome,
             dialect: Dialect::Jest,
+            variant: None,
         }
     }
 
@@ -873,5 +881,33 @@ mod tests {
         // (2+4)/2 + (3+5)/2 = 7 s; b: (10+12)/2 = 11 s.
         assert_eq!(table.get("a.test.js").unwrap().duration, Some(7 * SECOND));
         assert_eq!(table.get("b.test.js").unwrap().duration, Some(11 * SECOND));
+    }
+
+    #[test]
+    fn variants_of_one_case_add_up_and_their_runs_average() {
+        use crate::emit::playwright::Playwright;
+        let run = |variant: &str, seconds: u64| TestCase {
+            name: "logs in".into(),
+            classname: Some("auth.spec.ts".into()),
+            suite: Some("auth.spec.ts".into()),
+            file: Some("auth.spec.ts".into()),
+            duration: Some(seconds * SECOND),
+            outcome: Outcome::Passed,
+            dialect: Dialect::Playwright,
+            variant: Some(variant.into()),
+        };
+        let cases = [
+            // Run 1: the test in two projects.
+            run("chromium", 2),
+            run("firefox", 5),
+            // Run 2: the same, so each project's runs average.
+            run("chromium", 4),
+            run("firefox", 7),
+        ];
+        let (table, _) = TimingTable::build(&cases, &Playwright);
+        assert_eq!(table.len(), 1);
+        let entry = table.get("auth.spec.ts › logs in").unwrap();
+        // (2+4)/2 + (5+7)/2 = 9 s, from four samples.
+        assert_eq!((entry.duration, entry.samples), (Some(9 * SECOND), 4));
     }
 }

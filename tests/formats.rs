@@ -404,3 +404,39 @@ fn junit5_nested_classes_match_dotted_listings() {
         "{err}"
     );
 }
+
+#[test]
+fn playwright_projects_add_up_and_survive_a_history_merge() {
+    let report = format!("{REPORTS}/junit/playwright-projects.xml");
+    // chromium 3.393 + 2.601 + 2.719 s, firefox 4.102 + 3.780 s (its third
+    // test was skipped): each project is a cost of its own, not a rerun.
+    let (plan, err) = planned("1", &report, &["--runner", "playwright"], "");
+    assert_eq!(plan["total_seconds"], 16.595, "{err}");
+    assert_eq!(plan["tests_planned"], 3);
+
+    // Merged into a history: two records per test (one per project), read
+    // back to the same total.
+    let dir = tempfile::tempdir().unwrap();
+    let into = dir.path().join("timings.json");
+    let source = common::root().join(&report);
+    let out = shardplan(
+        &[
+            "merge",
+            "--into",
+            into.to_str().unwrap(),
+            source.to_str().unwrap(),
+        ],
+        "",
+    );
+    assert!(out.status.success(), "{}", common::stderr(&out));
+    let history: Value = serde_json::from_str(&fs::read_to_string(&into).unwrap()).unwrap();
+    let tests = history["tests"].as_array().unwrap();
+    assert_eq!(tests.len(), 6, "{history}");
+    for variant in ["chromium", "firefox"] {
+        let of_variant = tests.iter().filter(|t| t["variant"] == variant).count();
+        assert_eq!(of_variant, 3, "{history}");
+    }
+    let (plan, err) = planned("1", into.to_str().unwrap(), &["--runner", "playwright"], "");
+    assert_eq!(plan["total_seconds"], 16.595, "{err}");
+    assert_eq!(plan["tests_planned"], 3);
+}

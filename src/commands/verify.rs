@@ -15,8 +15,8 @@
 //! # What counts
 //!
 //! Executed tests are named by the plan's runner ([`Runner::identify`]),
-//! as planning names them; a test recorded twice on one shard (a rerun) ran
-//! once. A test of a class or file planned whole that the plan does not
+//! as planning names them; a test recorded twice on one shard (a rerun,
+//! or the same test in two Playwright projects) ran once. A test of a class or file planned whole that the plan does not
 //! list (added since) belongs to that item; a test the plan does not know
 //! at all belongs where the runner's filters send it: to the shard that
 //! selects its whole group, else to the catch-all shard. Tests on the
@@ -728,6 +728,7 @@ mod tests {
             duration: Some(duration),
             outcome: Outcome::Passed,
             dialect,
+            variant: None,
         }
     }
 

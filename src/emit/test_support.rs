@@ -41,5 +41,6 @@ pub fn case(
         duration: None,
         outcome: Outcome::Passed,
         dialect,
+        variant: None,
     }
 }

@@ -136,6 +136,7 @@ impl Entry {
                 duration: self.duration,
                 outcome: self.outcome,
                 dialect,
+                variant: None,
             };
         }
         TestCase {
@@ -146,6 +147,7 @@ impl Entry {
             duration: self.duration,
             outcome: self.outcome,
             dialect,
+            variant: None,
         }
     }
 }

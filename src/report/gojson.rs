@@ -164,6 +164,7 @@ impl Stream {
                     duration,
                     outcome,
                     dialect: Dialect::Go,
+                    variant: None,
                 });
             }
             Some(_) => {}

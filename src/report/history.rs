@@ -48,6 +48,7 @@ mod tests {
             duration: Some(duration),
             outcome,
             dialect: Dialect::Dotnet,
+            variant: None,
         };
         let mut timings = Timings::new(5, 10);
         timings.merge_run(&[

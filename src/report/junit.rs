@@ -615,6 +615,8 @@ enum Frame {
         file: Option<String>,
         /// The suite's own `time`, if usable.
         time: Option<Micros>,
+        /// The suite's `hostname`: the project, in Playwright's dialect.
+        hostname: Option<String>,
         /// Index of the first case read inside this suite.
         first_case: usize,
     },
@@ -715,7 +717,7 @@ struct Attrs {
     filepath: Option<String>,
     time: Option<(String, u64)>,
     id: Option<String>,
-    hostname: bool,
+    hostname: Option<String>,
     assertions: bool,
     schema: Option<String>,
 }
@@ -734,7 +736,7 @@ impl Attrs {
                 "filepath" => attrs.filepath = Some(value.into_owned()),
                 "time" => attrs.time = Some((value.into_owned(), place)),
                 "id" => attrs.id = Some(value.into_owned()),
-                "hostname" => attrs.hostname = true,
+                "hostname" => attrs.hostname = Some(value.into_owned()),
                 "assertions" => {
                     // PHPUnit counts assertions; other tools put prose here.
                     attrs.assertions =
@@ -872,6 +874,11 @@ impl XmlHandler for State {
         let dialect = self.signals.dialect();
         for case in &mut self.cases {
             case.dialect = dialect;
+            // Only Playwright's hostname names a project (a variant);
+            // Surefire and others write the machine's name there.
+            if dialect != Dialect::Playwright {
+                case.variant = None;
+            }
         }
         Ok(Report {
             cases: self.cases,
@@ -938,12 +945,13 @@ impl State {
             self.signals.pytest_suite |= name == "pytest";
             self.signals.dll_suite |= name.to_ascii_lowercase().ends_with(".dll");
         }
-        self.signals.suite_hostname |= attrs.hostname;
+        self.signals.suite_hostname |= attrs.hostname.is_some();
         self.signals.assertions |= attrs.assertions;
         Frame::Suite {
             name,
             file,
             time,
+            hostname: attrs.hostname,
             first_case: self.cases.len(),
         }
     }
@@ -977,6 +985,12 @@ impl State {
             Frame::Suite { name, .. } => name.clone(),
             _ => None,
         });
+        // The innermost suite's hostname; kept only if the file turns out
+        // to be Playwright's (see `finish`).
+        let variant = self.stack.iter().rev().find_map(|frame| match frame {
+            Frame::Suite { hostname, .. } => Some(hostname.clone()),
+            _ => None,
+        });
         self.cases.push(TestCase {
             name,
             classname: attrs.classname,
@@ -985,6 +999,7 @@ impl State {
             duration,
             outcome: Outcome::Passed,
             dialect: Dialect::Generic,
+            variant: variant.flatten().filter(|h| !h.trim().is_empty()),
         });
         Frame::Case(Some(self.cases.len() - 1))
     }
@@ -1287,6 +1302,31 @@ mod tests {
         ];
         let want: Vec<(String, Outcome)> = want.iter().map(|(n, o)| (n.to_string(), *o)).collect();
         assert_eq!(got, want);
+    }
+
+    #[test]
+    fn playwright_projects_are_variants_and_other_hostnames_are_not() {
+        let doc = r#"<testsuites id="" name="">
+  <testsuite name="a.spec.ts" hostname="chromium"><testcase name="t" classname="a.spec.ts" time="1"/></testsuite>
+  <testsuite name="a.spec.ts" hostname="firefox"><testcase name="t" classname="a.spec.ts" time="2"/></testsuite>
+  <testsuite name="b.spec.ts" hostname=""><testcase name="u" classname="b.spec.ts" time="3"/></testsuite>
+</testsuites>"#;
+        let got: Vec<(Dialect, Option<String>)> = cases(doc)
+            .into_iter()
+            .map(|c| (c.dialect, c.variant))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                (Dialect::Playwright, Some("chromium".to_string())),
+                (Dialect::Playwright, Some("firefox".to_string())),
+                (Dialect::Playwright, None),
+            ]
+        );
+        // Surefire writes the machine's name as the hostname: no variant.
+        let surefire = r#"<testsuite name="a.BTest" hostname="ci-runner-7"><properties><property name="java.version" value="17"/></properties><testcase name="t" classname="a.BTest" time="1"/></testsuite>"#;
+        let case = one(surefire);
+        assert_eq!((case.dialect, case.variant), (Dialect::Surefire, None));
     }
 
     fn dialect(doc: &str) -> Dialect {

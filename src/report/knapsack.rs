@@ -42,6 +42,7 @@ pub(crate) fn file_case(key: String, duration: Option<u64>) -> TestCase {
         duration,
         outcome: Outcome::Passed,
         dialect: Dialect::Rspec,
+        variant: None,
     }
 }
 

@@ -129,6 +129,10 @@ pub struct TestCase {
     pub outcome: Outcome,
     /// Which tool wrote the report.
     pub dialect: Dialect,
+    /// The configuration the test ran in when one run executes it several
+    /// times — a Playwright project; a variant is a separate cost, not a
+    /// rerun.
+    pub variant: Option<String>,
 }
 
 /// A problem at a byte offset of the file being read.

@@ -55,6 +55,7 @@ impl ReportFormat for PytestDurations {
                 duration,
                 outcome: Outcome::Passed,
                 dialect: Dialect::Pytest,
+                variant: None,
             });
         })?;
         report.warnings = warnings.finish();

@@ -252,6 +252,7 @@ impl XmlHandler for State {
                 duration: result.duration,
                 outcome: result.outcome,
                 dialect: Dialect::Dotnet,
+                variant: None,
             });
         }
         if undefined > 0 {
