@@ -282,20 +282,13 @@ impl PartialOrd for GroupKey {
     }
 }
 
-/// Whether a case runs inside another case's time, so that a group's setup
-/// leaves it out of its sum: a go subtest (`TestA/x`), within its parent.
-fn within_parent(dialect: Dialect, name: &str) -> bool {
-    dialect == Dialect::Go && name.contains('/')
-}
-
 /// A report group's key and the sum of its cases' durations, if its setup
 /// can be measured (see [`crate::timing::setup_samples`]).
 fn key_and_sum(members: &[TestCase]) -> Option<(GroupKey, Micros)> {
     let key = GroupKey::of(members)?;
     let mut sum: Micros = 0;
     for case in members {
-        if !within_parent(case.dialect, &case.name) && !crate::timing::add_duration(&mut sum, case)
-        {
+        if !case.runs_within_parent() && !crate::timing::add_duration(&mut sum, case) {
             return None;
         }
     }
@@ -904,7 +897,7 @@ fn with_groups(cases: Vec<TestCase>, mut groups: Vec<(GroupKey, Micros)>) -> Rep
             let tests = members[g]
                 .iter()
                 .map(|&t| &cases[t])
-                .filter(|c| !within_parent(c.dialect, &c.name))
+                .filter(|c| !c.runs_within_parent())
                 .filter_map(|c| c.duration)
                 .fold(0, Micros::saturating_add);
             Some(GroupTime {

@@ -16,7 +16,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use common::{Case, junit, root, shardplan_command, stderr, stdout};
+use common::{Case, junit, ok_in, root, stderr, stdout};
 use yaml_rust2::{Yaml, YamlLoader};
 
 /// `action.yml`, parsed.
@@ -398,17 +398,6 @@ fn workspace() -> tempfile::TempDir {
     dir
 }
 
-/// Runs shardplan in `dir` as a later step would; returns stdout.
-fn shardplan(dir: &Path, args: &[&str]) -> String {
-    let out = shardplan_command()
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .expect("shardplan runs");
-    assert!(out.status.success(), "{args:?}: {}", stderr(&out));
-    stdout(&out)
-}
-
 #[test]
 fn plan_mode_writes_the_plan_and_the_matrix() {
     let dir = workspace();
@@ -446,7 +435,7 @@ fn plan_mode_writes_the_plan_and_the_matrix() {
         run.summary
     );
     // The plan is what the CLI makes from the same inputs.
-    let direct = shardplan(d, &["--shards", "3", "--timings", "report.xml", "--json"]);
+    let direct = ok_in(d, &["--shards", "3", "--timings", "report.xml", "--json"]).0;
     assert_eq!(plan, direct);
 
     let chosen = run_action(
@@ -470,7 +459,7 @@ fn plan_mode_writes_the_plan_and_the_matrix() {
 fn select_mode_prints_the_shard_of_the_plan() {
     let dir = workspace();
     let d = dir.path();
-    shardplan(
+    ok_in(
         d,
         &[
             "plan",
@@ -492,10 +481,10 @@ fn select_mode_prints_the_shard_of_the_plan() {
             ],
         );
         assert!(run.ok, "{}", run.log);
-        let filter = shardplan(d, &["select", "--plan", "plan.json", "--index", index]);
+        let filter = ok_in(d, &["select", "--plan", "plan.json", "--index", index]).0;
         assert!(filter.lines().count() > 1);
         assert_eq!(run.outputs["filter"], filter.trim_end_matches('\n'));
-        let tests = shardplan(
+        let tests = ok_in(
             d,
             &[
                 "select",
@@ -505,7 +494,8 @@ fn select_mode_prints_the_shard_of_the_plan() {
                 index,
                 "--list-tests",
             ],
-        );
+        )
+        .0;
         assert_eq!(run.outputs["tests"], tests.trim_end_matches('\n'));
         let record = fs::read_to_string(d.join("results/shardplan-shard.json")).unwrap();
         assert!(record.contains(&format!("\"index\":{index}")), "{record}");
@@ -533,10 +523,11 @@ fn select_mode_without_a_plan_plans_in_place() {
         ],
     );
     assert!(run.ok, "{}", run.log);
-    let direct = shardplan(
+    let direct = ok_in(
         d,
         &["--shards", "2", "--index", "1", "--timings", "report.xml"],
-    );
+    )
+    .0;
     assert_eq!(run.outputs["filter"], direct.trim_end_matches('\n'));
     assert!(run.summary.is_empty(), "{}", run.summary);
     let missing = run_action(d, &[("index", "1"), ("plan", "nowhere.json")]);
@@ -554,7 +545,7 @@ fn select_mode_without_a_plan_plans_in_place() {
 fn verify_mode_checks_the_shards_reports() {
     let dir = workspace();
     let d = dir.path();
-    shardplan(
+    ok_in(
         d,
         &[
             "plan",
@@ -568,7 +559,7 @@ fn verify_mode_checks_the_shards_reports() {
     );
     for index in ["0", "1"] {
         let record = format!("results/shard-{index}");
-        let tests = shardplan(
+        let tests = ok_in(
             d,
             &[
                 "select",
@@ -580,7 +571,8 @@ fn verify_mode_checks_the_shards_reports() {
                 "--record",
                 &record,
             ],
-        );
+        )
+        .0;
         let cases: Vec<(&str, &str)> = tests.lines().map(|t| t.split_once("::").unwrap()).collect();
         let xml = junit(
             &cases

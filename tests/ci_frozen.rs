@@ -9,7 +9,7 @@ mod common;
 use std::fs;
 use std::path::Path;
 
-use common::{Case, junit, shardplan_in, stderr, stdout};
+use common::{Case, fails_in, junit, ok_in, stderr};
 use serde_json::Value;
 
 /// Twelve tests in four classes with distinct durations.
@@ -39,19 +39,11 @@ fn suite() -> tempfile::TempDir {
     dir
 }
 
-/// Runs shardplan in `dir`; asserts success and returns stdout, stderr.
-fn ok(dir: &Path, args: &[&str]) -> (String, String) {
-    let out = shardplan_in(dir, args, "");
-    assert!(out.status.success(), "{args:?}: {}", stderr(&out));
-    (stdout(&out), stderr(&out))
-}
-
-/// Runs shardplan in `dir`; asserts exit status `code`, returns stdout and
-/// stderr.
-fn fails(dir: &Path, args: &[&str], code: i32) -> (String, String) {
-    let out = shardplan_in(dir, args, "");
-    assert_eq!(out.status.code(), Some(code), "{args:?}: {}", stderr(&out));
-    (stdout(&out), stderr(&out))
+/// `shardplan plan` of the suite into `plan.json`: `shards` shards, with
+/// `extra` options; returns stdout and stderr.
+fn freeze(dir: &Path, shards: &str, extra: &[&str]) -> (String, String) {
+    let head = ["plan", "--timings", "report.xml", "--shards", shards];
+    ok_in(dir, &[&head[..], extra, &["-o", "plan.json"]].concat())
 }
 
 fn json(text: &str) -> Value {
@@ -64,9 +56,9 @@ fn json_output_is_a_plan_and_select_prints_what_planning_prints() {
     let d = dir.path();
     for by in ["test", "class"] {
         let planning = ["--timings", "report.xml", "--shards", "3", "--by", by];
-        let (doc, _) = ok(d, &[&planning[..], &["--json"]].concat());
+        let (doc, _) = ok_in(d, &[&planning[..], &["--json"]].concat());
         fs::write(d.join("json.json"), &doc).unwrap();
-        let (written, err) = ok(
+        let (written, err) = ok_in(
             d,
             &[&["plan"][..], &planning, &["-o", "plan.json"]].concat(),
         );
@@ -78,9 +70,9 @@ fn json_output_is_a_plan_and_select_prints_what_planning_prints() {
             "{err}"
         );
         for index in ["0", "1", "2"] {
-            let (direct, _) = ok(d, &[&planning[..], &["--index", index]].concat());
+            let (direct, _) = ok_in(d, &[&planning[..], &["--index", index]].concat());
             for plan in ["plan.json", "json.json"] {
-                let (selected, err) = ok(d, &["select", "--plan", plan, "--index", index]);
+                let (selected, err) = ok_in(d, &["select", "--plan", plan, "--index", index]);
                 assert_eq!(selected, direct, "--by {by} shard {index}");
                 assert!(
                     err.contains(&format!("shardplan: plan {fingerprint} from {plan}: shard {index} of 3 (--index {index})")),
@@ -89,7 +81,7 @@ fn json_output_is_a_plan_and_select_prints_what_planning_prints() {
             }
         }
         // --previous reads the same document.
-        let (again, err) = ok(
+        let (again, err) = ok_in(
             d,
             &[&planning[..], &["--json", "--previous", "plan.json"]].concat(),
         );
@@ -102,7 +94,7 @@ fn json_output_is_a_plan_and_select_prints_what_planning_prints() {
 fn the_plan_carries_members_catch_all_and_its_source() {
     let dir = suite();
     let d = dir.path();
-    let (doc, _) = ok(
+    let (doc, _) = ok_in(
         d,
         &[
             "--timings",
@@ -135,19 +127,8 @@ fn the_plan_carries_members_catch_all_and_its_source() {
 fn select_refuses_another_runner_and_bad_plans() {
     let dir = suite();
     let d = dir.path();
-    ok(
-        d,
-        &[
-            "plan",
-            "--timings",
-            "report.xml",
-            "--shards",
-            "2",
-            "-o",
-            "plan.json",
-        ],
-    );
-    let (same, _) = ok(
+    freeze(d, "2", &[]);
+    let (same, _) = ok_in(
         d,
         &[
             "select",
@@ -161,9 +142,9 @@ fn select_refuses_another_runner_and_bad_plans() {
     );
     assert_eq!(
         same,
-        ok(d, &["select", "--plan", "plan.json", "--index", "0"]).0
+        ok_in(d, &["select", "--plan", "plan.json", "--index", "0"]).0
     );
-    let (_, err) = fails(
+    let (_, err) = fails_in(
         d,
         &[
             "select",
@@ -180,18 +161,18 @@ fn select_refuses_another_runner_and_bad_plans() {
         err.contains("--runner pytest does not match the plan, which was made for --runner plain"),
         "{err}"
     );
-    let (_, err) = fails(d, &["select", "--plan", "plan.json", "--index", "2"], 2);
+    let (_, err) = fails_in(d, &["select", "--plan", "plan.json", "--index", "2"], 2);
     assert!(
         err.contains("--index 2 is out of range for the plan's 2 shards"),
         "{err}"
     );
-    let (_, err) = fails(d, &["select", "--plan", "plan.json", "--shard", "1/3"], 2);
+    let (_, err) = fails_in(d, &["select", "--plan", "plan.json", "--shard", "1/3"], 2);
     assert!(
         err.contains("--shard 1/3 does not fit the plan, which has 2 shards"),
         "{err}"
     );
     fs::write(d.join("broken.json"), "{\"version\": 1,\n  \"shards\": [}").unwrap();
-    let (_, err) = fails(d, &["select", "--plan", "broken.json", "--index", "0"], 1);
+    let (_, err) = fails_in(d, &["select", "--plan", "broken.json", "--index", "0"], 1);
     assert!(
         err.contains("broken.json:2:14: not a plan written by `shardplan plan` or --json"),
         "{err}"
@@ -202,12 +183,12 @@ fn select_refuses_another_runner_and_bad_plans() {
         shard.as_object_mut().unwrap().remove("members");
     }
     fs::write(d.join("old.json"), old.to_string()).unwrap();
-    let (_, err) = fails(d, &["select", "--plan", "old.json", "--index", "0"], 1);
+    let (_, err) = fails_in(d, &["select", "--plan", "old.json", "--index", "0"], 1);
     assert!(
         err.contains("old.json: shard 0 has no \"members\""),
         "{err}"
     );
-    let (_, err) = fails(d, &["select", "--plan", "missing.json", "--index", "0"], 1);
+    let (_, err) = fails_in(d, &["select", "--plan", "missing.json", "--index", "0"], 1);
     assert!(err.contains("missing.json: cannot read the plan"), "{err}");
 }
 
@@ -215,22 +196,9 @@ fn select_refuses_another_runner_and_bad_plans() {
 fn select_lists_tests_and_records_the_shard() {
     let dir = suite();
     let d = dir.path();
-    ok(
-        d,
-        &[
-            "plan",
-            "--timings",
-            "report.xml",
-            "--shards",
-            "2",
-            "--by",
-            "class",
-            "-o",
-            "plan.json",
-        ],
-    );
+    freeze(d, "2", &["--by", "class"]);
     let doc = json(&fs::read_to_string(d.join("plan.json")).unwrap());
-    let (listed, err) = ok(
+    let (listed, err) = ok_in(
         d,
         &[
             "select",
@@ -264,19 +232,8 @@ fn select_lists_tests_and_records_the_shard() {
 fn select_execs_a_template_like_planning() {
     let dir = suite();
     let d = dir.path();
-    ok(
-        d,
-        &[
-            "plan",
-            "--timings",
-            "report.xml",
-            "--shards",
-            "2",
-            "-o",
-            "plan.json",
-        ],
-    );
-    let (listed, _) = ok(
+    freeze(d, "2", &[]);
+    let (listed, _) = ok_in(
         d,
         &[
             "select",
@@ -287,7 +244,7 @@ fn select_execs_a_template_like_planning() {
             "--list-tests",
         ],
     );
-    let (ran, err) = ok(
+    let (ran, err) = ok_in(
         d,
         &[
             "select",
@@ -303,7 +260,7 @@ fn select_execs_a_template_like_planning() {
     assert_eq!(ran, listed);
     assert!(err.contains("shardplan: running: printf"), "{err}");
     // The plain runner prints ids, not a command: --exec needs a template.
-    let (_, err) = fails(
+    let (_, err) = fails_in(
         d,
         &["select", "--plan", "plan.json", "--index", "0", "--exec"],
         2,
@@ -318,27 +275,16 @@ fn select_execs_a_template_like_planning() {
 fn matrix_lists_every_shard_for_fromjson() {
     let dir = suite();
     let d = dir.path();
-    ok(
-        d,
-        &[
-            "plan",
-            "--timings",
-            "report.xml",
-            "--shards",
-            "3",
-            "-o",
-            "plan.json",
-        ],
-    );
-    let (matrix, _) = ok(d, &["matrix", "--plan", "plan.json"]);
+    freeze(d, "3", &[]);
+    let (matrix, _) = ok_in(d, &["matrix", "--plan", "plan.json"]);
     assert_eq!(
         matrix,
         "{\"include\":[{\"index\":0,\"shard\":1,\"count\":3},{\"index\":1,\"shard\":2,\"count\":3},{\"index\":2,\"shard\":3,\"count\":3}]}\n"
     );
-    let (with_filter, _) = ok(d, &["matrix", "--plan", "plan.json", "--filter"]);
+    let (with_filter, _) = ok_in(d, &["matrix", "--plan", "plan.json", "--filter"]);
     let with_filter = json(&with_filter);
     for index in 0..3 {
-        let (selected, _) = ok(
+        let (selected, _) = ok_in(
             d,
             &[
                 "select",
@@ -373,24 +319,10 @@ fn matrix_filter_refuses_a_shard_that_needs_a_list_file() {
             .collect::<Vec<_>>(),
     );
     fs::write(d.join("report.xml"), xml).unwrap();
-    ok(
-        d,
-        &[
-            "plan",
-            "--timings",
-            "report.xml",
-            "--shards",
-            "2",
-            "--runner",
-            "pytest",
-            "--no-catch-all",
-            "-o",
-            "plan.json",
-        ],
-    );
-    let (_, err) = fails(d, &["matrix", "--plan", "plan.json", "--filter"], 1);
+    freeze(d, "2", &["--runner", "pytest", "--no-catch-all"]);
+    let (_, err) = fails_in(d, &["matrix", "--plan", "plan.json", "--filter"], 1);
     assert!(err.contains("shard 0's filter needs a list file"), "{err}");
-    ok(d, &["matrix", "--plan", "plan.json"]);
+    ok_in(d, &["matrix", "--plan", "plan.json"]);
 }
 
 #[test]
@@ -399,7 +331,7 @@ fn max_shards_and_target_choose_the_count() {
     let d = dir.path();
     // 12 tests of 1.5s to 12.5s: 84s in all.
     let plan = |max: &str, target: &str| {
-        let (out, err) = ok(
+        let (out, err) = ok_in(
             d,
             &[
                 "plan",
@@ -431,9 +363,9 @@ fn max_shards_and_target_choose_the_count() {
         "{err}"
     );
     assert!(count < 20, "{count}: {err}");
-    let (_, err) = fails(d, &["plan", "--timings", "report.xml"], 2);
+    let (_, err) = fails_in(d, &["plan", "--timings", "report.xml"], 2);
     assert!(err.contains("how many shards?"), "{err}");
-    let (_, err) = fails(
+    let (_, err) = fails_in(
         d,
         &["plan", "--timings", "report.xml", "--max-shards", "4"],
         2,
@@ -477,7 +409,7 @@ fn summary_markdown_goes_to_the_github_step_summary() {
     );
     assert!(text.contains("████████████"), "{text}");
     // Without GitHub's variable it goes to stderr.
-    let (_, err) = ok(
+    let (_, err) = ok_in(
         d,
         &[
             "--timings",
@@ -518,25 +450,12 @@ fn write_report(dir: &Path, tests: &[String]) {
 /// Plans 3 shards, records each, and writes every shard's report with its
 /// planned tests; returns each shard's tests.
 fn ran_as_planned(d: &Path, by: &str) -> Vec<Vec<String>> {
-    ok(
-        d,
-        &[
-            "plan",
-            "--timings",
-            "report.xml",
-            "--shards",
-            "3",
-            "--by",
-            by,
-            "-o",
-            "plan.json",
-        ],
-    );
+    freeze(d, "3", &["--by", by]);
     let doc = json(&fs::read_to_string(d.join("plan.json")).unwrap());
     (0..3)
         .map(|index| {
             let dir = format!("results/shard-{index}");
-            ok(
+            ok_in(
                 d,
                 &[
                     "select",
@@ -565,7 +484,7 @@ fn verify_passes_when_the_shards_ran_the_plan() {
     let dir = suite();
     let d = dir.path();
     let shards = ran_as_planned(d, "test");
-    let (out, _) = ok(d, &["verify", "--plan", "plan.json", "results"]);
+    let (out, _) = ok_in(d, &["verify", "--plan", "plan.json", "results"]);
     assert!(
         out.contains("3 shards, runner plain, by test; 3 report files"),
         "{out}"
@@ -586,7 +505,7 @@ fn verify_passes_when_the_shards_ran_the_plan() {
         "{out}"
     );
     // The same reports named by --shard-report.
-    let (out, _) = ok(
+    let (out, _) = ok_in(
         d,
         &[
             "verify",
@@ -616,7 +535,7 @@ fn verify_lists_a_missing_a_duplicated_and_a_misplaced_test() {
     for (index, tests) in shards.iter().enumerate() {
         write_report(&d.join(format!("results/shard-{index}")), tests);
     }
-    let (out, err) = fails(d, &["verify", "--plan", "plan.json", "results"], 1);
+    let (out, err) = fails_in(d, &["verify", "--plan", "plan.json", "results"], 1);
     assert!(
         out.contains(&format!(
             "FAILED: planned but never ran (1):\n  {dropped}  (planned for shard 0)\n"
@@ -634,7 +553,7 @@ fn verify_lists_a_missing_a_duplicated_and_a_misplaced_test() {
         err.contains("shardplan: error: verify failed: 1 planned but never ran, 1 ran on more than one shard, 1 ran on the wrong shard"),
         "{err}"
     );
-    let (out, err) = fails(
+    let (out, err) = fails_in(
         d,
         &[
             "verify",
@@ -662,7 +581,7 @@ fn verify_catches_a_shard_of_another_plan() {
     let doc = json(&fs::read_to_string(d.join("plan.json")).unwrap());
     let fingerprint = doc["fingerprint"].as_str().unwrap();
     fs::write(&path, record.replace(fingerprint, "0123456789abcdef")).unwrap();
-    let (out, err) = fails(d, &["verify", "--plan", "plan.json", "results"], 1);
+    let (out, err) = fails_in(d, &["verify", "--plan", "plan.json", "results"], 1);
     assert!(
         out.contains(&format!("FAILED: shards that ran another plan (fingerprint mismatch) (1):\n  results/shard-2/shardplan-shard.json: shard 2 of plan 0123456789abcdef, not {fingerprint}\n")),
         "{out}"
@@ -687,7 +606,7 @@ fn verify_lists_new_tests_on_the_catch_all_and_counts_new_tests_of_planned_class
     for (index, tests) in shards.iter().enumerate() {
         write_report(&d.join(format!("results/shard-{index}")), tests);
     }
-    let (out, _) = ok(d, &["verify", "--plan", "plan.json", "results"]);
+    let (out, _) = ok_in(d, &["verify", "--plan", "plan.json", "results"]);
     assert!(out.contains(&format!("new tests (not in the plan; ran on the catch-all shard {catch_all}) (1):\n  app.New::t_new\n")), "{out}");
     assert!(
         out.contains("1 tests the plan does not list ran with their planned class, file or group"),
@@ -696,7 +615,7 @@ fn verify_lists_new_tests_on_the_catch_all_and_counts_new_tests_of_planned_class
     // A new test anywhere but its class's shard or the catch-all is wrong.
     shards[0].push("app.Other::t_stray".to_string());
     write_report(&d.join("results/shard-0"), &shards[0]);
-    let (out, _) = fails(d, &["verify", "--plan", "plan.json", "results"], 1);
+    let (out, _) = fails_in(d, &["verify", "--plan", "plan.json", "results"], 1);
     assert!(
         out.contains("app.Other::t_stray  ran on shard 0 (belongs to shard 2)"),
         "{out}"
@@ -709,14 +628,14 @@ fn verify_needs_to_know_each_reports_shard() {
     let d = dir.path();
     ran_as_planned(d, "test");
     write_report(&d.join("stray"), &["app.A::t1".to_string()]);
-    let (_, err) = fails(d, &["verify", "--plan", "plan.json", "results", "stray"], 1);
+    let (_, err) = fails_in(d, &["verify", "--plan", "plan.json", "results", "stray"], 1);
     assert!(
         err.contains(
             "stray/junit.xml: no shardplan-shard.json in this report's directory or above"
         ),
         "{err}"
     );
-    let (_, err) = fails(
+    let (_, err) = fails_in(
         d,
         &["verify", "--plan", "plan.json", "--shard-report", "3=stray"],
         2,
@@ -725,7 +644,7 @@ fn verify_needs_to_know_each_reports_shard() {
         err.contains("--shard-report 3=stray: the plan has 3 shards"),
         "{err}"
     );
-    let (_, err) = fails(
+    let (_, err) = fails_in(
         d,
         &["verify", "--plan", "plan.json", "--shard-report", "x"],
         2,

@@ -13,7 +13,9 @@ mod common;
 use std::fs;
 use std::path::Path;
 
-use common::{copy_suite, junit_tests, run, shardplan_with_env, stderr, stdout, tool_available};
+use common::{
+    junit_tests, pytest_suite_with_timings, run, shardplan_with_env, stderr, stdout, tool_available,
+};
 
 const ENV: &[(&str, &str)] = &[("PYTHONDONTWRITEBYTECODE", "1"), ("SUITE_TIME_SCALE", "0")];
 
@@ -97,24 +99,8 @@ fn plan_select_run_verify_on_pytest() {
     if !tool_available("pytest", &["python3", "-m", "pytest", "--version"]) {
         return;
     }
-    let suite = copy_suite("pytest");
+    let suite = pytest_suite_with_timings("0.05");
     let dir = suite.path();
-    run(
-        dir,
-        &[
-            "python3",
-            "-m",
-            "pytest",
-            "-p",
-            "no:cacheprovider",
-            "-q",
-            "--junitxml=timings.xml",
-        ],
-        &[
-            ("PYTHONDONTWRITEBYTECODE", "1"),
-            ("SUITE_TIME_SCALE", "0.05"),
-        ],
-    );
     // Added after the timings: the catch-all shard runs it.
     fs::write(
         dir.join("tests/test_added.py"),
@@ -234,24 +220,8 @@ fn a_listed_plan_by_file_verifies_on_pytest() {
     if !tool_available("pytest", &["python3", "-m", "pytest", "--version"]) {
         return;
     }
-    let suite = copy_suite("pytest");
+    let suite = pytest_suite_with_timings("0.05");
     let dir = suite.path();
-    run(
-        dir,
-        &[
-            "python3",
-            "-m",
-            "pytest",
-            "-p",
-            "no:cacheprovider",
-            "-q",
-            "--junitxml=timings.xml",
-        ],
-        &[
-            ("PYTHONDONTWRITEBYTECODE", "1"),
-            ("SUITE_TIME_SCALE", "0.05"),
-        ],
-    );
     let listing = run(
         dir,
         &[

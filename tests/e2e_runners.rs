@@ -22,7 +22,9 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
-use common::{copy_suite, junit_tests, root, run, stderr, stdout, tool_available};
+use common::{
+    copy_suite, junit_tests, pytest_suite_with_timings, root, run, stderr, stdout, tool_available,
+};
 
 const SHARD_COUNTS: [usize; 4] = [1, 2, 3, 5];
 
@@ -215,24 +217,8 @@ mod pytest {
         if !tool_available("pytest", &["python3", "-m", "pytest", "--version"]) {
             return;
         }
-        let suite = copy_suite("pytest");
+        let suite = pytest_suite_with_timings(TIMING_SCALE);
         let dir = suite.path();
-        run(
-            dir,
-            &[
-                "python3",
-                "-m",
-                "pytest",
-                "-p",
-                "no:cacheprovider",
-                "-q",
-                "--junitxml=timings.xml",
-            ],
-            &[
-                ("PYTHONDONTWRITEBYTECODE", "1"),
-                ("SUITE_TIME_SCALE", TIMING_SCALE),
-            ],
-        );
         fs::write(
             dir.join("tests/test_added.py"),
             "import pytest\n\n\n@pytest.mark.parametrize(\"word\", [\"neu\", \"ünï\"])\n\

@@ -8,7 +8,7 @@ mod whatif_suite;
 
 use std::path::Path;
 
-use common::{shardplan_in, stderr, stdout};
+use common::{ok_in, shardplan_in, stderr};
 use serde_json::Value;
 use shardplan::whatif::plot::{MACHINE_COLOR, WALL_COLOR};
 
@@ -20,22 +20,11 @@ fn suite() -> tempfile::TempDir {
     dir
 }
 
-/// Runs `shardplan` in `dir`, expecting success; returns stdout.
-fn ok(dir: &Path, args: &[&str]) -> String {
-    let out = shardplan_in(dir, args, "");
-    assert!(
-        out.status.success(),
-        "shardplan {args:?} failed: {}",
-        stderr(&out)
-    );
-    stdout(&out)
-}
-
 /// `whatif` with the suite and `extra`, as JSON.
 fn whatif(dir: &Path, extra: &[&str]) -> Value {
     let mut args = vec!["whatif", "--timings", "reports", "--format", "json", "-q"];
     args.extend_from_slice(extra);
-    serde_json::from_str(&ok(dir, &args)).unwrap()
+    serde_json::from_str(&ok_in(dir, &args).0).unwrap()
 }
 
 fn micros(seconds: &Value) -> u64 {
@@ -57,21 +46,24 @@ fn every_row_is_the_plan_shardplan_prints_for_that_count() {
     for (i, row) in rows.iter().enumerate() {
         let n = i + 1;
         assert_eq!(row["shards"], n);
-        let plan: Value = serde_json::from_str(&ok(
-            dir.path(),
-            &[
+        let plan: Value = serde_json::from_str(
+            &ok_in(
+                dir.path(),
                 &[
-                    "--shards",
-                    &n.to_string(),
-                    "--json",
-                    "-q",
-                    "--timings",
-                    "reports",
-                ][..],
-                &costs,
-            ]
-            .concat(),
-        ))
+                    &[
+                        "--shards",
+                        &n.to_string(),
+                        "--json",
+                        "-q",
+                        "--timings",
+                        "reports",
+                    ][..],
+                    &costs,
+                ]
+                .concat(),
+            )
+            .0,
+        )
         .unwrap();
         // The same plan: same inputs, planner and shard count.
         assert_eq!(row["fingerprint"], plan["fingerprint"], "N={n}");
@@ -148,7 +140,7 @@ fn the_knee_is_the_first_count_whose_next_step_saves_less_than_the_share() {
         &["--shards", "1..16", "--shard-overhead", "30s"],
     );
     let knee = doc["knee"].as_u64().unwrap();
-    let text = ok(
+    let text = ok_in(
         dir.path(),
         &[
             "whatif",
@@ -160,7 +152,8 @@ fn the_knee_is_the_first_count_whose_next_step_saves_less_than_the_share() {
             "30s",
             "-q",
         ],
-    );
+    )
+    .0;
     let marked: Vec<&str> = text.lines().filter(|l| l.ends_with("<- knee")).collect();
     assert_eq!(marked.len(), 1, "{text}");
     assert!(
@@ -361,12 +354,10 @@ fn every_format_shows_the_same_rows() {
         "--target",
         "5m",
     ];
-    let json: Value = serde_json::from_str(&ok(
-        dir.path(),
-        &[&base[..], &["--format", "json"]].concat(),
-    ))
-    .unwrap();
-    let csv = ok(dir.path(), &[&base[..], &["--format", "csv"]].concat());
+    let json: Value =
+        serde_json::from_str(&ok_in(dir.path(), &[&base[..], &["--format", "json"]].concat()).0)
+            .unwrap();
+    let csv = ok_in(dir.path(), &[&base[..], &["--format", "csv"]].concat()).0;
     let lines: Vec<&str> = csv.lines().collect();
     assert_eq!(lines.len(), 4, "{csv}");
     assert!(lines[0].starts_with("shards,wall_seconds,"), "{csv}");
@@ -382,7 +373,7 @@ fn every_format_shows_the_same_rows() {
             row["fingerprint"].as_str().unwrap()
         );
     }
-    let markdown = ok(dir.path(), &[&base[..], &["--format", "markdown"]].concat());
+    let markdown = ok_in(dir.path(), &[&base[..], &["--format", "markdown"]].concat()).0;
     assert!(
         markdown.contains("| shards | wall time | lower bound |"),
         "{markdown}"
@@ -393,7 +384,7 @@ fn every_format_shows_the_same_rows() {
         "{markdown}"
     );
     assert!(markdown.contains("- target 5m00s:"), "{markdown}");
-    let table = ok(dir.path(), &base);
+    let table = ok_in(dir.path(), &base).0;
     assert!(table.contains("wall time by shard count"), "{table}");
     assert_eq!(
         table.lines().filter(|l| l.contains('█')).count(),
@@ -415,7 +406,7 @@ fn the_table_does_not_depend_on_the_order_reports_are_named_in() {
         for file in files {
             args.extend(["--timings", file.as_str()]);
         }
-        ok(dir.path(), &args)
+        ok_in(dir.path(), &args).0
     };
     let forward = run(&files);
     files.reverse();

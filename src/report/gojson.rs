@@ -154,7 +154,7 @@ impl Stream {
                 let cases = std::mem::take(&mut package.open);
                 package.runs.push((cases, duration));
             }
-            Some(test) if !test.contains('/') => {
+            Some(test) if !super::is_go_subtest(test) => {
                 let package_field = (!package_name.is_empty()).then(|| package_name.to_string());
                 package.open.push(TestCase {
                     name: test.to_string(),

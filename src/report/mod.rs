@@ -135,6 +135,20 @@ pub struct TestCase {
     pub variant: Option<String>,
 }
 
+/// Whether `name` is a go subtest (`TestA/case`): go names subtests after
+/// their parent, whose time already includes them.
+pub fn is_go_subtest(name: &str) -> bool {
+    name.contains('/')
+}
+
+impl TestCase {
+    /// Whether this case ran inside another case's time (a go subtest within
+    /// its parent), so sums over a group must leave it out.
+    pub fn runs_within_parent(&self) -> bool {
+        self.dialect == Dialect::Go && is_go_subtest(&self.name)
+    }
+}
+
 /// A problem at a byte offset of the file being read.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Diagnostic {

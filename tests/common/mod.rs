@@ -417,3 +417,42 @@ pub fn plan_in_process(args: &[String], stdin: &str) -> String {
         .unwrap_or_else(|e| panic!("{e}\nstderr: {}", String::from_utf8_lossy(&err)));
     String::from_utf8(out).unwrap()
 }
+
+/// Runs `shardplan` in `dir` and asserts it succeeded; returns stdout and
+/// stderr.
+pub fn ok_in(dir: &Path, args: &[&str]) -> (String, String) {
+    let out = shardplan_in(dir, args, "");
+    assert!(out.status.success(), "{args:?}: {}", stderr(&out));
+    (stdout(&out), stderr(&out))
+}
+
+/// Runs `shardplan` in `dir` and asserts exit status `code`; returns stdout
+/// and stderr.
+pub fn fails_in(dir: &Path, args: &[&str], code: i32) -> (String, String) {
+    let out = shardplan_in(dir, args, "");
+    assert_eq!(out.status.code(), Some(code), "{args:?}: {}", stderr(&out));
+    (stdout(&out), stderr(&out))
+}
+
+/// A copy of the example pytest suite with `timings.xml`, the JUnit report
+/// real pytest wrote while running it with its sleeps scaled by `scale`.
+pub fn pytest_suite_with_timings(scale: &str) -> tempfile::TempDir {
+    let suite = copy_suite("pytest");
+    run(
+        suite.path(),
+        &[
+            "python3",
+            "-m",
+            "pytest",
+            "-p",
+            "no:cacheprovider",
+            "-q",
+            "--junitxml=timings.xml",
+        ],
+        &[
+            ("PYTHONDONTWRITEBYTECODE", "1"),
+            ("SUITE_TIME_SCALE", scale),
+        ],
+    );
+    suite
+}
