@@ -1,23 +1,24 @@
-//! The default command's driver: picks the shard, runs the pipeline
-//! ([`crate::pipeline`]), and prints one shard ([`crate::shard`]) or the whole
-//! plan, with the summary ([`crate::summary`]); [`dispatch`] hands the
-//! subcommands to their own modules.
+//! The command layer's shared parts: the [`Streams`] a run reads and
+//! writes, the shard a command line asks for ([`shard_selection`]), how
+//! warnings and one shard's output are printed, and [`dispatch`], which
+//! hands each subcommand to its file in [`crate::commands`].
 //!
 //! Everything here writes to the streams it is given, so tests can run the
-//! whole pipeline in-process.
+//! whole command in-process.
 
 use std::fs;
 use std::io::{Read, Write};
 
-use crate::cli::{Cli, Command, PlanArgs};
+use crate::ci_env;
+use crate::cli::{Cli, Command, ShardSpec};
+use crate::commands;
 use crate::emit::Rendered;
 use crate::error::{Error, Result};
-use crate::frozen::Document;
-use crate::history;
-use crate::pipeline::{self, Planned};
-use crate::shard;
-use crate::summary::{self, Warnings};
-use crate::{ci_env, commands, step_summary};
+pub use crate::options::ShardSelection;
+use crate::warnings::Warnings;
+
+/// Warnings beyond this many per run are counted, not printed.
+const MAX_PRINTED_WARNINGS: usize = 20;
 
 /// The streams a run reads and writes.
 pub struct Streams<'a> {
@@ -29,40 +30,39 @@ pub struct Streams<'a> {
     pub stderr: &'a mut dyn Write,
 }
 
-/// Which shards to plan and which one to print.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct ShardSelection {
-    /// Number of shards.
-    pub count: usize,
-    /// The shard to print, 0-based; `None` with `--json` alone.
-    pub index: Option<usize>,
-    /// The CI variables the shard came from, when the flags left it open.
-    pub origin: Option<ci_env::Detected>,
+/// The shard flags of a command line, as given.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ShardFlags {
+    /// `--shards N`.
+    pub shards: Option<u32>,
+    /// `--index I`.
+    pub index: Option<u32>,
+    /// `--shard K/N`.
+    pub shard: Option<ShardSpec>,
+    /// Whether the command prints every shard (`--json`, `explain`), so
+    /// that no index is needed.
+    pub every_shard: bool,
 }
 
 /// Checks the shard options: `--shards N --index I` (0-based) or `--shard K/N`
 /// (1-based); what they leave open comes from the CI's variables
-/// ([`ci_env`]). `--index` may be left out only when `--json` prints every
-/// shard.
-pub fn shard_selection(args: &PlanArgs) -> Result<ShardSelection> {
-    shard_selection_in(args, &|name| std::env::var(name).ok())
-}
-
-/// [`shard_selection`] with the environment read through `lookup`.
-pub fn shard_selection_in(
-    args: &PlanArgs,
+/// ([`ci_env`]), read through `lookup`. `--index` may be left out only when
+/// every shard is printed.
+pub fn shard_selection(
+    flags: ShardFlags,
     lookup: &dyn Fn(&str) -> Option<String>,
 ) -> Result<ShardSelection> {
     // Explicit flags always win; the environment fills in only the index
     // (or both) they leave open.
-    let settled =
-        args.shard.is_some() || args.index.is_some() || (args.shards.is_some() && args.json);
+    let settled = flags.shard.is_some()
+        || flags.index.is_some()
+        || (flags.shards.is_some() && flags.every_shard);
     let detected = if settled {
         None
     } else {
         ci_env::detect(lookup)?
     };
-    let selection = match (args.shard, args.shards, args.index, detected) {
+    let selection = match (flags.shard, flags.shards, flags.index, detected) {
         (Some(spec), ..) => ShardSelection {
             count: spec.count as usize,
             index: Some(spec.number as usize - 1),
@@ -97,7 +97,7 @@ pub fn shard_selection_in(
             count = selection.count,
             last = selection.count - 1
         ))),
-        None if !args.json => Err(Error::usage(
+        None if !flags.every_shard => Err(Error::usage(
             "which shard? pass --index I (0-based) or --shard K/N, or --json to print the whole plan",
         )),
         _ => Ok(selection),
@@ -107,68 +107,14 @@ pub fn shard_selection_in(
 /// Runs the command line: the subcommand given, or planning one shard.
 pub fn dispatch(cli: &Cli, streams: &mut Streams<'_>) -> Result<()> {
     match &cli.command {
-        None => run(&cli.plan, streams),
-        Some(Command::Merge(args)) => history::run(args, streams),
+        None => commands::default::run(&cli.plan, streams),
+        Some(Command::Merge(args)) => commands::merge::run(args, streams),
         Some(Command::Plan(args)) => commands::plan::run(args, streams),
         Some(Command::Select(args)) => commands::select::run(args, streams),
         Some(Command::Matrix(args)) => commands::matrix::run(args, streams),
         Some(Command::Verify(args)) => commands::verify::run(args, streams),
-        Some(Command::Whatif(args)) => crate::whatif::run(args, streams),
-        Some(Command::Explain(args)) => crate::explain::run(args, streams),
-    }
-}
-
-/// Plans and prints one shard or the whole plan. Errors are returned, not
-/// printed.
-pub fn run(args: &PlanArgs, streams: &mut Streams<'_>) -> Result<()> {
-    let selection = shard_selection(args)?;
-    let runner = args.suite.runner.runner();
-    let mut warnings = Warnings::default();
-    let planned = pipeline::plan(
-        args,
-        selection.count,
-        runner.as_ref(),
-        streams.stdin,
-        &mut warnings,
-    );
-    // Warnings often explain an error (a report for another runner), so
-    // they are printed either way.
-    warnings.flush(streams.stderr);
-    let planned = planned?;
-    if args.explain {
-        let explanation = crate::explain::render(&planned, args, selection.index);
-        let _ = streams.stderr.write_all(explanation.as_bytes());
-    }
-
-    let markdown = || {
-        let doc = Document::from_planned(&planned, args, shard::catch_all(&planned, args));
-        step_summary::plan_table(&doc, selection.index).to_markdown()
-    };
-    if args.json {
-        write_stdout(streams.stdout, &json(&planned, args))?;
-        if !args.suite.quiet {
-            summary::summary(&planned, args, selection, streams.stderr);
-        }
-        return step_summary::write_from_env(&args.summary, markdown, streams.stderr);
-    }
-    let index = selection.index.unwrap_or(0);
-    let shard = shard::render_shard(&planned, args, index, runner.as_ref())?;
-    let exec = args.exec.then_some(args.extra_args.as_slice());
-    let commands = output_shard(&shard.rendered, exec, runner.name(), streams.stdout)?;
-    if !args.suite.quiet {
-        summary::summary(&planned, args, selection, streams.stderr);
-        if let Some(catch_all) = shard.catch_all {
-            let _ = writeln!(
-                streams.stderr,
-                "shardplan: catch-all: shard {catch_all} also runs every test not in the plan"
-            );
-        }
-    }
-    shard_notes(&shard.rendered, streams.stderr);
-    step_summary::write_from_env(&args.summary, markdown, streams.stderr)?;
-    match commands {
-        Some(commands) => crate::exec::run(&commands, streams.stderr),
-        None => Ok(()),
+        Some(Command::Whatif(args)) => commands::whatif::run(args, streams),
+        Some(Command::Explain(args)) => commands::explain::run(args, streams),
     }
 }
 
@@ -222,8 +168,18 @@ pub fn write_stdout(stdout: &mut dyn Write, text: &str) -> Result<()> {
     }
 }
 
-/// The whole plan as one line of JSON: the plan document (format version
-/// 1) that `shardplan plan` writes and `select` reads; see [`crate::frozen`].
-pub fn json(planned: &Planned, args: &PlanArgs) -> String {
-    Document::from_planned(planned, args, shard::catch_all(planned, args)).to_json()
+/// Prints the warnings recorded so far on stderr, at most
+/// `MAX_PRINTED_WARNINGS` of them and a count of the rest, and forgets them.
+pub fn print_warnings(warnings: &mut Warnings, stderr: &mut dyn Write) {
+    let messages = warnings.take();
+    for message in messages.iter().take(MAX_PRINTED_WARNINGS) {
+        let _ = writeln!(stderr, "shardplan: warning: {message}");
+    }
+    if messages.len() > MAX_PRINTED_WARNINGS {
+        let _ = writeln!(
+            stderr,
+            "shardplan: warning: ... and {} more warnings",
+            messages.len() - MAX_PRINTED_WARNINGS
+        );
+    }
 }

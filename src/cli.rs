@@ -1,14 +1,31 @@
-//! The command line, declared with clap's derive API. Parsing only: what the
-//! options do lives in [`crate::app`] and the modules it drives.
+//! The command line, declared with clap's derive API. Parsing only: each
+//! set of flags turns into the library's typed options once
+//! ([`PlanArgs::options`]), and the subcommands in [`crate::commands`] run
+//! the library with them.
 
 use std::path::PathBuf;
 use std::str::FromStr;
 
 use clap::Parser;
+use clap::builder::{PossibleValue, PossibleValuesParser, TypedValueParser};
 
+use crate::choice::Choice;
 use crate::duration::Micros;
 use crate::emit::{Granularity, RunnerKind};
+use crate::options::{CatchAll, PlanOptions};
 use crate::plan::Algorithm;
+use crate::step_summary::SummaryRequest;
+
+/// Parses a [`Choice`]: its names are the possible values, each with its
+/// help, so `--help` lists them and a typo gets clap's suggestion.
+pub fn choice<T: Choice + Clone + Send + Sync>() -> impl TypedValueParser<Value = T> {
+    PossibleValuesParser::new(
+        T::ALL
+            .iter()
+            .map(|value| PossibleValue::new(value.name()).help(value.help())),
+    )
+    .map(|name| T::from_name(&name).expect("clap accepts only the possible values"))
+}
 
 /// Split a test suite into CI shards of near-equal duration.
 ///
@@ -138,16 +155,16 @@ pub struct SuiteArgs {
 
     /// What to place on shards. At class or file granularity the tests of one
     /// class or file always run on the same shard (unless --split-large).
-    #[arg(long, value_enum, default_value_t = Granularity::Test)]
+    #[arg(long, value_name = "BY", value_parser = choice::<Granularity>(), default_value = "test")]
     pub by: Granularity,
 
     /// The runner whose names and filter syntax to use.
-    #[arg(long, value_enum, default_value_t = RunnerKind::Plain)]
+    #[arg(long, value_name = "RUNNER", value_parser = choice::<RunnerKind>(), default_value = "plain")]
     pub runner: RunnerKind,
 
     /// The bin-packing algorithm. All are deterministic: their effort is
     /// bounded by counts, never by time, so every shard plans the same.
-    #[arg(long, value_enum, default_value_t = Algorithm::Best)]
+    #[arg(long, value_name = "ALGORITHM", value_parser = choice::<Algorithm>(), default_value = "best")]
     pub algorithm: Algorithm,
 
     /// Fixed cost of every shard (checkout, build, container start), e.g.
@@ -192,14 +209,23 @@ pub struct SuiteArgs {
 impl SuiteArgs {
     /// The planning options these stand for, reading reports as `read`
     /// says; every option not named here keeps its default.
-    pub fn plan_args(&self, read: ReadArgs) -> PlanArgs {
-        let defaults = Cli::try_parse_from(["shardplan"])
-            .expect("shardplan without arguments parses")
-            .plan;
-        PlanArgs {
-            suite: self.clone(),
-            read,
-            ..defaults
+    pub fn options(&self, read: &ReadArgs) -> PlanOptions {
+        PlanOptions {
+            timings: self.timings.clone(),
+            tests_from: self.tests_from.clone(),
+            min_match: self.min_match,
+            by: self.by,
+            runner: self.runner,
+            algorithm: self.algorithm,
+            shard_overhead: self.shard_overhead,
+            group_overhead: self.group_overhead,
+            split_large: self.split_large,
+            ilp_nodes: self.ilp_nodes,
+            ilp_time_limit: self.ilp_time_limit,
+            strict: self.strict,
+            format: read.format.clone(),
+            root: read.root.clone(),
+            ..PlanOptions::default()
         }
     }
 }
@@ -227,7 +253,7 @@ pub struct WhatifArgs {
     pub knee: crate::whatif::Share,
 
     /// How to print the table.
-    #[arg(long, value_enum, default_value_t = crate::whatif::Format::Table)]
+    #[arg(long, value_name = "FORMAT", value_parser = choice::<crate::whatif::Format>(), default_value = "table")]
     pub format: crate::whatif::Format,
 
     /// Also draw wall time and machine time against the shard count into
@@ -284,16 +310,24 @@ pub struct ExplainArgs {
     pub suite: SuiteArgs,
 }
 
+impl WhatifArgs {
+    /// The planning options these stand for.
+    pub fn options(&self) -> PlanOptions {
+        self.suite.options(&ReadArgs {
+            root: self.root.clone(),
+            format: self.report_format.clone(),
+        })
+    }
+}
+
 impl ExplainArgs {
     /// The planning options these stand for.
-    pub fn plan_args(&self) -> PlanArgs {
-        let mut args = self.suite.plan_args(self.read.clone());
-        args.shards = self.shards;
-        args.index = self.index;
-        args.shard = self.shard;
-        args.previous = self.previous.clone();
-        args.max_churn = self.max_churn;
-        args
+    pub fn options(&self) -> PlanOptions {
+        PlanOptions {
+            previous: self.previous.clone(),
+            max_churn: self.max_churn,
+            ..self.suite.options(&self.read)
+        }
     }
 }
 
@@ -347,12 +381,12 @@ pub struct PlanArgs {
     /// not know (added since the timings), by excluding exactly what the
     /// other shards run. The default without --tests-from; runners that
     /// cannot exclude say so.
-    #[arg(long, overrides_with = "no_catch_all")]
+    #[arg(long, conflicts_with = "no_catch_all")]
     pub catch_all: bool,
 
     /// No catch-all: run exactly the planned tests (the default with
     /// --tests-from).
-    #[arg(long, overrides_with = "catch_all")]
+    #[arg(long)]
     pub no_catch_all: bool,
 
     /// Write the selection to this file and print the runner's file form
@@ -381,7 +415,69 @@ pub struct PlanArgs {
 
     /// `--summary markdown`: a table of the shards for the CI's job summary.
     #[command(flatten)]
-    pub summary: crate::step_summary::SummaryArgs,
+    pub summary: SummaryArgs,
+}
+
+impl PlanArgs {
+    /// The shard flags as given.
+    pub fn shard_flags(&self) -> crate::app::ShardFlags {
+        crate::app::ShardFlags {
+            shards: self.shards,
+            index: self.index,
+            shard: self.shard,
+            every_shard: self.json,
+        }
+    }
+
+    /// The planning options these stand for.
+    pub fn options(&self) -> PlanOptions {
+        PlanOptions {
+            previous: self.previous.clone(),
+            max_churn: self.max_churn,
+            catch_all: catch_all(self.catch_all, self.no_catch_all),
+            ..self.suite.options(&self.read)
+        }
+    }
+}
+
+/// The catch-all that `--catch-all` and `--no-catch-all` ask for (clap
+/// refuses both together).
+pub fn catch_all(on: bool, off: bool) -> CatchAll {
+    match (on, off) {
+        (true, _) => CatchAll::On,
+        (_, true) => CatchAll::Off,
+        _ => CatchAll::Auto,
+    }
+}
+
+/// Formats `--summary` writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum SummaryFormat {
+    /// A Markdown table (GitHub's job summary renders it).
+    Markdown,
+}
+
+/// The summary options, shared by planning, `plan`, `select` and `verify`.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct SummaryArgs {
+    /// Also write a table of the shards (predicted time, tests, a bar) in
+    /// this format: appended to --summary-file, else to
+    /// $GITHUB_STEP_SUMMARY when set (GitHub Actions), else to stderr.
+    #[arg(long, value_enum, value_name = "FORMAT")]
+    pub summary: Option<SummaryFormat>,
+
+    /// Where --summary appends its table.
+    #[arg(long, value_name = "PATH", requires = "summary")]
+    pub summary_file: Option<PathBuf>,
+}
+
+impl SummaryArgs {
+    /// Where the table goes, if one was asked for.
+    pub fn request(&self) -> Option<SummaryRequest> {
+        self.summary.map(|SummaryFormat::Markdown| SummaryRequest {
+            file: self.summary_file.clone(),
+        })
+    }
 }
 
 /// A fraction from 0 to 1, as `0.1` or `10%`.

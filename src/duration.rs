@@ -237,6 +237,16 @@ pub fn parse_duration(text: &str) -> Result<Micros, String> {
     Ok(total as Micros)
 }
 
+/// `part` of `whole` as a percentage with one decimal, in integers.
+pub fn percent(part: usize, whole: usize) -> String {
+    if whole == 0 {
+        return "0%".to_string();
+    }
+    // Rounded down, so 100% means every listed test matched.
+    let tenths = part as u128 * 1000 / whole as u128;
+    format!("{}.{}%", tenths / 10, tenths % 10)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

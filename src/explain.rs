@@ -1,4 +1,4 @@
-//! `shardplan explain` and `--explain`: why a plan is what it is.
+//! Why a plan is what it is: what `shardplan explain` and `--explain` print.
 //!
 //! For the plan `shardplan --shards N` makes: each shard's predicted load
 //! as a bar (tests, group setup, shard overhead), the heaviest items and
@@ -9,15 +9,12 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
-use crate::app::{self, Streams};
 use crate::bars;
-use crate::cli::{ExplainArgs, PlanArgs};
 use crate::duration::{Micros, human};
 use crate::emit::Granularity;
-use crate::error::Result;
-use crate::pipeline::{self, Planned};
+use crate::options::PlanOptions;
+use crate::pipeline::Planned;
 use crate::shard;
-use crate::summary::{self, Warnings};
 
 /// Heaviest items listed.
 const HEAVIEST: usize = 10;
@@ -31,50 +28,14 @@ const GROUPS: usize = 10;
 /// Width of the load bars, in cells.
 const BAR_WIDTH: usize = 40;
 
-/// Runs `shardplan explain`: plans as `shardplan --shards N` would and
-/// prints the explanation on stdout.
-pub fn run(args: &ExplainArgs, streams: &mut Streams<'_>) -> Result<()> {
-    let plan_args = args.plan_args();
-    // The shard to mark is optional here, as it is for `--json`.
-    let selection = app::shard_selection(&PlanArgs {
-        json: true,
-        ..plan_args.clone()
-    })?;
-    let runner = plan_args.suite.runner.runner();
-    let mut warnings = Warnings::default();
-    let planned = pipeline::plan(
-        &plan_args,
-        selection.count,
-        runner.as_ref(),
-        streams.stdin,
-        &mut warnings,
-    );
-    warnings.flush(streams.stderr);
-    let planned = planned?;
-    if !plan_args.suite.quiet {
-        let summary = summary::reading_summary(
-            &planned.suite,
-            &planned.table_stats,
-            planned.reports_read,
-            planned.default_history,
-            &plan_args,
-        );
-        let _ = streams.stderr.write_all(summary.as_bytes());
-    }
-    app::write_stdout(
-        streams.stdout,
-        &render(&planned, &plan_args, selection.index),
-    )
-}
-
-/// The explanation of `planned`, made with `args`; `this` is the shard to
-/// mark.
-pub fn render(planned: &Planned, args: &PlanArgs, this: Option<usize>) -> String {
+/// The explanation of `planned`, made with `options`; `this` is the shard
+/// to mark.
+pub fn render(planned: &Planned, options: &PlanOptions, this: Option<usize>) -> String {
     let mut out = String::new();
     loads(&mut out, planned, this);
     heaviest(&mut out, planned);
-    estimated(&mut out, planned, args.suite.by);
-    setups(&mut out, planned, args.suite.group_overhead);
+    estimated(&mut out, planned, options.by);
+    setups(&mut out, planned, options.group_overhead);
     out
 }
 

@@ -43,10 +43,10 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::cli::PlanArgs;
 use crate::duration::{Micros, micros_to_seconds, seconds_to_micros};
 use crate::emit::{Granularity, Member, RunnerKind, TestId};
 use crate::error::{Error, Result};
+use crate::options::PlanOptions;
 use crate::pipeline::{Churn, Planned};
 use crate::plan::Algorithm;
 
@@ -142,12 +142,13 @@ pub struct MemberDoc {
 }
 
 impl Document {
-    /// The document of a plan made with `args`; `catch_all` as
+    /// The document of a plan made with `options`, its catch-all as
     /// [`crate::shard::catch_all`] decides it.
-    pub fn from_planned(planned: &Planned, args: &PlanArgs, catch_all: Option<usize>) -> Document {
+    pub fn from_planned(planned: &Planned, options: &PlanOptions) -> Document {
+        let catch_all = crate::shard::catch_all(planned, options);
         let plan = &planned.plan;
         let bound = plan.lower_bound();
-        let members = crate::shard::members(planned, args.suite.by);
+        let members = crate::shard::members(planned, options.by);
         Document {
             version: VERSION,
             fingerprint: planned.fingerprint.clone(),
@@ -159,14 +160,14 @@ impl Document {
             lower_bound_reason: bound.reason.describe().to_string(),
             shard_overhead_seconds: micros_to_seconds(plan.problem.shard_overhead),
             setup_seconds: micros_to_seconds(plan.setup_paid()),
-            runner: args.suite.runner,
-            by: args.suite.by,
-            algorithm: args.suite.algorithm,
+            runner: options.runner,
+            by: options.by,
+            algorithm: options.algorithm,
             tests_planned: planned.suite.tests.len(),
             tests_with_timings: planned.suite.measured(),
             churn: planned.churn,
             catch_all,
-            suite: Some(if args.suite.tests_from.is_some() {
+            suite: Some(if options.tests_from.is_some() {
                 SuiteSource::TestsFrom
             } else {
                 SuiteSource::Timings
@@ -189,7 +190,7 @@ impl Document {
                                 id: m.test.native.clone(),
                                 class: m.test.class.clone(),
                                 file: m.test.file.clone(),
-                                by: (m.by != args.suite.by).then_some(m.by),
+                                by: (m.by != options.by).then_some(m.by),
                             })
                             .collect(),
                     ),

@@ -15,7 +15,7 @@ use crate::emit::{Runner, TestId};
 use crate::error::{Error, Result};
 use crate::identity;
 use crate::report::{self, GroupTime, TestCase};
-use crate::summary::Warnings;
+use crate::warnings::Warnings;
 
 /// The report files named by the `--timings` arguments, plus notes for the
 /// user about arguments that matched nothing.

@@ -30,6 +30,8 @@
 
 pub mod app;
 pub mod bars;
+pub mod case;
+pub mod choice;
 pub mod ci_env;
 pub mod cli;
 pub mod commands;
@@ -42,6 +44,8 @@ pub mod frozen;
 pub mod history;
 pub mod identity;
 pub mod inputs;
+pub mod naming;
+pub mod options;
 pub mod pipeline;
 pub mod plan;
 pub mod report;
@@ -49,4 +53,5 @@ pub mod shard;
 pub mod step_summary;
 pub mod summary;
 pub mod timing;
+pub mod warnings;
 pub mod whatif;

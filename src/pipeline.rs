@@ -9,15 +9,16 @@ use std::path::Path;
 
 use serde::Serialize;
 
-use crate::cli::PlanArgs;
+use crate::duration::percent;
 use crate::emit::{Granularity, Runner};
 use crate::error::{Error, Result};
 use crate::history;
 use crate::inputs::{self, ReadOptions};
+use crate::options::{CatchAll, PlanOptions};
 use crate::plan::sticky::{self, Previous, Sticky};
 use crate::plan::{self, Algorithm, Plan, Planner, ilp};
-use crate::summary::{self, Warnings};
 use crate::timing::{self, GroupSetups, Suite, TableStats, TimingTable};
+use crate::warnings::Warnings;
 
 /// Everything planning produced, before it is printed.
 #[derive(Debug, Clone)]
@@ -63,14 +64,14 @@ impl Planned {
 /// Reads the inputs and plans `shards` shards: [`read_inputs`], then
 /// [`plan_for`].
 pub fn plan(
-    args: &PlanArgs,
+    options: &PlanOptions,
     shards: usize,
     runner: &dyn Runner,
     stdin: &mut dyn Read,
     warnings: &mut Warnings,
 ) -> Result<Planned> {
-    let inputs = read_inputs(args, runner, stdin, warnings)?;
-    let planned = plan_for(&inputs, args, shards, runner)?;
+    let inputs = read_inputs(options, runner, stdin, warnings)?;
+    let planned = plan_for(&inputs, options, shards, runner)?;
     Ok(Planned::new(inputs, planned))
 }
 
@@ -100,24 +101,23 @@ pub struct Inputs {
 /// Reads everything planning needs (reports, the test list, the previous
 /// plan) and checks the options that do not depend on the shard count.
 pub fn read_inputs(
-    args: &PlanArgs,
+    options: &PlanOptions,
     runner: &dyn Runner,
     stdin: &mut dyn Read,
     warnings: &mut Warnings,
 ) -> Result<Inputs> {
-    let default_history =
-        args.suite.timings.is_empty() && Path::new(history::DEFAULT_PATH).is_file();
+    let default_history = options.timings.is_empty() && Path::new(history::DEFAULT_PATH).is_file();
     let timings = if default_history {
         vec![history::DEFAULT_PATH.to_string()]
     } else {
-        args.suite.timings.clone()
+        options.timings.clone()
     };
-    let options = ReadOptions::new(
-        args.suite.strict,
-        args.read.format.as_deref(),
-        args.read.root.as_deref(),
+    let read = ReadOptions::new(
+        options.strict,
+        options.format.as_deref(),
+        options.root.as_deref(),
     )?;
-    let (cases, groups, reports_read) = inputs::read_reports(&timings, &options, warnings)?;
+    let (cases, groups, reports_read) = inputs::read_reports(&timings, &read, warnings)?;
     let (table, table_stats) = TimingTable::build(&cases, runner);
     if !table_stats.other_runner.is_empty() && table.is_empty() {
         warnings.push(format!(
@@ -126,11 +126,11 @@ pub fn read_inputs(
             runner.name()
         ));
     }
-    let listed = match &args.suite.tests_from {
+    let listed = match &options.tests_from {
         Some(source) => Some(inputs::read_listing(source, runner, stdin)?),
         None => None,
     };
-    if listed.is_none() && !table.is_empty() && args.no_catch_all {
+    if listed.is_none() && !table.is_empty() && options.catch_all == CatchAll::Off {
         warnings.push(format!(
             "no --tests-from and --no-catch-all: planning the {} tests found in the timings; a test added since they were recorded is on no shard. Pass the runner's current test list with --tests-from.",
             table.len()
@@ -138,7 +138,7 @@ pub fn read_inputs(
     }
     let suite = timing::suite(table, listed.as_deref(), runner);
     if listed.is_some()
-        && let Some(warning) = summary::weak_match_warning(&suite, args.suite.min_match)
+        && let Some(warning) = weak_match_warning(&suite, options.min_match)
     {
         warnings.push(warning);
     }
@@ -158,30 +158,29 @@ pub fn read_inputs(
         ));
     }
 
-    let setups =
-        GroupSetups::measure(&cases, &groups, runner).with_extra(args.suite.group_overhead);
+    let setups = GroupSetups::measure(&cases, &groups, runner).with_extra(options.group_overhead);
     let measured_groups = setups.measured_groups();
-    if args.suite.split_large && args.suite.by == Granularity::Test {
+    if options.split_large && options.by == Granularity::Test {
         warnings.push(
             "--split-large splits classes or files; with --by test every test is placed on its own already"
                 .to_string(),
         );
     }
     let costs = plan::Costs {
-        shard_overhead: args.suite.shard_overhead,
+        shard_overhead: options.shard_overhead,
         setups,
-        split_large: args.suite.split_large,
+        split_large: options.split_large,
     };
-    if args.previous.is_some() && args.suite.algorithm == Algorithm::Ilp {
+    if options.previous.is_some() && options.algorithm == Algorithm::Ilp {
         return Err(Error::usage(
             "--previous works with --algorithm best or lpt, not ilp",
         ));
     }
-    let previous = match &args.previous {
-        Some(path) => Some(Previous::read(path, runner.name(), args.suite.by)?),
+    let previous = match &options.previous {
+        Some(path) => Some(Previous::read(path, runner.name(), options.by)?),
         None => None,
     };
-    if args.suite.ilp_time_limit.is_some() && args.suite.algorithm == Algorithm::Ilp {
+    if options.ilp_time_limit.is_some() && options.algorithm == Algorithm::Ilp {
         warnings.push(
             "--ilp-time-limit makes the plan depend on this machine's speed: shards planning on their own may disagree. Plan once with --json and hand the plan to the shards."
                 .to_string(),
@@ -216,41 +215,41 @@ pub struct ShardPlan {
 /// included.
 pub fn plan_for(
     inputs: &Inputs,
-    args: &PlanArgs,
+    options: &PlanOptions,
     shards: usize,
     runner: &dyn Runner,
 ) -> Result<ShardPlan> {
-    let problem = plan::problem(&inputs.suite, args.suite.by, shards, &inputs.costs);
+    let problem = plan::problem(&inputs.suite, options.by, shards, &inputs.costs);
     let previous = &inputs.previous;
     let budget = ilp::Budget {
-        nodes: args.suite.ilp_nodes,
-        time_limit: args.suite.ilp_time_limit,
+        nodes: options.ilp_nodes,
+        time_limit: options.ilp_time_limit,
     };
     let planner: Box<dyn Planner + '_> = match previous {
         Some(previous) => Box::new(Sticky {
             previous,
-            max_churn: args.max_churn,
-            improve: args.suite.algorithm == Algorithm::Best,
+            max_churn: options.max_churn,
+            improve: options.algorithm == Algorithm::Best,
         }),
-        None => args.suite.algorithm.planner_with(&budget),
+        None => options.algorithm.planner_with(&budget),
     };
     let mut parameters = vec![
         ("shardplan", env!("CARGO_PKG_VERSION").to_string()),
         ("runner", runner.name().to_string()),
-        ("by", args.suite.by.name().to_string()),
+        ("by", options.by.name().to_string()),
         ("algorithm", planner.name().to_string()),
-        ("split_large", args.suite.split_large.to_string()),
+        ("split_large", options.split_large.to_string()),
     ];
-    if args.suite.algorithm == Algorithm::Ilp {
+    if options.algorithm == Algorithm::Ilp {
         parameters.push(("ilp_backend", ilp::BACKEND.to_string()));
-        parameters.push(("ilp_nodes", args.suite.ilp_nodes.to_string()));
-        if let Some(limit) = args.suite.ilp_time_limit {
+        parameters.push(("ilp_nodes", options.ilp_nodes.to_string()));
+        if let Some(limit) = options.ilp_time_limit {
             parameters.push(("ilp_time_limit", limit.to_string()));
         }
     }
     if let Some(previous) = previous {
         parameters.push(("previous", previous.digest()));
-        parameters.push(("max_churn", args.max_churn.to_string()));
+        parameters.push(("max_churn", options.max_churn.to_string()));
     }
     let parameters: Vec<(&str, &str)> = parameters.iter().map(|(k, v)| (*k, v.as_str())).collect();
     let fingerprint = plan::fingerprint(&parameters, &problem);
@@ -266,7 +265,7 @@ pub fn plan_for(
                 .zip(&after)
                 .filter(|(b, a)| b.is_some_and(|b| b != **a))
                 .count(),
-            cap: sticky::max_moved(&before, args.max_churn),
+            cap: sticky::max_moved(&before, options.max_churn),
         }
     });
     Ok(ShardPlan {
@@ -286,4 +285,20 @@ pub struct Churn {
     pub moved: usize,
     /// How many `--max-churn` allowed to move.
     pub cap: usize,
+}
+
+/// The loud warning when fewer than `min_match` percent of the listed tests
+/// matched a timing.
+fn weak_match_warning(suite: &Suite, min_match: u8) -> Option<String> {
+    let listed = suite.tests.len();
+    let matched = suite.measured();
+    if listed == 0 || matched * 100 >= usize::from(min_match) * listed {
+        return None;
+    }
+    Some(format!(
+        "ONLY {} OF THE LISTED TESTS MATCHED A TIMING (below --min-match {min_match}%): the split will be close to a split by count. \
+         Check that --runner fits the reports, that paths in them are relative to --root (default: the current directory), \
+         and compare the unmatched examples in the summary with the names in the reports.",
+        percent(matched, listed)
+    ))
 }

@@ -6,10 +6,10 @@
 use std::collections::HashMap;
 use std::path::Path;
 
-use crate::cli::PlanArgs;
 use crate::emit::template::Template;
 use crate::emit::{Granularity, ListFile, Member, RenderContext, Rendered, Runner};
 use crate::error::{Error, Result};
+use crate::options::PlanOptions;
 use crate::pipeline::Planned;
 
 /// One shard as the runner (or `--template`) renders it, and which shard is
@@ -21,12 +21,11 @@ pub struct RenderedShard {
     pub catch_all: Option<usize>,
 }
 
-/// The catch-all shard of a plan made with `args`: on by default without
-/// `--tests-from`, it is the last shard with planned items, so it never
-/// runs empty.
-pub fn catch_all(planned: &Planned, args: &PlanArgs) -> Option<usize> {
-    let on = !args.no_catch_all && (args.catch_all || args.suite.tests_from.is_none());
-    if on {
+/// The catch-all shard of a plan made with `options`: on by default
+/// without `--tests-from`, it is the last shard with planned items, so it
+/// never runs empty.
+pub fn catch_all(planned: &Planned, options: &PlanOptions) -> Option<usize> {
+    if options.catch_all_on() {
         planned
             .plan
             .shards
@@ -37,25 +36,23 @@ pub fn catch_all(planned: &Planned, args: &PlanArgs) -> Option<usize> {
     }
 }
 
-/// Renders shard `index` of a plan made with `args`; see [`render_members`].
+/// Renders shard `index` of a plan made with `options`; see
+/// [`render_members`].
 pub fn render_shard(
     planned: &Planned,
-    args: &PlanArgs,
+    options: &PlanOptions,
     index: usize,
+    render: &RenderOptions<'_>,
     runner: &dyn Runner,
 ) -> Result<RenderedShard> {
-    let shards = members(planned, args.suite.by);
-    let catch_all = catch_all(planned, args);
-    let options = RenderOptions {
-        list_file: args.list_file.as_deref(),
-        template: args.template.as_deref(),
-    };
+    let shards = members(planned, options.by);
+    let catch_all = catch_all(planned, options);
     let rendered = render_members(
         &shards,
         catch_all,
         &planned.fingerprint,
         index,
-        &options,
+        render,
         runner,
     )?;
     Ok(RenderedShard {

@@ -12,25 +12,12 @@ use crate::duration::{Micros, human};
 use crate::error::{Error, Result};
 use crate::frozen::Document;
 
-/// Formats `--summary` writes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum SummaryFormat {
-    /// A Markdown table (GitHub's job summary renders it).
-    Markdown,
-}
-
-/// The summary options, shared by planning, `plan`, `select` and `verify`.
-#[derive(Debug, Clone, Default, clap::Args)]
-pub struct SummaryArgs {
-    /// Also write a table of the shards (predicted time, tests, a bar) in
-    /// this format: appended to --summary-file, else to
-    /// $GITHUB_STEP_SUMMARY when set (GitHub Actions), else to stderr.
-    #[arg(long, value_enum, value_name = "FORMAT")]
-    pub summary: Option<SummaryFormat>,
-
-    /// Where --summary appends its table.
-    #[arg(long, value_name = "PATH", requires = "summary")]
-    pub summary_file: Option<PathBuf>,
+/// A summary table asked for: where it goes.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SummaryRequest {
+    /// The file to append to; `None`: `$GITHUB_STEP_SUMMARY` when set, else
+    /// stderr.
+    pub file: Option<PathBuf>,
 }
 
 /// Width of a full bar, in characters.
@@ -125,18 +112,18 @@ pub fn plan_table(doc: &Document, this: Option<usize>) -> Table {
     }
 }
 
-/// Writes `text` where `args` says (see the module docs); nothing without
-/// `--summary`. `lookup` reads an environment variable.
+/// Writes `text` where `request` says (see the module docs); nothing
+/// without a request. `lookup` reads an environment variable.
 pub fn write(
-    args: &SummaryArgs,
+    request: Option<&SummaryRequest>,
     text: impl FnOnce() -> String,
     lookup: &dyn Fn(&str) -> Option<String>,
     stderr: &mut dyn Write,
 ) -> Result<()> {
-    if args.summary.is_none() {
+    let Some(request) = request else {
         return Ok(());
-    }
-    let target = args.summary_file.clone().or_else(|| {
+    };
+    let target = request.file.clone().or_else(|| {
         lookup("GITHUB_STEP_SUMMARY")
             .filter(|v| !v.is_empty())
             .map(PathBuf::from)
@@ -158,11 +145,11 @@ pub fn write(
 
 /// [`write()`] with the process environment.
 pub fn write_from_env(
-    args: &SummaryArgs,
+    request: Option<&SummaryRequest>,
     text: impl FnOnce() -> String,
     stderr: &mut dyn Write,
 ) -> Result<()> {
-    write(args, text, &|name| std::env::var(name).ok(), stderr)
+    write(request, text, &|name| std::env::var(name).ok(), stderr)
 }
 
 #[cfg(test)]
@@ -197,19 +184,18 @@ mod tests {
         let lookup = |name: &str| {
             (name == "GITHUB_STEP_SUMMARY").then(|| github.to_string_lossy().into_owned())
         };
-        let mut args = SummaryArgs::default();
+        let mut request = SummaryRequest::default();
         let mut stderr = Vec::new();
-        write(&args, || "unused".into(), &lookup, &mut stderr).unwrap();
+        write(None, || "unused".into(), &lookup, &mut stderr).unwrap();
         assert!(!github.exists() && stderr.is_empty());
-        args.summary = Some(SummaryFormat::Markdown);
-        write(&args, || "one\n".into(), &lookup, &mut stderr).unwrap();
-        write(&args, || "two\n".into(), &lookup, &mut stderr).unwrap();
+        write(Some(&request), || "one\n".into(), &lookup, &mut stderr).unwrap();
+        write(Some(&request), || "two\n".into(), &lookup, &mut stderr).unwrap();
         assert_eq!(std::fs::read_to_string(&github).unwrap(), "one\ntwo\n");
-        write(&args, || "three\n".into(), &|_| None, &mut stderr).unwrap();
+        write(Some(&request), || "three\n".into(), &|_| None, &mut stderr).unwrap();
         assert_eq!(stderr, b"three\n");
         let chosen = dir.path().join("chosen.md");
-        args.summary_file = Some(chosen.clone());
-        write(&args, || "four\n".into(), &lookup, &mut stderr).unwrap();
+        request.file = Some(chosen.clone());
+        write(Some(&request), || "four\n".into(), &lookup, &mut stderr).unwrap();
         assert_eq!(std::fs::read_to_string(chosen).unwrap(), "four\n");
     }
 }

@@ -1,70 +1,32 @@
-//! What a run tells the user on stderr: collected warnings ([`Warnings`]),
-//! and the summary of what was read, matched and planned. (The markdown
-//! table for CI step summaries is [`crate::step_summary`].)
+//! The summary of what was read, matched and planned, as text for a human
+//! (the command line prints it on stderr). The markdown table for CI step
+//! summaries is [`crate::step_summary`].
 
-use std::io::Write;
-
-use crate::app::ShardSelection;
-use crate::cli::PlanArgs;
-use crate::duration::human;
+use crate::duration::{human, percent};
 use crate::history;
+use crate::options::{PlanOptions, ShardSelection};
 use crate::pipeline::Planned;
 use crate::timing::{Source, Suite, TableStats};
-
-/// Warnings beyond this many per run are counted, not printed.
-const MAX_PRINTED_WARNINGS: usize = 20;
 
 /// Unmatched listed tests the match report names.
 const MATCH_EXAMPLES: usize = 5;
 
-/// Collects warnings, printing at most `MAX_PRINTED_WARNINGS` of them.
-#[derive(Debug, Default)]
-pub struct Warnings {
-    messages: Vec<String>,
-}
-
-impl Warnings {
-    /// Records a warning.
-    pub fn push(&mut self, message: String) {
-        self.messages.push(message);
-    }
-
-    /// The warnings recorded so far.
-    pub fn messages(&self) -> &[String] {
-        &self.messages
-    }
-
-    /// Prints the warnings recorded so far and forgets them.
-    pub fn flush(&mut self, stderr: &mut dyn Write) {
-        for message in self.messages.iter().take(MAX_PRINTED_WARNINGS) {
-            let _ = writeln!(stderr, "shardplan: warning: {message}");
-        }
-        if self.messages.len() > MAX_PRINTED_WARNINGS {
-            let _ = writeln!(
-                stderr,
-                "shardplan: warning: ... and {} more warnings",
-                self.messages.len() - MAX_PRINTED_WARNINGS
-            );
-        }
-        self.messages.clear();
-    }
-}
-
-/// The summary on stderr: what was read and matched, the bound, and every
-/// shard's prediction (only this shard's beyond 16).
+/// The summary: what was read and matched, the bound, and every shard's
+/// prediction (only the selected shard's beyond 16). With `one_shard`, the
+/// selected shard is the one being printed and is marked so.
 pub fn summary(
     planned: &Planned,
-    args: &PlanArgs,
+    options: &PlanOptions,
     selection: ShardSelection,
-    stderr: &mut dyn Write,
-) {
+    one_shard: bool,
+) -> String {
     let plan = &planned.plan;
     let mut out = reading_summary(
         &planned.suite,
         &planned.table_stats,
         planned.reports_read,
         planned.default_history,
-        args,
+        options,
     );
     let bound = plan.lower_bound();
     out += &format!(
@@ -96,10 +58,10 @@ pub fn summary(
                     }
                 ));
             }
-            if args.suite.group_overhead > 0 {
+            if options.group_overhead > 0 {
                 sources.push(format!(
                     "{} per group from --group-overhead",
-                    human(args.suite.group_overhead)
+                    human(options.group_overhead)
                 ));
             }
             costs.push(format!(
@@ -113,7 +75,7 @@ pub fn summary(
     if let Some(churn) = planned.churn {
         out += &format!(
             "shardplan: from the previous plan: {} of {} items moved (at most {} by --max-churn {})\n",
-            churn.moved, churn.kept, churn.cap, args.max_churn
+            churn.moved, churn.kept, churn.cap, options.max_churn
         );
     }
     if let (Some(index), Some(origin)) = (selection.index, selection.origin) {
@@ -131,7 +93,7 @@ pub fn summary(
     for index in shown {
         let shard = &plan.shards[index];
         let tests: usize = shard.items.iter().map(|&i| plan.items()[i].tests).sum();
-        let marker = if Some(index) == selection.index && !args.json {
+        let marker = if Some(index) == selection.index && one_shard {
             "  <- this shard"
         } else {
             ""
@@ -148,7 +110,7 @@ pub fn summary(
     }
     if let Some(index) = selection.index
         && plan.shards[index].items.is_empty()
-        && !args.json
+        && one_shard
     {
         out += &format!(
             "shardplan: shard {index} has nothing to run: {} items for {} shards\n",
@@ -156,7 +118,7 @@ pub fn summary(
             plan.shards.len()
         );
     }
-    let _ = stderr.write_all(out.as_bytes());
+    out
 }
 
 /// The summary's first lines: what was read and planned, the match report,
@@ -166,7 +128,7 @@ pub fn reading_summary(
     stats: &TableStats,
     reports_read: usize,
     default_history: bool,
-    args: &PlanArgs,
+    options: &PlanOptions,
 ) -> String {
     let mut out = String::new();
     let estimated = suite.tests.len() - suite.measured();
@@ -177,8 +139,8 @@ pub fn reading_summary(
         estimated,
         reports_read,
         if reports_read == 1 { "" } else { "s" },
-        args.suite.by.name(),
-        args.suite.runner.runner().name(),
+        options.by.name(),
+        options.runner.runner().name(),
     );
     if default_history {
         out += &format!(
@@ -186,7 +148,7 @@ pub fn reading_summary(
             history::DEFAULT_PATH
         );
     }
-    if args.suite.tests_from.is_some() {
+    if options.tests_from.is_some() {
         out += &format!("shardplan: {}\n", match_report(suite));
     } else if suite.stale > 0 {
         out += &format!(
@@ -204,7 +166,7 @@ pub fn reading_summary(
         out += &format!(
             "shardplan: ignored {} cases the runner cannot select on their own ({})\n",
             stats.not_selectable,
-            args.suite.runner.runner().unidentified_reason()
+            options.runner.runner().unidentified_reason()
         );
     }
     out
@@ -241,30 +203,4 @@ fn match_report(suite: &Suite) -> String {
         out += &format!("; unmatched examples: {}{more}", examples.join(", "));
     }
     out + &format!("; timings for {} tests no longer listed", suite.stale)
-}
-
-/// The loud warning when fewer than `min_match` percent of the listed tests
-/// matched a timing.
-pub(crate) fn weak_match_warning(suite: &Suite, min_match: u8) -> Option<String> {
-    let listed = suite.tests.len();
-    let matched = suite.measured();
-    if listed == 0 || matched * 100 >= usize::from(min_match) * listed {
-        return None;
-    }
-    Some(format!(
-        "ONLY {} OF THE LISTED TESTS MATCHED A TIMING (below --min-match {min_match}%): the split will be close to a split by count. \
-         Check that --runner fits the reports, that paths in them are relative to --root (default: the current directory), \
-         and compare the unmatched examples in the summary with the names in the reports.",
-        percent(matched, listed)
-    ))
-}
-
-/// `part` of `whole` as a percentage with one decimal, in integers.
-fn percent(part: usize, whole: usize) -> String {
-    if whole == 0 {
-        return "0%".to_string();
-    }
-    // Rounded down, so 100% means every listed test matched.
-    let tenths = part as u128 * 1000 / whole as u128;
-    format!("{}.{}%", tenths / 10, tenths % 10)
 }

@@ -106,6 +106,24 @@ fn bad_shard_options_are_usage_errors() {
     }
 }
 
+/// Contradictory flags exit 2 like every other contradiction, rather than
+/// the last one silently winning.
+#[test]
+fn catch_all_and_no_catch_all_together_are_a_usage_error() {
+    let dir = small_suite();
+    for command in [
+        vec!["--shards", "2", "--index", "0"],
+        vec!["plan", "--shards", "2"],
+    ] {
+        let mut args = command.clone();
+        args.extend(["--timings", "report.xml", "--catch-all", "--no-catch-all"]);
+        let out = shardplan_in(dir.path(), &args, "");
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {}", stderr(&out));
+        assert!(stderr(&out).contains("cannot be used with"), "{}", stderr(&out));
+        assert!(stdout(&out).is_empty());
+    }
+}
+
 #[test]
 fn missing_timings_file_is_named() {
     let dir = small_suite();

@@ -22,7 +22,7 @@ use common::{
     is_xmlish, without_panic,
 };
 use serde_json::Value;
-use shardplan::emit::Runner;
+use shardplan::emit::Naming;
 use shardplan::emit::go::Go;
 use shardplan::emit::pytest::Pytest;
 use shardplan::report::{Report, format_names, formats, read_file, read_file_as};

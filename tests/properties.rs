@@ -4,7 +4,7 @@
 //! - every shard computes the same plan: permuting the order of reports and
 //!   of cases inside them gives byte-identical `--json`.
 //!
-//! The pipeline runs in-process (`app::run`) from real report files on disk.
+//! The pipeline runs in-process (`commands::default::run`) from real report files on disk.
 
 mod common;
 

@@ -6,19 +6,18 @@
 use std::fs;
 use std::path::PathBuf;
 
-use crate::app::{self, ShardSelection, Streams};
+use crate::app::{self, Streams};
 use crate::ci_env;
-use crate::cli::{PlanArgs, ReadArgs, SuiteArgs};
-use crate::duration::{Micros, human};
-use crate::emit::Runner;
+use crate::cli::{ReadArgs, SuiteArgs, SummaryArgs};
+use crate::duration::Micros;
 use crate::error::{Error, Result};
 use crate::frozen::Document;
-use crate::pipeline::{self, Inputs, Planned, ShardPlan};
-use crate::plan;
-use crate::shard;
-use crate::step_summary::{self, SummaryArgs};
-use crate::summary::{self, Warnings};
-use crate::whatif::{self, Verdict};
+use crate::options::{PlanOptions, ShardSelection};
+use crate::pipeline::{self, Planned};
+use crate::step_summary;
+use crate::summary;
+use crate::warnings::Warnings;
+use crate::whatif::{self, choose::Chosen};
 
 /// Options of `shardplan plan`.
 ///
@@ -57,12 +56,12 @@ pub struct FreezeArgs {
 
     /// The last shard with planned items also runs every test the plan
     /// does not know (the default without --tests-from).
-    #[arg(long, overrides_with = "no_catch_all")]
+    #[arg(long, conflicts_with = "no_catch_all")]
     pub catch_all: bool,
 
     /// No catch-all: run exactly the planned tests (the default with
     /// --tests-from).
-    #[arg(long, overrides_with = "catch_all")]
+    #[arg(long)]
     pub no_catch_all: bool,
 
     /// How reports are read.
@@ -80,16 +79,13 @@ pub struct FreezeArgs {
 
 impl FreezeArgs {
     /// The planning options these stand for.
-    pub fn plan_args(&self) -> PlanArgs {
-        let mut args = self.suite.plan_args(self.read.clone());
-        args.shards = self.shards;
-        args.previous = self.previous.clone();
-        args.max_churn = self.max_churn;
-        args.catch_all = self.catch_all;
-        args.no_catch_all = self.no_catch_all;
-        args.summary = self.summary.clone();
-        args.json = true;
-        args
+    pub fn options(&self) -> PlanOptions {
+        PlanOptions {
+            previous: self.previous.clone(),
+            max_churn: self.max_churn,
+            catch_all: crate::cli::catch_all(self.catch_all, self.no_catch_all),
+            ..self.suite.options(&self.read)
+        }
     }
 }
 
@@ -108,7 +104,7 @@ enum Count {
 
 /// Runs `shardplan plan`.
 pub fn run(args: &FreezeArgs, streams: &mut Streams<'_>) -> Result<()> {
-    let plan_args = args.plan_args();
+    let options = args.options();
     let count = match (args.shards, args.max_shards, args.target) {
         (Some(n), _, _) => Count::Given(n as usize),
         (None, Some(max), Some(target)) => Count::Chosen {
@@ -125,18 +121,18 @@ pub fn run(args: &FreezeArgs, streams: &mut Streams<'_>) -> Result<()> {
             }
         },
     };
-    let runner = plan_args.suite.runner.runner();
+    let runner = options.runner.runner();
     let mut warnings = Warnings::default();
-    let inputs = pipeline::read_inputs(&plan_args, runner.as_ref(), streams.stdin, &mut warnings);
-    warnings.flush(streams.stderr);
+    let inputs = pipeline::read_inputs(&options, runner.as_ref(), streams.stdin, &mut warnings);
+    app::print_warnings(&mut warnings, streams.stderr);
     let inputs = inputs?;
     let (shard_plan, note) = match &count {
         Count::Given(n) => (
-            pipeline::plan_for(&inputs, &plan_args, *n, runner.as_ref())?,
+            pipeline::plan_for(&inputs, &options, *n, runner.as_ref())?,
             None,
         ),
         Count::Ci(found) => (
-            pipeline::plan_for(&inputs, &plan_args, found.count, runner.as_ref())?,
+            pipeline::plan_for(&inputs, &options, found.count, runner.as_ref())?,
             Some(format!(
                 "shardplan: {} shards from {}",
                 found.count,
@@ -144,25 +140,31 @@ pub fn run(args: &FreezeArgs, streams: &mut Streams<'_>) -> Result<()> {
             )),
         ),
         Count::Chosen { max, target } => {
-            let (plan, note) = choose(&inputs, &plan_args, *max, *target, runner.as_ref())?;
+            let (plan, chosen) =
+                whatif::choose::choose(&inputs, &options, *max, *target, runner.as_ref())?;
+            let note = match chosen {
+                Chosen::Met(how) => format!("shardplan: {how}"),
+                Chosen::Missed(why) => format!("{WARNING}{why}"),
+            };
             (plan, Some(note))
         }
     };
     let planned = Planned::new(inputs, shard_plan);
-    let doc = Document::from_planned(&planned, &plan_args, shard::catch_all(&planned, &plan_args));
+    let doc = Document::from_planned(&planned, &options);
     let json = doc.to_json();
     match &args.output {
         Some(path) => fs::write(path, &json)
             .map_err(|e| Error::in_file(path, format!("cannot write the plan: {e}")))?,
         None => app::write_stdout(streams.stdout, &json)?,
     }
-    if !plan_args.suite.quiet {
+    if !args.suite.quiet {
         let selection = ShardSelection {
             count: doc.shards.len(),
             index: None,
             origin: None,
         };
-        summary::summary(&planned, &plan_args, selection, streams.stderr);
+        let text = summary::summary(&planned, &options, selection, false);
+        let _ = streams.stderr.write_all(text.as_bytes());
         if let Some(note) = note.as_ref().filter(|n| !n.starts_with(WARNING)) {
             let _ = writeln!(streams.stderr, "{note}");
         }
@@ -181,96 +183,8 @@ pub fn run(args: &FreezeArgs, streams: &mut Streams<'_>) -> Result<()> {
         let _ = writeln!(streams.stderr, "{warning}");
     }
     step_summary::write_from_env(
-        &args.summary,
+        args.summary.request().as_ref(),
         || step_summary::plan_table(&doc, None).to_markdown(),
         streams.stderr,
     )
-}
-
-/// The plan for the fewest shards up to `max` whose slowest shard takes at
-/// most `target`, found by `whatif`'s search; when no count up to `max`
-/// meets it, the count that comes closest, with a warning saying why.
-fn choose(
-    inputs: &Inputs,
-    args: &PlanArgs,
-    max: usize,
-    target: Micros,
-    runner: &dyn Runner,
-) -> Result<(ShardPlan, String)> {
-    let knee = whatif::parse_share("5%").expect("5% is a share");
-    let found = whatif::compute(inputs, args, &[max], knee, Some(target), runner)?;
-    let verdict = found
-        .target
-        .expect("a target was given, so there is a verdict")
-        .verdict;
-    let goal = format!("--max-shards {max} --target {}", human(target));
-    let (count, note) = match verdict {
-        Verdict::InTable { .. } => (max, None),
-        Verdict::Elsewhere { shards, .. } if shards <= max => (shards, None),
-        Verdict::Elsewhere { shards, wall } => (
-            max,
-            Some(format!(
-                "no shard count up to {max} meets the target; {shards} shards would ({}). Planning {max}.",
-                human(wall)
-            )),
-        ),
-        Verdict::Impossible { floor, split } => {
-            let mut why = format!(
-                "no shard count can meet the target: {} ({} tests) alone takes {}",
-                floor.key,
-                floor.tests,
-                human(floor.total())
-            );
-            if let Some(split) = split {
-                why += &format!(
-                    " (with --split-large, the largest item would take {})",
-                    human(split.total())
-                );
-            }
-            let count = fewest_at_floor(inputs, args, max);
-            (
-                count,
-                Some(format!(
-                    "{why}. Planning {count}, the fewest shards with the lowest bound."
-                )),
-            )
-        }
-        Verdict::NotFound { from, to } => (
-            max,
-            Some(format!(
-                "the lower bound allows the target from {from} shards, but the plans for {from} to {to} stay above it. Planning {max}."
-            )),
-        ),
-    };
-    let planned = pipeline::plan_for(inputs, args, count, runner)?;
-    let note = match note {
-        None => format!(
-            "shardplan: {goal}: {count} shards are the fewest whose slowest shard ({}) meets the target",
-            human(planned.plan.makespan())
-        ),
-        Some(why) => format!("{WARNING}{goal}: {why}"),
-    };
-    Ok((planned, note))
-}
-
-/// The fewest shards, up to `max`, whose lower bound is as low as at
-/// `max`: more shards cannot finish sooner. The bound does not rise as
-/// shards are added, so this bisects.
-fn fewest_at_floor(inputs: &Inputs, args: &PlanArgs, max: usize) -> usize {
-    let bound = |n: usize| {
-        plan::problem(&inputs.suite, args.suite.by, n, &inputs.costs)
-            .lower_bound()
-            .value
-    };
-    let lowest = bound(max);
-    let (mut low, mut high) = (1, max);
-    while low < high {
-        let mid = low + (high - low) / 2;
-        if bound(mid) <= lowest {
-            high = mid;
-        } else {
-            low = mid + 1;
-        }
-    }
-    low
 }

@@ -8,12 +8,13 @@ use std::path::PathBuf;
 use crate::app::{self, Streams};
 use crate::ci_env;
 use crate::cli::ShardSpec;
+use crate::cli::SummaryArgs;
 use crate::duration::human;
 use crate::emit::RunnerKind;
 use crate::error::{Error, Result};
 use crate::frozen::{FrozenPlan, ShardRecord};
 use crate::shard::{self, RenderOptions};
-use crate::step_summary::{self, SummaryArgs};
+use crate::step_summary;
 
 /// Options of `shardplan select`.
 #[derive(Debug, Clone, clap::Args)]
@@ -33,7 +34,7 @@ pub struct SelectArgs {
 
     /// The runner to print for; it must be the plan's [default: the
     /// plan's].
-    #[arg(long, value_enum)]
+    #[arg(long, value_name = "RUNNER", value_parser = crate::cli::choice::<RunnerKind>())]
     pub runner: Option<RunnerKind>,
 
     /// Print the shard's planned tests, one per line as the runner names
@@ -139,7 +140,7 @@ pub fn run(args: &SelectArgs, streams: &mut Streams<'_>) -> Result<()> {
     }
     app::shard_notes(&rendered, streams.stderr);
     step_summary::write_from_env(
-        &args.summary,
+        args.summary.request().as_ref(),
         || step_summary::plan_table(doc, Some(index)).to_markdown(),
         streams.stderr,
     )?;

@@ -29,15 +29,15 @@ use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
 use crate::app::{self, Streams};
-use crate::cli::ReadArgs;
+use crate::cli::{ReadArgs, SummaryArgs};
 use crate::duration::{Micros, human};
 use crate::emit::{Granularity, Runner, TestId};
 use crate::error::{Error, Result};
 use crate::frozen::{FrozenPlan, RECORD_FILE, ShardRecord, SuiteSource};
 use crate::inputs::{self, ReadOptions};
 use crate::report::{GroupTime, TestCase};
-use crate::step_summary::{self, SummaryArgs, Table};
-use crate::summary::Warnings;
+use crate::step_summary::{self, Table};
+use crate::warnings::Warnings;
 
 /// Entries of each list printed one by one; the rest are counted.
 const MAX_LISTED: usize = 50;
@@ -311,7 +311,7 @@ pub fn run(args: &VerifyArgs, streams: &mut Streams<'_>) -> Result<()> {
             runner.name()
         ));
     }
-    warnings.flush(streams.stderr);
+    app::print_warnings(&mut warnings, streams.stderr);
     let findings = check(&plan, runner.as_ref(), &executed);
     let report = Report {
         plan: &plan,
@@ -327,7 +327,7 @@ pub fn run(args: &VerifyArgs, streams: &mut Streams<'_>) -> Result<()> {
     out += &report.problems();
     app::write_stdout(streams.stdout, &out)?;
     step_summary::write_from_env(
-        &args.summary,
+        args.summary.request().as_ref(),
         || report.markdown().to_markdown(),
         streams.stderr,
     )?;

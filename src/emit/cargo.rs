@@ -81,7 +81,7 @@ fn by_binary<'a>(ctx: &RenderContext<'a>, items: &[Item<'a>]) -> BTreeMap<&'a st
     out
 }
 
-impl Runner for Cargo {
+impl Naming for Cargo {
     fn name(&self) -> &'static str {
         "cargo"
     }
@@ -99,7 +99,9 @@ impl Runner for Cargo {
     fn parse_listing(&self, text: &str) -> Result<Vec<TestId>, ListError> {
         nextest::Nextest.parse_listing(text)
     }
+}
 
+impl Runner for Cargo {
     /// One command per binary: whole binaries without filters, the others
     /// with `--exact` test paths (split under the safe length). The
     /// catch-all runs each binary the plan knows and no other shard holds

@@ -49,7 +49,7 @@ fn xml_text(text: &str) -> String {
         .replace('>', "&gt;")
 }
 
-impl Runner for Dotnet {
+impl Naming for Dotnet {
     fn name(&self) -> &'static str {
         "dotnet"
     }
@@ -99,7 +99,9 @@ impl Runner for Dotnet {
             })
             .collect()
     }
+}
 
+impl Runner for Dotnet {
     /// `--filter EXPR` (two lines): `FullyQualifiedName=…|…`, or for the
     /// catch-all `FullyQualifiedName!=…&…` of every other shard's test. An
     /// empty shard only lists tests (`--list-tests`).

@@ -100,7 +100,7 @@ fn package_result(line: &str) -> Option<&str> {
     (matches!(status, "ok" | "FAIL") && words.next().is_some()).then_some(package)
 }
 
-impl Runner for Go {
+impl Naming for Go {
     fn name(&self) -> &'static str {
         "go"
     }
@@ -165,7 +165,9 @@ impl Runner for Go {
         }
         Ok(ids)
     }
+}
 
+impl Runner for Go {
     /// One command per line: `go test P Q` for packages whole on this
     /// shard (no `-run`: new tests in them belong here), then `go test -run
     /// '^(TestA|TestB)$' P` per package split across shards (`-run` applies

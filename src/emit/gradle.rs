@@ -18,7 +18,7 @@ pub struct Gradle;
 /// What `--exec` runs the arguments with.
 const LAUNCHER: &[&str] = &["gradle", "test"];
 
-impl Runner for Gradle {
+impl Naming for Gradle {
     fn name(&self) -> &'static str {
         "gradle"
     }
@@ -38,7 +38,9 @@ impl Runner for Gradle {
     fn parse_listing(&self, text: &str) -> Result<Vec<TestId>, ListError> {
         parse_jvm_listing(text, '.')
     }
+}
 
+impl Runner for Gradle {
     /// `--tests PATTERN` pairs, one word per line: whole classes, then
     /// methods. No exclusion and no list file exist, which notices say; an
     /// empty shard is `-x test` (the test task is skipped).

@@ -60,7 +60,7 @@ fn parse_listing_in(text: &str, base: Option<&Path>) -> Result<Vec<TestId>, List
         .collect()
 }
 
-impl Runner for Jest {
+impl Naming for Jest {
     fn name(&self) -> &'static str {
         "jest"
     }
@@ -88,6 +88,13 @@ impl Runner for Jest {
         parse_listing_in(text, base.as_deref())
     }
 
+    fn unidentified_reason(&self) -> &'static str {
+        "no test file path in the report: jest-junit's defaults name tests by describe titles; \
+         set addFileAttribute=true (or a {filepath} classNameTemplate)"
+    }
+}
+
+impl Runner for Jest {
     /// Test file paths for `jest --runTestsByPath` (exact paths, no regex).
     /// The catch-all is `--testPathIgnorePatterns` with each other shard's
     /// file as an anchored regex (plus jest's default `/node_modules/`,
@@ -124,11 +131,6 @@ impl Runner for Jest {
             Rendered::args(LAUNCHER, vec![format!("--filter={}", path.display())])
                 .file(path, module),
         )
-    }
-
-    fn unidentified_reason(&self) -> &'static str {
-        "no test file path in the report: jest-junit's defaults name tests by describe titles; \
-         set addFileAttribute=true (or a {filepath} classNameTemplate)"
     }
 }
 

@@ -131,7 +131,7 @@ fn patterns(selection: &Selection<'_>) -> Vec<String> {
         .collect()
 }
 
-impl Runner for Maven {
+impl Naming for Maven {
     fn name(&self) -> &'static str {
         "maven"
     }
@@ -148,7 +148,9 @@ impl Runner for Maven {
     fn parse_listing(&self, text: &str) -> Result<Vec<TestId>, ListError> {
         parse_jvm_listing(text, '#')
     }
+}
 
+impl Runner for Maven {
     /// `-Dtest=…` with whole classes and `Class#m1+m2`, or, past the safe
     /// length or with `--list-file`, `-Dsurefire.includesFile=FILE` with one
     /// pattern per line. The catch-all always writes the other shards'

@@ -12,7 +12,7 @@ pub struct Mocha;
 /// What `--exec` runs the arguments with: the project's own mocha.
 const LAUNCHER: &[&str] = &["npx", "--no", "--", "mocha"];
 
-impl Runner for Mocha {
+impl Naming for Mocha {
     fn name(&self) -> &'static str {
         "mocha"
     }
@@ -33,7 +33,9 @@ impl Runner for Mocha {
     fn parse_listing(&self, text: &str) -> Result<Vec<TestId>, ListError> {
         jest::Jest.parse_listing(text)
     }
+}
 
+impl Runner for Mocha {
     /// Spec files as arguments; the catch-all passes none (so mocha runs its
     /// configured `spec`) and `--ignore=GLOB` for each other shard's file.
     /// Mocha reads no list file. An empty shard loads the specs and runs no

@@ -28,116 +28,15 @@ pub mod template;
 mod test_support;
 pub mod vitest;
 
-use clap::ValueEnum;
-
 pub use render::{Command, Item, ListFile, Member, Output, RenderContext, Rendered, Selection};
 
-use crate::report::{Dialect, TestCase};
+use crate::case::{Dialect, TestCase};
+use crate::choice::Choice;
+pub use crate::naming::{Granularity, ListError, Naming, TestId};
 
-/// The unit the planner places on shards.
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    PartialOrd,
-    Ord,
-    Hash,
-    ValueEnum,
-    serde::Serialize,
-    serde::Deserialize,
-)]
-#[serde(rename_all = "lowercase")]
-pub enum Granularity {
-    /// Single tests.
-    Test,
-    /// Classes (or the runner's nearest equivalent: a module, a go package).
-    Class,
-    /// Files (or a go package, a test binary).
-    File,
-}
-
-/// A test as one runner names it.
-///
-/// `class` and `file` are themselves selectors the runner accepts (a pytest
-/// `path.py::Class`, a go package, a nextest binary id), so that a shard
-/// planned at class or file granularity can be emitted compactly.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct TestId {
-    /// The runner's own name for the test; what `--tests-from` lists hold
-    /// and what `--json` prints at test granularity.
-    pub native: String,
-    /// The group at `--by class`.
-    pub class: String,
-    /// The group at `--by file`.
-    pub file: String,
-}
-
-impl Granularity {
-    /// The name `--by` takes.
-    pub fn name(self) -> &'static str {
-        match self {
-            Granularity::Test => "test",
-            Granularity::Class => "class",
-            Granularity::File => "file",
-        }
-    }
-}
-
-impl TestId {
-    /// The key this test is planned under at granularity `by`.
-    pub fn key(&self, by: Granularity) -> &str {
-        match by {
-            Granularity::Test => &self.native,
-            Granularity::Class => &self.class,
-            Granularity::File => &self.file,
-        }
-    }
-}
-
-/// A problem in a `--tests-from` listing, by 1-based line.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ListError {
-    /// 1-based line in the listing.
-    pub line: usize,
-    /// What is wrong.
-    pub message: String,
-}
-
-/// One test runner's naming and filter syntax (`formats.md` Part 2).
-pub trait Runner {
-    /// Name used by `--runner`.
-    fn name(&self) -> &'static str;
-
-    /// Whether reports written by `dialect` describe this runner's tests.
-    /// Reports from other runners in the same directory are ignored.
-    fn accepts(&self, dialect: Dialect) -> bool;
-
-    /// The runner's id for a recorded test, or `None` when the runner cannot
-    /// select that case on its own (a go subtest: its parent carries the
-    /// time).
-    fn identify(&self, case: &TestCase) -> Option<TestId>;
-
-    /// Parses the runner's own listing of tests (`--tests-from`): ids one per
-    /// line, plus whatever summary lines the runner prints around them.
-    fn parse_listing(&self, text: &str) -> Result<Vec<TestId>, ListError>;
-
-    /// Other keys under which `id` may be the same test as an id named
-    /// differently: a listed test that matches no recorded test by native
-    /// id takes the timing of an otherwise unclaimed recorded test sharing
-    /// one of these keys (e.g. a pytest node id and the id rebuilt from an
-    /// xunit2 dotted classname). Called on both sides. Default: none.
-    fn match_keys(&self, _id: &TestId) -> Vec<String> {
-        Vec::new()
-    }
-
-    /// Why [`Runner::identify`] may return `None`, for the summary line
-    /// that counts such cases.
-    fn unidentified_reason(&self) -> &'static str {
-        "e.g. subtests; their parent's time includes them"
-    }
-
+/// One test runner's naming ([`Naming`]) and filter syntax (`formats.md`
+/// Part 2).
+pub trait Runner: Naming {
     /// How to run one shard: its filter as arguments or complete commands,
     /// any list file, notices and warnings. `ctx` holds every shard's tests
     /// (with the granularity of the item holding each: the plan's, or single
@@ -151,17 +50,7 @@ pub trait Runner {
 
 /// The runners `--runner` offers.
 #[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    PartialOrd,
-    Ord,
-    Hash,
-    ValueEnum,
-    serde::Serialize,
-    serde::Deserialize,
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
 )]
 #[serde(rename_all = "lowercase")]
 pub enum RunnerKind {
@@ -193,6 +82,63 @@ pub enum RunnerKind {
     Dotnet,
     /// Mocha spec files.
     Mocha,
+}
+
+impl Choice for RunnerKind {
+    const ALL: &'static [RunnerKind] = &[
+        RunnerKind::Plain,
+        RunnerKind::Pytest,
+        RunnerKind::Go,
+        RunnerKind::Nextest,
+        RunnerKind::Jest,
+        RunnerKind::Cargo,
+        RunnerKind::Vitest,
+        RunnerKind::Playwright,
+        RunnerKind::Maven,
+        RunnerKind::Gradle,
+        RunnerKind::Rspec,
+        RunnerKind::Phpunit,
+        RunnerKind::Dotnet,
+        RunnerKind::Mocha,
+    ];
+
+    fn name(self) -> &'static str {
+        match self {
+            RunnerKind::Plain => "plain",
+            RunnerKind::Pytest => "pytest",
+            RunnerKind::Go => "go",
+            RunnerKind::Nextest => "nextest",
+            RunnerKind::Jest => "jest",
+            RunnerKind::Cargo => "cargo",
+            RunnerKind::Vitest => "vitest",
+            RunnerKind::Playwright => "playwright",
+            RunnerKind::Maven => "maven",
+            RunnerKind::Gradle => "gradle",
+            RunnerKind::Rspec => "rspec",
+            RunnerKind::Phpunit => "phpunit",
+            RunnerKind::Dotnet => "dotnet",
+            RunnerKind::Mocha => "mocha",
+        }
+    }
+
+    fn help(self) -> &'static str {
+        match self {
+            RunnerKind::Plain => "Test ids one per line, as recorded",
+            RunnerKind::Pytest => "pytest node ids",
+            RunnerKind::Go => "`go test -run` per package",
+            RunnerKind::Nextest => "cargo-nextest `-E` filterset",
+            RunnerKind::Jest => "Jest test file paths",
+            RunnerKind::Cargo => "`cargo test -p … -- --exact` per test binary (libtest)",
+            RunnerKind::Vitest => "Vitest test file paths",
+            RunnerKind::Playwright => "Playwright `--test-list` file",
+            RunnerKind::Maven => "Maven Surefire `-Dtest=Class#method`",
+            RunnerKind::Gradle => "Gradle `--tests Class.method`",
+            RunnerKind::Rspec => "RSpec spec files",
+            RunnerKind::Phpunit => "PHPUnit `--filter` regex",
+            RunnerKind::Dotnet => "`dotnet test --filter FullyQualifiedName=…`",
+            RunnerKind::Mocha => "Mocha spec files",
+        }
+    }
 }
 
 impl RunnerKind {

@@ -75,7 +75,7 @@ pub(crate) fn test_id(binary: &str, test: &str) -> TestId {
     }
 }
 
-impl Runner for Nextest {
+impl Naming for Nextest {
     fn name(&self) -> &'static str {
         "nextest"
     }
@@ -118,7 +118,9 @@ impl Runner for Nextest {
             })
             .collect()
     }
+}
 
+impl Runner for Nextest {
     /// `cargo nextest run -E EXPR`: whole binaries as `binary_id(=…)`, the
     /// rest per binary as `binary_id(=…) & (test(=…) | …)` (or module
     /// regexes at class granularity). The catch-all is `not (…)` of the

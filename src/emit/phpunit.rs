@@ -37,7 +37,7 @@ fn filter_regex(natives: &[&str]) -> String {
     format!("/^(?:{})$/", alternatives.join("|"))
 }
 
-impl Runner for Phpunit {
+impl Naming for Phpunit {
     fn name(&self) -> &'static str {
         "phpunit"
     }
@@ -87,7 +87,9 @@ impl Runner for Phpunit {
         }
         Ok(ids)
     }
+}
 
+impl Runner for Phpunit {
     /// `--filter REGEX` of this shard's tests; the catch-all is
     /// `--exclude-filter REGEX` of every other shard's. An empty shard only
     /// lists tests (`--list-tests`, exit 0).

@@ -22,7 +22,7 @@ fn native_of(scope: &str, name: &str) -> String {
     }
 }
 
-impl Runner for Plain {
+impl Naming for Plain {
     fn name(&self) -> &'static str {
         "plain"
     }
@@ -69,6 +69,14 @@ impl Runner for Plain {
             .collect())
     }
 
+    /// JUnit 5 reports write nested classes as `Outer$Inner`; listings
+    /// often as `Outer.Inner`.
+    fn match_keys(&self, id: &TestId) -> Vec<String> {
+        vec![jvm_class_name(&id.native)]
+    }
+}
+
+impl Runner for Plain {
     /// The shard's items, one per line, as recorded; nothing for an empty
     /// shard. Ids are not a filter, so there is no catch-all, no file form
     /// and nothing for `--exec` to run (`--template` makes a command).
@@ -95,12 +103,6 @@ impl Runner for Plain {
             );
         }
         Ok(rendered)
-    }
-
-    /// JUnit 5 reports write nested classes as `Outer$Inner`; listings
-    /// often as `Outer.Inner`.
-    fn match_keys(&self, id: &TestId) -> Vec<String> {
-        vec![jvm_class_name(&id.native)]
     }
 }
 

@@ -54,7 +54,7 @@ fn parse_list_line(line: &str) -> Option<TestId> {
     Some(test_id(file, &parts.join(SEPARATOR)))
 }
 
-impl Runner for Playwright {
+impl Naming for Playwright {
     fn name(&self) -> &'static str {
         "playwright"
     }
@@ -98,7 +98,9 @@ impl Runner for Playwright {
         }
         Ok(ids)
     }
+}
 
+impl Runner for Playwright {
     /// Always a list file: whole files as their path, other tests by id.
     /// The catch-all lists the other shards' selections for
     /// `--test-list-invert`. An empty shard only lists (`--list`, exit 0).

@@ -152,7 +152,7 @@ fn is_summary(line: &str) -> bool {
     counted && matches!(words.next(), Some("test" | "tests"))
 }
 
-impl Runner for Pytest {
+impl Naming for Pytest {
     fn name(&self) -> &'static str {
         "pytest"
     }
@@ -196,6 +196,12 @@ impl Runner for Pytest {
         Ok(ids)
     }
 
+    fn match_keys(&self, id: &TestId) -> Vec<String> {
+        dotted_key(&id.native).into_iter().collect()
+    }
+}
+
+impl Runner for Pytest {
     /// Arguments for `pytest @shard.txt` (see [`Pytest`]); a whole file is
     /// its path, and a long selection goes to the list file as `@path`.
     fn render(&self, ctx: &RenderContext<'_>) -> Result<Rendered, String> {
@@ -232,10 +238,6 @@ impl Runner for Pytest {
         rendered.notices.extend(notices);
         rendered.warnings.extend(warnings);
         Ok(rendered)
-    }
-
-    fn match_keys(&self, id: &TestId) -> Vec<String> {
-        dotted_key(&id.native).into_iter().collect()
     }
 }
 
@@ -311,6 +313,55 @@ fn catch_all_args(ctx: &RenderContext<'_>) -> Result<(Vec<String>, Option<String
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A pytest-split `.test_durations` file.
+    const DURATIONS: &str = r#"{
+    "tests/test_a.py::TestA::test_b[1-2]": 0.5,
+    "tests/test_a.py::test_p[p::q]": 1.25,
+    "tests/unit/test_x.py::TestA::TestInner::test_c": 1e-05
+}"#;
+
+    #[test]
+    fn node_ids_round_trip_through_the_pytest_runner() {
+        use crate::report::ReportFormat;
+        let report = crate::report::pytest_durations::PytestDurations
+            .read(&mut DURATIONS.as_bytes())
+            .unwrap();
+        let ids: Vec<(String, String, Option<u64>)> = report
+            .cases
+            .iter()
+            .map(|c| {
+                let id = Pytest.identify(c).expect("identified");
+                (id.native, id.class, c.duration)
+            })
+            .collect();
+        assert_eq!(
+            ids,
+            [
+                (
+                    "tests/test_a.py::TestA::test_b[1-2]".to_string(),
+                    "tests/test_a.py::TestA".to_string(),
+                    Some(500_000)
+                ),
+                (
+                    "tests/test_a.py::test_p[p::q]".to_string(),
+                    "tests/test_a.py::test_p[p::q]".to_string(),
+                    Some(1_250_000)
+                ),
+                (
+                    "tests/unit/test_x.py::TestA::TestInner::test_c".to_string(),
+                    "tests/unit/test_x.py::TestA".to_string(),
+                    Some(10)
+                ),
+            ]
+        );
+        assert!(
+            report
+                .cases
+                .iter()
+                .all(|c| c.dialect == crate::case::Dialect::Pytest)
+        );
+    }
     use crate::emit::render::testing::Fixture;
     use crate::emit::test_support::{self, id};
 

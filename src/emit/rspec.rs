@@ -29,7 +29,7 @@ fn test_id(path: String) -> TestId {
     }
 }
 
-impl Runner for Rspec {
+impl Naming for Rspec {
     fn name(&self) -> &'static str {
         "rspec"
     }
@@ -59,7 +59,9 @@ impl Runner for Rspec {
             })
             .collect()
     }
+}
 
+impl Runner for Rspec {
     /// Spec files as arguments. The catch-all passes no path (so rspec runs
     /// its default `spec` directory) and one `--exclude-pattern` listing the
     /// other shards' files, comma-separated (rspec wraps the pattern in a

@@ -20,7 +20,7 @@ fn over_matches(filter: &str, file: &str) -> bool {
     file.to_lowercase().contains(&filter.to_lowercase())
 }
 
-impl Runner for Vitest {
+impl Naming for Vitest {
     fn name(&self) -> &'static str {
         "vitest"
     }
@@ -40,7 +40,9 @@ impl Runner for Vitest {
     fn parse_listing(&self, text: &str) -> Result<Vec<TestId>, ListError> {
         jest::Jest.parse_listing(text)
     }
+}
 
+impl Runner for Vitest {
     /// Files as positional filters plus `--exclude=GLOB` for every known
     /// file of another shard that a filter would also match; the catch-all
     /// is `--exclude=GLOB` for every file of the other shards. Vitest reads

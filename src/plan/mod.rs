@@ -29,12 +29,12 @@ pub mod sticky;
 
 use std::collections::HashMap;
 
-use clap::ValueEnum;
 use sha2::{Digest, Sha256};
 
+use crate::choice::Choice;
 use crate::duration::Micros;
-use crate::emit::Granularity;
 use crate::error::Result;
+use crate::naming::Granularity;
 use crate::timing::{GroupSetups, Source, Suite};
 
 /// What the planner places on a shard: a test, or a class or file of tests
@@ -308,7 +308,7 @@ pub trait Planner {
 }
 
 /// The algorithms `--algorithm` offers.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Algorithm {
     /// Longest processing time first: heaviest first, each item (or whole
@@ -321,6 +321,32 @@ pub enum Algorithm {
     /// items. Keeps best's plan unless the solver finds a better one within
     /// --ilp-nodes (deterministic, the default budget; a time limit is not).
     Ilp,
+}
+
+impl Choice for Algorithm {
+    const ALL: &'static [Algorithm] = &[Algorithm::Lpt, Algorithm::Best, Algorithm::Ilp];
+
+    fn name(self) -> &'static str {
+        match self {
+            Algorithm::Lpt => "lpt",
+            Algorithm::Best => "best",
+            Algorithm::Ilp => "ilp",
+        }
+    }
+
+    fn help(self) -> &'static str {
+        match self {
+            Algorithm::Lpt => {
+                "Longest processing time first: heaviest first, each item (or whole group with a setup cost) to the shard where it finishes earliest"
+            }
+            Algorithm::Best => {
+                "LPT, largest differencing and bounded exact search, then moves, swaps and re-partitioning of shard pairs; never worse than lpt"
+            }
+            Algorithm::Ilp => {
+                "An exact integer program asked to beat best's plan; for a few dozen items. Keeps best's plan unless the solver finds a better one within --ilp-nodes (deterministic, the default budget; a time limit is not)"
+            }
+        }
+    }
 }
 
 impl Algorithm {

@@ -66,48 +66,12 @@ impl ReportFormat for PytestDurations {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::emit::Runner;
-    use crate::emit::pytest::Pytest;
 
     const DURATIONS: &str = r#"{
     "tests/test_a.py::TestA::test_b[1-2]": 0.5,
     "tests/test_a.py::test_p[p::q]": 1.25,
     "tests/unit/test_x.py::TestA::TestInner::test_c": 1e-05
 }"#;
-
-    #[test]
-    fn node_ids_round_trip_through_the_pytest_runner() {
-        let report = PytestDurations.read(&mut DURATIONS.as_bytes()).unwrap();
-        let ids: Vec<(String, String, Option<u64>)> = report
-            .cases
-            .iter()
-            .map(|c| {
-                let id = Pytest.identify(c).expect("identified");
-                (id.native, id.class, c.duration)
-            })
-            .collect();
-        assert_eq!(
-            ids,
-            [
-                (
-                    "tests/test_a.py::TestA::test_b[1-2]".to_string(),
-                    "tests/test_a.py::TestA".to_string(),
-                    Some(500_000)
-                ),
-                (
-                    "tests/test_a.py::test_p[p::q]".to_string(),
-                    "tests/test_a.py::test_p[p::q]".to_string(),
-                    Some(1_250_000)
-                ),
-                (
-                    "tests/unit/test_x.py::TestA::TestInner::test_c".to_string(),
-                    "tests/unit/test_x.py::TestA".to_string(),
-                    Some(10)
-                ),
-            ]
-        );
-        assert!(report.cases.iter().all(|c| c.dialect == Dialect::Pytest));
-    }
 
     #[test]
     fn legacy_list_of_pairs() {

@@ -25,21 +25,20 @@
 //! time. With `--target`, the answer is the fewest shards whose wall time
 //! is at most the target; see [`Verdict`].
 
+pub mod choose;
 pub mod plot;
 pub mod table;
 
 use std::collections::BTreeSet;
-use std::fs;
 use std::str::FromStr;
 
-use crate::app::{self, Streams};
-use crate::cli::{PlanArgs, ReadArgs, WhatifArgs};
+use crate::choice::Choice;
 use crate::duration::Micros;
 use crate::emit::{Granularity, Runner};
-use crate::error::{Error, Result};
+use crate::error::Result;
+use crate::options::PlanOptions;
 use crate::pipeline::{self, Inputs, ShardPlan};
 use crate::plan::{self, Bound, Costs};
-use crate::summary::{self, Warnings};
 
 /// The most shards `--shards` accepts anywhere.
 pub const MAX_SHARDS: usize = 100_000;
@@ -173,7 +172,7 @@ pub fn parse_share(text: &str) -> Result<Share, String> {
 }
 
 /// How `whatif` prints its table.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
     /// Aligned columns, the verdict and a bar chart of wall time.
     Table,
@@ -183,6 +182,28 @@ pub enum Format {
     Csv,
     /// One JSON document with the rows and the verdict.
     Json,
+}
+
+impl Choice for Format {
+    const ALL: &'static [Format] = &[Format::Table, Format::Markdown, Format::Csv, Format::Json];
+
+    fn name(self) -> &'static str {
+        match self {
+            Format::Table => "table",
+            Format::Markdown => "markdown",
+            Format::Csv => "csv",
+            Format::Json => "json",
+        }
+    }
+
+    fn help(self) -> &'static str {
+        match self {
+            Format::Table => "Aligned columns, the verdict and a bar chart of wall time",
+            Format::Markdown => "A GitHub Markdown table and the verdict",
+            Format::Csv => "Comma-separated values, durations in seconds; the verdict on stderr",
+            Format::Json => "One JSON document with the rows and the verdict",
+        }
+    }
 }
 
 /// One shard count's plan, summarised.
@@ -358,7 +379,7 @@ impl Whatif {
 /// answer.
 pub fn compute(
     inputs: &Inputs,
-    args: &PlanArgs,
+    options: &PlanOptions,
     counts: &[usize],
     knee: Share,
     target: Option<Micros>,
@@ -366,7 +387,7 @@ pub fn compute(
 ) -> Result<Whatif> {
     let search = Search {
         inputs,
-        args,
+        options,
         runner,
     };
     let rows = counts
@@ -407,20 +428,20 @@ fn saves_less(wall: Micros, next: Micros, share: Share) -> bool {
 /// Plans for the target search, all from the inputs read once.
 struct Search<'a> {
     inputs: &'a Inputs,
-    args: &'a PlanArgs,
+    options: &'a PlanOptions,
     runner: &'a dyn Runner,
 }
 
 impl Search<'_> {
     fn plan(&self, shards: usize) -> Result<ShardPlan> {
-        pipeline::plan_for(self.inputs, self.args, shards, self.runner)
+        pipeline::plan_for(self.inputs, self.options, shards, self.runner)
     }
 
     /// The lower bound for `shards` shards, without planning.
     fn bound(&self, shards: usize) -> Micros {
         plan::problem(
             &self.inputs.suite,
-            self.args.suite.by,
+            self.options.by,
             shards,
             &self.inputs.costs,
         )
@@ -447,7 +468,7 @@ impl Search<'_> {
         }
         let floor = self.floor(self.inputs.costs.split_large);
         if floor.total() > target {
-            let split = (self.args.suite.by != Granularity::Test
+            let split = (self.options.by != Granularity::Test
                 && !self.inputs.costs.split_large
                 && floor.tests > 1)
                 .then(|| self.floor(true));
@@ -515,7 +536,7 @@ impl Search<'_> {
             ..self.inputs.costs.clone()
         };
         // With the most shards, `--split-large` splits every item it can.
-        let problem = plan::problem(&self.inputs.suite, self.args.suite.by, MAX_SHARDS, &costs);
+        let problem = plan::problem(&self.inputs.suite, self.options.by, MAX_SHARDS, &costs);
         let cost = |i: usize| {
             problem.items[i]
                 .duration
@@ -534,68 +555,6 @@ impl Search<'_> {
             overhead: problem.shard_overhead,
         }
     }
-}
-
-/// Runs `shardplan whatif`: reads the inputs once, plans every count,
-/// prints the table and verdict, and draws the plot.
-pub fn run(args: &WhatifArgs, streams: &mut Streams<'_>) -> Result<()> {
-    let plan_args = args.suite.plan_args(ReadArgs {
-        root: args.root.clone(),
-        format: args.report_format.clone(),
-    });
-    let runner = plan_args.suite.runner.runner();
-    let mut warnings = Warnings::default();
-    let inputs = pipeline::read_inputs(&plan_args, runner.as_ref(), streams.stdin, &mut warnings);
-    warnings.flush(streams.stderr);
-    let inputs = inputs?;
-    if !plan_args.suite.quiet {
-        let summary = summary::reading_summary(
-            &inputs.suite,
-            &inputs.table_stats,
-            inputs.reports_read,
-            inputs.default_history,
-            &plan_args,
-        );
-        let _ = streams.stderr.write_all(summary.as_bytes());
-    }
-    let whatif = compute(
-        &inputs,
-        &plan_args,
-        args.shards.counts(),
-        args.knee,
-        args.target,
-        runner.as_ref(),
-    )?;
-    let context = table::Context {
-        runner: runner.name(),
-        by: plan_args.suite.by,
-        algorithm: plan_args.suite.algorithm,
-        overhead: plan_args.suite.shard_overhead,
-        tests: inputs.suite.tests.len(),
-    };
-    app::write_stdout(
-        streams.stdout,
-        &table::render(&whatif, &context, args.format),
-    )?;
-    if args.format == Format::Csv && !plan_args.suite.quiet {
-        let _ = streams
-            .stderr
-            .write_all(table::verdict(&whatif, &context).as_bytes());
-    }
-    if let Some(path) = &args.plot {
-        let svg =
-            plot::svg(&whatif).map_err(|e| Error::input(format!("cannot draw the plot: {e}")))?;
-        fs::write(path, svg)
-            .map_err(|e| Error::in_file(path, format!("cannot write the plot: {e}")))?;
-        if !plan_args.suite.quiet {
-            let _ = writeln!(
-                streams.stderr,
-                "shardplan: wrote the plot of wall and machine time to {}",
-                path.display()
-            );
-        }
-    }
-    Ok(())
 }
 
 #[cfg(test)]

@@ -5,11 +5,11 @@
 //! converted once from integer microseconds, so they compare exactly with
 //! what `shardplan --json` prints for the same plan.
 
-use clap::ValueEnum;
 use serde::Serialize;
 
 use super::{Floor, Format, Verdict, Whatif, ratio_ppm};
 use crate::bars;
+use crate::choice::Choice;
 use crate::duration::{Micros, human, micros_to_seconds};
 use crate::emit::Granularity;
 use crate::plan::Algorithm;
@@ -91,10 +91,7 @@ fn heading(whatif: &Whatif, context: &Context<'_>) -> String {
         human(whatif.rows.first().map_or(0, |r| r.work)),
         context.by.name(),
         context.runner,
-        context
-            .algorithm
-            .to_possible_value()
-            .map_or_else(String::new, |v| v.get_name().to_string()),
+        context.algorithm.name(),
         human(context.overhead)
     )
 }

@@ -399,7 +399,7 @@ pub fn shuffle<T>(items: &mut [T], mut seed: u64) {
     }
 }
 
-/// Runs the planning pipeline in-process (`app::run`) with `args` and
+/// Runs the planning pipeline in-process (`commands::default::run`) with `args` and
 /// `stdin`, and returns stdout; panics with stderr if planning fails.
 pub fn plan_in_process(args: &[String], stdin: &str) -> String {
     use clap::Parser;
@@ -413,7 +413,7 @@ pub fn plan_in_process(args: &[String], stdin: &str) -> String {
         stdout: &mut out,
         stderr: &mut err,
     };
-    shardplan::app::run(&cli.plan, &mut streams)
+    shardplan::commands::default::run(&cli.plan, &mut streams)
         .unwrap_or_else(|e| panic!("{e}\nstderr: {}", String::from_utf8_lossy(&err)));
     String::from_utf8(out).unwrap()
 }

@@ -1,0 +1,131 @@
+//! The model of a recorded test: one executed test case as a report wrote
+//! it ([`TestCase`]), before any runner names it, with the tool that wrote
+//! it ([`Dialect`]) and how it ended ([`Outcome`]). The readers
+//! ([`crate::report`]) produce these; everything above consumes them.
+
+use crate::duration::Micros;
+
+/// How a recorded test ended. Only passing runs are trusted for timing by
+/// later stages; all outcomes still prove that the test exists.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Outcome {
+    /// Passed (no failure, error or skipped child).
+    Passed,
+    /// Failed or errored.
+    Failed,
+    /// Skipped, xfail, pending.
+    Skipped,
+}
+
+/// The tool that wrote a report, when its signature says so
+/// (`formats.md` §0 and §1.6). Runners use it to tell their own reports from
+/// other runners' reports in a mixed directory.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Dialect {
+    /// No known signature.
+    Generic,
+    /// pytest `--junitxml`.
+    Pytest,
+    /// jest-junit.
+    Jest,
+    /// Vitest's junit reporter.
+    Vitest,
+    /// Playwright's junit reporter.
+    Playwright,
+    /// Maven Surefire / Failsafe, Ant.
+    Surefire,
+    /// Gradle.
+    Gradle,
+    /// gotestsum or go-junit-report (Go packages and tests).
+    Go,
+    /// cargo-nextest.
+    Nextest,
+    /// PHPUnit.
+    Phpunit,
+    /// .NET loggers (JunitXml.TestLogger).
+    Dotnet,
+    /// mocha-junit-reporter.
+    Mocha,
+    /// rspec_junit_formatter.
+    Rspec,
+}
+
+impl Dialect {
+    /// Every dialect, in declaration order.
+    pub const ALL: [Dialect; 13] = [
+        Dialect::Generic,
+        Dialect::Pytest,
+        Dialect::Jest,
+        Dialect::Vitest,
+        Dialect::Playwright,
+        Dialect::Surefire,
+        Dialect::Gradle,
+        Dialect::Go,
+        Dialect::Nextest,
+        Dialect::Phpunit,
+        Dialect::Dotnet,
+        Dialect::Mocha,
+        Dialect::Rspec,
+    ];
+
+    /// A stable lowercase name, as the timing history stores it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Dialect::Generic => "generic",
+            Dialect::Pytest => "pytest",
+            Dialect::Jest => "jest",
+            Dialect::Vitest => "vitest",
+            Dialect::Playwright => "playwright",
+            Dialect::Surefire => "surefire",
+            Dialect::Gradle => "gradle",
+            Dialect::Go => "go",
+            Dialect::Nextest => "nextest",
+            Dialect::Phpunit => "phpunit",
+            Dialect::Dotnet => "dotnet",
+            Dialect::Mocha => "mocha",
+            Dialect::Rspec => "rspec",
+        }
+    }
+
+    /// The dialect [`Dialect::name`] gives `name`, if any.
+    pub fn from_name(name: &str) -> Option<Dialect> {
+        Dialect::ALL.into_iter().find(|d| d.name() == name)
+    }
+}
+
+/// One executed test as a report recorded it, before any runner names it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TestCase {
+    /// The test's own name (`test_b[1-2]`, `TestA/sub`, `mod::tests::it`).
+    pub name: String,
+    /// The class, package or binary the report files it under, if any.
+    pub classname: Option<String>,
+    /// Name of the innermost enclosing suite, if any.
+    pub suite: Option<String>,
+    /// Source file of the test, normalised by [`crate::identity::normalize_path`].
+    pub file: Option<String>,
+    /// Recorded duration; `None` when absent or unusable (never guessed as 0).
+    pub duration: Option<Micros>,
+    /// How the run ended.
+    pub outcome: Outcome,
+    /// Which tool wrote the report.
+    pub dialect: Dialect,
+    /// The configuration the test ran in when one run executes it several
+    /// times — a Playwright project; a variant is a separate cost, not a
+    /// rerun.
+    pub variant: Option<String>,
+}
+
+/// Whether `name` is a go subtest (`TestA/case`): go names subtests after
+/// their parent, whose time already includes them.
+pub fn is_go_subtest(name: &str) -> bool {
+    name.contains('/')
+}
+
+impl TestCase {
+    /// Whether this case ran inside another case's time (a go subtest within
+    /// its parent), so sums over a group must leave it out.
+    pub fn runs_within_parent(&self) -> bool {
+        self.dialect == Dialect::Go && is_go_subtest(&self.name)
+    }
+}

@@ -1,0 +1,102 @@
+//! `shardplan merge`: fold the reports of one CI run into the timing
+//! history ([`crate::history`]) and write it back atomically.
+
+use std::fs;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+use crate::app::{self, Streams};
+use crate::cli::MergeArgs;
+use crate::error::{Error, Result};
+use crate::history::{self, History};
+use crate::inputs::{self, ReadOptions};
+use crate::report::{self, ReportFormat};
+use crate::warnings::Warnings;
+
+/// Runs `shardplan merge`: reads the history (if any) and the reports of one
+/// CI run, folds the run in, and writes the history back atomically.
+pub fn run(args: &MergeArgs, streams: &mut Streams<'_>) -> Result<()> {
+    let mut warnings = Warnings::default();
+    let mut history = if args.into.is_file() {
+        History::load(&args.into)?
+    } else {
+        History::new(history::DEFAULT_KEEP, history::DEFAULT_DROP_AFTER)
+    };
+    if let Some(keep) = args.keep {
+        history.keep = keep as usize;
+    }
+    if let Some(drop_after) = args.drop_after {
+        history.drop_after = u64::from(drop_after);
+    }
+
+    let found = inputs::resolve(&args.reports)?;
+    for argument in &found.unmatched {
+        warnings.push(format!("{argument:?} matched no report file"));
+    }
+    let files = reports_only(found.files, &args.into)?;
+    if files.is_empty() {
+        app::print_warnings(&mut warnings, streams.stderr);
+        return Err(Error::input(
+            "no reports to merge; the timing history is unchanged",
+        ));
+    }
+    let options = ReadOptions::new(
+        args.strict,
+        args.read.format.as_deref(),
+        args.read.root.as_deref(),
+    )?;
+    let read = inputs::read_reports_with_groups(&files, &options, &mut warnings);
+    // Warnings explain a failure too (the reports skipped before it).
+    app::print_warnings(&mut warnings, streams.stderr);
+    let (cases, groups, read) = read?;
+    let stats = history.merge_report(&cases, &groups);
+    history.save(&args.into)?;
+    if !args.quiet {
+        let _ = writeln!(
+            streams.stderr,
+            "shardplan: merged run {} from {read} report file{} ({} test cases, {} tests) into {}\n\
+             shardplan: {} new, {} without a passing duration, {} dropped (not seen in {} runs); {} tests kept, up to {} samples each\n\
+             shardplan: {} group setups measured, {} groups dropped; {} groups kept",
+            history.runs,
+            if read == 1 { "" } else { "s" },
+            cases.len(),
+            stats.seen,
+            args.into.display(),
+            stats.new,
+            stats.without_sample,
+            stats.dropped,
+            history.drop_after,
+            history.tests.len(),
+            history.keep,
+            stats.groups_measured,
+            stats.groups_dropped,
+            history.groups.len(),
+        );
+    }
+    Ok(())
+}
+
+/// The report files among `files`: the history being written is left out
+/// (a directory argument may hold it), and another history is refused,
+/// since its estimates are not one run's measurements.
+fn reports_only(files: Vec<PathBuf>, into: &Path) -> Result<Vec<PathBuf>> {
+    let target = fs::canonicalize(into).ok();
+    let mut reports = Vec::with_capacity(files.len());
+    for file in files {
+        if target.is_some() && fs::canonicalize(&file).ok() == target {
+            continue;
+        }
+        let mut head = Vec::with_capacity(4096);
+        if let Ok(opened) = fs::File::open(&file) {
+            let _ = opened.take(4096).read_to_end(&mut head);
+        }
+        if report::history::History.sniff(&head) {
+            return Err(Error::in_file(
+                &file,
+                "is a shardplan timing history, not a test report: merge folds in the reports of one CI run",
+            ));
+        }
+        reports.push(file);
+    }
+    Ok(reports)
+}

@@ -1,0 +1,122 @@
+//! How a runner names a test: the [`TestId`] it gives a recorded case or a
+//! line of its own listing, the [`Granularity`] the planner places, and the
+//! [`Naming`] half of a runner that the timing table uses. The filter half
+//! lives in [`crate::emit`], one file per runner beside its naming.
+
+use crate::case::{Dialect, TestCase};
+use crate::choice::Choice;
+
+/// The unit the planner places on shards.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum Granularity {
+    /// Single tests.
+    Test,
+    /// Classes (or the runner's nearest equivalent: a module, a go package).
+    Class,
+    /// Files (or a go package, a test binary).
+    File,
+}
+
+/// A test as one runner names it.
+///
+/// `class` and `file` are themselves selectors the runner accepts (a pytest
+/// `path.py::Class`, a go package, a nextest binary id), so that a shard
+/// planned at class or file granularity can be emitted compactly.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct TestId {
+    /// The runner's own name for the test; what `--tests-from` lists hold
+    /// and what `--json` prints at test granularity.
+    pub native: String,
+    /// The group at `--by class`.
+    pub class: String,
+    /// The group at `--by file`.
+    pub file: String,
+}
+
+impl Choice for Granularity {
+    const ALL: &'static [Granularity] = &[Granularity::Test, Granularity::Class, Granularity::File];
+
+    fn name(self) -> &'static str {
+        match self {
+            Granularity::Test => "test",
+            Granularity::Class => "class",
+            Granularity::File => "file",
+        }
+    }
+
+    fn help(self) -> &'static str {
+        match self {
+            Granularity::Test => "Single tests",
+            Granularity::Class => {
+                "Classes (or the runner's nearest equivalent: a module, a go package)"
+            }
+            Granularity::File => "Files (or a go package, a test binary)",
+        }
+    }
+}
+
+impl Granularity {
+    /// The name `--by` takes.
+    pub fn name(self) -> &'static str {
+        Choice::name(self)
+    }
+}
+
+impl TestId {
+    /// The key this test is planned under at granularity `by`.
+    pub fn key(&self, by: Granularity) -> &str {
+        match by {
+            Granularity::Test => &self.native,
+            Granularity::Class => &self.class,
+            Granularity::File => &self.file,
+        }
+    }
+}
+
+/// A problem in a `--tests-from` listing, by 1-based line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ListError {
+    /// 1-based line in the listing.
+    pub line: usize,
+    /// What is wrong.
+    pub message: String,
+}
+
+/// How one test runner names tests (`formats.md` Part 2): from a report's
+/// case, from its own listing, and under alternative keys. The filter side
+/// is [`crate::emit::Runner`], which every runner implements too.
+pub trait Naming {
+    /// Name used by `--runner`.
+    fn name(&self) -> &'static str;
+
+    /// Whether reports written by `dialect` describe this runner's tests.
+    /// Reports from other runners in the same directory are ignored.
+    fn accepts(&self, dialect: Dialect) -> bool;
+
+    /// The runner's id for a recorded test, or `None` when the runner cannot
+    /// select that case on its own (a go subtest: its parent carries the
+    /// time).
+    fn identify(&self, case: &TestCase) -> Option<TestId>;
+
+    /// Parses the runner's own listing of tests (`--tests-from`): ids one per
+    /// line, plus whatever summary lines the runner prints around them.
+    fn parse_listing(&self, text: &str) -> Result<Vec<TestId>, ListError>;
+
+    /// Other keys under which `id` may be the same test as an id named
+    /// differently: a listed test that matches no recorded test by native
+    /// id takes the timing of an otherwise unclaimed recorded test sharing
+    /// one of these keys (e.g. a pytest node id and the id rebuilt from an
+    /// xunit2 dotted classname). Called on both sides. Default: none.
+    fn match_keys(&self, _id: &TestId) -> Vec<String> {
+        Vec::new()
+    }
+
+    /// Why [`Naming::identify`] may return `None`, for the summary line
+    /// that counts such cases.
+    fn unidentified_reason(&self) -> &'static str {
+        "e.g. subtests; their parent's time includes them"
+    }
+}
