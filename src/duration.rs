@@ -247,6 +247,18 @@ pub fn percent(part: usize, whole: usize) -> String {
     format!("{}.{}%", tenths / 10, tenths % 10)
 }
 
+/// The median of `values` (mean of the two middle ones for an even count),
+/// in integers. `values` must not be empty.
+pub fn median(values: &mut [Micros]) -> Micros {
+    values.sort_unstable();
+    let mid = values.len() / 2;
+    if values.len() % 2 == 1 {
+        values[mid]
+    } else {
+        ((u128::from(values[mid - 1]) + u128::from(values[mid])) / 2) as Micros
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -11,9 +11,9 @@ use std::fs;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
-use crate::emit::{Runner, TestId};
 use crate::error::{Error, Result};
 use crate::identity;
+use crate::naming::{Naming, TestId};
 use crate::report::{self, GroupTime, TestCase};
 use crate::warnings::Warnings;
 
@@ -234,7 +234,7 @@ fn root_paths(case: &mut TestCase, root: &str) {
 /// Reads the runner's test list (`--tests-from`: a file, or `-` for stdin).
 pub(crate) fn read_listing(
     source: &str,
-    runner: &dyn Runner,
+    runner: &dyn Naming,
     stdin: &mut dyn Read,
 ) -> Result<Vec<TestId>> {
     let path = Path::new(if source == "-" { "<stdin>" } else { source });

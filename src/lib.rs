@@ -1,32 +1,74 @@
 //! shardplan: split a test suite into CI shards of near-equal duration, so that
 //! every test runs exactly once and every shard computes the same plan.
 //!
-//! The crate is a pipeline, one module per stage:
+//! # Planning from a report, in Rust
 //!
-//! 1. [`inputs`] finds the report files `--timings` names and [`report`]
-//!    reads them into [`report::TestCase`] records;
-//! 2. [`timing`] folds them into a table of per-test durations, names them as
-//!    the chosen runner does, and estimates tests without history;
-//! 3. [`plan`] bin-packs the items into shards;
-//! 4. [`shard`] turns one shard of a plan back into tests, and [`emit`]
-//!    prints them as the runner's own filter.
+//! The command line is one user of this library; a program builds the same
+//! typed request ([`options::PlanOptions`]) and gets values back: the plan,
+//! its warnings, and one shard as the runner's filter.
 //!
-//! [`pipeline`] runs stages 1–3 for a command line: it reads the inputs once
-//! and plans them for any shard count. [`app`] drives the default command
-//! defined in [`cli`] and dispatches the subcommands; [`summary`] collects
-//! the warnings and prints the summary on stderr. [`history`] keeps the
-//! timing history that `shardplan merge` writes and planning reads back as
-//! timings.
+//! ```
+//! use shardplan::emit::RunnerKind;
+//! use shardplan::options::PlanOptions;
+//! use shardplan::shard::{self, RenderOptions};
+//! use shardplan::warnings::Warnings;
 //!
-//! [`exec`] runs a shard's commands for `--exec`.
+//! # fn main() -> shardplan::error::Result<()> {
+//! let dir = tempfile::tempdir().unwrap();
+//! let report = dir.path().join("junit.xml");
+//! std::fs::write(&report, r#"<testsuite name="pytest">
+//!   <testcase classname="tests.test_a" name="test_slow" file="tests/test_a.py" time="3.0"/>
+//!   <testcase classname="tests.test_a" name="test_fast" file="tests/test_a.py" time="1.0"/>
+//!   <testcase classname="tests.test_b" name="test_mid" file="tests/test_b.py" time="2.0"/>
+//! </testsuite>"#).unwrap();
 //!
-//! [`whatif`] compares shard counts (`shardplan whatif`), [`explain`] says
-//! why a plan is what it is, and [`bars`] draws their terminal charts.
+//! let options = PlanOptions {
+//!     timings: vec![report.display().to_string()],
+//!     runner: RunnerKind::Pytest,
+//!     ..PlanOptions::default()
+//! };
+//! let runner = options.runner.runner();
+//! let mut warnings = Warnings::default();
+//! let planned = shardplan::pipeline::plan(&options, 2, runner.as_ref(), &mut std::io::empty(), &mut warnings)?;
 //!
-//! For CI: [`ci_env`] reads the shard from the CI's variables; [`frozen`]
-//! is the plan file that [`commands`] (`plan`, `select`, `matrix`,
-//! `verify`) pass between jobs; [`step_summary`] writes `--summary
-//! markdown`.
+//! // 3 s + 1 s + 2 s on two shards: 3 s each.
+//! assert_eq!(planned.plan.makespan(), 3_000_000);
+//! // Every test on exactly one shard.
+//! let shards = shard::members(&planned, options.by);
+//! let ids = |i: usize| shards[i].iter().map(|m| m.test.native.as_str()).collect::<Vec<_>>();
+//! assert_eq!(ids(0), ["tests/test_a.py::test_slow"]);
+//! assert_eq!(ids(1), ["tests/test_a.py::test_fast", "tests/test_b.py::test_mid"]);
+//!
+//! // Shard 0 as pytest takes it (the last shard is the catch-all: it also
+//! // runs tests added since the report, by deselecting shard 0's).
+//! let first = shard::render_shard(&planned, &options, 0, &RenderOptions::default(), runner.as_ref())?;
+//! assert_eq!(first.rendered.lines(), ["tests/test_a.py::test_slow"]);
+//! assert!(warnings.messages().is_empty());
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! # Layers
+//!
+//! The modules form layers that only import downward (ARCHITECTURE.md draws
+//! them; `tests/architecture.rs` enforces them):
+//!
+//! 1. **model**: [`duration`], [`error`], [`identity`] (path normalising),
+//!    [`case`] (a recorded test), [`naming`] (a runner's test ids),
+//!    [`choice`], [`warnings`], [`bars`];
+//! 2. **readers**: [`report`], one file per format, and [`inputs`], which
+//!    finds the files `--timings` names;
+//! 3. **timing table and history store**: [`timing`] folds cases into
+//!    per-test durations named as the runner names them and estimates the
+//!    rest; [`history`] keeps the timing history `merge` writes;
+//! 4. **planning**: [`plan`], one file per algorithm;
+//! 5. **rendering**: [`emit`], one file per runner;
+//! 6. **library API**: [`options`] (the typed request), [`pipeline`] (read
+//!    once, plan any shard count), [`shard`] (one shard back as tests),
+//!    [`frozen`] (the plan file), [`summary`], [`step_summary`],
+//!    [`explain`], [`whatif`], [`ci_env`], [`exec`];
+//! 7. **command layer**: [`cli`] (clap), [`app`] (streams, dispatch,
+//!    printing) and [`commands`], one file per subcommand.
 
 pub mod app;
 pub mod bars;

@@ -14,8 +14,8 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use crate::duration::{Micros, SECOND};
-use crate::emit::{Granularity, Runner, TestId};
+use crate::duration::{Micros, SECOND, median};
+use crate::naming::{Granularity, Naming, TestId};
 use crate::report::{Dialect, GroupTime, Outcome, TestCase};
 
 /// Estimates are never below this, so a new test is never free to place.
@@ -74,7 +74,7 @@ impl TimingTable {
     /// Skipped runs prove a test exists but say nothing about its duration.
     pub fn build<'a>(
         cases: impl IntoIterator<Item = &'a TestCase>,
-        runner: &dyn Runner,
+        runner: &dyn Naming,
     ) -> (TimingTable, TableStats) {
         let mut stats = TableStats::default();
         // Two levels, because several recorded cases can map to one runner
@@ -236,7 +236,7 @@ pub struct Suite {
     /// Tests with timings that the listing no longer names.
     pub stale: usize,
     /// Listed tests matched to a recorded test by one of the runner's
-    /// alternative keys ([`Runner::match_keys`]) rather than by native id.
+    /// alternative keys ([`Naming::match_keys`]) rather than by native id.
     pub matched_by_key: usize,
     /// Listed tests whose alternative key fit several recorded tests, or a
     /// recorded test another listed test had already claimed. Each record
@@ -260,7 +260,7 @@ impl Suite {
 /// Builds the suite to plan. With `listed`, exactly those tests (deduplicated),
 /// matched to the table by native id and then by `runner`'s alternative keys;
 /// without, every test the table knows.
-pub fn suite(table: TimingTable, listed: Option<&[TestId]>, runner: &dyn Runner) -> Suite {
+pub fn suite(table: TimingTable, listed: Option<&[TestId]>, runner: &dyn Naming) -> Suite {
     let (ids, duplicate_listings) = match listed {
         Some(listed) => {
             let mut ids = listed.to_vec();
@@ -328,7 +328,7 @@ impl Matching {
     /// runner's alternative keys against entries no listed test named.
     /// Listed ids are visited in id order, so ties go the same way on
     /// every machine.
-    fn new(table: &TimingTable, ids: &[TestId], runner: &dyn Runner) -> Matching {
+    fn new(table: &TimingTable, ids: &[TestId], runner: &dyn Naming) -> Matching {
         let mut matching = Matching {
             entry_of: vec![None; ids.len()],
             claimed: vec![false; table.entries.len()],
@@ -497,7 +497,7 @@ impl GroupSetups {
     /// time covers it. Several samples of a group (reruns, several reports)
     /// give their median. Tests that ran in parallel can sum to more than
     /// their group's time: that group's setup is 0, not negative.
-    pub fn measure(cases: &[TestCase], groups: &[GroupTime], runner: &dyn Runner) -> GroupSetups {
+    pub fn measure(cases: &[TestCase], groups: &[GroupTime], runner: &dyn Naming) -> GroupSetups {
         let samples = setup_samples(cases, groups, |members| group_sum(members, runner));
         let measured = samples
             .into_iter()
@@ -585,7 +585,7 @@ pub fn setup_samples<K: Ord + Clone>(
 
 /// The file key shared by a group's cases and the sum of their durations,
 /// if the group can be measured (see [`GroupSetups::measure`]).
-fn group_sum(members: &[TestCase], runner: &dyn Runner) -> Option<(String, Micros)> {
+fn group_sum(members: &[TestCase], runner: &dyn Naming) -> Option<(String, Micros)> {
     let mut key: Option<String> = None;
     let mut sum: Micros = 0;
     for case in members {
@@ -617,18 +617,6 @@ pub fn add_duration(sum: &mut Micros, case: &TestCase) -> bool {
         None => return false,
     }
     true
-}
-
-/// The median of `values` (mean of the two middle ones for an even count),
-/// in integers. `values` must not be empty.
-pub fn median(values: &mut [Micros]) -> Micros {
-    values.sort_unstable();
-    let mid = values.len() / 2;
-    if values.len() % 2 == 1 {
-        values[mid]
-    } else {
-        ((u128::from(values[mid - 1]) + u128::from(values[mid])) / 2) as Micros
-    }
 }
 
 #[cfg(test)]

@@ -119,7 +119,11 @@ fn catch_all_and_no_catch_all_together_are_a_usage_error() {
         args.extend(["--timings", "report.xml", "--catch-all", "--no-catch-all"]);
         let out = shardplan_in(dir.path(), &args, "");
         assert_eq!(out.status.code(), Some(2), "{args:?}: {}", stderr(&out));
-        assert!(stderr(&out).contains("cannot be used with"), "{}", stderr(&out));
+        assert!(
+            stderr(&out).contains("cannot be used with"),
+            "{}",
+            stderr(&out)
+        );
         assert!(stdout(&out).is_empty());
     }
 }

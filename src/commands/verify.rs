@@ -14,7 +14,7 @@
 //!
 //! # What counts
 //!
-//! Executed tests are named by the plan's runner ([`Runner::identify`]),
+//! Executed tests are named by the plan's runner ([`crate::naming::Naming::identify`]),
 //! as planning names them; a test recorded twice on one shard (a rerun,
 //! or the same test in two Playwright projects) ran once. A test of a class or file planned whole that the plan does not
 //! list (added since) belongs to that item; a test the plan does not know

@@ -27,8 +27,8 @@ use sha2::{Digest, Sha256};
 use super::cost::{State, UNPLACED};
 use super::local_search::{self, Churn, Limits};
 use super::{Planner, Problem, lpt};
-use crate::emit::Granularity;
 use crate::error::{Error, Result};
+use crate::naming::Granularity;
 
 #[derive(Deserialize)]
 struct PlanDoc {

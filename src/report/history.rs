@@ -1,14 +1,613 @@
-//! The timing history that `shardplan merge` writes, read back as timings
-//! (`--format history`). The file format and the estimate are described in
-//! [`crate::history`]; each test becomes one case whose duration is its
+//! The timing history's file format: what `shardplan merge` writes
+//! ([`to_json`]), streamed back ([`read_stream`]), and read as timings
+//! (`--format history`, [`report`]). The format and the estimate are
+//! described in [`crate::history`], which keeps the history up to date;
+//! read as timings, each test becomes one case whose duration is its
 //! estimate (skipped, without a duration, if it never passed), and each
 //! group setup a [`super::GroupTime`] over its tests, placed contiguously,
 //! whose duration is the setup plus their estimates.
 
+use std::collections::BTreeMap;
 use std::io::BufRead;
 
-use super::json::Head;
-use super::{Diagnostic, Report, ReportFormat};
+use serde::de::MapAccess;
+use serde::{Deserialize, Serialize};
+
+use super::json::{self, Head, Object, Objects, Tracker};
+use super::{Diagnostic, GroupTime, Report, ReportFormat};
+use crate::case::{Dialect, Outcome, TestCase};
+use crate::duration::{Micros, median};
+
+/// The value of the `format` key.
+pub const FORMAT: &str = "shardplan-timings";
+
+/// The format version this shardplan writes; it reads this one and 1.
+pub const VERSION: u64 = 2;
+
+/// The oldest format version this shardplan reads (1: without groups).
+pub const OLDEST_VERSION: u64 = 1;
+
+/// Samples kept per test unless `--keep` says otherwise.
+pub const DEFAULT_KEEP: usize = 5;
+
+/// Runs after which an unseen test is dropped, unless `--drop-after` says
+/// otherwise.
+pub const DEFAULT_DROP_AFTER: u64 = 10;
+
+/// A test's runner-neutral identity: the fields of a report's case that any
+/// runner names tests from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Key {
+    /// Who wrote the report.
+    pub dialect: Dialect,
+    /// The test's source file, if recorded.
+    pub file: Option<String>,
+    /// Its class, package or binary, if recorded.
+    pub classname: Option<String>,
+    /// Its innermost suite, if recorded.
+    pub suite: Option<String>,
+    /// Its name.
+    pub name: String,
+    /// The configuration it ran in (a Playwright project), if any: each
+    /// variant is a test of its own.
+    pub variant: Option<String>,
+}
+
+/// What [`Key`]s sort by: dialect name, file, classname, suite, name and
+/// variant (last, so keys without one keep their order).
+type KeyOrder<'a> = (
+    &'a str,
+    &'a Option<String>,
+    &'a Option<String>,
+    &'a Option<String>,
+    &'a str,
+    &'a Option<String>,
+);
+
+impl Key {
+    /// The key of a report's case.
+    pub fn of(case: &TestCase) -> Key {
+        Key {
+            dialect: case.dialect,
+            file: case.file.clone(),
+            classname: case.classname.clone(),
+            suite: case.suite.clone(),
+            name: case.name.clone(),
+            variant: case.variant.clone(),
+        }
+    }
+
+    /// Ordered by the dialect's *name*, so adding a dialect never reorders
+    /// the file.
+    fn order(&self) -> KeyOrder<'_> {
+        (
+            self.dialect.name(),
+            &self.file,
+            &self.classname,
+            &self.suite,
+            &self.name,
+            &self.variant,
+        )
+    }
+}
+
+impl Ord for Key {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.order().cmp(&other.order())
+    }
+}
+
+impl PartialOrd for Key {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+/// A group's runner-neutral identity: what all the cases of a report's
+/// group share. A field left `None` matches any value, so the group is the
+/// tests of `dialect` whose fields equal every field that is set.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GroupKey {
+    /// Who wrote the report.
+    pub dialect: Dialect,
+    /// The source file every case of the group has, if they share one.
+    pub file: Option<String>,
+    /// The class every case has, kept only when neither `file` nor `suite`
+    /// is shared.
+    pub classname: Option<String>,
+    /// The innermost suite every case has, if they share one.
+    pub suite: Option<String>,
+    /// The variant (Playwright project) every case has, if they share one:
+    /// Playwright writes one suite per project and file.
+    pub variant: Option<String>,
+}
+
+impl GroupKey {
+    /// The key of a report group's cases: `None` when they are of several
+    /// dialects or share neither file, suite nor class.
+    pub fn of(members: &[TestCase]) -> Option<GroupKey> {
+        let (first, rest) = members.split_first()?;
+        if rest.iter().any(|c| c.dialect != first.dialect) {
+            return None;
+        }
+        let shared = |field: fn(&TestCase) -> &Option<String>| {
+            field(first)
+                .as_ref()
+                .filter(|value| rest.iter().all(|c| field(c).as_ref() == Some(*value)))
+                .cloned()
+        };
+        let file = shared(|c| &c.file);
+        let suite = shared(|c| &c.suite);
+        let variant = shared(|c| &c.variant);
+        let classname = if file.is_none() && suite.is_none() {
+            Some(shared(|c| &c.classname)?)
+        } else {
+            None
+        };
+        Some(GroupKey {
+            dialect: first.dialect,
+            file,
+            classname,
+            suite,
+            variant,
+        })
+    }
+
+    /// Ordered like [`Key`], by the dialect's name.
+    fn order(
+        &self,
+    ) -> (
+        &str,
+        &Option<String>,
+        &Option<String>,
+        &Option<String>,
+        &Option<String>,
+    ) {
+        (
+            self.dialect.name(),
+            &self.file,
+            &self.classname,
+            &self.suite,
+            &self.variant,
+        )
+    }
+}
+
+impl Ord for GroupKey {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.order().cmp(&other.order())
+    }
+}
+
+impl PartialOrd for GroupKey {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+/// What the history knows about one test.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Record {
+    /// The run in which the test last appeared.
+    pub last_seen: u64,
+    /// One duration per passing run, oldest first, at most `keep`.
+    pub samples: Vec<Micros>,
+}
+
+impl Record {
+    /// The duration planning assumes: the median of the samples.
+    pub fn estimate(&self) -> Option<Micros> {
+        (!self.samples.is_empty()).then(|| median(&mut self.samples.clone()))
+    }
+}
+
+/// One line of `tests`.
+#[derive(Serialize, Deserialize)]
+struct StoredTest {
+    dialect: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    file: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    classname: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    suite: Option<String>,
+    name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    variant: Option<String>,
+    last_seen: u64,
+    samples: Vec<Micros>,
+}
+
+/// One line of `groups`.
+#[derive(Serialize, Deserialize)]
+struct StoredGroup {
+    dialect: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    file: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    classname: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    suite: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    variant: Option<String>,
+    last_seen: u64,
+    samples: Vec<Micros>,
+}
+
+/// The settings a history file records.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Header {
+    /// Merges so far.
+    pub runs: u64,
+    /// Samples kept per test.
+    pub keep: usize,
+    /// Runs after which an unseen test is dropped.
+    pub drop_after: u64,
+}
+
+/// Streams a history file, calling `on_test` with each test, its record and
+/// its offset, and `on_group` likewise with each group, and returns the
+/// header once the document is checked.
+pub fn read_stream(
+    input: &mut dyn BufRead,
+    on_test: &mut dyn FnMut(Key, Record, u64),
+    on_group: &mut dyn FnMut(GroupKey, Record, u64),
+) -> Result<Header, Diagnostic> {
+    let tracker = Tracker::default();
+    let mut fields = Fields::default();
+    json::read(
+        input,
+        &tracker,
+        Object(Root {
+            tracker: &tracker,
+            fields: &mut fields,
+            on_test,
+            on_group,
+        }),
+    )?;
+    let missing = |what: &str| Diagnostic::whole(format!("timing history without `{what}`"));
+    match fields.format.as_deref() {
+        Some(FORMAT) => {}
+        Some(other) => {
+            return Err(Diagnostic::whole(format!(
+                "`format` is {other:?}, not {FORMAT:?}: not a shardplan timing history"
+            )));
+        }
+        None => return Err(missing("format")),
+    }
+    match fields.version {
+        Some(OLDEST_VERSION..=VERSION) => {}
+        Some(newer) if newer > VERSION => {
+            return Err(Diagnostic::whole(format!(
+                "timing history version {newer} was written by a newer shardplan; this one reads versions {OLDEST_VERSION} to {VERSION}"
+            )));
+        }
+        Some(other) => {
+            return Err(Diagnostic::whole(format!(
+                "unknown timing history version {other}"
+            )));
+        }
+        None => return Err(missing("version")),
+    }
+    if !fields.tests_seen {
+        return Err(missing("tests"));
+    }
+    Ok(Header {
+        runs: fields.runs.ok_or_else(|| missing("runs"))?,
+        keep: fields.keep.unwrap_or(DEFAULT_KEEP).max(1),
+        drop_after: fields.drop_after.unwrap_or(DEFAULT_DROP_AFTER).max(1),
+    })
+}
+
+#[derive(Default)]
+struct Fields {
+    format: Option<String>,
+    version: Option<u64>,
+    runs: Option<u64>,
+    keep: Option<usize>,
+    drop_after: Option<u64>,
+    tests_seen: bool,
+}
+
+/// The top-level object: the header's fields, and the tests, streamed.
+struct Root<'a> {
+    tracker: &'a Tracker,
+    fields: &'a mut Fields,
+    on_test: &'a mut dyn FnMut(Key, Record, u64),
+    on_group: &'a mut dyn FnMut(GroupKey, Record, u64),
+}
+
+impl<'de> json::Fields<'de> for Root<'_> {
+    fn expecting(&self) -> &'static str {
+        "a shardplan timing history object"
+    }
+
+    fn field<A: MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> std::result::Result<bool, A::Error> {
+        match key {
+            "format" => self.fields.format = Some(map.next_value()?),
+            "version" => self.fields.version = Some(map.next_value()?),
+            "runs" => self.fields.runs = Some(map.next_value()?),
+            "keep" => self.fields.keep = Some(map.next_value()?),
+            "drop_after" => self.fields.drop_after = Some(map.next_value()?),
+            "tests" => {
+                self.fields.tests_seen = true;
+                let on_test = &mut *self.on_test;
+                map.next_value_seed(Objects::new(
+                    self.tracker,
+                    "the array of tests",
+                    |stored: StoredTest, at| {
+                        let (key, record) = stored.into_entry()?;
+                        on_test(key, record, at);
+                        Ok(())
+                    },
+                ))?;
+            }
+            "groups" => {
+                let on_group = &mut *self.on_group;
+                map.next_value_seed(Objects::new(
+                    self.tracker,
+                    "the array of groups",
+                    |stored: StoredGroup, at| {
+                        let (key, record) = stored.into_entry()?;
+                        on_group(key, record, at);
+                        Ok(())
+                    },
+                ))?;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+
+impl StoredTest {
+    /// The test's key and record, or why its dialect is unknown.
+    fn into_entry(self) -> std::result::Result<(Key, Record), String> {
+        let Some(dialect) = Dialect::from_name(&self.dialect) else {
+            return Err(format!("unknown dialect {:?}", self.dialect));
+        };
+        let key = Key {
+            dialect,
+            file: self.file,
+            classname: self.classname,
+            suite: self.suite,
+            name: self.name,
+            variant: self.variant,
+        };
+        let record = Record {
+            last_seen: self.last_seen,
+            samples: self.samples,
+        };
+        Ok((key, record))
+    }
+}
+
+impl StoredGroup {
+    /// The group's key and record, or why they are unusable.
+    fn into_entry(self) -> std::result::Result<(GroupKey, Record), String> {
+        let Some(dialect) = Dialect::from_name(&self.dialect) else {
+            return Err(format!("unknown dialect {:?}", self.dialect));
+        };
+        if self.file.is_none() && self.classname.is_none() && self.suite.is_none() {
+            return Err("a group needs a `file`, `classname` or `suite`".to_string());
+        }
+        let key = GroupKey {
+            dialect,
+            file: self.file,
+            classname: self.classname,
+            suite: self.suite,
+            variant: self.variant,
+        };
+        let record = Record {
+            last_seen: self.last_seen,
+            samples: self.samples,
+        };
+        Ok((key, record))
+    }
+}
+
+/// The history as a `--timings` input: one case per test, passing with the
+/// test's estimate as its duration, or skipped (no duration) when it never
+/// passed; and one group time per group with an estimate (see the module
+/// docs).
+pub fn report(input: &mut dyn BufRead) -> Result<Report, Diagnostic> {
+    let mut cases = Vec::new();
+    let mut groups = Vec::new();
+    read_stream(
+        input,
+        &mut |key, record, _| {
+            let duration = record.estimate();
+            cases.push(TestCase {
+                duration,
+                name: key.name,
+                classname: key.classname,
+                suite: key.suite,
+                file: key.file,
+                outcome: if duration.is_some() {
+                    Outcome::Passed
+                } else {
+                    Outcome::Skipped
+                },
+                dialect: key.dialect,
+                variant: key.variant,
+            });
+        },
+        &mut |key, record, _| {
+            if let Some(setup) = record.estimate() {
+                groups.push((key, setup));
+            }
+        },
+    )?;
+    Ok(with_groups(cases, groups))
+}
+
+/// A group key's field when `mask` has `bit` (`None` if the case lacks
+/// it: no such key matches), else `Some(None)`: the field is left out.
+fn pick(mask: u8, bit: u8, field: &Option<String>) -> Option<Option<&str>> {
+    match mask & bit {
+        0 => Some(None),
+        _ => field.as_deref().map(Some),
+    }
+}
+
+/// Orders `cases` so that each group's tests are contiguous and returns
+/// them with the group times. Groups are taken largest first (then by
+/// key): one whose tests an earlier group splits (some inside it, some
+/// not) is left out, so the groups taken nest or are disjoint, and sorting
+/// each test by the chain of groups containing it makes every group a
+/// range.
+pub(crate) fn with_groups(cases: Vec<TestCase>, mut groups: Vec<(GroupKey, Micros)>) -> Report {
+    if groups.is_empty() {
+        return Report {
+            cases,
+            ..Report::default()
+        };
+    }
+    groups.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+    type Lookup<'a> = (
+        Dialect,
+        Option<&'a str>,
+        Option<&'a str>,
+        Option<&'a str>,
+        Option<&'a str>,
+    );
+    // Only looked up, never iterated.
+    let index: BTreeMap<Lookup<'_>, usize> = groups
+        .iter()
+        .enumerate()
+        .map(|(g, (key, _))| {
+            let lookup = (
+                key.dialect,
+                key.file.as_deref(),
+                key.classname.as_deref(),
+                key.suite.as_deref(),
+                key.variant.as_deref(),
+            );
+            (lookup, g)
+        })
+        .collect();
+    let mut members: Vec<Vec<usize>> = vec![Vec::new(); groups.len()];
+    for (t, case) in cases.iter().enumerate() {
+        // Every key with a subset of the case's fields set.
+        for mask in 1..16u8 {
+            let (Some(file), Some(classname), Some(suite), Some(variant)) = (
+                pick(mask, 1, &case.file),
+                pick(mask, 2, &case.classname),
+                pick(mask, 4, &case.suite),
+                pick(mask, 8, &case.variant),
+            ) else {
+                continue;
+            };
+            if let Some(&g) = index.get(&(case.dialect, file, classname, suite, variant)) {
+                members[g].push(t);
+            }
+        }
+    }
+    let mut order: Vec<usize> = (0..groups.len()).collect();
+    order.sort_by_key(|&g| std::cmp::Reverse(members[g].len()));
+    // Per test, the groups taken that contain it, outermost first.
+    let mut chain: Vec<Vec<usize>> = vec![Vec::new(); cases.len()];
+    let mut taken = Vec::new();
+    for g in order {
+        let Some(&first) = members[g].first() else {
+            continue;
+        };
+        if members[g].iter().any(|&t| chain[t] != chain[first]) {
+            continue;
+        }
+        for &t in &members[g] {
+            chain[t].push(taken.len());
+        }
+        taken.push(g);
+    }
+    let mut placed: Vec<usize> = (0..cases.len()).collect();
+    placed.sort_by(|&a, &b| chain[a].cmp(&chain[b]).then(a.cmp(&b)));
+    let mut position = vec![0; cases.len()];
+    for (at, &t) in placed.iter().enumerate() {
+        position[t] = at;
+    }
+    let times = taken
+        .iter()
+        .filter_map(|&g| {
+            let start = members[g].iter().map(|&t| position[t]).min()?;
+            let end = members[g].iter().map(|&t| position[t]).max()? + 1;
+            // Always so by construction; checked rather than assumed.
+            (end - start == members[g].len()).then_some(())?;
+            let tests = members[g]
+                .iter()
+                .map(|&t| &cases[t])
+                .filter(|c| !c.runs_within_parent())
+                .filter_map(|c| c.duration)
+                .fold(0, Micros::saturating_add);
+            Some(GroupTime {
+                cases: start..end,
+                duration: groups[g].1.saturating_add(tests),
+            })
+        })
+        .collect();
+    let mut slots: Vec<Option<TestCase>> = cases.into_iter().map(Some).collect();
+    let cases = placed.iter().filter_map(|&t| slots[t].take()).collect();
+    Report {
+        cases,
+        groups: times,
+        warnings: Vec::new(),
+    }
+}
+
+/// A history file holding `header`, `tests` and `groups`: one test or
+/// group per line, so that a history kept in git diffs line by line.
+pub fn to_json(
+    header: Header,
+    tests: &BTreeMap<Key, Record>,
+    groups: &BTreeMap<GroupKey, Record>,
+) -> String {
+    let mut out = format!(
+        "{{\n  \"format\": \"{FORMAT}\",\n  \"version\": {VERSION},\n  \"runs\": {},\n  \"keep\": {},\n  \"drop_after\": {},\n  \"tests\": [",
+        header.runs, header.keep, header.drop_after
+    );
+    let mut first = true;
+    for (key, record) in tests {
+        let line = StoredTest {
+            dialect: key.dialect.name().to_string(),
+            file: key.file.clone(),
+            classname: key.classname.clone(),
+            suite: key.suite.clone(),
+            name: key.name.clone(),
+            variant: key.variant.clone(),
+            last_seen: record.last_seen,
+            samples: record.samples.clone(),
+        };
+        out += if first { "\n    " } else { ",\n    " };
+        out += &serde_json::to_string(&line).expect("a stored test always serialises");
+        first = false;
+    }
+    out += if first {
+        "],\n  \"groups\": ["
+    } else {
+        "\n  ],\n  \"groups\": ["
+    };
+    let mut first = true;
+    for (key, record) in groups {
+        let line = StoredGroup {
+            dialect: key.dialect.name().to_string(),
+            file: key.file.clone(),
+            classname: key.classname.clone(),
+            suite: key.suite.clone(),
+            variant: key.variant.clone(),
+            last_seen: record.last_seen,
+            samples: record.samples.clone(),
+        };
+        out += if first { "\n    " } else { ",\n    " };
+        out += &serde_json::to_string(&line).expect("a stored group always serialises");
+        first = false;
+    }
+    out += if first { "]\n}\n" } else { "\n  ]\n}\n" };
+    out
+}
 
 /// The timing history reader (`--format history`).
 #[derive(Debug, Clone, Copy, Default)]
@@ -24,11 +623,11 @@ impl ReportFormat for History {
         let mut json = Head::new(head);
         json.eat(b'{').is_some()
             && json.key().as_deref() == Some("format")
-            && json.string().as_deref() == Some(crate::history::FORMAT)
+            && json.string().as_deref() == Some(FORMAT)
     }
 
     fn read(&self, input: &mut dyn BufRead) -> Result<Report, Diagnostic> {
-        crate::history::report(input)
+        report(input)
     }
 }
 
