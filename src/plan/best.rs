@@ -77,7 +77,7 @@ pub fn best(problem: &Problem, limits: &Limits) -> Vec<usize> {
         seen.push(start);
         // Local search never empties a shard, so filling first is enough.
         lpt::fill_empty_shards(&mut state);
-        local_search::improve(&mut state, &share, None);
+        local_search::improve_and_balance(&mut state, &share);
         let key = (
             exact_makespan(problem, state.assignment()),
             state.makespan(),
@@ -137,7 +137,7 @@ pub fn exact_makespan(problem: &Problem, assignment: &[usize]) -> Micros {
 
 #[cfg(test)]
 mod tests {
-    use super::super::tests::three_tests_beside_one;
+    use super::super::tests::{grouped, three_tests_beside_one};
     use super::*;
 
     #[test]
@@ -159,6 +159,35 @@ mod tests {
         let plan = best(&p, &Limits::default());
         assert_eq!(exact_makespan(&p, &plan), 60);
         assert!(plan[0] == plan[1] && plan[1] == plan[2], "{plan:?}");
+    }
+
+    #[test]
+    fn shards_below_a_giant_item_are_balanced_too() {
+        // One 45s test fixes the makespan. Two files of 44 one-second
+        // tests (setup 1s) fill two more shards to 45s, a 2s file the
+        // last: left alone, 2.0 | 45 | 45 | 45. Balanced, the files are
+        // split so that every shard but the giant's ends near a third.
+        let names: Vec<(String, &str)> = (0..44)
+            .map(|i| (format!("f/t{i:02}"), "f"))
+            .chain((0..44).map(|i| (format!("g/t{i:02}"), "g")))
+            .collect();
+        let mut tests: Vec<(&str, Micros, &str)> = names
+            .iter()
+            .map(|(name, group)| (name.as_str(), 1_000_000, *group))
+            .collect();
+        tests.push(("giant", 45_000_000, "giant"));
+        tests.push(("small", 2_000_000, "small"));
+        let p = grouped(&tests, &[("f", 1_000_000), ("g", 1_000_000)], 4);
+        let plan = best(&p, &Limits::default());
+        let state = State::new(&p, &plan);
+        let mut loads: Vec<Micros> = (0..4).map(|s| state.load(s)).collect();
+        loads.sort_unstable();
+        // Unbalanced, this was [6s, 44s, 44s, 45s].
+        assert_eq!(loads[3], 45_000_000, "{loads:?}");
+        assert!(
+            loads[0] >= 30_000_000,
+            "the shards below 45s stay unbalanced: {loads:?}"
+        );
     }
 
     #[test]

@@ -99,33 +99,117 @@ pub fn improve(state: &mut State<'_>, limits: &Limits, churn: Option<&Churn<'_>>
         work: 0,
         steps: 0,
     };
-    while search.work < limits.work && state.loads().len() > 1 {
-        let heaviest = state.heaviest();
-        let load = state.load(heaviest);
-        if load == 0 {
+    let settled = vec![false; state.loads().len()];
+    search.run(state, &settled);
+    Outcome {
+        steps: search.steps,
+        work: search.work,
+    }
+}
+
+/// Improves `state` in place, then balances what lies below the maximum:
+/// once the heaviest shard can go no lower (one giant item, say), it is
+/// settled and the search goes on among the others, down to the last two.
+/// Whenever that moves anything, the search starts again from the top,
+/// since a shard that was lowered may now take work off a settled one; so
+/// the result is a local optimum of [`improve`] too. Every step lowers the
+/// sorted loads lexicographically, so the makespan never rises and the
+/// search cannot cycle; all rounds share `limits.work`.
+pub fn improve_and_balance(state: &mut State<'_>, limits: &Limits) -> Outcome {
+    let mut search = Search {
+        limits: *limits,
+        churn: None,
+        moved: 0,
+        work: 0,
+        steps: 0,
+    };
+    let shards = state.loads().len();
+    let mut settled = vec![false; shards];
+    while search.work < limits.work {
+        let steps = search.steps;
+        search.run(state, &settled);
+        if search.steps > steps && settled.contains(&true) {
+            settled.fill(false);
+            continue;
+        }
+        match heaviest_unsettled(state, &settled) {
+            Some(heaviest) if settled.iter().filter(|&&s| !s).count() > 2 => {
+                settled[heaviest] = true;
+            }
+            _ => break,
+        }
+        if spread(state, &settled) <= state.load(state.heaviest()) / 1_000_000 * BALANCED_PPM {
             break;
         }
-        // Both shards of a step must end at or below this.
-        let limit = load - (load / 1_000_000 * MIN_GAIN_PPM).max(1);
-        let step = search
-            .best_move(state, heaviest, limit)
-            .or_else(|| search.best_swap(state, heaviest, limit))
-            .or_else(|| search.repartition(state, heaviest, limit));
-        let Some(step) = step else { break };
-        for &(item, shard) in &step {
-            search.relocate(state, item, shard);
-        }
-        debug_assert!(
-            step.iter().all(|&(_, shard)| state.load(shard) <= limit)
-                && state.load(heaviest) <= limit,
-            "a step promised loads at most {limit}: {:?}",
-            state.loads()
-        );
-        search.steps += 1;
     }
     Outcome {
         steps: search.steps,
         work: search.work,
+    }
+}
+
+/// Shards below the slowest whose loads differ by at most this share of
+/// it, in parts per million (1%), are balanced: evening them out further
+/// would cost planning time for no wall time anyone notices.
+pub const BALANCED_PPM: Micros = 10_000;
+
+/// The heaviest minus the lightest load among the shards not `settled`.
+fn spread(state: &State<'_>, settled: &[bool]) -> Micros {
+    let loads = state
+        .loads()
+        .iter()
+        .zip(settled)
+        .filter(|(_, settled)| !**settled)
+        .map(|(&load, _)| load);
+    let (low, high) = loads.fold((Micros::MAX, 0), |(low, high), load| {
+        (low.min(load), high.max(load))
+    });
+    high.saturating_sub(low)
+}
+
+/// The heaviest shard not `settled`, the lowest index on ties.
+fn heaviest_unsettled(state: &State<'_>, settled: &[bool]) -> Option<usize> {
+    let mut best: Option<usize> = None;
+    for (shard, &load) in state.loads().iter().enumerate() {
+        if !settled[shard] && best.is_none_or(|b| load > state.load(b)) {
+            best = Some(shard);
+        }
+    }
+    best
+}
+
+impl Search<'_> {
+    /// Steps off the heaviest shard not `settled` until none helps or the
+    /// work budget runs out. A settled shard is never a step's source, and
+    /// never grows: every step keeps both its shards below the source's
+    /// load, which a settled shard is at or above.
+    fn run(&mut self, state: &mut State<'_>, settled: &[bool]) {
+        while self.work < self.limits.work && settled.iter().filter(|&&s| !s).count() > 1 {
+            let Some(heaviest) = heaviest_unsettled(state, settled) else {
+                break;
+            };
+            let load = state.load(heaviest);
+            if load == 0 {
+                break;
+            }
+            // Both shards of a step must end at or below this.
+            let limit = load - (load / 1_000_000 * MIN_GAIN_PPM).max(1);
+            let step = self
+                .best_move(state, heaviest, limit)
+                .or_else(|| self.best_swap(state, heaviest, limit))
+                .or_else(|| self.repartition(state, heaviest, limit));
+            let Some(step) = step else { break };
+            for &(item, shard) in &step {
+                self.relocate(state, item, shard);
+            }
+            debug_assert!(
+                step.iter().all(|&(_, shard)| state.load(shard) <= limit)
+                    && state.load(heaviest) <= limit,
+                "a step promised loads at most {limit}: {:?}",
+                state.loads()
+            );
+            self.steps += 1;
+        }
     }
 }
 
