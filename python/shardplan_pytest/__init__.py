@@ -144,12 +144,12 @@ def _find_binary() -> str:
     executable = "shardplan.exe" if os.name == "nt" else "shardplan"
     if _metadata is not None:
         try:
-            files = _metadata.distribution("shardplan").files or []
+            dist = _metadata.distribution("shardplan")
         except _metadata.PackageNotFoundError:
-            files = []
-        for file in files:
+            dist = None
+        for file in (dist.files or []) if dist is not None else []:
             if file.name == executable:
-                path = Path(str(file.locate_file()))
+                path = Path(str(dist.locate_file(file))).resolve()
                 if path.is_file():
                     return str(path)
     found = shutil.which("shardplan")
