@@ -382,6 +382,9 @@ fn extra_options_reach_the_planner() {
     }
 }
 
+/// Plugin options, environment, and the message they must fail with.
+type Failure<'a> = (&'a [&'a str], &'a [(&'a str, &'a str)], &'a str);
+
 #[test]
 fn a_failing_shardplan_fails_the_session_with_its_message() {
     if !pytest_here() {
@@ -389,7 +392,7 @@ fn a_failing_shardplan_fails_the_session_with_its_message() {
     }
     let suite = suite();
     let d = suite.path();
-    let cases: [(&[&str], &[(&str, &str)], &str); 5] = [
+    let cases: [Failure; 5] = [
         (
             &["--shardplan-shards=3", "--shardplan-index=3"],
             &[],

@@ -123,12 +123,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 def _ci_shard_variables(environ: Mapping[str, str]) -> List[str]:
     """The CI shard variables set (non-empty) in ``environ``."""
-    return [
-        name
-        for pair in CI_VARIABLES
-        for name in pair
-        if environ.get(name, "").strip()
-    ]
+    return [name for pair in CI_VARIABLES for name in pair if environ.get(name, "").strip()]
 
 
 def _find_binary() -> str:
@@ -137,9 +132,7 @@ def _find_binary() -> str:
     override = os.environ.get("SHARDPLAN_BIN", "")
     if override:
         if not Path(override).is_file():
-            raise pytest.UsageError(
-                f"shardplan: SHARDPLAN_BIN={override!r} is not a file"
-            )
+            raise pytest.UsageError(f"shardplan: SHARDPLAN_BIN={override!r} is not a file")
         return override
     executable = "shardplan.exe" if os.name == "nt" else "shardplan"
     if _metadata is not None:
@@ -167,7 +160,7 @@ def _extra_args(text: str) -> List[str]:
     try:
         args = shlex.split(text)
     except ValueError as error:
-        raise pytest.UsageError(f"shardplan: --shardplan-args {text!r}: {error}")
+        raise pytest.UsageError(f"shardplan: --shardplan-args {text!r}: {error}") from None
     for arg in args:
         name = arg.split("=", 1)[0]
         if name in RESERVED_OPTIONS:
@@ -191,7 +184,7 @@ def _run(argv: Sequence[str], cwd: Path) -> subprocess.CompletedProcess:
             errors="replace",
         )
     except OSError as error:
-        raise pytest.UsageError(f"shardplan: cannot run {argv[0]}: {error}")
+        raise pytest.UsageError(f"shardplan: cannot run {argv[0]}: {error}") from None
     if done.returncode != 0:
         raise pytest.UsageError(
             f"shardplan failed (exit status {done.returncode}): "
@@ -220,7 +213,9 @@ def _check_plan(plan_path: Path, collected: Sequence[str]) -> None:
     if unknown:
         problems.append(f"{len(unknown)} planned tests were not collected, e.g. {unknown[0]}")
     if problems:
-        raise pytest.UsageError("shardplan: the plan does not match the collection: " + "; ".join(problems))
+        raise pytest.UsageError(
+            "shardplan: the plan does not match the collection: " + "; ".join(problems)
+        )
 
 
 def _select(config: pytest.Config, items: List[pytest.Item]) -> Optional[Dict[str, object]]:
@@ -297,9 +292,5 @@ def pytest_report_collectionfinish(config: pytest.Config) -> List[str]:
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     """A shard the plan left empty has run what it should: exit 0, not 5."""
     state = session.config.stash.get(_STATE, None)
-    if (
-        state
-        and state["kept"] == 0
-        and session.exitstatus == pytest.ExitCode.NO_TESTS_COLLECTED
-    ):
+    if state and state["kept"] == 0 and session.exitstatus == pytest.ExitCode.NO_TESTS_COLLECTED:
         session.exitstatus = pytest.ExitCode.OK
