@@ -5,9 +5,14 @@
 //! `${{ runner.* }}` substituted, `GITHUB_OUTPUT` read back after each step,
 //! `GITHUB_PATH` prepended for the steps after, and `GITHUB_STEP_SUMMARY`,
 //! `RUNNER_OS`, `RUNNER_TEMP` and `GITHUB_ACTION_PATH` set. `uses:` steps
-//! (the cache) are skipped. The built shardplan is on PATH, so the install
-//! step finds the right version and skips the build; a `cargo` that fails
-//! is first on PATH to prove it.
+//! (the cache) are skipped. `GITHUB_SERVER_URL` is a `file://` directory
+//! that holds a release only when a test puts one there (packed by
+//! `.github/scripts/package.sh`, as the release workflow packs them, with a
+//! `SHA256SUMS`). Most tests have the built shardplan on PATH, so the install
+//! step finds the right version and neither downloads nor builds; a `cargo`
+//! that fails is first on PATH to prove it. The install tests take it off
+//! PATH and check the download, the checksum, the fallback to `cargo install`
+//! and the message when neither a release nor cargo is there.
 
 mod common;
 
@@ -17,6 +22,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use common::{Case, junit, ok_in, root, stderr, stdout};
+use sha2::Digest;
 use yaml_rust2::{Yaml, YamlLoader};
 
 /// `action.yml`, parsed.
@@ -142,6 +148,10 @@ fn the_metadata_has_what_the_schema_requires() {
         "algorithm",
         "plan",
         "version",
+        "install",
+        "shard-overhead",
+        "working-directory",
+        "args",
     ] {
         assert!(inputs.iter().any(|i| i == expected), "input {expected}");
     }
@@ -260,40 +270,101 @@ fn read_outputs(text: &str) -> BTreeMap<String, String> {
     outputs
 }
 
-/// Runs the action in `workspace` with `given` inputs.
+/// What the `cargo` first on PATH does.
+#[derive(Clone, Copy, PartialEq)]
+enum Cargo {
+    /// Fails: the action must not build.
+    Fails,
+    /// Installs the built shardplan into `--root`, as `cargo install` would.
+    Installs,
+    /// There is no cargo on PATH.
+    Absent,
+}
+
+/// The machine the action runs on.
+struct Machine {
+    /// Whether the built shardplan is on PATH before the action runs.
+    shardplan_on_path: bool,
+    /// The `cargo` on PATH.
+    cargo: Cargo,
+    /// Where `GITHUB_SERVER_URL` points: a directory that may hold releases.
+    server: Option<PathBuf>,
+    /// Extra scripts first on PATH: (name, body).
+    scripts: Vec<(&'static str, String)>,
+}
+
+impl Default for Machine {
+    fn default() -> Self {
+        Machine {
+            shardplan_on_path: true,
+            cargo: Cargo::Fails,
+            server: None,
+            scripts: Vec::new(),
+        }
+    }
+}
+
+/// Writes an executable script.
+fn script(path: &Path, body: &str) {
+    fs::write(path, body).unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        fs::set_permissions(path, fs::Permissions::from_mode(0o755)).unwrap();
+    }
+}
+
+/// Runs the action in `workspace` with `given` inputs, on the usual machine.
 fn run_action(workspace: &Path, given: &[(&str, &str)]) -> Run {
+    run_action_on(&Machine::default(), workspace, given)
+}
+
+/// Runs the action in `workspace` with `given` inputs on `machine`.
+fn run_action_on(machine: &Machine, workspace: &Path, given: &[(&str, &str)]) -> Run {
     let action = action();
     let temp = tempfile::tempdir().expect("a temp dir");
     let temp = temp.path();
     let home = temp.join("home");
     let runner_temp = temp.join("runner-temp");
     let fake = temp.join("fake-bin");
-    for dir in [&home, &runner_temp, &fake] {
+    let empty_server = temp.join("server");
+    for dir in [&home, &runner_temp, &fake, &empty_server] {
         fs::create_dir_all(dir).unwrap();
     }
-    // The install step must find the built shardplan and never build.
-    fs::write(
-        fake.join("cargo"),
-        "#!/bin/sh\necho 'the action test must not run cargo' >&2\nexit 97\n",
-    )
-    .unwrap();
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        fs::set_permissions(fake.join("cargo"), fs::Permissions::from_mode(0o755)).unwrap();
+    let built = PathBuf::from(env!("CARGO_BIN_EXE_shardplan"));
+    match machine.cargo {
+        // The install step must find shardplan and never build.
+        Cargo::Fails => script(
+            &fake.join("cargo"),
+            "#!/bin/sh\necho 'the action test must not run cargo' >&2\nexit 97\n",
+        ),
+        Cargo::Installs => script(
+            &fake.join("cargo"),
+            &format!(
+                "#!/bin/sh\necho \"fake cargo $*\"\nroot=\nwhile [ $# -gt 0 ]; do\n  \
+                 if [ \"$1\" = --root ]; then root=\"$2\"; fi\n  shift\ndone\n\
+                 mkdir -p \"$root/bin\" && cp '{}' \"$root/bin/shardplan\"\n",
+                built.display()
+            ),
+        ),
+        Cargo::Absent => {}
+    }
+    for (name, body) in &machine.scripts {
+        script(&fake.join(name), body);
     }
     let summary = temp.join("summary.md");
     let github_path = temp.join("path");
     fs::write(&github_path, "").unwrap();
-    let built = PathBuf::from(env!("CARGO_BIN_EXE_shardplan"));
-    let base_path = std::env::join_paths(
-        [fake.clone(), built.parent().unwrap().to_path_buf()]
-            .into_iter()
-            .chain(std::env::split_paths(
-                &std::env::var_os("PATH").unwrap_or_default(),
-            )),
-    )
-    .unwrap();
+    // The machine's PATH, less any shardplan or cargo of its own.
+    let system = std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default())
+        .filter(|dir| !dir.join("shardplan").exists() && !dir.join("cargo").exists())
+        .collect::<Vec<_>>();
+    let mut dirs = vec![fake.clone()];
+    if machine.shardplan_on_path {
+        dirs.push(built.parent().unwrap().to_path_buf());
+    }
+    let base_path = std::env::join_paths(dirs.into_iter().chain(system)).unwrap();
+    let server = machine.server.as_ref().unwrap_or(&empty_server);
 
     let mut inputs = BTreeMap::new();
     for name in keys(&action["inputs"]) {
@@ -336,6 +407,7 @@ fn run_action(workspace: &Path, given: &[(&str, &str)]) -> Run {
             .env("RUNNER_TEMP", &runner_temp)
             .env("GITHUB_ACTIONS", "true")
             .env("GITHUB_ACTION_PATH", root())
+            .env("GITHUB_SERVER_URL", format!("file://{}", server.display()))
             .env("GITHUB_WORKSPACE", workspace)
             .env("GITHUB_OUTPUT", &output_file)
             .env("GITHUB_PATH", &github_path)
@@ -500,11 +572,8 @@ fn select_mode_prints_the_shard_of_the_plan() {
         let record = fs::read_to_string(d.join("results/shardplan-shard.json")).unwrap();
         assert!(record.contains(&format!("\"index\":{index}")), "{record}");
         assert!(record.contains(&run.outputs["fingerprint"]), "{record}");
-        assert!(
-            run.summary.contains(&format!("| **{index}** (this job)")),
-            "{}",
-            run.summary
-        );
+        // The plan job wrote the table; a matrix job writes none.
+        assert!(run.summary.is_empty(), "{}", run.summary);
         assert_eq!(run.outputs["matrix"], "");
     }
 }
@@ -530,6 +599,20 @@ fn select_mode_without_a_plan_plans_in_place() {
     .0;
     assert_eq!(run.outputs["filter"], direct.trim_end_matches('\n'));
     assert!(run.summary.is_empty(), "{}", run.summary);
+    // With the summary on, every job plans, and only job 0 writes the table.
+    for (index, writes) in [("0", true), ("1", false)] {
+        let run = run_action(
+            d,
+            &[("index", index), ("shards", "2"), ("timings", "report.xml")],
+        );
+        assert!(run.ok, "{}", run.log);
+        assert_eq!(
+            run.summary.starts_with("### shardplan: 2 shards, plan `"),
+            writes,
+            "index {index}: {}",
+            run.summary
+        );
+    }
     let missing = run_action(d, &[("index", "1"), ("plan", "nowhere.json")]);
     assert!(!missing.ok);
     assert!(
@@ -622,7 +705,7 @@ fn a_version_the_action_is_not_fails_before_building() {
     assert!(!run.ok);
     assert!(
         run.log.contains(&format!(
-            "::error title=shardplan::this action's source is shardplan {}, not 9.9.9",
+            "/releases/download/v9.9.9; this action's source is shardplan {}, not 9.9.9",
             env!("CARGO_PKG_VERSION")
         )),
         "{}",
@@ -650,4 +733,325 @@ fn multi_line_outputs_survive_a_line_that_looks_like_a_delimiter() {
     assert_eq!(outputs["a"], "1");
     assert_eq!(outputs["filter"], "line one\nb=2");
     assert_eq!(outputs["c"], "x<<y");
+}
+
+/// The release the workflow would publish for this runner (Linux X64): the
+/// built binary packed by the release script, and `SHA256SUMS`.
+fn release_server(version: &str) -> tempfile::TempDir {
+    let server = tempfile::tempdir().unwrap();
+    let repository = fs::read_to_string(root().join("Cargo.toml"))
+        .unwrap()
+        .lines()
+        .find_map(|l| l.strip_prefix("repository = \"https://github.com/"))
+        .map(|r| r.trim_end_matches('"').to_string())
+        .expect("a GitHub repository in Cargo.toml");
+    let dir = server
+        .path()
+        .join(repository)
+        .join("releases/download")
+        .join(format!("v{version}"));
+    let out = Command::new("bash")
+        .arg(root().join(".github/scripts/package.sh"))
+        .arg("x86_64-unknown-linux-musl")
+        .arg(env!("CARGO_BIN_EXE_shardplan"))
+        .arg(&dir)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let archive = PathBuf::from(stdout(&out).trim());
+    let name = archive.file_name().unwrap().to_str().unwrap().to_string();
+    assert_eq!(
+        name,
+        format!("shardplan-v{version}-x86_64-unknown-linux-musl.tar.gz")
+    );
+    let digest = sha2::Sha256::digest(fs::read(&archive).unwrap());
+    let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
+    fs::write(
+        dir.join("SHA256SUMS"),
+        format!("{}  other.zip\n{hex}  {name}\n", "0".repeat(64)),
+    )
+    .unwrap();
+    server
+}
+
+#[test]
+fn the_release_binary_is_downloaded_checked_and_put_on_path() {
+    let dir = workspace();
+    let version = env!("CARGO_PKG_VERSION");
+    let server = release_server(version);
+    let machine = Machine {
+        shardplan_on_path: false,
+        server: Some(server.path().to_path_buf()),
+        ..Machine::default()
+    };
+    let inputs = [("shards", "3"), ("timings", "report.xml")];
+    let run = run_action_on(&machine, dir.path(), &inputs);
+    assert!(run.ok, "{}", run.log);
+    assert!(
+        run.log.contains(&format!(
+            "verified shardplan-v{version}-x86_64-unknown-linux-musl.tar.gz: sha256 "
+        )),
+        "{}",
+        run.log
+    );
+    assert!(
+        run.log
+            .contains(&format!("shardplan {version} installed: ")),
+        "{}",
+        run.log
+    );
+    assert!(!run.log.contains("must not run cargo"), "{}", run.log);
+    assert!(
+        run.outputs["matrix"].contains("\"count\":3}]}"),
+        "{}",
+        run.log
+    );
+
+    // A download that does not match SHA256SUMS is never used, nor
+    // replaced by a build.
+    let sums = walk(server.path())
+        .into_iter()
+        .find(|p| p.ends_with("SHA256SUMS"))
+        .unwrap();
+    let text = fs::read_to_string(&sums).unwrap();
+    let tampered: String = text
+        .lines()
+        .map(|l| format!("{}{}\n", "f".repeat(64), &l[64..]))
+        .collect();
+    fs::write(&sums, tampered).unwrap();
+    let machine = Machine {
+        cargo: Cargo::Installs,
+        ..machine
+    };
+    let run = run_action_on(&machine, dir.path(), &inputs);
+    assert!(!run.ok);
+    assert!(
+        run.log.contains(&format!(
+            "::error title=shardplan::checksum mismatch for shardplan-v{version}-x86_64-unknown-linux-musl.tar.gz: SHA256SUMS says ffff"
+        )),
+        "{}",
+        run.log
+    );
+    assert!(!run.log.contains("fake cargo"), "{}", run.log);
+}
+
+/// Every file under `dir`.
+fn walk(dir: &Path) -> Vec<PathBuf> {
+    let mut found = Vec::new();
+    for entry in fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            found.extend(walk(&path));
+        } else {
+            found.push(path);
+        }
+    }
+    found
+}
+
+#[test]
+fn without_a_release_cargo_builds_and_without_cargo_the_message_says_what_to_add() {
+    let dir = workspace();
+    let inputs = [("shards", "2"), ("timings", "report.xml")];
+    let building = Machine {
+        shardplan_on_path: false,
+        cargo: Cargo::Installs,
+        ..Machine::default()
+    };
+    let run = run_action_on(&building, dir.path(), &inputs);
+    assert!(run.ok, "{}", run.log);
+    let version = env!("CARGO_PKG_VERSION");
+    assert!(
+        run.log.contains(&format!(
+            "building shardplan {version} from the action's source (no release v{version} at file://"
+        )),
+        "{}",
+        run.log
+    );
+    assert!(
+        run.log.contains(&format!(
+            "fake cargo install --locked --path {} --root ",
+            root().display()
+        )),
+        "{}",
+        run.log
+    );
+
+    let bare = Machine {
+        shardplan_on_path: false,
+        cargo: Cargo::Absent,
+        ..Machine::default()
+    };
+    let run = run_action_on(&bare, dir.path(), &inputs);
+    assert!(!run.ok);
+    assert!(
+        run.log.contains(&format!(
+            "::error title=shardplan::no release v{version} at file://"
+        )),
+        "{}",
+        run.log
+    );
+    assert!(
+        run.log.contains(
+            "and no cargo on this runner to build shardplan 0.1.0 from source: add a Rust toolchain before this step (e.g. uses: dtolnay/rust-toolchain@stable), or install shardplan first (pip install shardplan==0.1.0)"
+        ),
+        "{}",
+        run.log
+    );
+
+    // install: release never builds; install: source always does.
+    let run = run_action_on(
+        &building,
+        dir.path(),
+        &[inputs[0], inputs[1], ("install", "release")],
+    );
+    assert!(!run.ok);
+    assert!(
+        run.log
+            .contains("(install: release does not build from source)"),
+        "{}",
+        run.log
+    );
+    assert!(!run.log.contains("fake cargo"), "{}", run.log);
+    let server = release_server(version);
+    let run = run_action_on(
+        &Machine {
+            server: Some(server.path().to_path_buf()),
+            ..building
+        },
+        dir.path(),
+        &[inputs[0], inputs[1], ("install", "source")],
+    );
+    assert!(run.ok, "{}", run.log);
+    assert!(
+        run.log.contains("fake cargo install --locked"),
+        "{}",
+        run.log
+    );
+    assert!(!run.log.contains("verified"), "{}", run.log);
+}
+
+#[test]
+fn shard_overhead_args_and_working_directory_reach_shardplan() {
+    let dir = workspace();
+    let d = dir.path();
+    let sub = d.join("sub");
+    fs::create_dir(&sub).unwrap();
+    fs::copy(d.join("report.xml"), sub.join("report.xml")).unwrap();
+    let run = run_action(
+        d,
+        &[
+            ("working-directory", "sub"),
+            ("shards", "3"),
+            ("timings", "report.xml"),
+            ("plan", "plan.json"),
+            ("shard-overhead", "90s"),
+            ("args", "--group-overhead '1s' --split-large --by class"),
+            ("by", "test"),
+        ],
+    );
+    // --by twice is a usage error: args come after the inputs' options.
+    assert!(!run.ok, "{}", run.log);
+    assert!(run.log.contains("--by"), "{}", run.log);
+    let run = run_action(
+        d,
+        &[
+            ("working-directory", "sub"),
+            ("shards", "3"),
+            ("timings", "report.xml"),
+            ("plan", "plan.json"),
+            ("shard-overhead", "90s"),
+            ("args", "--group-overhead '1s'  --min-match \"10\""),
+        ],
+    );
+    assert!(run.ok, "{}", run.log);
+    assert!(!d.join("plan.json").exists());
+    let plan = fs::read_to_string(sub.join("plan.json")).expect("the plan, in sub/");
+    let direct = ok_in(
+        &sub,
+        &[
+            "--shards",
+            "3",
+            "--timings",
+            "report.xml",
+            "--shard-overhead",
+            "90s",
+            "--group-overhead",
+            "1s",
+            "--json",
+        ],
+    )
+    .0;
+    assert_eq!(plan, direct);
+    assert!(plan.contains("\"shard_overhead_seconds\":90"), "{plan}");
+}
+
+#[test]
+fn a_failing_matrix_fails_the_step() {
+    let dir = workspace();
+    let built = env!("CARGO_BIN_EXE_shardplan");
+    let machine = Machine {
+        scripts: vec![(
+            "shardplan",
+            format!(
+                "#!/bin/sh\nif [ \"$1\" = matrix ]; then echo 'matrix broke' >&2; exit 3; fi\nexec '{built}' \"$@\"\n"
+            ),
+        )],
+        ..Machine::default()
+    };
+    let run = run_action_on(
+        &machine,
+        dir.path(),
+        &[("shards", "2"), ("timings", "report.xml")],
+    );
+    assert!(!run.ok, "{}", run.log);
+    assert!(run.log.contains("matrix broke"), "{}", run.log);
+    assert!(run.outputs.is_empty());
+}
+
+#[test]
+fn the_scripts_hide_no_failure() {
+    let action = action();
+    for step in action["runs"]["steps"].as_vec().unwrap() {
+        let Some(script) = scalar(&step["run"]) else {
+            continue;
+        };
+        assert!(
+            script.lines().any(|l| l.trim() == "set -euo pipefail"),
+            "a step without set -euo pipefail:\n{script}"
+        );
+    }
+    // In the step that runs shardplan, a command substitution only reads
+    // what a checked command wrote: none runs shardplan in an argument.
+    let shard = action["runs"]["steps"]
+        .as_vec()
+        .unwrap()
+        .iter()
+        .find(|s| scalar(&s["id"]).as_deref() == Some("shard"))
+        .unwrap();
+    let script = scalar(&shard["run"]).unwrap();
+    let allowed = ["$(mktemp -d)", "$(tail -c 1 \"$2\")", "$(cat \"$work/"];
+    for (at, _) in script.match_indices("$(") {
+        assert!(
+            allowed.iter().any(|a| script[at..].starts_with(a)),
+            "a command substitution that may hide a failure: {}",
+            &script[at..script[at..].find('\n').map_or(script.len(), |n| at + n)]
+        );
+    }
+    // The install step verifies what it downloads.
+    let install = action["runs"]["steps"]
+        .as_vec()
+        .unwrap()
+        .iter()
+        .find(|s| scalar(&s["id"]).as_deref() == Some("install"))
+        .unwrap();
+    let script = scalar(&install["run"]).unwrap();
+    for needle in [
+        "SHA256SUMS",
+        "sha256sum",
+        "shasum -a 256",
+        "checksum mismatch",
+    ] {
+        assert!(script.contains(needle), "{needle} in the install step");
+    }
 }
