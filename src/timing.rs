@@ -48,8 +48,8 @@ pub struct TableStats {
 }
 
 /// Sum and count of one recorded case's passing durations, then of its
-/// failing ones.
-type RunSums = [(u128, u64); 2];
+/// failing ones, then of its skipped ones.
+type RunSums = [(u128, u64); 3];
 
 /// One recorded run of a test, named by the runner, borrowing its case.
 struct Run<'a> {
@@ -71,7 +71,9 @@ pub struct TimingTable {
 
 impl TimingTable {
     /// Folds report cases into the table, naming them with `runner`.
-    /// Skipped runs prove a test exists but say nothing about its duration.
+    /// A test that was only ever skipped costs what its skips took (about
+    /// nothing), not an estimate from its siblings: it will most likely be
+    /// skipped again.
     pub fn build<'a>(
         cases: impl IntoIterator<Item = &'a TestCase>,
         runner: &dyn Naming,
@@ -128,12 +130,12 @@ impl TimingTable {
             for same_case in same_test.chunk_by(|a, b| {
                 (a.classname, a.name, a.variant) == (b.classname, b.name, b.variant)
             }) {
-                let mut sums: RunSums = [(0, 0); 2];
+                let mut sums: RunSums = [(0, 0); 3];
                 for run in same_case {
                     let kind = match run.case.outcome {
                         Outcome::Passed => 0,
                         Outcome::Failed => 1,
-                        Outcome::Skipped => continue,
+                        Outcome::Skipped => 2,
                     };
                     if let Some(duration) = run.case.duration {
                         sums[kind].0 += u128::from(duration);
@@ -142,9 +144,13 @@ impl TimingTable {
                 }
                 // A failed run (a timeout, an early assertion, a failed
                 // attempt before a rerun passed) is not how long the test
-                // takes: its time counts only if the case never passed.
-                let [passed, failed] = sums;
-                let (sum, samples) = if passed.1 > 0 { passed } else { failed };
+                // takes: its time counts only if the case never passed; a
+                // skip's only if it never ran at all.
+                let [passed, failed, skipped] = sums;
+                let (sum, samples) = [passed, failed, skipped]
+                    .into_iter()
+                    .find(|(_, count)| *count > 0)
+                    .unwrap_or((0, 0));
                 if samples > 0 {
                     let mean = (sum / u128::from(samples)) as Micros;
                     entry.duration = Some(entry.duration.unwrap_or(0).saturating_add(mean));
@@ -811,7 +817,8 @@ mod tests {
             (Some(1_200_000), 1)
         );
         assert_eq!(get("alwaysFails()").duration, Some(5_000_000));
-        assert_eq!(get("skipped()").duration, None);
+        // Only ever skipped: it costs its skip, not its siblings' median.
+        assert_eq!(get("skipped()").duration, Some(9));
     }
 
     #[test]
