@@ -64,10 +64,7 @@ impl FlakyTest {
             .filter(|o| **o != RunOutcome::Skipped)
             .map(|o| o.failed())
             .collect();
-        let reruns = outcomes
-            .iter()
-            .filter(|o| **o == RunOutcome::Rerun)
-            .count();
+        let reruns = outcomes.iter().filter(|o| **o == RunOutcome::Rerun).count();
         let changes = ran.windows(2).filter(|w| w[0] != w[1]).count();
         (reruns > 0 || changes > 0).then(|| FlakyTest {
             id,
@@ -150,10 +147,7 @@ pub fn outcomes_by_id(history: &History, runner: &dyn Naming) -> BTreeMap<String
         let Some(id) = runner.identify(&case).or_else(|| Plain.identify(&case)) else {
             continue;
         };
-        by_id
-            .entry(id.native)
-            .or_default()
-            .extend(&record.outcomes);
+        by_id.entry(id.native).or_default().extend(&record.outcomes);
     }
     by_id
 }
@@ -253,7 +247,10 @@ mod tests {
         // Skips neither change nor count.
         assert_eq!(of("psp"), None);
         let flip = of("pfsp").unwrap();
-        assert_eq!((flip.runs, flip.failed, flip.changes, flip.reruns), (3, 1, 2, 0));
+        assert_eq!(
+            (flip.runs, flip.failed, flip.changes, flip.reruns),
+            (3, 1, 2, 0)
+        );
         assert!((flip.rate() - 1.0 / 3.0).abs() < 1e-9);
         assert_eq!(flip.evidence(), "outcome changed between runs");
         let rerun = of("ppr").unwrap();
@@ -335,9 +332,7 @@ mod tests {
             ],
             vec![result("d", Outcome::Passed), result("e", Outcome::Errored)],
         ];
-        let always: BTreeSet<String> = ["a", "b", "c", "victim", "d", "e"]
-            .map(String::from)
-            .into();
+        let always: BTreeSet<String> = ["a", "b", "c", "victim", "d", "e"].map(String::from).into();
         let found = isolation_suspects(&shards, &always);
         assert_eq!(
             found,

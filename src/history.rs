@@ -527,7 +527,10 @@ mod tests {
         // The failed runs gave no samples.
         assert_eq!(samples(&history, "B"), Some(vec![5, 5]));
         let text = history.to_json();
-        assert!(text.contains("\"samples\":[5,5],\"outcomes\":\"efp\"}"), "{text}");
+        assert!(
+            text.contains("\"samples\":[5,5],\"outcomes\":\"efp\"}"),
+            "{text}"
+        );
         assert_eq!(History::read(&mut text.as_bytes()), Ok(history));
     }
 

@@ -277,7 +277,8 @@ mod tests {
             case("b.py", "again", Outcome::Failed),
             case("b.py", "again", Outcome::Passed),
         ];
-        let ids = |f: &Failed| -> Vec<String> { f.tests.iter().map(|t| t.native.clone()).collect() };
+        let ids =
+            |f: &Failed| -> Vec<String> { f.tests.iter().map(|t| t.native.clone()).collect() };
         let zero = failed(&plan, runner.as_ref(), &cases, Some(0));
         assert_eq!(ids(&zero), ["a.py::x"]);
         assert_eq!(
@@ -290,12 +291,24 @@ mod tests {
         assert_eq!(ids(&all), ["a.py::x", "b.py::z", "c.py::new"]);
 
         // A single failed test of a file: its id, not the file.
-        let rendered = render(&plan, runner.as_ref(), &zero.tests, 0, &RenderOptions::default())
-            .unwrap();
+        let rendered = render(
+            &plan,
+            runner.as_ref(),
+            &zero.tests,
+            0,
+            &RenderOptions::default(),
+        )
+        .unwrap();
         assert_eq!(rendered.lines(), ["a.py::x"]);
         // Every test of b.py failed, and a new file's only test: still ids.
-        let rendered =
-            render(&plan, runner.as_ref(), &one.tests, 1, &RenderOptions::default()).unwrap();
+        let rendered = render(
+            &plan,
+            runner.as_ref(),
+            &one.tests,
+            1,
+            &RenderOptions::default(),
+        )
+        .unwrap();
         assert_eq!(rendered.lines(), ["b.py::z", "c.py::new"]);
     }
 }

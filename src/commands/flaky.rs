@@ -209,7 +209,8 @@ fn text(found: &[FlakyTest]) -> String {
             test.evidence(),
         );
     }
-    out += "outcomes: p passed, f failed, e errored, s skipped, r failed and passed in the same run\n";
+    out +=
+        "outcomes: p passed, f failed, e errored, s skipped, r failed and passed in the same run\n";
     out
 }
 

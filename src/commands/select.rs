@@ -231,7 +231,11 @@ fn rerun(
             if one { "s" } else { "" },
             if one { "it" } else { "them" },
             shown.join(", "),
-            if failed.elsewhere.len() > 10 { ", …" } else { "" },
+            if failed.elsewhere.len() > 10 {
+                ", …"
+            } else {
+                ""
+            },
         );
     }
     if !failed.unplaced.is_empty() {
@@ -239,7 +243,11 @@ fn rerun(
             "shardplan: note: {} failed test{} no shard of the plan selects (no catch-all); rerun here, where the reports show {}: {}\n",
             failed.unplaced.len(),
             if failed.unplaced.len() == 1 { "" } else { "s" },
-            if failed.unplaced.len() == 1 { "it ran" } else { "they ran" },
+            if failed.unplaced.len() == 1 {
+                "it ran"
+            } else {
+                "they ran"
+            },
             failed.unplaced.join(", "),
         );
     }
