@@ -115,6 +115,7 @@ pub fn dispatch(cli: &Cli, streams: &mut Streams<'_>) -> Result<()> {
         Some(Command::Verify(args)) => commands::verify::run(args, streams),
         Some(Command::Whatif(args)) => commands::whatif::run(args, streams),
         Some(Command::Explain(args)) => commands::explain::run(args, streams),
+        Some(Command::Flaky(args)) => commands::flaky::run(args, streams),
     }
 }
 

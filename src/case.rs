@@ -11,10 +11,31 @@ use crate::duration::Micros;
 pub enum Outcome {
     /// Passed (no failure, error or skipped child).
     Passed,
-    /// Failed or errored.
+    /// Failed: an assertion failed (JUnit `<failure>`), or the report does
+    /// not tell a failure from an error.
     Failed,
     /// Skipped, xfail, pending.
     Skipped,
+    /// Errored: the test could not run to an assertion (JUnit `<error>`,
+    /// TRX `Error`): a crash, a setup or fixture error.
+    Errored,
+    /// Passed after failed attempts that the report records inside the
+    /// case (Surefire's `<flakyFailure>` / `<flakyError>`): a pass for
+    /// timing, and a flaky signal by itself.
+    PassedOnRerun,
+}
+
+impl Outcome {
+    /// Whether the test passed in the end ([`Outcome::Passed`] or
+    /// [`Outcome::PassedOnRerun`]).
+    pub fn passed(self) -> bool {
+        matches!(self, Outcome::Passed | Outcome::PassedOnRerun)
+    }
+
+    /// Whether the test failed or errored.
+    pub fn failed(self) -> bool {
+        matches!(self, Outcome::Failed | Outcome::Errored)
+    }
 }
 
 /// The tool that wrote a report, when its signature says so

@@ -72,6 +72,10 @@ pub enum Command {
     /// Check the shards' result reports against a frozen plan: every
     /// planned test ran, once, on its shard, from this plan.
     Verify(crate::commands::verify::VerifyArgs),
+    /// List flaky tests from the timing history: tests that failed and
+    /// passed in the same run, or whose outcome changed between runs, with
+    /// their failure rate, worst first. Informs only: exits 0.
+    Flaky(crate::commands::flaky::FlakyArgs),
 }
 
 /// How report files are read: shared by planning and `merge`.

@@ -12,8 +12,8 @@
 //!   "keep": 5,
 //!   "drop_after": 10,
 //!   "tests": [
-//!     {"dialect":"go","classname":"ex/calc","suite":"ex/calc","name":"TestAdd","last_seen":12,"samples":[210000,198000,205000]},
-//!     {"dialect":"pytest","name":"tests/test_a.py::test_x[1]","last_seen":11,"samples":[1500]}
+//!     {"dialect":"go","classname":"ex/calc","suite":"ex/calc","name":"TestAdd","last_seen":12,"samples":[210000,198000,205000],"outcomes":"pppfpp"},
+//!     {"dialect":"pytest","name":"tests/test_a.py::test_x[1]","last_seen":11,"samples":[1500],"outcomes":"prp"}
 //!   ],
 //!   "groups": [
 //!     {"dialect":"go","suite":"ex/calc","last_seen":12,"samples":[31000,29000,30000]}
@@ -32,13 +32,22 @@
 //!   `keep` of them, one per run in which the test passed with a duration.
 //! * `last_seen` is the run in which the test last appeared in a report, in
 //!   any outcome; a test not seen in `drop_after` runs is dropped.
+//! * `outcomes` is how the test ended in each run it appeared in, one
+//!   letter per run, oldest first, at most the longer of `keep` and
+//!   `drop_after` of them ([`outcome_window`]): `p` passed, `f` failed,
+//!   `e` errored, `s` skipped, `r` failed (or errored) and passed in the
+//!   same run (a rerun that passed, a Surefire `<flakyFailure>`, or two
+//!   shards that disagreed). `shardplan flaky` reads them. Left out when
+//!   empty: a test merged by an older shardplan has none, and an older
+//!   shardplan reading this file ignores them.
 //! * `groups` holds group setups (below), keyed and aged like tests.
 //! * Keys come in a fixed order and each test or group is one line sorted
 //!   by its key, so committing or caching the file gives small diffs.
 //!
 //! Version 1 files (no `groups`) are read as before; a newer version is
-//! refused rather than misread. `variant` needs no new version: a file
-//! without it means no variants, as it always did.
+//! refused rather than misread. `variant` and `outcomes` need no new
+//! version: a file without them means no variants and no outcomes known,
+//! and a reader that does not know them skips them.
 //!
 //! # The estimate
 //!
@@ -102,7 +111,8 @@ use crate::duration::{Micros, median};
 use crate::error::{Error, Result};
 use crate::report::history::{self as format, Header, read_stream};
 pub use crate::report::history::{
-    DEFAULT_DROP_AFTER, DEFAULT_KEEP, FORMAT, GroupKey, Key, OLDEST_VERSION, Record, VERSION,
+    DEFAULT_DROP_AFTER, DEFAULT_KEEP, FORMAT, GroupKey, Key, OLDEST_VERSION, Record, RunOutcome,
+    VERSION, outcome_window,
 };
 use crate::report::{self, Diagnostic, GroupTime, Outcome, TestCase};
 
@@ -200,20 +210,21 @@ impl History {
         cases: impl IntoIterator<Item = &'a TestCase>,
         setups: BTreeMap<GroupKey, Option<Micros>>,
     ) -> MergeStats {
-        let mut run: BTreeMap<Key, (u128, u64)> = BTreeMap::new();
+        let mut run: BTreeMap<Key, (u128, u64, Vec<Outcome>)> = BTreeMap::new();
         for case in cases {
             let slot = run.entry(Key::of(case)).or_default();
-            if let (Outcome::Passed, Some(duration)) = (case.outcome, case.duration) {
+            if let (true, Some(duration)) = (case.outcome.passed(), case.duration) {
                 slot.0 += u128::from(duration);
                 slot.1 += 1;
             }
+            slot.2.push(case.outcome);
         }
         self.runs += 1;
         let mut stats = MergeStats {
             seen: run.len(),
             ..MergeStats::default()
         };
-        for (key, (sum, count)) in run {
+        for (key, (sum, count, outcomes)) in run {
             let record = match self.tests.entry(key) {
                 MapEntry::Occupied(slot) => slot.into_mut(),
                 MapEntry::Vacant(slot) => {
@@ -222,6 +233,7 @@ impl History {
                 }
             };
             record.last_seen = self.runs;
+            record.outcomes.extend(RunOutcome::of(outcomes));
             if count == 0 {
                 stats.without_sample += 1;
             } else {
@@ -237,9 +249,12 @@ impl History {
             }
         }
         let (runs, drop_after, keep) = (self.runs, self.drop_after, self.keep);
+        let window = outcome_window(keep, drop_after);
         let age = |record: &mut Record| {
             let excess = record.samples.len().saturating_sub(keep);
             record.samples.drain(..excess);
+            let excess = record.outcomes.len().saturating_sub(window);
+            record.outcomes.drain(..excess);
             runs.saturating_sub(record.last_seen) < drop_after
         };
         let before = self.tests.len();
@@ -413,6 +428,7 @@ mod tests {
         let record = |samples: &[Micros]| Record {
             last_seen: 1,
             samples: samples.to_vec(),
+            ..Record::default()
         };
         assert_eq!(record(&[100, 100, 5_000, 100, 100]).estimate(), Some(100));
         assert_eq!(record(&[100, 100, 300, 300, 300]).estimate(), Some(300));
@@ -432,8 +448,8 @@ mod tests {
         assert_eq!(
             text,
             "{\n  \"format\": \"shardplan-timings\",\n  \"version\": 2,\n  \"runs\": 1,\n  \"keep\": 5,\n  \"drop_after\": 10,\n  \"tests\": [\n    \
-             {\"dialect\":\"go\",\"classname\":\"ex/pkg\",\"suite\":\"ex/pkg\",\"name\":\"TestB\",\"last_seen\":1,\"samples\":[2]},\n    \
-             {\"dialect\":\"pytest\",\"name\":\"tests/a.py::test_x[a \\\"b\\\"]\",\"last_seen\":1,\"samples\":[1500]}\n  ],\n  \"groups\": []\n}\n"
+             {\"dialect\":\"go\",\"classname\":\"ex/pkg\",\"suite\":\"ex/pkg\",\"name\":\"TestB\",\"last_seen\":1,\"samples\":[2],\"outcomes\":\"p\"},\n    \
+             {\"dialect\":\"pytest\",\"name\":\"tests/a.py::test_x[a \\\"b\\\"]\",\"last_seen\":1,\"samples\":[1500],\"outcomes\":\"p\"}\n  ],\n  \"groups\": []\n}\n"
         );
         assert_eq!(History::read(&mut text.as_bytes()), Ok(history));
         let empty = History::new(5, 10);
@@ -473,6 +489,70 @@ mod tests {
             {\"dialect\": \"go\", \"suite\": \"p\", \"last_seen\": 1, \"samples\": []}]}";
         let e = History::read(&mut twice.as_bytes()).unwrap_err();
         assert!(e.message.contains("same group"), "{e:?}");
+    }
+
+    fn outcomes(history: &History, name: &str) -> String {
+        history
+            .tests
+            .iter()
+            .find(|(k, _)| k.name == name)
+            .map(|(_, r)| RunOutcome::letters(&r.outcomes))
+            .unwrap_or_default()
+    }
+
+    #[test]
+    fn each_run_keeps_one_outcome_per_test_within_the_window() {
+        // keep 2, drop_after 3: a window of 3 outcomes.
+        let mut history = History::new(2, 3);
+        let runs: [&[(&str, Outcome)]; 4] = [
+            &[("A", Outcome::Passed), ("B", Outcome::Passed)],
+            &[
+                // Failed, then passed on a rerun: `r`.
+                ("A", Outcome::Failed),
+                ("A", Outcome::Passed),
+                ("B", Outcome::Errored),
+                ("C", Outcome::Skipped),
+            ],
+            &[("A", Outcome::PassedOnRerun), ("B", Outcome::Failed)],
+            &[("A", Outcome::Passed), ("B", Outcome::Passed)],
+        ];
+        for run in runs {
+            let cases: Vec<TestCase> = run.iter().map(|(n, o)| case(n, Some(5), *o)).collect();
+            history.merge_run(&cases);
+        }
+        // Four runs, the last three kept.
+        assert_eq!(outcomes(&history, "A"), "rrp");
+        assert_eq!(outcomes(&history, "B"), "efp");
+        assert_eq!(outcomes(&history, "C"), "s");
+        // The failed runs gave no samples.
+        assert_eq!(samples(&history, "B"), Some(vec![5, 5]));
+        let text = history.to_json();
+        assert!(
+            text.contains("\"samples\":[5,5],\"outcomes\":\"efp\"}"),
+            "{text}"
+        );
+        assert_eq!(History::read(&mut text.as_bytes()), Ok(history));
+    }
+
+    #[test]
+    fn outcomes_are_optional_and_checked() {
+        // A version 2 file from before outcomes: read, none known.
+        let v2 = "{\"format\": \"shardplan-timings\", \"version\": 2, \"runs\": 3, \"tests\": [\
+            {\"dialect\": \"go\", \"suite\": \"p\", \"name\": \"TestA\", \"last_seen\": 3, \"samples\": [5]}], \"groups\": []}";
+        let mut history = History::read(&mut v2.as_bytes()).unwrap();
+        assert!(history.tests.values().all(|r| r.outcomes.is_empty()));
+        assert!(!history.to_json().contains("outcomes"));
+        // The next merge starts them.
+        let mut a = case("TestA", Some(5), Outcome::Failed);
+        a.classname = None;
+        a.suite = Some("p".into());
+        history.merge_run(&[a]);
+        assert_eq!(outcomes(&history, "TestA"), "f");
+        let bad = "{\"format\": \"shardplan-timings\", \"version\": 2, \"runs\": 1, \"tests\": [\
+            {\"dialect\": \"go\", \"name\": \"t\", \"last_seen\": 1, \"samples\": [], \"outcomes\": \"pxp\"}]}";
+        let e = History::read(&mut bad.as_bytes()).unwrap_err();
+        assert!(e.message.contains("unknown outcome 'x'"), "{e:?}");
+        assert_eq!(e.offset, Some(bad.find("{\"dialect").unwrap() as u64));
     }
 
     #[test]

@@ -66,7 +66,9 @@
 //! 6. **library API**: [`options`] (the typed request), [`pipeline`] (read
 //!    once, plan any shard count), [`shard`] (one shard back as tests),
 //!    [`frozen`] (the plan file), [`summary`], [`step_summary`],
-//!    [`explain`], [`whatif`], [`ci_env`], [`exec`];
+//!    [`explain`], [`whatif`], [`ci_env`], [`exec`], [`flaky`] (flaky
+//!    tests and isolation suspects from the history's outcomes), [`rerun`]
+//!    (a shard's failed tests for `select --only-failed`);
 //! 7. **command layer**: [`cli`] (clap), [`app`] (streams, dispatch,
 //!    printing) and [`commands`], one file per subcommand.
 
@@ -82,6 +84,7 @@ pub mod emit;
 pub mod error;
 pub mod exec;
 pub mod explain;
+pub mod flaky;
 pub mod frozen;
 pub mod history;
 pub mod identity;
@@ -91,6 +94,7 @@ pub mod options;
 pub mod pipeline;
 pub mod plan;
 pub mod report;
+pub mod rerun;
 pub mod shard;
 pub mod step_summary;
 pub mod summary;

@@ -133,8 +133,8 @@ impl TimingTable {
                 let mut sums: RunSums = [(0, 0); 3];
                 for run in same_case {
                     let kind = match run.case.outcome {
-                        Outcome::Passed => 0,
-                        Outcome::Failed => 1,
+                        Outcome::Passed | Outcome::PassedOnRerun => 0,
+                        Outcome::Failed | Outcome::Errored => 1,
                         Outcome::Skipped => 2,
                     };
                     if let Some(duration) = run.case.duration {

@@ -681,6 +681,23 @@ fn verify_mode_checks_the_shards_reports() {
         "{}",
         run.summary
     );
+    // Without a timing history, no flaky list; with timings, one.
+    assert!(!run.summary.contains("shardplan flaky"), "{}", run.summary);
+    let run = run_action(
+        d,
+        &[
+            ("plan", "plan.json"),
+            ("verify", "results"),
+            ("timings", "report.xml"),
+        ],
+    );
+    assert!(run.ok, "{}", run.log);
+    assert!(run.log.contains("no flaky tests"), "{}", run.log);
+    assert!(
+        run.summary.contains("shardplan flaky: 0 flaky tests"),
+        "{}",
+        run.summary
+    );
     fs::remove_file(d.join("results/shard-1/junit.xml")).unwrap();
     let run = run_action(d, &[("plan", "plan.json"), ("verify", "results")]);
     assert!(!run.ok);

@@ -32,6 +32,8 @@ const LAYERS: &[(&str, &[&str])] = &[
             "whatif",
             "ci_env",
             "exec",
+            "flaky",
+            "rerun",
         ],
     ),
     ("command layer", &["app", "cli", "commands", "main"]),

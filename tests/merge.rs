@@ -229,8 +229,8 @@ fn the_history_file_is_stable_and_sorted() {
     assert_eq!(
         text,
         "{\n  \"format\": \"shardplan-timings\",\n  \"version\": 2,\n  \"runs\": 1,\n  \"keep\": 5,\n  \"drop_after\": 10,\n  \"tests\": [\n    \
-         {\"dialect\":\"go\",\"classname\":\"ex/app\",\"suite\":\"ex/app\",\"name\":\"TestA\",\"last_seen\":1,\"samples\":[1500000]},\n    \
-         {\"dialect\":\"go\",\"classname\":\"ex/app\",\"suite\":\"ex/app\",\"name\":\"TestB\",\"last_seen\":1,\"samples\":[250000]}\n  ],\n  \"groups\": [\n    \
+         {\"dialect\":\"go\",\"classname\":\"ex/app\",\"suite\":\"ex/app\",\"name\":\"TestA\",\"last_seen\":1,\"samples\":[1500000],\"outcomes\":\"p\"},\n    \
+         {\"dialect\":\"go\",\"classname\":\"ex/app\",\"suite\":\"ex/app\",\"name\":\"TestB\",\"last_seen\":1,\"samples\":[250000],\"outcomes\":\"p\"}\n  ],\n  \"groups\": [\n    \
          {\"dialect\":\"go\",\"suite\":\"ex/app\",\"last_seen\":1,\"samples\":[8150000]}\n  ]\n}\n"
     );
     // A directory argument holding the history itself: it is skipped.

@@ -8,10 +8,12 @@
 //! * the frozen-plan flow of a CI run: plan once ([`plan`]), fan out one job
 //!   per shard ([`matrix`]), each job prints its share ([`select`]), and a
 //!   fan-in job checks that the shards ran the plan exactly ([`verify`]).
-//!   The plan file is [`crate::frozen`].
+//!   The plan file is [`crate::frozen`];
+//! * [`flaky`]: list the tests the history shows both failing and passing.
 
 pub mod default;
 pub mod explain;
+pub mod flaky;
 pub mod matrix;
 pub mod merge;
 pub mod plan;

@@ -2,6 +2,10 @@
 //! filter, exactly as planning would have printed it, without reading any
 //! timings. Every job of a CI run, and every rerun of a job, selects from
 //! the same file and so runs the same tests.
+//!
+//! With `--only-failed REPORTS`, it prints the filter for only the tests of
+//! the shard that failed in those reports ([`crate::rerun`]): a rerun of
+//! the job runs its failures and nothing else.
 
 use std::path::PathBuf;
 
@@ -13,8 +17,10 @@ use crate::duration::human;
 use crate::emit::RunnerKind;
 use crate::error::{Error, Result};
 use crate::frozen::{FrozenPlan, ShardRecord};
+use crate::inputs::{self, ReadOptions};
 use crate::shard::{self, RenderOptions};
 use crate::step_summary;
+use crate::warnings::Warnings;
 
 /// Options of `shardplan select`.
 #[derive(Debug, Clone, clap::Args)]
@@ -70,6 +76,20 @@ pub struct SelectArgs {
     #[command(flatten)]
     pub summary: SummaryArgs,
 
+    /// Rerun only what failed: print the filter for the tests of this
+    /// shard that failed or errored (and never passed) in these reports
+    /// (files, directories or quoted globs), exactly those tests. A failed
+    /// test the plan does not know belongs to the shard that ran it (its
+    /// whole group's shard, else the catch-all). Nothing failed: prints
+    /// nothing.
+    #[arg(long, value_name = "REPORT", num_args = 1..)]
+    pub only_failed: Option<Vec<String>>,
+
+    /// With --only-failed: every shard's failures, for one job that reruns
+    /// them all.
+    #[arg(long, requires = "only_failed", conflicts_with_all = ["index", "shard", "record"])]
+    pub all_shards: bool,
+
     /// Print no summary on stderr (warnings are still printed).
     #[arg(short, long)]
     pub quiet: bool,
@@ -85,6 +105,9 @@ pub fn run(args: &SelectArgs, streams: &mut Streams<'_>) -> Result<()> {
             runner.runner().name(),
             doc.runner.runner().name()
         )));
+    }
+    if let Some(reports) = &args.only_failed {
+        return rerun(args, &plan, reports, streams);
     }
     let (index, origin) = shard_index(args, plan.count())?;
     let runner = doc.runner.runner();
@@ -144,6 +167,139 @@ pub fn run(args: &SelectArgs, streams: &mut Streams<'_>) -> Result<()> {
         || step_summary::plan_table(doc, Some(index)).to_markdown(),
         streams.stderr,
     )?;
+    match commands {
+        Some(commands) => crate::exec::run(&commands, streams.stderr),
+        None => Ok(()),
+    }
+}
+
+/// `select --only-failed`: the failed tests of this shard (or of all, with
+/// `--all-shards`) in `reports`, rendered as the runner's filter.
+fn rerun(
+    args: &SelectArgs,
+    plan: &FrozenPlan,
+    reports: &[String],
+    streams: &mut Streams<'_>,
+) -> Result<()> {
+    let doc = &plan.doc;
+    let shard = if args.all_shards {
+        None
+    } else {
+        Some(shard_index(args, plan.count())?)
+    };
+    let runner = doc.runner.runner();
+    let mut warnings = Warnings::default();
+    let found = inputs::resolve(reports)?;
+    for argument in &found.unmatched {
+        warnings.push(format!("--only-failed {argument:?} matched no report file"));
+    }
+    if found.files.is_empty() {
+        app::print_warnings(&mut warnings, streams.stderr);
+        return Err(Error::input(
+            "--only-failed: no report files to read; give the reports of the run to rerun",
+        ));
+    }
+    let options = ReadOptions::new(false, None, None)?;
+    let read = inputs::read_reports_with_groups(&found.files, &options, &mut warnings);
+    app::print_warnings(&mut warnings, streams.stderr);
+    let (cases, _, read) = read?;
+    let failed = crate::rerun::failed(plan, runner.as_ref(), &cases, shard.as_ref().map(|s| s.0));
+    let which = match &shard {
+        Some((index, origin)) => format!("shard {index} of {} ({origin})", plan.count()),
+        None => format!("all {} shards", plan.count()),
+    };
+    let recorded = match (&args.record, &shard) {
+        (Some(dir), Some((index, _))) => Some(ShardRecord::new(doc, *index).write(dir)?),
+        _ => None,
+    };
+    let mut out = String::new();
+    if !failed.elsewhere.is_empty() {
+        let shown: Vec<String> = failed
+            .elsewhere
+            .iter()
+            .take(10)
+            .map(|(test, shard)| format!("{test} (shard {shard})"))
+            .collect();
+        let one = failed.elsewhere.len() == 1;
+        out += &format!(
+            "shardplan: note: {} failed test{} in these reports {} to {}, whose job{} rerun{} {}: {}{}\n",
+            failed.elsewhere.len(),
+            if one { "" } else { "s" },
+            if one { "belongs" } else { "belong" },
+            if one { "another shard" } else { "other shards" },
+            if one { "" } else { "s" },
+            if one { "s" } else { "" },
+            if one { "it" } else { "them" },
+            shown.join(", "),
+            if failed.elsewhere.len() > 10 {
+                ", …"
+            } else {
+                ""
+            },
+        );
+    }
+    if !failed.unplaced.is_empty() {
+        out += &format!(
+            "shardplan: note: {} failed test{} no shard of the plan selects (no catch-all); rerun here, where the reports show {}: {}\n",
+            failed.unplaced.len(),
+            if failed.unplaced.len() == 1 { "" } else { "s" },
+            if failed.unplaced.len() == 1 {
+                "it ran"
+            } else {
+                "they ran"
+            },
+            failed.unplaced.join(", "),
+        );
+    }
+    if failed.tests.is_empty() {
+        out += &format!(
+            "shardplan: nothing to rerun: no test of {which} of plan {} failed in {read} report file{}; printing nothing\n",
+            doc.fingerprint,
+            if read == 1 { "" } else { "s" },
+        );
+        let _ = streams.stderr.write_all(out.as_bytes());
+        return Ok(());
+    }
+    let index = shard.as_ref().map_or(0, |s| s.0);
+    let commands = if args.list_tests {
+        let text: String = failed
+            .tests
+            .iter()
+            .map(|t| format!("{}\n", t.native))
+            .collect();
+        app::write_stdout(streams.stdout, &text)?;
+        None
+    } else {
+        let rendered = crate::rerun::render(
+            plan,
+            runner.as_ref(),
+            &failed.tests,
+            index,
+            &RenderOptions {
+                list_file: args.list_file.as_deref(),
+                template: args.template.as_deref(),
+            },
+        )?;
+        let exec = args.exec.then_some(args.extra_args.as_slice());
+        let commands = app::output_shard(&rendered, exec, runner.name(), streams.stdout)?;
+        app::shard_notes(&rendered, streams.stderr);
+        commands
+    };
+    if !args.quiet {
+        out += &format!(
+            "shardplan: rerun of {which} of plan {} from {}: {} failed test{} of {read} report file{}, selected one by one; runner {}\n",
+            doc.fingerprint,
+            plan.path.display(),
+            failed.tests.len(),
+            if failed.tests.len() == 1 { "" } else { "s" },
+            if read == 1 { "" } else { "s" },
+            runner.name(),
+        );
+        if let Some(path) = recorded {
+            out += &format!("shardplan: recorded the shard in {}\n", path.display());
+        }
+    }
+    let _ = streams.stderr.write_all(out.as_bytes());
     match commands {
         Some(commands) => crate::exec::run(&commands, streams.stderr),
         None => Ok(()),

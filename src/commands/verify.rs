@@ -23,6 +23,16 @@
 //! catch-all that the plan does not know are listed as new, not as errors.
 //! A class or file counts as run when any of its tests ran; planned tests
 //! of it that did not appear are listed as a note.
+//!
+//! # Isolation suspects
+//!
+//! With a timing history (`--timings`, by default `.shardplan/timings.json`
+//! when it exists), a test that failed on its shard but passed in every run
+//! the history recorded is listed under "isolation suspects", with its
+//! shard and the tests that ran before it there ([`crate::flaky`]). It is
+//! informational: the exit status stays about exactly-once unless
+//! `--fail-on-isolation`. Run `verify` before `merge` folds this run in, or
+//! the history already holds the failure.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -33,7 +43,9 @@ use crate::cli::{ReadArgs, SummaryArgs};
 use crate::duration::{Micros, human};
 use crate::emit::{Granularity, Runner, TestId};
 use crate::error::{Error, Result};
+use crate::flaky::{self, ShardResult, Suspect};
 use crate::frozen::{FrozenPlan, RECORD_FILE, ShardRecord, SuiteSource};
+use crate::history::{self, History};
 use crate::inputs::{self, ReadOptions};
 use crate::report::{GroupTime, TestCase};
 use crate::step_summary::{self, Table};
@@ -78,6 +90,17 @@ pub struct VerifyArgs {
     /// Fail on any unreadable report instead of skipping it with a warning.
     #[arg(long)]
     pub strict: bool,
+
+    /// The timing history whose outcomes tell isolation suspects: tests
+    /// that failed on their shard but passed in every recorded run
+    /// [default: .shardplan/timings.json, if it exists]. Give the history
+    /// from before this run is merged.
+    #[arg(long, value_name = "FILE")]
+    pub timings: Option<PathBuf>,
+
+    /// Fail (exit 1) when there are isolation suspects, not only list them.
+    #[arg(long)]
+    pub fail_on_isolation: bool,
 
     /// Print the problems only, not the per-shard table.
     #[arg(short, long)]
@@ -281,6 +304,7 @@ pub fn run(args: &VerifyArgs, streams: &mut Streams<'_>) -> Result<()> {
     let mut executed: BTreeMap<String, Executed> = BTreeMap::new();
     let mut recorded: Vec<Option<Micros>> = vec![None; count];
     let mut other_runner = 0;
+    let mut results: Vec<Vec<ShardResult>> = vec![Vec::new(); count];
     for (shard, files) in sources.files.iter().enumerate() {
         if files.is_empty() {
             continue;
@@ -294,6 +318,10 @@ pub fn run(args: &VerifyArgs, streams: &mut Streams<'_>) -> Result<()> {
                 continue;
             }
             if let Some(id) = runner.identify(case) {
+                results[shard].push(ShardResult {
+                    id: id.native.clone(),
+                    outcome: case.outcome,
+                });
                 executed
                     .entry(id.native.clone())
                     .or_insert_with(|| Executed {
@@ -313,12 +341,27 @@ pub fn run(args: &VerifyArgs, streams: &mut Streams<'_>) -> Result<()> {
     }
     app::print_warnings(&mut warnings, streams.stderr);
     let findings = check(&plan, runner.as_ref(), &executed);
+    let history = match &args.timings {
+        Some(path) => Some(History::load(path)?),
+        None if Path::new(history::DEFAULT_PATH).is_file() => {
+            Some(History::load(Path::new(history::DEFAULT_PATH))?)
+        }
+        None => None,
+    };
+    let suspects = match &history {
+        Some(history) => {
+            flaky::isolation_suspects(&results, &flaky::always_passed(history, runner.as_ref()))
+        }
+        None => Vec::new(),
+    };
     let report = Report {
         plan: &plan,
         sources: &sources,
         recorded: &recorded,
         findings: &findings,
         allow_missing: args.allow_missing,
+        suspects: &suspects,
+        fail_on_isolation: args.fail_on_isolation,
     };
     let mut out = String::new();
     if !args.quiet {
@@ -495,6 +538,8 @@ struct Report<'a> {
     recorded: &'a [Option<Micros>],
     findings: &'a Findings,
     allow_missing: bool,
+    suspects: &'a [Suspect],
+    fail_on_isolation: bool,
 }
 
 impl Report<'_> {
@@ -609,6 +654,17 @@ impl Report<'_> {
                 )
             },
         );
+        let title = if self.fail_on_isolation {
+            "FAILED: isolation suspects: failed on their shard, passed in every run of the history"
+        } else {
+            "isolation suspects: failed on their shard, passed in every run of the history"
+        };
+        list(&mut out, title, self.suspects, |s| {
+            format!("{}  (shard {}{})", s.id, s.shard, culprits(&s.before))
+        });
+        if !self.suspects.is_empty() {
+            out += "  the tests before each on its shard, in report order (JUnit order is execution order for most runners), are the likely culprits: an order or shared-state dependency to fix, not to retry\n";
+        }
         if self.failures().is_empty() {
             out += "shardplan verify: OK: every planned test ran exactly once, on its shard\n";
         }
@@ -633,6 +689,9 @@ impl Report<'_> {
                 "{} shard record(s) of another plan",
                 self.sources.mismatched.len()
             ));
+        }
+        if self.fail_on_isolation && !self.suspects.is_empty() {
+            failures.push(format!("{} isolation suspects", self.suspects.len()));
         }
         failures
     }
@@ -666,14 +725,45 @@ impl Report<'_> {
         } else {
             format!("**Verify failed**: {}.", failures.join(", "))
         };
+        let mut notes = vec![verdict];
+        if !self.suspects.is_empty() {
+            let names: Vec<String> = self
+                .suspects
+                .iter()
+                .take(MAX_LISTED)
+                .map(|s| format!("`{}` (shard {})", s.id.replace('`', "'"), s.shard))
+                .collect();
+            notes.push(format!(
+                "Isolation suspects (failed on their shard, passed in every run of the history): {}.",
+                names.join(", ")
+            ));
+        }
         Table {
             title: format!("shardplan verify: plan `{}`", doc.fingerprint),
             headers: ["shard", "predicted", "recorded", "planned tests that ran"]
                 .map(String::from)
                 .to_vec(),
             rows,
-            notes: vec![verdict],
+            notes,
         }
+    }
+}
+
+/// `, after N tests: …` (the last ten, nearest last) / `, ran first`.
+fn culprits(before: &[String]) -> String {
+    const SHOWN: usize = 10;
+    match before.len() {
+        0 => ", ran first on it: no test ran before it".to_string(),
+        n if n <= SHOWN => format!(
+            ", after {n} test{}: {}",
+            if n == 1 { "" } else { "s" },
+            before.join(", ")
+        ),
+        n => format!(
+            ", after {n} tests: … {} earlier, then {}",
+            n - SHOWN,
+            before[n - SHOWN..].join(", ")
+        ),
     }
 }
 

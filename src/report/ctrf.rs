@@ -161,6 +161,30 @@ struct RawTest {
     duration: Option<Number>,
     suite: Option<SuitePath>,
     file_path: Option<String>,
+    /// `true` when the test passed after failed attempts.
+    flaky: Option<bool>,
+    /// Earlier attempts, each with its `status`; read loosely, since only
+    /// a failed one matters.
+    retry_attempts: Option<serde_json::Value>,
+}
+
+impl RawTest {
+    /// Whether the report says the test failed before it passed: `flaky`,
+    /// or a retry attempt that did not pass.
+    fn failed_first(&self) -> bool {
+        self.flaky == Some(true)
+            || self
+                .retry_attempts
+                .as_ref()
+                .and_then(|a| a.as_array())
+                .is_some_and(|attempts| {
+                    attempts.iter().any(|a| {
+                        a.get("status")
+                            .and_then(|s| s.as_str())
+                            .is_some_and(|s| outcome_of(Some(s)).failed())
+                    })
+                })
+    }
 }
 
 #[derive(Deserialize)]
@@ -251,8 +275,12 @@ impl<'de> Fields<'de> for Results<'_> {
 impl Document {
     /// Keeps one test entry, or warns at `at` and skips it when it has no
     /// name.
-    fn add(&mut self, raw: RawTest, at: u64) {
-        let Some(name) = raw.name.filter(|n| !n.trim().is_empty()) else {
+    fn add(&mut self, mut raw: RawTest, at: u64) {
+        let outcome = match outcome_of(raw.status.as_deref()) {
+            Outcome::Passed if raw.failed_first() => Outcome::PassedOnRerun,
+            outcome => outcome,
+        };
+        let Some(name) = raw.name.take().filter(|n| !n.trim().is_empty()) else {
             self.warnings
                 .push(Diagnostic::at(at, "test without a name; skipped"));
             return;
@@ -272,7 +300,7 @@ impl Document {
                 .filter(|f| !f.trim().is_empty())
                 .map(|f| normalize_path(&f)),
             duration,
-            outcome: outcome_of(raw.status.as_deref()),
+            outcome,
         });
     }
 }
@@ -311,7 +339,8 @@ mod tests {
         assert_eq!(first.suite.as_deref(), Some("Login"));
         assert_eq!(first.file.as_deref(), Some("tests/auth/login.test.js"));
         assert_eq!(first.duration, Some(3_500_000));
-        assert_eq!(first.outcome, Outcome::Passed);
+        // Passed after a failed retry attempt.
+        assert_eq!(first.outcome, Outcome::PassedOnRerun);
         assert!(report.cases.iter().all(|c| c.dialect == Dialect::Jest));
         assert_eq!(report.cases[1].outcome, Outcome::Skipped);
         assert_eq!(report.cases[2].duration, Some(14_722));

@@ -185,6 +185,92 @@ impl PartialOrd for GroupKey {
     }
 }
 
+/// How a test ended in one run (one merge), as the history keeps it: one
+/// character per run in a test's `outcomes`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum RunOutcome {
+    /// `p`: passed.
+    Passed,
+    /// `f`: failed.
+    Failed,
+    /// `e`: errored.
+    Errored,
+    /// `s`: skipped only.
+    Skipped,
+    /// `r`: failed (or errored) and passed in the same run: a rerun that
+    /// passed (Surefire, pytest-rerunfailures, Gradle), or two shards that
+    /// disagreed. Flaky by itself: the same code both failed and passed.
+    Rerun,
+}
+
+impl RunOutcome {
+    /// The run's outcome from every result the run's reports hold for one
+    /// test: a failure and a pass (or a report's own flaky mark) make
+    /// [`RunOutcome::Rerun`]; else an error, a failure, a pass, a skip.
+    pub fn of(outcomes: impl IntoIterator<Item = Outcome>) -> Option<RunOutcome> {
+        let (mut passed, mut failed, mut errored, mut skipped, mut rerun) =
+            (false, false, false, false, false);
+        for outcome in outcomes {
+            match outcome {
+                Outcome::Passed => passed = true,
+                Outcome::Failed => failed = true,
+                Outcome::Errored => errored = true,
+                Outcome::Skipped => skipped = true,
+                Outcome::PassedOnRerun => rerun = true,
+            }
+        }
+        Some(if rerun || (passed && (failed || errored)) {
+            RunOutcome::Rerun
+        } else if errored {
+            RunOutcome::Errored
+        } else if failed {
+            RunOutcome::Failed
+        } else if passed {
+            RunOutcome::Passed
+        } else if skipped {
+            RunOutcome::Skipped
+        } else {
+            return None;
+        })
+    }
+
+    /// Its character in `outcomes`.
+    pub fn letter(self) -> char {
+        match self {
+            RunOutcome::Passed => 'p',
+            RunOutcome::Failed => 'f',
+            RunOutcome::Errored => 'e',
+            RunOutcome::Skipped => 's',
+            RunOutcome::Rerun => 'r',
+        }
+    }
+
+    /// The outcome a character stands for.
+    pub fn from_letter(letter: char) -> Option<RunOutcome> {
+        Some(match letter {
+            'p' => RunOutcome::Passed,
+            'f' => RunOutcome::Failed,
+            'e' => RunOutcome::Errored,
+            's' => RunOutcome::Skipped,
+            'r' => RunOutcome::Rerun,
+            _ => return None,
+        })
+    }
+
+    /// Whether the test failed in the run (a rerun that passed included).
+    pub fn failed(self) -> bool {
+        matches!(
+            self,
+            RunOutcome::Failed | RunOutcome::Errored | RunOutcome::Rerun
+        )
+    }
+
+    /// Outcomes as their characters, oldest first (`"ppfp"`).
+    pub fn letters(outcomes: &[RunOutcome]) -> String {
+        outcomes.iter().map(|o| o.letter()).collect()
+    }
+}
+
 /// What the history knows about one test.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Record {
@@ -192,6 +278,17 @@ pub struct Record {
     pub last_seen: u64,
     /// One duration per passing run, oldest first, at most `keep`.
     pub samples: Vec<Micros>,
+    /// How the test ended in each run it appeared in, oldest first, at most
+    /// [`outcome_window`] of them; empty for groups, and for tests merged
+    /// by a shardplan that did not keep outcomes.
+    pub outcomes: Vec<RunOutcome>,
+}
+
+/// How many outcomes a test keeps: the longer of `keep` and `drop_after`,
+/// so the window is at least as long as both the timing window and the
+/// runs a test is kept unseen.
+pub fn outcome_window(keep: usize, drop_after: u64) -> usize {
+    keep.max(usize::try_from(drop_after).unwrap_or(usize::MAX))
 }
 
 impl Record {
@@ -216,6 +313,10 @@ struct StoredTest {
     variant: Option<String>,
     last_seen: u64,
     samples: Vec<Micros>,
+    /// One letter per run, oldest first (see [`RunOutcome`]); left out
+    /// when empty, so files without it read as before.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    outcomes: String,
 }
 
 /// One line of `groups`.
@@ -378,9 +479,22 @@ impl StoredTest {
             name: self.name,
             variant: self.variant,
         };
+        let outcomes = self
+            .outcomes
+            .chars()
+            .map(|letter| {
+                RunOutcome::from_letter(letter).ok_or_else(|| {
+                    format!(
+                        "unknown outcome {letter:?} in `outcomes` {:?}: expected p, f, e, s or r",
+                        self.outcomes
+                    )
+                })
+            })
+            .collect::<std::result::Result<_, _>>()?;
         let record = Record {
             last_seen: self.last_seen,
             samples: self.samples,
+            outcomes,
         };
         Ok((key, record))
     }
@@ -405,6 +519,7 @@ impl StoredGroup {
         let record = Record {
             last_seen: self.last_seen,
             samples: self.samples,
+            outcomes: Vec::new(),
         };
         Ok((key, record))
     }
@@ -580,6 +695,7 @@ pub fn to_json(
             variant: key.variant.clone(),
             last_seen: record.last_seen,
             samples: record.samples.clone(),
+            outcomes: RunOutcome::letters(&record.outcomes),
         };
         out += if first { "\n    " } else { ",\n    " };
         out += &serde_json::to_string(&line).expect("a stored test always serialises");

@@ -809,8 +809,22 @@ impl XmlHandler for State {
         let frame = match local {
             "testsuite" => self.start_suite(attrs),
             "testcase" => self.start_case(attrs, at),
-            "failure" | "error" | "rerunFailure" | "rerunError" => {
+            "failure" | "rerunFailure" => {
                 self.set_outcome(Outcome::Failed);
+                Frame::Other(local.into())
+            }
+            "error" | "rerunError" => {
+                self.set_outcome(Outcome::Errored);
+                Frame::Other(local.into())
+            }
+            // Failed attempts of a test that passed in the end.
+            "flakyFailure" | "flakyError" => {
+                if let Some(Frame::Case(Some(index))) = self.stack.last()
+                    && let Some(case) = self.cases.get_mut(*index)
+                    && case.outcome == Outcome::Passed
+                {
+                    case.outcome = Outcome::PassedOnRerun;
+                }
                 Frame::Other(local.into())
             }
             "skipped" => {
@@ -827,9 +841,8 @@ impl XmlHandler for State {
                 }
                 Frame::Other(local.into())
             }
-            // flakyFailure / flakyError are failed attempts of a test that
-            // passed in the end: they leave the outcome alone. The root
-            // <testsuites> names the run, not a suite, so it is not a Suite.
+            // The root <testsuites> names the run, not a suite, so it is
+            // not a Suite.
             _ => Frame::Other(local.into()),
         };
         self.stack.push(frame);
@@ -1014,7 +1027,7 @@ impl State {
     fn set_outcome(&mut self, outcome: Outcome) {
         if let Some(Frame::Case(Some(index))) = self.stack.last()
             && let Some(case) = self.cases.get_mut(*index)
-            && case.outcome == Outcome::Passed
+            && case.outcome.passed()
         {
             case.outcome = outcome;
         }
@@ -1292,11 +1305,11 @@ mod tests {
         let want = [
             ("pass", Outcome::Passed),
             ("fail", Outcome::Failed),
-            ("error", Outcome::Failed),
+            ("error", Outcome::Errored),
             ("skip", Outcome::Skipped),
             ("fail-then-skip", Outcome::Failed),
             ("skip-then-error", Outcome::Skipped),
-            ("flaky", Outcome::Passed),
+            ("flaky", Outcome::PassedOnRerun),
             ("rerun", Outcome::Failed),
             ("nested-not-direct", Outcome::Passed),
         ];

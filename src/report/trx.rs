@@ -43,14 +43,15 @@ impl ReportFormat for Trx {
 
 /// What a test run's `outcome` says about timing. Results that did not run
 /// (`NotExecuted`, `Inconclusive`, `Pending`…) are skips; `Passed` variants
-/// are passes; everything else (`Failed`, `Timeout`, `Aborted`, `Error`…) is
-/// a failure.
+/// are passes; `Error` is an error; everything else (`Failed`, `Timeout`,
+/// `Aborted`…) is a failure.
 fn outcome_of(outcome: Option<&str>) -> Outcome {
     match outcome {
         None | Some("Passed" | "PassedButRunAborted" | "Completed" | "Warning") => Outcome::Passed,
         Some("NotExecuted" | "Inconclusive" | "Pending" | "NotRunnable" | "Disconnected") => {
             Outcome::Skipped
         }
+        Some("Error") => Outcome::Errored,
         Some(_) => Outcome::Failed,
     }
 }
