@@ -535,17 +535,21 @@ pub fn report(input: &mut dyn BufRead) -> Result<Report, Diagnostic> {
     read_stream(
         input,
         &mut |key, record, _| {
-            let duration = record.estimate();
+            // A test the kept runs only ever skipped costs its skip, about
+            // nothing, rather than an estimate from its siblings.
+            let only_skipped = !record.outcomes.is_empty()
+                && record.outcomes.iter().all(|&o| o == RunOutcome::Skipped);
+            let duration = record.estimate().or(only_skipped.then_some(0));
             cases.push(TestCase {
                 duration,
                 name: key.name,
                 classname: key.classname,
                 suite: key.suite,
                 file: key.file,
-                outcome: if duration.is_some() {
-                    Outcome::Passed
-                } else {
+                outcome: if record.samples.is_empty() {
                     Outcome::Skipped
+                } else {
+                    Outcome::Passed
                 },
                 dialect: key.dialect,
                 variant: key.variant,
@@ -769,15 +773,17 @@ mod tests {
         timings.merge_run(&[
             case("A", 100, Outcome::Passed),
             case("B", 5, Outcome::Failed),
+            case("C", 2, Outcome::Skipped),
         ]);
         timings.merge_run(&[
             case("A", 300, Outcome::Passed),
             case("A", 500, Outcome::Passed),
+            case("C", 3, Outcome::Skipped),
         ]);
         let text = timings.to_json();
         assert!(History.sniff(text.as_bytes()));
         let report = History.read(&mut text.as_bytes()).unwrap();
-        assert_eq!(report.cases.len(), 2);
+        assert_eq!(report.cases.len(), 3);
         assert_eq!(report.cases[0].name, "A");
         // Samples 100 and 400 (the mean of run 2's two passes).
         assert_eq!(report.cases[0].duration, Some(250));
@@ -786,6 +792,9 @@ mod tests {
         assert_eq!(report.cases[1].duration, None);
         assert_eq!(report.cases[1].outcome, Outcome::Skipped);
         assert_eq!(report.cases[0].outcome, Outcome::Passed);
+        // C was only ever skipped: it costs its skip, not an estimate.
+        assert_eq!(report.cases[2].duration, Some(0));
+        assert_eq!(report.cases[2].outcome, Outcome::Skipped);
         // Merged without group times: none read back.
         assert!(report.groups.is_empty());
     }
