@@ -40,21 +40,39 @@ pub fn micros_to_seconds(micros: Micros) -> f64 {
     micros as f64 / 1e6
 }
 
-/// Formats a duration for people: `850ms`, `12.3s`, `4m05s`, `1h02m`.
+/// Formats a duration for people: `850ms`, `12.3s`, `4m05s`, `1h02m`,
+/// rounded to the nearest unit shown (half up), so that 8.96s reads 9.0s,
+/// not 8.9s.
 pub fn human(micros: Micros) -> String {
-    let ms = micros / 1000;
-    if micros < SECOND {
-        return format!("{ms}ms");
+    let rounded = |unit: Micros| micros.saturating_add(unit / 2) / unit;
+    if rounded(1_000) < 1_000 {
+        return format!("{}ms", rounded(1_000));
     }
-    let tenths = micros / 100_000;
-    if micros < 60 * SECOND {
+    let tenths = rounded(100_000);
+    if tenths < 600 {
         return format!("{}.{}s", tenths / 10, tenths % 10);
     }
-    let secs = micros / SECOND;
+    let secs = rounded(SECOND);
     if secs < 3600 {
         return format!("{}m{:02}s", secs / 60, secs % 60);
     }
-    format!("{}h{:02}m", secs / 3600, (secs % 3600) / 60)
+    let minutes = rounded(60 * SECOND);
+    format!("{}h{:02}m", minutes / 60, minutes % 60)
+}
+
+/// [`human`], with milliseconds added where `micros` would otherwise read
+/// the same as a different `other` (a wall time of 8.04s beside a target
+/// of 8.0s), so that two figures never look equal when they are not.
+pub fn human_beside(micros: Micros, other: Micros) -> String {
+    let text = human(micros);
+    if micros == other || text != human(other) || micros >= 60 * SECOND {
+        return text;
+    }
+    if micros < SECOND {
+        return format!("{}.{:03}ms", micros / 1000, micros % 1000);
+    }
+    let ms = micros.saturating_add(500) / 1000;
+    format!("{}.{:03}s", ms / 1000, ms % 1000)
 }
 
 /// Parses a time value in seconds as the JUnit family writes it: plain or
@@ -345,5 +363,24 @@ mod tests {
         assert_eq!(human(12_340_000), "12.3s");
         assert_eq!(human(245 * SECOND), "4m05s");
         assert_eq!(human(3720 * SECOND), "1h02m");
+    }
+
+    #[test]
+    fn human_durations_round_to_the_unit_shown() {
+        assert_eq!(human(8_960_000), "9.0s");
+        assert_eq!(human(8_040_000), "8.0s");
+        assert_eq!(human(999_499), "999ms");
+        assert_eq!(human(999_500), "1.0s");
+        assert_eq!(human(59_950_000), "1m00s");
+        assert_eq!(human(3_599_600_000), "1h00m");
+        assert_eq!(human(Micros::MAX), human(Micros::MAX));
+    }
+
+    #[test]
+    fn figures_beside_each_other_differ_when_they_differ() {
+        assert_eq!(human_beside(8_040_000, 8 * SECOND), "8.040s");
+        assert_eq!(human_beside(8_400_000, 8 * SECOND), "8.4s");
+        assert_eq!(human_beside(8 * SECOND, 8 * SECOND), "8.0s");
+        assert_eq!(human_beside(999_600, SECOND), "999.600ms");
     }
 }

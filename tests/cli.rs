@@ -56,8 +56,9 @@ fn summary_reports_counts_shard_times_and_bound() {
     );
     assert!(err.contains("lower bound 6.0s (largest item)"), "{err}");
     assert!(err.contains("1.000 x bound"), "{err}");
+    // 3.75s, rounded (not truncated) to the tenth shown.
     assert!(
-        err.contains("shard   1      3.7s       3 tests  <- this shard"),
+        err.contains("shard   1      3.8s       3 tests  <- this shard"),
         "{err}"
     );
 }

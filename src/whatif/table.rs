@@ -10,7 +10,7 @@ use serde::Serialize;
 use super::{Floor, Format, Verdict, Whatif, ratio_ppm};
 use crate::bars;
 use crate::choice::Choice;
-use crate::duration::{Micros, human, micros_to_seconds};
+use crate::duration::{Micros, human, human_beside, micros_to_seconds};
 use crate::emit::Granularity;
 use crate::plan::Algorithm;
 
@@ -61,6 +61,15 @@ const HEADINGS: [&str; 6] = [
     "speedup",
 ];
 
+/// A wall time as the table shows it: beside a target, with enough digits
+/// that a wall just above the target never reads as equal to it.
+fn wall_text(whatif: &Whatif, wall: Micros) -> String {
+    match &whatif.target {
+        Some(target) => human_beside(wall, target.wall),
+        None => human(wall),
+    }
+}
+
 /// A row's cells as text and Markdown show them, and its marks.
 fn cells(whatif: &Whatif, index: usize) -> ([String; 6], String) {
     let row = &whatif.rows[index];
@@ -74,7 +83,7 @@ fn cells(whatif: &Whatif, index: usize) -> ([String; 6], String) {
     (
         [
             row.shards.to_string(),
-            human(row.wall),
+            wall_text(whatif, row.wall),
             human(row.bound.value),
             percent(row.efficiency_ppm()),
             human(row.machine),
@@ -154,7 +163,11 @@ fn chart(whatif: &Whatif, overhead: Micros) -> String {
         } else {
             bars::bar(row.wall, max, BAR_WIDTH)
         };
-        out += &format!("{:>label_width$} {bar} {}\n", row.shards, human(row.wall));
+        out += &format!(
+            "{:>label_width$} {bar} {}\n",
+            row.shards,
+            wall_text(whatif, row.wall)
+        );
     }
     out
 }
