@@ -1087,8 +1087,14 @@ mod rspec {
         json_tests(dir, &report)
     }
 
-    #[test]
-    fn every_shard_count_runs_the_suite_exactly_once() {
+    /// The spec file whose name has glob metacharacters.
+    const BRACKETS: &str = "spec/text [unicode]_spec.rb";
+
+    /// A copy of the suite (with [`BRACKETS`] renamed without them unless
+    /// `brackets`), its timing report, a spec added after it, RSpec's own
+    /// listing in `tests.txt` (the example ids of a dry run,
+    /// `./spec/a_spec.rb[1:2]`), and the whole suite as RSpec reports it.
+    fn suite_with_timings(brackets: bool) -> Option<(tempfile::TempDir, Vec<String>)> {
         if !tool_available(
             "rspec (apt-get install ruby-rspec)",
             &["rspec", "--version"],
@@ -1099,10 +1105,14 @@ mod rspec {
             "rspec_junit_formatter (apt-get install ruby-rspec-junit-formatter)",
             &["ruby", "-e", "require 'rspec_junit_formatter'"],
         ) {
-            return;
+            return None;
         }
         let suite = copy_suite("rspec");
         let dir = suite.path();
+        if !brackets {
+            fs::rename(dir.join(BRACKETS), dir.join("spec/text unicode_spec.rb"))
+                .expect("the spec file renamed");
+        }
         run(
             dir,
             &with_lines(
@@ -1118,7 +1128,6 @@ mod rspec {
              expect(1 + 1).to eq(2)\n  end\nend\n",
         )
         .expect("a new spec file");
-        // RSpec's own listing: the ids of a dry run (`./spec/a_spec.rb[1:2]`).
         let dry = report(dir, "dry-run");
         let out = dry.display().to_string();
         run(
@@ -1140,15 +1149,46 @@ mod rspec {
                 .iter()
                 .any(|t| t.starts_with("spec/added_spec.rb::"))
         );
-        check_every_shard_count(
-            dir,
-            &Driver {
-                runner: "rspec",
-                exec: &exec,
-                printed: &printed,
-            },
-            &expected,
-        );
+        Some((suite, expected))
+    }
+
+    fn driver() -> Driver<'static> {
+        Driver {
+            runner: "rspec",
+            exec: &exec,
+            printed: &printed,
+        }
+    }
+
+    /// The catch-all's `--exclude-pattern` escapes `[unicode]` as Ruby's
+    /// glob wants.
+    #[test]
+    fn every_shard_count_runs_the_suite_exactly_once_with_the_catch_all() {
+        let Some((suite, expected)) = suite_with_timings(true) else {
+            return;
+        };
+        check_catch_all(suite.path(), &driver(), &expected);
+    }
+
+    #[test]
+    fn every_shard_count_runs_the_suite_exactly_once_from_the_listing() {
+        let Some((suite, expected)) = suite_with_timings(false) else {
+            return;
+        };
+        check_tests_from(suite.path(), &driver(), &expected);
+    }
+
+    /// `rspec --dry-run` ids of a file named `spec/text [unicode]_spec.rb`
+    /// are `./spec/text [unicode]_spec.rb[1:1:1]`; the listing reader cuts
+    /// at the first `[` and refuses `./spec/text `.
+    #[test]
+    #[ignore = "bug: --runner rspec --tests-from cuts an example id at its first `[`, so \
+                `./spec/text [unicode]_spec.rb[1:2]` fails: `is not a spec file path` (exit 1)"]
+    fn example_ids_of_a_spec_file_with_brackets_in_its_name() {
+        let Some((suite, expected)) = suite_with_timings(true) else {
+            return;
+        };
+        check_tests_from(suite.path(), &driver(), &expected);
     }
 }
 
@@ -1229,7 +1269,7 @@ mod phpunit {
         )
         .expect("a new test class");
         let expected = printed(dir, "", "whole");
-        assert_eq!(expected.len(), 26, "{expected:#?}");
+        assert_eq!(expected.len(), 25, "{expected:#?}");
         assert!(
             expected
                 .iter()
@@ -1246,7 +1286,56 @@ mod phpunit {
         }
     }
 
+    /// PHPUnit's own listing as ids: `--list-tests-xml` names each data set
+    /// as the test's name shows it (`"one + two"`, `#0`), so a test is
+    /// `Class::method with data set <dataSet>`, exactly `--filter`'s subject.
+    fn listing_from_xml(dir: &Path) -> String {
+        let path = report(dir, "list-tests");
+        run(
+            dir,
+            &[
+                "vendor/bin/phpunit",
+                "--list-tests-xml",
+                &path.display().to_string(),
+            ],
+            ENV,
+        );
+        let text = fs::read_to_string(&path).expect("the XML listing");
+        let doc = roxmltree::Document::parse(&text).expect("a well-formed XML listing");
+        let mut ids = String::new();
+        for method in doc
+            .descendants()
+            .filter(|n| n.has_tag_name("testCaseMethod"))
+        {
+            let class = method
+                .parent()
+                .and_then(|c| c.attribute("name"))
+                .expect("the test's class");
+            let name = method.attribute("name").expect("the method");
+            ids += &match method.attribute("dataSet") {
+                Some(set) => format!("{class}::{name} with data set {set}\n"),
+                None => format!("{class}::{name}\n"),
+            };
+        }
+        ids
+    }
+
     #[test]
+    fn every_shard_count_runs_the_suite_exactly_once_from_the_listing() {
+        let Some((suite, expected)) = suite_with_timings() else {
+            return;
+        };
+        let dir = suite.path();
+        fs::write(dir.join("tests.txt"), listing_from_xml(dir)).expect("the listing");
+        check_tests_from(dir, &driver(), &expected);
+    }
+
+    /// PHPUnit 9 (Debian bookworm's 9.6.7) has no `--exclude-filter`, so
+    /// the catch-all shard's command fails: `Unknown option
+    /// "--exclude-filter"`, exit 1.
+    #[test]
+    #[ignore = "bug: --runner phpunit's catch-all uses --exclude-filter, which PHPUnit 9.6 \
+                (Debian's phpunit) does not have: `Unknown option \"--exclude-filter\"`, exit 1"]
     fn every_shard_count_runs_the_suite_exactly_once_with_the_catch_all() {
         let Some((suite, expected)) = suite_with_timings() else {
             return;
@@ -1254,8 +1343,15 @@ mod phpunit {
         check_catch_all(suite.path(), &driver(), &expected);
     }
 
+    /// PHPUnit 9's `--list-tests` prints data sets without ` with data set `
+    /// (`testAdds"one + two"`, `testIsInteger#0`); shardplan takes those as
+    /// test ids, and the `--filter` built from them matches no test, so
+    /// every data-set test runs on no shard.
     #[test]
-    fn every_shard_count_runs_the_suite_exactly_once_from_the_listing() {
+    #[ignore = "bug: --runner phpunit --tests-from reads PHPUnit 9's --list-tests lines \
+                `Class::testAdds\"one + two\"` / `Class::testIsInteger#0` as ids; the --filter \
+                made from them matches nothing: 19 of 25 tests never run (N=1)"]
+    fn every_shard_count_runs_the_suite_exactly_once_from_list_tests() {
         let Some((suite, expected)) = suite_with_timings() else {
             return;
         };
