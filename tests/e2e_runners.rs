@@ -28,6 +28,10 @@ use common::{
 
 const SHARD_COUNTS: [usize; 4] = [1, 2, 3, 5];
 
+/// The shard counts for runners that take seconds to start (vitest,
+/// Playwright with a browser): every shard of these still runs.
+const FEW_SHARD_COUNTS: [usize; 2] = [2, 3];
+
 /// Sleeps in the suites are scaled by this when the timing report is made:
 /// durations stay distinct, the run stays short. Shard runs do not sleep.
 const TIMING_SCALE: &str = "0.05";
@@ -112,6 +116,9 @@ struct Driver<'a> {
     /// Runs the printed filter `printed` of shard `label` the documented
     /// way; returns the tests the runner's report lists.
     printed: &'a dyn Fn(&Path, &str, &str) -> Vec<String>,
+    /// The shard counts to check: [`SHARD_COUNTS`], or fewer for a runner
+    /// that starts slowly.
+    counts: &'a [usize],
 }
 
 /// The checks every runner goes through, after its timing report was made,
@@ -125,7 +132,7 @@ fn check_every_shard_count(dir: &Path, driver: &Driver<'_>, expected: &[String])
 /// Every N without `--tests-from`: the catch-all takes the new test; the
 /// shards run with `--exec`.
 fn check_catch_all(dir: &Path, driver: &Driver<'_>, expected: &[String]) {
-    for count in SHARD_COUNTS {
+    for &count in driver.counts {
         let runs: Vec<Vec<String>> = (0..count).map(|i| (driver.exec)(dir, count, i)).collect();
         assert_partition(
             &format!("{} N={count}, catch-all, --exec", driver.runner),
@@ -139,7 +146,7 @@ fn check_catch_all(dir: &Path, driver: &Driver<'_>, expected: &[String]) {
 /// run the documented way; then whole files over 5 shards, some of them
 /// empty.
 fn check_tests_from(dir: &Path, driver: &Driver<'_>, expected: &[String]) {
-    for count in SHARD_COUNTS {
+    for &count in driver.counts {
         let runs: Vec<Vec<String>> = (0..count)
             .map(|i| {
                 let args = plan_args(driver.runner, count, i, &["--tests-from", "tests.txt"]);
@@ -281,6 +288,7 @@ mod pytest {
                 runner: "pytest",
                 exec: &exec,
                 printed: &printed,
+                counts: &SHARD_COUNTS,
             },
             &expected,
         );
@@ -392,6 +400,7 @@ mod go {
                 runner: "go",
                 exec: &exec,
                 printed: &printed,
+                counts: &SHARD_COUNTS,
             },
             &expected,
         );
@@ -491,6 +500,7 @@ mod nextest {
                 runner: "nextest",
                 exec: &exec,
                 printed: &printed,
+                counts: &SHARD_COUNTS,
             },
             &expected,
         );
@@ -625,6 +635,7 @@ mod jest {
                 runner: "jest",
                 exec: &exec,
                 printed: &printed,
+                counts: &SHARD_COUNTS,
             },
             &expected,
         );
@@ -758,6 +769,7 @@ mod vitest {
                 runner: "vitest",
                 exec: &exec,
                 printed: &printed,
+                counts: &FEW_SHARD_COUNTS,
             },
             &expected,
         );
@@ -888,6 +900,7 @@ mod mocha {
                 runner: "mocha",
                 exec: &exec,
                 printed: &printed,
+                counts: &SHARD_COUNTS,
             },
             &expected,
         );
@@ -946,20 +959,41 @@ mod playwright {
         dir.join("shardplan-reports").join(format!("{label}.xml"))
     }
 
+    /// The environment for a run whose JUnit report goes to `report`.
+    fn env<'a>(report: &'a str, scale: &'a str) -> [(&'a str, &'a str); 3] {
+        [
+            ("SUITE_TIME_SCALE", scale),
+            ("CI", "true"),
+            ("PLAYWRIGHT_JUNIT_OUTPUT_NAME", report),
+        ]
+    }
+
+    /// The tests Playwright's JUnit report at `path` shows as run, as
+    /// `<file>::<describe › title>`: an empty shard's `--list` writes every
+    /// test as skipped.
+    fn ran(path: &Path) -> Vec<String> {
+        let Ok(text) = fs::read_to_string(path) else {
+            return Vec::new();
+        };
+        let doc = roxmltree::Document::parse(&text).expect("a well-formed JUnit report");
+        doc.descendants()
+            .filter(|n| n.has_tag_name("testcase"))
+            .filter(|case| !case.children().any(|c| c.has_tag_name("skipped")))
+            .map(|case| {
+                format!(
+                    "{}::{}",
+                    case.attribute("classname").unwrap_or_default(),
+                    case.attribute("name").unwrap_or_default()
+                )
+            })
+            .collect()
+    }
+
     /// Runs `argv` with Playwright's JUnit reporter writing `report`; the
-    /// tests it lists, as `<file>::<describe › title>`.
+    /// tests it ran.
     fn run_reported(dir: &Path, argv: &[&str], report: &Path, scale: &str) -> Vec<String> {
-        let name = report.display().to_string();
-        run(
-            dir,
-            argv,
-            &[
-                ("SUITE_TIME_SCALE", scale),
-                ("CI", "true"),
-                ("PLAYWRIGHT_JUNIT_OUTPUT_NAME", &name),
-            ],
-        );
-        junit_tests(report, false)
+        run(dir, argv, &env(&report.display().to_string(), scale));
+        ran(report)
     }
 
     fn exec(dir: &Path, count: usize, index: usize) -> Vec<String> {
@@ -970,11 +1004,8 @@ mod playwright {
             index,
             &["--exec", "--", "--reporter=junit"],
         );
-        let argv: Vec<String> = std::iter::once(env!("CARGO_BIN_EXE_shardplan").to_string())
-            .chain(args)
-            .collect();
-        let argv: Vec<&str> = argv.iter().map(String::as_str).collect();
-        run_reported(dir, &argv, &report, "0")
+        shardplan(dir, &args, &env(&report.display().to_string(), "0"));
+        ran(&report)
     }
 
     /// `npx playwright test $(cat shard.txt)`: the printed `--test-list=FILE`.
@@ -988,19 +1019,26 @@ mod playwright {
         )
     }
 
-    #[test]
-    fn every_shard_count_runs_the_suite_exactly_once() {
+    /// A copy of the suite with `extra` spec files (path, source) written
+    /// into it, its timing report, a spec added after it, `playwright test
+    /// --list` in `tests.txt`, and the whole suite as Playwright reports it
+    /// (`expected_len` tests).
+    fn suite_with_timings(
+        extra: &[(&str, &str)],
+        expected_len: usize,
+    ) -> Option<(tempfile::TempDir, Vec<String>)> {
         let chromium = std::env::var("CHROMIUM_PATH").unwrap_or("/usr/bin/chromium".into());
         if !tool_available(
             "chromium (apt-get install chromium)",
             &[&chromium, "--version"],
         ) {
-            return;
+            return None;
         }
-        let Some(suite) = npm_suite("playwright", "playwright") else {
-            return;
-        };
+        let suite = npm_suite("playwright", "playwright")?;
         let dir = suite.path();
+        for (path, source) in extra {
+            fs::write(dir.join(path), source).expect("an extra spec file");
+        }
         run_reported(
             dir,
             &with_lines(PLAYWRIGHT, "", &["--reporter=junit"]),
@@ -1021,17 +1059,49 @@ mod playwright {
         );
         fs::write(dir.join("tests.txt"), &listing.stdout).expect("the listing");
         let expected = printed(dir, "", "whole");
-        assert_eq!(expected.len(), 11, "{expected:#?}");
+        assert_eq!(expected.len(), expected_len, "{expected:#?}");
         assert!(expected.iter().any(|t| t.starts_with("added.spec.js::")));
-        check_every_shard_count(
-            dir,
-            &Driver {
-                runner: "playwright",
-                exec: &exec,
-                printed: &printed,
-            },
-            &expected,
-        );
+        Some((suite, expected))
+    }
+
+    fn driver() -> Driver<'static> {
+        Driver {
+            runner: "playwright",
+            exec: &exec,
+            printed: &printed,
+            counts: &FEW_SHARD_COUNTS,
+        }
+    }
+
+    #[test]
+    fn every_shard_count_runs_the_suite_exactly_once() {
+        let Some((suite, expected)) = suite_with_timings(&[], 11) else {
+            return;
+        };
+        check_every_shard_count(suite.path(), &driver(), &expected);
+    }
+
+    /// A describe title holding Playwright's own separator ` › `: the
+    /// `--test-list` line `separator.spec.js › a › b › heavy` reads as the
+    /// describes `a`, `b`, so it selects nothing, and the test runs on no
+    /// shard, without a word on stderr. The file's two tests are the
+    /// heaviest (1.5 s and 1.4 s when timed), so N=3 splits the file.
+    #[test]
+    #[ignore = "bug: --runner playwright writes a test whose describe title contains ` › ` \
+                to --test-list as `file › a › b › title`, which Playwright splits into other \
+                titles: the test never runs, silently (N=3 --tests-from)"]
+    fn titles_holding_the_separator() {
+        let source = "const { test, expect } = require('@playwright/test');\n\
+                      const { nap } = require('./helpers/nap');\n\n\
+                      test.describe('a › b', () => {\n  \
+                      test('heavy', async () => { await nap(30000); expect(1).toBe(1); });\n  \
+                      test('heavy too', async () => { await nap(28000); expect(1).toBe(1); });\n});\n";
+        let Some((suite, expected)) =
+            suite_with_timings(&[("tests/separator.spec.js", source)], 13)
+        else {
+            return;
+        };
+        check_tests_from(suite.path(), &driver(), &expected);
     }
 }
 
@@ -1157,6 +1227,7 @@ mod rspec {
             runner: "rspec",
             exec: &exec,
             printed: &printed,
+            counts: &SHARD_COUNTS,
         }
     }
 
@@ -1283,6 +1354,7 @@ mod phpunit {
             runner: "phpunit",
             exec: &exec,
             printed: &printed,
+            counts: &SHARD_COUNTS,
         }
     }
 
