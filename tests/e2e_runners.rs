@@ -17,13 +17,13 @@
 
 mod common;
 
-use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
 use common::{
-    copy_suite, junit_tests, pytest_suite_with_timings, root, run, stderr, stdout, tool_available,
+    assert_partition, copy_suite, junit_tests, pytest_suite_with_timings, root, run, stderr,
+    stdout, tool_available,
 };
 
 const SHARD_COUNTS: [usize; 4] = [1, 2, 3, 5];
@@ -73,36 +73,6 @@ fn plan_args(runner: &str, count: usize, index: usize, extra: &[&str]) -> Vec<St
     .collect();
     args.extend(extra.iter().map(|s| s.to_string()));
     args
-}
-
-/// Asserts that the shards ran pairwise different tests and together
-/// exactly `expected`.
-fn assert_partition(label: &str, expected: &[String], shards: &[Vec<String>]) {
-    let mut seen: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
-    for (index, tests) in shards.iter().enumerate() {
-        for test in tests {
-            seen.entry(test).or_default().push(index);
-        }
-    }
-    let twice: Vec<String> = seen
-        .iter()
-        .filter(|(_, on)| on.len() > 1)
-        .map(|(test, on)| format!("{test} on shards {on:?}"))
-        .collect();
-    assert!(twice.is_empty(), "{label}: ran more than once: {twice:#?}");
-    let missing: Vec<&String> = expected
-        .iter()
-        .filter(|t| !seen.contains_key(t.as_str()))
-        .collect();
-    assert!(missing.is_empty(), "{label}: never ran: {missing:#?}");
-    let unexpected: Vec<&&str> = seen
-        .keys()
-        .filter(|t| !expected.iter().any(|e| e == *t))
-        .collect();
-    assert!(
-        unexpected.is_empty(),
-        "{label}: not in the suite: {unexpected:#?}"
-    );
 }
 
 /// How one runner is driven: how its shards are run and what its report
