@@ -75,20 +75,40 @@ fn plan_args(runner: &str, count: usize, index: usize, extra: &[&str]) -> Vec<St
     args
 }
 
+/// [`plan_args`] with the planning options `plan`, then `extra` (`--exec`
+/// and the runner's arguments).
+fn exec_args(
+    plan: &[&str],
+    runner: &str,
+    count: usize,
+    index: usize,
+    extra: &[&str],
+) -> Vec<String> {
+    plan_args(runner, count, index, &[plan, extra].concat())
+}
+
+/// Runs shard `index` of `count` in the suite directory, with extra
+/// planning options; returns the tests the runner's report lists.
+type ExecFn = dyn Fn(&Path, usize, usize, &[&str]) -> Vec<String>;
+
 /// How one runner is driven: how its shards are run and what its report
 /// says was executed.
 struct Driver<'a> {
     /// `--runner`.
     runner: &'a str,
-    /// Runs shard `index` of `count` with `--exec` and the runner's report
-    /// options; returns the tests its report lists.
-    exec: &'a dyn Fn(&Path, usize, usize) -> Vec<String>,
+    /// Runs shard `index` of `count` planned with the given options, with
+    /// `--exec` and the runner's report options; returns the tests its
+    /// report lists.
+    exec: &'a ExecFn,
     /// Runs the printed filter `printed` of shard `label` the documented
     /// way; returns the tests the runner's report lists.
     printed: &'a dyn Fn(&Path, &str, &str) -> Vec<String>,
     /// The shard counts to check: [`SHARD_COUNTS`], or fewer for a runner
     /// that starts slowly.
     counts: &'a [usize],
+    /// Planning options beyond the shard, the runner and the timings (the
+    /// `--by file` check gives its own `--by`).
+    plan: &'a [&'a str],
 }
 
 /// The checks every runner goes through, after its timing report was made,
@@ -103,7 +123,9 @@ fn check_every_shard_count(dir: &Path, driver: &Driver<'_>, expected: &[String])
 /// shards run with `--exec`.
 fn check_catch_all(dir: &Path, driver: &Driver<'_>, expected: &[String]) {
     for &count in driver.counts {
-        let runs: Vec<Vec<String>> = (0..count).map(|i| (driver.exec)(dir, count, i)).collect();
+        let runs: Vec<Vec<String>> = (0..count)
+            .map(|i| (driver.exec)(dir, count, i, driver.plan))
+            .collect();
         assert_partition(
             &format!("{} N={count}, catch-all, --exec", driver.runner),
             expected,
@@ -119,7 +141,9 @@ fn check_tests_from(dir: &Path, driver: &Driver<'_>, expected: &[String]) {
     for &count in driver.counts {
         let runs: Vec<Vec<String>> = (0..count)
             .map(|i| {
-                let args = plan_args(driver.runner, count, i, &["--tests-from", "tests.txt"]);
+                let mut extra = vec!["--tests-from", "tests.txt"];
+                extra.extend_from_slice(driver.plan);
+                let args = plan_args(driver.runner, count, i, &extra);
                 let printed = stdout(&shardplan(dir, &args, &[]));
                 (driver.printed)(dir, &printed, &format!("listed-{count}-{i}"))
             })
@@ -167,10 +191,11 @@ mod pytest {
         dir.join("shardplan-reports").join(format!("{label}.xml"))
     }
 
-    fn exec(dir: &Path, count: usize, index: usize) -> Vec<String> {
+    fn exec(dir: &Path, count: usize, index: usize, plan: &[&str]) -> Vec<String> {
         let report = report(dir, &format!("exec-{count}-{index}"));
         let junit = format!("--junitxml={}", report.display());
-        let args = plan_args(
+        let args = exec_args(
+            plan,
             "pytest",
             count,
             index,
@@ -259,6 +284,7 @@ mod pytest {
                 exec: &exec,
                 printed: &printed,
                 counts: &SHARD_COUNTS,
+                plan: &[],
             },
             &expected,
         );
@@ -311,8 +337,8 @@ mod go {
             .collect()
     }
 
-    fn exec(dir: &Path, count: usize, index: usize) -> Vec<String> {
-        let args = plan_args("go", count, index, &["--exec", "--", "-json"]);
+    fn exec(dir: &Path, count: usize, index: usize, plan: &[&str]) -> Vec<String> {
+        let args = exec_args(plan, "go", count, index, &["--exec", "--", "-json"]);
         let output = with_env(&[], |env| shardplan(dir, &args, env));
         json_tests(&output.stdout)
     }
@@ -371,6 +397,7 @@ mod go {
                 exec: &exec,
                 printed: &printed,
                 counts: &SHARD_COUNTS,
+                plan: &[],
             },
             &expected,
         );
@@ -405,8 +432,8 @@ mod nextest {
         tests
     }
 
-    fn exec(dir: &Path, count: usize, index: usize) -> Vec<String> {
-        let args = plan_args("nextest", count, index, &["--exec"]);
+    fn exec(dir: &Path, count: usize, index: usize, plan: &[&str]) -> Vec<String> {
+        let args = exec_args(plan, "nextest", count, index, &["--exec"]);
         shardplan(dir, &args, &borrowed(&env("0")));
         take_junit(dir)
     }
@@ -471,6 +498,7 @@ mod nextest {
                 exec: &exec,
                 printed: &printed,
                 counts: &SHARD_COUNTS,
+                plan: &[],
             },
             &expected,
         );
@@ -513,10 +541,11 @@ mod jest {
         dir.join("shardplan-reports").join(format!("{label}.json"))
     }
 
-    fn exec(dir: &Path, count: usize, index: usize) -> Vec<String> {
+    fn exec(dir: &Path, count: usize, index: usize, plan: &[&str]) -> Vec<String> {
         let report = report(dir, &format!("exec-{count}-{index}"));
         let output = format!("--outputFile={}", report.display());
-        let args = plan_args(
+        let args = exec_args(
+            plan,
             "jest",
             count,
             index,
@@ -606,6 +635,7 @@ mod jest {
                 exec: &exec,
                 printed: &printed,
                 counts: &SHARD_COUNTS,
+                plan: &[],
             },
             &expected,
         );
@@ -673,10 +703,11 @@ mod vitest {
         dir.join("shardplan-reports").join(format!("{label}.json"))
     }
 
-    fn exec(dir: &Path, count: usize, index: usize) -> Vec<String> {
+    fn exec(dir: &Path, count: usize, index: usize, plan: &[&str]) -> Vec<String> {
         let report = report(dir, &format!("exec-{count}-{index}"));
         let output = format!("--outputFile={}", report.display());
-        let args = plan_args(
+        let args = exec_args(
+            plan,
             "vitest",
             count,
             index,
@@ -740,6 +771,7 @@ mod vitest {
                 exec: &exec,
                 printed: &printed,
                 counts: &FEW_SHARD_COUNTS,
+                plan: &[],
             },
             &expected,
         );
@@ -772,10 +804,11 @@ mod mocha {
             .collect()
     }
 
-    fn exec(dir: &Path, count: usize, index: usize) -> Vec<String> {
+    fn exec(dir: &Path, count: usize, index: usize, plan: &[&str]) -> Vec<String> {
         let report = report(dir, &format!("exec-{count}-{index}"));
         let output = format!("--reporter-option=output={}", report.display());
-        let args = plan_args(
+        let args = exec_args(
+            plan,
             "mocha",
             count,
             index,
@@ -871,6 +904,7 @@ mod mocha {
                 exec: &exec,
                 printed: &printed,
                 counts: &SHARD_COUNTS,
+                plan: &[],
             },
             &expected,
         );
@@ -966,9 +1000,10 @@ mod playwright {
         ran(report)
     }
 
-    fn exec(dir: &Path, count: usize, index: usize) -> Vec<String> {
+    fn exec(dir: &Path, count: usize, index: usize, plan: &[&str]) -> Vec<String> {
         let report = report(dir, &format!("exec-{count}-{index}"));
-        let args = plan_args(
+        let args = exec_args(
+            plan,
             "playwright",
             count,
             index,
@@ -1040,6 +1075,7 @@ mod playwright {
             exec: &exec,
             printed: &printed,
             counts: &FEW_SHARD_COUNTS,
+            plan: &[],
         }
     }
 
@@ -1102,10 +1138,11 @@ mod rspec {
             .collect()
     }
 
-    fn exec(dir: &Path, count: usize, index: usize) -> Vec<String> {
+    fn exec(dir: &Path, count: usize, index: usize, plan: &[&str]) -> Vec<String> {
         let report = report(dir, &format!("exec-{count}-{index}"));
         let out = report.display().to_string();
-        let args = plan_args(
+        let args = exec_args(
+            plan,
             "rspec",
             count,
             index,
@@ -1198,6 +1235,7 @@ mod rspec {
             exec: &exec,
             printed: &printed,
             counts: &SHARD_COUNTS,
+            plan: &[],
         }
     }
 
@@ -1244,10 +1282,11 @@ mod phpunit {
         dir.join("shardplan-reports").join(format!("{label}.xml"))
     }
 
-    fn exec(dir: &Path, count: usize, index: usize) -> Vec<String> {
+    fn exec(dir: &Path, count: usize, index: usize, plan: &[&str]) -> Vec<String> {
         let report = report(dir, &format!("exec-{count}-{index}"));
         let out = report.display().to_string();
-        let args = plan_args(
+        let args = exec_args(
+            plan,
             "phpunit",
             count,
             index,
@@ -1325,6 +1364,7 @@ mod phpunit {
             exec: &exec,
             printed: &printed,
             counts: &SHARD_COUNTS,
+            plan: &[],
         }
     }
 
@@ -1401,5 +1441,176 @@ mod phpunit {
         let listing = run(dir, &["vendor/bin/phpunit", "--list-tests"], ENV);
         fs::write(dir.join("tests.txt"), &listing.stdout).expect("the listing");
         check_tests_from(dir, &driver(), &expected);
+    }
+}
+
+mod maven {
+    use super::*;
+
+    const ENV: &[(&str, &str)] = &[("SUITE_TIME_SCALE", "0")];
+    /// `.mvn/maven.config` makes Maven offline, with Debian's repository.
+    const MVN: &[&str] = &["mvn", "--quiet", "test"];
+
+    /// The tests Surefire's reports hold, as `<classname>::<name>`, taken
+    /// away so that the next run starts without them.
+    fn take_reports(dir: &Path) -> Vec<String> {
+        let reports = dir.join("target/surefire-reports");
+        let mut tests = Vec::new();
+        for entry in fs::read_dir(&reports).into_iter().flatten().flatten() {
+            let path = entry.path();
+            if path.extension().is_some_and(|e| e == "xml") {
+                tests.extend(junit_tests(&path, false));
+            }
+        }
+        let _ = fs::remove_dir_all(&reports);
+        tests
+    }
+
+    fn exec(dir: &Path, count: usize, index: usize, plan: &[&str]) -> Vec<String> {
+        let args = exec_args(plan, "maven", count, index, &["--exec", "--", "--quiet"]);
+        shardplan(dir, &args, ENV);
+        take_reports(dir)
+    }
+
+    /// `xargs -d '\n' mvn test < shard.txt`.
+    fn printed(dir: &Path, printed: &str, _label: &str) -> Vec<String> {
+        run(dir, &with_lines(MVN, printed, &[]), ENV);
+        take_reports(dir)
+    }
+
+    /// A copy of the suite, its timing report (Surefire's, in one file), a
+    /// test class added after it, a listing in `tests.txt`
+    /// (`Class#method`, from the whole suite's reports: Maven lists no
+    /// tests), and the whole suite as Surefire reports it.
+    fn suite_with_timings() -> Option<(tempfile::TempDir, Vec<String>)> {
+        if !tool_available("mvn (apt-get install maven)", &["mvn", "--version"])
+            || !tool_available(
+                "Surefire's JUnit 5 provider (apt-get install libsurefire-java junit5)",
+                &[
+                    "test",
+                    "-d",
+                    "/usr/share/maven-repo/org/apache/maven/surefire/surefire-junit-platform/2.22.3",
+                ],
+            )
+            || !tool_available(
+                "maven-compiler-plugin (apt-get install libmaven-compiler-plugin-java)",
+                &[
+                    "test",
+                    "-d",
+                    "/usr/share/maven-repo/org/apache/maven/plugins/maven-compiler-plugin/3.10.1",
+                ],
+            )
+        {
+            return None;
+        }
+        let suite = copy_suite("maven");
+        let dir = suite.path();
+        run(dir, MVN, &[("SUITE_TIME_SCALE", TIMING_SCALE)]);
+        // Surefire writes one report per class; they go into one file, as
+        // `<testsuite>`s of one `<testsuites>`, each as Surefire wrote it.
+        let mut suites: Vec<String> = fs::read_dir(dir.join("target/surefire-reports"))
+            .expect("Surefire's reports")
+            .flatten()
+            .map(|e| e.path())
+            .filter(|p| p.extension().is_some_and(|e| e == "xml"))
+            .map(|p| {
+                let text = fs::read_to_string(&p).expect("a report");
+                let body = text
+                    .find("?>")
+                    .map_or(text.as_str(), |end| &text[end + 2..]);
+                body.trim().to_string()
+            })
+            .collect();
+        suites.sort();
+        fs::write(
+            dir.join("timings.xml"),
+            format!(
+                "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites>\n{}\n</testsuites>\n",
+                suites.join("\n")
+            ),
+        )
+        .expect("the timing report");
+        fs::write(
+            dir.join("src/test/java/com/example/shardsuite/AddedTest.java"),
+            "package com.example.shardsuite;\n\n\
+             import static org.junit.jupiter.api.Assertions.assertTrue;\n\n\
+             import org.junit.jupiter.api.Test;\n\n\
+             class AddedTest {\n    @Test\n    void addedAfterTheTimings() {\n        \
+             assertTrue(true);\n    }\n}\n",
+        )
+        .expect("a new test class");
+        let _ = fs::remove_dir_all(dir.join("target/surefire-reports"));
+        run(dir, MVN, ENV);
+        let expected = take_reports(dir);
+        assert_eq!(expected.len(), 15, "{expected:#?}");
+        let mut listing: Vec<String> = expected
+            .iter()
+            .map(|t| {
+                let (class, name) = t.split_once("::").expect("class::name");
+                let method = name.split(['{', '(', '[']).next().unwrap_or(name);
+                format!("{class}#{method}")
+            })
+            .collect();
+        listing.sort();
+        listing.dedup();
+        fs::write(dir.join("tests.txt"), listing.join("\n") + "\n").expect("the listing");
+        Some((suite, expected))
+    }
+
+    fn driver(plan: &'static [&'static str]) -> Driver<'static> {
+        Driver {
+            runner: "maven",
+            exec: &exec,
+            printed: &printed,
+            counts: &FEW_SHARD_COUNTS,
+            plan,
+        }
+    }
+
+    /// With the listing: each shard's `-Dtest=Class#m1+m2,…` (a `@Nested`
+    /// class is a class of its own, `Outer$Inner#m`), and whole classes by
+    /// file.
+    #[test]
+    fn every_shard_count_runs_the_suite_exactly_once_from_the_listing() {
+        let Some((suite, expected)) = suite_with_timings() else {
+            return;
+        };
+        check_tests_from(suite.path(), &driver(&[]), &expected);
+    }
+
+    /// The catch-all, by class: the plan may put `CalculatorTest$WhenDividing`
+    /// on the catch-all shard and `CalculatorTest` on another. The catch-all
+    /// then excludes `CalculatorTest` (`-Dsurefire.excludesFile`), and
+    /// Surefire reaches a `@Nested` class only through its outer class
+    /// (its default excludes hold `**/*$*`), so the nested tests run on no
+    /// shard, silently: N=2 loses `CalculatorTest$WhenDividing::byOne` and
+    /// `::byTwo`.
+    #[test]
+    #[ignore = "bug: --runner maven's catch-all excludes an outer class whose @Nested class \
+                it should run; Surefire reaches nested classes only through the outer one, \
+                so `CalculatorTest$WhenDividing` runs nowhere (N=2 --by class, silently)"]
+    fn nested_classes_on_the_catch_all() {
+        let Some((suite, expected)) = suite_with_timings() else {
+            return;
+        };
+        check_catch_all(suite.path(), &driver(&["--by", "class"]), &expected);
+    }
+
+    /// The catch-all, by test (the default). Surefire 2.22 (Debian's) names
+    /// a parameterized invocation `adds{int, int, int, int}[1]`; the maven
+    /// runner takes a name up to `(` or `[` as the method, so this one is
+    /// no method, stands for its whole class, and planning fails: "class
+    /// com.example.shardsuite.CalculatorTest has tests named by display
+    /// name, which --runner maven can only select with their whole class,
+    /// but its other tests are planned on several shards; plan with --by
+    /// class" (exit 1).
+    #[test]
+    #[ignore = "bug: --runner maven does not read Surefire 2.22's parameterized names \
+                `adds{int, int, int, int}[1]` as method `adds`: planning by test fails (exit 1)"]
+    fn parameterized_names_of_surefire_2_22() {
+        let Some((suite, expected)) = suite_with_timings() else {
+            return;
+        };
+        check_catch_all(suite.path(), &driver(&[]), &expected);
     }
 }
