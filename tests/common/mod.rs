@@ -456,3 +456,33 @@ pub fn pytest_suite_with_timings(scale: &str) -> tempfile::TempDir {
     );
     suite
 }
+
+/// Asserts that the shards ran pairwise different tests and together
+/// exactly `expected`.
+pub fn assert_partition(label: &str, expected: &[String], shards: &[Vec<String>]) {
+    let mut seen: std::collections::BTreeMap<&str, Vec<usize>> = std::collections::BTreeMap::new();
+    for (index, tests) in shards.iter().enumerate() {
+        for test in tests {
+            seen.entry(test).or_default().push(index);
+        }
+    }
+    let twice: Vec<String> = seen
+        .iter()
+        .filter(|(_, on)| on.len() > 1)
+        .map(|(test, on)| format!("{test} on shards {on:?}"))
+        .collect();
+    assert!(twice.is_empty(), "{label}: ran more than once: {twice:#?}");
+    let missing: Vec<&String> = expected
+        .iter()
+        .filter(|t| !seen.contains_key(t.as_str()))
+        .collect();
+    assert!(missing.is_empty(), "{label}: never ran: {missing:#?}");
+    let unexpected: Vec<&&str> = seen
+        .keys()
+        .filter(|t| !expected.iter().any(|e| e == *t))
+        .collect();
+    assert!(
+        unexpected.is_empty(),
+        "{label}: not in the suite: {unexpected:#?}"
+    );
+}
