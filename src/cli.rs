@@ -484,6 +484,46 @@ impl SummaryArgs {
     }
 }
 
+/// Options whose value may be a glob, which an unquoted shell expands into
+/// several words before shardplan sees it.
+const GLOB_OPTIONS: [&str; 2] = ["--timings", "--tests-from"];
+
+/// When clap met an unexpected word, whether the shell expanded a glob
+/// given to `--timings`: the words after the option's value are existing
+/// files (`exists`). Then the fix is to quote the glob.
+pub fn expanded_glob_hint(args: &[String], exists: impl Fn(&str) -> bool) -> Option<String> {
+    let at = args
+        .iter()
+        .position(|a| GLOB_OPTIONS.contains(&a.as_str()))?;
+    let option = &args[at];
+    let first = args.get(at + 1)?;
+    let strays: Vec<&String> = args[at + 2..]
+        .iter()
+        .take_while(|a| !a.starts_with('-'))
+        .collect();
+    if strays.is_empty() || !exists(first) || !strays.iter().all(|a| exists(a)) {
+        return None;
+    }
+    Some(format!(
+        "{option} takes one path; the shell expanded a glob into {} files. Quote it (e.g. {option} '{}') so that shardplan expands it, or repeat {option} for each file",
+        strays.len() + 1,
+        glob_of(first)
+    ))
+}
+
+/// A glob that `path`'s siblings would have been expanded from, for the
+/// hint: its directory and extension kept (`reports/*.xml`).
+fn glob_of(path: &str) -> String {
+    let (dir, name) = match path.rfind('/') {
+        Some(slash) => (&path[..=slash], &path[slash + 1..]),
+        None => ("", path),
+    };
+    match name.rfind('.') {
+        Some(dot) if dot > 0 => format!("{dir}*{}", &name[dot..]),
+        _ => format!("{dir}*"),
+    }
+}
+
 /// A fraction from 0 to 1, as `0.1` or `10%`.
 pub(crate) fn parse_fraction(text: &str) -> Result<f64, String> {
     let trimmed = text.trim();
@@ -550,6 +590,31 @@ mod tests {
         for bad in ["1.5", "-0.1", "x", "101%", "NaN"] {
             assert!(parse_fraction(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn an_expanded_glob_gets_a_hint_to_quote_it() {
+        let args: Vec<String> = [
+            "shardplan",
+            "--shards",
+            "2",
+            "--timings",
+            "r/a.xml",
+            "r/b.xml",
+            "--index",
+            "0",
+        ]
+        .map(String::from)
+        .to_vec();
+        let hint = expanded_glob_hint(&args, |_| true).unwrap();
+        assert!(hint.contains("--timings 'r/*.xml'"), "{hint}");
+        assert!(hint.contains("2 files"), "{hint}");
+        // A stray word that is no file is some other mistake.
+        assert_eq!(expanded_glob_hint(&args, |p| p != "r/b.xml"), None);
+        let quoted: Vec<String> = ["shardplan", "--timings", "r/*.xml", "--shards", "2"]
+            .map(String::from)
+            .to_vec();
+        assert_eq!(expanded_glob_hint(&quoted, |_| true), None);
     }
 
     #[test]

@@ -2,6 +2,7 @@
 //! statuses. Everything else lives in the library.
 
 use std::io;
+use std::path::Path;
 use std::process::ExitCode;
 
 use clap::{CommandFactory, Parser};
@@ -10,7 +11,20 @@ use shardplan::cli::Cli;
 use shardplan::error::ErrorKind;
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(error) => {
+            let args: Vec<String> = std::env::args().collect();
+            let hint = (error.kind() == clap::error::ErrorKind::UnknownArgument)
+                .then(|| shardplan::cli::expanded_glob_hint(&args, |p| Path::new(p).exists()))
+                .flatten();
+            let _ = error.print();
+            if let Some(hint) = hint {
+                eprintln!("\ntip: {hint}");
+            }
+            return ExitCode::from(error.exit_code() as u8);
+        }
+    };
     let stdin = io::stdin();
     let stdout = io::stdout();
     let stderr = io::stderr();

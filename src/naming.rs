@@ -119,4 +119,12 @@ pub trait Naming {
     fn unidentified_reason(&self) -> &'static str {
         "e.g. subtests; their parent's time includes them"
     }
+
+    /// Whether a case [`Naming::identify`] cannot name points at how the
+    /// reports are written (a jest report without file paths), rather than
+    /// at a case the runner's own model leaves out (a go subtest): then
+    /// every mode warns, with [`Naming::unidentified_reason`] as the fix.
+    fn unidentified_needs_fixing(&self) -> bool {
+        false
+    }
 }

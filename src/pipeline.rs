@@ -9,8 +9,9 @@ use std::path::Path;
 
 use serde::Serialize;
 
+use crate::choice::Choice;
 use crate::duration::percent;
-use crate::emit::{Granularity, Runner};
+use crate::emit::{Granularity, Runner, RunnerKind};
 use crate::error::{Error, Result};
 use crate::history;
 use crate::inputs::{self, ReadOptions};
@@ -126,6 +127,17 @@ pub fn read_inputs(
             runner.name()
         ));
     }
+    if table_stats.not_selectable > 0 && runner.unidentified_needs_fixing() {
+        warnings.push(format!(
+            "{} test cases in the reports cannot be placed by --runner {} and get no timing: {}",
+            table_stats.not_selectable,
+            runner.name(),
+            runner.unidentified_reason()
+        ));
+    }
+    if let Some(suggestion) = runner_suggestion(options.runner, &table_stats) {
+        warnings.push(suggestion);
+    }
     let listed = match &options.tests_from {
         Some(source) => Some(inputs::read_listing(source, runner, stdin)?),
         None => None,
@@ -137,7 +149,10 @@ pub fn read_inputs(
         ));
     }
     let suite = timing::suite(table, listed.as_deref(), runner);
+    // A first run has no reports at all: the plan is by count, as the
+    // summary says, and that is no alarm.
     if listed.is_some()
+        && reports_read > 0
         && let Some(warning) = weak_match_warning(&suite, options.min_match)
     {
         warnings.push(warning);
@@ -301,4 +316,27 @@ fn weak_match_warning(suite: &Suite, min_match: u8) -> Option<String> {
          and compare the unmatched examples in the summary with the names in the reports.",
         percent(matched, listed)
     ))
+}
+
+/// With `--runner plain` (the default), a hint when most cases come from
+/// reports whose writer has a runner of its own: plain prints ids as
+/// recorded, which that runner may not take as a filter.
+fn runner_suggestion(runner: RunnerKind, stats: &TableStats) -> Option<String> {
+    if runner != RunnerKind::Plain {
+        return None;
+    }
+    let total: usize = stats.by_dialect.values().sum();
+    let (&dialect, &count) = stats
+        .by_dialect
+        .iter()
+        .filter(|(d, _)| RunnerKind::of_dialect(**d).is_some())
+        .max_by_key(|(d, count)| (**count, std::cmp::Reverse(**d)))?;
+    let suggested = RunnerKind::of_dialect(dialect)?;
+    (count * 2 > total).then(|| {
+        format!(
+            "{count} of the {total} test cases come from {} reports: pass --runner {} to print its filter (--runner plain prints test ids as recorded)",
+            dialect.name(),
+            suggested.name()
+        )
+    })
 }

@@ -148,7 +148,11 @@ pub fn reading_summary(
             history::DEFAULT_PATH
         );
     }
-    if options.tests_from.is_some() {
+    if reports_read == 0 && suite.measured() == 0 {
+        out += "shardplan: no timing reports yet (a first run?): the tests are split by count. \
+                After the run, fold its reports into the timing history with `shardplan merge`, \
+                and the next plan uses their times.\n";
+    } else if options.tests_from.is_some() {
         out += &format!("shardplan: {}\n", match_report(suite));
     } else if suite.stale > 0 {
         out += &format!(

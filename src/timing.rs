@@ -45,6 +45,8 @@ pub struct TableStats {
     pub other_runner: BTreeMap<Dialect, usize>,
     /// Cases the runner cannot select by themselves (e.g. go subtests).
     pub not_selectable: usize,
+    /// Cases from reports the runner reads, by their dialect.
+    pub by_dialect: BTreeMap<Dialect, usize>,
 }
 
 /// Sum and count of one recorded case's passing durations, then of its
@@ -97,6 +99,7 @@ impl TimingTable {
                 *stats.other_runner.entry(case.dialect).or_default() += 1;
                 continue;
             }
+            *stats.by_dialect.entry(case.dialect).or_default() += 1;
             let Some(id) = runner.identify(case) else {
                 stats.not_selectable += 1;
                 continue;

@@ -522,6 +522,34 @@ fn verify_passes_when_the_shards_ran_the_plan() {
     assert!(out.contains("OK"), "{out}");
 }
 
+/// Issue 15, first contact: a shard whose tests all ran on another shard
+/// too reads as what it is, not as "0 of N" ran.
+#[test]
+fn verify_shows_a_shard_that_ran_twice_as_such() {
+    let dir = suite();
+    let d = dir.path();
+    let mut shards = ran_as_planned(d, "test");
+    let twice = shards[1].clone();
+    shards[2].extend(twice.iter().cloned());
+    for (index, tests) in shards.iter().enumerate() {
+        write_report(&d.join(format!("results/shard-{index}")), tests);
+    }
+    let (out, _) = fails_in(d, &["verify", "--plan", "plan.json", "results"], 1);
+    let n = twice.len();
+    let line = out
+        .lines()
+        .find(|l| l.trim_start().starts_with("1 "))
+        .unwrap_or_else(|| panic!("no line for shard 1 in {out}"));
+    assert!(
+        line.contains(&format!("{n} of {n}, {n} of them on another shard too")),
+        "{out}"
+    );
+    assert!(
+        out.contains(&format!("FAILED: ran on more than one shard ({n})")),
+        "{out}"
+    );
+}
+
 #[test]
 fn verify_lists_a_missing_a_duplicated_and_a_misplaced_test() {
     let dir = suite();

@@ -392,3 +392,102 @@ fn bundled_example_runs() {
     assert!(!ids.is_empty());
     assert!(ids.lines().all(|l| l.contains(".py::")), "{ids}");
 }
+
+/// Issue 15, first contact: a first run with a test list and no reports
+/// says so plainly and plans by count, with no "ONLY 0.0% MATCHED" alarm.
+#[test]
+fn a_first_run_without_reports_plans_by_count_and_says_so() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(
+        dir.path().join("tests.txt"),
+        "tests/a.py::t1\ntests/a.py::t2\ntests/b.py::t3\n",
+    )
+    .unwrap();
+    let args = [
+        "--shards",
+        "2",
+        "--index",
+        "0",
+        "--tests-from",
+        "tests.txt",
+        "--runner",
+        "pytest",
+    ];
+    let out = shardplan_in(dir.path(), &args, "");
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(
+        err.contains("no timing reports yet (a first run?)"),
+        "{err}"
+    );
+    assert!(err.contains("split by count"), "{err}");
+    assert!(!err.contains("MATCHED"), "{err}");
+    assert!(!err.contains("warning"), "{err}");
+}
+
+/// Issue 15, first contact: reports that clearly come from pytest, planned
+/// with the default --runner plain, get a hint naming --runner pytest.
+#[test]
+fn forgetting_the_runner_suggests_the_reports_one() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(
+        dir.path().join("junit.xml"),
+        r#"<testsuites><testsuite name="pytest" tests="2">
+<testcase classname="tests.test_a" name="test_x" file="tests/test_a.py" time="1.0"/>
+<testcase classname="tests.test_a" name="test_y" file="tests/test_a.py" time="2.0"/>
+</testsuite></testsuites>"#,
+    )
+    .unwrap();
+    let plain = ["--shards", "2", "--index", "0", "--timings", "junit.xml"];
+    let err = stderr(&shardplan_in(dir.path(), &plain, ""));
+    assert!(err.contains("pass --runner pytest"), "{err}");
+    let mut named = plain.to_vec();
+    named.extend(["--runner", "pytest"]);
+    let err = stderr(&shardplan_in(dir.path(), &named, ""));
+    assert!(!err.contains("pass --runner"), "{err}");
+}
+
+/// Issue 15, first contact: jest-junit reports without file paths name
+/// the fix (addFileAttribute=true) even with --quiet, as a warning.
+#[test]
+fn jest_reports_without_paths_name_the_fix_in_every_mode() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(
+        dir.path().join("junit.xml"),
+        r#"<testsuites name="jest tests"><testsuite name="adds" tests="1">
+<testcase classname="math adds" name="math adds one" time="0.5"/>
+</testsuite></testsuites>"#,
+    )
+    .unwrap();
+    for command in [
+        vec!["--shards", "2", "--index", "0", "--quiet"],
+        vec!["plan", "--shards", "2", "--quiet"],
+        vec!["whatif", "--shards", "1..2", "--quiet"],
+    ] {
+        let mut args = command.clone();
+        args.extend(["--timings", "junit.xml", "--runner", "jest"]);
+        let err = stderr(&shardplan_in(dir.path(), &args, ""));
+        assert!(err.contains("addFileAttribute=true"), "{args:?}: {err}");
+    }
+}
+
+/// Issue 15, first contact: an unquoted glob the shell expanded reaches
+/// shardplan as several words; the usage error says to quote it.
+#[test]
+fn a_glob_the_shell_expanded_gets_a_hint_to_quote_it() {
+    let dir = small_suite();
+    fs::copy(dir.path().join("report.xml"), dir.path().join("other.xml")).unwrap();
+    let args = [
+        "--shards",
+        "2",
+        "--index",
+        "0",
+        "--timings",
+        "other.xml",
+        "report.xml",
+    ];
+    let out = shardplan_in(dir.path(), &args, "");
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    assert!(err.contains("Quote it (e.g. --timings '*.xml')"), "{err}");
+}

@@ -146,8 +146,12 @@ pub struct Executed {
 /// What the check found.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Findings {
-    /// Per shard, its planned tests that ran on it.
+    /// Per shard, its planned tests that ran on it (and only there).
     pub ran: Vec<usize>,
+    /// Per shard, its planned tests that ran on it and on another shard
+    /// too: a shard whose reports another job also ran is not a shard
+    /// where nothing ran.
+    pub ran_elsewhere_too: Vec<usize>,
     /// Planned tests (or classes, files) that ran nowhere, with their shard.
     pub missing: Vec<(String, usize)>,
     /// Tests that ran on several shards, with the shard they belong to.
@@ -230,6 +234,7 @@ pub fn check(
 
     let mut findings = Findings {
         ran: vec![0; members.len()],
+        ran_elsewhere_too: vec![0; members.len()],
         ..Findings::default()
     };
     let mut missing_items: BTreeSet<(&str, Granularity)> = BTreeSet::new();
@@ -252,6 +257,9 @@ pub fn check(
                     }
                 }
                 Some(on) if on.len() > 1 => {
+                    if on.contains(&shard) {
+                        findings.ran_elsewhere_too[shard] += 1;
+                    }
                     findings
                         .duplicated
                         .push((native.to_string(), on.clone(), Some(shard)));
@@ -568,6 +576,15 @@ impl Report<'_> {
                 self.findings.ran[index],
                 doc.shards[index].test_count
             );
+            let twice = self.findings.ran_elsewhere_too[index];
+            if twice > 0 {
+                line = format!(
+                    "  {index:>5}  {:>9}  {recorded:>9}   {} of {}, {twice} of them on another shard too",
+                    human(predicted),
+                    self.findings.ran[index] + twice,
+                    doc.shards[index].test_count
+                );
+            }
             if self.sources.files[index].is_empty() {
                 line += "  (no report)";
             }

@@ -92,6 +92,10 @@ impl Naming for Jest {
         "no test file path in the report: jest-junit's defaults name tests by describe titles; \
          set addFileAttribute=true (or a {filepath} classNameTemplate)"
     }
+
+    fn unidentified_needs_fixing(&self) -> bool {
+        true
+    }
 }
 
 impl Runner for Jest {

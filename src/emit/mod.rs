@@ -142,6 +142,25 @@ impl Choice for RunnerKind {
 }
 
 impl RunnerKind {
+    /// The runner whose reports carry `dialect`'s signature, if one does.
+    pub fn of_dialect(dialect: Dialect) -> Option<RunnerKind> {
+        Some(match dialect {
+            Dialect::Generic => return None,
+            Dialect::Pytest => RunnerKind::Pytest,
+            Dialect::Jest => RunnerKind::Jest,
+            Dialect::Vitest => RunnerKind::Vitest,
+            Dialect::Playwright => RunnerKind::Playwright,
+            Dialect::Surefire => RunnerKind::Maven,
+            Dialect::Gradle => RunnerKind::Gradle,
+            Dialect::Go => RunnerKind::Go,
+            Dialect::Nextest => RunnerKind::Nextest,
+            Dialect::Phpunit => RunnerKind::Phpunit,
+            Dialect::Dotnet => RunnerKind::Dotnet,
+            Dialect::Mocha => RunnerKind::Mocha,
+            Dialect::Rspec => RunnerKind::Rspec,
+        })
+    }
+
     /// The implementation behind the name.
     pub fn runner(self) -> Box<dyn Runner> {
         match self {
