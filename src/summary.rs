@@ -207,6 +207,7 @@ pub fn reading_summary(
             args.suite.runner.runner().unidentified_reason()
         );
     }
+    out += &crate::emit::unselectable_note(stats.nameless, stats.control_characters);
     out
 }
 

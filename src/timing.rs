@@ -15,7 +15,7 @@
 use std::collections::{BTreeMap, HashMap};
 
 use crate::duration::{Micros, SECOND};
-use crate::emit::{Granularity, Runner, TestId};
+use crate::emit::{self, Granularity, NotSelectable, Runner, TestId};
 use crate::report::{Dialect, GroupTime, Outcome, TestCase};
 
 /// Estimates are never below this, so a new test is never free to place.
@@ -45,6 +45,12 @@ pub struct TableStats {
     pub other_runner: BTreeMap<Dialect, usize>,
     /// Cases the runner cannot select by themselves (e.g. go subtests).
     pub not_selectable: usize,
+    /// Cases without a name, which a runner selecting single tests cannot
+    /// select.
+    pub nameless: usize,
+    /// Cases whose id holds a control character no runner can print
+    /// ([`crate::emit::NotSelectable::ControlCharacter`]).
+    pub control_characters: usize,
 }
 
 /// Sum and count of one recorded case's passing durations, then of its
@@ -95,9 +101,16 @@ impl TimingTable {
                 *stats.other_runner.entry(case.dialect).or_default() += 1;
                 continue;
             }
-            let Some(id) = runner.identify(case) else {
-                stats.not_selectable += 1;
-                continue;
+            let id = match emit::selectable(runner, case) {
+                Ok(id) => id,
+                Err(why) => {
+                    *match why {
+                        NotSelectable::ByRunner => &mut stats.not_selectable,
+                        NotSelectable::Nameless => &mut stats.nameless,
+                        NotSelectable::ControlCharacter => &mut stats.control_characters,
+                    } += 1;
+                    continue;
+                }
             };
             runs.push(Run {
                 id,
@@ -592,7 +605,7 @@ fn group_sum(members: &[TestCase], runner: &dyn Runner) -> Option<(String, Micro
         if !runner.accepts(case.dialect) {
             return None;
         }
-        let Some(id) = runner.identify(case) else {
+        let Ok(id) = emit::selectable(runner, case) else {
             continue;
         };
         match &key {

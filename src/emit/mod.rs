@@ -132,6 +132,13 @@ pub trait Runner {
         Vec::new()
     }
 
+    /// Whether the runner names single tests (by a case's name), so that a
+    /// recorded case without a name cannot be selected; `false` for runners
+    /// whose unit is the test file (a nameless test still proves its file).
+    fn names_tests(&self) -> bool {
+        true
+    }
+
     /// Why [`Runner::identify`] may return `None`, for the summary line
     /// that counts such cases.
     fn unidentified_reason(&self) -> &'static str {
@@ -233,4 +240,77 @@ pub(crate) fn recorded_class(case: &TestCase) -> Option<&str> {
         .as_deref()
         .map(str::trim)
         .filter(|c| !c.is_empty())
+}
+
+/// Why a recorded case cannot be selected by a runner ([`selectable`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NotSelectable {
+    /// The runner cannot select it on its own ([`Runner::identify`]).
+    ByRunner,
+    /// It has no name and the runner selects single tests.
+    Nameless,
+    /// Its id holds a control character (a newline, ESC, NUL…): no runner's
+    /// line-oriented output can carry it, and it must not reach a terminal.
+    ControlCharacter,
+}
+
+/// The runner's id for a recorded case, or why it has none: the one gate
+/// every recorded case passes before it is planned, so that a runner
+/// never sees a name it cannot print. Such a case runs on no shard by name;
+/// a catch-all shard still runs it, as any test the plan does not know.
+pub fn selectable(runner: &dyn Runner, case: &TestCase) -> Result<TestId, NotSelectable> {
+    if runner.names_tests() && case.name.trim().is_empty() {
+        return Err(NotSelectable::Nameless);
+    }
+    let id = runner.identify(case).ok_or(NotSelectable::ByRunner)?;
+    if [&id.native, &id.class, &id.file]
+        .iter()
+        .any(|s| unprintable(s).is_some())
+    {
+        return Err(NotSelectable::ControlCharacter);
+    }
+    Ok(id)
+}
+
+/// The first character of `text` that line-oriented output cannot carry
+/// and a terminal must not be sent: a control character other than a tab
+/// (newlines, carriage returns, ESC, NUL, DEL, the C1 controls).
+pub fn unprintable(text: &str) -> Option<char> {
+    text.chars().find(|&c| c.is_control() && c != '\t')
+}
+
+/// `text` with every character [`unprintable`] finds written as an escape
+/// (`\n`, `\r`, `\u{1b}`), for messages on a terminal.
+pub fn escape_unprintable(text: &str) -> std::borrow::Cow<'_, str> {
+    if unprintable(text).is_none() {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        if c.is_control() && c != '\t' {
+            out.extend(c.escape_default());
+        } else {
+            out.push(c);
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
+/// The summary's lines for cases [`selectable`] refused: they run on no
+/// shard by name (only on a catch-all shard), which the user must know.
+pub fn unselectable_note(nameless: usize, control_characters: usize) -> String {
+    let mut out = String::new();
+    if nameless > 0 {
+        out += &format!(
+            "shardplan: ignored {nameless} cases without a name (the runner selects tests by name)\n"
+        );
+    }
+    if control_characters > 0 {
+        out += &format!(
+            "shardplan: warning: {control_characters} cases have a control character (newline, \
+             ESC…) in their name or path, which no line of the runner's filter can hold: no shard \
+             selects them by name; only a catch-all shard runs them\n"
+        );
+    }
+    out
 }

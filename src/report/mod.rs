@@ -304,6 +304,17 @@ pub fn read_file(path: &Path) -> Result<(Report, Vec<FileWarning>)> {
 /// Reads one report file in the format named `forced` (a name from
 /// [`format_names`]), or the detected one when `None`.
 pub fn read_file_as(path: &Path, forced: Option<&str>) -> Result<(Report, Vec<FileWarning>)> {
+    if path.is_dir() {
+        // A subdirectory `--timings` found but could not list.
+        let why = match std::fs::read_dir(path) {
+            Err(e) => e.to_string(),
+            Ok(_) => "it is a directory".to_string(),
+        };
+        return Err(Error::in_file(
+            path,
+            format!("cannot list directory: {why}"),
+        ));
+    }
     let file =
         File::open(path).map_err(|e| Error::in_file(path, format!("cannot open report: {e}")))?;
     let mut reader = BufReader::with_capacity(64 * 1024, file);
