@@ -454,12 +454,30 @@ fn read_listing_text(path: &Path, input: &mut dyn Read) -> Result<String> {
         }
         line_no += 1;
     }
-    String::from_utf8(bytes).map_err(|e| {
+    let text = String::from_utf8(bytes).map_err(|e| {
         let line = e.as_bytes()[..e.utf8_error().valid_up_to()]
             .iter()
             .filter(|&&b| b == b'\n')
             .count() as u64
             + 1;
         Error::in_file(path, format!("the test list is not UTF-8: {}", e.utf8_error())).at(line, 1)
-    })
+    })?;
+    // A control character would be printed back raw in a filter (or reach
+    // the terminal); a line ending in \r\n is fine.
+    for (index, line) in text.lines().enumerate() {
+        let line = line.strip_suffix('\r').unwrap_or(line);
+        if let Some(c) = crate::emit::unprintable(line) {
+            let column = line.chars().take_while(|&x| x != c).count() as u64 + 1;
+            return Err(Error::in_file(
+                path,
+                format!(
+                    "control character {:?} in the test list: {}",
+                    c,
+                    crate::emit::escape_unprintable(line)
+                ),
+            )
+            .at(index as u64 + 1, column));
+        }
+    }
+    Ok(text)
 }

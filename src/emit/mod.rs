@@ -257,7 +257,8 @@ pub enum NotSelectable {
 /// The runner's id for a recorded case, or why it has none: the one gate
 /// every recorded case passes before it is planned, so that a runner
 /// never sees a name it cannot print. Such a case runs on no shard by name;
-/// a catch-all shard still runs it, as any test the plan does not know.
+/// as any test the plan does not know, it runs where its whole group is
+/// selected, or on a catch-all shard.
 pub fn selectable(runner: &dyn Runner, case: &TestCase) -> Result<TestId, NotSelectable> {
     if runner.names_tests() && case.name.trim().is_empty() {
         return Err(NotSelectable::Nameless);
@@ -309,7 +310,8 @@ pub fn unselectable_note(nameless: usize, control_characters: usize) -> String {
         out += &format!(
             "shardplan: warning: {control_characters} cases have a control character (newline, \
              ESC…) in their name or path, which no line of the runner's filter can hold: no shard \
-             selects them by name; only a catch-all shard runs them\n"
+             selects them by name; they run only where their whole file or class is selected, \
+             or on a catch-all shard\n"
         );
     }
     out
