@@ -182,7 +182,12 @@ impl GlobWalk<'_> {
         let mut entries: Vec<(String, PathBuf)> = match fs::read_dir(listed) {
             Ok(entries) => entries
                 .filter_map(|e| e.ok())
-                .map(|e| (e.file_name().to_string_lossy().into_owned(), dir.join(e.file_name())))
+                .map(|e| {
+                    (
+                        e.file_name().to_string_lossy().into_owned(),
+                        dir.join(e.file_name()),
+                    )
+                })
                 .collect(),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return,
             Err(_) => {
@@ -460,7 +465,11 @@ fn read_listing_text(path: &Path, input: &mut dyn Read) -> Result<String> {
             .filter(|&&b| b == b'\n')
             .count() as u64
             + 1;
-        Error::in_file(path, format!("the test list is not UTF-8: {}", e.utf8_error())).at(line, 1)
+        Error::in_file(
+            path,
+            format!("the test list is not UTF-8: {}", e.utf8_error()),
+        )
+        .at(line, 1)
     })?;
     // A control character would be printed back raw in a filter (or reach
     // the terminal); a line ending in \r\n is fine.

@@ -142,7 +142,11 @@ fn check_accepted(shown: &str, report: &Report, oracle: &Oracle, failures: &mut 
     let cases = report.cases.len();
     // Nameless cases are kept (a runner selecting files runs them), each
     // with a warning, plus any the reader summarised.
-    let nameless = report.cases.iter().filter(|c| c.name.trim().is_empty()).count();
+    let nameless = report
+        .cases
+        .iter()
+        .filter(|c| c.name.trim().is_empty())
+        .count();
     let cases = cases - nameless;
     let skipped = report
         .warnings

@@ -95,10 +95,22 @@ fn glob_survives_symlink_cycles_and_reads_each_file_once() {
     std::os::unix::fs::symlink("r", dir.path().join("alias")).unwrap();
     let out = run(
         dir.path(),
-        &["--shards", "1", "--index", "0", "--timings", "*/x.xml", "--json"],
+        &[
+            "--shards",
+            "1",
+            "--index",
+            "0",
+            "--timings",
+            "*/x.xml",
+            "--json",
+        ],
     );
     assert!(out.status.success(), "{}", stderr(&out));
-    assert!(stderr(&out).contains("from 1 report file;"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("from 1 report file;"),
+        "{}",
+        stderr(&out)
+    );
 }
 
 /// Item 3: a stray line in a parallel_tests runtime log is skipped with a
@@ -136,8 +148,16 @@ fn tests_from_accepts_pytest_paths_with_spaces() {
     let out = run(
         dir.path(),
         &[
-            "--shards", "1", "--index", "0", "--timings", "x.xml", "--tests-from", "l.txt",
-            "--runner", "pytest",
+            "--shards",
+            "1",
+            "--index",
+            "0",
+            "--timings",
+            "x.xml",
+            "--tests-from",
+            "l.txt",
+            "--runner",
+            "pytest",
         ],
     );
     assert!(out.status.success(), "{}", stderr(&out));
@@ -146,12 +166,27 @@ fn tests_from_accepts_pytest_paths_with_spaces() {
     let out = run(
         dir.path(),
         &[
-            "--shards", "1", "--index", "0", "--timings", "x.xml", "--tests-from", "l.txt",
-            "--runner", "pytest", "--by", "test", "--json",
+            "--shards",
+            "1",
+            "--index",
+            "0",
+            "--timings",
+            "x.xml",
+            "--tests-from",
+            "l.txt",
+            "--runner",
+            "pytest",
+            "--by",
+            "test",
+            "--json",
         ],
     );
     assert!(out.status.success(), "{}", stderr(&out));
-    assert!(stdout(&out).contains("\"tests/sub/test_sp ace.py::test_a\""), "{}", stdout(&out));
+    assert!(
+        stdout(&out).contains("\"tests/sub/test_sp ace.py::test_a\""),
+        "{}",
+        stdout(&out)
+    );
 }
 
 /// Items 5 and 6: a raw newline or control character in a name is never
@@ -184,7 +219,16 @@ fn control_characters_in_names_are_never_printed() {
         for index in ["0", "1"] {
             let out = run(
                 dir.path(),
-                &["--shards", "2", "--index", index, "--timings", "n.xml", "--runner", runner],
+                &[
+                    "--shards",
+                    "2",
+                    "--index",
+                    index,
+                    "--timings",
+                    "n.xml",
+                    "--runner",
+                    runner,
+                ],
             );
             let (printed, said) = (stdout(&out), stderr(&out));
             assert!(
@@ -200,7 +244,14 @@ fn control_characters_in_names_are_never_printed() {
     let out = run(
         dir.path(),
         &[
-            "--shards", "1", "--index", "0", "--timings", "n.xml", "--runner", "pytest",
+            "--shards",
+            "1",
+            "--index",
+            "0",
+            "--timings",
+            "n.xml",
+            "--runner",
+            "pytest",
             "--no-catch-all",
         ],
     );
@@ -213,12 +264,23 @@ fn control_characters_in_names_are_never_printed() {
         stderr(&out)
     );
     // A listing with a control character is refused at its line.
-    write(&dir.path().join("l.txt"), "tests/test_x.py::ok\ntests/test_x.py::e\u{1b}[0m\n");
+    write(
+        &dir.path().join("l.txt"),
+        "tests/test_x.py::ok\ntests/test_x.py::e\u{1b}[0m\n",
+    );
     let out = run(
         dir.path(),
         &[
-            "--shards", "1", "--index", "0", "--timings", "n.xml", "--tests-from", "l.txt",
-            "--runner", "pytest",
+            "--shards",
+            "1",
+            "--index",
+            "0",
+            "--timings",
+            "n.xml",
+            "--tests-from",
+            "l.txt",
+            "--runner",
+            "pytest",
         ],
     );
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
@@ -255,7 +317,14 @@ fn tests_from_an_endless_source_is_bounded() {
     let out = run(
         dir.path(),
         &[
-            "--shards", "1", "--index", "0", "--timings", "x.xml", "--tests-from", "/dev/zero",
+            "--shards",
+            "1",
+            "--index",
+            "0",
+            "--timings",
+            "x.xml",
+            "--tests-from",
+            "/dev/zero",
         ],
     );
     assert_eq!(out.status.code(), Some(1));
@@ -272,7 +341,8 @@ fn a_huge_attribute_is_refused_at_its_tag() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("big.xml");
     let mut file = fs::File::create(&path).unwrap();
-    file.write_all(b"<testsuite name=\"s\">\n<testcase name=\"").unwrap();
+    file.write_all(b"<testsuite name=\"s\">\n<testcase name=\"")
+        .unwrap();
     let chunk = vec![b'a'; 1 << 20];
     for _ in 0..200 {
         file.write_all(&chunk).unwrap();
@@ -285,7 +355,8 @@ fn a_huge_attribute_is_refused_at_its_tag() {
     );
     assert_eq!(out.status.code(), Some(1));
     assert!(
-        stderr(&out).contains("big.xml:2:1: junit report: a tag, comment or DOCTYPE longer than 16 MiB"),
+        stderr(&out)
+            .contains("big.xml:2:1: junit report: a tag, comment or DOCTYPE longer than 16 MiB"),
         "{}",
         stderr(&out)
     );
@@ -374,12 +445,27 @@ fn messages_say_what_happened() {
     let out = run(
         dir.path(),
         &[
-            "--shards", "1", "--index", "0", "--timings", "r/x.xml", "--timings", "r/*.xml",
+            "--shards",
+            "1",
+            "--index",
+            "0",
+            "--timings",
+            "r/x.xml",
+            "--timings",
+            "r/*.xml",
         ],
     );
     assert!(out.status.success(), "{}", stderr(&out));
-    assert!(!stderr(&out).contains("matched no report file"), "{}", stderr(&out));
-    assert!(stderr(&out).contains("from 1 report file;"), "{}", stderr(&out));
+    assert!(
+        !stderr(&out).contains("matched no report file"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(
+        stderr(&out).contains("from 1 report file;"),
+        "{}",
+        stderr(&out)
+    );
     // go-json: an Elapsed of 1e300 is shown short.
     write(
         &dir.path().join("g.json"),
@@ -410,7 +496,14 @@ fn vitest_keeps_a_file_whose_only_test_is_nameless() {
         let out = run(
             dir.path(),
             &[
-                "--shards", "2", "--index", index, "--timings", "v.xml", "--runner", "vitest",
+                "--shards",
+                "2",
+                "--index",
+                index,
+                "--timings",
+                "v.xml",
+                "--runner",
+                "vitest",
                 "--no-catch-all",
             ],
         );
@@ -422,7 +515,16 @@ fn vitest_keeps_a_file_whose_only_test_is_nameless() {
     // A runner that selects single tests still cannot run it, and says so.
     let out = run(
         dir.path(),
-        &["--shards", "1", "--index", "0", "--timings", "v.xml", "--runner", "plain"],
+        &[
+            "--shards",
+            "1",
+            "--index",
+            "0",
+            "--timings",
+            "v.xml",
+            "--runner",
+            "plain",
+        ],
     );
     assert!(
         stderr(&out).contains("ignored 1 cases without a name"),

@@ -42,7 +42,10 @@ impl ReportFormat for Junit {
 
     fn sniff(&self, head: &[u8]) -> bool {
         let text = decode_head(head);
-        matches!(first_element_name(&text), Some("testsuites" | "testsuite"))
+        matches!(
+            first_element_name(&text),
+            Some("testsuites" | "testsuite" | "testrun")
+        )
     }
 
     fn read(&self, input: &mut dyn BufRead) -> Result<Report, Diagnostic> {
@@ -889,6 +892,7 @@ struct Attrs {
     hostname: Option<String>,
     assertions: bool,
     schema: Option<String>,
+    ignored: bool,
 }
 
 impl Attrs {
@@ -912,6 +916,8 @@ impl Attrs {
                         !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit());
                 }
                 "noNamespaceSchemaLocation" => attrs.schema = Some(value.into_owned()),
+                // The Eclipse JUnit view marks an ignored test so.
+                "ignored" => attrs.ignored = value == "true",
                 _ => {}
             }
         })?;
@@ -1045,9 +1051,7 @@ impl XmlHandler for State {
             unshown.push(format!("{times} more unusable times, treated as unknown"));
         }
         if nameless > 0 {
-            unshown.push(format!(
-                "{nameless} more test cases without a name"
-            ));
+            unshown.push(format!("{nameless} more test cases without a name"));
         }
         if !unshown.is_empty() {
             self.warnings.push(Diagnostic::whole(format!(
@@ -1084,6 +1088,9 @@ impl State {
         }
         self.root_seen = true;
         match local {
+            // The Eclipse JUnit view's export: a run of suites, like
+            // <testsuites>; its name is the launch configuration's.
+            "testrun" => {}
             "testsuites" => {
                 self.signals.root_suites_name = attrs.name.clone();
                 self.signals.playwright_root =
@@ -1177,7 +1184,11 @@ impl State {
             suite,
             file,
             duration,
-            outcome: Outcome::Passed,
+            outcome: if attrs.ignored {
+                Outcome::Skipped
+            } else {
+                Outcome::Passed
+            },
             dialect: Dialect::Generic,
             variant: variant.filter(|h| !h.trim().is_empty()),
         };
@@ -1470,10 +1481,7 @@ mod tests {
         assert_eq!(report.cases[0].file.as_deref(), Some("a.test.ts"));
         assert_eq!(report.cases[1].outcome, Outcome::Failed);
         assert_eq!(report.warnings.len(), 2);
-        assert_eq!(
-            report.warnings[0].offset,
-            offset_of(doc, "<testcase file")
-        );
+        assert_eq!(report.warnings[0].offset, offset_of(doc, "<testcase file"));
         assert!(report.warnings[0].message.contains("without a name"));
         assert!(report.warnings[1].message.contains("empty name"));
     }
@@ -1498,8 +1506,10 @@ mod tests {
         doc.push_str("</testsuite>");
         let all = cases(&doc);
         assert_eq!(all.len(), depth);
-        assert!(all.iter().all(|c| c.file.as_deref() == Some("f.py")
-            && c.suite.as_deref() == Some("s")));
+        assert!(
+            all.iter()
+                .all(|c| c.file.as_deref() == Some("f.py") && c.suite.as_deref() == Some("s"))
+        );
         assert!(started.elapsed() < std::time::Duration::from_secs(5));
     }
 
@@ -1535,6 +1545,37 @@ mod tests {
         assert!(e.message.contains("add up to more than"), "{e:?}");
     }
 
+    /// Issue 14 item 13: the Eclipse JUnit view's export has a `<testrun>`
+    /// root over ordinary suites; an ignored test is marked so.
+    #[test]
+    fn reads_the_eclipse_junit_view_export() {
+        let doc = r#"<?xml version="1.0" encoding="UTF-8"?><testrun name="AllTests" project="p" tests="3" started="3" failures="1" errors="0" ignored="1">
+  <testsuite name="com.x.AllTests" time="0.5">
+    <testsuite name="com.x.ATest" time="0.3">
+      <testcase name="testA" classname="com.x.ATest" time="0.2"/>
+      <testcase name="testB" classname="com.x.ATest" time="0.1"><failure>boom</failure></testcase>
+      <testcase name="testC" classname="com.x.ATest" time="0.0" ignored="true"/>
+    </testsuite>
+  </testsuite>
+</testrun>"#;
+        assert!(Junit.sniff(doc.as_bytes()));
+        let all = cases(doc);
+        let got: Vec<(&str, Outcome, Option<u64>)> = all
+            .iter()
+            .map(|c| (c.name.as_str(), c.outcome, c.duration))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("testA", Outcome::Passed, Some(200_000)),
+                ("testB", Outcome::Failed, Some(100_000)),
+                ("testC", Outcome::Skipped, Some(0)),
+            ]
+        );
+        assert_eq!(all[0].suite.as_deref(), Some("com.x.ATest"));
+        assert_eq!(all[0].dialect, Dialect::Generic);
+    }
+
     /// Issue 14 item 7: a comment in the DOCTYPE's internal subset may
     /// hold `]>`.
     #[test]
@@ -1543,7 +1584,10 @@ mod tests {
                    <!ENTITY x \"b]>c\">\n<?pi ]> ?>\n]>\n<testsuite name=\"s\"><testcase name=\"a\"/></testsuite>";
         assert!(Junit.sniff(doc.as_bytes()));
         assert_eq!(cases(doc).len(), 1);
-        assert_eq!(first_element_name("<!DOCTYPE x SYSTEM \"a>b\"><testsuite/>"), Some("testsuite"));
+        assert_eq!(
+            first_element_name("<!DOCTYPE x SYSTEM \"a>b\"><testsuite/>"),
+            Some("testsuite")
+        );
     }
 
     #[test]

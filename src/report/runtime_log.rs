@@ -197,7 +197,11 @@ mod tests {
         assert_eq!(report.cases[0].name, "spec/a_spec.rb");
         assert_eq!(report.warnings.len(), 1);
         assert_eq!(report.warnings[0].offset, Some(1));
-        assert!(report.warnings[0].message.contains("Randomized with seed 1"));
+        assert!(
+            report.warnings[0]
+                .message
+                .contains("Randomized with seed 1")
+        );
         let report = RuntimeLog
             .read(&mut "spec/a_spec.rb:-2\nspec/b_spec.rb:\n".as_bytes())
             .unwrap();

@@ -12,7 +12,12 @@
 //!
 //! Results nested in `InnerResults` (MSTest data rows, ordered tests) are
 //! parts of their parent, whose duration already includes them: only
-//! top-level results are cases.
+//! top-level results are cases. Top-level results of one method with
+//! different `testName`s (xUnit and NUnit theory rows,
+//! `Is_Even_Number(i: 2)`) are distinct rows that all run when the filter
+//! selects the method: each row's `testName` is its
+//! [`TestCase::variant`], so their times add up instead of averaging as
+//! reruns.
 
 use std::collections::HashMap;
 use std::io::BufRead;
@@ -231,11 +236,30 @@ impl XmlHandler for State {
                 .as_ref()
                 .and_then(|id| self.definitions.get(id))
                 .filter(|d| d.method.is_some());
-            let (name, classname, suite) = match definition {
-                Some(d) => (d.method.clone(), d.class_name.clone(), d.assembly.clone()),
+            let (name, classname, suite, row) = match definition {
+                Some(d) => {
+                    // A theory's data rows share the method (what the
+                    // filter selects) but are distinct tests, each with its
+                    // own testName: their times add up when the method
+                    // runs, so each row is a variant, not a rerun.
+                    let qualified = match (&d.class_name, &d.method) {
+                        (Some(class), Some(method)) => format!("{class}.{method}"),
+                        (None, Some(method)) => method.clone(),
+                        _ => String::new(),
+                    };
+                    let row = result
+                        .test_name
+                        .filter(|n| *n != qualified && Some(n) != d.method.as_ref());
+                    (
+                        d.method.clone(),
+                        d.class_name.clone(),
+                        d.assembly.clone(),
+                        row,
+                    )
+                }
                 None => {
                     undefined += 1;
-                    (result.test_name, None, None)
+                    (result.test_name, None, None, None)
                 }
             };
             let Some(name) = name.filter(|n| !n.trim().is_empty()) else {
@@ -252,7 +276,7 @@ impl XmlHandler for State {
                 duration: result.duration,
                 outcome: result.outcome,
                 dialect: Dialect::Dotnet,
-                variant: None,
+                variant: row,
             });
         }
         if undefined > 0 {
