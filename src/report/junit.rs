@@ -1229,7 +1229,7 @@ impl State {
 }
 
 /// Bytes of the strings a case keeps, for [`budget::kept_limit`].
-fn case_bytes(case: &TestCase) -> u64 {
+pub(super) fn case_bytes(case: &TestCase) -> u64 {
     let optional = |s: &Option<String>| s.as_ref().map_or(0, String::len);
     (case.name.len()
         + optional(&case.classname)

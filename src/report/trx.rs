@@ -24,7 +24,9 @@ use std::io::BufRead;
 
 use quick_xml::events::BytesStart;
 
-use super::junit::{XmlHandler, decode_head, each_attribute, first_element_name, read_xml};
+use super::junit::{
+    XmlHandler, budget, case_bytes, decode_head, each_attribute, first_element_name, read_xml,
+};
 use super::{Diagnostic, Dialect, Outcome, Report, ReportFormat, TestCase, WarningList};
 use crate::duration::{Micros, ParsedTime, parse_seconds};
 
@@ -97,6 +99,8 @@ struct State {
     /// The `id` and `storage` of the open `UnitTest`.
     unit_test: Option<(String, Option<String>)>,
     warnings: WarningList,
+    /// Offset of the last tag read: how much input the cases come from.
+    last_at: u64,
 }
 
 impl State {
@@ -177,6 +181,7 @@ impl XmlHandler for State {
     }
 
     fn start(&mut self, tag: &BytesStart, at: u64) -> Result<(), Diagnostic> {
+        self.last_at = at;
         let local = tag.local_name();
         let local: &str = local.as_ref();
         if self.stack.is_empty() {
@@ -230,6 +235,10 @@ impl XmlHandler for State {
     fn finish(mut self) -> Result<Report, Diagnostic> {
         let mut undefined = 0usize;
         let mut cases = Vec::with_capacity(self.results.len());
+        // Many short results may name one long definition: bound what
+        // they add up to, as the JUnit reader does.
+        let mut kept = 0u64;
+        let limit = budget::kept_limit(self.last_at);
         for result in self.results {
             let definition = result
                 .test_id
@@ -268,7 +277,7 @@ impl XmlHandler for State {
                 ));
                 continue;
             };
-            cases.push(TestCase {
+            let case = TestCase {
                 name,
                 classname,
                 suite,
@@ -277,7 +286,12 @@ impl XmlHandler for State {
                 outcome: result.outcome,
                 dialect: Dialect::Dotnet,
                 variant: row,
-            });
+            };
+            kept += case_bytes(&case);
+            if kept > limit {
+                return Err(budget::too_much_kept(self.last_at));
+            }
+            cases.push(case);
         }
         if undefined > 0 {
             self.warnings.push(Diagnostic::whole(format!(
@@ -298,6 +312,43 @@ mod tests {
 
     fn read(doc: &str) -> Result<Report, Diagnostic> {
         Trx.read(&mut doc.as_bytes())
+    }
+
+    /// Issue 14 item 8: short results naming one long definition cannot
+    /// repeat it without bound.
+    #[test]
+    fn repeated_long_definitions_are_bounded() {
+        let mut doc = String::from("<TestRun><Results>");
+        doc.push_str(&"<UnitTestResult testId=\"t\" duration=\"00:00:01\"/>".repeat(200));
+        doc.push_str(
+            "</Results><TestDefinitions><UnitTest id=\"t\"><TestMethod className=\"C\" name=\"",
+        );
+        doc.extend(std::iter::repeat_n('m', 1 << 20));
+        doc.push_str("\"/></UnitTest></TestDefinitions></TestRun>");
+        let e = read(&doc).unwrap_err();
+        assert!(e.message.contains("add up to more than"), "{e:?}");
+    }
+
+    /// Issue 14 item 13: theory rows of one method are variants (distinct
+    /// costs), a plain result has none.
+    #[test]
+    fn theory_rows_are_variants() {
+        let doc = "<TestRun><Results>\
+            <UnitTestResult testId=\"a\" testName=\"Ns.C.Even(i: 2)\" duration=\"00:00:01\"/>\
+            <UnitTestResult testId=\"b\" testName=\"Ns.C.Even(i: 3)\" duration=\"00:00:02\"/>\
+            <UnitTestResult testId=\"c\" testName=\"Ns.C.Plain\" duration=\"00:00:03\"/>\
+            </Results><TestDefinitions>\
+            <UnitTest id=\"a\"><TestMethod className=\"Ns.C\" name=\"Even\"/></UnitTest>\
+            <UnitTest id=\"b\"><TestMethod className=\"Ns.C\" name=\"Even\"/></UnitTest>\
+            <UnitTest id=\"c\"><TestMethod className=\"Ns.C\" name=\"Plain\"/></UnitTest>\
+            </TestDefinitions></TestRun>";
+        let report = read(doc).unwrap();
+        let variants: Vec<Option<&str>> =
+            report.cases.iter().map(|c| c.variant.as_deref()).collect();
+        assert_eq!(
+            variants,
+            [Some("Ns.C.Even(i: 2)"), Some("Ns.C.Even(i: 3)"), None]
+        );
     }
 
     const TRX: &str = "\u{feff}<?xml version=\"1.0\" encoding=\"utf-8\"?>
