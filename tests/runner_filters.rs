@@ -59,7 +59,7 @@ impl Model for Plain {
         case(name, Some("app.Case"), None, Dialect::Generic)
     }
     fn selects(&self, rendered: &Rendered, test: &TestId) -> bool {
-        rendered.lines().iter().any(|l| *l == test.native)
+        rendered.lines().contains(&test.native)
     }
 }
 

@@ -291,12 +291,12 @@ fn skip_doctype(text: &str) -> Option<&str> {
     let mut i = "<!DOCTYPE".len();
     while let Some(c) = text[i..].chars().next() {
         let rest = &text[i..];
-        if rest.starts_with("<!--") {
-            i += 4 + rest[4..].find("-->")? + 3;
+        if let Some(comment) = rest.strip_prefix("<!--") {
+            i += 4 + comment.find("-->")? + 3;
             continue;
         }
-        if rest.starts_with("<?") {
-            i += 2 + rest[2..].find("?>")? + 2;
+        if let Some(pi) = rest.strip_prefix("<?") {
+            i += 2 + pi.find("?>")? + 2;
             continue;
         }
         match c {

@@ -114,7 +114,7 @@ impl ReportFormat for RuntimeLog {
         if report.cases.is_empty() && skipped > 0 {
             return Err(Diagnostic::at(
                 first_skipped.unwrap_or(0),
-                "no `path:seconds` line (a parallel_tests runtime log line) in the file",
+                "expected `path:seconds` lines (a parallel_tests runtime log), found none",
             ));
         }
         report.warnings = warnings.finish();
