@@ -15,7 +15,12 @@ use common::{shardplan_command, stderr, stdout};
 /// Runs shardplan in `dir` with `args`; fails the test if it takes more
 /// than 10 seconds or panics.
 fn run(dir: &Path, args: &[&str]) -> Output {
-    let mut child = shardplan_command()
+    run_with(shardplan_command(), dir, args)
+}
+
+/// [`run`] with the binary started by `command`.
+fn run_with(mut command: std::process::Command, dir: &Path, args: &[&str]) -> Output {
+    let mut child = command
         .args(args)
         .current_dir(dir)
         .stdin(Stdio::null())
@@ -386,37 +391,58 @@ fn deeply_nested_testcases_are_refused_quickly() {
 }
 
 /// Item 10: an unreadable subdirectory is skipped with a warning, as an
-/// unreadable file is, unless `--strict`. (Root reads every directory, so
-/// the test can only check this when it runs as another user.)
+/// unreadable file is, unless `--strict`. Root reads every directory, so
+/// as root the binary runs in a user namespace as nobody (`unshare -U`).
 #[cfg(unix)]
 #[test]
 fn an_unreadable_subdirectory_is_skipped_unless_strict() {
     use std::os::unix::fs::PermissionsExt;
     let dir = tempfile::tempdir().unwrap();
+    fs::set_permissions(dir.path(), fs::Permissions::from_mode(0o755)).unwrap();
     write(&dir.path().join("u/ok/x.xml"), REPORT);
     let bad = dir.path().join("u/bad");
     fs::create_dir_all(&bad).unwrap();
     write(&bad.join("y.xml"), REPORT);
+    for sub in ["u", "u/ok", "u/bad"] {
+        fs::set_permissions(dir.path().join(sub), fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    fs::set_permissions(dir.path().join("u/ok/x.xml"), fs::Permissions::from_mode(0o644)).unwrap();
     fs::set_permissions(&bad, fs::Permissions::from_mode(0o000)).unwrap();
-    let readable_anyway = fs::read_dir(&bad).is_ok();
-    for arguments in [&["u"][..], &["u/**/*.xml"]] {
-        let mut args = vec!["--shards", "1", "--index", "0"];
-        for argument in arguments {
-            args.extend(["--timings", argument]);
+    let command = || {
+        if fs::read_dir(&bad).is_err() {
+            return Some(shardplan_command());
         }
-        let out = run(dir.path(), &args);
-        assert!(out.status.success(), "{}", stderr(&out));
-        if !readable_anyway {
-            assert!(
-                stderr(&out).contains("cannot list directory")
-                    && stderr(&out).contains("--strict makes this an error"),
-                "{}",
-                stderr(&out)
-            );
-            args.push("--strict");
-            let out = run(dir.path(), &args);
-            assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
-        }
+        let mut unshare = std::process::Command::new("unshare");
+        unshare.arg("-U").arg(env!("CARGO_BIN_EXE_shardplan"));
+        let works = std::process::Command::new("unshare")
+            .args(["-U", "ls"])
+            .arg(&bad)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .is_ok_and(|s| !s.success());
+        works.then_some(unshare)
+    };
+    if command().is_none() {
+        println!("skipping: cannot make a directory unreadable (root without unshare -U)");
+        fs::set_permissions(&bad, fs::Permissions::from_mode(0o755)).unwrap();
+        return;
+    }
+    for argument in ["u", "u/**/*.xml"] {
+        let mut args = vec!["--shards", "1", "--index", "0", "--timings", argument];
+        let out = run_with(command().unwrap(), dir.path(), &args);
+        assert!(out.status.success(), "{argument}: {}", stderr(&out));
+        assert!(
+            stderr(&out).contains("u/bad: cannot list directory: Permission denied")
+                && stderr(&out).contains("--strict makes this an error")
+                && stderr(&out).contains("2 tests planned (2 with timings, 0 estimated) from 1 report file"),
+            "{argument}: {}",
+            stderr(&out)
+        );
+        args.push("--strict");
+        let out = run_with(command().unwrap(), dir.path(), &args);
+        assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+        assert!(stderr(&out).contains("u/bad: cannot list directory"), "{}", stderr(&out));
     }
     fs::set_permissions(&bad, fs::Permissions::from_mode(0o755)).unwrap();
 }
