@@ -136,6 +136,12 @@ pub fn read_inputs(
             table.len()
         ));
     }
+    if table.is_empty() {
+        let (nameless, control) = (table_stats.nameless, table_stats.control_characters);
+        crate::emit::unselectable_messages(nameless, control)
+            .into_iter()
+            .for_each(|m| warnings.push(m));
+    }
     let suite = timing::suite(table, listed.as_deref(), runner);
     if listed.is_some()
         && let Some(warning) = summary::weak_match_warning(&suite, args.suite.min_match)

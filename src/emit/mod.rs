@@ -297,22 +297,37 @@ pub fn escape_unprintable(text: &str) -> std::borrow::Cow<'_, str> {
     std::borrow::Cow::Owned(out)
 }
 
-/// The summary's lines for cases [`selectable`] refused: they run on no
-/// shard by name (only on a catch-all shard), which the user must know.
-pub fn unselectable_note(nameless: usize, control_characters: usize) -> String {
-    let mut out = String::new();
+/// Why cases [`selectable`] refused are not planned, one message per
+/// reason: they run on no shard by name, which the user must know.
+pub fn unselectable_messages(nameless: usize, control_characters: usize) -> Vec<String> {
+    let mut messages = Vec::new();
     if nameless > 0 {
-        out += &format!(
-            "shardplan: ignored {nameless} cases without a name (the runner selects tests by name)\n"
-        );
+        messages.push(format!(
+            "ignored {nameless} cases without a name (the runner selects tests by name)"
+        ));
     }
     if control_characters > 0 {
-        out += &format!(
-            "shardplan: warning: {control_characters} cases have a control character (newline, \
-             ESC…) in their name or path, which no line of the runner's filter can hold: no shard \
-             selects them by name; they run only where their whole file or class is selected, \
-             or on a catch-all shard\n"
-        );
+        messages.push(format!(
+            "{control_characters} cases have a control character (newline, ESC…) in their name \
+             or path, which no line of the runner's filter can hold: no shard selects them by \
+             name; they run only where their whole file or class is selected, or on a \
+             catch-all shard"
+        ));
+    }
+    messages
+}
+
+/// The summary's lines for [`unselectable_messages`]; the control
+/// characters' one is a warning.
+pub fn unselectable_note(nameless: usize, control_characters: usize) -> String {
+    let mut out = String::new();
+    for message in unselectable_messages(nameless, control_characters) {
+        let warning = if message.starts_with("ignored") {
+            ""
+        } else {
+            "warning: "
+        };
+        out += &format!("shardplan: {warning}{message}\n");
     }
     out
 }
