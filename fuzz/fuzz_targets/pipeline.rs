@@ -40,7 +40,8 @@ fuzz_target!(|data: &[u8]| {
         return;
     };
     let shards = usize::from(control % 4) + 1;
-    let by = [Granularity::Test, Granularity::Class, Granularity::File][usize::from(control / 4 % 3)];
+    let by =
+        [Granularity::Test, Granularity::Class, Granularity::File][usize::from(control / 4 % 3)];
     let catch_all_on = control & 0x80 != 0;
     let head = &input[..input.len().min(4096)];
     let formats = report::formats();
@@ -69,7 +70,9 @@ fuzz_target!(|data: &[u8]| {
             for &item in &content.items {
                 let item = &plan.problem.items[item];
                 assert!(
-                    shard_of.insert((item.key.as_str(), item.granularity), shard).is_none(),
+                    shard_of
+                        .insert((item.key.as_str(), item.granularity), shard)
+                        .is_none(),
                     "item {:?} planned twice",
                     item.key
                 );
@@ -80,7 +83,10 @@ fuzz_target!(|data: &[u8]| {
             let mut placed = 0;
             for granularity in [by, Granularity::Test] {
                 if let Some(&shard) = shard_of.get(&(test.id.key(granularity), granularity)) {
-                    members[shard].push(Member { test: &test.id, by: granularity });
+                    members[shard].push(Member {
+                        test: &test.id,
+                        by: granularity,
+                    });
                     placed += 1;
                     break;
                 }
