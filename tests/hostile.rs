@@ -406,7 +406,11 @@ fn an_unreadable_subdirectory_is_skipped_unless_strict() {
     for sub in ["u", "u/ok", "u/bad"] {
         fs::set_permissions(dir.path().join(sub), fs::Permissions::from_mode(0o755)).unwrap();
     }
-    fs::set_permissions(dir.path().join("u/ok/x.xml"), fs::Permissions::from_mode(0o644)).unwrap();
+    fs::set_permissions(
+        dir.path().join("u/ok/x.xml"),
+        fs::Permissions::from_mode(0o644),
+    )
+    .unwrap();
     fs::set_permissions(&bad, fs::Permissions::from_mode(0o000)).unwrap();
     let command = || {
         if fs::read_dir(&bad).is_err() {
@@ -435,14 +439,19 @@ fn an_unreadable_subdirectory_is_skipped_unless_strict() {
         assert!(
             stderr(&out).contains("u/bad: cannot list directory: Permission denied")
                 && stderr(&out).contains("--strict makes this an error")
-                && stderr(&out).contains("2 tests planned (2 with timings, 0 estimated) from 1 report file"),
+                && stderr(&out)
+                    .contains("2 tests planned (2 with timings, 0 estimated) from 1 report file"),
             "{argument}: {}",
             stderr(&out)
         );
         args.push("--strict");
         let out = run_with(command().unwrap(), dir.path(), &args);
         assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
-        assert!(stderr(&out).contains("u/bad: cannot list directory"), "{}", stderr(&out));
+        assert!(
+            stderr(&out).contains("u/bad: cannot list directory"),
+            "{}",
+            stderr(&out)
+        );
     }
     fs::set_permissions(&bad, fs::Permissions::from_mode(0o755)).unwrap();
 }
