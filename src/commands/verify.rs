@@ -293,7 +293,7 @@ pub fn run(args: &VerifyArgs, streams: &mut Streams<'_>) -> Result<()> {
                 other_runner += 1;
                 continue;
             }
-            if let Some(id) = runner.identify(case) {
+            if let Ok(id) = crate::emit::selectable(runner.as_ref(), case) {
                 executed
                     .entry(id.native.clone())
                     .or_insert_with(|| Executed {
