@@ -122,7 +122,8 @@ enum GlobPart {
 }
 
 /// Expands a glob pattern into the files it matches, as the `glob` crate
-/// would, but walking each directory at most once per pattern position
+/// would (a trailing `**` also takes the files under it), but walking each
+/// directory at most once per pattern position
 /// (by its canonical path): symlinked directories are followed, and a
 /// symlink cycle (`up -> ..`, as pnpm and yarn workspaces make) ends the
 /// walk there instead of looping until the path is too long.
@@ -489,4 +490,76 @@ fn read_listing_text(path: &Path, input: &mut dyn Read) -> Result<String> {
         }
     }
     Ok(text)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Without symlinks, the walk finds what the `glob` crate finds.
+    #[test]
+    fn globs_match_as_the_glob_crate_does() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        for file in [
+            "x.xml",
+            ".hidden.xml",
+            "a/x.xml",
+            "a/b/x.xml",
+            "a/b/c/y.xml",
+            "a/c/x.xml",
+            "a/.h/x.xml",
+            "a/b/x.txt",
+            "d/b/z.xml",
+        ] {
+            let path = root.join(file);
+            fs::create_dir_all(path.parent().unwrap()).unwrap();
+            fs::write(path, "x").unwrap();
+        }
+        let base = root.to_string_lossy();
+        for pattern in [
+            "**/*.xml",
+            "*.xml",
+            "a/*/x.xml",
+            "a/[bc]/*.xml",
+            "**/b/*.xml",
+            "a/**/x.xml",
+            "**/**/*.xml",
+            "?/x.xml",
+            "nothing/**/*.xml",
+        ] {
+            let full = format!("{base}/{pattern}");
+            let expected: BTreeSet<PathBuf> = glob::glob(&full)
+                .unwrap()
+                .map(|p| p.unwrap())
+                .filter(|p| p.is_file())
+                .collect();
+            let mut found = BTreeSet::new();
+            expand_glob(&full, &mut found).unwrap();
+            assert_eq!(found, expected, "{pattern}");
+        }
+        // One difference: a trailing `**` takes the files under it (the
+        // glob crate matches only the directories, so no report file).
+        let mut found = BTreeSet::new();
+        expand_glob(&format!("{base}/a/**"), &mut found).unwrap();
+        assert_eq!(found.len(), 6);
+    }
+
+    /// A symlink cycle is walked once; a symlinked directory that is no
+    /// cycle is followed, and what it reaches twice is read once.
+    #[cfg(unix)]
+    #[test]
+    fn globs_walk_symlink_cycles_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        fs::create_dir_all(root.join("r/d")).unwrap();
+        fs::write(root.join("r/x.xml"), "x").unwrap();
+        std::os::unix::fs::symlink("..", root.join("r/d/up")).unwrap();
+        std::os::unix::fs::symlink("..", root.join("r/d/up2")).unwrap();
+        std::os::unix::fs::symlink("r", root.join("alias")).unwrap();
+        let mut found = BTreeSet::new();
+        expand_glob(&format!("{}/**/*.xml", root.display()), &mut found).unwrap();
+        let found = same_files_once(found);
+        assert_eq!(found, [root.join("alias/x.xml")]);
+    }
 }
