@@ -13,7 +13,7 @@ use std::collections::HashMap;
 use std::path::PathBuf;
 
 use libfuzzer_sys::fuzz_target;
-use shardplan::emit::{Granularity, ListFile, Member, RenderContext, RunnerKind};
+use shardplan::emit::{Granularity, ListFile, Member, RenderContext, RunnerKind, unprintable};
 use shardplan::plan::{self, Algorithm, Costs, Plan};
 use shardplan::report;
 use shardplan::timing::{self, TimingTable};
@@ -110,14 +110,14 @@ fuzz_target!(|data: &[u8]| {
             };
             for line in rendered.lines() {
                 assert!(
-                    !line.chars().any(char::is_control),
+                    unprintable(&line).is_none(),
                     "--runner {} prints a control character: {line:?}",
                     runner.name()
                 );
             }
             for text in rendered.notices.iter().chain(&rendered.warnings) {
                 assert!(
-                    !text.chars().any(|c| c.is_control() && c != '\n'),
+                    text.lines().all(|l| unprintable(l).is_none()),
                     "--runner {} says a control character: {text:?}",
                     runner.name()
                 );
