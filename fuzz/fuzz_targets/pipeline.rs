@@ -115,6 +115,13 @@ fuzz_target!(|data: &[u8]| {
                     runner.name()
                 );
             }
+            for (path, contents) in &rendered.files {
+                assert!(
+                    contents.lines().all(|l| unprintable(l).is_none()),
+                    "--runner {} writes a control character to {path:?}",
+                    runner.name()
+                );
+            }
             for text in rendered.notices.iter().chain(&rendered.warnings) {
                 assert!(
                     text.lines().all(|l| unprintable(l).is_none()),
