@@ -53,7 +53,8 @@ fuzz_target!(|data: &[u8]| {
     };
     let list_file = ListFile {
         path: PathBuf::from("/nonexistent/shardplan-fuzz.list"),
-        forced: false,
+        // Bit 6 forces every runner's file form (`--list-file`).
+        forced: control & 0x40 != 0,
     };
     for kind in RUNNERS {
         let runner = kind.runner();
