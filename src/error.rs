@@ -95,21 +95,18 @@ impl fmt::Display for Error {
 }
 
 /// `text` with control characters escaped (`\u{1b}`), except tabs and,
-/// with `keep_newlines`, line feeds.
+/// with `keep_newlines`, its line breaks.
 fn escaped(text: &str, keep_newlines: bool) -> std::borrow::Cow<'_, str> {
-    let raw = |c: char| c.is_control() && c != '\t' && !(keep_newlines && c == '\n');
-    if !text.chars().any(raw) {
-        return std::borrow::Cow::Borrowed(text);
+    use crate::emit::escape_unprintable;
+    if !keep_newlines || !text.contains('\n') {
+        return escape_unprintable(text);
     }
-    let mut out = String::with_capacity(text.len() + 8);
-    for c in text.chars() {
-        if raw(c) {
-            out.extend(c.escape_default());
-        } else {
-            out.push(c);
-        }
-    }
-    std::borrow::Cow::Owned(out)
+    std::borrow::Cow::Owned(
+        text.split('\n')
+            .map(escape_unprintable)
+            .collect::<Vec<_>>()
+            .join("\n"),
+    )
 }
 
 impl std::error::Error for Error {}

@@ -140,7 +140,7 @@ pub fn read_inputs(
         let (nameless, control) = (table_stats.nameless, table_stats.control_characters);
         crate::emit::unselectable_messages(nameless, control)
             .into_iter()
-            .for_each(|m| warnings.push(m));
+            .for_each(|(_, m)| warnings.push(m));
     }
     let suite = timing::suite(table, listed.as_deref(), runner);
     if listed.is_some()

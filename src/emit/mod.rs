@@ -298,36 +298,37 @@ pub fn escape_unprintable(text: &str) -> std::borrow::Cow<'_, str> {
 }
 
 /// Why cases [`selectable`] refused are not planned, one message per
-/// reason: they run on no shard by name, which the user must know.
-pub fn unselectable_messages(nameless: usize, control_characters: usize) -> Vec<String> {
+/// reason, each with whether it is a warning: they run on no shard by
+/// name, which the user must know.
+pub fn unselectable_messages(nameless: usize, control_characters: usize) -> Vec<(bool, String)> {
     let mut messages = Vec::new();
     if nameless > 0 {
-        messages.push(format!(
-            "ignored {nameless} cases without a name (the runner selects tests by name)"
+        messages.push((
+            false,
+            format!("ignored {nameless} cases without a name (the runner selects tests by name)"),
         ));
     }
     if control_characters > 0 {
-        messages.push(format!(
-            "{control_characters} cases have a control character (newline, ESC…) in their name \
-             or path, which no line of the runner's filter can hold: no shard selects them by \
-             name; they run only where their whole file or class is selected, or on a \
-             catch-all shard"
+        messages.push((
+            true,
+            format!(
+                "{control_characters} cases have a control character (newline, ESC…) in their \
+                 name or path, which no line of the runner's filter can hold: no shard selects \
+                 them by name; they run only where their whole file or class is selected, or on \
+                 a catch-all shard"
+            ),
         ));
     }
     messages
 }
 
-/// The summary's lines for [`unselectable_messages`]; the control
-/// characters' one is a warning.
+/// The summary's lines for [`unselectable_messages`].
 pub fn unselectable_note(nameless: usize, control_characters: usize) -> String {
-    let mut out = String::new();
-    for message in unselectable_messages(nameless, control_characters) {
-        let warning = if message.starts_with("ignored") {
-            ""
-        } else {
-            "warning: "
-        };
-        out += &format!("shardplan: {warning}{message}\n");
-    }
-    out
+    unselectable_messages(nameless, control_characters)
+        .into_iter()
+        .map(|(warning, message)| {
+            let kind = if warning { "warning: " } else { "" };
+            format!("shardplan: {kind}{message}\n")
+        })
+        .collect()
 }
