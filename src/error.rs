@@ -79,19 +79,53 @@ impl Error {
 }
 
 impl fmt::Display for Error {
+    /// Control characters a path or a message took from an input (a file
+    /// name, a test name) are escaped: they must never reach the terminal
+    /// raw. A message's own line breaks stay.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         if let Some(path) = &self.path {
-            write!(f, "{}", path.display())?;
+            write!(f, "{}", escaped(&path.display().to_string(), false))?;
             if let Some((line, column)) = self.position {
                 write!(f, ":{line}:{column}")?;
             }
             write!(f, ": ")?;
         }
-        write!(f, "{}", self.message)
+        write!(f, "{}", escaped(&self.message, true))
     }
+}
+
+/// `text` with control characters escaped (`\u{1b}`), except tabs and,
+/// with `keep_newlines`, its line breaks.
+fn escaped(text: &str, keep_newlines: bool) -> std::borrow::Cow<'_, str> {
+    use crate::text::escape_unprintable;
+    if !keep_newlines || !text.contains('\n') {
+        return escape_unprintable(text);
+    }
+    std::borrow::Cow::Owned(
+        text.split('\n')
+            .map(escape_unprintable)
+            .collect::<Vec<_>>()
+            .join("\n"),
+    )
 }
 
 impl std::error::Error for Error {}
 
 /// Result alias used across the crate.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Issue 14 item 6: what an input put in a path or message reaches the
+    /// terminal escaped.
+    #[test]
+    fn control_characters_are_escaped_when_shown() {
+        let e = Error::in_file(Path::new("r\u{1b}[31m.xml"), "bad \u{0}name\nsecond line").at(1, 2);
+        assert_eq!(
+            e.to_string(),
+            "r\\u{1b}[31m.xml:1:2: bad \\u{0}name\nsecond line"
+        );
+    }
+}

@@ -8,7 +8,7 @@
 
 use std::collections::BTreeSet;
 use std::fs;
-use std::io::Read;
+use std::io::{BufRead, Read};
 use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Result};
@@ -31,53 +31,211 @@ pub struct ReportFiles {
 
 /// Resolves every `--timings` argument. A path that does not exist and is not
 /// a glob is an error: a typo must not silently plan by count.
+///
+/// A directory that cannot be listed (permissions) is returned among the
+/// files: reading it then fails like an unreadable report, skipped with a
+/// warning unless `--strict`.
 pub fn resolve(arguments: &[String]) -> Result<ReportFiles> {
     let mut files = BTreeSet::new();
     let mut found = ReportFiles::default();
     for argument in arguments {
         let path = Path::new(argument);
-        if path.is_file() {
-            files.insert(path.to_path_buf());
-        } else if path.is_dir() {
-            let before = files.len();
-            walk(path, &mut files, &mut found.skipped_in_directories)?;
-            if files.len() == before {
-                found.unmatched.push(argument.clone());
+        // Each argument's own matches, so a file an earlier argument also
+        // named still counts as a match of this one.
+        let mut matched = BTreeSet::new();
+        match fs::metadata(path) {
+            Ok(meta) if meta.is_file() => {
+                matched.insert(path.to_path_buf());
             }
-        } else if is_glob(argument) {
-            let matches = glob::glob(argument).map_err(|e| {
-                Error::usage(format!(
-                    "--timings {argument:?} is not a valid glob pattern: {e}"
-                ))
-            })?;
-            let before = files.len();
-            for entry in matches {
-                let entry = entry
-                    .map_err(|e| Error::in_file(e.path(), format!("cannot read: {}", e.error())))?;
-                if entry.is_file() {
-                    files.insert(entry);
-                }
+            Ok(meta) if meta.is_dir() => {
+                walk(path, &mut matched, &mut found.skipped_in_directories)?;
             }
-            if files.len() == before {
-                found.unmatched.push(argument.clone());
+            Ok(meta) => {
+                return Err(Error::in_file(
+                    path,
+                    format!(
+                        "is {}, not a report file (--timings takes a report file, a directory \
+                         or a quoted glob; write the report to a file first)",
+                        special_file_kind(&meta)
+                    ),
+                ));
             }
-        } else {
-            return Err(Error::in_file(
-                path,
-                "no such file or directory (--timings takes a report file, a directory or a quoted glob)",
-            ));
+            Err(_) if is_glob(argument) => {
+                expand_glob(argument, &mut matched)?;
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                return Err(Error::in_file(
+                    path,
+                    "no such file or directory (--timings takes a report file, a directory or a quoted glob)",
+                ));
+            }
+            Err(e) => return Err(Error::in_file(path, format!("cannot read: {e}"))),
+        }
+        if matched.is_empty() {
+            found.unmatched.push(argument.clone());
+        }
+        files.extend(matched);
+    }
+    found.files = same_files_once(files);
+    Ok(found)
+}
+
+/// What a path that is neither a file nor a directory is, for messages.
+fn special_file_kind(meta: &fs::Metadata) -> &'static str {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        let kind = meta.file_type();
+        if kind.is_fifo() {
+            return "a FIFO (named pipe)";
+        } else if kind.is_socket() {
+            return "a socket";
+        } else if kind.is_char_device() || kind.is_block_device() {
+            return "a device";
         }
     }
-    found.files = files.into_iter().collect();
-    Ok(found)
+    let _ = meta;
+    "not a regular file"
+}
+
+/// Keeps one path per file: a file reached through two paths (a symlinked
+/// directory, `x.xml` and `./x.xml`) is read once, under the smallest path,
+/// so the result does not depend on the order paths were found in.
+fn same_files_once(files: BTreeSet<PathBuf>) -> Vec<PathBuf> {
+    let mut seen = std::collections::HashSet::new();
+    files
+        .into_iter()
+        .filter(|path| seen.insert(fs::canonicalize(path).unwrap_or_else(|_| path.clone())))
+        .collect()
 }
 
 fn is_glob(argument: &str) -> bool {
     argument.contains(['*', '?', '['])
 }
 
+/// One component of a glob pattern after its literal base directory.
+enum GlobPart {
+    /// `**`: any number of directories, none included.
+    AnyDirs,
+    /// A pattern for one name.
+    Name(glob::Pattern),
+}
+
+/// Expands a glob pattern into the files it matches, as the `glob` crate
+/// would (a trailing `**` also takes the files under it), but walking each
+/// directory at most once per pattern position
+/// (by its canonical path): symlinked directories are followed, and a
+/// symlink cycle (`up -> ..`, as pnpm and yarn workspaces make) ends the
+/// walk there instead of looping until the path is too long.
+fn expand_glob(argument: &str, files: &mut BTreeSet<PathBuf>) -> Result<()> {
+    glob::Pattern::new(argument).map_err(|e| {
+        Error::usage(format!(
+            "--timings {argument:?} is not a valid glob pattern: {e}"
+        ))
+    })?;
+    let mut base = PathBuf::new();
+    let mut parts = Vec::new();
+    for component in Path::new(argument).components() {
+        let text = component.as_os_str().to_string_lossy();
+        if parts.is_empty() && !is_glob(&text) {
+            base.push(component);
+        } else if text == "**" {
+            parts.push(GlobPart::AnyDirs);
+        } else {
+            let pattern = glob::Pattern::new(&text).map_err(|e| {
+                Error::usage(format!(
+                    "--timings {argument:?} is not a valid glob pattern: {e}"
+                ))
+            })?;
+            parts.push(GlobPart::Name(pattern));
+        }
+    }
+    let mut walk = GlobWalk {
+        parts,
+        visited: std::collections::HashSet::new(),
+        files,
+    };
+    walk.visit(&base, 0);
+    Ok(())
+}
+
+struct GlobWalk<'a> {
+    parts: Vec<GlobPart>,
+    /// (canonical directory, pattern position) pairs already walked.
+    visited: std::collections::HashSet<(PathBuf, usize)>,
+    files: &'a mut BTreeSet<PathBuf>,
+}
+
+impl GlobWalk<'_> {
+    /// Matches `parts[at..]` inside `dir` (`""` is the current directory).
+    fn visit(&mut self, dir: &Path, at: usize) {
+        let listed = if dir.as_os_str().is_empty() {
+            Path::new(".")
+        } else {
+            dir
+        };
+        let Ok(canonical) = fs::canonicalize(listed) else {
+            return;
+        };
+        if !self.visited.insert((canonical, at)) {
+            return;
+        }
+        let mut entries: Vec<(String, PathBuf)> = match fs::read_dir(listed) {
+            Ok(entries) => entries
+                .filter_map(|e| e.ok())
+                .map(|e| {
+                    (
+                        e.file_name().to_string_lossy().into_owned(),
+                        dir.join(e.file_name()),
+                    )
+                })
+                .collect(),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return,
+            Err(_) => {
+                // Unreadable: reading it reports why (skipped unless --strict).
+                self.files.insert(listed.to_path_buf());
+                return;
+            }
+        };
+        entries.sort();
+        let last = at + 1 == self.parts.len();
+        match &self.parts[at] {
+            GlobPart::AnyDirs => {
+                if !last {
+                    self.visit(dir, at + 1);
+                }
+                for (_, path) in entries {
+                    if path.is_dir() {
+                        self.visit(&path, at);
+                    } else if last && path.is_file() {
+                        self.files.insert(path);
+                    }
+                }
+            }
+            GlobPart::Name(pattern) => {
+                let pattern = pattern.clone();
+                for (name, path) in entries {
+                    if !pattern.matches(&name) {
+                        continue;
+                    }
+                    if last {
+                        if path.is_file() {
+                            self.files.insert(path);
+                        }
+                    } else if path.is_dir() {
+                        self.visit(&path, at + 1);
+                    }
+                }
+            }
+        }
+    }
+}
+
 /// Collects files under `dir` that a report format recognises; others
-/// (screenshots, logs, coverage) are counted, not read.
+/// (screenshots, logs, coverage) are counted, not read. Symlinked
+/// directories are not followed. A subdirectory that cannot be listed is
+/// returned as a file: reading it fails as an unreadable report does
+/// (skipped with a warning unless `--strict`).
 fn walk(dir: &Path, files: &mut BTreeSet<PathBuf>, skipped: &mut usize) -> Result<()> {
     let entries = fs::read_dir(dir)
         .map_err(|e| Error::in_file(dir, format!("cannot list directory: {e}")))?;
@@ -89,7 +247,11 @@ fn walk(dir: &Path, files: &mut BTreeSet<PathBuf>, skipped: &mut usize) -> Resul
             .file_type()
             .map_err(|e| Error::in_file(&path, format!("cannot stat: {e}")))?;
         if kind.is_dir() {
-            walk(&path, files, skipped)?;
+            if fs::read_dir(&path).is_err() {
+                files.insert(path);
+            } else {
+                walk(&path, files, skipped)?;
+            }
         } else if kind.is_file() || path.is_file() {
             if looks_like_report(&path) {
                 files.insert(path);
@@ -231,7 +393,17 @@ fn root_paths(case: &mut TestCase, root: &str) {
     }
 }
 
+/// The longest `--tests-from` line accepted: far beyond any test id a
+/// command line can carry (Linux refuses one argument of 128 KiB).
+pub const MAX_LISTING_LINE_BYTES: usize = 1 << 20;
+
+/// The largest `--tests-from` accepted: millions of tests, yet a bound
+/// when the source never ends (`/dev/zero`, a stuck pipe's producer).
+pub const MAX_LISTING_BYTES: u64 = 256 << 20;
+
 /// Reads the runner's test list (`--tests-from`: a file, or `-` for stdin).
+/// Reading is bounded: a line over [`MAX_LISTING_LINE_BYTES`] or a list
+/// over [`MAX_LISTING_BYTES`] is an error naming the line.
 pub(crate) fn read_listing(
     source: &str,
     runner: &dyn Naming,
@@ -239,18 +411,155 @@ pub(crate) fn read_listing(
 ) -> Result<Vec<TestId>> {
     let path = Path::new(if source == "-" { "<stdin>" } else { source });
     let text = if source == "-" {
-        let mut text = String::new();
-        stdin
-            .read_to_string(&mut text)
-            .map_err(|e| Error::in_file(path, format!("cannot read the test list: {e}")))?;
-        text
+        read_listing_text(path, stdin)?
     } else {
-        let bytes = fs::read(path)
+        let file = fs::File::open(path)
             .map_err(|e| Error::in_file(path, format!("cannot read the test list: {e}")))?;
-        String::from_utf8(bytes)
-            .map_err(|e| Error::in_file(path, format!("the test list is not UTF-8: {e}")))?
+        read_listing_text(path, &mut std::io::BufReader::new(file))?
     };
     runner
         .parse_listing(&text)
         .map_err(|e| Error::in_file(path, e.message).at(e.line as u64, 1))
+}
+
+/// The text of a test list, read line by line within the limits.
+fn read_listing_text(path: &Path, input: &mut dyn Read) -> Result<String> {
+    let mut input = std::io::BufReader::new(input.take(MAX_LISTING_BYTES + 1));
+    let mut bytes = Vec::new();
+    let mut line_no = 1u64;
+    loop {
+        let start = bytes.len();
+        let limit = (MAX_LISTING_LINE_BYTES + 1) as u64;
+        let n = (&mut input)
+            .take(limit)
+            .read_until(b'\n', &mut bytes)
+            .map_err(|e| Error::in_file(path, format!("cannot read the test list: {e}")))?;
+        if n == 0 {
+            break;
+        }
+        let line = &bytes[start..];
+        if line.len() > MAX_LISTING_LINE_BYTES && !line.ends_with(b"\n") {
+            return Err(Error::in_file(
+                path,
+                format!(
+                    "line longer than {} MiB: not a test list (a test id is at most a few KiB)",
+                    MAX_LISTING_LINE_BYTES >> 20
+                ),
+            )
+            .at(line_no, 1));
+        }
+        if bytes.len() as u64 > MAX_LISTING_BYTES {
+            return Err(Error::in_file(
+                path,
+                format!(
+                    "the test list is larger than {} MiB; is it really one?",
+                    MAX_LISTING_BYTES >> 20
+                ),
+            )
+            .at(line_no, 1));
+        }
+        line_no += 1;
+    }
+    let text = String::from_utf8(bytes).map_err(|e| {
+        let line = e.as_bytes()[..e.utf8_error().valid_up_to()]
+            .iter()
+            .filter(|&&b| b == b'\n')
+            .count() as u64
+            + 1;
+        Error::in_file(
+            path,
+            format!("the test list is not UTF-8: {}", e.utf8_error()),
+        )
+        .at(line, 1)
+    })?;
+    // A control character would be printed back raw in a filter (or reach
+    // the terminal); a line ending in \r\n is fine.
+    for (index, line) in text.lines().enumerate() {
+        let line = line.strip_suffix('\r').unwrap_or(line);
+        if let Some(c) = crate::text::unprintable(line) {
+            let column = line.chars().take_while(|&x| x != c).count() as u64 + 1;
+            return Err(Error::in_file(
+                path,
+                format!(
+                    "control character {:?} in the test list: {}",
+                    c,
+                    crate::text::escape_unprintable(line)
+                ),
+            )
+            .at(index as u64 + 1, column));
+        }
+    }
+    Ok(text)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Without symlinks, the walk finds what the `glob` crate finds.
+    #[test]
+    fn globs_match_as_the_glob_crate_does() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        for file in [
+            "x.xml",
+            ".hidden.xml",
+            "a/x.xml",
+            "a/b/x.xml",
+            "a/b/c/y.xml",
+            "a/c/x.xml",
+            "a/.h/x.xml",
+            "a/b/x.txt",
+            "d/b/z.xml",
+        ] {
+            let path = root.join(file);
+            fs::create_dir_all(path.parent().unwrap()).unwrap();
+            fs::write(path, "x").unwrap();
+        }
+        let base = root.to_string_lossy();
+        for pattern in [
+            "**/*.xml",
+            "*.xml",
+            "a/*/x.xml",
+            "a/[bc]/*.xml",
+            "**/b/*.xml",
+            "a/**/x.xml",
+            "**/**/*.xml",
+            "?/x.xml",
+            "nothing/**/*.xml",
+        ] {
+            let full = format!("{base}/{pattern}");
+            let expected: BTreeSet<PathBuf> = glob::glob(&full)
+                .unwrap()
+                .map(|p| p.unwrap())
+                .filter(|p| p.is_file())
+                .collect();
+            let mut found = BTreeSet::new();
+            expand_glob(&full, &mut found).unwrap();
+            assert_eq!(found, expected, "{pattern}");
+        }
+        // One difference: a trailing `**` takes the files under it (the
+        // glob crate matches only the directories, so no report file).
+        let mut found = BTreeSet::new();
+        expand_glob(&format!("{base}/a/**"), &mut found).unwrap();
+        assert_eq!(found.len(), 6);
+    }
+
+    /// A symlink cycle is walked once; a symlinked directory that is no
+    /// cycle is followed, and what it reaches twice is read once.
+    #[cfg(unix)]
+    #[test]
+    fn globs_walk_symlink_cycles_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        fs::create_dir_all(root.join("r/d")).unwrap();
+        fs::write(root.join("r/x.xml"), "x").unwrap();
+        std::os::unix::fs::symlink("..", root.join("r/d/up")).unwrap();
+        std::os::unix::fs::symlink("..", root.join("r/d/up2")).unwrap();
+        std::os::unix::fs::symlink("r", root.join("alias")).unwrap();
+        let mut found = BTreeSet::new();
+        expand_glob(&format!("{}/**/*.xml", root.display()), &mut found).unwrap();
+        let found = same_files_once(found);
+        assert_eq!(found, [root.join("alias/x.xml")]);
+    }
 }

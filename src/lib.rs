@@ -98,6 +98,7 @@ pub mod rerun;
 pub mod shard;
 pub mod step_summary;
 pub mod summary;
+pub mod text;
 pub mod timing;
 pub mod warnings;
 pub mod whatif;

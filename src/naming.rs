@@ -120,6 +120,13 @@ pub trait Naming {
         "e.g. subtests; their parent's time includes them"
     }
 
+    /// Whether the runner names single tests (by a case's name), so that a
+    /// recorded case without a name cannot be selected; `false` for runners
+    /// whose unit is the test file (a nameless test still proves its file).
+    fn names_tests(&self) -> bool {
+        true
+    }
+
     /// Whether a case [`Naming::identify`] cannot name points at how the
     /// reports are written (a jest report without file paths), rather than
     /// at a case the runner's own model leaves out (a go subtest): then
@@ -127,4 +134,35 @@ pub trait Naming {
     fn unidentified_needs_fixing(&self) -> bool {
         false
     }
+}
+
+/// Why a recorded case cannot be selected by a runner ([`selectable`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NotSelectable {
+    /// The runner cannot select it on its own ([`Naming::identify`]).
+    ByRunner,
+    /// It has no name and the runner selects single tests.
+    Nameless,
+    /// Its id holds a control character (a newline, ESC, NUL…): no runner's
+    /// line-oriented output can carry it, and it must not reach a terminal.
+    ControlCharacter,
+}
+
+/// The runner's id for a recorded case, or why it has none: the one gate
+/// every recorded case passes before it is planned, so that a runner
+/// never sees a name it cannot print. Such a case runs on no shard by name;
+/// as any test the plan does not know, it runs where its whole group is
+/// selected, or on a catch-all shard.
+pub fn selectable(runner: &dyn Naming, case: &TestCase) -> Result<TestId, NotSelectable> {
+    if runner.names_tests() && case.name.trim().is_empty() {
+        return Err(NotSelectable::Nameless);
+    }
+    let id = runner.identify(case).ok_or(NotSelectable::ByRunner)?;
+    if [&id.native, &id.class, &id.file]
+        .iter()
+        .any(|s| crate::text::unprintable(s).is_some())
+    {
+        return Err(NotSelectable::ControlCharacter);
+    }
+    Ok(id)
 }

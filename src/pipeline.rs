@@ -148,6 +148,12 @@ pub fn read_inputs(
             table.len()
         ));
     }
+    if table.is_empty() {
+        let (nameless, control) = (table_stats.nameless, table_stats.control_characters);
+        crate::emit::unselectable_messages(nameless, control)
+            .into_iter()
+            .for_each(|(_, m)| warnings.push(m));
+    }
     let suite = timing::suite(table, listed.as_deref(), runner);
     // A first run has no reports at all: the plan is by count, as the
     // summary says, and that is no alarm.

@@ -173,6 +173,7 @@ pub fn reading_summary(
             options.runner.runner().unidentified_reason()
         );
     }
+    out += &crate::emit::unselectable_note(stats.nameless, stats.control_characters);
     out
 }
 

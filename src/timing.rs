@@ -15,7 +15,7 @@
 use std::collections::{BTreeMap, HashMap};
 
 use crate::duration::{Micros, SECOND, median};
-use crate::naming::{Granularity, Naming, TestId};
+use crate::naming::{self, Granularity, Naming, NotSelectable, TestId};
 use crate::report::{Dialect, GroupTime, Outcome, TestCase};
 
 /// Estimates are never below this, so a new test is never free to place.
@@ -47,6 +47,12 @@ pub struct TableStats {
     pub not_selectable: usize,
     /// Cases from reports the runner reads, by their dialect.
     pub by_dialect: BTreeMap<Dialect, usize>,
+    /// Cases without a name, which a runner selecting single tests cannot
+    /// select.
+    pub nameless: usize,
+    /// Cases whose id holds a control character no runner can print
+    /// ([`crate::naming::NotSelectable::ControlCharacter`]).
+    pub control_characters: usize,
 }
 
 /// Sum and count of one recorded case's passing durations, then of its
@@ -100,9 +106,16 @@ impl TimingTable {
                 continue;
             }
             *stats.by_dialect.entry(case.dialect).or_default() += 1;
-            let Some(id) = runner.identify(case) else {
-                stats.not_selectable += 1;
-                continue;
+            let id = match naming::selectable(runner, case) {
+                Ok(id) => id,
+                Err(why) => {
+                    *match why {
+                        NotSelectable::ByRunner => &mut stats.not_selectable,
+                        NotSelectable::Nameless => &mut stats.nameless,
+                        NotSelectable::ControlCharacter => &mut stats.control_characters,
+                    } += 1;
+                    continue;
+                }
             };
             runs.push(Run {
                 id,
@@ -601,7 +614,7 @@ fn group_sum(members: &[TestCase], runner: &dyn Naming) -> Option<(String, Micro
         if !runner.accepts(case.dialect) {
             return None;
         }
-        let Some(id) = runner.identify(case) else {
+        let Ok(id) = naming::selectable(runner, case) else {
             continue;
         };
         match &key {

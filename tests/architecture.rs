@@ -12,7 +12,7 @@ const LAYERS: &[(&str, &[&str])] = &[
     (
         "model",
         &[
-            "duration", "error", "identity", "bars", "warnings", "choice", "case", "naming",
+            "duration", "error", "identity", "bars", "warnings", "choice", "case", "naming", "text",
         ],
     ),
     ("readers", &["report", "inputs"]),

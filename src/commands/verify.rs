@@ -325,7 +325,7 @@ pub fn run(args: &VerifyArgs, streams: &mut Streams<'_>) -> Result<()> {
                 other_runner += 1;
                 continue;
             }
-            if let Some(id) = runner.identify(case) {
+            if let Ok(id) = crate::naming::selectable(runner.as_ref(), case) {
                 results[shard].push(ShardResult {
                     id: id.native.clone(),
                     outcome: case.outcome,

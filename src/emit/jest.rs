@@ -69,6 +69,11 @@ impl Naming for Jest {
         matches!(dialect, Dialect::Jest | Dialect::Vitest | Dialect::Generic)
     }
 
+    /// The unit is the file: a test without a name still proves it.
+    fn names_tests(&self) -> bool {
+        false
+    }
+
     fn identify(&self, case: &TestCase) -> Option<TestId> {
         let path = match case.file.as_deref().filter(|f| !f.trim().is_empty()) {
             Some(file) => normalize_path(file),

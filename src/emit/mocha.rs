@@ -21,6 +21,11 @@ impl Naming for Mocha {
         matches!(dialect, Dialect::Mocha | Dialect::Generic)
     }
 
+    /// The unit is the file: a test without a name still proves it.
+    fn names_tests(&self) -> bool {
+        false
+    }
+
     /// The spec file: the case's `file` (relative to the current directory
     /// when under it). Root-suite cases without a file cannot be placed.
     fn identify(&self, case: &TestCase) -> Option<TestId> {

@@ -32,7 +32,8 @@ pub use render::{Command, Item, ListFile, Member, Output, RenderContext, Rendere
 
 use crate::case::{Dialect, TestCase};
 use crate::choice::Choice;
-pub use crate::naming::{Granularity, ListError, Naming, TestId};
+pub use crate::naming::{Granularity, ListError, Naming, NotSelectable, TestId, selectable};
+pub use crate::text::{escape_unprintable, unprintable};
 
 /// One test runner's naming ([`Naming`]) and filter syntax (`formats.md`
 /// Part 2).
@@ -198,4 +199,40 @@ pub(crate) fn recorded_class(case: &TestCase) -> Option<&str> {
         .as_deref()
         .map(str::trim)
         .filter(|c| !c.is_empty())
+}
+
+/// Why cases [`selectable`] refused are not planned, one message per
+/// reason, each with whether it is a warning: they run on no shard by
+/// name, which the user must know.
+pub fn unselectable_messages(nameless: usize, control_characters: usize) -> Vec<(bool, String)> {
+    let mut messages = Vec::new();
+    if nameless > 0 {
+        messages.push((
+            false,
+            format!("ignored {nameless} cases without a name (the runner selects tests by name)"),
+        ));
+    }
+    if control_characters > 0 {
+        messages.push((
+            true,
+            format!(
+                "{control_characters} cases have a control character (newline, ESC…) in their \
+                 name or path, which no line of the runner's filter can hold: no shard selects \
+                 them by name; they run only where their whole file or class is selected, or on \
+                 a catch-all shard"
+            ),
+        ));
+    }
+    messages
+}
+
+/// The summary's lines for [`unselectable_messages`].
+pub fn unselectable_note(nameless: usize, control_characters: usize) -> String {
+    unselectable_messages(nameless, control_characters)
+        .into_iter()
+        .map(|(warning, message)| {
+            let kind = if warning { "warning: " } else { "" };
+            format!("shardplan: {kind}{message}\n")
+        })
+        .collect()
 }

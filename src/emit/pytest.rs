@@ -101,7 +101,12 @@ fn parse_node_id(line: &str) -> Option<TestId> {
     let (head, params) = line.find('[').map_or((line, ""), |i| line.split_at(i));
     let mut parts: Vec<&str> = head.split("::").collect();
     let path = parts.remove(0);
-    if path.is_empty() || path.starts_with('<') || path.contains(char::is_whitespace) {
+    // A path may hold a space (pytest lists `tests/test_sp ace.py::test_a`
+    // as it is), but only in a test id of a `.py` file: a bare word with
+    // spaces is prose around the listing.
+    let spaced = path.contains(char::is_whitespace)
+        && (parts.is_empty() || !path.ends_with(".py") || path.trim() != path);
+    if path.is_empty() || path.starts_with('<') || spaced {
         return None;
     }
     let path = normalize_path(path);
@@ -440,6 +445,27 @@ mod tests {
                 native(name, Some("tests.unit.test_x.TestA"), None),
                 expected
             );
+        }
+    }
+
+    /// Issue 14 item 4: pytest lists a path with a space as it is; prose
+    /// with spaces is still refused.
+    #[test]
+    fn listing_paths_may_hold_spaces() {
+        let ids = Pytest
+            .parse_listing("tests/sub/test_sp ace.py::test_a\ntests/sub/test_sp ace.py::TestB::test_c[x y]\n\n2 tests collected in 0.01s\n")
+            .unwrap();
+        let natives: Vec<&str> = ids.iter().map(|i| i.native.as_str()).collect();
+        assert_eq!(
+            natives,
+            [
+                "tests/sub/test_sp ace.py::test_a",
+                "tests/sub/test_sp ace.py::TestB::test_c[x y]"
+            ]
+        );
+        assert_eq!(ids[0].file, "tests/sub/test_sp ace.py");
+        for prose in ["some words here", "a b.py", "error in x::y"] {
+            assert!(Pytest.parse_listing(prose).is_err(), "{prose}");
         }
     }
 

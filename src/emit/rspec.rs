@@ -38,6 +38,11 @@ impl Naming for Rspec {
         matches!(dialect, Dialect::Rspec | Dialect::Generic)
     }
 
+    /// The unit is the file: a test without a name still proves it.
+    fn names_tests(&self) -> bool {
+        false
+    }
+
     fn identify(&self, case: &TestCase) -> Option<TestId> {
         spec_path(case).map(test_id)
     }

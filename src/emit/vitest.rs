@@ -29,6 +29,11 @@ impl Naming for Vitest {
         matches!(dialect, Dialect::Vitest | Dialect::Generic)
     }
 
+    /// The unit is the file: a test without a name still proves it.
+    fn names_tests(&self) -> bool {
+        false
+    }
+
     /// Vitest's JUnit reporter names each suite and classname by the file
     /// relative to the root, which the Jest runner reads.
     fn identify(&self, case: &TestCase) -> Option<TestId> {

@@ -28,7 +28,10 @@ use std::io::BufRead;
 use serde::Deserialize;
 
 use super::json::Head;
-use super::{Diagnostic, Dialect, GroupTime, Outcome, Report, ReportFormat, TestCase, WarningList};
+use super::{
+    BoundedLines, Diagnostic, Dialect, GroupTime, Line, Outcome, Report, ReportFormat, TestCase,
+    WarningList, line_too_long,
+};
 use crate::duration::{Micros, seconds_to_micros};
 
 /// The `go test -json` reader (`--format go-json`).
@@ -74,20 +77,28 @@ impl ReportFormat for GoJson {
 
     fn read(&self, input: &mut dyn BufRead) -> Result<Report, Diagnostic> {
         let mut stream = Stream::default();
-        let mut line = Vec::new();
+        let mut lines = BoundedLines::new(input);
         let mut offset = 0u64;
-        loop {
-            line.clear();
-            let n = input
-                .read_until(b'\n', &mut line)
-                .map_err(|e| Diagnostic::whole(format!("cannot read report: {e}")))?;
-            if n == 0 {
-                break;
+        while let Some(line) = lines.next_line(offset)? {
+            match line {
+                Line::Text(text) => stream.line(text, offset),
+                // Only captured output makes a line this long.
+                Line::TooLong(len) => stream.warnings.push(line_too_long(offset, len)),
             }
-            stream.line(&line, offset);
-            offset += n as u64;
+            offset += line.len();
         }
         stream.finish()
+    }
+}
+
+/// A number for a message: as written when short, else in scientific
+/// notation (`1e300`, not three hundred digits).
+fn shown(seconds: f64) -> String {
+    let plain = seconds.to_string();
+    if plain.len() <= 24 {
+        plain
+    } else {
+        format!("{seconds:e}")
     }
 }
 
@@ -142,7 +153,7 @@ impl Stream {
             if micros.is_none() {
                 self.warnings.push(Diagnostic::at(
                     at,
-                    format!("unusable Elapsed {seconds}; treated as unknown"),
+                    format!("unusable Elapsed {}; treated as unknown", shown(seconds)),
                 ));
             }
             micros
@@ -323,6 +334,36 @@ hello from TestMain
                 .unwrap();
         assert_eq!(report.cases[0].duration, None);
         assert!(report.warnings[0].message.contains("Elapsed -1"));
+    }
+
+    /// Issue 14 item 11: a huge `Elapsed` is shown in scientific notation.
+    #[test]
+    fn huge_elapsed_is_shown_short() {
+        let report =
+            read("{\"Action\":\"pass\",\"Package\":\"p\",\"Test\":\"TestA\",\"Elapsed\":1e300}\n")
+                .unwrap();
+        assert_eq!(report.cases[0].duration, None);
+        assert_eq!(
+            report.warnings[0].message,
+            "unusable Elapsed 1e300; treated as unknown"
+        );
+    }
+
+    /// Issue 14 item 8: a line longer than the limit (captured output) is
+    /// skipped unread with a warning; the events around it still count.
+    #[test]
+    fn overlong_lines_are_skipped_unread() {
+        let long = format!(
+            "{{\"Action\":\"output\",\"Package\":\"p\",\"Output\":\"{}\"}}\n",
+            "x".repeat(crate::report::MAX_LINE_BYTES)
+        );
+        let text = format!(
+            "{long}{{\"Action\":\"pass\",\"Package\":\"p\",\"Test\":\"TestA\",\"Elapsed\":1}}\n"
+        );
+        let report = read(&text).unwrap();
+        assert_eq!(report.cases.len(), 1);
+        assert_eq!(report.warnings[0].offset, Some(0));
+        assert!(report.warnings[0].message.contains("skipped unread"));
     }
 
     #[test]

@@ -138,10 +138,18 @@ impl Tracker {
     }
 }
 
-/// Counts the bytes serde takes from the input.
+/// The longest run of bytes without a `"` that a document may hold: a
+/// string (serde holds a string whole, and a copy of it) or the space
+/// between two, bounded so memory is.
+pub(crate) const MAX_STRING_BYTES: u64 = 16 << 20;
+
+/// Counts the bytes serde takes from the input, and bounds its strings.
 struct Counting<'a> {
     input: &'a mut dyn BufRead,
     tracker: Tracker,
+    /// Bytes since the last `"`, and where that run began.
+    run: u64,
+    run_start: u64,
 }
 
 impl Read for Counting<'_> {
@@ -149,6 +157,25 @@ impl Read for Counting<'_> {
         let n = self.input.read(buf)?;
         let state = &self.tracker.inner;
         let start = state.consumed.get();
+        match buf[..n].iter().rposition(|&b| b == b'"') {
+            Some(last) => {
+                self.run = (n - last - 1) as u64;
+                self.run_start = start + last as u64;
+            }
+            None => self.run += n as u64,
+        }
+        if self.run > MAX_STRING_BYTES {
+            let diagnostic = Diagnostic::at(
+                self.run_start,
+                format!(
+                    "a string (or a run without strings) longer than {} MiB; shardplan reads \
+                     names and paths of at most that size",
+                    MAX_STRING_BYTES >> 20
+                ),
+            );
+            state.failure.borrow_mut().get_or_insert(diagnostic);
+            return Err(io::Error::other("string too long"));
+        }
         for (i, _) in buf[..n].iter().enumerate().filter(|&(_, &b)| b == b'\n') {
             let mut lines = state.lines.borrow_mut();
             let line = lines.back().map_or(1, |&(line, _)| line) + 1;
@@ -181,6 +208,8 @@ pub(crate) fn read<'de, S: DeserializeSeed<'de>>(
     let counting = Counting {
         input,
         tracker: tracker.clone(),
+        run: 0,
+        run_start: tracker.inner.consumed.get(),
     };
     let mut deserializer = serde_json::Deserializer::from_reader(counting);
     let result = seed

@@ -42,7 +42,10 @@ impl ReportFormat for Junit {
 
     fn sniff(&self, head: &[u8]) -> bool {
         let text = decode_head(head);
-        matches!(first_element_name(&text), Some("testsuites" | "testsuite"))
+        matches!(
+            first_element_name(&text),
+            Some("testsuites" | "testsuite" | "testrun")
+        )
     }
 
     fn read(&self, input: &mut dyn BufRead) -> Result<Report, Diagnostic> {
@@ -120,7 +123,20 @@ pub(super) fn read_xml<H: XmlHandler + Default>(
             // to UTF-8 in memory instead of streamed. Offsets are mapped
             // back to the UTF-16 bytes (see `utf16_offset`).
             let mut raw = prefix.to_vec();
-            input.read_to_end(&mut raw).map_err(io_diagnostic)?;
+            input
+                .take(MAX_UTF16_BYTES)
+                .read_to_end(&mut raw)
+                .map_err(io_diagnostic)?;
+            if raw.len() as u64 > MAX_UTF16_BYTES {
+                return Err(Diagnostic::at(
+                    MAX_UTF16_BYTES,
+                    format!(
+                        "a UTF-16 report larger than {} MiB (shardplan reads UTF-16 whole; \
+                         convert the report to UTF-8, which is streamed)",
+                        MAX_UTF16_BYTES >> 20
+                    ),
+                ));
+            }
             let text = decode_utf16(raw.get(bom..).unwrap_or_default(), big_endian, bom)?;
             parse::<_, H>(text.as_bytes(), 0)
                 .map_err(|mut d| {
@@ -139,6 +155,9 @@ pub(super) fn read_xml<H: XmlHandler + Default>(
 
 // ---------------------------------------------------------------------------
 // Encodings
+
+/// The largest UTF-16 report read (it is transcoded in memory).
+const MAX_UTF16_BYTES: u64 = 256 << 20;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum TextEncoding {
@@ -265,16 +284,32 @@ pub(super) fn first_element_name(text: &str) -> Option<&str> {
     }
 }
 
-/// The text after a `<!DOCTYPE …>`, whose internal subset may hold `>`.
+/// The text after a `<!DOCTYPE …>`, whose internal subset may hold `>`
+/// and `]` in comments, processing instructions and quoted literals.
 fn skip_doctype(text: &str) -> Option<&str> {
     let mut in_subset = false;
-    for (i, c) in text.char_indices() {
+    let mut i = "<!DOCTYPE".len();
+    while let Some(c) = text[i..].chars().next() {
+        let rest = &text[i..];
+        if let Some(comment) = rest.strip_prefix("<!--") {
+            i += 4 + comment.find("-->")? + 3;
+            continue;
+        }
+        if let Some(pi) = rest.strip_prefix("<?") {
+            i += 2 + pi.find("?>")? + 2;
+            continue;
+        }
         match c {
+            '"' | '\'' => {
+                i += 1 + rest[1..].find(c)? + 1;
+                continue;
+            }
             '[' => in_subset = true,
             ']' => in_subset = false,
             '>' if !in_subset => return text.get(i + 1..),
             _ => {}
         }
+        i += c.len_utf8();
     }
     None
 }
@@ -285,27 +320,44 @@ fn skip_doctype(text: &str) -> Option<&str> {
 /// Parses a UTF-8 stream. `base` is the number of bytes before it in the
 /// file (the BOM), added to every offset.
 fn parse<R: BufRead, H: XmlHandler + Default>(input: R, base: u64) -> Result<Report, Diagnostic> {
-    let mut reader = Reader::from_reader(input);
+    let mut reader = Reader::from_reader(budget::Limited::new(input));
     let mut buf = Vec::new();
     let mut state = H::default();
+    let mut depth = 0usize;
     loop {
         if state.inside_root() {
+            reader.get_mut().unlimited();
             skip_character_data(&mut reader, base)?;
         }
         buf.clear();
         let start = reader.buffer_position();
+        // One event (a tag, a comment, the DOCTYPE) is buffered whole, so
+        // its size is bounded; text and CDATA are streamed above.
+        reader.get_mut().limit(budget::MAX_MARKUP_BYTES);
         let event = match reader.read_event_into(&mut buf) {
             Ok(event) => event,
+            Err(_) if reader.get_ref().exhausted() => {
+                return Err(budget::markup_too_long(base + start));
+            }
             Err(error) => return Err(xml_error(&error, &reader, start, base)),
         };
         let at = base + start;
         match event {
-            Event::Start(tag) => state.start(&tag, at)?,
+            Event::Start(tag) => {
+                depth += 1;
+                if depth > budget::MAX_DEPTH {
+                    return Err(budget::too_deep(at));
+                }
+                state.start(&tag, at)?;
+            }
             Event::Empty(tag) => {
                 state.start(&tag, at)?;
                 state.end();
             }
-            Event::End(_) => state.end(),
+            Event::End(_) => {
+                depth = depth.saturating_sub(1);
+                state.end();
+            }
             Event::Text(text) => {
                 if !state.inside_root() && !text.bytes().all(is_xml_space) {
                     return Err(state.stray_content(at));
@@ -326,6 +378,129 @@ fn parse<R: BufRead, H: XmlHandler + Default>(input: R, base: u64) -> Result<Rep
             | Event::PI(_)
             | Event::Comment(_)
             | Event::DocType(_) => {}
+        }
+    }
+}
+
+/// Bounds on what one report may make the reader hold: each a clear error
+/// at its place in the file rather than memory or time without bound.
+pub(super) mod budget {
+    use std::io::{self, BufRead, Read};
+
+    use super::Diagnostic;
+
+    /// The largest markup item (a tag with its attributes, a comment, the
+    /// DOCTYPE) read whole. Test names are short; a failure `message`
+    /// attribute holding a long stack trace still fits.
+    pub const MAX_MARKUP_BYTES: u64 = 16 << 20;
+
+    /// The deepest element nesting accepted. Real reports nest suites a
+    /// handful of levels (PHPUnit, mocha).
+    pub const MAX_DEPTH: usize = 1024;
+
+    /// Strings kept in cases may add up to this much plus
+    /// [`KEPT_PER_INPUT_BYTE`] times the bytes read: a suite name repeats
+    /// in each of its cases, but a short case cannot make a long name
+    /// repeat without bound.
+    pub const KEPT_BASE: u64 = 64 << 20;
+
+    /// See [`KEPT_BASE`].
+    pub const KEPT_PER_INPUT_BYTE: u64 = 64;
+
+    /// What strings kept in cases may add up to after `at` bytes of input.
+    pub fn kept_limit(at: u64) -> u64 {
+        KEPT_BASE.saturating_add(at.saturating_mul(KEPT_PER_INPUT_BYTE))
+    }
+
+    pub fn too_much_kept(at: u64) -> Diagnostic {
+        Diagnostic::at(
+            at,
+            format!(
+                "the names and paths of the test cases so far add up to more than {} MiB plus \
+                 {KEPT_PER_INPUT_BYTE} times the bytes read (a long suite name repeated in \
+                 every case?)",
+                KEPT_BASE >> 20
+            ),
+        )
+    }
+
+    pub fn markup_too_long(at: u64) -> Diagnostic {
+        Diagnostic::at(
+            at,
+            format!(
+                "a tag, comment or DOCTYPE longer than {} MiB (shardplan reads attributes of at \
+                 most that size)",
+                MAX_MARKUP_BYTES >> 20
+            ),
+        )
+    }
+
+    pub fn too_deep(at: u64) -> Diagnostic {
+        Diagnostic::at(
+            at,
+            format!("elements nested more than {MAX_DEPTH} levels deep"),
+        )
+    }
+
+    /// A reader that serves at most a set number of bytes until the limit
+    /// is lifted, then fails (and says so through [`Limited::exhausted`]).
+    pub struct Limited<R> {
+        inner: R,
+        left: u64,
+        exhausted: bool,
+    }
+
+    impl<R> Limited<R> {
+        pub fn new(inner: R) -> Self {
+            Limited {
+                inner,
+                left: u64::MAX,
+                exhausted: false,
+            }
+        }
+
+        /// Serves at most `bytes` more bytes.
+        pub fn limit(&mut self, bytes: u64) {
+            self.left = bytes;
+            self.exhausted = false;
+        }
+
+        /// Serves every byte.
+        pub fn unlimited(&mut self) {
+            self.limit(u64::MAX);
+        }
+
+        /// Whether a read failed because the limit was reached.
+        pub fn exhausted(&self) -> bool {
+            self.exhausted
+        }
+    }
+
+    impl<R: BufRead> Read for Limited<R> {
+        fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
+            let available = self.fill_buf()?;
+            let n = available.len().min(out.len());
+            out[..n].copy_from_slice(&available[..n]);
+            self.consume(n);
+            Ok(n)
+        }
+    }
+
+    impl<R: BufRead> BufRead for Limited<R> {
+        fn fill_buf(&mut self) -> io::Result<&[u8]> {
+            if self.left == 0 {
+                self.exhausted = true;
+                return Err(io::Error::other("markup too long"));
+            }
+            let left = self.left;
+            let chunk = self.inner.fill_buf()?;
+            let n = usize::try_from(left).unwrap_or(usize::MAX).min(chunk.len());
+            Ok(&chunk[..n])
+        }
+
+        fn consume(&mut self, amount: usize) {
+            self.left = self.left.saturating_sub(amount as u64);
+            self.inner.consume(amount);
         }
     }
 }
@@ -610,13 +785,10 @@ impl Utf8Check {
 
 /// One open element, as far as test cases care.
 enum Frame {
+    /// A suite; what its cases inherit is in [`State::suites`].
     Suite {
-        name: Option<String>,
-        file: Option<String>,
         /// The suite's own `time`, if usable.
         time: Option<Micros>,
-        /// The suite's `hostname`: the project, in Playwright's dialect.
-        hostname: Option<String>,
         /// Index of the first case read inside this suite.
         first_case: usize,
     },
@@ -720,6 +892,7 @@ struct Attrs {
     hostname: Option<String>,
     assertions: bool,
     schema: Option<String>,
+    ignored: bool,
 }
 
 impl Attrs {
@@ -743,6 +916,8 @@ impl Attrs {
                         !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit());
                 }
                 "noNamespaceSchemaLocation" => attrs.schema = Some(value.into_owned()),
+                // The Eclipse JUnit view marks an ignored test so.
+                "ignored" => attrs.ignored = value == "true",
                 _ => {}
             }
         })?;
@@ -773,9 +948,25 @@ enum Warning {
     Nameless,
 }
 
+/// What a case inherits from the suites around it, one entry per open
+/// suite: looked up in constant time however deep the nesting.
+#[derive(Default)]
+struct SuiteContext {
+    /// The name of the innermost suite that has one.
+    name: Option<String>,
+    /// The file of the innermost suite that names one.
+    file: Option<String>,
+    /// The innermost suite's own `hostname`.
+    hostname: Option<String>,
+}
+
 #[derive(Default)]
 struct State {
     stack: Vec<Frame>,
+    /// One entry per open `<testsuite>`, innermost last.
+    suites: Vec<SuiteContext>,
+    /// Bytes of the strings kept in cases so far (see [`Budget`]).
+    kept: u64,
     root_seen: bool,
     cases: Vec<TestCase>,
     /// Suites that recorded a time, over the cases they hold.
@@ -808,7 +999,7 @@ impl XmlHandler for State {
         }
         let frame = match local {
             "testsuite" => self.start_suite(attrs),
-            "testcase" => self.start_case(attrs, at),
+            "testcase" => self.start_case(attrs, at)?,
             "failure" | "rerunFailure" => {
                 self.set_outcome(Outcome::Failed);
                 Frame::Other(local.into())
@@ -853,17 +1044,16 @@ impl XmlHandler for State {
     /// every case inside it, nested suites' included: its time covers them
     /// too, and what it exceeds their sum by is its setup cost.
     fn end(&mut self) {
-        if let Some(Frame::Suite {
-            time: Some(duration),
-            first_case,
-            ..
-        }) = self.stack.pop()
-            && first_case < self.cases.len()
-        {
-            self.groups.push(GroupTime {
-                cases: first_case..self.cases.len(),
-                duration,
-            });
+        if let Some(Frame::Suite { time, first_case }) = self.stack.pop() {
+            self.suites.pop();
+            if let Some(duration) = time
+                && first_case < self.cases.len()
+            {
+                self.groups.push(GroupTime {
+                    cases: first_case..self.cases.len(),
+                    duration,
+                });
+            }
         }
     }
 
@@ -874,9 +1064,7 @@ impl XmlHandler for State {
             unshown.push(format!("{times} more unusable times, treated as unknown"));
         }
         if nameless > 0 {
-            unshown.push(format!(
-                "{nameless} more test cases without a name, skipped"
-            ));
+            unshown.push(format!("{nameless} more test cases without a name"));
         }
         if !unshown.is_empty() {
             self.warnings.push(Diagnostic::whole(format!(
@@ -913,6 +1101,9 @@ impl State {
         }
         self.root_seen = true;
         match local {
+            // The Eclipse JUnit view's export: a run of suites, like
+            // <testsuites>; its name is the launch configuration's.
+            "testrun" => {}
             "testsuites" => {
                 self.signals.root_suites_name = attrs.name.clone();
                 self.signals.playwright_root =
@@ -960,23 +1151,29 @@ impl State {
         }
         self.signals.suite_hostname |= attrs.hostname.is_some();
         self.signals.assertions |= attrs.assertions;
-        Frame::Suite {
-            name,
-            file,
-            time,
+        let outer = self.suites.last();
+        let context = SuiteContext {
+            name: name.or_else(|| outer.and_then(|o| o.name.clone())),
+            file: file.or_else(|| outer.and_then(|o| o.file.clone())),
             hostname: attrs.hostname,
+        };
+        self.suites.push(context);
+        Frame::Suite {
+            time,
             first_case: self.cases.len(),
         }
     }
 
-    fn start_case(&mut self, attrs: Attrs, at: u64) -> Frame {
+    fn start_case(&mut self, attrs: Attrs, at: u64) -> Result<Frame, Diagnostic> {
         self.signals.assertions |= attrs.assertions;
-        let name = match attrs.name.as_deref() {
-            Some(name) if !name.trim().is_empty() => name.to_owned(),
-            Some(_) => return self.skip_case(at, "testcase with an empty name; skipped"),
-            None => return self.skip_case(at, "testcase without a name attribute; skipped"),
-        };
+        // A nameless case is kept: it still proves its file, which runners
+        // that select whole files (vitest, jest, mocha, rspec) run.
         let file = attrs.source_file();
+        let name = match attrs.name {
+            Some(name) if !name.trim().is_empty() => name,
+            Some(_) => self.nameless(at, "testcase with an empty name"),
+            None => self.nameless(at, "testcase without a name attribute"),
+        };
         let duration = attrs
             .time
             .and_then(|(raw, place)| match parse_seconds(&raw) {
@@ -988,38 +1185,40 @@ impl State {
                     None
                 }
             });
-        let file = file.or_else(|| {
-            self.stack.iter().rev().find_map(|frame| match frame {
-                Frame::Suite { file, .. } => file.clone(),
-                _ => None,
-            })
-        });
-        let suite = self.stack.iter().rev().find_map(|frame| match frame {
-            Frame::Suite { name, .. } => name.clone(),
-            _ => None,
-        });
+        let context = self.suites.last();
+        let file = file.or_else(|| context.and_then(|c| c.file.clone()));
+        let suite = context.and_then(|c| c.name.clone());
         // The innermost suite's hostname; kept only if the file turns out
         // to be Playwright's (see `finish`).
-        let variant = self.stack.iter().rev().find_map(|frame| match frame {
-            Frame::Suite { hostname, .. } => Some(hostname.clone()),
-            _ => None,
-        });
-        self.cases.push(TestCase {
+        let variant = context.and_then(|c| c.hostname.clone());
+        let case = TestCase {
             name,
             classname: attrs.classname,
             suite,
             file,
             duration,
-            outcome: Outcome::Passed,
+            outcome: if attrs.ignored {
+                Outcome::Skipped
+            } else {
+                Outcome::Passed
+            },
             dialect: Dialect::Generic,
-            variant: variant.flatten().filter(|h| !h.trim().is_empty()),
-        });
-        Frame::Case(Some(self.cases.len() - 1))
+            variant: variant.filter(|h| !h.trim().is_empty()),
+        };
+        self.kept += case_bytes(&case);
+        if self.kept > budget::kept_limit(at) {
+            return Err(budget::too_much_kept(at));
+        }
+        self.cases.push(case);
+        Ok(Frame::Case(Some(self.cases.len() - 1)))
     }
 
-    fn skip_case(&mut self, at: u64, message: &str) -> Frame {
+    /// Warns about a nameless case; its name is empty.
+    fn nameless(&mut self, at: u64, what: &str) -> String {
+        let message =
+            format!("{what}: only a runner selecting whole files can run it, others skip it");
         self.warn(Warning::Nameless, Diagnostic::at(at, message));
-        Frame::Case(None)
+        String::new()
     }
 
     /// An outcome child decides its test case's outcome if it is the first
@@ -1040,6 +1239,16 @@ impl State {
             self.unshown[kind as usize] += 1;
         }
     }
+}
+
+/// Bytes of the strings a case keeps, for [`budget::kept_limit`].
+pub(super) fn case_bytes(case: &TestCase) -> u64 {
+    let optional = |s: &Option<String>| s.as_ref().map_or(0, String::len);
+    (case.name.len()
+        + optional(&case.classname)
+        + optional(&case.suite)
+        + optional(&case.file)
+        + optional(&case.variant)) as u64
 }
 
 /// JVM system properties that Surefire (and Ant) copy into every report.
@@ -1259,7 +1468,7 @@ mod tests {
         }
         doc.push_str("<testcase/><testcase name=' '/></testsuite>");
         let report = read(doc.as_bytes()).unwrap();
-        assert_eq!(report.cases.len(), 30);
+        assert_eq!(report.cases.len(), 32);
         assert_eq!(report.warnings.len(), MAX_WARNINGS + 1);
         let summary = &report.warnings[MAX_WARNINGS];
         assert_eq!(summary.offset, None);
@@ -1273,16 +1482,125 @@ mod tests {
         );
     }
 
+    /// Issue 14 item 12: a nameless case is kept (with an empty name and a
+    /// warning), so that a runner selecting files still plans its file;
+    /// runners selecting tests refuse it in `emit::selectable`.
     #[test]
-    fn nameless_testcases_are_skipped_with_a_warning() {
-        let doc = r#"<testsuite><testcase/><testcase name=""><failure/></testcase><testcase name="ok"/></testsuite>"#;
+    fn nameless_testcases_are_kept_with_a_warning() {
+        let doc = r#"<testsuite><testcase file="a.test.ts"/><testcase name=""><failure/></testcase><testcase name="ok"/></testsuite>"#;
         let report = read(doc.as_bytes()).unwrap();
-        assert_eq!(report.cases.len(), 1);
-        assert_eq!(report.cases[0].name, "ok");
+        let names: Vec<&str> = report.cases.iter().map(|c| c.name.as_str()).collect();
+        assert_eq!(names, ["", "", "ok"]);
+        assert_eq!(report.cases[0].file.as_deref(), Some("a.test.ts"));
+        assert_eq!(report.cases[1].outcome, Outcome::Failed);
         assert_eq!(report.warnings.len(), 2);
-        assert_eq!(report.warnings[0].offset, offset_of(doc, "<testcase/>"));
+        assert_eq!(report.warnings[0].offset, offset_of(doc, "<testcase file"));
         assert!(report.warnings[0].message.contains("without a name"));
         assert!(report.warnings[1].message.contains("empty name"));
+    }
+
+    /// Issue 14 item 2: 100,000 nested `<testcase>` elements are refused
+    /// at the nesting limit, quickly; below it, cases are found in linear
+    /// time (each looks its suite up in constant time).
+    #[test]
+    fn deep_nesting_is_bounded_and_linear() {
+        let n = 100_000;
+        let mut doc = String::from("<testsuite name=\"s\" file=\"f.py\">");
+        doc.push_str(&"<testcase name=\"a\" time=\"1\">".repeat(n));
+        doc.push_str(&"</testcase>".repeat(n));
+        doc.push_str("</testsuite>");
+        let started = std::time::Instant::now();
+        let e = error(doc.as_bytes());
+        assert!(e.message.contains("nested more than 1024 levels"), "{e:?}");
+        let depth = budget::MAX_DEPTH - 1;
+        let mut doc = String::from("<testsuite name=\"s\" file=\"f.py\">");
+        doc.push_str(&"<testcase name=\"a\" time=\"1\">".repeat(depth));
+        doc.push_str(&"</testcase>".repeat(depth));
+        doc.push_str("</testsuite>");
+        let all = cases(&doc);
+        assert_eq!(all.len(), depth);
+        assert!(
+            all.iter()
+                .all(|c| c.file.as_deref() == Some("f.py") && c.suite.as_deref() == Some("s"))
+        );
+        assert!(started.elapsed() < std::time::Duration::from_secs(5));
+    }
+
+    /// Issue 14 item 8: a huge attribute is refused at its tag, without
+    /// reading it whole.
+    #[test]
+    fn huge_markup_is_refused_at_its_tag() {
+        let size = budget::MAX_MARKUP_BYTES as usize + 10;
+        let mut doc = String::with_capacity(size + 100);
+        doc.push_str("<testsuite name=\"s\">\n<testcase name=\"");
+        doc.extend(std::iter::repeat_n('a', size));
+        doc.push_str("\"/></testsuite>");
+        let e = error(doc.as_bytes());
+        assert_eq!(e.offset, offset_of(&doc, "<testcase"));
+        assert!(e.message.contains("longer than 16 MiB"), "{e:?}");
+        // Captured output of any size is still streamed.
+        let mut doc = String::from("<testsuite><testcase name=\"a\"><system-out>");
+        doc.extend(std::iter::repeat_n('x', size));
+        doc.push_str("</system-out></testcase></testsuite>");
+        assert_eq!(cases(&doc).len(), 1);
+    }
+
+    /// Issue 14 item 8: a short case cannot repeat a long suite name
+    /// without bound.
+    #[test]
+    fn repeated_long_names_are_bounded() {
+        let mut doc = String::from("<testsuite name=\"");
+        doc.extend(std::iter::repeat_n('n', 1 << 20));
+        doc.push_str("\">");
+        doc.push_str(&"<testcase name=\"a\"/>".repeat(200));
+        doc.push_str("</testsuite>");
+        let e = error(doc.as_bytes());
+        assert!(e.message.contains("add up to more than"), "{e:?}");
+    }
+
+    /// Issue 14 item 13: the Eclipse JUnit view's export has a `<testrun>`
+    /// root over ordinary suites; an ignored test is marked so.
+    #[test]
+    fn reads_the_eclipse_junit_view_export() {
+        let doc = r#"<?xml version="1.0" encoding="UTF-8"?><testrun name="AllTests" project="p" tests="3" started="3" failures="1" errors="0" ignored="1">
+  <testsuite name="com.x.AllTests" time="0.5">
+    <testsuite name="com.x.ATest" time="0.3">
+      <testcase name="testA" classname="com.x.ATest" time="0.2"/>
+      <testcase name="testB" classname="com.x.ATest" time="0.1"><failure>boom</failure></testcase>
+      <testcase name="testC" classname="com.x.ATest" time="0.0" ignored="true"/>
+    </testsuite>
+  </testsuite>
+</testrun>"#;
+        assert!(Junit.sniff(doc.as_bytes()));
+        let all = cases(doc);
+        let got: Vec<(&str, Outcome, Option<u64>)> = all
+            .iter()
+            .map(|c| (c.name.as_str(), c.outcome, c.duration))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("testA", Outcome::Passed, Some(200_000)),
+                ("testB", Outcome::Failed, Some(100_000)),
+                ("testC", Outcome::Skipped, Some(0)),
+            ]
+        );
+        assert_eq!(all[0].suite.as_deref(), Some("com.x.ATest"));
+        assert_eq!(all[0].dialect, Dialect::Generic);
+    }
+
+    /// Issue 14 item 7: a comment in the DOCTYPE's internal subset may
+    /// hold `]>`.
+    #[test]
+    fn doctype_subset_comments_and_literals_may_hold_brackets() {
+        let doc = "<?xml version=\"1.0\"?>\n<!DOCTYPE testsuite [\n<!-- a ]> comment -->\n\
+                   <!ENTITY x \"b]>c\">\n<?pi ]> ?>\n]>\n<testsuite name=\"s\"><testcase name=\"a\"/></testsuite>";
+        assert!(Junit.sniff(doc.as_bytes()));
+        assert_eq!(cases(doc).len(), 1);
+        assert_eq!(
+            first_element_name("<!DOCTYPE x SYSTEM \"a>b\"><testsuite/>"),
+            Some("testsuite")
+        );
     }
 
     #[test]

@@ -79,6 +79,20 @@ impl ReportFormat for Knapsack {
 mod tests {
     use super::*;
 
+    /// Issue 14 item 8: a huge key is refused where it starts, before
+    /// serde holds it whole.
+    #[test]
+    fn a_huge_string_is_refused_at_its_start() {
+        let size = crate::report::json::MAX_STRING_BYTES as usize + 10;
+        let mut doc = String::with_capacity(size + 40);
+        doc.push_str("{\"spec/a_spec.rb\": 1,\n \"");
+        doc.extend(std::iter::repeat_n('a', size));
+        doc.push_str("\": 2}");
+        let e = Knapsack.read(&mut doc.as_bytes()).unwrap_err();
+        assert_eq!(e.offset, Some(23));
+        assert!(e.message.contains("longer than 16 MiB"), "{e:?}");
+    }
+
     #[test]
     fn gem_report_is_one_case_per_file() {
         let doc = r#"{"spec/a_spec.rb": 1.5, "./spec/b_spec.rb": 7.82012939453125e-05}"#;

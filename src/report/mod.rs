@@ -142,6 +142,96 @@ impl WarningList {
     }
 }
 
+/// The longest line a line-oriented format (`go test -json`, runtime logs)
+/// holds in memory; a longer one is skipped unread, with a warning.
+pub(crate) const MAX_LINE_BYTES: usize = 1 << 20;
+
+/// One line of a line-oriented report, read within [`MAX_LINE_BYTES`].
+#[derive(Debug)]
+pub(crate) enum Line<'a> {
+    /// The line, with its newline if it had one.
+    Text(&'a [u8]),
+    /// A line longer than the limit, consumed unread: its length in bytes.
+    TooLong(u64),
+}
+
+impl Line<'_> {
+    /// Bytes of input the line took.
+    pub(crate) fn len(&self) -> u64 {
+        match self {
+            Line::Text(text) => text.len() as u64,
+            Line::TooLong(len) => *len,
+        }
+    }
+}
+
+/// Reads lines of at most [`MAX_LINE_BYTES`] each: memory stays bounded
+/// however long a line the input holds.
+pub(crate) struct BoundedLines<'a> {
+    input: &'a mut dyn BufRead,
+    line: Vec<u8>,
+}
+
+impl<'a> BoundedLines<'a> {
+    pub(crate) fn new(input: &'a mut dyn BufRead) -> Self {
+        BoundedLines {
+            input,
+            line: Vec::new(),
+        }
+    }
+
+    /// The next line, or `None` at the end of input; `offset` (where the
+    /// line starts) positions a read error.
+    pub(crate) fn next_line(&mut self, offset: u64) -> Result<Option<Line<'_>>, Diagnostic> {
+        self.line.clear();
+        let mut total = 0u64;
+        let mut too_long = false;
+        loop {
+            let chunk = match self.input.fill_buf() {
+                Ok(chunk) => chunk,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(e) => {
+                    return Err(Diagnostic::at(offset, format!("cannot read report: {e}")));
+                }
+            };
+            if chunk.is_empty() {
+                break;
+            }
+            let (take, done) = match chunk.iter().position(|&b| b == b'\n') {
+                Some(i) => (i + 1, true),
+                None => (chunk.len(), false),
+            };
+            if !too_long && self.line.len() + take <= MAX_LINE_BYTES {
+                self.line.extend_from_slice(&chunk[..take]);
+            } else {
+                too_long = true;
+                self.line.clear();
+            }
+            self.input.consume(take);
+            total += take as u64;
+            if done {
+                break;
+            }
+        }
+        Ok(match total {
+            0 => None,
+            _ if too_long => Some(Line::TooLong(total)),
+            _ => Some(Line::Text(&self.line)),
+        })
+    }
+}
+
+/// The warning for a line over [`MAX_LINE_BYTES`], skipped unread.
+pub(crate) fn line_too_long(at: u64, len: u64) -> Diagnostic {
+    Diagnostic::at(
+        at,
+        format!(
+            "a line of {len} bytes, longer than the {} MiB a line may have; skipped unread",
+            MAX_LINE_BYTES >> 20
+        ),
+    )
+}
+
 /// Formats shardplan recognises but does not read, by their first bytes,
 /// so the error can say what the file is (`formats.md` §8).
 fn unsupported_format(head: &[u8]) -> Option<&'static str> {
@@ -180,6 +270,17 @@ pub fn read_file(path: &Path) -> Result<(Report, Vec<FileWarning>)> {
 /// Reads one report file in the format named `forced` (a name from
 /// [`format_names`]), or the detected one when `None`.
 pub fn read_file_as(path: &Path, forced: Option<&str>) -> Result<(Report, Vec<FileWarning>)> {
+    if path.is_dir() {
+        // A subdirectory `--timings` found but could not list.
+        let why = match std::fs::read_dir(path) {
+            Err(e) => e.to_string(),
+            Ok(_) => "it is a directory".to_string(),
+        };
+        return Err(Error::in_file(
+            path,
+            format!("cannot list directory: {why}"),
+        ));
+    }
     let file =
         File::open(path).map_err(|e| Error::in_file(path, format!("cannot open report: {e}")))?;
     let mut reader = BufReader::with_capacity(64 * 1024, file);

@@ -10,7 +10,7 @@
 use std::io::BufRead;
 
 use super::knapsack::file_case;
-use super::{Diagnostic, Report, ReportFormat, WarningList};
+use super::{BoundedLines, Diagnostic, Line, Report, ReportFormat, WarningList, line_too_long};
 use crate::duration::{ParsedTime, parse_seconds};
 
 /// The parallel_tests runtime log reader (`--format parallel-tests`).
@@ -47,7 +47,7 @@ impl ReportFormat for RuntimeLog {
         let mut lines = complete
             .lines()
             .map(str::trim_end)
-            .filter(|l| !l.is_empty())
+            .filter(|l| !l.is_empty() && !is_rspec_seed(l))
             .take(3)
             .peekable();
         lines.peek().is_some()
@@ -60,30 +60,42 @@ impl ReportFormat for RuntimeLog {
     fn read(&self, input: &mut dyn BufRead) -> Result<Report, Diagnostic> {
         let mut report = Report::default();
         let mut warnings = WarningList::default();
-        let mut line = String::new();
         let mut offset = 0u64;
-        loop {
-            line.clear();
-            let n = input
-                .read_line(&mut line)
-                .map_err(|e| Diagnostic::at(offset, format!("cannot read the runtime log: {e}")))?;
-            if n == 0 {
-                break;
-            }
+        let mut skipped = 0usize;
+        let mut first_skipped = None;
+        let mut lines = BoundedLines::new(input);
+        while let Some(line) = lines.next_line(offset)? {
             let at = offset;
-            offset += n as u64;
-            let text = line.trim_end_matches(['\n', '\r']);
+            offset += line.len();
+            let Line::Text(bytes) = line else {
+                warnings.push(line_too_long(at, offset - at));
+                skipped += 1;
+                first_skipped.get_or_insert(at);
+                continue;
+            };
+            let Ok(text) = std::str::from_utf8(bytes) else {
+                return Err(Diagnostic::at(
+                    at,
+                    "invalid UTF-8 in a runtime log line (parallel_tests writes UTF-8)",
+                ));
+            };
+            let text = text.trim_end_matches(['\n', '\r']);
             if text.trim().is_empty() {
                 continue;
             }
             let Some((path, seconds)) = split_line(text) else {
-                return Err(Diagnostic::at(
+                // As parallel_tests does: a line it cannot split is skipped
+                // (rspec's `Randomized with seed N` leaks into real logs).
+                warnings.push(Diagnostic::at(
                     at,
                     format!(
-                        "expected `path:seconds` (a parallel_tests runtime log line), found {:?}",
+                        "not a `path:seconds` line, skipped (as parallel_tests does): {:?}",
                         truncate(text)
                     ),
                 ));
+                skipped += 1;
+                first_skipped.get_or_insert(at);
+                continue;
             };
             let duration = match parse_seconds(seconds) {
                 ParsedTime::Known(micros) => Some(micros),
@@ -99,9 +111,23 @@ impl ReportFormat for RuntimeLog {
             };
             report.cases.push(file_case(path.to_string(), duration));
         }
+        if report.cases.is_empty() && skipped > 0 {
+            return Err(Diagnostic::at(
+                first_skipped.unwrap_or(0),
+                "expected `path:seconds` lines (a parallel_tests runtime log), found none",
+            ));
+        }
         report.warnings = warnings.finish();
         Ok(report)
     }
+}
+
+/// rspec's `Randomized with seed 1234`, which leaks into real runtime logs
+/// (rspec prints it on stdout while parallel_tests writes the log).
+fn is_rspec_seed(line: &str) -> bool {
+    line.trim()
+        .strip_prefix("Randomized with seed ")
+        .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
 }
 
 /// At most 80 characters of a line, for messages.
@@ -156,14 +182,26 @@ mod tests {
         assert!(!RuntimeLog.sniff(b"{\"spec/a_spec.rb\":1.0}"));
         assert!(!RuntimeLog.sniff(b"<testsuite time=\"a.b:1\"/>"));
         assert!(!RuntimeLog.sniff(b"spec/a_spec.rb:fast\n"));
+        assert!(RuntimeLog.sniff(b"\nRandomized with seed 1\nspec/a_spec.rb:1.5\n"));
+        assert!(!RuntimeLog.sniff(b"Randomized with seed 1\n"));
     }
 
+    /// Issue 14 item 3: a line parallel_tests cannot split (rspec's
+    /// `Randomized with seed N` leaks into real logs) is skipped, as
+    /// parallel_tests skips it, with a warning at its line.
     #[test]
-    fn a_line_without_a_time_is_an_error_at_its_line() {
-        let text = "spec/a_spec.rb:1.0\nthis is not a log line\n";
-        let e = RuntimeLog.read(&mut text.as_bytes()).unwrap_err();
-        assert_eq!(e.offset, Some(19));
-        assert!(e.message.contains("path:seconds"), "{e:?}");
+    fn lines_that_are_not_log_lines_are_skipped_with_a_warning() {
+        let text = "\nRandomized with seed 1\nspec/a_spec.rb:1.5\n";
+        let report = RuntimeLog.read(&mut text.as_bytes()).unwrap();
+        assert_eq!(report.cases.len(), 1);
+        assert_eq!(report.cases[0].name, "spec/a_spec.rb");
+        assert_eq!(report.warnings.len(), 1);
+        assert_eq!(report.warnings[0].offset, Some(1));
+        assert!(
+            report.warnings[0]
+                .message
+                .contains("Randomized with seed 1")
+        );
         let report = RuntimeLog
             .read(&mut "spec/a_spec.rb:-2\nspec/b_spec.rb:\n".as_bytes())
             .unwrap();
@@ -171,5 +209,26 @@ mod tests {
         assert_eq!(report.cases[0].duration, None);
         assert_eq!(report.warnings.len(), 1);
         assert_eq!(report.warnings[0].offset, Some(15));
+    }
+
+    #[test]
+    fn a_file_without_log_lines_is_an_error() {
+        let e = RuntimeLog
+            .read(&mut "just prose\nmore prose\n".as_bytes())
+            .unwrap_err();
+        assert_eq!(e.offset, Some(0));
+        assert!(e.message.contains("path:seconds"), "{e:?}");
+    }
+
+    /// Issue 14 item 8: a line over the limit is skipped unread.
+    #[test]
+    fn overlong_lines_are_skipped_unread() {
+        let text = format!(
+            "spec/{}_spec.rb:1\nspec/a_spec.rb:2\n",
+            "a".repeat(crate::report::MAX_LINE_BYTES)
+        );
+        let report = RuntimeLog.read(&mut text.as_bytes()).unwrap();
+        assert_eq!(report.cases.len(), 1);
+        assert!(report.warnings[0].message.contains("skipped unread"));
     }
 }

@@ -12,14 +12,21 @@
 //!
 //! Results nested in `InnerResults` (MSTest data rows, ordered tests) are
 //! parts of their parent, whose duration already includes them: only
-//! top-level results are cases.
+//! top-level results are cases. Top-level results of one method with
+//! different `testName`s (xUnit and NUnit theory rows,
+//! `Is_Even_Number(i: 2)`) are distinct rows that all run when the filter
+//! selects the method: each row's `testName` is its
+//! [`TestCase::variant`], so their times add up instead of averaging as
+//! reruns.
 
 use std::collections::HashMap;
 use std::io::BufRead;
 
 use quick_xml::events::BytesStart;
 
-use super::junit::{XmlHandler, decode_head, each_attribute, first_element_name, read_xml};
+use super::junit::{
+    XmlHandler, budget, case_bytes, decode_head, each_attribute, first_element_name, read_xml,
+};
 use super::{Diagnostic, Dialect, Outcome, Report, ReportFormat, TestCase, WarningList};
 use crate::duration::{Micros, ParsedTime, parse_seconds};
 
@@ -93,6 +100,8 @@ struct State {
     /// The `id` and `storage` of the open `UnitTest`.
     unit_test: Option<(String, Option<String>)>,
     warnings: WarningList,
+    /// Offset of the last tag read: how much input the cases come from.
+    last_at: u64,
 }
 
 impl State {
@@ -173,6 +182,7 @@ impl XmlHandler for State {
     }
 
     fn start(&mut self, tag: &BytesStart, at: u64) -> Result<(), Diagnostic> {
+        self.last_at = at;
         let local = tag.local_name();
         let local: &str = local.as_ref();
         if self.stack.is_empty() {
@@ -226,17 +236,40 @@ impl XmlHandler for State {
     fn finish(mut self) -> Result<Report, Diagnostic> {
         let mut undefined = 0usize;
         let mut cases = Vec::with_capacity(self.results.len());
+        // Many short results may name one long definition: bound what
+        // they add up to, as the JUnit reader does.
+        let mut kept = 0u64;
+        let limit = budget::kept_limit(self.last_at);
         for result in self.results {
             let definition = result
                 .test_id
                 .as_ref()
                 .and_then(|id| self.definitions.get(id))
                 .filter(|d| d.method.is_some());
-            let (name, classname, suite) = match definition {
-                Some(d) => (d.method.clone(), d.class_name.clone(), d.assembly.clone()),
+            let (name, classname, suite, row) = match definition {
+                Some(d) => {
+                    // A theory's data rows share the method (what the
+                    // filter selects) but are distinct tests, each with its
+                    // own testName: their times add up when the method
+                    // runs, so each row is a variant, not a rerun.
+                    let qualified = match (&d.class_name, &d.method) {
+                        (Some(class), Some(method)) => format!("{class}.{method}"),
+                        (None, Some(method)) => method.clone(),
+                        _ => String::new(),
+                    };
+                    let row = result
+                        .test_name
+                        .filter(|n| *n != qualified && Some(n) != d.method.as_ref());
+                    (
+                        d.method.clone(),
+                        d.class_name.clone(),
+                        d.assembly.clone(),
+                        row,
+                    )
+                }
                 None => {
                     undefined += 1;
-                    (result.test_name, None, None)
+                    (result.test_name, None, None, None)
                 }
             };
             let Some(name) = name.filter(|n| !n.trim().is_empty()) else {
@@ -245,7 +278,7 @@ impl XmlHandler for State {
                 ));
                 continue;
             };
-            cases.push(TestCase {
+            let case = TestCase {
                 name,
                 classname,
                 suite,
@@ -253,8 +286,13 @@ impl XmlHandler for State {
                 duration: result.duration,
                 outcome: result.outcome,
                 dialect: Dialect::Dotnet,
-                variant: None,
-            });
+                variant: row,
+            };
+            kept += case_bytes(&case);
+            if kept > limit {
+                return Err(budget::too_much_kept(self.last_at));
+            }
+            cases.push(case);
         }
         if undefined > 0 {
             self.warnings.push(Diagnostic::whole(format!(
@@ -275,6 +313,43 @@ mod tests {
 
     fn read(doc: &str) -> Result<Report, Diagnostic> {
         Trx.read(&mut doc.as_bytes())
+    }
+
+    /// Issue 14 item 8: short results naming one long definition cannot
+    /// repeat it without bound.
+    #[test]
+    fn repeated_long_definitions_are_bounded() {
+        let mut doc = String::from("<TestRun><Results>");
+        doc.push_str(&"<UnitTestResult testId=\"t\" duration=\"00:00:01\"/>".repeat(200));
+        doc.push_str(
+            "</Results><TestDefinitions><UnitTest id=\"t\"><TestMethod className=\"C\" name=\"",
+        );
+        doc.extend(std::iter::repeat_n('m', 1 << 20));
+        doc.push_str("\"/></UnitTest></TestDefinitions></TestRun>");
+        let e = read(&doc).unwrap_err();
+        assert!(e.message.contains("add up to more than"), "{e:?}");
+    }
+
+    /// Issue 14 item 13: theory rows of one method are variants (distinct
+    /// costs), a plain result has none.
+    #[test]
+    fn theory_rows_are_variants() {
+        let doc = "<TestRun><Results>\
+            <UnitTestResult testId=\"a\" testName=\"Ns.C.Even(i: 2)\" duration=\"00:00:01\"/>\
+            <UnitTestResult testId=\"b\" testName=\"Ns.C.Even(i: 3)\" duration=\"00:00:02\"/>\
+            <UnitTestResult testId=\"c\" testName=\"Ns.C.Plain\" duration=\"00:00:03\"/>\
+            </Results><TestDefinitions>\
+            <UnitTest id=\"a\"><TestMethod className=\"Ns.C\" name=\"Even\"/></UnitTest>\
+            <UnitTest id=\"b\"><TestMethod className=\"Ns.C\" name=\"Even\"/></UnitTest>\
+            <UnitTest id=\"c\"><TestMethod className=\"Ns.C\" name=\"Plain\"/></UnitTest>\
+            </TestDefinitions></TestRun>";
+        let report = read(doc).unwrap();
+        let variants: Vec<Option<&str>> =
+            report.cases.iter().map(|c| c.variant.as_deref()).collect();
+        assert_eq!(
+            variants,
+            [Some("Ns.C.Even(i: 2)"), Some("Ns.C.Even(i: 3)"), None]
+        );
     }
 
     const TRX: &str = "\u{feff}<?xml version=\"1.0\" encoding=\"utf-8\"?>
