@@ -277,6 +277,72 @@ pub fn median(values: &mut [Micros]) -> Micros {
     }
 }
 
+/// Microseconds since the Unix epoch of an RFC 3339 timestamp as Go's
+/// test2json and JUnit writers print it: `2025-01-01T12:00:00.123456789Z`,
+/// `…+02:00`, or without a zone (read as UTC). Digits beyond microseconds
+/// are dropped; `None` for anything else.
+pub fn parse_timestamp(text: &str) -> Option<i64> {
+    let b = text.trim().as_bytes();
+    let digits = |range: std::ops::Range<usize>| -> Option<i64> {
+        let part = b.get(range)?;
+        if part.is_empty() || !part.iter().all(u8::is_ascii_digit) {
+            return None;
+        }
+        std::str::from_utf8(part).ok()?.parse().ok()
+    };
+    if b.len() < 19 || b[4] != b'-' || b[7] != b'-' || !matches!(b[10], b'T' | b't' | b' ') {
+        return None;
+    }
+    if b[13] != b':' || b[16] != b':' {
+        return None;
+    }
+    let (year, month, day) = (digits(0..4)?, digits(5..7)?, digits(8..10)?);
+    let (hour, minute, second) = (digits(11..13)?, digits(14..16)?, digits(17..19)?);
+    if !(1..=12).contains(&month)
+        || !(1..=31).contains(&day)
+        || hour > 23
+        || minute > 59
+        || second > 60
+    {
+        return None;
+    }
+    let mut at = 19;
+    let mut micros = 0i64;
+    if b.get(at) == Some(&b'.') {
+        let start = at + 1;
+        at = start;
+        while b.get(at).is_some_and(u8::is_ascii_digit) {
+            at += 1;
+        }
+        if at == start {
+            return None;
+        }
+        for (k, &digit) in b[start..at].iter().take(6).enumerate() {
+            micros += i64::from(digit - b'0') * 10i64.pow(5 - k as u32);
+        }
+    }
+    let offset_seconds = match b.get(at) {
+        None => 0,
+        Some(b'Z' | b'z') if at + 1 == b.len() => 0,
+        Some(&sign @ (b'+' | b'-')) if at + 6 == b.len() && b[at + 3] == b':' => {
+            let (h, m) = (digits(at + 1..at + 3)?, digits(at + 4..at + 6)?);
+            let offset = h * 3600 + m * 60;
+            if sign == b'+' { offset } else { -offset }
+        }
+        _ => return None,
+    };
+    // Days from the civil date (Howard Hinnant's algorithm), in integers.
+    let y = if month <= 2 { year - 1 } else { year };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (month + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + day - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let days = era * 146_097 + doe - 719_468;
+    let seconds = days * 86_400 + hour * 3600 + minute * 60 + second - offset_seconds;
+    seconds.checked_mul(1_000_000)?.checked_add(micros)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -363,6 +429,33 @@ mod tests {
         assert_eq!(human(12_340_000), "12.3s");
         assert_eq!(human(245 * SECOND), "4m05s");
         assert_eq!(human(3720 * SECOND), "1h02m");
+    }
+
+    #[test]
+    fn timestamps_are_microseconds_since_the_epoch() {
+        assert_eq!(parse_timestamp("1970-01-01T00:00:00Z"), Some(0));
+        assert_eq!(
+            parse_timestamp("2025-01-01T00:00:01.5Z"),
+            Some(1_735_689_601_500_000)
+        );
+        assert_eq!(
+            parse_timestamp("2025-01-01T02:00:01.123456789+02:00"),
+            Some(1_735_689_601_123_456)
+        );
+        assert_eq!(
+            parse_timestamp("2024-02-29T00:00:00"),
+            Some(1_709_164_800_000_000)
+        );
+        for bad in [
+            "",
+            "2025-01-01",
+            "2025-13-01T00:00:00Z",
+            "2025-01-01T00:00:00.Z",
+            "2025-01-01T00:00:00Zjunk",
+            "2025-01-01T00:00:00+2",
+        ] {
+            assert_eq!(parse_timestamp(bad), None, "{bad}");
+        }
     }
 
     #[test]

@@ -441,3 +441,57 @@ fn playwright_projects_add_up_and_survive_a_history_merge() {
     assert_eq!(plan["total_seconds"], 16.595, "{err}");
     assert_eq!(plan["tests_planned"], 3);
 }
+
+/// Issue 11: a go test whose work is all in `t.Parallel` subtests reports
+/// Elapsed 0 on its own `pass`; it keeps the subtests' time (its span from
+/// `run` to `pass`), and the package's setup is only what really is setup,
+/// so the shard with the package's other test does not carry the 42s.
+#[test]
+fn a_go_test_keeps_the_time_of_its_parallel_subtests() {
+    let dir = tempfile::tempdir().unwrap();
+    let events = [
+        r#"{"Time":"2025-01-01T00:00:00Z","Action":"run","Package":"ex/p","Test":"TestFanOut"}"#,
+        r#"{"Time":"2025-01-01T00:00:00Z","Action":"run","Package":"ex/p","Test":"TestFanOut/a"}"#,
+        r#"{"Time":"2025-01-01T00:00:00Z","Action":"pause","Package":"ex/p","Test":"TestFanOut/a"}"#,
+        r#"{"Time":"2025-01-01T00:00:00Z","Action":"cont","Package":"ex/p","Test":"TestFanOut/a"}"#,
+        r#"{"Time":"2025-01-01T00:00:42Z","Action":"pass","Package":"ex/p","Test":"TestFanOut/a","Elapsed":42}"#,
+        r#"{"Time":"2025-01-01T00:00:42Z","Action":"pass","Package":"ex/p","Test":"TestFanOut","Elapsed":0}"#,
+        r#"{"Time":"2025-01-01T00:00:42Z","Action":"run","Package":"ex/p","Test":"TestQuick"}"#,
+        r#"{"Time":"2025-01-01T00:00:43Z","Action":"pass","Package":"ex/p","Test":"TestQuick","Elapsed":1}"#,
+        r#"{"Time":"2025-01-01T00:00:43.5Z","Action":"pass","Package":"ex/p","Elapsed":43.5}"#,
+    ];
+    let report = dir.path().join("go.json");
+    fs::write(&report, events.join("\n") + "\n").unwrap();
+    let args = [
+        "--shards",
+        "2",
+        "--json",
+        "--runner",
+        "go",
+        "--timings",
+        report.to_str().unwrap(),
+    ];
+    let (plan, err) = common::json_plan_in(dir.path(), &args, "");
+    let shard_of = |test: &str| {
+        plan["shards"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| {
+                s["tests"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .any(|t| t.as_str().unwrap().ends_with(test))
+            })
+            .unwrap_or_else(|| panic!("{test} on no shard: {plan}"))
+            .clone()
+    };
+    let fan_out = shard_of("TestFanOut")["predicted_seconds"]
+        .as_f64()
+        .unwrap();
+    let quick = shard_of("TestQuick")["predicted_seconds"].as_f64().unwrap();
+    // 42s + 0.5s setup, and 1s + 0.5s setup: not 42.5s on both.
+    assert!((fan_out - 42.5).abs() < 0.01, "{fan_out} {err}");
+    assert!((quick - 1.5).abs() < 0.01, "{quick} {err}");
+}

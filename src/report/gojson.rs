@@ -4,8 +4,12 @@
 //! timing needs is kept:
 //!
 //! * A case per terminal event (`pass`, `fail`, `skip`) of a **top-level**
-//!   test. A parent's `Elapsed` already includes its subtests (`TestA/x`),
-//!   so subtests are not cases: counting them would count their time twice.
+//!   test. A parent's time includes its subtests (`TestA/x`), so subtests
+//!   are not cases: counting them would count their time twice. That time
+//!   is the parent's `Elapsed`, or its active span from its `run` to that
+//!   event (`Time` stamps, less its own `pause`..`cont` waits) when longer:
+//!   a parent whose subtests call `t.Parallel` returns at once and reports
+//!   an `Elapsed` of about 0, yet holds the package's binary until they end.
 //!   A test that ran twice (`-count=2`, `gotestsum --rerun-fails`) is two
 //!   cases of one test, as in any report.
 //! * A [`GroupTime`] per package run: the package's own terminal event
@@ -49,6 +53,31 @@ struct Event<'a> {
     test: Option<Cow<'a, str>>,
     #[serde(rename = "Elapsed", default)]
     elapsed: Option<f64>,
+    #[serde(rename = "Time", borrow, default)]
+    time: Option<Cow<'a, str>>,
+}
+
+/// When a top-level test ran, from its events' `Time` stamps: a test whose
+/// work is in parallel subtests reports an `Elapsed` of about 0 on its own
+/// `pass`, though it holds the package's binary for all of their time.
+#[derive(Default)]
+struct Span {
+    /// The `run` event's time.
+    started: Option<i64>,
+    /// The test's own `pause` (a `t.Parallel` test waiting for the
+    /// sequential ones), until its `cont`.
+    paused: Option<i64>,
+    /// Time spent paused so far: not the test's cost.
+    waited: i64,
+}
+
+impl Span {
+    /// The test's active time at `end`, if its start is known.
+    fn active(&self, end: i64) -> Option<Micros> {
+        let waited = self.waited + self.paused.map_or(0, |p| end - p);
+        let active = end.checked_sub(self.started?)?.checked_sub(waited)?;
+        Micros::try_from(active).ok()
+    }
 }
 
 impl ReportFormat for GoJson {
@@ -120,6 +149,8 @@ struct Package {
 struct Stream {
     /// Packages by name, and their order of first appearance.
     packages: HashMap<String, usize>,
+    /// Top-level tests running, by package and name.
+    spans: HashMap<(String, String), Span>,
     order: Vec<Package>,
     events: usize,
     warnings: WarningList,
@@ -142,11 +173,48 @@ impl Stream {
             }
         };
         self.events += 1;
+        let time = event
+            .time
+            .as_deref()
+            .and_then(crate::duration::parse_timestamp);
+        let top_level = event
+            .test
+            .as_deref()
+            .filter(|test| !super::is_go_subtest(test));
         let outcome = match event.action.as_ref() {
             "pass" => Outcome::Passed,
             "fail" => Outcome::Failed,
             "skip" => Outcome::Skipped,
-            _ => return,
+            action => {
+                if let (Some(test), Some(time)) = (top_level, time) {
+                    let key = (
+                        event.package.as_deref().unwrap_or("").to_string(),
+                        test.to_string(),
+                    );
+                    match action {
+                        "run" => {
+                            self.spans.insert(
+                                key,
+                                Span {
+                                    started: Some(time),
+                                    ..Span::default()
+                                },
+                            );
+                        }
+                        "pause" => {
+                            self.spans.entry(key).or_default().paused = Some(time);
+                        }
+                        "cont" => {
+                            let span = self.spans.entry(key).or_default();
+                            if let Some(paused) = span.paused.take() {
+                                span.waited += time - paused;
+                            }
+                        }
+                        _ => {}
+                    }
+                }
+                return;
+            }
         };
         let duration = event.elapsed.and_then(|seconds| {
             let micros = seconds_to_micros(seconds);
@@ -159,13 +227,26 @@ impl Stream {
             micros
         });
         let package_name = event.package.as_deref().unwrap_or("");
-        let package = self.package(package_name);
         match event.test.as_deref() {
             None => {
+                let package = self.package(package_name);
                 let cases = std::mem::take(&mut package.open);
                 package.runs.push((cases, duration));
             }
             Some(test) if !super::is_go_subtest(test) => {
+                // The test's own Elapsed, or its active span when that is
+                // longer: the span holds parallel subtests that ran after
+                // the test's function returned.
+                let span = self
+                    .spans
+                    .remove(&(package_name.to_string(), test.to_string()))
+                    .zip(time)
+                    .and_then(|(span, end)| span.active(end));
+                let duration = match (duration, span) {
+                    (Some(elapsed), Some(span)) => Some(elapsed.max(span)),
+                    (elapsed, span) => elapsed.or(span),
+                };
+                let package = self.package(package_name);
                 let package_field = (!package_name.is_empty()).then(|| package_name.to_string());
                 package.open.push(TestCase {
                     name: test.to_string(),
@@ -242,6 +323,46 @@ mod tests {
                 )
             })
             .collect()
+    }
+
+    /// A test whose work is all in parallel subtests: its own `pass` says
+    /// Elapsed 0, but it held the package's binary from its `run` to its
+    /// `pass` (42s); a `t.Parallel` top-level test waiting for the
+    /// sequential ones is charged its active time only (1s of 11s).
+    #[test]
+    fn a_top_level_test_costs_its_active_span() {
+        let stream = r#"{"Time":"2025-01-01T00:00:00Z","Action":"run","Package":"p","Test":"TestFanOut"}
+{"Time":"2025-01-01T00:00:00.1Z","Action":"run","Package":"p","Test":"TestFanOut/a"}
+{"Time":"2025-01-01T00:00:00.1Z","Action":"pause","Package":"p","Test":"TestFanOut/a"}
+{"Time":"2025-01-01T00:00:00.2Z","Action":"cont","Package":"p","Test":"TestFanOut/a"}
+{"Time":"2025-01-01T00:00:42Z","Action":"pass","Package":"p","Test":"TestFanOut/a","Elapsed":41.8}
+{"Time":"2025-01-01T00:00:42Z","Action":"pass","Package":"p","Test":"TestFanOut","Elapsed":0}
+{"Time":"2025-01-01T00:00:42Z","Action":"run","Package":"p","Test":"TestWaits"}
+{"Time":"2025-01-01T00:00:42Z","Action":"pause","Package":"p","Test":"TestWaits"}
+{"Time":"2025-01-01T00:00:52Z","Action":"cont","Package":"p","Test":"TestWaits"}
+{"Time":"2025-01-01T00:00:53Z","Action":"pass","Package":"p","Test":"TestWaits","Elapsed":1}
+{"Time":"2025-01-01T00:00:53.5Z","Action":"pass","Package":"p","Elapsed":53.5}
+"#;
+        let report = read(stream).unwrap();
+        assert_eq!(
+            summary(&report),
+            [
+                (
+                    "p".into(),
+                    "TestFanOut".into(),
+                    Some(42_000_000),
+                    Outcome::Passed
+                ),
+                (
+                    "p".into(),
+                    "TestWaits".into(),
+                    Some(1_000_000),
+                    Outcome::Passed
+                ),
+            ]
+        );
+        // The package keeps only what really is its own (0.5s here).
+        assert_eq!(report.groups[0].duration, 53_500_000);
     }
 
     /// Two packages run in parallel, with subtests, a skip, a rerun of a
