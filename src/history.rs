@@ -643,7 +643,11 @@ mod tests {
                 Outcome::Passed,
             )
         };
-        let group = |cases: std::ops::Range<usize>, duration| GroupTime { cases, duration };
+        let group = |cases: std::ops::Range<usize>, duration| GroupTime {
+            cases,
+            duration,
+            start: None,
+        };
         // Run 1: the package twice (two shards): 10 - 4 = 6 and 12 - 4 = 8,
         // subtests left out of the sum; median 7.
         let run1 = [
@@ -742,11 +746,13 @@ mod tests {
             [
                 GroupTime {
                     cases: 2..6,
-                    duration: 160
+                    duration: 160,
+                    start: None
                 },
                 GroupTime {
                     cases: 4..6,
-                    duration: 15
+                    duration: 15,
+                    start: None
                 },
             ]
         );

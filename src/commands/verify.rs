@@ -834,16 +834,19 @@ mod tests {
             GroupTime {
                 cases: 0..2,
                 duration: 50,
+                start: None,
             },
             // Nested in the first: counted by it.
             GroupTime {
                 cases: 1..2,
                 duration: 25,
+                start: None,
             },
             // Another runner's report: not counted.
             GroupTime {
                 cases: 3..4,
                 duration: 100,
+                start: None,
             },
         ];
         let generic = |c: &TestCase| c.dialect == Dialect::Generic;

@@ -200,6 +200,7 @@ impl Stream {
                     report.groups.push(GroupTime {
                         cases: start..report.cases.len(),
                         duration,
+                        start: None,
                     });
                 }
             }
@@ -274,15 +275,18 @@ hello from TestMain
             [
                 GroupTime {
                     cases: 0..2,
-                    duration: 734_000
+                    duration: 734_000,
+                    start: None
                 },
                 GroupTime {
                     cases: 2..3,
-                    duration: 1_300_000
+                    duration: 1_300_000,
+                    start: None
                 },
                 GroupTime {
                     cases: 3..4,
-                    duration: 1_150_000
+                    duration: 1_150_000,
+                    start: None
                 },
             ]
         );

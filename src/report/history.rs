@@ -665,6 +665,7 @@ pub(crate) fn with_groups(cases: Vec<TestCase>, mut groups: Vec<(GroupKey, Micro
             Some(GroupTime {
                 cases: start..end,
                 duration: groups[g].1.saturating_add(tests),
+                start: None,
             })
         })
         .collect();

@@ -617,6 +617,8 @@ enum Frame {
         time: Option<Micros>,
         /// The suite's `hostname`: the project, in Playwright's dialect.
         hostname: Option<String>,
+        /// The suite's `timestamp`, if it is one.
+        start: Option<crate::duration::Instant>,
         /// Index of the first case read inside this suite.
         first_case: usize,
     },
@@ -718,6 +720,7 @@ struct Attrs {
     time: Option<(String, u64)>,
     id: Option<String>,
     hostname: Option<String>,
+    timestamp: Option<String>,
     assertions: bool,
     schema: Option<String>,
 }
@@ -737,6 +740,7 @@ impl Attrs {
                 "time" => attrs.time = Some((value.into_owned(), place)),
                 "id" => attrs.id = Some(value.into_owned()),
                 "hostname" => attrs.hostname = Some(value.into_owned()),
+                "timestamp" => attrs.timestamp = Some(value.into_owned()),
                 "assertions" => {
                     // PHPUnit counts assertions; other tools put prose here.
                     attrs.assertions =
@@ -856,6 +860,7 @@ impl XmlHandler for State {
         if let Some(Frame::Suite {
             time: Some(duration),
             first_case,
+            start,
             ..
         }) = self.stack.pop()
             && first_case < self.cases.len()
@@ -863,6 +868,7 @@ impl XmlHandler for State {
             self.groups.push(GroupTime {
                 cases: first_case..self.cases.len(),
                 duration,
+                start,
             });
         }
     }
@@ -965,6 +971,10 @@ impl State {
             file,
             time,
             hostname: attrs.hostname,
+            start: attrs
+                .timestamp
+                .as_deref()
+                .and_then(crate::duration::parse_timestamp),
             first_case: self.cases.len(),
         }
     }
@@ -1692,19 +1702,34 @@ mod tests {
             vec![
                 GroupTime {
                     cases: 1..3,
-                    duration: 300_000
+                    duration: 300_000,
+                    start: None
                 },
                 GroupTime {
                     cases: 0..3,
-                    duration: 1_500_000
+                    duration: 1_500_000,
+                    start: None
                 },
                 GroupTime {
                     cases: 5..6,
-                    duration: 500_000
+                    duration: 500_000,
+                    start: None
                 },
             ]
         );
         // Suite times are estimates only: an unusable one is no warning.
         assert!(report.warnings.is_empty(), "{:?}", report.warnings);
+    }
+
+    #[test]
+    fn a_suite_timestamp_is_its_start() {
+        let doc = r#"<testsuites><testsuite name="pytest" time="2.5" timestamp="2026-12-06T06:39:02.250000+01:00"><testcase classname="t" name="a" time="1"/></testsuite></testsuites>"#;
+        let report = read(doc.as_bytes()).unwrap();
+        assert_eq!(
+            report.groups[0].start,
+            crate::duration::parse_timestamp("2026-12-06T05:39:02.25Z")
+        );
+        let doc = r#"<testsuite name="x" time="1" timestamp="not a time"><testcase name="a" time="1"/></testsuite>"#;
+        assert_eq!(read(doc.as_bytes()).unwrap().groups[0].start, None);
     }
 }
