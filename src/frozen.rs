@@ -43,7 +43,9 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::duration::{Micros, micros_to_seconds, seconds_to_micros};
+use crate::duration::{
+    Instant, Micros, format_timestamp, micros_to_seconds, parse_timestamp, seconds_to_micros,
+};
 use crate::emit::{Granularity, Member, RunnerKind, TestId};
 use crate::error::{Error, Result};
 use crate::options::PlanOptions;
@@ -352,7 +354,7 @@ pub const RECORD_FILE: &str = "shardplan-shard.json";
 const RECORD_FORMAT: &str = "shardplan-shard";
 
 /// Which plan and shard a directory of result reports comes from:
-/// `{"format":"shardplan-shard","version":1,"fingerprint":"…","index":1,"shards":4,"runner":"pytest"}`.
+/// `{"format":"shardplan-shard","version":1,"fingerprint":"…","index":1,"shards":4,"runner":"pytest","started":"2026-12-06T05:39:02.123456Z"}`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ShardRecord {
     /// Always `shardplan-shard`.
@@ -367,6 +369,11 @@ pub struct ShardRecord {
     pub shards: usize,
     /// The plan's runner.
     pub runner: RunnerKind,
+    /// When `select --record` ran, RFC 3339 in UTC with microseconds: the
+    /// shard's start, from which `merge` learns its wall time (see
+    /// [`crate::costs`]). Absent in records written before it was kept.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub started: Option<String>,
 }
 
 impl ShardRecord {
@@ -379,7 +386,21 @@ impl ShardRecord {
             index,
             shards: plan.shards.len(),
             runner: plan.runner,
+            started: None,
         }
+    }
+
+    /// The same record, saying the shard started at `at`.
+    pub fn started_at(self, at: Instant) -> ShardRecord {
+        ShardRecord {
+            started: Some(format_timestamp(at)),
+            ..self
+        }
+    }
+
+    /// When the shard started, if the record says.
+    pub fn start(&self) -> Option<Instant> {
+        self.started.as_deref().and_then(parse_timestamp)
     }
 
     /// Writes the record into `dir` (created if missing); returns its path.
@@ -416,6 +437,35 @@ impl ShardRecord {
         }
         Ok(record)
     }
+}
+
+/// The shard record in `file`'s directory or the nearest one above it
+/// (for a relative path, up to the current directory), read once per
+/// directory.
+pub fn record_for(
+    file: &Path,
+    cache: &mut BTreeMap<PathBuf, Option<(PathBuf, ShardRecord)>>,
+) -> Result<Option<(PathBuf, ShardRecord)>> {
+    let mut visited = Vec::new();
+    let mut found = None;
+    let mut dir = file.parent();
+    while let Some(current) = dir {
+        if let Some(known) = cache.get(current) {
+            found = known.clone();
+            break;
+        }
+        visited.push(current.to_path_buf());
+        let candidate = current.join(RECORD_FILE);
+        if candidate.is_file() {
+            found = Some((candidate.clone(), ShardRecord::read(&candidate)?));
+            break;
+        }
+        dir = current.parent();
+    }
+    for dir in visited {
+        cache.insert(dir, found.clone());
+    }
+    Ok(found)
 }
 
 #[cfg(test)]

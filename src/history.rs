@@ -111,8 +111,8 @@ use crate::duration::{Micros, median};
 use crate::error::{Error, Result};
 use crate::report::history::{self as format, Header, read_stream};
 pub use crate::report::history::{
-    DEFAULT_DROP_AFTER, DEFAULT_KEEP, FORMAT, GroupKey, Key, OLDEST_VERSION, Record, RunOutcome,
-    VERSION, outcome_window,
+    CostRecord, DEFAULT_DROP_AFTER, DEFAULT_KEEP, FORMAT, GroupKey, Key, OLDEST_VERSION, Record,
+    RunOutcome, VERSION, outcome_window,
 };
 use crate::report::{self, Diagnostic, GroupTime, Outcome, TestCase};
 
@@ -159,6 +159,9 @@ pub struct History {
     pub tests: BTreeMap<Key, Record>,
     /// Every group's setup samples, by key.
     pub groups: BTreeMap<GroupKey, Record>,
+    /// The learned cost model's observations, by runner name (see
+    /// [`crate::learned`]).
+    pub costs: BTreeMap<String, CostRecord>,
 }
 
 /// What one merge did, for the summary.
@@ -187,6 +190,7 @@ impl History {
             drop_after: drop_after.max(1),
             tests: BTreeMap::new(),
             groups: BTreeMap::new(),
+            costs: BTreeMap::new(),
         }
     }
 
@@ -266,12 +270,42 @@ impl History {
         stats
     }
 
+    /// Adds one run's cost observations (the run [`History::merge_report`]
+    /// just folded in, so numbered `runs`), per runner, keeps those of the
+    /// last `keep` runs and refits each runner's terms
+    /// ([`crate::learned`]). A runner with no observation left is dropped.
+    pub fn merge_costs(&mut self, observed: Vec<CostRecord>) {
+        for new in observed {
+            let record = self
+                .costs
+                .entry(new.runner.clone())
+                .or_insert_with(|| CostRecord {
+                    runner: new.runner.clone(),
+                    ..CostRecord::default()
+                });
+            let run = self.runs;
+            record
+                .shards
+                .extend(new.shards.iter().map(|p| (run, p.1, p.2)));
+            record
+                .suites
+                .extend(new.suites.iter().map(|p| (run, p.1, p.2)));
+        }
+        let (runs, keep) = (self.runs, self.keep);
+        for record in self.costs.values_mut() {
+            crate::learned::age(record, runs, keep);
+        }
+        self.costs
+            .retain(|_, r| !r.shards.is_empty() || !r.suites.is_empty());
+    }
+
     /// The history as the file holds it.
     pub fn to_json(&self) -> String {
         let header = Header {
             runs: self.runs,
             keep: self.keep,
             drop_after: self.drop_after,
+            costs: self.costs.values().cloned().collect(),
         };
         format::to_json(header, &self.tests, &self.groups)
     }
@@ -306,6 +340,14 @@ impl History {
             drop_after: header.drop_after,
             tests,
             groups,
+            costs: header
+                .costs
+                .into_iter()
+                .map(|mut record| {
+                    crate::learned::age(&mut record, header.runs, usize::MAX);
+                    (record.runner.clone(), record)
+                })
+                .collect(),
         })
     }
 

@@ -44,7 +44,7 @@ use crate::duration::{Micros, human};
 use crate::emit::{Granularity, Runner, TestId};
 use crate::error::{Error, Result};
 use crate::flaky::{self, ShardResult, Suspect};
-use crate::frozen::{FrozenPlan, RECORD_FILE, ShardRecord, SuiteSource};
+use crate::frozen::{FrozenPlan, RECORD_FILE, ShardRecord, SuiteSource, record_for};
 use crate::history::{self, History};
 use crate::inputs::{self, ReadOptions};
 use crate::report::{GroupTime, TestCase};
@@ -467,35 +467,6 @@ fn report_files(arguments: &[String], warnings: &mut Warnings) -> Result<Vec<Pat
         .into_iter()
         .filter(|f| f.file_name().is_none_or(|n| n != RECORD_FILE))
         .collect())
-}
-
-/// The shard record in `file`'s directory or the nearest one above it
-/// (for a relative path, up to the current directory), read once per
-/// directory.
-fn record_for(
-    file: &Path,
-    cache: &mut BTreeMap<PathBuf, Option<(PathBuf, ShardRecord)>>,
-) -> Result<Option<(PathBuf, ShardRecord)>> {
-    let mut visited = Vec::new();
-    let mut found = None;
-    let mut dir = file.parent();
-    while let Some(current) = dir {
-        if let Some(known) = cache.get(current) {
-            found = known.clone();
-            break;
-        }
-        visited.push(current.to_path_buf());
-        let candidate = current.join(RECORD_FILE);
-        if candidate.is_file() {
-            found = Some((candidate.clone(), ShardRecord::read(&candidate)?));
-            break;
-        }
-        dir = current.parent();
-    }
-    for dir in visited {
-        cache.insert(dir, found.clone());
-    }
-    Ok(found)
 }
 
 /// The time a shard's reports recorded: the outermost groups' times (a
