@@ -48,6 +48,7 @@ use crate::duration::{
 };
 use crate::emit::{Granularity, Member, RunnerKind, TestId};
 use crate::error::{Error, Result};
+use crate::learned::{CostModel, Term, TermSource};
 use crate::options::PlanOptions;
 use crate::pipeline::{Churn, Planned};
 use crate::plan::Algorithm;
@@ -107,8 +108,60 @@ pub struct Document {
     /// Where the planned tests came from; absent in the first documents.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub suite: Option<SuiteSource>,
+    /// The cost model's terms and where each came from; absent in the
+    /// first documents.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cost_model: Option<CostModelDoc>,
     /// Every shard, by index.
     pub shards: Vec<ShardDoc>,
+}
+
+/// The cost model of a [`Document`]: `{"shard_startup": {"seconds": 0.41,
+/// "source": "learned", "runs": 2}, "group_cost": {"seconds": 0.0, "source":
+/// "default"}}`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CostModelDoc {
+    /// Paid once by every shard: the plan's shard overhead.
+    pub shard_startup: TermDoc,
+    /// Paid once per group a shard touches, beyond its measured setup.
+    pub group_cost: TermDoc,
+}
+
+/// One term of a [`CostModelDoc`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TermDoc {
+    /// The term.
+    pub seconds: f64,
+    /// `learned` (from the timing history), `given` (on the command line)
+    /// or `default` (0).
+    pub source: String,
+    /// When learned: from how many runs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub runs: Option<u64>,
+}
+
+impl From<Term> for TermDoc {
+    fn from(term: Term) -> TermDoc {
+        let (source, runs) = match term.source {
+            TermSource::Learned(runs) => ("learned", Some(runs)),
+            TermSource::Given => ("given", None),
+            TermSource::Default => ("default", None),
+        };
+        TermDoc {
+            seconds: micros_to_seconds(term.micros),
+            source: source.to_string(),
+            runs,
+        }
+    }
+}
+
+impl From<CostModel> for CostModelDoc {
+    fn from(model: CostModel) -> CostModelDoc {
+        CostModelDoc {
+            shard_startup: model.shard_startup.into(),
+            group_cost: model.group_cost.into(),
+        }
+    }
 }
 
 /// One shard of a [`Document`].
@@ -174,6 +227,7 @@ impl Document {
             } else {
                 SuiteSource::Timings
             }),
+            cost_model: Some(planned.cost_model.into()),
             shards: plan
                 .shards
                 .iter()
@@ -501,6 +555,7 @@ mod tests {
             churn: None,
             catch_all: None,
             suite: Some(SuiteSource::Timings),
+            cost_model: None,
             shards: shards
                 .into_iter()
                 .enumerate()

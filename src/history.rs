@@ -104,7 +104,7 @@
 use std::collections::BTreeMap;
 use std::collections::btree_map::Entry as MapEntry;
 use std::fs;
-use std::io::{BufRead, BufReader, Write};
+use std::io::{BufRead, BufReader, Read, Write};
 use std::path::Path;
 
 use crate::duration::{Micros, median};
@@ -179,6 +179,37 @@ pub struct MergeStats {
     pub groups_measured: usize,
     /// Groups dropped for not being seen in `drop_after` runs.
     pub groups_dropped: usize,
+}
+
+/// If `path` is a timing history: its run count and the learned cost
+/// observations it keeps for `runner` (`None` when it keeps none). Only
+/// the header is kept; tests and groups are streamed past.
+pub fn learned_record(path: &Path, runner: &str) -> Result<Option<(u64, CostRecord)>> {
+    let mut head = Vec::with_capacity(4096);
+    let file = fs::File::open(path)
+        .map_err(|e| Error::in_file(path, format!("cannot open the timing history: {e}")))?;
+    std::io::Read::take(&file, 4096)
+        .read_to_end(&mut head)
+        .map_err(|e| Error::in_file(path, format!("cannot read: {e}")))?;
+    if !crate::report::ReportFormat::sniff(&crate::report::history::History, &head) {
+        return Ok(None);
+    }
+    let file = fs::File::open(path)
+        .map_err(|e| Error::in_file(path, format!("cannot open the timing history: {e}")))?;
+    let header = read_stream(
+        &mut BufReader::new(file),
+        &mut |_, _, _| {},
+        &mut |_, _, _| {},
+    )
+    .map_err(|d| report::positioned(path, d))?;
+    Ok(header
+        .costs
+        .into_iter()
+        .find(|record| record.runner == runner)
+        .map(|mut record| {
+            crate::learned::age(&mut record, header.runs, usize::MAX);
+            (header.runs, record)
+        }))
 }
 
 impl History {

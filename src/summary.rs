@@ -4,6 +4,7 @@
 
 use crate::duration::{human, percent};
 use crate::history;
+use crate::learned::{Term, TermSource};
 use crate::options::{PlanOptions, ShardSelection};
 use crate::pipeline::Planned;
 use crate::timing::{Source, Suite, TableStats};
@@ -39,11 +40,23 @@ pub fn summary(
         plan.ratio(),
         planned.fingerprint
     );
+    let model = planned.cost_model;
+    let learned_or_given = |term: Term| term.source != TermSource::Default;
+    if learned_or_given(model.shard_startup) || learned_or_given(model.group_cost) {
+        out += &format!("shardplan: cost model: {}\n", model.describe());
+    }
     let overhead = plan.problem.shard_overhead;
     if overhead > 0 || plan.setup_paid() > 0 {
         let mut costs = Vec::new();
         if overhead > 0 {
-            costs.push(format!("{} per shard (--shard-overhead)", human(overhead)));
+            costs.push(format!(
+                "{} per shard ({})",
+                human(overhead),
+                match model.shard_startup.source {
+                    TermSource::Given => "--shard-overhead".to_string(),
+                    source => source.describe(),
+                }
+            ));
         }
         if plan.setup_paid() > 0 {
             let mut sources = Vec::new();
@@ -58,10 +71,14 @@ pub fn summary(
                     }
                 ));
             }
-            if options.group_overhead > 0 {
+            if model.group_cost.micros > 0 {
                 sources.push(format!(
-                    "{} per group from --group-overhead",
-                    human(options.group_overhead)
+                    "{} per group {}",
+                    human(model.group_cost.micros),
+                    match model.group_cost.source {
+                        TermSource::Given => "from --group-overhead".to_string(),
+                        source => source.describe(),
+                    }
                 ));
             }
             costs.push(format!(

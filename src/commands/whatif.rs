@@ -43,7 +43,7 @@ pub fn run(args: &WhatifArgs, streams: &mut Streams<'_>) -> Result<()> {
         runner: runner.name(),
         by: options.by,
         algorithm: options.algorithm,
-        overhead: options.shard_overhead,
+        overhead: inputs.costs.shard_overhead,
         tests: inputs.suite.tests.len(),
     };
     app::write_stdout(
