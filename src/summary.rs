@@ -4,10 +4,22 @@
 
 use crate::duration::{human, percent};
 use crate::history;
-use crate::learned::{Term, TermSource};
+use crate::learned::{CostModel, Term, TermSource};
 use crate::options::{PlanOptions, ShardSelection};
 use crate::pipeline::Planned;
 use crate::timing::{Source, Suite, TableStats};
+
+/// `shardplan: cost model: shard start-up …, per group …` with each term's
+/// source, when a term was learned or given; empty when both are the
+/// default 0.
+pub fn cost_model_line(model: &CostModel) -> String {
+    let chosen = |term: Term| term.source != TermSource::Default;
+    if chosen(model.shard_startup) || chosen(model.group_cost) {
+        format!("shardplan: cost model: {}\n", model.describe())
+    } else {
+        String::new()
+    }
+}
 
 /// Unmatched listed tests the match report names.
 const MATCH_EXAMPLES: usize = 5;
@@ -41,10 +53,7 @@ pub fn summary(
         planned.fingerprint
     );
     let model = planned.cost_model;
-    let learned_or_given = |term: Term| term.source != TermSource::Default;
-    if learned_or_given(model.shard_startup) || learned_or_given(model.group_cost) {
-        out += &format!("shardplan: cost model: {}\n", model.describe());
-    }
+    out += &cost_model_line(&model);
     let overhead = plan.problem.shard_overhead;
     if overhead > 0 || plan.setup_paid() > 0 {
         let mut costs = Vec::new();
