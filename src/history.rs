@@ -530,6 +530,35 @@ mod tests {
     }
 
     #[test]
+    fn learned_costs_round_trip_and_age_with_the_runs() {
+        let mut history = History::new(2, 10);
+        let observed = |shards: Vec<(u64, u64, i64)>| CostRecord {
+            runner: "pytest".into(),
+            shards,
+            ..CostRecord::default()
+        };
+        for run in 1..=3 {
+            history.merge_run(&[case("TestB", Some(2), Outcome::Passed)]);
+            history.merge_costs(vec![observed(vec![
+                (0, 2, 1_000 * run),
+                (0, 4, 1_000 * run + 600),
+            ])]);
+        }
+        let record = &history.costs["pytest"];
+        // Only runs 2 and 3 are kept.
+        assert_eq!(
+            record.shards,
+            vec![(2, 2, 2_000), (2, 4, 2_600), (3, 2, 3_000), (3, 4, 3_600)]
+        );
+        assert_eq!(record.group_cost, Some(300));
+        let text = history.to_json();
+        assert!(text.ends_with(
+            "\"groups\": [],\n  \"costs\": [\n    {\"runner\":\"pytest\",\"shard_startup\":1400,\"group_cost\":300,\"shards\":[[2,2,2000],[2,4,2600],[3,2,3000],[3,4,3600]],\"suites\":[]}\n  ]\n}\n"
+        ), "{text}");
+        assert_eq!(History::read(&mut text.as_bytes()), Ok(history));
+    }
+
+    #[test]
     fn bad_histories_are_refused() {
         let newer =
             "{\"format\": \"shardplan-timings\", \"version\": 3, \"runs\": 1, \"tests\": []}";

@@ -233,3 +233,178 @@ fn two_rounds_learn_what_junit_does_not_show() {
     assert_eq!(doc["cost_model"]["group_cost"]["seconds"], 1.0);
     assert_eq!(doc["shard_overhead_seconds"], 0.0);
 }
+
+/// A pytest shard's report: `files` files of two 100 ms tests each, the
+/// session starting `pre` after `start` and taking 300 ms per file beyond
+/// its tests.
+fn pytest_shard(dir: &Path, index: usize, files: &[usize], start: &str, pre: f64) {
+    let shard = dir.join(format!("run/shard-{index}"));
+    fs::create_dir_all(&shard).unwrap();
+    fs::write(
+        shard.join("shardplan-shard.json"),
+        format!(
+            r#"{{"format":"shardplan-shard","version":1,"fingerprint":"f","index":{index},"shards":3,"runner":"pytest","started":"{start}"}}"#
+        ),
+    )
+    .unwrap();
+    let mut cases = String::new();
+    for file in files {
+        for test in 0..2 {
+            cases += &format!(
+                r#"<testcase classname="tests.test_f{file}" name="test_{test}" file="tests/test_f{file}.py" time="0.100"/>"#
+            );
+        }
+    }
+    let time = files.len() as f64 * (0.2 + 0.3);
+    let stamp = start.replace("00.000000Z", &format!("{:09.6}+00:00", pre));
+    fs::write(
+        shard.join("junit.xml"),
+        format!(
+            r#"<?xml version="1.0"?><testsuites><testsuite name="pytest" errors="0" failures="0" skipped="0" tests="{}" time="{time:.3}" timestamp="{stamp}" hostname="h">{cases}</testsuite></testsuites>"#,
+            files.len() * 2
+        ),
+    )
+    .unwrap();
+}
+
+fn output(dir: &Path, args: &[&str]) -> (String, String) {
+    let out = common::shardplan_in(dir, args, "");
+    assert!(
+        out.status.success(),
+        "shardplan {args:?}: {}",
+        common::stderr(&out)
+    );
+    (common::stdout(&out), common::stderr(&out))
+}
+
+#[test]
+fn merge_learns_from_shard_records_and_planning_names_the_terms() {
+    let dir = tempfile::tempdir().unwrap();
+    let dir = dir.path();
+    // Start-up 500 ms before each session, 300 ms per file inside it.
+    pytest_shard(dir, 0, &[0, 1], "2026-12-06T05:00:00.000000Z", 0.5);
+    pytest_shard(dir, 1, &[2, 3, 4], "2026-12-06T05:10:00.000000Z", 0.5);
+    pytest_shard(dir, 2, &[5, 6, 7, 8], "2026-12-06T05:20:00.000000Z", 0.5);
+    let (_, err) = output(dir, &["merge", "run"]);
+    assert!(
+        err.contains("learned costs for --runner pytest: shard start-up 500ms (learned from 1 run), per group 300ms (learned from 1 run)"),
+        "{err}"
+    );
+    assert!(
+        err.contains(
+            "shard 2 (run/shard-2/shardplan-shard.json): wall 2.5s, tests 800ms, 4 groups"
+        ),
+        "{err}"
+    );
+    let history = fs::read_to_string(dir.join(".shardplan/timings.json")).unwrap();
+    assert!(
+        history.contains(r#"{"runner":"pytest","shard_startup":500000,"group_cost":300000,"shards":[[1,2,1100000],[1,3,1400000],[1,4,1700000]],"suites":[[1,2,600000],[1,3,900000],[1,4,1200000]]}"#),
+        "{history}"
+    );
+
+    let (plan, err) = output(dir, &["--runner", "pytest", "--shards", "2", "--json"]);
+    assert!(
+        err.contains("cost model: shard start-up 500ms (learned from 1 run), per group 300ms (learned from 1 run)"),
+        "{err}"
+    );
+    let doc: serde_json::Value = serde_json::from_str(&plan).unwrap();
+    assert_eq!(
+        doc["cost_model"],
+        serde_json::json!({
+            "shard_startup": {"seconds": 0.5, "source": "learned", "runs": 1},
+            "group_cost": {"seconds": 0.3, "source": "learned", "runs": 1}
+        })
+    );
+    assert_eq!(doc["shard_overhead_seconds"], 0.5);
+    // Each shard: start-up, its tests, 300 ms per file it touches.
+    let shards = doc["shards"].as_array().unwrap();
+    let sum = |key: &str| -> f64 { shards.iter().map(|s| s[key].as_f64().unwrap()).sum() };
+    assert!((sum("predicted_seconds") - (2.0 * 0.5 + 1.8 + sum("setup_seconds"))).abs() < 1e-6);
+    let files = sum("setup_seconds") / 0.3;
+    assert!(
+        files >= 9.0 - 1e-6 && (files - files.round()).abs() < 1e-6,
+        "{files}"
+    );
+
+    let (explained, _) = output(dir, &["explain", "--runner", "pytest", "--shards", "2"]);
+    assert!(
+        explained.contains("cost model: shard start-up 500ms (learned from 1 run), per group 300ms (learned from 1 run)"),
+        "{explained}"
+    );
+    assert!(
+        explained.contains("300ms each, the per-group cost (learned from 1 run)"),
+        "{explained}"
+    );
+    let (table, _) = output(
+        dir,
+        &[
+            "whatif", "--runner", "pytest", "--shards", "1..3", "--format", "json",
+        ],
+    );
+    let table: serde_json::Value = serde_json::from_str(&table).unwrap();
+    assert_eq!(table["cost_model"]["shard_startup"]["seconds"], 0.5);
+
+    // Given terms override; a given 0 is given, not learned.
+    let (plan, err) = output(
+        dir,
+        &[
+            "--runner",
+            "pytest",
+            "--shards",
+            "2",
+            "--json",
+            "--shard-overhead",
+            "0",
+        ],
+    );
+    assert!(
+        err.contains("shard start-up 0ms (given), per group 300ms (learned from 1 run)"),
+        "{err}"
+    );
+    let doc: serde_json::Value = serde_json::from_str(&plan).unwrap();
+    assert_eq!(doc["shard_overhead_seconds"], 0.0);
+}
+
+#[test]
+fn reports_without_records_or_stamps_merge_as_before() {
+    let dir = tempfile::tempdir().unwrap();
+    let dir = dir.path();
+    pytest_shard(dir, 0, &[0, 1], "2026-12-06T05:00:00.000000Z", 0.5);
+    // A record an older shardplan wrote: no start.
+    fs::write(
+        dir.join("run/shard-0/shardplan-shard.json"),
+        r#"{"format":"shardplan-shard","version":1,"fingerprint":"f","index":0,"shards":3,"runner":"pytest"}"#,
+    )
+    .unwrap();
+    let (_, err) = output(dir, &["merge", "run"]);
+    assert!(
+        err.contains("no cost observation: its record has no start time"),
+        "{err}"
+    );
+    // The session still shows the per-file cost; nothing says the start-up.
+    let (_, err) = output(
+        dir,
+        &["--runner", "pytest", "--shards", "2", "--index", "0"],
+    );
+    assert!(
+        err.contains(
+            "cost model: shard start-up 0ms (default), per group 300ms (learned from 1 run)"
+        ),
+        "{err}"
+    );
+
+    // A plain report with no session spanning files teaches nothing: the
+    // history has no `costs` and planning no cost model line.
+    let plain = tempfile::tempdir().unwrap();
+    let plain = plain.path();
+    fs::write(
+        plain.join("r.xml"),
+        r#"<testsuite name="s" time="1"><testcase classname="a.B" name="x" time="0.5"/></testsuite>"#,
+    )
+    .unwrap();
+    output(plain, &["merge", "r.xml"]);
+    let history = fs::read_to_string(plain.join(".shardplan/timings.json")).unwrap();
+    assert!(!history.contains("costs"), "{history}");
+    let (_, err) = output(plain, &["--shards", "2", "--index", "0"]);
+    assert!(!err.contains("cost model"), "{err}");
+}
