@@ -10,7 +10,8 @@
 //!   cases of one test, as in any report.
 //! * A [`GroupTime`] per package run: the package's own terminal event
 //!   carries the wall time of its test binary, which exceeds the sum of its
-//!   tests by its setup cost (and is less than it with `t.Parallel`).
+//!   tests by its setup cost (and is less than it with `t.Parallel`), and
+//!   its `Time` stamps the end, so the run started `Elapsed` before it.
 //!
 //! Lines that are not JSON (a `TestMain`'s prints, `go vet` output, build
 //! errors before Go 1.24) are skipped, as `go tool test2json` consumers do;
@@ -29,7 +30,7 @@ use serde::Deserialize;
 
 use super::json::Head;
 use super::{Diagnostic, Dialect, GroupTime, Outcome, Report, ReportFormat, TestCase, WarningList};
-use crate::duration::{Micros, seconds_to_micros};
+use crate::duration::{Instant, Micros, parse_timestamp, seconds_to_micros};
 
 /// The `go test -json` reader (`--format go-json`).
 #[derive(Debug, Clone, Copy, Default)]
@@ -46,6 +47,8 @@ struct Event<'a> {
     test: Option<Cow<'a, str>>,
     #[serde(rename = "Elapsed", default)]
     elapsed: Option<f64>,
+    #[serde(rename = "Time", borrow, default)]
+    time: Option<Cow<'a, str>>,
 }
 
 impl ReportFormat for GoJson {
@@ -99,8 +102,9 @@ fn contains(haystack: &[u8], needle: &[u8]) -> bool {
 /// terminal event.
 #[derive(Default)]
 struct Package {
-    /// Closed runs: their cases and the package's elapsed time.
-    runs: Vec<(Vec<TestCase>, Option<Micros>)>,
+    /// Closed runs: their cases, the package's elapsed time and when it
+    /// ended (its terminal event's `Time`).
+    runs: Vec<(Vec<TestCase>, Option<Micros>, Option<Instant>)>,
     /// Cases since the last package event.
     open: Vec<TestCase>,
 }
@@ -152,7 +156,8 @@ impl Stream {
         match event.test.as_deref() {
             None => {
                 let cases = std::mem::take(&mut package.open);
-                package.runs.push((cases, duration));
+                let end = event.time.as_deref().and_then(parse_timestamp);
+                package.runs.push((cases, duration, end));
             }
             Some(test) if !super::is_go_subtest(test) => {
                 let package_field = (!package_name.is_empty()).then(|| package_name.to_string());
@@ -191,7 +196,7 @@ impl Stream {
         }
         let mut report = Report::default();
         for package in self.order {
-            for (cases, elapsed) in package.runs {
+            for (cases, elapsed, end) in package.runs {
                 let start = report.cases.len();
                 report.cases.extend(cases);
                 if let Some(duration) = elapsed
@@ -200,7 +205,7 @@ impl Stream {
                     report.groups.push(GroupTime {
                         cases: start..report.cases.len(),
                         duration,
-                        start: None,
+                        start: end.map(|end| end - i64::try_from(duration).unwrap_or(0)),
                     });
                 }
             }
@@ -276,17 +281,17 @@ hello from TestMain
                 GroupTime {
                     cases: 0..2,
                     duration: 734_000,
-                    start: None
+                    start: Some(1_735_689_600_000_000 - 734_000)
                 },
                 GroupTime {
                     cases: 2..3,
                     duration: 1_300_000,
-                    start: None
+                    start: Some(1_735_689_600_000_000 - 1_300_000)
                 },
                 GroupTime {
                     cases: 3..4,
                     duration: 1_150_000,
-                    start: None
+                    start: Some(1_735_689_601_000_000 - 1_150_000)
                 },
             ]
         );
