@@ -24,8 +24,9 @@
 //!
 //! Every report, recorded or not (a full run), also gives a **suite**
 //! observation for each outermost suite whose tests span several groups
-//! (pytest's session): its time minus its tests, when that is not
-//! negative (tests run in parallel). Its runner is the record's, else the
+//! (pytest's session): its time minus its tests and the setups measured
+//! inside it (PHPUnit's file suites in a directory suite), when that is
+//! not negative (tests run in parallel). Its runner is the record's, else the
 //! first runner that names the suite's dialect.
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -233,11 +234,21 @@ fn suite_gaps(
         let Some((keys, sum)) = groups_and_sum(members, runner.as_ref()) else {
             continue;
         };
-        if keys.len() >= 2 && group.duration >= sum {
+        if keys.len() < 2 {
+            continue;
+        }
+        // Setups of the groups inside it that planning charges already
+        // (PHPUnit's file suites inside a directory suite).
+        let setups = GroupSetups::measure(cases, groups, runner.as_ref());
+        let inner = keys
+            .iter()
+            .map(|k| setups.setup(k))
+            .fold(sum, Micros::saturating_add);
+        if group.duration >= inner {
             out.push((
                 kind,
                 keys.len() as u64,
-                i64::try_from(group.duration - sum).unwrap_or(i64::MAX),
+                i64::try_from(group.duration - inner).unwrap_or(i64::MAX),
             ));
         }
     }
@@ -356,6 +367,24 @@ mod tests {
             start: None,
         }];
         assert!(suite_gaps(&cases, &one, None).is_empty());
+        // Setups measured inside it are planning's already: b.py's 100, and
+        // a.py's never measured, so the typical 100 as planning charges it.
+        let nested = vec![
+            GroupTime {
+                cases: 0..3,
+                duration: 1_500,
+                start: None,
+            },
+            GroupTime {
+                cases: 2..3,
+                duration: 400,
+                start: None,
+            },
+        ];
+        assert_eq!(
+            suite_gaps(&cases, &nested, None),
+            vec![(RunnerKind::Pytest, 2, 800)]
+        );
     }
 
     #[test]
