@@ -361,8 +361,10 @@ fn merge_learns_from_shard_records_and_planning_names_the_terms() {
         err.contains("shard start-up 0ms (given), per group 300ms (learned from 1 run)"),
         "{err}"
     );
-    let doc: serde_json::Value = serde_json::from_str(&plan).unwrap();
-    assert_eq!(doc["shard_overhead_seconds"], 0.0);
+    let given: serde_json::Value = serde_json::from_str(&plan).unwrap();
+    assert_eq!(given["shard_overhead_seconds"], 0.0);
+    // The terms are in the fingerprint: shards that used other terms say so.
+    assert_ne!(given["fingerprint"], doc["fingerprint"]);
 }
 
 #[test]
