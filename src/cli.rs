@@ -173,15 +173,18 @@ pub struct SuiteArgs {
 
     /// Fixed cost of every shard (checkout, build, container start), e.g.
     /// 90s or 1m30s. Added to every shard's prediction and to the bound.
-    #[arg(long, value_name = "DURATION", default_value = "0", value_parser = crate::duration::parse_duration)]
-    pub shard_overhead: Micros,
+    /// Default: the start-up learned in the timing history (from runs
+    /// recorded with `select --record`), else 0.
+    #[arg(long, value_name = "DURATION", value_parser = crate::duration::parse_duration)]
+    pub shard_overhead: Option<Micros>,
 
     /// Setup cost of every group (test file, go package, test binary) that
     /// the reports do not show, e.g. 1s to link a go test binary or a vitest
     /// file's import. Added to what reports measure (a suite's time beyond
     /// its tests); a shard pays it once per group it runs tests of.
-    #[arg(long, value_name = "DURATION", default_value = "0", value_parser = crate::duration::parse_duration)]
-    pub group_overhead: Micros,
+    /// Default: the per-group cost learned in the timing history, else 0.
+    #[arg(long, value_name = "DURATION", value_parser = crate::duration::parse_duration)]
+    pub group_overhead: Option<Micros>,
 
     /// With --by class or file: a class or file bigger than a shard's mean
     /// load may be split into its tests, each shard it lands on paying its

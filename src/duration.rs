@@ -75,6 +75,122 @@ pub fn human_beside(micros: Micros, other: Micros) -> String {
     format!("{}.{:03}s", ms / 1000, ms % 1000)
 }
 
+/// A point in time: microseconds since the Unix epoch, UTC.
+pub type Instant = i64;
+
+/// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's
+/// `days_from_civil`).
+fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
+    let year = if month <= 2 { year - 1 } else { year };
+    let era = year.div_euclid(400);
+    let yoe = year - era * 400;
+    let mp = (month + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + day - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+/// The date of a day count since 1970-01-01 (the inverse of
+/// [`days_from_civil`]).
+fn civil_from_days(days: i64) -> (i64, i64, i64) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    (yoe + era * 400 + i64::from(month <= 2), month, day)
+}
+
+/// Parses an ISO 8601 / RFC 3339 timestamp as reports write it
+/// (`2026-12-06T05:39:02`, `2026-12-06T05:39:02.123456+01:00`,
+/// `2026-12-06 05:39:02Z`): seconds may carry a fraction (kept to the
+/// microsecond), and an offset (`Z`, `+HH:MM`, `+HHMM`) is honoured. A
+/// timestamp without an offset is read as UTC. `None` when it is not one.
+pub fn parse_timestamp(raw: &str) -> Option<Instant> {
+    let raw = raw.trim().as_bytes();
+    let number = |range: std::ops::Range<usize>| -> Option<i64> {
+        let digits = raw.get(range)?;
+        if digits.is_empty() || !digits.iter().all(u8::is_ascii_digit) {
+            return None;
+        }
+        std::str::from_utf8(digits).ok()?.parse().ok()
+    };
+    if raw.len() < 19
+        || raw[4] != b'-'
+        || raw[7] != b'-'
+        || !matches!(raw[10], b'T' | b't' | b' ')
+        || raw[13] != b':'
+        || raw[16] != b':'
+    {
+        return None;
+    }
+    let (year, month, day) = (number(0..4)?, number(5..7)?, number(8..10)?);
+    let (hour, minute, second) = (number(11..13)?, number(14..16)?, number(17..19)?);
+    if !(1..=12).contains(&month)
+        || !(1..=31).contains(&day)
+        || hour > 23
+        || minute > 59
+        || second > 60
+    {
+        return None;
+    }
+    let mut at = 19;
+    let mut micros = 0;
+    if raw.get(at) == Some(&b'.') || raw.get(at) == Some(&b',') {
+        at += 1;
+        let start = at;
+        while raw.get(at).is_some_and(u8::is_ascii_digit) {
+            if at - start < 6 {
+                micros = micros * 10 + i64::from(raw[at] - b'0');
+            }
+            at += 1;
+        }
+        if at == start {
+            return None;
+        }
+        for _ in (at - start)..6 {
+            micros *= 10;
+        }
+    }
+    let offset = match raw.get(at) {
+        None => 0,
+        Some(b'Z' | b'z') if at + 1 == raw.len() => 0,
+        Some(&sign @ (b'+' | b'-')) => {
+            let rest = &raw[at + 1..];
+            let (hours, minutes) = match rest.len() {
+                5 if rest[2] == b':' => (number(at + 1..at + 3)?, number(at + 4..at + 6)?),
+                4 => (number(at + 1..at + 3)?, number(at + 3..at + 5)?),
+                2 => (number(at + 1..at + 3)?, 0),
+                _ => return None,
+            };
+            let offset = (hours * 60 + minutes) * 60;
+            if sign == b'+' { offset } else { -offset }
+        }
+        Some(_) => return None,
+    };
+    let days = days_from_civil(year, month, day);
+    let seconds = days * 86_400 + hour * 3600 + minute * 60 + second - offset;
+    Some(seconds * 1_000_000 + micros)
+}
+
+/// Formats an instant as RFC 3339 in UTC with microseconds
+/// (`2026-12-06T05:39:02.123456Z`); [`parse_timestamp`] reads it back.
+pub fn format_timestamp(at: Instant) -> String {
+    let seconds = at.div_euclid(1_000_000);
+    let micros = at.rem_euclid(1_000_000);
+    let (year, month, day) = civil_from_days(seconds.div_euclid(86_400));
+    let of_day = seconds.rem_euclid(86_400);
+    format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}.{micros:06}Z",
+        of_day / 3600,
+        (of_day % 3600) / 60,
+        of_day % 60
+    )
+}
+
 /// Parses a time value in seconds as the JUnit family writes it: plain or
 /// exponent decimals, comma decimals (`0,025`), Surefire's thousands
 /// separators (`1,234.5`), and `h:mm:ss[.fffffff]` (TRX and some tools).
@@ -277,74 +393,40 @@ pub fn median(values: &mut [Micros]) -> Micros {
     }
 }
 
-/// Microseconds since the Unix epoch of an RFC 3339 timestamp as Go's
-/// test2json and JUnit writers print it: `2025-01-01T12:00:00.123456789Z`,
-/// `…+02:00`, or without a zone (read as UTC). Digits beyond microseconds
-/// are dropped; `None` for anything else.
-pub fn parse_timestamp(text: &str) -> Option<i64> {
-    let b = text.trim().as_bytes();
-    let digits = |range: std::ops::Range<usize>| -> Option<i64> {
-        let part = b.get(range)?;
-        if part.is_empty() || !part.iter().all(u8::is_ascii_digit) {
-            return None;
-        }
-        std::str::from_utf8(part).ok()?.parse().ok()
-    };
-    if b.len() < 19 || b[4] != b'-' || b[7] != b'-' || !matches!(b[10], b'T' | b't' | b' ') {
-        return None;
-    }
-    if b[13] != b':' || b[16] != b':' {
-        return None;
-    }
-    let (year, month, day) = (digits(0..4)?, digits(5..7)?, digits(8..10)?);
-    let (hour, minute, second) = (digits(11..13)?, digits(14..16)?, digits(17..19)?);
-    if !(1..=12).contains(&month)
-        || !(1..=31).contains(&day)
-        || hour > 23
-        || minute > 59
-        || second > 60
-    {
-        return None;
-    }
-    let mut at = 19;
-    let mut micros = 0i64;
-    if b.get(at) == Some(&b'.') {
-        let start = at + 1;
-        at = start;
-        while b.get(at).is_some_and(u8::is_ascii_digit) {
-            at += 1;
-        }
-        if at == start {
-            return None;
-        }
-        for (k, &digit) in b[start..at].iter().take(6).enumerate() {
-            micros += i64::from(digit - b'0') * 10i64.pow(5 - k as u32);
-        }
-    }
-    let offset_seconds = match b.get(at) {
-        None => 0,
-        Some(b'Z' | b'z') if at + 1 == b.len() => 0,
-        Some(&sign @ (b'+' | b'-')) if at + 6 == b.len() && b[at + 3] == b':' => {
-            let (h, m) = (digits(at + 1..at + 3)?, digits(at + 4..at + 6)?);
-            let offset = h * 3600 + m * 60;
-            if sign == b'+' { offset } else { -offset }
-        }
-        _ => return None,
-    };
-    // Days from the civil date (Howard Hinnant's algorithm), in integers.
-    let y = if month <= 2 { year - 1 } else { year };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (month + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + day - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    let days = era * 146_097 + doe - 719_468;
-    let seconds = days * 86_400 + hour * 3600 + minute * 60 + second - offset_seconds;
-    seconds.checked_mul(1_000_000)?.checked_add(micros)
-}
-
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn timestamps_parse_with_offsets_and_fractions_and_round_trip() {
+        let base = parse_timestamp("2026-12-06T05:39:02Z").unwrap();
+        assert_eq!(base, 1_796_535_542 * 1_000_000);
+        assert_eq!(parse_timestamp("2026-12-06T05:39:02"), Some(base));
+        assert_eq!(parse_timestamp("2026-12-06 05:39:02"), Some(base));
+        assert_eq!(
+            parse_timestamp("2026-12-06T06:39:02.5+01:00"),
+            Some(base + 500_000)
+        );
+        assert_eq!(
+            parse_timestamp("2026-12-06T05:09:02.123456789-0030"),
+            Some(base + 123_456)
+        );
+        assert_eq!(parse_timestamp("1970-01-01T00:00:00Z"), Some(0));
+        assert_eq!(parse_timestamp("1969-12-31T23:59:59.5Z"), Some(-500_000));
+        for bad in [
+            "",
+            "2026-12-06",
+            "2026-13-06T05:39:02",
+            "2026-12-06T05:39:02.Z",
+            "2026-12-06T05:39:02+1",
+            "yesterday",
+        ] {
+            assert_eq!(parse_timestamp(bad), None, "{bad}");
+        }
+        for at in [0, base + 123_456, -500_000, 951_782_400_000_001] {
+            assert_eq!(parse_timestamp(&format_timestamp(at)), Some(at));
+        }
+        assert_eq!(format_timestamp(base + 7), "2026-12-06T05:39:02.000007Z");
+    }
     use super::*;
 
     fn known(raw: &str) -> Micros {

@@ -4,7 +4,9 @@
 //! as a bar (tests, group setup, shard overhead), the heaviest items and
 //! the shard each went to, the tests without a timing and the estimate each
 //! got (the median of its class, file or the whole suite), and the group
-//! setups with the shards that pay them.
+//! setups with the shards that pay them. The cost model's terms (shard
+//! start-up, per-group cost) are named with their source: learned from the
+//! timing history, given, or the default 0.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -35,7 +37,7 @@ pub fn render(planned: &Planned, options: &PlanOptions, this: Option<usize>) -> 
     loads(&mut out, planned, this);
     heaviest(&mut out, planned);
     estimated(&mut out, planned, options.by);
-    setups(&mut out, planned, options.group_overhead);
+    setups(&mut out, planned);
     out
 }
 
@@ -53,6 +55,7 @@ fn loads(out: &mut String, planned: &Planned, this: Option<usize>) {
         bound.reason.describe(),
         planned.fingerprint
     );
+    let _ = writeln!(out, "cost model: {}", planned.cost_model.describe());
     let overhead = plan.problem.shard_overhead;
     let mut legend = vec!["█ tests"];
     if plan.setup_paid() > 0 {
@@ -178,7 +181,8 @@ fn estimated(out: &mut String, planned: &Planned, by: Granularity) {
 }
 
 /// The group setups the plan pays, the most paid first, with their shards.
-fn setups(out: &mut String, planned: &Planned, group_overhead: Micros) {
+fn setups(out: &mut String, planned: &Planned) {
+    let group_cost = planned.cost_model.group_cost;
     let plan = &planned.plan;
     if plan.setup_paid() == 0 {
         return;
@@ -209,10 +213,11 @@ fn setups(out: &mut String, planned: &Planned, group_overhead: Micros) {
             format!("{measured} measured in the reports; a group never measured gets their median")
         }
     }];
-    if group_overhead > 0 {
+    if group_cost.micros > 0 {
         sources.push(format!(
-            "plus {} each from --group-overhead",
-            human(group_overhead)
+            "plus {} each, the per-group cost ({})",
+            human(group_cost.micros),
+            group_cost.source.describe()
         ));
     }
     let _ = writeln!(

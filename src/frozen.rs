@@ -43,9 +43,12 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::duration::{Micros, micros_to_seconds, seconds_to_micros};
+use crate::duration::{
+    Instant, Micros, format_timestamp, micros_to_seconds, parse_timestamp, seconds_to_micros,
+};
 use crate::emit::{Granularity, Member, RunnerKind, TestId};
 use crate::error::{Error, Result};
+use crate::learned::{CostModel, Term, TermSource};
 use crate::options::PlanOptions;
 use crate::pipeline::{Churn, Planned};
 use crate::plan::Algorithm;
@@ -105,8 +108,60 @@ pub struct Document {
     /// Where the planned tests came from; absent in the first documents.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub suite: Option<SuiteSource>,
+    /// The cost model's terms and where each came from; absent in the
+    /// first documents.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cost_model: Option<CostModelDoc>,
     /// Every shard, by index.
     pub shards: Vec<ShardDoc>,
+}
+
+/// The cost model of a [`Document`]: `{"shard_startup": {"seconds": 0.41,
+/// "source": "learned", "runs": 2}, "group_cost": {"seconds": 0.0, "source":
+/// "default"}}`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CostModelDoc {
+    /// Paid once by every shard: the plan's shard overhead.
+    pub shard_startup: TermDoc,
+    /// Paid once per group a shard touches, beyond its measured setup.
+    pub group_cost: TermDoc,
+}
+
+/// One term of a [`CostModelDoc`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TermDoc {
+    /// The term.
+    pub seconds: f64,
+    /// `learned` (from the timing history), `given` (on the command line)
+    /// or `default` (0).
+    pub source: String,
+    /// When learned: from how many runs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub runs: Option<u64>,
+}
+
+impl From<Term> for TermDoc {
+    fn from(term: Term) -> TermDoc {
+        let (source, runs) = match term.source {
+            TermSource::Learned(runs) => ("learned", Some(runs)),
+            TermSource::Given => ("given", None),
+            TermSource::Default => ("default", None),
+        };
+        TermDoc {
+            seconds: micros_to_seconds(term.micros),
+            source: source.to_string(),
+            runs,
+        }
+    }
+}
+
+impl From<CostModel> for CostModelDoc {
+    fn from(model: CostModel) -> CostModelDoc {
+        CostModelDoc {
+            shard_startup: model.shard_startup.into(),
+            group_cost: model.group_cost.into(),
+        }
+    }
 }
 
 /// One shard of a [`Document`].
@@ -172,6 +227,7 @@ impl Document {
             } else {
                 SuiteSource::Timings
             }),
+            cost_model: Some(planned.cost_model.into()),
             shards: plan
                 .shards
                 .iter()
@@ -352,7 +408,7 @@ pub const RECORD_FILE: &str = "shardplan-shard.json";
 const RECORD_FORMAT: &str = "shardplan-shard";
 
 /// Which plan and shard a directory of result reports comes from:
-/// `{"format":"shardplan-shard","version":1,"fingerprint":"…","index":1,"shards":4,"runner":"pytest"}`.
+/// `{"format":"shardplan-shard","version":1,"fingerprint":"…","index":1,"shards":4,"runner":"pytest","started":"2026-12-06T05:39:02.123456Z"}`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ShardRecord {
     /// Always `shardplan-shard`.
@@ -367,6 +423,11 @@ pub struct ShardRecord {
     pub shards: usize,
     /// The plan's runner.
     pub runner: RunnerKind,
+    /// When `select --record` ran, RFC 3339 in UTC with microseconds: the
+    /// shard's start, from which `merge` learns its wall time (see
+    /// [`crate::costs`]). Absent in records written before it was kept.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub started: Option<String>,
 }
 
 impl ShardRecord {
@@ -379,7 +440,21 @@ impl ShardRecord {
             index,
             shards: plan.shards.len(),
             runner: plan.runner,
+            started: None,
         }
+    }
+
+    /// The same record, saying the shard started at `at`.
+    pub fn started_at(self, at: Instant) -> ShardRecord {
+        ShardRecord {
+            started: Some(format_timestamp(at)),
+            ..self
+        }
+    }
+
+    /// When the shard started, if the record says.
+    pub fn start(&self) -> Option<Instant> {
+        self.started.as_deref().and_then(parse_timestamp)
     }
 
     /// Writes the record into `dir` (created if missing); returns its path.
@@ -418,6 +493,35 @@ impl ShardRecord {
     }
 }
 
+/// The shard record in `file`'s directory or the nearest one above it
+/// (for a relative path, up to the current directory), read once per
+/// directory.
+pub fn record_for(
+    file: &Path,
+    cache: &mut BTreeMap<PathBuf, Option<(PathBuf, ShardRecord)>>,
+) -> Result<Option<(PathBuf, ShardRecord)>> {
+    let mut visited = Vec::new();
+    let mut found = None;
+    let mut dir = file.parent();
+    while let Some(current) = dir {
+        if let Some(known) = cache.get(current) {
+            found = known.clone();
+            break;
+        }
+        visited.push(current.to_path_buf());
+        let candidate = current.join(RECORD_FILE);
+        if candidate.is_file() {
+            found = Some((candidate.clone(), ShardRecord::read(&candidate)?));
+            break;
+        }
+        dir = current.parent();
+    }
+    for dir in visited {
+        cache.insert(dir, found.clone());
+    }
+    Ok(found)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -451,6 +555,7 @@ mod tests {
             churn: None,
             catch_all: None,
             suite: Some(SuiteSource::Timings),
+            cost_model: None,
             shards: shards
                 .into_iter()
                 .enumerate()

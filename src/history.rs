@@ -104,15 +104,15 @@
 use std::collections::BTreeMap;
 use std::collections::btree_map::Entry as MapEntry;
 use std::fs;
-use std::io::{BufRead, BufReader, Write};
+use std::io::{BufRead, BufReader, Read, Write};
 use std::path::Path;
 
 use crate::duration::{Micros, median};
 use crate::error::{Error, Result};
 use crate::report::history::{self as format, Header, read_stream};
 pub use crate::report::history::{
-    DEFAULT_DROP_AFTER, DEFAULT_KEEP, FORMAT, GroupKey, Key, OLDEST_VERSION, Record, RunOutcome,
-    VERSION, outcome_window,
+    CostRecord, DEFAULT_DROP_AFTER, DEFAULT_KEEP, FORMAT, GroupKey, Key, OLDEST_VERSION, Record,
+    RunOutcome, VERSION, outcome_window,
 };
 use crate::report::{self, Diagnostic, GroupTime, Outcome, TestCase};
 
@@ -159,6 +159,9 @@ pub struct History {
     pub tests: BTreeMap<Key, Record>,
     /// Every group's setup samples, by key.
     pub groups: BTreeMap<GroupKey, Record>,
+    /// The learned cost model's observations, by runner name (see
+    /// [`crate::learned`]).
+    pub costs: BTreeMap<String, CostRecord>,
 }
 
 /// What one merge did, for the summary.
@@ -178,6 +181,37 @@ pub struct MergeStats {
     pub groups_dropped: usize,
 }
 
+/// If `path` is a timing history: its run count and the learned cost
+/// observations it keeps for `runner` (`None` when it keeps none). Only
+/// the header is kept; tests and groups are streamed past.
+pub fn learned_record(path: &Path, runner: &str) -> Result<Option<(u64, CostRecord)>> {
+    let mut head = Vec::with_capacity(4096);
+    let file = fs::File::open(path)
+        .map_err(|e| Error::in_file(path, format!("cannot open the timing history: {e}")))?;
+    std::io::Read::take(&file, 4096)
+        .read_to_end(&mut head)
+        .map_err(|e| Error::in_file(path, format!("cannot read: {e}")))?;
+    if !crate::report::ReportFormat::sniff(&crate::report::history::History, &head) {
+        return Ok(None);
+    }
+    let file = fs::File::open(path)
+        .map_err(|e| Error::in_file(path, format!("cannot open the timing history: {e}")))?;
+    let header = read_stream(
+        &mut BufReader::new(file),
+        &mut |_, _, _| {},
+        &mut |_, _, _| {},
+    )
+    .map_err(|d| report::positioned(path, d))?;
+    Ok(header
+        .costs
+        .into_iter()
+        .find(|record| record.runner == runner)
+        .map(|mut record| {
+            crate::learned::age(&mut record, header.runs, usize::MAX);
+            (header.runs, record)
+        }))
+}
+
 impl History {
     /// An empty history.
     pub fn new(keep: usize, drop_after: u64) -> History {
@@ -187,6 +221,7 @@ impl History {
             drop_after: drop_after.max(1),
             tests: BTreeMap::new(),
             groups: BTreeMap::new(),
+            costs: BTreeMap::new(),
         }
     }
 
@@ -266,12 +301,42 @@ impl History {
         stats
     }
 
+    /// Adds one run's cost observations (the run [`History::merge_report`]
+    /// just folded in, so numbered `runs`), per runner, keeps those of the
+    /// last `keep` runs and refits each runner's terms
+    /// ([`crate::learned`]). A runner with no observation left is dropped.
+    pub fn merge_costs(&mut self, observed: Vec<CostRecord>) {
+        for new in observed {
+            let record = self
+                .costs
+                .entry(new.runner.clone())
+                .or_insert_with(|| CostRecord {
+                    runner: new.runner.clone(),
+                    ..CostRecord::default()
+                });
+            let run = self.runs;
+            record
+                .shards
+                .extend(new.shards.iter().map(|p| (run, p.1, p.2)));
+            record
+                .suites
+                .extend(new.suites.iter().map(|p| (run, p.1, p.2)));
+        }
+        let (runs, keep) = (self.runs, self.keep);
+        for record in self.costs.values_mut() {
+            crate::learned::age(record, runs, keep);
+        }
+        self.costs
+            .retain(|_, r| !r.shards.is_empty() || !r.suites.is_empty());
+    }
+
     /// The history as the file holds it.
     pub fn to_json(&self) -> String {
         let header = Header {
             runs: self.runs,
             keep: self.keep,
             drop_after: self.drop_after,
+            costs: self.costs.values().cloned().collect(),
         };
         format::to_json(header, &self.tests, &self.groups)
     }
@@ -306,6 +371,14 @@ impl History {
             drop_after: header.drop_after,
             tests,
             groups,
+            costs: header
+                .costs
+                .into_iter()
+                .map(|mut record| {
+                    crate::learned::age(&mut record, header.runs, usize::MAX);
+                    (record.runner.clone(), record)
+                })
+                .collect(),
         })
     }
 
@@ -454,6 +527,35 @@ mod tests {
         assert_eq!(History::read(&mut text.as_bytes()), Ok(history));
         let empty = History::new(5, 10);
         assert_eq!(History::read(&mut empty.to_json().as_bytes()), Ok(empty));
+    }
+
+    #[test]
+    fn learned_costs_round_trip_and_age_with_the_runs() {
+        let mut history = History::new(2, 10);
+        let observed = |shards: Vec<(u64, u64, i64)>| CostRecord {
+            runner: "pytest".into(),
+            shards,
+            ..CostRecord::default()
+        };
+        for run in 1..=3 {
+            history.merge_run(&[case("TestB", Some(2), Outcome::Passed)]);
+            history.merge_costs(vec![observed(vec![
+                (0, 2, 1_000 * run),
+                (0, 4, 1_000 * run + 600),
+            ])]);
+        }
+        let record = &history.costs["pytest"];
+        // Only runs 2 and 3 are kept.
+        assert_eq!(
+            record.shards,
+            vec![(2, 2, 2_000), (2, 4, 2_600), (3, 2, 3_000), (3, 4, 3_600)]
+        );
+        assert_eq!(record.group_cost, Some(300));
+        let text = history.to_json();
+        assert!(text.ends_with(
+            "\"groups\": [],\n  \"costs\": [\n    {\"runner\":\"pytest\",\"shard_startup\":1400,\"group_cost\":300,\"shards\":[[2,2,2000],[2,4,2600],[3,2,3000],[3,4,3600]],\"suites\":[]}\n  ]\n}\n"
+        ), "{text}");
+        assert_eq!(History::read(&mut text.as_bytes()), Ok(history));
     }
 
     #[test]
@@ -643,7 +745,11 @@ mod tests {
                 Outcome::Passed,
             )
         };
-        let group = |cases: std::ops::Range<usize>, duration| GroupTime { cases, duration };
+        let group = |cases: std::ops::Range<usize>, duration| GroupTime {
+            cases,
+            duration,
+            start: None,
+        };
         // Run 1: the package twice (two shards): 10 - 4 = 6 and 12 - 4 = 8,
         // subtests left out of the sum; median 7.
         let run1 = [
@@ -742,11 +848,13 @@ mod tests {
             [
                 GroupTime {
                     cases: 2..6,
-                    duration: 160
+                    duration: 160,
+                    start: None
                 },
                 GroupTime {
                     cases: 4..6,
-                    duration: 15
+                    duration: 15,
+                    start: None
                 },
             ]
         );

@@ -61,6 +61,7 @@
 //! 3. **timing table and history store**: [`timing`] folds cases into
 //!    per-test durations named as the runner names them and estimates the
 //!    rest; [`history`] keeps the timing history `merge` writes;
+//!    [`learned`] fits the learned cost model to what it observed;
 //! 4. **planning**: [`plan`], one file per algorithm;
 //! 5. **rendering**: [`emit`], one file per runner;
 //! 6. **library API**: [`options`] (the typed request), [`pipeline`] (read
@@ -68,7 +69,8 @@
 //!    [`frozen`] (the plan file), [`summary`], [`step_summary`],
 //!    [`explain`], [`whatif`], [`ci_env`], [`exec`], [`flaky`] (flaky
 //!    tests and isolation suspects from the history's outcomes), [`rerun`]
-//!    (a shard's failed tests for `select --only-failed`);
+//!    (a shard's failed tests for `select --only-failed`), [`costs`] (what
+//!    a run's shards cost beyond their tests, for the learned cost model);
 //! 7. **command layer**: [`cli`] (clap), [`app`] (streams, dispatch,
 //!    printing) and [`commands`], one file per subcommand.
 
@@ -79,6 +81,7 @@ pub mod choice;
 pub mod ci_env;
 pub mod cli;
 pub mod commands;
+pub mod costs;
 pub mod duration;
 pub mod emit;
 pub mod error;
@@ -89,6 +92,7 @@ pub mod frozen;
 pub mod history;
 pub mod identity;
 pub mod inputs;
+pub mod learned;
 pub mod naming;
 pub mod options;
 pub mod pipeline;

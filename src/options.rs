@@ -31,10 +31,12 @@ pub struct PlanOptions {
     pub runner: RunnerKind,
     /// The bin-packing algorithm.
     pub algorithm: Algorithm,
-    /// Fixed cost of every shard.
-    pub shard_overhead: Micros,
-    /// Setup a shard pays once per group it runs, beyond what reports show.
-    pub group_overhead: Micros,
+    /// Fixed cost of every shard; `None`: learned from the timing history
+    /// ([`crate::learned`]), else 0.
+    pub shard_overhead: Option<Micros>,
+    /// Setup a shard pays once per group it runs, beyond what reports
+    /// show; `None`: learned from the timing history, else 0.
+    pub group_overhead: Option<Micros>,
     /// With `by` class or file: split a group larger than a shard's mean.
     pub split_large: bool,
     /// With [`Algorithm::Ilp`]: branch-and-bound nodes.
@@ -65,8 +67,8 @@ impl Default for PlanOptions {
             by: Granularity::Test,
             runner: RunnerKind::Plain,
             algorithm: Algorithm::Best,
-            shard_overhead: 0,
-            group_overhead: 0,
+            shard_overhead: None,
+            group_overhead: None,
             split_large: false,
             ilp_nodes: ilp::DEFAULT_NODES,
             ilp_time_limit: None,

@@ -13,8 +13,9 @@ use crate::choice::Choice;
 use crate::duration::percent;
 use crate::emit::{Granularity, Runner, RunnerKind};
 use crate::error::{Error, Result};
-use crate::history;
+use crate::history::{self, CostRecord};
 use crate::inputs::{self, ReadOptions};
+use crate::learned::{self, CostModel, Fitted, Term};
 use crate::options::{CatchAll, PlanOptions};
 use crate::plan::sticky::{self, Previous, Sticky};
 use crate::plan::{self, Algorithm, Plan, Planner, ilp};
@@ -43,6 +44,8 @@ pub struct Planned {
     pub measured_groups: usize,
     /// With `--previous`: how much the plan moved from it.
     pub churn: Option<Churn>,
+    /// The cost terms the plan used and where each came from.
+    pub cost_model: CostModel,
 }
 
 impl Planned {
@@ -58,6 +61,7 @@ impl Planned {
             planner: planned.planner,
             measured_groups: inputs.measured_groups,
             churn: planned.churn,
+            cost_model: inputs.cost_model,
         }
     }
 }
@@ -86,6 +90,9 @@ pub struct Inputs {
     /// Shard overhead, group setups and `--split-large`: the same for every
     /// shard count.
     pub costs: plan::Costs,
+    /// The cost terms in `costs` and where each came from: given, learned
+    /// from the timing history, or the default 0.
+    pub cost_model: CostModel,
     /// With `--previous`: the plan to start from.
     pub previous: Option<Previous>,
     /// What happened to the report cases.
@@ -179,7 +186,13 @@ pub fn read_inputs(
         ));
     }
 
-    let setups = GroupSetups::measure(&cases, &groups, runner).with_extra(options.group_overhead);
+    let fitted = learned_costs(&timings, runner, warnings);
+    let cost_model = CostModel {
+        shard_startup: Term::choose(options.shard_overhead, fitted.shard_startup),
+        group_cost: Term::choose(options.group_overhead, fitted.group_cost),
+    };
+    let setups =
+        GroupSetups::measure(&cases, &groups, runner).with_extra(cost_model.group_cost.micros);
     let measured_groups = setups.measured_groups();
     if options.split_large && options.by == Granularity::Test {
         warnings.push(
@@ -188,7 +201,7 @@ pub fn read_inputs(
         );
     }
     let costs = plan::Costs {
-        shard_overhead: options.shard_overhead,
+        shard_overhead: cost_model.shard_startup.micros,
         setups,
         split_large: options.split_large,
     };
@@ -210,6 +223,7 @@ pub fn read_inputs(
     Ok(Inputs {
         suite,
         costs,
+        cost_model,
         previous,
         table_stats,
         reports_read,
@@ -295,6 +309,39 @@ pub fn plan_for(
         planner: planner_name,
         churn,
     })
+}
+
+/// The learned cost terms for `runner` in the timing histories among the
+/// `timings` arguments ([`crate::learned`]): those of the history with the
+/// most runs that learned any for this runner (the first by path on a
+/// tie). Reports that are not histories teach nothing here; a history
+/// that cannot be read was reported when it was read as timings.
+fn learned_costs(timings: &[String], runner: &dyn Runner, warnings: &mut Warnings) -> Fitted {
+    let Ok(found) = inputs::resolve(timings) else {
+        return Fitted::default();
+    };
+    let mut candidates: Vec<(u64, &Path, CostRecord)> = found
+        .files
+        .iter()
+        .filter_map(|file| {
+            let (runs, record) = history::learned_record(file, runner.name()).ok()??;
+            Some((runs, file.as_path(), record))
+        })
+        .collect();
+    // The most runs first; `resolve` sorted the paths.
+    candidates.sort_by_key(|c| std::cmp::Reverse(c.0));
+    let Some((_, path, record)) = candidates.first() else {
+        return Fitted::default();
+    };
+    if candidates.len() > 1 {
+        warnings.push(format!(
+            "{} timing histories learned costs for --runner {}; using those of {}, the one with the most runs",
+            candidates.len(),
+            runner.name(),
+            path.display()
+        ));
+    }
+    learned::fit(record)
 }
 
 /// How a plan made with `--previous` differs from it.

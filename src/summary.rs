@@ -4,9 +4,22 @@
 
 use crate::duration::{human, percent};
 use crate::history;
+use crate::learned::{CostModel, Term, TermSource};
 use crate::options::{PlanOptions, ShardSelection};
 use crate::pipeline::Planned;
 use crate::timing::{Source, Suite, TableStats};
+
+/// `shardplan: cost model: shard start-up …, per group …` with each term's
+/// source, when a term was learned or given; empty when both are the
+/// default 0.
+pub fn cost_model_line(model: &CostModel) -> String {
+    let chosen = |term: Term| term.source != TermSource::Default;
+    if chosen(model.shard_startup) || chosen(model.group_cost) {
+        format!("shardplan: cost model: {}\n", model.describe())
+    } else {
+        String::new()
+    }
+}
 
 /// Unmatched listed tests the match report names.
 const MATCH_EXAMPLES: usize = 5;
@@ -39,11 +52,20 @@ pub fn summary(
         plan.ratio(),
         planned.fingerprint
     );
+    let model = planned.cost_model;
+    out += &cost_model_line(&model);
     let overhead = plan.problem.shard_overhead;
     if overhead > 0 || plan.setup_paid() > 0 {
         let mut costs = Vec::new();
         if overhead > 0 {
-            costs.push(format!("{} per shard (--shard-overhead)", human(overhead)));
+            costs.push(format!(
+                "{} per shard ({})",
+                human(overhead),
+                match model.shard_startup.source {
+                    TermSource::Given => "--shard-overhead".to_string(),
+                    source => source.describe(),
+                }
+            ));
         }
         if plan.setup_paid() > 0 {
             let mut sources = Vec::new();
@@ -58,10 +80,14 @@ pub fn summary(
                     }
                 ));
             }
-            if options.group_overhead > 0 {
+            if model.group_cost.micros > 0 {
                 sources.push(format!(
-                    "{} per group from --group-overhead",
-                    human(options.group_overhead)
+                    "{} per group {}",
+                    human(model.group_cost.micros),
+                    match model.group_cost.source {
+                        TermSource::Given => "from --group-overhead".to_string(),
+                        source => source.describe(),
+                    }
                 ));
             }
             costs.push(format!(

@@ -777,6 +777,7 @@ mod tests {
         let group = |cases: std::ops::Range<usize>, seconds: Micros| GroupTime {
             cases,
             duration: seconds * SECOND,
+            start: None,
         };
         let groups = vec![
             // f.py twice (5 - 2 and 2 - 1): median of 3 and 1 is 2.

@@ -16,7 +16,10 @@ const LAYERS: &[(&str, &[&str])] = &[
         ],
     ),
     ("readers", &["report", "inputs"]),
-    ("timing table and history store", &["timing", "history"]),
+    (
+        "timing table and history store",
+        &["timing", "history", "learned"],
+    ),
     ("planning", &["plan"]),
     ("rendering", &["emit"]),
     (
@@ -34,6 +37,7 @@ const LAYERS: &[(&str, &[&str])] = &[
             "exec",
             "flaky",
             "rerun",
+            "costs",
         ],
     ),
     ("command layer", &["app", "cli", "commands", "main"]),

@@ -1,5 +1,8 @@
 //! `shardplan merge`: fold the reports of one CI run into the timing
-//! history ([`crate::history`]) and write it back atomically.
+//! history ([`crate::history`]) and write it back atomically. Reports kept
+//! beside a `select --record` shard record also teach the history what the
+//! run's shards cost beyond their tests ([`crate::costs`],
+//! [`crate::learned`]).
 
 use std::fs;
 use std::io::Read;
@@ -7,9 +10,12 @@ use std::path::{Path, PathBuf};
 
 use crate::app::{self, Streams};
 use crate::cli::MergeArgs;
+use crate::costs;
+use crate::duration::human;
 use crate::error::{Error, Result};
 use crate::history::{self, History};
 use crate::inputs::{self, ReadOptions};
+use crate::learned::{self, CostModel, Term};
 use crate::report::{self, ReportFormat};
 use crate::warnings::Warnings;
 
@@ -45,11 +51,18 @@ pub fn run(args: &MergeArgs, streams: &mut Streams<'_>) -> Result<()> {
         args.read.format.as_deref(),
         args.read.root.as_deref(),
     )?;
-    let read = inputs::read_reports_with_groups(&files, &options, &mut warnings);
+    let run = costs::read_run(&files, &options, &mut warnings);
     // Warnings explain a failure too (the reports skipped before it).
     app::print_warnings(&mut warnings, streams.stderr);
-    let (cases, groups, read) = read?;
+    let costs::Run {
+        cases,
+        groups,
+        read,
+        costs: observed,
+        shards,
+    } = run?;
     let stats = history.merge_report(&cases, &groups);
+    history.merge_costs(observed);
     history.save(&args.into)?;
     if !args.quiet {
         let _ = writeln!(
@@ -72,6 +85,38 @@ pub fn run(args: &MergeArgs, streams: &mut Streams<'_>) -> Result<()> {
             stats.groups_dropped,
             history.groups.len(),
         );
+        for shard in &shards {
+            let _ = writeln!(
+                streams.stderr,
+                "shardplan: shard {} ({}): {}",
+                shard.index,
+                shard.record.display(),
+                match (&shard.note, shard.wall) {
+                    (Some(note), _) => format!("no cost observation: {note}"),
+                    (None, Some(wall)) => format!(
+                        "wall {}, tests {}, {} group{}",
+                        human(wall),
+                        human(shard.tests),
+                        shard.groups,
+                        if shard.groups == 1 { "" } else { "s" }
+                    ),
+                    (None, None) => "no cost observation".to_string(),
+                }
+            );
+        }
+        for record in history.costs.values() {
+            let fitted = learned::fit(record);
+            let model = CostModel {
+                shard_startup: Term::choose(None, fitted.shard_startup),
+                group_cost: Term::choose(None, fitted.group_cost),
+            };
+            let _ = writeln!(
+                streams.stderr,
+                "shardplan: learned costs for --runner {}: {}",
+                record.runner,
+                model.describe()
+            );
+        }
     }
     Ok(())
 }

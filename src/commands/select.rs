@@ -66,9 +66,10 @@ pub struct SelectArgs {
     #[arg(last = true, value_name = "EXTRA_ARGS", requires = "exec")]
     pub extra_args: Vec<String>,
 
-    /// Write `shardplan-shard.json` (the plan's fingerprint and this
-    /// shard's index) into DIR, created if missing: keep the shard's result
-    /// reports there, and `shardplan verify` knows where they came from.
+    /// Write `shardplan-shard.json` (the plan's fingerprint, this shard's
+    /// index and the time it started) into DIR, created if missing: keep
+    /// the shard's result reports there, and `shardplan verify` knows where
+    /// they came from and `shardplan merge` learns the shard's costs.
     #[arg(long, value_name = "DIR")]
     pub record: Option<PathBuf>,
 
@@ -124,7 +125,7 @@ pub fn run(args: &SelectArgs, streams: &mut Streams<'_>) -> Result<()> {
         runner.as_ref(),
     )?;
     let recorded = match &args.record {
-        Some(dir) => Some(ShardRecord::new(doc, index).write(dir)?),
+        Some(dir) => Some(ShardRecord::new(doc, index).started_at(now()).write(dir)?),
         None => None,
     };
     let commands = if args.list_tests {
@@ -209,7 +210,9 @@ fn rerun(
         None => format!("all {} shards", plan.count()),
     };
     let recorded = match (&args.record, &shard) {
-        (Some(dir), Some((index, _))) => Some(ShardRecord::new(doc, *index).write(dir)?),
+        (Some(dir), Some((index, _))) => {
+            Some(ShardRecord::new(doc, *index).started_at(now()).write(dir)?)
+        }
         _ => None,
     };
     let mut out = String::new();
@@ -308,6 +311,13 @@ fn rerun(
 
 /// This job's shard, 0-based, and where it came from: `--index`, `--shard`
 /// or the CI's variables, whose job count must be the plan's.
+/// Now, in microseconds since the Unix epoch: when the shard started.
+fn now() -> crate::duration::Instant {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_micros()).unwrap_or(i64::MAX))
+}
+
 fn shard_index(args: &SelectArgs, count: usize) -> Result<(usize, String)> {
     let (index, origin) = match (args.index, args.shard) {
         (Some(index), _) => (index as usize, format!("--index {index}")),

@@ -44,7 +44,7 @@ use crate::duration::{Micros, human};
 use crate::emit::{Granularity, Runner, TestId};
 use crate::error::{Error, Result};
 use crate::flaky::{self, ShardResult, Suspect};
-use crate::frozen::{FrozenPlan, RECORD_FILE, ShardRecord, SuiteSource};
+use crate::frozen::{FrozenPlan, RECORD_FILE, ShardRecord, SuiteSource, record_for};
 use crate::history::{self, History};
 use crate::inputs::{self, ReadOptions};
 use crate::report::{GroupTime, TestCase};
@@ -477,35 +477,6 @@ fn report_files(arguments: &[String], warnings: &mut Warnings) -> Result<Vec<Pat
         .collect())
 }
 
-/// The shard record in `file`'s directory or the nearest one above it
-/// (for a relative path, up to the current directory), read once per
-/// directory.
-fn record_for(
-    file: &Path,
-    cache: &mut BTreeMap<PathBuf, Option<(PathBuf, ShardRecord)>>,
-) -> Result<Option<(PathBuf, ShardRecord)>> {
-    let mut visited = Vec::new();
-    let mut found = None;
-    let mut dir = file.parent();
-    while let Some(current) = dir {
-        if let Some(known) = cache.get(current) {
-            found = known.clone();
-            break;
-        }
-        visited.push(current.to_path_buf());
-        let candidate = current.join(RECORD_FILE);
-        if candidate.is_file() {
-            found = Some((candidate.clone(), ShardRecord::read(&candidate)?));
-            break;
-        }
-        dir = current.parent();
-    }
-    for dir in visited {
-        cache.insert(dir, found.clone());
-    }
-    Ok(found)
-}
-
 /// The time a shard's reports recorded: the outermost groups' times (a
 /// JUnit suite's, a go package's, setup included), plus the cases outside
 /// any group; only cases of the plan's runner count.
@@ -851,16 +822,19 @@ mod tests {
             GroupTime {
                 cases: 0..2,
                 duration: 50,
+                start: None,
             },
             // Nested in the first: counted by it.
             GroupTime {
                 cases: 1..2,
                 duration: 25,
+                start: None,
             },
             // Another runner's report: not counted.
             GroupTime {
                 cases: 3..4,
                 duration: 100,
+                start: None,
             },
         ];
         let generic = |c: &TestCase| c.dialect == Dialect::Generic;

@@ -30,6 +30,9 @@ pub fn run(args: &WhatifArgs, streams: &mut Streams<'_>) -> Result<()> {
             &options,
         );
         let _ = streams.stderr.write_all(summary.as_bytes());
+        let _ = streams
+            .stderr
+            .write_all(summary::cost_model_line(&inputs.cost_model).as_bytes());
     }
     let whatif = whatif::compute(
         &inputs,
@@ -43,7 +46,8 @@ pub fn run(args: &WhatifArgs, streams: &mut Streams<'_>) -> Result<()> {
         runner: runner.name(),
         by: options.by,
         algorithm: options.algorithm,
-        overhead: options.shard_overhead,
+        overhead: inputs.costs.shard_overhead,
+        cost_model: inputs.cost_model,
         tests: inputs.suite.tests.len(),
     };
     app::write_stdout(

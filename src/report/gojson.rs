@@ -14,7 +14,8 @@
 //!   cases of one test, as in any report.
 //! * A [`GroupTime`] per package run: the package's own terminal event
 //!   carries the wall time of its test binary, which exceeds the sum of its
-//!   tests by its setup cost (and is less than it with `t.Parallel`).
+//!   tests by its setup cost (and is less than it with `t.Parallel`), and
+//!   its `Time` stamps the end, so the run started `Elapsed` before it.
 //!
 //! Lines that are not JSON (a `TestMain`'s prints, `go vet` output, build
 //! errors before Go 1.24) are skipped, as `go tool test2json` consumers do;
@@ -36,7 +37,7 @@ use super::{
     BoundedLines, Diagnostic, Dialect, GroupTime, Line, Outcome, Report, ReportFormat, TestCase,
     WarningList, line_too_long,
 };
-use crate::duration::{Micros, seconds_to_micros};
+use crate::duration::{Instant, Micros, parse_timestamp, seconds_to_micros};
 
 /// The `go test -json` reader (`--format go-json`).
 #[derive(Debug, Clone, Copy, Default)]
@@ -63,17 +64,17 @@ struct Event<'a> {
 #[derive(Default)]
 struct Span {
     /// The `run` event's time.
-    started: Option<i64>,
+    started: Option<Instant>,
     /// The test's own `pause` (a `t.Parallel` test waiting for the
     /// sequential ones), until its `cont`.
-    paused: Option<i64>,
+    paused: Option<Instant>,
     /// Time spent paused so far: not the test's cost.
     waited: i64,
 }
 
 impl Span {
     /// The test's active time at `end`, if its start is known.
-    fn active(&self, end: i64) -> Option<Micros> {
+    fn active(&self, end: Instant) -> Option<Micros> {
         let waited = self.waited + self.paused.map_or(0, |p| end - p);
         let active = end.checked_sub(self.started?)?.checked_sub(waited)?;
         Micros::try_from(active).ok()
@@ -139,8 +140,9 @@ fn contains(haystack: &[u8], needle: &[u8]) -> bool {
 /// terminal event.
 #[derive(Default)]
 struct Package {
-    /// Closed runs: their cases and the package's elapsed time.
-    runs: Vec<(Vec<TestCase>, Option<Micros>)>,
+    /// Closed runs: their cases, the package's elapsed time and when it
+    /// ended (its terminal event's `Time`).
+    runs: Vec<(Vec<TestCase>, Option<Micros>, Option<Instant>)>,
     /// Cases since the last package event.
     open: Vec<TestCase>,
 }
@@ -173,10 +175,7 @@ impl Stream {
             }
         };
         self.events += 1;
-        let time = event
-            .time
-            .as_deref()
-            .and_then(crate::duration::parse_timestamp);
+        let time = event.time.as_deref().and_then(parse_timestamp);
         let top_level = event
             .test
             .as_deref()
@@ -231,7 +230,7 @@ impl Stream {
             None => {
                 let package = self.package(package_name);
                 let cases = std::mem::take(&mut package.open);
-                package.runs.push((cases, duration));
+                package.runs.push((cases, duration, time));
             }
             Some(test) if !super::is_go_subtest(test) => {
                 // The test's own Elapsed, or its active span when that is
@@ -283,7 +282,7 @@ impl Stream {
         }
         let mut report = Report::default();
         for package in self.order {
-            for (cases, elapsed) in package.runs {
+            for (cases, elapsed, end) in package.runs {
                 let start = report.cases.len();
                 report.cases.extend(cases);
                 if let Some(duration) = elapsed
@@ -292,6 +291,7 @@ impl Stream {
                     report.groups.push(GroupTime {
                         cases: start..report.cases.len(),
                         duration,
+                        start: end.map(|end| end - i64::try_from(duration).unwrap_or(0)),
                     });
                 }
             }
@@ -406,15 +406,18 @@ hello from TestMain
             [
                 GroupTime {
                     cases: 0..2,
-                    duration: 734_000
+                    duration: 734_000,
+                    start: Some(1_735_689_600_000_000 - 734_000)
                 },
                 GroupTime {
                     cases: 2..3,
-                    duration: 1_300_000
+                    duration: 1_300_000,
+                    start: Some(1_735_689_600_000_000 - 1_300_000)
                 },
                 GroupTime {
                     cases: 3..4,
-                    duration: 1_150_000
+                    duration: 1_150_000,
+                    start: Some(1_735_689_601_000_000 - 1_150_000)
                 },
             ]
         );

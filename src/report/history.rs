@@ -335,8 +335,32 @@ struct StoredGroup {
     samples: Vec<Micros>,
 }
 
+/// One entry of `costs`: what one runner's runs cost beyond their
+/// tests, as observations to fit the learned cost model to (see
+/// [`crate::history`], whose `learned` module fits them).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CostRecord {
+    /// The runner (`--runner` name) whose groups were counted.
+    pub runner: String,
+    /// The fitted start-up per shard, microseconds: derived from the
+    /// observations, written for people, recomputed when read.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shard_startup: Option<Micros>,
+    /// The fitted cost per group, likewise derived.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub group_cost: Option<Micros>,
+    /// Per shard of a recorded run: `[run, groups it touched, its wall
+    /// time minus what its reports account for (µs, may be negative)]`.
+    #[serde(default)]
+    pub shards: Vec<(u64, u64, i64)>,
+    /// Per report suite spanning several groups (pytest's session):
+    /// `[run, groups in it, its time minus its tests (µs)]`.
+    #[serde(default)]
+    pub suites: Vec<(u64, u64, i64)>,
+}
+
 /// The settings a history file records.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Header {
     /// Merges so far.
     pub runs: u64,
@@ -344,6 +368,9 @@ pub struct Header {
     pub keep: usize,
     /// Runs after which an unseen test is dropped.
     pub drop_after: u64,
+    /// The learned cost model's observations, one entry per runner, sorted
+    /// by runner (the optional top-level `costs`).
+    pub costs: Vec<CostRecord>,
 }
 
 /// Streams a history file, calling `on_test` with each test, its record and
@@ -397,6 +424,7 @@ pub fn read_stream(
         runs: fields.runs.ok_or_else(|| missing("runs"))?,
         keep: fields.keep.unwrap_or(DEFAULT_KEEP).max(1),
         drop_after: fields.drop_after.unwrap_or(DEFAULT_DROP_AFTER).max(1),
+        costs: fields.costs,
     })
 }
 
@@ -408,6 +436,7 @@ struct Fields {
     keep: Option<usize>,
     drop_after: Option<u64>,
     tests_seen: bool,
+    costs: Vec<CostRecord>,
 }
 
 /// The top-level object: the header's fields, and the tests, streamed.
@@ -434,6 +463,7 @@ impl<'de> json::Fields<'de> for Root<'_> {
             "runs" => self.fields.runs = Some(map.next_value()?),
             "keep" => self.fields.keep = Some(map.next_value()?),
             "drop_after" => self.fields.drop_after = Some(map.next_value()?),
+            "costs" => self.fields.costs = map.next_value()?,
             "tests" => {
                 self.fields.tests_seen = true;
                 let on_test = &mut *self.on_test;
@@ -665,6 +695,7 @@ pub(crate) fn with_groups(cases: Vec<TestCase>, mut groups: Vec<(GroupKey, Micro
             Some(GroupTime {
                 cases: start..end,
                 duration: groups[g].1.saturating_add(tests),
+                start: None,
             })
         })
         .collect();
@@ -725,7 +756,16 @@ pub fn to_json(
         out += &serde_json::to_string(&line).expect("a stored group always serialises");
         first = false;
     }
-    out += if first { "]\n}\n" } else { "\n  ]\n}\n" };
+    out += if first { "]" } else { "\n  ]" };
+    if !header.costs.is_empty() {
+        out += ",\n  \"costs\": [";
+        for (n, record) in header.costs.iter().enumerate() {
+            out += if n == 0 { "\n    " } else { ",\n    " };
+            out += &serde_json::to_string(record).expect("a cost record always serialises");
+        }
+        out += "\n  ]";
+    }
+    out += "\n}\n";
     out
 }
 

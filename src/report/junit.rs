@@ -789,6 +789,8 @@ enum Frame {
     Suite {
         /// The suite's own `time`, if usable.
         time: Option<Micros>,
+        /// The suite's `timestamp`, if it is one.
+        start: Option<crate::duration::Instant>,
         /// Index of the first case read inside this suite.
         first_case: usize,
     },
@@ -890,6 +892,7 @@ struct Attrs {
     time: Option<(String, u64)>,
     id: Option<String>,
     hostname: Option<String>,
+    timestamp: Option<String>,
     assertions: bool,
     schema: Option<String>,
     ignored: bool,
@@ -910,6 +913,7 @@ impl Attrs {
                 "time" => attrs.time = Some((value.into_owned(), place)),
                 "id" => attrs.id = Some(value.into_owned()),
                 "hostname" => attrs.hostname = Some(value.into_owned()),
+                "timestamp" => attrs.timestamp = Some(value.into_owned()),
                 "assertions" => {
                     // PHPUnit counts assertions; other tools put prose here.
                     attrs.assertions =
@@ -1044,7 +1048,12 @@ impl XmlHandler for State {
     /// every case inside it, nested suites' included: its time covers them
     /// too, and what it exceeds their sum by is its setup cost.
     fn end(&mut self) {
-        if let Some(Frame::Suite { time, first_case }) = self.stack.pop() {
+        if let Some(Frame::Suite {
+            time,
+            start,
+            first_case,
+        }) = self.stack.pop()
+        {
             self.suites.pop();
             if let Some(duration) = time
                 && first_case < self.cases.len()
@@ -1052,6 +1061,7 @@ impl XmlHandler for State {
                 self.groups.push(GroupTime {
                     cases: first_case..self.cases.len(),
                     duration,
+                    start,
                 });
             }
         }
@@ -1160,6 +1170,10 @@ impl State {
         self.suites.push(context);
         Frame::Suite {
             time,
+            start: attrs
+                .timestamp
+                .as_deref()
+                .and_then(crate::duration::parse_timestamp),
             first_case: self.cases.len(),
         }
     }
@@ -2010,19 +2024,34 @@ mod tests {
             vec![
                 GroupTime {
                     cases: 1..3,
-                    duration: 300_000
+                    duration: 300_000,
+                    start: None
                 },
                 GroupTime {
                     cases: 0..3,
-                    duration: 1_500_000
+                    duration: 1_500_000,
+                    start: None
                 },
                 GroupTime {
                     cases: 5..6,
-                    duration: 500_000
+                    duration: 500_000,
+                    start: None
                 },
             ]
         );
         // Suite times are estimates only: an unusable one is no warning.
         assert!(report.warnings.is_empty(), "{:?}", report.warnings);
+    }
+
+    #[test]
+    fn a_suite_timestamp_is_its_start() {
+        let doc = r#"<testsuites><testsuite name="pytest" time="2.5" timestamp="2026-12-06T06:39:02.250000+01:00"><testcase classname="t" name="a" time="1"/></testsuite></testsuites>"#;
+        let report = read(doc.as_bytes()).unwrap();
+        assert_eq!(
+            report.groups[0].start,
+            crate::duration::parse_timestamp("2026-12-06T05:39:02.25Z")
+        );
+        let doc = r#"<testsuite name="x" time="1" timestamp="not a time"><testcase name="a" time="1"/></testsuite>"#;
+        assert_eq!(read(doc.as_bytes()).unwrap().groups[0].start, None);
     }
 }

@@ -61,6 +61,10 @@ pub struct GroupTime {
     pub cases: std::ops::Range<usize>,
     /// The group's recorded duration.
     pub duration: Micros,
+    /// When the group started, if the report says (a JUnit suite's
+    /// `timestamp`): with `duration`, when it ended. Learning a shard's
+    /// wall time from its reports needs it ([`crate::duration::Instant`]).
+    pub start: Option<crate::duration::Instant>,
 }
 
 /// What one report file yielded.

@@ -12,6 +12,7 @@ use crate::bars;
 use crate::choice::Choice;
 use crate::duration::{Micros, human, human_beside, micros_to_seconds};
 use crate::emit::Granularity;
+use crate::learned::CostModel;
 use crate::plan::Algorithm;
 
 /// Width of the wall-time bars, in cells.
@@ -28,6 +29,8 @@ pub struct Context<'a> {
     pub algorithm: Algorithm,
     /// The shard overhead.
     pub overhead: Micros,
+    /// The cost terms planned with and their sources.
+    pub cost_model: CostModel,
     /// Tests planned.
     pub tests: usize,
 }
@@ -102,7 +105,11 @@ fn heading(whatif: &Whatif, context: &Context<'_>) -> String {
         context.runner,
         context.algorithm.name(),
         human(context.overhead)
-    )
+    ) + &if context.cost_model.learned() {
+        format!("; cost model: {}", context.cost_model.describe())
+    } else {
+        String::new()
+    }
 }
 
 fn text(whatif: &Whatif, context: &Context<'_>) -> String {
@@ -217,6 +224,9 @@ struct Doc<'a> {
     algorithm: Algorithm,
     tests_planned: usize,
     shard_overhead_seconds: f64,
+    /// The cost terms planned with and their sources (as `--json` of a
+    /// plan).
+    cost_model: CostModel,
     /// The least saving per step below which the knee is.
     knee_share: f64,
     /// The knee's shard count, if the table has one.
@@ -299,6 +309,7 @@ fn json(whatif: &Whatif, context: &Context<'_>) -> String {
         algorithm: context.algorithm,
         tests_planned: context.tests,
         shard_overhead_seconds: micros_to_seconds(context.overhead),
+        cost_model: context.cost_model,
         knee_share: fraction(u64::from(whatif.knee.share.ppm())),
         knee: whatif.knee.at.map(|i| whatif.rows[i].shards),
         target,

@@ -1,0 +1,423 @@
+//! What a run's shards and suites cost beyond their tests: the
+//! observations `shardplan merge` keeps for the learned cost model
+//! ([`crate::learned`] describes the model and the fit).
+//!
+//! [`read_run`] reads one CI run's reports as `merge` always has, and
+//! also sorts them by shard: a report belongs to the shard whose
+//! `shardplan-shard.json` (written by `select --record DIR`) is in its
+//! directory or the nearest directory above. For each such shard:
+//!
+//! * **start**: when `select --record` ran (the record's `started`);
+//! * **end**: the latest end among its reports' suites (a JUnit suite's
+//!   `timestamp` plus its `time`; pytest stamps its session's start and
+//!   times the whole session, collection included);
+//! * **groups touched**: the distinct groups (the record's runner's file
+//!   key) of its tests;
+//! * the observation: wall (end − start) minus its tests and the setups
+//!   its reports measure ([`GroupSetups::measure`], which planning
+//!   charges already), so nothing is counted twice.
+//!
+//! A shard whose record has no start (an older shardplan) or whose reports
+//! carry no suite timestamps gives no shard observation; one whose
+//! reports end before it started (clocks of two machines, or a report
+//! stamped in local time without an offset) is left out with a note.
+//!
+//! Every report, recorded or not (a full run), also gives a **suite**
+//! observation for each outermost suite whose tests span several groups
+//! (pytest's session): its time minus its tests and the setups measured
+//! inside it (PHPUnit's file suites in a directory suite), when that is
+//! not negative (tests run in parallel). Its runner is the record's, else the
+//! first runner that names the suite's dialect.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::PathBuf;
+
+use crate::choice::Choice;
+use crate::duration::{Instant, Micros, human};
+use crate::emit::{Runner, RunnerKind};
+use crate::error::{Error, Result};
+use crate::frozen::{RECORD_FILE, ShardRecord, record_for};
+use crate::history::CostRecord;
+use crate::inputs::{self, ReadOptions};
+use crate::report::{GroupTime, TestCase};
+use crate::timing::{GroupSetups, add_duration};
+use crate::warnings::Warnings;
+
+/// One run's reports, read, with what they say about its costs.
+#[derive(Debug, Default)]
+pub struct Run {
+    /// Every case of every report read.
+    pub cases: Vec<TestCase>,
+    /// Their group times, indexing `cases`.
+    pub groups: Vec<GroupTime>,
+    /// Report files read.
+    pub read: usize,
+    /// Cost observations per runner (the run number left 0), sorted by
+    /// runner.
+    pub costs: Vec<CostRecord>,
+    /// One line per shard observed, for the summary.
+    pub shards: Vec<ShardSeen>,
+}
+
+/// What one recorded shard showed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ShardSeen {
+    /// The record it came from.
+    pub record: PathBuf,
+    /// The shard's index in its plan.
+    pub index: usize,
+    /// Wall time from `select --record` to its reports' last end, if both
+    /// are known.
+    pub wall: Option<Micros>,
+    /// The sum of its tests' durations.
+    pub tests: Micros,
+    /// Groups it touched.
+    pub groups: u64,
+    /// Why it gives no observation, if it does not.
+    pub note: Option<String>,
+}
+
+/// Reads the report `files` of one run (shard records among them left
+/// out) and observes its costs (see the module docs). A report that cannot
+/// be read is skipped with a warning, unless `options.strict`; when none
+/// can, the first error stands.
+pub fn read_run(
+    files: &[PathBuf],
+    options: &ReadOptions<'_>,
+    warnings: &mut Warnings,
+) -> Result<Run> {
+    let mut cache = BTreeMap::new();
+    let mut buckets: BTreeMap<Option<PathBuf>, (Option<ShardRecord>, Vec<PathBuf>)> =
+        BTreeMap::new();
+    for file in files {
+        if file.file_name().is_some_and(|n| n == RECORD_FILE) {
+            continue;
+        }
+        let found = match record_for(file, &mut cache) {
+            Ok(found) => found,
+            Err(error) => {
+                warnings.push(format!(
+                    "{error}; its reports are merged without learning costs"
+                ));
+                None
+            }
+        };
+        let (path, record) = match found {
+            Some((path, record)) => (Some(path), Some(record)),
+            None => (None, None),
+        };
+        buckets
+            .entry(path)
+            .or_insert_with(|| (record, Vec::new()))
+            .1
+            .push(file.clone());
+    }
+    let mut run = Run::default();
+    let mut observed: BTreeMap<&'static str, CostRecord> = BTreeMap::new();
+    let mut first_error = None;
+    for (path, (record, files)) in buckets {
+        let (cases, groups, read) =
+            match inputs::read_reports_with_groups(&files, options, warnings) {
+                Ok(read) => read,
+                Err(error) if options.strict => return Err(error),
+                // Each report was skipped with a warning already.
+                Err(error) => {
+                    first_error.get_or_insert(error);
+                    continue;
+                }
+            };
+        let record_runner = record.as_ref().map(|r| r.runner);
+        for (kind, groups_in, gap) in suite_gaps(&cases, &groups, record_runner) {
+            entry(&mut observed, kind).suites.push((0, groups_in, gap));
+        }
+        if let (Some(path), Some(record)) = (path, &record) {
+            let seen = observe_shard(path, record, &cases, &groups);
+            if seen.note.is_none()
+                && let Some(wall) = seen.wall
+            {
+                let runner = record.runner.runner();
+                let measured = measured_setups(&cases, &groups, runner.as_ref());
+                let y = i64::try_from(wall).unwrap_or(i64::MAX)
+                    - i64::try_from(seen.tests.saturating_add(measured)).unwrap_or(i64::MAX);
+                entry(&mut observed, record.runner)
+                    .shards
+                    .push((0, seen.groups, y));
+            }
+            run.shards.push(seen);
+        }
+        let offset = run.cases.len();
+        run.groups.extend(groups.into_iter().map(|g| GroupTime {
+            cases: g.cases.start + offset..g.cases.end + offset,
+            ..g
+        }));
+        run.cases.extend(cases);
+        run.read += read;
+    }
+    if run.read == 0 {
+        return Err(first_error.unwrap_or_else(|| Error::input("no reports to merge")));
+    }
+    run.costs = observed.into_values().collect();
+    Ok(run)
+}
+
+/// The cost record of `kind` in `observed`, created if missing.
+fn entry<'a>(
+    observed: &'a mut BTreeMap<&'static str, CostRecord>,
+    kind: RunnerKind,
+) -> &'a mut CostRecord {
+    observed.entry(kind.name()).or_insert_with(|| CostRecord {
+        runner: kind.name().to_string(),
+        ..CostRecord::default()
+    })
+}
+
+/// The first runner (other than `plain`) that names tests of the case's
+/// dialect.
+fn runner_for(case: &TestCase) -> Option<RunnerKind> {
+    RunnerKind::ALL
+        .iter()
+        .copied()
+        .filter(|&kind| kind != RunnerKind::Plain)
+        .find(|kind| kind.runner().accepts(case.dialect))
+}
+
+/// The outermost groups: each group not inside an earlier one.
+fn outermost(groups: &[GroupTime]) -> Vec<&GroupTime> {
+    let mut ordered: Vec<&GroupTime> = groups.iter().collect();
+    ordered.sort_by_key(|g| (g.cases.start, std::cmp::Reverse(g.cases.end)));
+    let mut out: Vec<&GroupTime> = Vec::new();
+    for group in ordered {
+        if out.last().is_some_and(|o| group.cases.end <= o.cases.end) {
+            continue;
+        }
+        out.push(group);
+    }
+    out
+}
+
+/// The runner's groups of `cases` and the sum of their durations: `None`
+/// when a case is another runner's or lacks a duration it needs.
+fn groups_and_sum(cases: &[TestCase], runner: &dyn Runner) -> Option<(BTreeSet<String>, Micros)> {
+    let mut keys = BTreeSet::new();
+    let mut sum = 0;
+    for case in cases {
+        if !runner.accepts(case.dialect) {
+            return None;
+        }
+        let Some(id) = runner.identify(case) else {
+            continue;
+        };
+        if !add_duration(&mut sum, case) {
+            return None;
+        }
+        keys.insert(id.file);
+    }
+    Some((keys, sum))
+}
+
+/// The suite observations of one set of reports: `(runner, groups, time
+/// beyond the tests)` for each outermost suite spanning several groups.
+fn suite_gaps(
+    cases: &[TestCase],
+    groups: &[GroupTime],
+    record_runner: Option<RunnerKind>,
+) -> Vec<(RunnerKind, u64, i64)> {
+    let mut out = Vec::new();
+    for group in outermost(groups) {
+        let Some(members) = cases.get(group.cases.clone()) else {
+            continue;
+        };
+        let Some(kind) = record_runner.or_else(|| members.first().and_then(runner_for)) else {
+            continue;
+        };
+        let runner = kind.runner();
+        let Some((keys, sum)) = groups_and_sum(members, runner.as_ref()) else {
+            continue;
+        };
+        if keys.len() < 2 {
+            continue;
+        }
+        // Setups of the groups inside it that planning charges already
+        // (PHPUnit's file suites inside a directory suite).
+        let setups = GroupSetups::measure(cases, groups, runner.as_ref());
+        let inner = keys
+            .iter()
+            .map(|k| setups.setup(k))
+            .fold(sum, Micros::saturating_add);
+        if group.duration >= inner {
+            out.push((
+                kind,
+                keys.len() as u64,
+                i64::try_from(group.duration - inner).unwrap_or(i64::MAX),
+            ));
+        }
+    }
+    out
+}
+
+/// The setups planning would charge the groups of `cases` from these
+/// reports alone: measured, else the typical measured one.
+fn measured_setups(cases: &[TestCase], groups: &[GroupTime], runner: &dyn Runner) -> Micros {
+    let setups = GroupSetups::measure(cases, groups, runner);
+    let keys: BTreeSet<String> = cases
+        .iter()
+        .filter(|c| runner.accepts(c.dialect))
+        .filter_map(|c| runner.identify(c))
+        .map(|id| id.file)
+        .collect();
+    keys.iter()
+        .map(|k| setups.setup(k))
+        .fold(0, Micros::saturating_add)
+}
+
+/// What the shard recorded at `path` shows.
+fn observe_shard(
+    path: PathBuf,
+    record: &ShardRecord,
+    cases: &[TestCase],
+    groups: &[GroupTime],
+) -> ShardSeen {
+    let runner = record.runner.runner();
+    let mut keys = BTreeSet::new();
+    let mut tests: Micros = 0;
+    for case in cases.iter().filter(|c| runner.accepts(c.dialect)) {
+        let Some(id) = runner.identify(case) else {
+            continue;
+        };
+        tests = tests.saturating_add(case.duration.unwrap_or(0));
+        keys.insert(id.file);
+    }
+    let end: Option<Instant> = groups
+        .iter()
+        .filter_map(|g| {
+            let start = g.start?;
+            Some(start.saturating_add(i64::try_from(g.duration).ok()?))
+        })
+        .max();
+    let start = record.start();
+    let (wall, note) = match (start, end) {
+        (None, _) => (
+            None,
+            Some("its record has no start time (written by an older shardplan)".to_string()),
+        ),
+        (_, None) => (
+            None,
+            Some("its reports carry no suite timestamps".to_string()),
+        ),
+        (Some(start), Some(end)) if end < start => (
+            None,
+            Some(format!(
+                "its reports end {} before the record's start: a report stamped in local time, or another machine's clock",
+                human((start - end) as Micros)
+            )),
+        ),
+        (Some(start), Some(end)) => (Some((end - start) as Micros), None),
+    };
+    let note = note.or_else(|| {
+        (keys.is_empty()).then(|| format!("none of its tests are {}'s", record.runner.name()))
+    });
+    ShardSeen {
+        record: path,
+        index: record.index,
+        wall,
+        tests,
+        groups: keys.len() as u64,
+        note,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::{Dialect, Outcome};
+
+    fn case(file: &str, name: &str, micros: Micros) -> TestCase {
+        TestCase {
+            name: name.into(),
+            classname: None,
+            suite: Some("pytest".into()),
+            file: Some(file.into()),
+            duration: Some(micros),
+            outcome: Outcome::Passed,
+            dialect: Dialect::Pytest,
+            variant: None,
+        }
+    }
+
+    #[test]
+    fn a_session_spanning_files_is_a_suite_observation() {
+        let cases = vec![
+            case("t/a.py", "t/a.py::x", 100),
+            case("t/a.py", "t/a.py::y", 100),
+            case("t/b.py", "t/b.py::z", 300),
+        ];
+        let groups = vec![GroupTime {
+            cases: 0..3,
+            duration: 1_500,
+            start: None,
+        }];
+        assert_eq!(
+            suite_gaps(&cases, &groups, None),
+            vec![(RunnerKind::Pytest, 2, 1_000)]
+        );
+        // One file only: its setup is measured already, no observation.
+        let one = vec![GroupTime {
+            cases: 0..2,
+            duration: 1_500,
+            start: None,
+        }];
+        assert!(suite_gaps(&cases, &one, None).is_empty());
+        // Setups measured inside it are planning's already: b.py's 100, and
+        // a.py's never measured, so the typical 100 as planning charges it.
+        let nested = vec![
+            GroupTime {
+                cases: 0..3,
+                duration: 1_500,
+                start: None,
+            },
+            GroupTime {
+                cases: 2..3,
+                duration: 400,
+                start: None,
+            },
+        ];
+        assert_eq!(
+            suite_gaps(&cases, &nested, None),
+            vec![(RunnerKind::Pytest, 2, 800)]
+        );
+    }
+
+    #[test]
+    fn a_shard_is_observed_from_its_start_to_its_last_suite_end() {
+        let cases = vec![
+            case("t/a.py", "t/a.py::x", 100_000),
+            case("t/b.py", "t/b.py::z", 300_000),
+        ];
+        let groups = vec![GroupTime {
+            cases: 0..2,
+            duration: 1_000_000,
+            start: Some(10_500_000),
+        }];
+        let record = ShardRecord {
+            format: "shardplan-shard".into(),
+            version: 1,
+            fingerprint: "f".into(),
+            index: 1,
+            shards: 2,
+            runner: RunnerKind::Pytest,
+            started: Some(crate::duration::format_timestamp(10_000_000)),
+        };
+        let seen = observe_shard(PathBuf::from("r"), &record, &cases, &groups);
+        assert_eq!(seen.wall, Some(1_500_000));
+        assert_eq!(seen.tests, 400_000);
+        assert_eq!(seen.groups, 2);
+        assert_eq!(seen.note, None);
+        let early = ShardRecord {
+            started: Some(crate::duration::format_timestamp(20_000_000)),
+            ..record
+        };
+        let seen = observe_shard(PathBuf::from("r"), &early, &cases, &groups);
+        assert_eq!(seen.wall, None);
+        assert!(seen.note.unwrap().contains("before the record's start"));
+    }
+}

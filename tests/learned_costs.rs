@@ -1,0 +1,412 @@
+//! The learned cost model end to end (issue 11): a generated pytest suite
+//! whose modules sleep at import, a cost JUnit does not show as any test's
+//! time, run twice through plan → `select --record` → pytest → `merge`
+//! with no tuning flags. Round 1 plans from the test list alone; its
+//! shards teach the history the start-up and per-file costs; round 2's
+//! shards must then be balanced (slowest / mean ≤ 1.15) and predicted
+//! (mean |predicted − actual| / actual ≤ 15%), every test run exactly
+//! once in both rounds.
+//!
+//! Needs real pytest: under `CI` its absence fails the test, elsewhere the
+//! test is skipped with a note.
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::path::Path;
+use std::time::Instant;
+
+use common::{junit_tests, run, shardplan_command, tool_available};
+
+const SHARDS: usize = 3;
+const MODULES: usize = 9;
+const ENV: &[(&str, &str)] = &[("PYTHONDONTWRITEBYTECODE", "1")];
+
+/// The suite: module `i` sleeps 200 + 30·i ms at import and holds
+/// 2 + i % 4 tests of 20–50 ms. Returns the node ids, sorted.
+fn write_suite(dir: &Path) -> Vec<String> {
+    fs::create_dir_all(dir.join("tests")).unwrap();
+    fs::write(dir.join("pytest.ini"), "[pytest]\n").unwrap();
+    let mut ids = Vec::new();
+    for module in 0..MODULES {
+        let mut source = format!(
+            "import time\n\ntime.sleep({:.3})\n",
+            0.2 + 0.03 * module as f64
+        );
+        for test in 0..2 + module % 4 {
+            let sleep = 0.02 + 0.01 * ((module + test) % 4) as f64;
+            source += &format!("\n\ndef test_{test}():\n    time.sleep({sleep:.3})\n");
+            ids.push(format!("tests/test_m{module}.py::test_{test}"));
+        }
+        fs::write(dir.join(format!("tests/test_m{module}.py")), source).unwrap();
+    }
+    ids.sort();
+    ids
+}
+
+/// Runs shardplan in `dir`, panicking with its output unless it succeeds.
+fn shardplan(dir: &Path, args: &[&str]) -> String {
+    let output = shardplan_command()
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("shardplan runs");
+    assert!(
+        output.status.success(),
+        "shardplan {args:?} failed:\n{}\n{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    eprint!("{}", String::from_utf8_lossy(&output.stderr));
+    String::from_utf8(output.stdout).unwrap()
+}
+
+/// What one round measured.
+struct Round {
+    predicted: Vec<f64>,
+    actual: Vec<f64>,
+}
+
+impl Round {
+    fn max_over_mean(&self) -> f64 {
+        let max = self.actual.iter().copied().fold(0.0, f64::max);
+        max / (self.actual.iter().sum::<f64>() / self.actual.len() as f64)
+    }
+
+    fn mean_error(&self) -> f64 {
+        self.predicted
+            .iter()
+            .zip(&self.actual)
+            .map(|(p, a)| (p - a).abs() / a)
+            .sum::<f64>()
+            / self.actual.len() as f64
+    }
+
+    fn show(&self, name: &str) -> String {
+        let shards: Vec<String> = self
+            .predicted
+            .iter()
+            .zip(&self.actual)
+            .enumerate()
+            .map(|(i, (p, a))| format!("shard {i}: predicted {p:.2}s, actual {a:.2}s"))
+            .collect();
+        format!(
+            "{name}: wall max/mean {:.3}, mean |error| {:.1}%; {}",
+            self.max_over_mean(),
+            self.mean_error() * 100.0,
+            shards.join("; ")
+        )
+    }
+}
+
+/// One round: plan, then per shard `select --record` and pytest (timed
+/// from just before `select` to pytest's exit), then `merge` of the shard
+/// directories. Checks that every test ran exactly once.
+fn round(dir: &Path, name: &str, ids: &[String]) -> Round {
+    let plan = shardplan(
+        dir,
+        &[
+            "plan",
+            "--shards",
+            &SHARDS.to_string(),
+            "--tests-from",
+            "tests.txt",
+            "--runner",
+            "pytest",
+            "-o",
+            &format!("{name}-plan.json"),
+        ],
+    );
+    assert!(plan.is_empty());
+    let doc: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(dir.join(format!("{name}-plan.json"))).unwrap())
+            .unwrap();
+    let predicted: Vec<f64> = doc["shards"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["predicted_seconds"].as_f64().unwrap())
+        .collect();
+    let mut actual = Vec::new();
+    let mut ran: BTreeMap<String, usize> = BTreeMap::new();
+    for index in 0..SHARDS {
+        let record = format!("{name}/shard-{index}");
+        let started = Instant::now();
+        let selection = shardplan(
+            dir,
+            &[
+                "select",
+                "--plan",
+                &format!("{name}-plan.json"),
+                "--index",
+                &index.to_string(),
+                "--record",
+                &record,
+                "-q",
+            ],
+        );
+        let args = dir.join(format!("{name}-args-{index}.txt"));
+        fs::write(&args, selection).unwrap();
+        let junit = dir.join(&record).join("junit.xml");
+        run(
+            dir,
+            &[
+                "python3",
+                "-m",
+                "pytest",
+                &format!("@{}", args.display()),
+                "-p",
+                "no:cacheprovider",
+                "-q",
+                &format!("--junitxml={}", junit.display()),
+            ],
+            ENV,
+        );
+        actual.push(started.elapsed().as_secs_f64());
+        for test in junit_tests(&junit, false) {
+            *ran.entry(test).or_default() += 1;
+        }
+    }
+    assert_eq!(ran.len(), ids.len(), "{name}: every test ran: {ran:?}");
+    assert!(
+        ran.values().all(|&n| n == 1),
+        "{name}: a test ran twice: {ran:?}"
+    );
+    shardplan(dir, &["merge", name]);
+    Round { predicted, actual }
+}
+
+#[test]
+fn two_rounds_learn_what_junit_does_not_show() {
+    if !tool_available("pytest", &["python3", "-m", "pytest", "--version"]) {
+        return;
+    }
+    let dir = tempfile::Builder::new()
+        .prefix("shardplan-learned-")
+        .tempdir()
+        .unwrap();
+    let dir = dir.path();
+    let ids = write_suite(dir);
+    fs::write(dir.join("tests.txt"), ids.join("\n") + "\n").unwrap();
+
+    let first = round(dir, "round1", &ids);
+    eprintln!("{}", first.show("round 1"));
+    let history = fs::read_to_string(dir.join(".shardplan/timings.json")).unwrap();
+    assert!(history.contains("\"costs\""), "{history}");
+
+    let second = round(dir, "round2", &ids);
+    eprintln!("{}", second.show("round 2"));
+    let doc: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(dir.join("round2-plan.json")).unwrap()).unwrap();
+    assert_eq!(doc["cost_model"]["shard_startup"]["source"], "learned");
+    assert_eq!(doc["cost_model"]["group_cost"]["source"], "learned");
+    assert!(
+        second.max_over_mean() <= 1.15,
+        "round 2 is unbalanced: {}",
+        second.show("round 2")
+    );
+    assert!(
+        second.mean_error() <= 0.15,
+        "round 2 is mispredicted: {}",
+        second.show("round 2")
+    );
+    // The explicit flags still override what was learned.
+    let explicit = shardplan(
+        dir,
+        &[
+            "plan",
+            "--shards",
+            "3",
+            "--tests-from",
+            "tests.txt",
+            "--runner",
+            "pytest",
+            "--shard-overhead",
+            "0",
+            "--group-overhead",
+            "1s",
+        ],
+    );
+    let doc: serde_json::Value = serde_json::from_str(&explicit).unwrap();
+    assert_eq!(doc["cost_model"]["shard_startup"]["source"], "given");
+    assert_eq!(doc["cost_model"]["group_cost"]["seconds"], 1.0);
+    assert_eq!(doc["shard_overhead_seconds"], 0.0);
+}
+
+/// A pytest shard's report: `files` files of two 100 ms tests each, the
+/// session starting `pre` after `start` and taking 300 ms per file beyond
+/// its tests.
+fn pytest_shard(dir: &Path, index: usize, files: &[usize], start: &str, pre: f64) {
+    let shard = dir.join(format!("run/shard-{index}"));
+    fs::create_dir_all(&shard).unwrap();
+    fs::write(
+        shard.join("shardplan-shard.json"),
+        format!(
+            r#"{{"format":"shardplan-shard","version":1,"fingerprint":"f","index":{index},"shards":3,"runner":"pytest","started":"{start}"}}"#
+        ),
+    )
+    .unwrap();
+    let mut cases = String::new();
+    for file in files {
+        for test in 0..2 {
+            cases += &format!(
+                r#"<testcase classname="tests.test_f{file}" name="test_{test}" file="tests/test_f{file}.py" time="0.100"/>"#
+            );
+        }
+    }
+    let time = files.len() as f64 * (0.2 + 0.3);
+    let stamp = start.replace("00.000000Z", &format!("{:09.6}+00:00", pre));
+    fs::write(
+        shard.join("junit.xml"),
+        format!(
+            r#"<?xml version="1.0"?><testsuites><testsuite name="pytest" errors="0" failures="0" skipped="0" tests="{}" time="{time:.3}" timestamp="{stamp}" hostname="h">{cases}</testsuite></testsuites>"#,
+            files.len() * 2
+        ),
+    )
+    .unwrap();
+}
+
+fn output(dir: &Path, args: &[&str]) -> (String, String) {
+    let out = common::shardplan_in(dir, args, "");
+    assert!(
+        out.status.success(),
+        "shardplan {args:?}: {}",
+        common::stderr(&out)
+    );
+    (common::stdout(&out), common::stderr(&out))
+}
+
+#[test]
+fn merge_learns_from_shard_records_and_planning_names_the_terms() {
+    let dir = tempfile::tempdir().unwrap();
+    let dir = dir.path();
+    // Start-up 500 ms before each session, 300 ms per file inside it.
+    pytest_shard(dir, 0, &[0, 1], "2026-12-06T05:00:00.000000Z", 0.5);
+    pytest_shard(dir, 1, &[2, 3, 4], "2026-12-06T05:10:00.000000Z", 0.5);
+    pytest_shard(dir, 2, &[5, 6, 7, 8], "2026-12-06T05:20:00.000000Z", 0.5);
+    let (_, err) = output(dir, &["merge", "run"]);
+    assert!(
+        err.contains("learned costs for --runner pytest: shard start-up 500ms (learned from 1 run), per group 300ms (learned from 1 run)"),
+        "{err}"
+    );
+    assert!(
+        err.contains(
+            "shard 2 (run/shard-2/shardplan-shard.json): wall 2.5s, tests 800ms, 4 groups"
+        ),
+        "{err}"
+    );
+    let history = fs::read_to_string(dir.join(".shardplan/timings.json")).unwrap();
+    assert!(
+        history.contains(r#"{"runner":"pytest","shard_startup":500000,"group_cost":300000,"shards":[[1,2,1100000],[1,3,1400000],[1,4,1700000]],"suites":[[1,2,600000],[1,3,900000],[1,4,1200000]]}"#),
+        "{history}"
+    );
+
+    let (plan, err) = output(dir, &["--runner", "pytest", "--shards", "2", "--json"]);
+    assert!(
+        err.contains("cost model: shard start-up 500ms (learned from 1 run), per group 300ms (learned from 1 run)"),
+        "{err}"
+    );
+    let doc: serde_json::Value = serde_json::from_str(&plan).unwrap();
+    assert_eq!(
+        doc["cost_model"],
+        serde_json::json!({
+            "shard_startup": {"seconds": 0.5, "source": "learned", "runs": 1},
+            "group_cost": {"seconds": 0.3, "source": "learned", "runs": 1}
+        })
+    );
+    assert_eq!(doc["shard_overhead_seconds"], 0.5);
+    // Each shard: start-up, its tests, 300 ms per file it touches.
+    let shards = doc["shards"].as_array().unwrap();
+    let sum = |key: &str| -> f64 { shards.iter().map(|s| s[key].as_f64().unwrap()).sum() };
+    assert!((sum("predicted_seconds") - (2.0 * 0.5 + 1.8 + sum("setup_seconds"))).abs() < 1e-6);
+    let files = sum("setup_seconds") / 0.3;
+    assert!(
+        files >= 9.0 - 1e-6 && (files - files.round()).abs() < 1e-6,
+        "{files}"
+    );
+
+    let (explained, _) = output(dir, &["explain", "--runner", "pytest", "--shards", "2"]);
+    assert!(
+        explained.contains("cost model: shard start-up 500ms (learned from 1 run), per group 300ms (learned from 1 run)"),
+        "{explained}"
+    );
+    assert!(
+        explained.contains("300ms each, the per-group cost (learned from 1 run)"),
+        "{explained}"
+    );
+    let (table, _) = output(
+        dir,
+        &[
+            "whatif", "--runner", "pytest", "--shards", "1..3", "--format", "json",
+        ],
+    );
+    let table: serde_json::Value = serde_json::from_str(&table).unwrap();
+    assert_eq!(table["cost_model"]["shard_startup"]["seconds"], 0.5);
+
+    // Given terms override; a given 0 is given, not learned.
+    let (plan, err) = output(
+        dir,
+        &[
+            "--runner",
+            "pytest",
+            "--shards",
+            "2",
+            "--json",
+            "--shard-overhead",
+            "0",
+        ],
+    );
+    assert!(
+        err.contains("shard start-up 0ms (given), per group 300ms (learned from 1 run)"),
+        "{err}"
+    );
+    let given: serde_json::Value = serde_json::from_str(&plan).unwrap();
+    assert_eq!(given["shard_overhead_seconds"], 0.0);
+    // The terms are in the fingerprint: shards that used other terms say so.
+    assert_ne!(given["fingerprint"], doc["fingerprint"]);
+}
+
+#[test]
+fn reports_without_records_or_stamps_merge_as_before() {
+    let dir = tempfile::tempdir().unwrap();
+    let dir = dir.path();
+    pytest_shard(dir, 0, &[0, 1], "2026-12-06T05:00:00.000000Z", 0.5);
+    // A record an older shardplan wrote: no start.
+    fs::write(
+        dir.join("run/shard-0/shardplan-shard.json"),
+        r#"{"format":"shardplan-shard","version":1,"fingerprint":"f","index":0,"shards":3,"runner":"pytest"}"#,
+    )
+    .unwrap();
+    let (_, err) = output(dir, &["merge", "run"]);
+    assert!(
+        err.contains("no cost observation: its record has no start time"),
+        "{err}"
+    );
+    // The session still shows the per-file cost; nothing says the start-up.
+    let (_, err) = output(
+        dir,
+        &["--runner", "pytest", "--shards", "2", "--index", "0"],
+    );
+    assert!(
+        err.contains(
+            "cost model: shard start-up 0ms (default), per group 300ms (learned from 1 run)"
+        ),
+        "{err}"
+    );
+
+    // A plain report with no session spanning files teaches nothing: the
+    // history has no `costs` and planning no cost model line.
+    let plain = tempfile::tempdir().unwrap();
+    let plain = plain.path();
+    fs::write(
+        plain.join("r.xml"),
+        r#"<testsuite name="s" time="1"><testcase classname="a.B" name="x" time="0.5"/></testsuite>"#,
+    )
+    .unwrap();
+    output(plain, &["merge", "r.xml"]);
+    let history = fs::read_to_string(plain.join(".shardplan/timings.json")).unwrap();
+    assert!(!history.contains("costs"), "{history}");
+    let (_, err) = output(plain, &["--shards", "2", "--index", "0"]);
+    assert!(!err.contains("cost model"), "{err}");
+}
