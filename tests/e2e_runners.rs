@@ -939,13 +939,10 @@ mod mocha {
 
     /// The config mocha's documentation shows: `spec` in `.mocharc.json`.
     /// Mocha adds spec arguments to the configured `spec` instead of
-    /// replacing it, so every shard that names its files runs the whole
-    /// suite: `npx mocha test/calc.spec.js` runs all 14 tests. Only the
-    /// catch-all (`--ignore`, no files) runs what it should.
+    /// replacing it (`npx mocha test/calc.spec.js`, or `--spec`, runs all 14
+    /// tests), so a shard names its files in a config module
+    /// (`--config=FILE.cjs --no-package`) that replaces the configured spec.
     #[test]
-    #[ignore = "bug: --runner mocha passes spec files as arguments, which mocha adds to a \
-                configured `spec` (.mocharc) instead of replacing it: every non-catch-all \
-                shard runs the whole suite (N=2: 8 of 14 tests run twice)"]
     fn every_shard_count_runs_the_suite_exactly_once_with_spec_in_the_config() {
         check_with_config(
             "{\"spec\": [\"test/**/*.spec.js\"], \"timeout\": 10000}\n",
