@@ -930,9 +930,6 @@ mod mocha {
     /// \[unicode\].spec.js'` ignores nothing. What mocha takes: the path as
     /// it is, and `--ignore='test/text [[]unicode].spec.js'`.
     #[test]
-    #[ignore = "bug: --runner mocha backslash-escapes glob metacharacters in spec paths; mocha \
-                finds no file `test/text \\[unicode\\].spec.js` (exit 1) and its --ignore \
-                (minimatch, windowsPathsNoEscape) ignores nothing"]
     fn spec_files_with_glob_metacharacters_in_their_names() {
         check_with_config(&own_config(), true);
     }

@@ -2,7 +2,7 @@
 //! puts the spec file on each `<testsuite file=…>` (absolute), which reaches
 //! the test case as its file.
 
-use super::pattern::glob_escape;
+use super::pattern::minimatch_escape;
 use super::*;
 
 /// `mocha` arguments: `--config FILE` naming this shard's spec files, or
@@ -77,7 +77,8 @@ impl Runner for Mocha {
     /// A shard's spec files go in a config module (`--config FILE
     /// --no-package`, see [`Mocha`]). The catch-all passes no file (so mocha
     /// runs its configured `spec`) and `--ignore=GLOB` for each other shard's
-    /// file (glob-escaped). An empty shard loads the specs and
+    /// file, escaped with bracket classes (mocha's minimatch treats a
+    /// backslash as a path separator). An empty shard loads the specs and
     /// runs no test (`--grep` with a regex that never matches); mocha exits 0.
     fn render(&self, ctx: &RenderContext<'_>) -> Result<Rendered, String> {
         if ctx.is_empty() {
@@ -102,16 +103,28 @@ impl Runner for Mocha {
             }
             return Ok(rendered);
         }
-        let args: Vec<String> = ctx
-            .others()
-            .groups
-            .iter()
-            .map(|f| format!("--ignore={}", glob_escape(f)))
-            .collect();
+        let mut args = Vec::new();
+        let mut unignorable = Vec::new();
+        for file in ctx.others().groups {
+            match minimatch_escape(file) {
+                Some(glob) => args.push(format!("--ignore={glob}")),
+                None => unignorable.push(file),
+            }
+        }
         let bytes: usize = args.iter().map(|a| a.len() + 1).sum();
         let mut rendered = Rendered::args(LAUNCHER, args);
         if ctx.wants_file(bytes) {
             rendered = rendered.notice(ctx.too_long_notice("mocha", bytes));
+        }
+        if !unignorable.is_empty() {
+            rendered = rendered.warn(format!(
+                "mocha's --ignore (minimatch) cannot name {} (a backslash is a path separator \
+                 to it, and a leading `!` negates), so the catch-all shard {} runs these files \
+                 too, and they run twice: rename them, or pass the spec files with \
+                 --tests-from and --no-catch-all",
+                unignorable.join(", "),
+                ctx.index
+            ));
         }
         Ok(rendered)
     }
@@ -156,12 +169,27 @@ mod tests {
         );
         assert_eq!(
             f.render(&Mocha, Granularity::File, 1, Some(1)).arg_lines(),
-            [r"--ignore=test/\[b\].spec.js", "--ignore=test/a.spec.js"]
+            ["--ignore=test/[[]b[]].spec.js", "--ignore=test/a.spec.js"]
         );
         let empty = Fixture::new(vec![vec![file_id("a.js")], vec![]]);
         assert_eq!(
             empty.render(&Mocha, Granularity::File, 1, None).arg_lines(),
             ["--grep=(?!)"]
+        );
+    }
+
+    #[test]
+    fn warns_of_a_file_no_ignore_glob_names() {
+        let f = Fixture::new(vec![
+            vec![file_id(r"test/a\b.spec.js")],
+            vec![file_id("c.js")],
+        ]);
+        let r = f.render(&Mocha, Granularity::File, 1, Some(1));
+        assert!(r.arg_lines().is_empty());
+        assert!(
+            r.warnings[0].contains(r"test/a\b.spec.js"),
+            "{:?}",
+            r.warnings
         );
     }
 }
