@@ -1252,11 +1252,9 @@ mod rspec {
     }
 
     /// `rspec --dry-run` ids of a file named `spec/text [unicode]_spec.rb`
-    /// are `./spec/text [unicode]_spec.rb[1:1:1]`; the listing reader cuts
-    /// at the first `[` and refuses `./spec/text `.
+    /// are `./spec/text [unicode]_spec.rb[1:1:1]`: the example id is the
+    /// last `[…]` group, not the first.
     #[test]
-    #[ignore = "bug: --runner rspec --tests-from cuts an example id at its first `[`, so \
-                `./spec/text [unicode]_spec.rb[1:2]` fails: `is not a spec file path` (exit 1)"]
     fn example_ids_of_a_spec_file_with_brackets_in_its_name() {
         let Some((suite, expected)) = suite_with_timings(true) else {
             return;
