@@ -31,10 +31,23 @@ fn filter_file_id(native: &str) -> String {
     }
 }
 
+/// `natives` as one escaped alternation.
+fn alternation(natives: &[&str]) -> String {
+    let alternatives: Vec<String> = natives.iter().map(|n| regex_escape(n, "/#")).collect();
+    alternatives.join("|")
+}
+
 /// An anchored PCRE matching exactly `natives`.
 fn filter_regex(natives: &[&str]) -> String {
-    let alternatives: Vec<String> = natives.iter().map(|n| regex_escape(n, "/#")).collect();
-    format!("/^(?:{})$/", alternatives.join("|"))
+    format!("/^(?:{})$/", alternation(natives))
+}
+
+/// An anchored PCRE matching every name except `natives`: a negative
+/// lookahead, since `--exclude-filter` only came with PHPUnit 10 (9.6 says
+/// `Unknown option "--exclude-filter"`). `--filter` matches it against the
+/// same `Class::method with data set …` subject in PHPUnit 9 and 10.
+fn exclusion_regex(natives: &[&str]) -> String {
+    format!("/^(?!(?:{})$)/", alternation(natives))
 }
 
 impl Naming for Phpunit {
@@ -90,8 +103,8 @@ impl Naming for Phpunit {
 }
 
 impl Runner for Phpunit {
-    /// `--filter REGEX` of this shard's tests; the catch-all is
-    /// `--exclude-filter REGEX` of every other shard's. An empty shard only
+    /// `--filter REGEX` of this shard's tests; the catch-all is `--filter`
+    /// with a negative lookahead of every other shard's ([`exclusion_regex`]). An empty shard only
     /// lists tests (`--list-tests`, exit 0).
     fn render(&self, ctx: &RenderContext<'_>) -> Result<Rendered, String> {
         if ctx.is_empty() {
@@ -103,7 +116,7 @@ impl Runner for Phpunit {
             if others.is_empty() {
                 return Ok(Rendered::args(LAUNCHER, Vec::new()));
             }
-            let arg = format!("--exclude-filter={}", filter_regex(&others));
+            let arg = format!("--filter={}", exclusion_regex(&others));
             let mut rendered = Rendered::args(LAUNCHER, vec![arg.clone()]);
             if ctx.wants_file(arg.len()) {
                 rendered = rendered.notice(ctx.too_long_notice("phpunit (excluding)", arg.len()));
@@ -193,9 +206,7 @@ mod tests {
         let r = fixture().render(&Phpunit, Granularity::Test, 1, Some(1));
         assert_eq!(
             r.arg_lines(),
-            [
-                r"--exclude-filter=/^(?:A\\MathTest::test\/x|A\\MathTest::testAdd with data set \#0)$/"
-            ]
+            [r"--filter=/^(?!(?:A\\MathTest::test\/x|A\\MathTest::testAdd with data set \#0)$)/"]
         );
     }
 
