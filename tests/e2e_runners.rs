@@ -1416,13 +1416,9 @@ mod phpunit {
     }
 
     /// PHPUnit 9's `--list-tests` prints data sets without ` with data set `
-    /// (`testAdds"one + two"`, `testIsInteger#0`); shardplan takes those as
-    /// test ids, and the `--filter` built from them matches no test, so
-    /// every data-set test runs on no shard.
+    /// (`testAdds"one + two"`, `testIsInteger#0`); the listing reader puts
+    /// it back, so the `--filter` built from them matches the tests.
     #[test]
-    #[ignore = "bug: --runner phpunit --tests-from reads PHPUnit 9's --list-tests lines \
-                `Class::testAdds\"one + two\"` / `Class::testIsInteger#0` as ids; the --filter \
-                made from them matches nothing: 19 of 25 tests never run (N=1)"]
     fn every_shard_count_runs_the_suite_exactly_once_from_list_tests() {
         let Some((suite, expected)) = suite_with_timings() else {
             return;

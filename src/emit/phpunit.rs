@@ -37,6 +37,22 @@ fn alternation(natives: &[&str]) -> String {
     alternatives.join("|")
 }
 
+/// A test as `--filter` sees it, from a listed `method` and data set:
+/// `phpunit --list-tests` (PHPUnit 9) drops ` with data set ` from the name
+/// (`testAdds"one + two"`, `testIsInteger#0`). A method name is a PHP
+/// identifier, so what follows it from a `"` or `#` on is the data set.
+fn with_data_set(test: &str) -> String {
+    let end = test
+        .find(|c: char| !(c.is_alphanumeric() || c == '_' || !c.is_ascii()))
+        .unwrap_or(test.len());
+    let (method, set) = test.split_at(end);
+    if !method.is_empty() && (set.starts_with('"') || set.starts_with('#')) {
+        format!("{method} with data set {set}")
+    } else {
+        test.to_string()
+    }
+}
+
 /// An anchored PCRE matching exactly `natives`.
 fn filter_regex(natives: &[&str]) -> String {
     format!("/^(?:{})$/", alternation(natives))
@@ -73,7 +89,8 @@ impl Naming for Phpunit {
     }
 
     /// Reads `Class::method[ with data set …]` lines; `phpunit --list-tests`
-    /// bullets (` - `) are stripped.
+    /// bullets (` - `) are stripped, and its data sets without ` with data
+    /// set ` (`testAdd"one"`, `testAdd#0`) get it back ([`with_data_set`]).
     fn parse_listing(&self, text: &str) -> Result<Vec<TestId>, ListError> {
         let mut ids = Vec::new();
         for (line_no, line) in listing_lines(text) {
@@ -81,7 +98,7 @@ impl Naming for Phpunit {
                 continue;
             }
             let line = line.strip_prefix("- ").unwrap_or(line);
-            let Some((class, _)) = line
+            let Some((class, test)) = line
                 .split_once("::")
                 .filter(|(c, m)| !c.is_empty() && !m.is_empty())
             else {
@@ -93,7 +110,7 @@ impl Naming for Phpunit {
                 });
             };
             ids.push(TestId {
-                native: line.to_string(),
+                native: format!("{class}::{}", with_data_set(test)),
                 class: class.to_string(),
                 file: class.to_string(),
             });
@@ -184,6 +201,23 @@ mod tests {
         assert_eq!(ids.len(), 2);
         assert_eq!(ids[1].native, r"App\Tests\MathTest::testSub");
         assert_eq!(Phpunit.parse_listing("junk\n").unwrap_err().line, 1);
+        // PHPUnit 9.6's --list-tests drops ` with data set `.
+        let text = "Available test(s):\n - A\\T::testAdds\"with \"q\" #1\"\n - A\\T::testIs#10\n \
+                    - A\\T::testSanity\n";
+        let natives: Vec<String> = Phpunit
+            .parse_listing(text)
+            .expect("parses")
+            .into_iter()
+            .map(|i| i.native)
+            .collect();
+        assert_eq!(
+            natives,
+            [
+                r#"A\T::testAdds with data set "with "q" #1""#,
+                r"A\T::testIs with data set #10",
+                r"A\T::testSanity"
+            ]
+        );
     }
 
     fn fixture() -> Fixture {
