@@ -1568,13 +1568,11 @@ mod maven {
     /// on the catch-all shard and `CalculatorTest` on another. The catch-all
     /// then excludes `CalculatorTest` (`-Dsurefire.excludesFile`), and
     /// Surefire reaches a `@Nested` class only through its outer class
-    /// (its default excludes hold `**/*$*`), so the nested tests run on no
-    /// shard, silently: N=2 loses `CalculatorTest$WhenDividing::byOne` and
-    /// `::byTwo`.
+    /// (its default excludes hold `**/*$*`), so the nested tests ran on no
+    /// shard (N=2 lost `CalculatorTest$WhenDividing::byOne` and `::byTwo`).
+    /// The catch-all now excludes with `-Dtest=!…`, under which each class,
+    /// nested or not, is selected on its own.
     #[test]
-    #[ignore = "bug: --runner maven's catch-all excludes an outer class whose @Nested class \
-                it should run; Surefire reaches nested classes only through the outer one, \
-                so `CalculatorTest$WhenDividing` runs nowhere (N=2 --by class, silently)"]
     fn nested_classes_on_the_catch_all() {
         let Some((suite, expected)) = suite_with_timings() else {
             return;
