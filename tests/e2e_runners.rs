@@ -1589,8 +1589,6 @@ mod maven {
     /// but its other tests are planned on several shards; plan with --by
     /// class" (exit 1).
     #[test]
-    #[ignore = "bug: --runner maven does not read Surefire 2.22's parameterized names \
-                `adds{int, int, int, int}[1]` as method `adds`: planning by test fails (exit 1)"]
     fn parameterized_names_of_surefire_2_22() {
         let Some((suite, expected)) = suite_with_timings() else {
             return;

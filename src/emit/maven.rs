@@ -9,7 +9,8 @@ use super::*;
 ///
 /// A test is `FQCN#method`, JUnit 5 nested classes keeping their `$`
 /// (`CalculatorTest$WhenDividing#m`). A parameterized method's invocations
-/// (`parsesNumber(String)[1]`) are one test, since Surefire selects methods,
+/// (`parsesNumber(String)[1]`, `adds{int, int}[1]`) are one test, whose
+/// invocations' times add up, since Surefire selects methods,
 /// not invocations. A case named by a display name (`[1] 1, 2`, phrased
 /// names) cannot be selected by method and stands for its whole class.
 pub struct Maven;
@@ -22,10 +23,10 @@ const NO_FAIL: &str = "-Dsurefire.failIfNoSpecifiedTests=false";
 
 /// The method a JVM report's test name selects: the name up to its
 /// parameter list or invocation index, when that is a Java identifier
-/// (`testAdd()`, `parsesNumber(String)[1]`, `naïveSplit`); `None` for
-/// display names.
+/// (`testAdd()`, `parsesNumber(String)[1]`, Surefire 2.22's
+/// `adds{int, int}[1]`, `naïveSplit`); `None` for display names.
 pub fn method_name(name: &str) -> Option<&str> {
-    let end = name.find(['(', '[']).unwrap_or(name.len());
+    let end = name.find(['(', '[', '{']).unwrap_or(name.len());
     let method = &name[..end];
     let mut chars = method.chars();
     let first = chars.next()?;
@@ -243,6 +244,11 @@ mod tests {
         assert_eq!(
             native("roundsHalfUp(int, int)[1]", calc),
             format!("{calc}#roundsHalfUp")
+        );
+        // Surefire 2.22 names a parameterized invocation with braces.
+        assert_eq!(
+            native("adds{int, int, int, int}[1]", calc),
+            format!("{calc}#adds")
         );
         assert_eq!(
             native(
