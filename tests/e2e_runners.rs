@@ -930,22 +930,16 @@ mod mocha {
     /// \[unicode\].spec.js'` ignores nothing. What mocha takes: the path as
     /// it is, and `--ignore='test/text [[]unicode].spec.js'`.
     #[test]
-    #[ignore = "bug: --runner mocha backslash-escapes glob metacharacters in spec paths; mocha \
-                finds no file `test/text \\[unicode\\].spec.js` (exit 1) and its --ignore \
-                (minimatch, windowsPathsNoEscape) ignores nothing"]
     fn spec_files_with_glob_metacharacters_in_their_names() {
         check_with_config(&own_config(), true);
     }
 
     /// The config mocha's documentation shows: `spec` in `.mocharc.json`.
     /// Mocha adds spec arguments to the configured `spec` instead of
-    /// replacing it, so every shard that names its files runs the whole
-    /// suite: `npx mocha test/calc.spec.js` runs all 14 tests. Only the
-    /// catch-all (`--ignore`, no files) runs what it should.
+    /// replacing it (`npx mocha test/calc.spec.js`, or `--spec`, runs all 14
+    /// tests), so a shard names its files in a config module
+    /// (`--config=FILE.cjs --no-package`) that replaces the configured spec.
     #[test]
-    #[ignore = "bug: --runner mocha passes spec files as arguments, which mocha adds to a \
-                configured `spec` (.mocharc) instead of replacing it: every non-catch-all \
-                shard runs the whole suite (N=2: 8 of 14 tests run twice)"]
     fn every_shard_count_runs_the_suite_exactly_once_with_spec_in_the_config() {
         check_with_config(
             "{\"spec\": [\"test/**/*.spec.js\"], \"timeout\": 10000}\n",
@@ -1089,13 +1083,13 @@ mod playwright {
 
     /// A describe title holding Playwright's own separator ` › `: the
     /// `--test-list` line `separator.spec.js › a › b › heavy` reads as the
-    /// describes `a`, `b`, so it selects nothing, and the test runs on no
-    /// shard, without a word on stderr. The file's two tests are the
+    /// describes `a`, `b`, so it selects nothing, and no line can name the
+    /// test (Playwright has no escape, and shardplan cannot tell the title
+    /// from nested describes). The last shard holding the file selects it
+    /// whole and inverts the other shards' lines of it, so the test runs
+    /// there, once. The file's two tests are the
     /// heaviest (1.5 s and 1.4 s when timed), so N=3 splits the file.
     #[test]
-    #[ignore = "bug: --runner playwright writes a test whose describe title contains ` › ` \
-                to --test-list as `file › a › b › title`, which Playwright splits into other \
-                titles: the test never runs, silently (N=3 --tests-from)"]
     fn titles_holding_the_separator() {
         let source = "const { test, expect } = require('@playwright/test');\n\
                       const { nap } = require('./helpers/nap');\n\n\
@@ -1258,11 +1252,9 @@ mod rspec {
     }
 
     /// `rspec --dry-run` ids of a file named `spec/text [unicode]_spec.rb`
-    /// are `./spec/text [unicode]_spec.rb[1:1:1]`; the listing reader cuts
-    /// at the first `[` and refuses `./spec/text `.
+    /// are `./spec/text [unicode]_spec.rb[1:1:1]`: the example id is the
+    /// last `[…]` group, not the first.
     #[test]
-    #[ignore = "bug: --runner rspec --tests-from cuts an example id at its first `[`, so \
-                `./spec/text [unicode]_spec.rb[1:2]` fails: `is not a spec file path` (exit 1)"]
     fn example_ids_of_a_spec_file_with_brackets_in_its_name() {
         let Some((suite, expected)) = suite_with_timings(true) else {
             return;
@@ -1412,12 +1404,10 @@ mod phpunit {
         check_tests_from(dir, &driver(), &expected);
     }
 
-    /// PHPUnit 9 (Debian bookworm's 9.6.7) has no `--exclude-filter`, so
-    /// the catch-all shard's command fails: `Unknown option
-    /// "--exclude-filter"`, exit 1.
+    /// PHPUnit 9 (Debian bookworm's 9.6.7) has no `--exclude-filter`
+    /// (`Unknown option "--exclude-filter"`), so the catch-all is a
+    /// `--filter` with a negative lookahead.
     #[test]
-    #[ignore = "bug: --runner phpunit's catch-all uses --exclude-filter, which PHPUnit 9.6 \
-                (Debian's phpunit) does not have: `Unknown option \"--exclude-filter\"`, exit 1"]
     fn every_shard_count_runs_the_suite_exactly_once_with_the_catch_all() {
         let Some((suite, expected)) = suite_with_timings() else {
             return;
@@ -1426,13 +1416,9 @@ mod phpunit {
     }
 
     /// PHPUnit 9's `--list-tests` prints data sets without ` with data set `
-    /// (`testAdds"one + two"`, `testIsInteger#0`); shardplan takes those as
-    /// test ids, and the `--filter` built from them matches no test, so
-    /// every data-set test runs on no shard.
+    /// (`testAdds"one + two"`, `testIsInteger#0`); the listing reader puts
+    /// it back, so the `--filter` built from them matches the tests.
     #[test]
-    #[ignore = "bug: --runner phpunit --tests-from reads PHPUnit 9's --list-tests lines \
-                `Class::testAdds\"one + two\"` / `Class::testIsInteger#0` as ids; the --filter \
-                made from them matches nothing: 19 of 25 tests never run (N=1)"]
     fn every_shard_count_runs_the_suite_exactly_once_from_list_tests() {
         let Some((suite, expected)) = suite_with_timings() else {
             return;
@@ -1582,13 +1568,11 @@ mod maven {
     /// on the catch-all shard and `CalculatorTest` on another. The catch-all
     /// then excludes `CalculatorTest` (`-Dsurefire.excludesFile`), and
     /// Surefire reaches a `@Nested` class only through its outer class
-    /// (its default excludes hold `**/*$*`), so the nested tests run on no
-    /// shard, silently: N=2 loses `CalculatorTest$WhenDividing::byOne` and
-    /// `::byTwo`.
+    /// (its default excludes hold `**/*$*`), so the nested tests ran on no
+    /// shard (N=2 lost `CalculatorTest$WhenDividing::byOne` and `::byTwo`).
+    /// The catch-all now excludes with `-Dtest=!…`, under which each class,
+    /// nested or not, is selected on its own.
     #[test]
-    #[ignore = "bug: --runner maven's catch-all excludes an outer class whose @Nested class \
-                it should run; Surefire reaches nested classes only through the outer one, \
-                so `CalculatorTest$WhenDividing` runs nowhere (N=2 --by class, silently)"]
     fn nested_classes_on_the_catch_all() {
         let Some((suite, expected)) = suite_with_timings() else {
             return;
@@ -1605,8 +1589,6 @@ mod maven {
     /// but its other tests are planned on several shards; plan with --by
     /// class" (exit 1).
     #[test]
-    #[ignore = "bug: --runner maven does not read Surefire 2.22's parameterized names \
-                `adds{int, int, int, int}[1]` as method `adds`: planning by test fails (exit 1)"]
     fn parameterized_names_of_surefire_2_22() {
         let Some((suite, expected)) = suite_with_timings() else {
             return;

@@ -4,7 +4,7 @@
 //! runner's own matching rules, modelled here: pytest's exact node ids,
 //! `go test -run` regexes, nextest's `test(=…)` matchers, libtest's
 //! `--exact`, PHPUnit's PCRE, dotnet's filter escaping, jest's exact paths,
-//! mocha's globs, plain ids. A sibling in the same group whose name
+//! mocha's config module, plain ids. A sibling in the same group whose name
 //! extends the test's (`a` and `a[b`) is on the other shard and must not
 //! be taken along; a catch-all shard must not take the test either.
 //!
@@ -299,7 +299,8 @@ impl Model for Jest {
     }
 }
 
-/// `mocha SPEC…`: each spec a glob, `\` escaping the next character.
+/// `mocha --config FILE.cjs --no-package`: the config module's `spec`, each
+/// a path mocha takes literally (the file exists).
 struct Mocha;
 impl Model for Mocha {
     fn kind(&self) -> RunnerKind {
@@ -310,20 +311,25 @@ impl Model for Mocha {
         case("works", Some(""), Some(&file), Dialect::Mocha)
     }
     fn selects(&self, rendered: &Rendered, test: &TestId) -> bool {
-        rendered.arg_lines().iter().any(|a| {
-            let mut literal = String::new();
-            let mut chars = a.chars();
-            while let Some(c) = chars.next() {
-                if c == '\\' {
-                    literal.extend(chars.next());
-                } else if "*?[]{}()!".contains(c) {
-                    return false;
-                } else {
-                    literal.push(c);
-                }
-            }
-            !a.starts_with("--") && literal == test.file
-        })
+        let args = rendered.arg_lines();
+        let Some(config) = args.iter().find_map(|a| a.strip_prefix("--config=")) else {
+            return false;
+        };
+        let Some((_, module)) = rendered
+            .files
+            .iter()
+            .find(|(path, _)| path.display().to_string() == config)
+        else {
+            return false;
+        };
+        let Some((_, specs)) = module.split_once("spec: [\n") else {
+            return false;
+        };
+        specs
+            .lines()
+            .filter_map(|l| l.trim().strip_suffix(','))
+            .filter_map(|l| serde_json::from_str::<String>(l).ok())
+            .any(|spec| spec == test.file)
     }
 }
 

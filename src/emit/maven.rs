@@ -9,7 +9,8 @@ use super::*;
 ///
 /// A test is `FQCN#method`, JUnit 5 nested classes keeping their `$`
 /// (`CalculatorTest$WhenDividing#m`). A parameterized method's invocations
-/// (`parsesNumber(String)[1]`) are one test, since Surefire selects methods,
+/// (`parsesNumber(String)[1]`, `adds{int, int}[1]`) are one test, whose
+/// invocations' times add up, since Surefire selects methods,
 /// not invocations. A case named by a display name (`[1] 1, 2`, phrased
 /// names) cannot be selected by method and stands for its whole class.
 pub struct Maven;
@@ -22,10 +23,10 @@ const NO_FAIL: &str = "-Dsurefire.failIfNoSpecifiedTests=false";
 
 /// The method a JVM report's test name selects: the name up to its
 /// parameter list or invocation index, when that is a Java identifier
-/// (`testAdd()`, `parsesNumber(String)[1]`, `naïveSplit`); `None` for
-/// display names.
+/// (`testAdd()`, `parsesNumber(String)[1]`, Surefire 2.22's
+/// `adds{int, int}[1]`, `naïveSplit`); `None` for display names.
 pub fn method_name(name: &str) -> Option<&str> {
-    let end = name.find(['(', '[']).unwrap_or(name.len());
+    let end = name.find(['(', '[', '{']).unwrap_or(name.len());
     let method = &name[..end];
     let mut chars = method.chars();
     let first = chars.next()?;
@@ -131,6 +132,41 @@ fn patterns(selection: &Selection<'_>) -> Vec<String> {
         .collect()
 }
 
+/// The catch-all: every test but the other shards' `patterns`, as
+/// `-Dtest=!A#m1+m2,!B`. Under `-Dtest` each class is selected on its own,
+/// a `@Nested` `Outer$Inner` too, so excluding `Outer` keeps `Outer$Inner`;
+/// an `excludesFile` instead leaves Surefire's default excludes (`**/*$*`),
+/// under which a nested class runs only through its outer class, and
+/// Surefire 2.22 refuses a method filter in it ("Method filter prohibited
+/// in includes|excludes|includesFile|excludesFile parameter"). Only a list
+/// too long for a command line goes to `excludesFile`, with a warning.
+fn catch_all(ctx: &RenderContext<'_>, others: &[String]) -> Rendered {
+    if others.is_empty() {
+        return Rendered::args(LAUNCHER, Vec::new());
+    }
+    let excluded: Vec<String> = others.iter().map(|p| format!("!{p}")).collect();
+    let test = format!("-Dtest={}", excluded.join(","));
+    if test.len() <= render::SAFE_COMMAND_BYTES {
+        return Rendered::args(LAUNCHER, vec![test, NO_FAIL.to_string()]);
+    }
+    let path = ctx.list_file.path.clone();
+    let args = vec![
+        format!("-Dsurefire.excludesFile={}", path.display()),
+        NO_FAIL.to_string(),
+    ];
+    Rendered::args(LAUNCHER, args)
+        .file(path, others.join("\n") + "\n")
+        .warn(format!(
+            "the catch-all shard {}'s exclusions are {} bytes, too long for -Dtest=!…, so \
+             they go to -Dsurefire.excludesFile, where Surefire 2.22 refuses a method filter \
+             and an excluded class hides its @Nested classes (they would run on no shard): \
+             plan with --by class (and keep nested classes' outer classes off other shards), \
+             or pass the current tests with --tests-from and --no-catch-all",
+            ctx.index,
+            test.len()
+        ))
+}
+
 impl Naming for Maven {
     fn name(&self) -> &'static str {
         "maven"
@@ -153,8 +189,8 @@ impl Naming for Maven {
 impl Runner for Maven {
     /// `-Dtest=…` with whole classes and `Class#m1+m2`, or, past the safe
     /// length or with `--list-file`, `-Dsurefire.includesFile=FILE` with one
-    /// pattern per line. The catch-all always writes the other shards'
-    /// patterns to `-Dsurefire.excludesFile=FILE`. An empty shard is
+    /// pattern per line. The catch-all excludes the other shards' patterns
+    /// with `-Dtest=!…` ([`catch_all`]). An empty shard is
     /// `-DskipTests`. `-Dsurefire.failIfNoSpecifiedTests=false` keeps modules
     /// without a selected test from failing.
     fn render(&self, ctx: &RenderContext<'_>) -> Result<Rendered, String> {
@@ -165,15 +201,7 @@ impl Runner for Maven {
         }
         let path = ctx.list_file.path.clone();
         if ctx.is_catch_all() {
-            let others = patterns(&ctx.others());
-            if others.is_empty() {
-                return Ok(Rendered::args(LAUNCHER, Vec::new()));
-            }
-            let args = vec![
-                format!("-Dsurefire.excludesFile={}", path.display()),
-                NO_FAIL.to_string(),
-            ];
-            return Ok(Rendered::args(LAUNCHER, args).file(path, others.join("\n") + "\n"));
+            return Ok(catch_all(ctx, &patterns(&ctx.others())));
         }
         let patterns = patterns(&ctx.selection(ctx.index));
         let test = format!("-Dtest={}", patterns.join(","));
@@ -216,6 +244,11 @@ mod tests {
         assert_eq!(
             native("roundsHalfUp(int, int)[1]", calc),
             format!("{calc}#roundsHalfUp")
+        );
+        // Surefire 2.22 names a parameterized invocation with braces.
+        assert_eq!(
+            native("adds{int, int, int, int}[1]", calc),
+            format!("{calc}#adds")
         );
         assert_eq!(
             native(
@@ -285,7 +318,7 @@ mod tests {
     }
 
     #[test]
-    fn long_selections_and_the_catch_all_use_files() {
+    fn long_selections_use_files_and_the_catch_all_negates_in_dtest() {
         let r = fixture()
             .forced()
             .render(&Maven, Granularity::Test, 1, None);
@@ -298,8 +331,14 @@ mod tests {
         );
         assert_eq!(r.files[0].1, "com.a.FooTest#testC\ncom.c.Baz$Nested\n");
         let r = fixture().render(&Maven, Granularity::Test, 1, Some(1));
-        assert_eq!(r.arg_lines()[0], "-Dsurefire.excludesFile=/tmp/shard.list");
-        assert_eq!(r.files[0].1, "com.a.FooTest#testA+testB\ncom.b.BarTest\n");
+        assert_eq!(
+            r.arg_lines(),
+            [
+                "-Dtest=!com.a.FooTest#testA+testB,!com.b.BarTest",
+                "-Dsurefire.failIfNoSpecifiedTests=false"
+            ]
+        );
+        assert!(r.files.is_empty());
     }
 
     #[test]

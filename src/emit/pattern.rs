@@ -40,6 +40,28 @@ pub fn glob_escape(path: &str) -> String {
     out
 }
 
+/// Escapes `path` so a minimatch glob with `windowsPathsNoEscape` (mocha's
+/// `--ignore`) matches it literally: each metacharacter `* ? [ ] { } ( )`
+/// as a one-character class (`[[]`), since a backslash is a path separator
+/// there. `None` when no such glob exists: a backslash in the name, or a
+/// leading `!` (which negates the whole pattern).
+pub fn minimatch_escape(path: &str) -> Option<String> {
+    if path.contains('\\') || path.starts_with('!') {
+        return None;
+    }
+    let mut out = String::with_capacity(path.len() + 8);
+    for (i, c) in path.chars().enumerate() {
+        if "*?[]{}()".contains(c) || (i == 0 && c == '#') {
+            out.push('[');
+            out.push(c);
+            out.push(']');
+        } else {
+            out.push(c);
+        }
+    }
+    Some(out)
+}
+
 /// A regex (for the regex crate or RE2) matching exactly the strings *not*
 /// in `excluded`, anchored: `^(?:…)$`.
 ///
@@ -134,6 +156,20 @@ mod tests {
         assert_eq!(glob_escape("spec/a[1]_spec.rb"), r"spec/a\[1\]_spec.rb");
         assert_eq!(glob_escape("t/{x}*?.js"), r"t/\{x\}\*\?.js");
         assert_eq!(glob_escape("plain/path.js"), "plain/path.js");
+    }
+
+    #[test]
+    fn minimatch_escape_uses_classes() {
+        assert_eq!(
+            minimatch_escape("test/text [unicode].spec.js").as_deref(),
+            Some("test/text [[]unicode[]].spec.js")
+        );
+        assert_eq!(
+            minimatch_escape("#a/{x}*?(y).js").as_deref(),
+            Some("[#]a/[{]x[}][*][?][(]y[)].js")
+        );
+        assert_eq!(minimatch_escape(r"a\b.js"), None);
+        assert_eq!(minimatch_escape("!a.js"), None);
     }
 
     #[test]

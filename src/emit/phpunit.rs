@@ -31,10 +31,39 @@ fn filter_file_id(native: &str) -> String {
     }
 }
 
+/// `natives` as one escaped alternation.
+fn alternation(natives: &[&str]) -> String {
+    let alternatives: Vec<String> = natives.iter().map(|n| regex_escape(n, "/#")).collect();
+    alternatives.join("|")
+}
+
+/// A test as `--filter` sees it, from a listed `method` and data set:
+/// `phpunit --list-tests` (PHPUnit 9) drops ` with data set ` from the name
+/// (`testAdds"one + two"`, `testIsInteger#0`). A method name is a PHP
+/// identifier, so what follows it from a `"` or `#` on is the data set.
+fn with_data_set(test: &str) -> String {
+    let end = test
+        .find(|c: char| !(c.is_alphanumeric() || c == '_' || !c.is_ascii()))
+        .unwrap_or(test.len());
+    let (method, set) = test.split_at(end);
+    if !method.is_empty() && (set.starts_with('"') || set.starts_with('#')) {
+        format!("{method} with data set {set}")
+    } else {
+        test.to_string()
+    }
+}
+
 /// An anchored PCRE matching exactly `natives`.
 fn filter_regex(natives: &[&str]) -> String {
-    let alternatives: Vec<String> = natives.iter().map(|n| regex_escape(n, "/#")).collect();
-    format!("/^(?:{})$/", alternatives.join("|"))
+    format!("/^(?:{})$/", alternation(natives))
+}
+
+/// An anchored PCRE matching every name except `natives`: a negative
+/// lookahead, since `--exclude-filter` only came with PHPUnit 10 (9.6 says
+/// `Unknown option "--exclude-filter"`). `--filter` matches it against the
+/// same `Class::method with data set …` subject in PHPUnit 9 and 10.
+fn exclusion_regex(natives: &[&str]) -> String {
+    format!("/^(?!(?:{})$)/", alternation(natives))
 }
 
 impl Naming for Phpunit {
@@ -60,7 +89,8 @@ impl Naming for Phpunit {
     }
 
     /// Reads `Class::method[ with data set …]` lines; `phpunit --list-tests`
-    /// bullets (` - `) are stripped.
+    /// bullets (` - `) are stripped, and its data sets without ` with data
+    /// set ` (`testAdd"one"`, `testAdd#0`) get it back ([`with_data_set`]).
     fn parse_listing(&self, text: &str) -> Result<Vec<TestId>, ListError> {
         let mut ids = Vec::new();
         for (line_no, line) in listing_lines(text) {
@@ -68,7 +98,7 @@ impl Naming for Phpunit {
                 continue;
             }
             let line = line.strip_prefix("- ").unwrap_or(line);
-            let Some((class, _)) = line
+            let Some((class, test)) = line
                 .split_once("::")
                 .filter(|(c, m)| !c.is_empty() && !m.is_empty())
             else {
@@ -80,7 +110,7 @@ impl Naming for Phpunit {
                 });
             };
             ids.push(TestId {
-                native: line.to_string(),
+                native: format!("{class}::{}", with_data_set(test)),
                 class: class.to_string(),
                 file: class.to_string(),
             });
@@ -90,8 +120,8 @@ impl Naming for Phpunit {
 }
 
 impl Runner for Phpunit {
-    /// `--filter REGEX` of this shard's tests; the catch-all is
-    /// `--exclude-filter REGEX` of every other shard's. An empty shard only
+    /// `--filter REGEX` of this shard's tests; the catch-all is `--filter`
+    /// with a negative lookahead of every other shard's ([`exclusion_regex`]). An empty shard only
     /// lists tests (`--list-tests`, exit 0).
     fn render(&self, ctx: &RenderContext<'_>) -> Result<Rendered, String> {
         if ctx.is_empty() {
@@ -103,7 +133,7 @@ impl Runner for Phpunit {
             if others.is_empty() {
                 return Ok(Rendered::args(LAUNCHER, Vec::new()));
             }
-            let arg = format!("--exclude-filter={}", filter_regex(&others));
+            let arg = format!("--filter={}", exclusion_regex(&others));
             let mut rendered = Rendered::args(LAUNCHER, vec![arg.clone()]);
             if ctx.wants_file(arg.len()) {
                 rendered = rendered.notice(ctx.too_long_notice("phpunit (excluding)", arg.len()));
@@ -171,6 +201,23 @@ mod tests {
         assert_eq!(ids.len(), 2);
         assert_eq!(ids[1].native, r"App\Tests\MathTest::testSub");
         assert_eq!(Phpunit.parse_listing("junk\n").unwrap_err().line, 1);
+        // PHPUnit 9.6's --list-tests drops ` with data set `.
+        let text = "Available test(s):\n - A\\T::testAdds\"with \"q\" #1\"\n - A\\T::testIs#10\n \
+                    - A\\T::testSanity\n";
+        let natives: Vec<String> = Phpunit
+            .parse_listing(text)
+            .expect("parses")
+            .into_iter()
+            .map(|i| i.native)
+            .collect();
+        assert_eq!(
+            natives,
+            [
+                r#"A\T::testAdds with data set "with "q" #1""#,
+                r"A\T::testIs with data set #10",
+                r"A\T::testSanity"
+            ]
+        );
     }
 
     fn fixture() -> Fixture {
@@ -193,9 +240,7 @@ mod tests {
         let r = fixture().render(&Phpunit, Granularity::Test, 1, Some(1));
         assert_eq!(
             r.arg_lines(),
-            [
-                r"--exclude-filter=/^(?:A\\MathTest::test\/x|A\\MathTest::testAdd with data set \#0)$/"
-            ]
+            [r"--filter=/^(?!(?:A\\MathTest::test\/x|A\\MathTest::testAdd with data set \#0)$)/"]
         );
     }
 

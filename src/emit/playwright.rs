@@ -2,6 +2,8 @@
 //! through a `--test-list` file (`formats.md` §11.7), which also takes a bare
 //! file for everything in it; `--test-list-invert` is the catch-all.
 
+use std::collections::HashMap;
+
 use super::*;
 use crate::identity::normalize_path;
 
@@ -100,10 +102,74 @@ impl Naming for Playwright {
     }
 }
 
+/// A split file's tests as the shard that owns it must take them: for each
+/// file this shard shares with others and is the last to hold, the file
+/// (to select whole) and the other shards' tests in it (to invert).
+///
+/// Playwright's `--test-list` splits a line at every `›` and compares each
+/// title exactly, with no escape, so a test whose describe or title holds
+/// ` › ` (`describe('a › b')`) cannot be named: its line matches nothing.
+/// Reports and `--list` join titles with the same ` › `, so shardplan cannot
+/// tell such a test from one nested in `a`, then `b`. Without a catch-all,
+/// the owner of each split file therefore selects the file whole and
+/// inverts the other shards' lines of it: a test no line names runs there,
+/// once, instead of nowhere. (With a catch-all, its inverted list does the
+/// same for every file.)
+fn owned_split_files<'a>(
+    ctx: &RenderContext<'a>,
+    split: &[Item<'a>],
+) -> (Vec<&'a str>, Vec<&'a str>) {
+    let mut owner: HashMap<&str, usize> = split
+        .iter()
+        .map(|i| (i.test.file.as_str(), ctx.index))
+        .collect();
+    for (shard, members) in ctx.shards.iter().enumerate() {
+        for member in members {
+            if let Some(last) = owner.get_mut(member.test.file.as_str()) {
+                *last = (*last).max(shard);
+            }
+        }
+    }
+    let mut owned: Vec<&str> = owner
+        .iter()
+        .filter(|(_, shard)| **shard == ctx.index)
+        .map(|(file, _)| *file)
+        .collect();
+    owned.sort_unstable();
+    let mut inverted: Vec<&str> = ctx
+        .shards
+        .iter()
+        .enumerate()
+        .filter(|(shard, _)| *shard != ctx.index)
+        .flat_map(|(_, members)| members)
+        .filter(|m| owned.binary_search(&m.test.file.as_str()).is_ok())
+        .map(|m| m.key())
+        .collect();
+    inverted.sort_unstable();
+    inverted.dedup();
+    (owned, inverted)
+}
+
+/// A list file's contents: a header comment, then `lines`.
+fn list_contents(ctx: &RenderContext<'_>, flag: &str, lines: &[&str]) -> String {
+    let mut contents = format!(
+        "# Written by shardplan for shard {} of {}: `playwright test {flag} <this file>`\n",
+        ctx.index,
+        ctx.count()
+    );
+    for line in lines {
+        contents.push_str(line);
+        contents.push('\n');
+    }
+    contents
+}
+
 impl Runner for Playwright {
     /// Always a list file: whole files as their path, other tests by id.
     /// The catch-all lists the other shards' selections for
-    /// `--test-list-invert`. An empty shard only lists (`--list`, exit 0).
+    /// `--test-list-invert`. Without a catch-all, the owner of a split file
+    /// selects it whole and inverts the other shards' tests of it
+    /// ([`owned_split_files`]). An empty shard only lists (`--list`, exit 0).
     fn render(&self, ctx: &RenderContext<'_>) -> Result<Rendered, String> {
         if ctx.is_empty() {
             return Ok(Rendered::args(LAUNCHER, vec!["--list".to_string()])
@@ -116,21 +182,28 @@ impl Runner for Playwright {
         };
         let mut lines: Vec<&str> = selection.groups.clone();
         lines.extend(selection.items.iter().map(|i| i.key));
-        lines.sort_unstable();
-        let mut contents = format!(
-            "# Written by shardplan for shard {} of {}: `playwright test {flag} <this file>`\n",
-            ctx.index,
-            ctx.count()
-        );
-        for line in lines {
-            contents.push_str(line);
-            contents.push('\n');
+        let mut inverted = Vec::new();
+        if ctx.catch_all.is_none() {
+            let (owned, others) = owned_split_files(ctx, &selection.items);
+            lines.extend(owned);
+            inverted = others;
         }
+        lines.sort_unstable();
+        lines.dedup();
         let path = ctx.list_file.path.clone();
-        Ok(
-            Rendered::args(LAUNCHER, vec![format!("{flag}={}", path.display())])
-                .file(path, contents),
-        )
+        let mut rendered = Rendered::args(LAUNCHER, vec![format!("{flag}={}", path.display())])
+            .file(path.clone(), list_contents(ctx, flag, &lines));
+        if !inverted.is_empty() {
+            let mut invert = path.into_os_string();
+            invert.push(".invert");
+            let invert = std::path::PathBuf::from(invert);
+            let flag = "--test-list-invert";
+            if let Output::Args { args, .. } = &mut rendered.output {
+                args.push(format!("{flag}={}", invert.display()));
+            }
+            rendered = rendered.file(invert, list_contents(ctx, flag, &inverted));
+        }
+        Ok(rendered)
     }
 }
 
@@ -210,5 +283,40 @@ mod tests {
                 "--test-list-invert=/tmp/shard.list"
             ]
         );
+    }
+
+    /// Without a catch-all, the last shard holding a split file selects it
+    /// whole and inverts the other shards' tests of it, so a test whose
+    /// line names nothing (a title holding ` › `) still runs once.
+    #[test]
+    fn the_owner_of_a_split_file_takes_what_no_line_names() {
+        let f = Fixture::new(vec![
+            vec![
+                test_id("a.spec.ts", "a › b › one"),
+                test_id("b.spec.ts", "two"),
+            ],
+            vec![test_id("a.spec.ts", "three")],
+        ]);
+        let r = f.render(&Playwright, Granularity::Test, 0, None);
+        assert_eq!(r.arg_lines(), ["--test-list=/tmp/shard.list"]);
+        assert!(
+            r.files[0]
+                .1
+                .ends_with("\na.spec.ts › a › b › one\nb.spec.ts\n")
+        );
+        let r = f.render(&Playwright, Granularity::Test, 1, None);
+        assert_eq!(
+            r.arg_lines(),
+            [
+                "--test-list=/tmp/shard.list",
+                "--test-list-invert=/tmp/shard.list.invert"
+            ]
+        );
+        assert!(r.files[0].1.ends_with("\na.spec.ts\na.spec.ts › three\n"));
+        assert_eq!(
+            r.files[1].0,
+            std::path::PathBuf::from("/tmp/shard.list.invert")
+        );
+        assert!(r.files[1].1.ends_with("\na.spec.ts › a › b › one\n"));
     }
 }

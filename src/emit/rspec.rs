@@ -21,6 +21,27 @@ fn spec_path(case: &TestCase) -> Option<String> {
         .then(|| format!("{}.rb", classname.replace('.', "/")))
 }
 
+/// The spec file of a listing line: the path without its example id (the
+/// last `[1:2:1]` group, as the file name may hold brackets of its own) or
+/// its line numbers (`:37`, `:37:52`).
+fn spec_file_of(line: &str) -> &str {
+    let is_index = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit() || b == b':');
+    if let Some(head) = line.strip_suffix(']')
+        && let Some((path, id)) = head.rsplit_once('[')
+        && is_index(id)
+    {
+        return path;
+    }
+    let mut path = line;
+    while let Some((head, tail)) = path.rsplit_once(':')
+        && !tail.is_empty()
+        && tail.bytes().all(|b| b.is_ascii_digit())
+    {
+        path = head;
+    }
+    path
+}
+
 fn test_id(path: String) -> TestId {
     TestId {
         native: path.clone(),
@@ -48,12 +69,12 @@ impl Naming for Rspec {
     }
 
     /// Reads spec file paths, one per line (`find spec -name '*_spec.rb'`);
-    /// a location or example id suffix (`:37`, `[1:2]`) is cut off, as the
-    /// unit is the file.
+    /// a location or example id suffix (`:37`, `[1:2]`, the last group) is
+    /// cut off, as the unit is the file.
     fn parse_listing(&self, text: &str) -> Result<Vec<TestId>, ListError> {
         listing_lines(text)
             .map(|(line_no, line)| {
-                let path = line.split(['[', ':']).next().unwrap_or(line);
+                let path = spec_file_of(line);
                 if !path.ends_with(".rb") {
                     return Err(ListError {
                         line: line_no,
@@ -144,6 +165,20 @@ mod tests {
             ["spec/a_spec.rb", "spec/b_spec.rb", "spec/c_spec.rb"]
         );
         assert_eq!(Rspec.parse_listing("3 examples\n").unwrap_err().line, 1);
+        let ids = Rspec
+            .parse_listing(
+                "./spec/text [unicode]_spec.rb[1:2]\nspec/[a]_spec.rb:3:4\nspec/[b]_spec.rb\n",
+            )
+            .expect("parses");
+        let paths: Vec<&str> = ids.iter().map(|i| i.native.as_str()).collect();
+        assert_eq!(
+            paths,
+            [
+                "spec/text [unicode]_spec.rb",
+                "spec/[a]_spec.rb",
+                "spec/[b]_spec.rb"
+            ]
+        );
     }
 
     #[test]
