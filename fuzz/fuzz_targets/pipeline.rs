@@ -13,27 +13,14 @@ use std::collections::HashMap;
 use std::path::PathBuf;
 
 use libfuzzer_sys::fuzz_target;
+use shardplan::choice::Choice;
 use shardplan::emit::{Granularity, ListFile, Member, RenderContext, RunnerKind, unprintable};
 use shardplan::plan::{self, Algorithm, Costs, Plan};
 use shardplan::report;
 use shardplan::timing::{self, TimingTable};
 
-const RUNNERS: [RunnerKind; 14] = [
-    RunnerKind::Plain,
-    RunnerKind::Pytest,
-    RunnerKind::Go,
-    RunnerKind::Nextest,
-    RunnerKind::Jest,
-    RunnerKind::Cargo,
-    RunnerKind::Vitest,
-    RunnerKind::Playwright,
-    RunnerKind::Maven,
-    RunnerKind::Gradle,
-    RunnerKind::Rspec,
-    RunnerKind::Phpunit,
-    RunnerKind::Dotnet,
-    RunnerKind::Mocha,
-];
+/// Every runner `--runner` offers.
+const RUNNERS: &[RunnerKind] = <RunnerKind as Choice>::ALL;
 
 fuzz_target!(|data: &[u8]| {
     let Some((&control, input)) = data.split_first() else {
