@@ -428,7 +428,7 @@ fn an_unreadable_subdirectory_is_skipped_unless_strict() {
         works.then_some(unshare)
     };
     if command().is_none() {
-        println!("skipping: cannot make a directory unreadable (root without unshare -U)");
+        common::skip_note("cannot make a directory unreadable (root without unshare -U)");
         fs::set_permissions(&bad, fs::Permissions::from_mode(0o755)).unwrap();
         return;
     }

@@ -485,8 +485,8 @@ fn venv_program(venv: &Path, name: &str) -> PathBuf {
 fn pip_install_puts_the_binary_and_the_plugin_in_a_venv() {
     if std::env::var_os("CI").is_none() && std::env::var_os("SHARDPLAN_TEST_PIP_INSTALL").is_none()
     {
-        eprintln!(
-            "note: skipping `pip install .` (a release build of the wheel): set SHARDPLAN_TEST_PIP_INSTALL=1 to run it; CI runs it"
+        common::skip_note(
+            "`pip install .` (a release build of the wheel): set SHARDPLAN_TEST_PIP_INSTALL=1 to run it; CI runs it",
         );
         return;
     }

@@ -172,6 +172,14 @@ pub fn decode(bytes: &[u8]) -> Result<String, String> {
     }
 }
 
+/// Says on the terminal that a test skipped part of its work, past the
+/// test harness's capture of `println!`/`eprintln!` (which hides a
+/// passing test's output), so that `cargo test` shows every skip.
+pub fn skip_note(message: &str) {
+    use std::io::Write;
+    let _ = writeln!(std::io::stderr(), "note: skipping: {message}");
+}
+
 /// Whether the external tool an end-to-end test needs is here: `probe` runs
 /// (e.g. `["go", "version"]`) and exits 0. When it is not, a developer's run
 /// prints a notice and the caller skips; under CI (`CI` set) it panics, so
@@ -189,7 +197,7 @@ pub fn tool_available(what: &str, probe: &[&str]) -> bool {
             std::env::var_os("CI").is_none(),
             "{message}: CI must run this end-to-end test (.ci/run installs it)"
         );
-        eprintln!("note: skipping: {message}; `.ci/run` shows how to install it");
+        skip_note(&format!("{message}; `.ci/run` shows how to install it"));
     }
     found
 }
@@ -339,7 +347,7 @@ pub fn assert_stderr_contains(out: &Output, needle: &str) {
 pub fn corpus_or_skip() -> Option<PathBuf> {
     let root = corpus_root();
     if root.is_none() {
-        println!("skipping: ../shared/corpus not found");
+        skip_note("../shared/corpus not found");
     }
     root
 }
