@@ -190,7 +190,7 @@ impl Runner for Maven {
     /// `-Dtest=…` with whole classes and `Class#m1+m2`, or, past the safe
     /// length or with `--list-file`, `-Dsurefire.includesFile=FILE` with one
     /// pattern per line. The catch-all excludes the other shards' patterns
-    /// with `-Dtest=!…` ([`catch_all`]). An empty shard is
+    /// with `-Dtest=!…` (`catch_all` below). An empty shard is
     /// `-DskipTests`. `-Dsurefire.failIfNoSpecifiedTests=false` keeps modules
     /// without a selected test from failing.
     fn render(&self, ctx: &RenderContext<'_>) -> Result<Rendered, String> {

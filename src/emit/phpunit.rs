@@ -90,7 +90,7 @@ impl Naming for Phpunit {
 
     /// Reads `Class::method[ with data set …]` lines; `phpunit --list-tests`
     /// bullets (` - `) are stripped, and its data sets without ` with data
-    /// set ` (`testAdd"one"`, `testAdd#0`) get it back ([`with_data_set`]).
+    /// set ` (`testAdd"one"`, `testAdd#0`) get it back (`with_data_set` below).
     fn parse_listing(&self, text: &str) -> Result<Vec<TestId>, ListError> {
         let mut ids = Vec::new();
         for (line_no, line) in listing_lines(text) {
@@ -121,7 +121,7 @@ impl Naming for Phpunit {
 
 impl Runner for Phpunit {
     /// `--filter REGEX` of this shard's tests; the catch-all is `--filter`
-    /// with a negative lookahead of every other shard's ([`exclusion_regex`]). An empty shard only
+    /// with a negative lookahead of every other shard's (`exclusion_regex` below). An empty shard only
     /// lists tests (`--list-tests`, exit 0).
     fn render(&self, ctx: &RenderContext<'_>) -> Result<Rendered, String> {
         if ctx.is_empty() {

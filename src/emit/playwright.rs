@@ -169,7 +169,7 @@ impl Runner for Playwright {
     /// The catch-all lists the other shards' selections for
     /// `--test-list-invert`. Without a catch-all, the owner of a split file
     /// selects it whole and inverts the other shards' tests of it
-    /// ([`owned_split_files`]). An empty shard only lists (`--list`, exit 0).
+    /// (`owned_split_files` below). An empty shard only lists (`--list`, exit 0).
     fn render(&self, ctx: &RenderContext<'_>) -> Result<Rendered, String> {
         if ctx.is_empty() {
             return Ok(Rendered::args(LAUNCHER, vec!["--list".to_string()])
