@@ -86,6 +86,7 @@ fn problem(durations: &[(Micros, usize)], setups: &[Micros], shards: usize) -> P
         groups,
         shards,
         shard_overhead: 0,
+        item_of_test: Vec::new(),
     }
 }
 

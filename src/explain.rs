@@ -13,8 +13,6 @@ use std::fmt::Write as _;
 
 use crate::bars;
 use crate::duration::{Micros, human};
-use crate::emit::Granularity;
-use crate::options::PlanOptions;
 use crate::pipeline::Planned;
 use crate::shard;
 
@@ -30,13 +28,13 @@ const GROUPS: usize = 10;
 /// Width of the load bars, in cells.
 const BAR_WIDTH: usize = 40;
 
-/// The explanation of `planned`, made with `options`; `this` is the shard
+/// The explanation of `planned`; `this` is the shard
 /// to mark.
-pub fn render(planned: &Planned, options: &PlanOptions, this: Option<usize>) -> String {
+pub fn render(planned: &Planned, this: Option<usize>) -> String {
     let mut out = String::new();
     loads(&mut out, planned, this);
     heaviest(&mut out, planned);
-    estimated(&mut out, planned, options.by);
+    estimated(&mut out, planned);
     setups(&mut out, planned);
     out
 }
@@ -132,10 +130,10 @@ fn heaviest(out: &mut String, planned: &Planned) {
 
 /// The tests without a timing: the estimate each got, from what, and its
 /// shard.
-fn estimated(out: &mut String, planned: &Planned, by: Granularity) {
+fn estimated(out: &mut String, planned: &Planned) {
     let suite = &planned.suite;
     let mut rows: Vec<(Micros, &str, usize, &'static str)> = Vec::new();
-    for (shard, members) in shard::members(planned, by).iter().enumerate() {
+    for (shard, members) in shard::members(planned).iter().enumerate() {
         for member in members {
             let Ok(index) = suite
                 .tests

@@ -203,7 +203,7 @@ impl Document {
         let catch_all = crate::shard::catch_all(planned, options);
         let plan = &planned.plan;
         let bound = plan.lower_bound();
-        let members = crate::shard::members(planned, options.by);
+        let members = crate::shard::members(planned);
         Document {
             version: VERSION,
             fingerprint: planned.fingerprint.clone(),

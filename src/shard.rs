@@ -3,11 +3,10 @@
 //! runner (or `--template`) renders. The glue between [`crate::plan`] and
 //! [`crate::emit`], shared by the default command and `select`/`matrix`.
 
-use std::collections::HashMap;
 use std::path::Path;
 
 use crate::emit::template::Template;
-use crate::emit::{Granularity, ListFile, Member, RenderContext, Rendered, Runner};
+use crate::emit::{ListFile, Member, RenderContext, Rendered, Runner};
 use crate::error::{Error, Result};
 use crate::options::PlanOptions;
 use crate::pipeline::Planned;
@@ -45,7 +44,7 @@ pub fn render_shard(
     render: &RenderOptions<'_>,
     runner: &dyn Runner,
 ) -> Result<RenderedShard> {
-    let shards = members(planned, options.by);
+    let shards = members(planned);
     let catch_all = catch_all(planned, options);
     let rendered = render_members(
         &shards,
@@ -121,28 +120,34 @@ pub fn render_members(
 }
 
 /// Every shard's planned tests, each with the granularity of the item that
-/// holds it (`by`, or a single test of a class or file `--split-large`
-/// split), sorted by native id.
-pub fn members(planned: &Planned, by: Granularity) -> Vec<Vec<Member<'_>>> {
+/// holds it (the plan's, or a single test of a class or file
+/// `--split-large` split), sorted by native id. Each test's item is known
+/// from the problem ([`crate::plan::Problem::item_of_test`]): nothing is
+/// looked up by key.
+pub fn members(planned: &Planned) -> Vec<Vec<Member<'_>>> {
     let plan = &planned.plan;
-    let mut shard_of: HashMap<(&str, Granularity), usize> = HashMap::new();
+    let problem = &plan.problem;
+    let tests = &planned.suite.tests;
+    assert_eq!(
+        problem.item_of_test.len(),
+        tests.len(),
+        "the plan was made from this suite"
+    );
+    let mut shard_of_item = vec![0; problem.items.len()];
+    let mut shards: Vec<Vec<Member<'_>>> = Vec::with_capacity(plan.shards.len());
     for (shard, content) in plan.shards.iter().enumerate() {
+        let mut count = 0;
         for &item in &content.items {
-            let item = &plan.problem.items[item];
-            shard_of.insert((item.key.as_str(), item.granularity), shard);
+            shard_of_item[item] = shard;
+            count += problem.items[item].tests;
         }
+        shards.push(Vec::with_capacity(count));
     }
-    let mut shards: Vec<Vec<Member<'_>>> = vec![Vec::new(); plan.shards.len()];
-    for test in &planned.suite.tests {
-        for granularity in [by, Granularity::Test] {
-            if let Some(&shard) = shard_of.get(&(test.id.key(granularity), granularity)) {
-                shards[shard].push(Member {
-                    test: &test.id,
-                    by: granularity,
-                });
-                break;
-            }
-        }
+    for (test, &item) in tests.iter().zip(&problem.item_of_test) {
+        shards[shard_of_item[item]].push(Member {
+            test: &test.id,
+            by: problem.items[item].granularity,
+        });
     }
     shards
 }

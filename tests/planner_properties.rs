@@ -46,6 +46,7 @@ fn problem(items: &[(Micros, usize)], setups: &[Micros], shards: usize) -> Probl
             .collect(),
         shards,
         shard_overhead: 0,
+        item_of_test: Vec::new(),
     }
 }
 

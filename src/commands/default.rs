@@ -32,7 +32,7 @@ pub fn run(args: &PlanArgs, streams: &mut Streams<'_>) -> Result<()> {
     app::print_warnings(&mut warnings, streams.stderr);
     let planned = planned?;
     if args.explain {
-        let explanation = explain::render(&planned, &options, selection.index);
+        let explanation = explain::render(&planned, selection.index);
         let _ = streams.stderr.write_all(explanation.as_bytes());
     }
 

@@ -94,6 +94,11 @@ pub struct Problem {
     /// Fixed cost of every shard (checkout, build, container start). It does
     /// not change which plan is best, only what is predicted.
     pub shard_overhead: Micros,
+    /// For a problem built from a suite ([`problem`]): the index of the
+    /// item holding each of the suite's tests, by test index, so that a
+    /// shard's tests are found without looking items up by key. Empty
+    /// for problems built by hand.
+    pub item_of_test: Vec<usize>,
 }
 
 impl Problem {
@@ -119,6 +124,7 @@ impl Problem {
             groups,
             shards,
             shard_overhead: 0,
+            item_of_test: Vec::new(),
         }
     }
 
@@ -177,7 +183,7 @@ pub fn problem(suite: &Suite, by: Granularity, shards: usize, costs: &Costs) -> 
     let shards = shards.max(1);
     let (groups, group_of) = groups_of(suite, costs);
     // Items are built from (test index, granularity).
-    let item_of = |index: usize, granularity: Granularity| {
+    let test_item = |index: usize, granularity: Granularity| {
         let test = &suite.tests[index];
         Item {
             key: test.id.key(granularity).to_string(),
@@ -188,16 +194,22 @@ pub fn problem(suite: &Suite, by: Granularity, shards: usize, costs: &Costs) -> 
             group: group_of[index],
         }
     };
+    // Each test's item, by index into `items` as they are built.
+    let mut item_of_test = vec![0; suite.tests.len()];
     let mut items: Vec<Item> = if by == Granularity::Test {
         // The suite is sorted by native id and holds each test once.
+        item_of_test
+            .iter_mut()
+            .enumerate()
+            .for_each(|(i, item)| *item = i);
         (0..suite.tests.len())
-            .map(|i| item_of(i, Granularity::Test))
+            .map(|i| test_item(i, Granularity::Test))
             .collect()
     } else {
         // Only looked up while grouping; the result is sorted below.
         let mut merged: HashMap<&str, (Item, Vec<usize>)> = HashMap::new();
         for (index, test) in suite.tests.iter().enumerate() {
-            let next = item_of(index, by);
+            let next = test_item(index, by);
             match merged.get_mut(test.id.key(by)) {
                 Some((item, members)) => {
                     item.duration = item.duration.saturating_add(next.duration);
@@ -215,24 +227,28 @@ pub fn problem(suite: &Suite, by: Granularity, shards: usize, costs: &Costs) -> 
         }
         let mut merged: Vec<(Item, Vec<usize>)> = merged.into_values().collect();
         merged.sort_unstable_by(|a, b| a.0.key.cmp(&b.0.key));
-        if costs.split_large {
-            let threshold = split_threshold(&merged, &groups, shards);
-            let mut split = Vec::with_capacity(merged.len());
-            for (item, members) in merged {
-                let whole = item.duration.saturating_add(groups[item.group].setup);
-                if whole > threshold && members.len() > 1 {
-                    split.extend(members.iter().map(|&t| Item {
+        let threshold = costs
+            .split_large
+            .then(|| split_threshold(&merged, &groups, shards));
+        let mut items = Vec::with_capacity(merged.len());
+        for (item, members) in merged {
+            let whole = item.duration.saturating_add(groups[item.group].setup);
+            if threshold.is_some_and(|threshold| whole > threshold) && members.len() > 1 {
+                for &t in &members {
+                    item_of_test[t] = items.len();
+                    items.push(Item {
                         group: item.group,
-                        ..item_of(t, Granularity::Test)
-                    }));
-                } else {
-                    split.push(item);
+                        ..test_item(t, Granularity::Test)
+                    });
                 }
+            } else {
+                for &t in &members {
+                    item_of_test[t] = items.len();
+                }
+                items.push(item);
             }
-            split
-        } else {
-            merged.into_iter().map(|(item, _)| item).collect()
         }
+        items
     };
     let order = |a: &Item, b: &Item| {
         a.key
@@ -241,13 +257,25 @@ pub fn problem(suite: &Suite, by: Granularity, shards: usize, costs: &Costs) -> 
     };
     // Tests come sorted already; only merged or split items need sorting.
     if !items.is_sorted_by(|a, b| order(a, b).is_le()) {
-        items.sort_unstable_by(order);
+        let mut sorted: Vec<usize> = (0..items.len()).collect();
+        sorted.sort_unstable_by(|&a, &b| order(&items[a], &items[b]));
+        let mut rank = vec![0; items.len()];
+        for (new, &old) in sorted.iter().enumerate() {
+            rank[old] = new;
+        }
+        let mut slots: Vec<Option<Item>> = items.into_iter().map(Some).collect();
+        items = sorted
+            .iter()
+            .map(|&old| slots[old].take().expect("each item once"))
+            .collect();
+        item_of_test.iter_mut().for_each(|item| *item = rank[*item]);
     }
     Problem {
         items,
         groups,
         shards,
         shard_overhead: costs.shard_overhead,
+        item_of_test,
     }
 }
 
@@ -784,6 +812,7 @@ pub(crate) mod tests {
             groups,
             shards,
             shard_overhead: 0,
+            item_of_test: Vec::new(),
         }
     }
 
