@@ -8,6 +8,10 @@
 /// (`C:/`, the letter in upper case: `c:\x` and `C:/x` are one path);
 /// making them relative to a root is [`relative_to_root`]'s job.
 pub fn normalize_path(raw: &str) -> String {
+    if is_normal_relative(raw) {
+        // Most report paths are already normal: one copy, no splitting.
+        return raw.to_string();
+    }
     let raw = raw.trim();
     let unified = raw.replace('\\', "/");
     let (root, rest) = match unified.as_bytes() {
@@ -37,6 +41,29 @@ pub fn normalize_path(raw: &str) -> String {
         }
     }
     root + &parts.join("/")
+}
+
+/// Whether `path` is a relative path that [`normalize_path`] leaves as it
+/// is: no surrounding whitespace, no backslash, no drive or leading `/`,
+/// and no empty, `.` or `..` segment. A cheap test that spares the common
+/// case any allocation.
+pub fn is_normal_relative(path: &str) -> bool {
+    let bytes = path.as_bytes();
+    let (Some(&first), Some(&last)) = (bytes.first(), bytes.last()) else {
+        return true;
+    };
+    // Any whitespace `trim` would remove starts or ends with one of these
+    // bytes: ASCII whitespace, or the lead/continuation byte of a Unicode
+    // space (all of them are above 0x7f).
+    let untrimmed = |b: u8| b.is_ascii_whitespace() || b >= 0x80;
+    !untrimmed(first)
+        && !untrimmed(last)
+        && first != b'/'
+        && bytes.get(1) != Some(&b':')
+        && !bytes.contains(&b'\\')
+        && path
+            .split('/')
+            .all(|segment| !matches!(segment, "" | "." | ".."))
 }
 
 /// Whether a normalised path is absolute (`/…` or `C:/…`).
@@ -138,6 +165,20 @@ mod tests {
         assert_eq!(relative_to("/repository/a.js", "/repo"), None);
         assert_eq!(relative_to("/repo", "/repo"), None);
         assert_eq!(relative_to("/elsewhere/a.js", "/repo"), None);
+    }
+
+    #[test]
+    fn normal_relative_paths_are_recognised_as_they_are() {
+        for path in ["", "a", "tests/a.py", "a b/c.py", "spec/a:b.rb", "x/C:/y"] {
+            assert!(is_normal_relative(path), "{path:?}");
+            assert_eq!(normalize_path(path), path);
+        }
+        for path in [
+            " a", "a ", "a\u{a0}", "/a", "C:/a", "c:", "a\\b", "./a", "a/./b", "a/../b", "a//b",
+            "a/", "..",
+        ] {
+            assert!(!is_normal_relative(path), "{path:?}");
+        }
     }
 
     #[test]

@@ -384,6 +384,9 @@ fn root_paths(case: &mut TestCase, root: &str) {
     let Some(file) = &case.file else {
         return;
     };
+    if identity::is_normal_relative(file) {
+        return;
+    }
     let relative = identity::relative_to_root(file, root);
     if &relative != file {
         if case.name == *file {

@@ -25,7 +25,7 @@ pub enum Granularity {
 /// `class` and `file` are themselves selectors the runner accepts (a pytest
 /// `path.py::Class`, a go package, a nextest binary id), so that a shard
 /// planned at class or file granularity can be emitted compactly.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct TestId {
     /// The runner's own name for the test; what `--tests-from` lists hold
     /// and what `--json` prints at test granularity.

@@ -98,7 +98,8 @@ impl TimingTable {
         //
         // One sort over borrowed (id, classname, name, variant) keys then one linear
         // pass: no per-case key strings, and nothing depends on hash order.
-        let mut runs: Vec<Run<'a>> = Vec::new();
+        let cases = cases.into_iter();
+        let mut runs: Vec<Run<'a>> = Vec::with_capacity(cases.size_hint().0);
         for case in cases {
             stats.cases += 1;
             if !runner.accepts(case.dialect) {
@@ -135,11 +136,12 @@ impl TimingTable {
             ))
         });
 
-        let mut entries: Vec<Entry> = Vec::new();
-        for same_test in runs.chunk_by(|a, b| a.id.native == b.id.native) {
+        let mut entries: Vec<Entry> = Vec::with_capacity(runs.len());
+        for same_test in runs.chunk_by_mut(|a, b| a.id.native == b.id.native) {
             let mut entry = Entry {
-                // The sort puts the smallest of equal-named ids first.
-                id: same_test[0].id.clone(),
+                // The sort puts the smallest of equal-named ids first; it is
+                // moved, not copied: the runs need only their cases now.
+                id: std::mem::take(&mut same_test[0].id),
                 duration: None,
                 samples: 0,
             };

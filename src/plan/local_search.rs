@@ -184,6 +184,10 @@ impl Search<'_> {
     /// never grows: every step keeps both its shards below the source's
     /// load, which a settled shard is at or above.
     fn run(&mut self, state: &mut State<'_>, settled: &[bool]) {
+        // Without setups a step only trades work between two shards, whose
+        // sum stays the same: both can end at or below the limit only if
+        // they add up to at most twice it.
+        let conserved = !state.problem().has_setups();
         while self.work < self.limits.work && settled.iter().filter(|&&s| !s).count() > 1 {
             let Some(heaviest) = heaviest_unsettled(state, settled) else {
                 break;
@@ -194,6 +198,12 @@ impl Search<'_> {
             }
             // Both shards of a step must end at or below this.
             let limit = load - (load / 1_000_000 * MIN_GAIN_PPM).max(1);
+            if conserved
+                && u128::from(state.load(state.lightest())) + u128::from(load)
+                    > 2 * u128::from(limit)
+            {
+                break;
+            }
             let step = self
                 .best_move(state, heaviest, limit)
                 .or_else(|| self.best_swap(state, heaviest, limit))
