@@ -122,15 +122,11 @@ fn by_blocks(problem: &Problem, blocks: &[Block], shards: &[usize]) -> Vec<usize
 /// overhead).
 pub fn exact_makespan(problem: &Problem, assignment: &[usize]) -> Micros {
     let mut loads = vec![0 as Micros; problem.shards];
-    let mut paid: Vec<(usize, usize)> = Vec::new();
     for (item, &shard) in assignment.iter().enumerate() {
         loads[shard] += problem.items[item].duration;
-        paid.push((problem.items[item].group, shard));
     }
-    paid.sort_unstable();
-    paid.dedup();
-    for (group, shard) in paid {
-        loads[shard] += problem.groups[group].setup;
+    for (shard, setup) in super::setups_paid(problem, assignment) {
+        loads[shard] += setup;
     }
     loads.into_iter().max().unwrap_or(0)
 }

@@ -448,16 +448,10 @@ impl Plan {
             );
             shards[shard].items.push(item);
         }
+        for (shard, setup) in setups_paid(&problem, assignment) {
+            shards[shard].setup += setup;
+        }
         for shard in &mut shards {
-            // Items are in key order; their groups are counted once each.
-            let mut groups: Vec<usize> = shard
-                .items
-                .iter()
-                .map(|&i| problem.items[i].group)
-                .collect();
-            groups.sort_unstable();
-            groups.dedup();
-            shard.setup = groups.iter().map(|&g| problem.groups[g].setup).sum();
             let durations: Micros = shard.items.iter().map(|&i| problem.items[i].duration).sum();
             shard.load = shard
                 .load
@@ -521,6 +515,37 @@ impl Plan {
             .map(|&i| self.problem.items[i].key.clone())
             .collect()
     }
+}
+
+/// The group setups an assignment pays: `(shard, setup)` once for every
+/// group on every shard that runs any of its items, in no particular
+/// order. Up to 64 shards a bit set of shards per group marks them, so
+/// nothing is sorted; beyond, the (group, shard) pairs are.
+pub(crate) fn setups_paid(problem: &Problem, assignment: &[usize]) -> Vec<(usize, Micros)> {
+    let group_of = |item: usize| problem.items[item].group;
+    if problem.shards <= 64 {
+        let mut seen = vec![0u64; problem.groups.len()];
+        let mut paid = Vec::new();
+        for (item, &shard) in assignment.iter().enumerate() {
+            let group = group_of(item);
+            if seen[group] & (1 << shard) == 0 {
+                seen[group] |= 1 << shard;
+                paid.push((shard, problem.groups[group].setup));
+            }
+        }
+        return paid;
+    }
+    let mut pairs: Vec<(usize, usize)> = assignment
+        .iter()
+        .enumerate()
+        .map(|(item, &shard)| (group_of(item), shard))
+        .collect();
+    pairs.sort_unstable();
+    pairs.dedup();
+    pairs
+        .into_iter()
+        .map(|(group, shard)| (shard, problem.groups[group].setup))
+        .collect()
 }
 
 /// Which argument gives a [`Bound`] its value.
