@@ -355,10 +355,16 @@ pub fn read_reports_with_groups(
                     cases: group.cases.start + offset..group.cases.end + offset,
                     ..group
                 }));
-                cases.extend(report.cases.into_iter().map(|mut case| {
-                    root_paths(&mut case, &options.root);
-                    case
-                }));
+                let mut read_cases = report.cases;
+                for case in &mut read_cases {
+                    root_paths(case, &options.root);
+                }
+                if cases.is_empty() {
+                    // One report (or the first): its cases, not a copy.
+                    cases = read_cases;
+                } else {
+                    cases.append(&mut read_cases);
+                }
                 for warning in file_warnings {
                     warnings.push(warning.0.to_string());
                 }

@@ -62,10 +62,20 @@ type RunSums = [(u128, u64); 3];
 /// One recorded run of a test, named by the runner, borrowing its case.
 struct Run<'a> {
     id: TestId,
-    classname: &'a str,
-    name: &'a str,
-    variant: Option<&'a str>,
     case: &'a TestCase,
+}
+
+impl<'a> Run<'a> {
+    /// What tells the recorded cases of one test apart: classname, name
+    /// and variant.
+    fn recorded(&self) -> (&'a str, &'a str, Option<&'a str>) {
+        let case = self.case;
+        (
+            case.classname.as_deref().unwrap_or(""),
+            &case.name,
+            case.variant.as_deref(),
+        )
+    }
 }
 
 /// Per-test durations keyed by the runner's native id.
@@ -118,22 +128,13 @@ impl TimingTable {
                     continue;
                 }
             };
-            runs.push(Run {
-                id,
-                classname: case.classname.as_deref().unwrap_or(""),
-                name: &case.name,
-                variant: case.variant.as_deref(),
-                case,
-            });
+            runs.push(Run { id, case });
         }
         runs.sort_unstable_by(|a, b| {
-            (&a.id.native, a.classname, a.name, a.variant, &a.id).cmp(&(
-                &b.id.native,
-                b.classname,
-                b.name,
-                b.variant,
-                &b.id,
-            ))
+            a.id.native
+                .cmp(&b.id.native)
+                .then_with(|| a.recorded().cmp(&b.recorded()))
+                .then_with(|| a.id.cmp(&b.id))
         });
 
         let mut entries: Vec<Entry> = Vec::with_capacity(runs.len());
@@ -145,9 +146,7 @@ impl TimingTable {
                 duration: None,
                 samples: 0,
             };
-            for same_case in same_test.chunk_by(|a, b| {
-                (a.classname, a.name, a.variant) == (b.classname, b.name, b.variant)
-            }) {
+            for same_case in same_test.chunk_by(|a, b| a.recorded() == b.recorded()) {
                 let mut sums: RunSums = [(0, 0); 3];
                 for run in same_case {
                     let kind = match run.case.outcome {

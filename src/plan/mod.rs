@@ -209,19 +209,18 @@ pub fn problem(suite: &Suite, by: Granularity, shards: usize, costs: &Costs) -> 
         // Only looked up while grouping; the result is sorted below.
         let mut merged: HashMap<&str, (Item, Vec<usize>)> = HashMap::new();
         for (index, test) in suite.tests.iter().enumerate() {
-            let next = test_item(index, by);
             match merged.get_mut(test.id.key(by)) {
                 Some((item, members)) => {
-                    item.duration = item.duration.saturating_add(next.duration);
+                    item.duration = item.duration.saturating_add(test.duration);
                     item.tests += 1;
-                    item.estimated += next.estimated;
+                    item.estimated += usize::from(test.source == Source::Estimated);
                     // A class spread over files (rare) is filed under the
                     // first of them in key order, whatever the input order.
-                    item.group = item.group.min(next.group);
+                    item.group = item.group.min(group_of[index]);
                     members.push(index);
                 }
                 None => {
-                    merged.insert(test.id.key(by), (next, vec![index]));
+                    merged.insert(test.id.key(by), (test_item(index, by), vec![index]));
                 }
             }
         }

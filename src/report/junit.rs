@@ -29,7 +29,7 @@ use quick_xml::reader::Reader;
 
 use super::{Diagnostic, Dialect, GroupTime, Outcome, Report, ReportFormat, TestCase};
 use crate::duration::{Micros, ParsedTime, parse_seconds};
-use crate::identity::normalize_path;
+use crate::identity::{is_normal_relative, normalize_path};
 
 /// The JUnit XML reader (`--format junit`).
 #[derive(Debug, Clone, Copy, Default)]
@@ -889,7 +889,8 @@ struct Attrs {
     classname: Option<String>,
     file: Option<String>,
     filepath: Option<String>,
-    time: Option<(String, u64)>,
+    /// Parsed as it is read: the raw text is not kept.
+    time: Option<(ParsedTime, u64)>,
     id: Option<String>,
     hostname: Option<String>,
     timestamp: Option<String>,
@@ -910,7 +911,7 @@ impl Attrs {
                 "classname" => attrs.classname = Some(value.into_owned()),
                 "file" => attrs.file = Some(value.into_owned()),
                 "filepath" => attrs.filepath = Some(value.into_owned()),
-                "time" => attrs.time = Some((value.into_owned(), place)),
+                "time" => attrs.time = Some((parse_seconds(&value), place)),
                 "id" => attrs.id = Some(value.into_owned()),
                 "hostname" => attrs.hostname = Some(value.into_owned()),
                 "timestamp" => attrs.timestamp = Some(value.into_owned()),
@@ -928,13 +929,17 @@ impl Attrs {
         Ok(attrs)
     }
 
-    /// The source file named on this element, normalised.
-    fn source_file(&self) -> Option<String> {
-        self.file
-            .as_deref()
-            .or(self.filepath.as_deref())
-            .filter(|f| !f.trim().is_empty())
-            .map(normalize_path)
+    /// The source file named on this element, normalised; taken out of
+    /// the attributes, so that a path already normal is not copied.
+    fn take_source_file(&mut self) -> Option<String> {
+        let file = self.file.take().or(self.filepath.take())?;
+        if file.trim().is_empty() {
+            None
+        } else if is_normal_relative(&file) {
+            Some(file)
+        } else {
+            Some(normalize_path(&file))
+        }
     }
 }
 
@@ -1146,11 +1151,11 @@ impl State {
         Ok(())
     }
 
-    fn start_suite(&mut self, attrs: Attrs) -> Frame {
-        let file = attrs.source_file();
+    fn start_suite(&mut self, mut attrs: Attrs) -> Frame {
+        let file = attrs.take_source_file();
         // A suite's time only feeds the estimate of its setup cost, so an
         // unusable one is dropped without a warning of its own.
-        let time = attrs.time.and_then(|(raw, _)| match parse_seconds(&raw) {
+        let time = attrs.time.and_then(|(parsed, _)| match parsed {
             ParsedTime::Known(micros) => Some(micros),
             _ => None,
         });
@@ -1178,27 +1183,25 @@ impl State {
         }
     }
 
-    fn start_case(&mut self, attrs: Attrs, at: u64) -> Result<Frame, Diagnostic> {
+    fn start_case(&mut self, mut attrs: Attrs, at: u64) -> Result<Frame, Diagnostic> {
         self.signals.assertions |= attrs.assertions;
         // A nameless case is kept: it still proves its file, which runners
         // that select whole files (vitest, jest, mocha, rspec) run.
-        let file = attrs.source_file();
+        let file = attrs.take_source_file();
         let name = match attrs.name {
             Some(name) if !name.trim().is_empty() => name,
             Some(_) => self.nameless(at, "testcase with an empty name"),
             None => self.nameless(at, "testcase without a name attribute"),
         };
-        let duration = attrs
-            .time
-            .and_then(|(raw, place)| match parse_seconds(&raw) {
-                ParsedTime::Known(micros) => Some(micros),
-                ParsedTime::Missing => None,
-                ParsedTime::Invalid(reason) => {
-                    let warning = Diagnostic::at(place, format!("{reason}; treated as unknown"));
-                    self.warn(Warning::Time, warning);
-                    None
-                }
-            });
+        let duration = attrs.time.and_then(|(parsed, place)| match parsed {
+            ParsedTime::Known(micros) => Some(micros),
+            ParsedTime::Missing => None,
+            ParsedTime::Invalid(reason) => {
+                let warning = Diagnostic::at(place, format!("{reason}; treated as unknown"));
+                self.warn(Warning::Time, warning);
+                None
+            }
+        });
         let context = self.suites.last();
         let file = file.or_else(|| context.and_then(|c| c.file.clone()));
         let suite = context.and_then(|c| c.name.clone());
