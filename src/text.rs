@@ -6,6 +6,13 @@
 /// and a terminal must not be sent: a control character other than a tab
 /// (newlines, carriage returns, ESC, NUL, DEL, the C1 controls).
 pub fn unprintable(text: &str) -> Option<char> {
+    // Every control character's UTF-8 starts with a byte below 0x20, 0x7f
+    // (DEL) or 0xc2 (the C1 controls): ids without one, nearly all, are
+    // checked byte by byte without decoding.
+    let suspect = |b: &u8| *b < 0x20 || *b == 0x7f || *b == 0xc2;
+    if !text.as_bytes().iter().any(suspect) {
+        return None;
+    }
     text.chars().find(|&c| c.is_control() && c != '\t')
 }
 

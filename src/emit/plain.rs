@@ -18,7 +18,7 @@ fn native_of(scope: &str, name: &str) -> String {
     if scope.is_empty() || qualified {
         name.to_string()
     } else {
-        format!("{scope}::{name}")
+        [scope, "::", name].concat()
     }
 }
 

@@ -23,11 +23,42 @@ use crate::duration::Micros;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Block {
     /// Item indexes, ascending.
-    pub items: Vec<usize>,
+    pub items: BlockItems,
     /// The group of the items.
     pub group: usize,
     /// Sum of the items' weights plus the group's setup.
     pub weight: Micros,
+}
+
+/// A block's item indexes: most blocks hold one item (every item of a
+/// group without setup is a block of its own), kept inline so that a
+/// million of them cost no allocation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BlockItems {
+    /// A single item.
+    One(usize),
+    /// Several items, ascending.
+    Many(Vec<usize>),
+}
+
+impl std::ops::Deref for BlockItems {
+    type Target = [usize];
+
+    fn deref(&self) -> &[usize] {
+        match self {
+            BlockItems::One(item) => std::slice::from_ref(item),
+            BlockItems::Many(items) => items,
+        }
+    }
+}
+
+impl<'a> IntoIterator for &'a BlockItems {
+    type Item = &'a usize;
+    type IntoIter = std::slice::Iter<'a, usize>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.iter()
+    }
 }
 
 /// Rounds of the fixed point that sizes pieces; it settles in two or three.
@@ -96,7 +127,7 @@ pub fn blocks(problem: &Problem) -> Vec<Block> {
         }
         if setup == 0 {
             blocks.extend(items.iter().map(|&i| Block {
-                items: vec![i],
+                items: BlockItems::One(i),
                 group,
                 weight: weight(problem, i),
             }));
@@ -107,13 +138,15 @@ pub fn blocks(problem: &Problem) -> Vec<Block> {
             piece.sort_unstable();
             let sum: Micros = piece.iter().map(|&i| weight(problem, i)).sum();
             blocks.push(Block {
-                items: piece,
+                items: BlockItems::Many(piece),
                 group,
                 weight: sum + setup,
             });
         }
     }
-    blocks.sort_by_key(|b| (Reverse(b.weight), b.items[0]));
+    // Blocks partition the items, so first items differ and the order is
+    // total: an unstable sort gives the one result.
+    blocks.sort_unstable_by_key(|b| (Reverse(b.weight), b.items[0]));
     blocks
 }
 
@@ -171,7 +204,7 @@ mod tests {
         let p = Problem::plain(&[("a", 5), ("b", 7)], 2);
         let b = blocks(&p);
         assert_eq!(b.len(), 2);
-        assert_eq!(b[0].items, vec![1]);
+        assert_eq!(b[0].items[..], [1]);
         assert_eq!(b[0].weight, 7);
     }
 
