@@ -34,7 +34,7 @@
 //! // 3 s + 1 s + 2 s on two shards: 3 s each.
 //! assert_eq!(planned.plan.makespan(), 3_000_000);
 //! // Every test on exactly one shard.
-//! let shards = shard::members(&planned, options.by);
+//! let shards = shard::members(&planned);
 //! let ids = |i: usize| shards[i].iter().map(|m| m.test.native.as_str()).collect::<Vec<_>>();
 //! assert_eq!(ids(0), ["tests/test_a.py::test_slow"]);
 //! assert_eq!(ids(1), ["tests/test_a.py::test_fast", "tests/test_b.py::test_mid"]);

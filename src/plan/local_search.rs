@@ -17,6 +17,8 @@
 //! a count of evaluations and search nodes, runs out: never by the clock,
 //! so every machine stops at the same step.
 
+use std::rc::Rc;
+
 use super::complete::{self, Unit};
 use super::cost::{State, weight};
 use crate::duration::Micros;
@@ -98,6 +100,7 @@ pub fn improve(state: &mut State<'_>, limits: &Limits, churn: Option<&Churn<'_>>
         moved: churn.map_or(0, |c| c.moved(state.assignment())),
         work: 0,
         steps: 0,
+        sorted: vec![None; state.loads().len()],
     };
     let settled = vec![false; state.loads().len()];
     search.run(state, &settled);
@@ -122,6 +125,7 @@ pub fn improve_and_balance(state: &mut State<'_>, limits: &Limits) -> Outcome {
         moved: 0,
         work: 0,
         steps: 0,
+        sorted: vec![None; state.loads().len()],
     };
     let shards = state.loads().len();
     let mut settled = vec![false; shards];
@@ -232,14 +236,22 @@ struct Search<'c> {
     moved: usize,
     work: u64,
     steps: u64,
+    /// Per shard, its items by weight ([`sorted_by_weight`]) while the
+    /// shard is unchanged: a step changes two shards, and swaps look at
+    /// every shard's sorted items again.
+    sorted: Vec<Option<Rc<[(Micros, usize)]>>>,
 }
 
 impl Search<'_> {
+    /// Every change to the state goes through here, so that the sorted
+    /// items of the shards it touches are forgotten.
     fn relocate(&mut self, state: &mut State<'_>, item: usize, shard: usize) {
         if let Some(churn) = self.churn {
             let delta = churn.delta(item, state.assignment()[item], shard);
             self.moved = self.moved.checked_add_signed(delta).unwrap_or(0);
         }
+        self.sorted[state.assignment()[item]] = None;
+        self.sorted[shard] = None;
         state.relocate(item, shard);
     }
 
@@ -323,7 +335,7 @@ impl Search<'_> {
             let theirs = self.sorted(state, to);
             let gap = load.saturating_sub(state.load(to));
             let exhaustive = mine.len().saturating_mul(theirs.len()) <= self.limits.swap_pairs;
-            for &(wi, i) in &mine {
+            for &(wi, i) in mine.iter() {
                 let candidates: Vec<usize> = if exhaustive {
                     theirs.iter().map(|&(_, j)| j).collect()
                 } else {
@@ -353,10 +365,13 @@ impl Search<'_> {
     }
 
     /// Items of `shard` as (weight, item), by weight then index; sorting
-    /// counts as work, one unit per item.
-    fn sorted(&mut self, state: &State<'_>, shard: usize) -> Vec<(Micros, usize)> {
+    /// counts as work, one unit per item, whether or not the sorted items
+    /// were kept from before (the budget must not depend on the cache).
+    fn sorted(&mut self, state: &State<'_>, shard: usize) -> Rc<[(Micros, usize)]> {
         self.work += state.members(shard).len() as u64;
-        sorted_by_weight(state, shard)
+        self.sorted[shard]
+            .get_or_insert_with(|| sorted_by_weight(state, shard).into())
+            .clone()
     }
 
     /// Re-partitions `from` with each other shard, least loaded first,
