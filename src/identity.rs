@@ -61,9 +61,9 @@ pub fn is_normal_relative(path: &str) -> bool {
         && first != b'/'
         && bytes.get(1) != Some(&b':')
         && !bytes.contains(&b'\\')
-        && path
-            .split('/')
-            .all(|segment| !matches!(segment, "" | "." | ".."))
+        && bytes
+            .split(|&b| b == b'/')
+            .all(|segment| !matches!(segment, b"" | b"." | b".."))
 }
 
 /// Whether a normalised path is absolute (`/…` or `C:/…`).

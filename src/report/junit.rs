@@ -877,7 +877,9 @@ pub(super) fn each_attribute(
                 XmlError::Escape(e) => escape_error(&e, place, &format!("attribute {key}")),
                 other => Diagnostic::at(place, format!("malformed XML: {other}")),
             })?;
-        f(key.rsplit(':').next().unwrap_or(key), value, place);
+        // The local name: after the last `:` of a prefixed name.
+        let local = key.rfind(':').map_or(key, |colon| &key[colon + 1..]);
+        f(local, value, place);
     }
     Ok(())
 }
