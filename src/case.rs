@@ -114,17 +114,43 @@ impl Dialect {
     }
 }
 
+/// Text that many cases share (a classname, a suite's name, a file, a
+/// variant), stored once: a reader hands the same value to every case of
+/// a suite or file instead of a copy each.
+pub type Shared = std::sync::Arc<str>;
+
+/// The last [`Shared`] text a reader handed out for one field: a value
+/// equal to it is handed out again rather than stored anew, since the
+/// cases of one class or file come together in reports.
+#[derive(Debug, Default)]
+pub struct Recent(Option<Shared>);
+
+impl Recent {
+    /// `value` as shared text: the previous one if equal, else a new one
+    /// that is remembered.
+    pub fn share(&mut self, value: &str) -> Shared {
+        match &self.0 {
+            Some(last) if **last == *value => last.clone(),
+            _ => {
+                let shared: Shared = value.into();
+                self.0 = Some(shared.clone());
+                shared
+            }
+        }
+    }
+}
+
 /// One executed test as a report recorded it, before any runner names it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TestCase {
     /// The test's own name (`test_b[1-2]`, `TestA/sub`, `mod::tests::it`).
     pub name: String,
     /// The class, package or binary the report files it under, if any.
-    pub classname: Option<String>,
+    pub classname: Option<Shared>,
     /// Name of the innermost enclosing suite, if any.
-    pub suite: Option<String>,
+    pub suite: Option<Shared>,
     /// Source file of the test, normalised by [`crate::identity::normalize_path`].
-    pub file: Option<String>,
+    pub file: Option<Shared>,
     /// Recorded duration; `None` when absent or unusable (never guessed as 0).
     pub duration: Option<Micros>,
     /// How the run ended.
@@ -134,7 +160,7 @@ pub struct TestCase {
     /// The configuration the test ran in when one run executes it several
     /// times — a Playwright project; a variant is a separate cost, not a
     /// rerun.
-    pub variant: Option<String>,
+    pub variant: Option<Shared>,
 }
 
 /// Whether `name` is a go subtest (`TestA/case`): go names subtests after

@@ -427,8 +427,8 @@ mod tests {
     fn case(name: &str, duration: Option<Micros>, outcome: Outcome) -> TestCase {
         TestCase {
             name: name.to_string(),
-            classname: Some("ex/pkg".to_string()),
-            suite: Some("ex/pkg".to_string()),
+            classname: Some("ex/pkg".into()),
+            suite: Some("ex/pkg".into()),
             file: None,
             duration,
             outcome,
@@ -679,9 +679,9 @@ mod tests {
     ) -> TestCase {
         TestCase {
             name: name.to_string(),
-            classname: Some(format!("{suite} {name}")),
-            suite: Some(suite.to_string()),
-            file: file.map(str::to_string),
+            classname: Some(format!("{suite} {name}").into()),
+            suite: Some(suite.into()),
+            file: file.map(Into::into),
             duration,
             outcome,
             dialect,
@@ -813,9 +813,9 @@ mod tests {
         };
         let key = |file: Option<&str>, suite: Option<&str>| GroupKey {
             dialect: Dialect::Mocha,
-            file: file.map(str::to_string),
+            file: file.map(Into::into),
             classname: None,
-            suite: suite.map(str::to_string),
+            suite: suite.map(Into::into),
             variant: None,
         };
         // In key order the tests of suite "A" of f.js are split by "B".

@@ -394,11 +394,11 @@ fn root_paths(case: &mut TestCase, root: &str) {
         return;
     }
     let relative = identity::relative_to_root(file, root);
-    if &relative != file {
-        if case.name == *file {
+    if *relative != **file {
+        if *case.name == **file {
             case.name = relative.clone();
         }
-        case.file = Some(relative);
+        case.file = Some(relative.into());
     }
 }
 

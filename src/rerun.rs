@@ -255,9 +255,9 @@ mod tests {
     fn case(file: &str, name: &str, outcome: Outcome) -> TestCase {
         TestCase {
             name: name.to_string(),
-            classname: Some(file.trim_end_matches(".py").to_string()),
+            classname: Some(file.trim_end_matches(".py").into()),
             suite: None,
-            file: Some(file.to_string()),
+            file: Some(file.into()),
             duration: Some(1),
             outcome,
             dialect: Dialect::Pytest,

@@ -808,7 +808,7 @@ mod tests {
     fn failed_attempts_count_only_without_a_pass() {
         let run = |name: &str, micros, outcome| TestCase {
             name: name.to_string(),
-            classname: Some("com.example.RetryingTest".to_string()),
+            classname: Some("com.example.RetryingTest".into()),
             suite: None,
             file: None,
             duration: Some(micros),

@@ -32,9 +32,9 @@ trait Model {
 fn case(name: &str, classname: Option<&str>, file: Option<&str>, dialect: Dialect) -> TestCase {
     TestCase {
         name: name.to_string(),
-        classname: classname.map(str::to_string),
+        classname: classname.map(Into::into),
         suite: None,
-        file: file.map(str::to_string),
+        file: file.map(Into::into),
         duration: Some(1_000_000),
         outcome: Outcome::Passed,
         dialect,

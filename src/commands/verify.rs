@@ -800,7 +800,7 @@ mod tests {
     fn case(name: &str, duration: Micros, dialect: Dialect) -> TestCase {
         TestCase {
             name: name.to_string(),
-            classname: Some("c".to_string()),
+            classname: Some("c".into()),
             suite: None,
             file: None,
             duration: Some(duration),
@@ -886,7 +886,7 @@ mod tests {
             .map(|(test, shards)| {
                 let (class, name) = test.split_once("::").unwrap();
                 let mut case = case(name, 1, Dialect::Generic);
-                case.classname = Some(class.to_string());
+                case.classname = Some(class.into());
                 let id = runner.identify(&case).unwrap();
                 (
                     id.native.clone(),

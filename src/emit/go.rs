@@ -309,7 +309,7 @@ mod tests {
     #[test]
     fn package_falls_back_to_the_suite() {
         let mut c = case("TestA", "");
-        c.suite = Some("example.com/m/a".to_string());
+        c.suite = Some("example.com/m/a".into());
         assert_eq!(
             Go.identify(&c),
             Some(id_in("example.com/m/a.TestA", "example.com/m/a"))

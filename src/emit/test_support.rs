@@ -35,9 +35,9 @@ pub fn case(
 ) -> TestCase {
     TestCase {
         name: name.to_string(),
-        classname: classname.map(str::to_string),
-        suite: suite.map(str::to_string),
-        file: file.map(str::to_string),
+        classname: classname.map(Into::into),
+        suite: suite.map(Into::into),
+        file: file.map(Into::into),
         duration: None,
         outcome: Outcome::Passed,
         dialect,

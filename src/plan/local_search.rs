@@ -227,6 +227,9 @@ impl Search<'_> {
     }
 }
 
+/// A shard's items as (weight, item), by weight then index.
+type ByWeight = Rc<[(Micros, usize)]>;
+
 /// Item relocations that make up one step.
 type Step = Vec<(usize, usize)>;
 
@@ -239,7 +242,7 @@ struct Search<'c> {
     /// Per shard, its items by weight ([`sorted_by_weight`]) while the
     /// shard is unchanged: a step changes two shards, and swaps look at
     /// every shard's sorted items again.
-    sorted: Vec<Option<Rc<[(Micros, usize)]>>>,
+    sorted: Vec<Option<ByWeight>>,
 }
 
 impl Search<'_> {
@@ -367,7 +370,7 @@ impl Search<'_> {
     /// Items of `shard` as (weight, item), by weight then index; sorting
     /// counts as work, one unit per item, whether or not the sorted items
     /// were kept from before (the budget must not depend on the cache).
-    fn sorted(&mut self, state: &State<'_>, shard: usize) -> Rc<[(Micros, usize)]> {
+    fn sorted(&mut self, state: &State<'_>, shard: usize) -> ByWeight {
         self.work += state.members(shard).len() as u64;
         self.sorted[shard]
             .get_or_insert_with(|| sorted_by_weight(state, shard).into())

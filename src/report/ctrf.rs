@@ -20,6 +20,7 @@ use serde::de::MapAccess;
 
 use super::json::{self, Fields, Head, Number, Object, Objects, Tracker};
 use super::{Diagnostic, Dialect, Outcome, Report, ReportFormat, TestCase, WarningList};
+use crate::case::Shared;
 use crate::identity::normalize_path;
 
 /// The CTRF reader (`--format ctrf`).
@@ -140,9 +141,9 @@ impl Entry {
             };
         }
         TestCase {
-            classname: (!self.suite.is_empty()).then(|| self.suite.join(" > ")),
-            suite: self.suite.last().cloned(),
-            file: self.file,
+            classname: (!self.suite.is_empty()).then(|| self.suite.join(" > ").into()),
+            suite: self.suite.last().map(|s| s.as_str().into()),
+            file: self.file.map(Shared::from),
             name: self.name,
             duration: self.duration,
             outcome: self.outcome,

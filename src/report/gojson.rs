@@ -37,6 +37,7 @@ use super::{
     BoundedLines, Diagnostic, Dialect, GroupTime, Line, Outcome, Report, ReportFormat, TestCase,
     WarningList, line_too_long,
 };
+use crate::case::Shared;
 use crate::duration::{Instant, Micros, parse_timestamp, seconds_to_micros};
 
 /// The `go test -json` reader (`--format go-json`).
@@ -246,7 +247,8 @@ impl Stream {
                     (elapsed, span) => elapsed.or(span),
                 };
                 let package = self.package(package_name);
-                let package_field = (!package_name.is_empty()).then(|| package_name.to_string());
+                let package_field: Option<Shared> =
+                    (!package_name.is_empty()).then(|| package_name.into());
                 package.open.push(TestCase {
                     name: test.to_string(),
                     classname: package_field.clone(),
@@ -316,7 +318,7 @@ mod tests {
             .iter()
             .map(|c| {
                 (
-                    c.classname.clone().unwrap_or_default(),
+                    c.classname.as_deref().unwrap_or_default().to_string(),
                     c.name.clone(),
                     c.duration,
                     c.outcome,

@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 
 use super::json::{self, Head, Object, Objects, Tracker};
 use super::{Diagnostic, GroupTime, Report, ReportFormat};
-use crate::case::{Dialect, Outcome, TestCase};
+use crate::case::{Dialect, Outcome, Recent, Shared, TestCase};
 use crate::duration::{Micros, median};
 
 /// The value of the `format` key.
@@ -41,27 +41,27 @@ pub struct Key {
     /// Who wrote the report.
     pub dialect: Dialect,
     /// The test's source file, if recorded.
-    pub file: Option<String>,
+    pub file: Option<Shared>,
     /// Its class, package or binary, if recorded.
-    pub classname: Option<String>,
+    pub classname: Option<Shared>,
     /// Its innermost suite, if recorded.
-    pub suite: Option<String>,
+    pub suite: Option<Shared>,
     /// Its name.
     pub name: String,
     /// The configuration it ran in (a Playwright project), if any: each
     /// variant is a test of its own.
-    pub variant: Option<String>,
+    pub variant: Option<Shared>,
 }
 
 /// What [`Key`]s sort by: dialect name, file, classname, suite, name and
 /// variant (last, so keys without one keep their order).
 type KeyOrder<'a> = (
     &'a str,
-    &'a Option<String>,
-    &'a Option<String>,
-    &'a Option<String>,
+    &'a Option<Shared>,
+    &'a Option<Shared>,
+    &'a Option<Shared>,
     &'a str,
-    &'a Option<String>,
+    &'a Option<Shared>,
 );
 
 impl Key {
@@ -111,15 +111,15 @@ pub struct GroupKey {
     /// Who wrote the report.
     pub dialect: Dialect,
     /// The source file every case of the group has, if they share one.
-    pub file: Option<String>,
+    pub file: Option<Shared>,
     /// The class every case has, kept only when neither `file` nor `suite`
     /// is shared.
-    pub classname: Option<String>,
+    pub classname: Option<Shared>,
     /// The innermost suite every case has, if they share one.
-    pub suite: Option<String>,
+    pub suite: Option<Shared>,
     /// The variant (Playwright project) every case has, if they share one:
     /// Playwright writes one suite per project and file.
-    pub variant: Option<String>,
+    pub variant: Option<Shared>,
 }
 
 impl GroupKey {
@@ -130,7 +130,7 @@ impl GroupKey {
         if rest.iter().any(|c| c.dialect != first.dialect) {
             return None;
         }
-        let shared = |field: fn(&TestCase) -> &Option<String>| {
+        let shared = |field: fn(&TestCase) -> &Option<Shared>| {
             field(first)
                 .as_ref()
                 .filter(|value| rest.iter().all(|c| field(c).as_ref() == Some(*value)))
@@ -158,10 +158,10 @@ impl GroupKey {
         &self,
     ) -> (
         &str,
-        &Option<String>,
-        &Option<String>,
-        &Option<String>,
-        &Option<String>,
+        &Option<Shared>,
+        &Option<Shared>,
+        &Option<Shared>,
+        &Option<Shared>,
     ) {
         (
             self.dialect.name(),
@@ -467,11 +467,12 @@ impl<'de> json::Fields<'de> for Root<'_> {
             "tests" => {
                 self.fields.tests_seen = true;
                 let on_test = &mut *self.on_test;
+                let mut text = KeyText::default();
                 map.next_value_seed(Objects::new(
                     self.tracker,
                     "the array of tests",
                     |stored: StoredTest, at| {
-                        let (key, record) = stored.into_entry()?;
+                        let (key, record) = stored.into_entry(&mut text)?;
                         on_test(key, record, at);
                         Ok(())
                     },
@@ -479,11 +480,12 @@ impl<'de> json::Fields<'de> for Root<'_> {
             }
             "groups" => {
                 let on_group = &mut *self.on_group;
+                let mut text = KeyText::default();
                 map.next_value_seed(Objects::new(
                     self.tracker,
                     "the array of groups",
                     |stored: StoredGroup, at| {
-                        let (key, record) = stored.into_entry()?;
+                        let (key, record) = stored.into_entry(&mut text)?;
                         on_group(key, record, at);
                         Ok(())
                     },
@@ -495,19 +497,35 @@ impl<'de> json::Fields<'de> for Root<'_> {
     }
 }
 
+/// The text of the keys read so far: neighbouring tests of one file or
+/// class share it ([`Recent`]).
+#[derive(Default)]
+struct KeyText {
+    file: Recent,
+    classname: Recent,
+    suite: Recent,
+    variant: Recent,
+}
+
+impl KeyText {
+    fn share(recent: &mut Recent, value: Option<String>) -> Option<Shared> {
+        value.map(|value| recent.share(&value))
+    }
+}
+
 impl StoredTest {
     /// The test's key and record, or why its dialect is unknown.
-    fn into_entry(self) -> std::result::Result<(Key, Record), String> {
+    fn into_entry(self, text: &mut KeyText) -> std::result::Result<(Key, Record), String> {
         let Some(dialect) = Dialect::from_name(&self.dialect) else {
             return Err(format!("unknown dialect {:?}", self.dialect));
         };
         let key = Key {
             dialect,
-            file: self.file,
-            classname: self.classname,
-            suite: self.suite,
+            file: KeyText::share(&mut text.file, self.file),
+            classname: KeyText::share(&mut text.classname, self.classname),
+            suite: KeyText::share(&mut text.suite, self.suite),
             name: self.name,
-            variant: self.variant,
+            variant: KeyText::share(&mut text.variant, self.variant),
         };
         let outcomes = self
             .outcomes
@@ -532,7 +550,7 @@ impl StoredTest {
 
 impl StoredGroup {
     /// The group's key and record, or why they are unusable.
-    fn into_entry(self) -> std::result::Result<(GroupKey, Record), String> {
+    fn into_entry(self, text: &mut KeyText) -> std::result::Result<(GroupKey, Record), String> {
         let Some(dialect) = Dialect::from_name(&self.dialect) else {
             return Err(format!("unknown dialect {:?}", self.dialect));
         };
@@ -541,10 +559,10 @@ impl StoredGroup {
         }
         let key = GroupKey {
             dialect,
-            file: self.file,
-            classname: self.classname,
-            suite: self.suite,
-            variant: self.variant,
+            file: KeyText::share(&mut text.file, self.file),
+            classname: KeyText::share(&mut text.classname, self.classname),
+            suite: KeyText::share(&mut text.suite, self.suite),
+            variant: KeyText::share(&mut text.variant, self.variant),
         };
         let record = Record {
             last_seen: self.last_seen,
@@ -596,7 +614,7 @@ pub fn report(input: &mut dyn BufRead) -> Result<Report, Diagnostic> {
 
 /// A group key's field when `mask` has `bit` (`None` if the case lacks
 /// it: no such key matches), else `Some(None)`: the field is left out.
-fn pick(mask: u8, bit: u8, field: &Option<String>) -> Option<Option<&str>> {
+fn pick(mask: u8, bit: u8, field: &Option<Shared>) -> Option<Option<&str>> {
     match mask & bit {
         0 => Some(None),
         _ => field.as_deref().map(Some),
@@ -723,11 +741,11 @@ pub fn to_json(
     for (key, record) in tests {
         let line = StoredTest {
             dialect: key.dialect.name().to_string(),
-            file: key.file.clone(),
-            classname: key.classname.clone(),
-            suite: key.suite.clone(),
+            file: key.file.as_deref().map(str::to_string),
+            classname: key.classname.as_deref().map(str::to_string),
+            suite: key.suite.as_deref().map(str::to_string),
             name: key.name.clone(),
-            variant: key.variant.clone(),
+            variant: key.variant.as_deref().map(str::to_string),
             last_seen: record.last_seen,
             samples: record.samples.clone(),
             outcomes: RunOutcome::letters(&record.outcomes),
@@ -745,10 +763,10 @@ pub fn to_json(
     for (key, record) in groups {
         let line = StoredGroup {
             dialect: key.dialect.name().to_string(),
-            file: key.file.clone(),
-            classname: key.classname.clone(),
-            suite: key.suite.clone(),
-            variant: key.variant.clone(),
+            file: key.file.as_deref().map(str::to_string),
+            classname: key.classname.as_deref().map(str::to_string),
+            suite: key.suite.as_deref().map(str::to_string),
+            variant: key.variant.as_deref().map(str::to_string),
             last_seen: record.last_seen,
             samples: record.samples.clone(),
         };
@@ -801,8 +819,8 @@ mod tests {
     fn each_test_is_a_case_with_its_estimate() {
         let case = |name: &str, duration, outcome| TestCase {
             name: name.to_string(),
-            classname: Some("Ns.Tests".to_string()),
-            suite: Some("Ns.Tests.dll".to_string()),
+            classname: Some("Ns.Tests".into()),
+            suite: Some("Ns.Tests.dll".into()),
             file: None,
             duration: Some(duration),
             outcome,

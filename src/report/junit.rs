@@ -28,6 +28,7 @@ use quick_xml::events::{BytesRef, BytesStart, Event};
 use quick_xml::reader::Reader;
 
 use super::{Diagnostic, Dialect, GroupTime, Outcome, Report, ReportFormat, TestCase};
+use crate::case::{Recent, Shared};
 use crate::duration::{Micros, ParsedTime, parse_seconds};
 use crate::identity::{is_normal_relative, normalize_path};
 
@@ -964,11 +965,11 @@ enum Warning {
 #[derive(Default)]
 struct SuiteContext {
     /// The name of the innermost suite that has one.
-    name: Option<String>,
+    name: Option<Shared>,
     /// The file of the innermost suite that names one.
-    file: Option<String>,
+    file: Option<Shared>,
     /// The innermost suite's own `hostname`.
-    hostname: Option<String>,
+    hostname: Option<Shared>,
 }
 
 #[derive(Default)]
@@ -980,6 +981,10 @@ struct State {
     kept: u64,
     root_seen: bool,
     cases: Vec<TestCase>,
+    /// The last classname and file attribute values, shared by the cases
+    /// that repeat them.
+    recent_classname: Recent,
+    recent_file: Recent,
     /// Suites that recorded a time, over the cases they hold.
     groups: Vec<GroupTime>,
     warnings: Vec<Diagnostic>,
@@ -1170,9 +1175,13 @@ impl State {
         self.signals.assertions |= attrs.assertions;
         let outer = self.suites.last();
         let context = SuiteContext {
-            name: name.or_else(|| outer.and_then(|o| o.name.clone())),
-            file: file.or_else(|| outer.and_then(|o| o.file.clone())),
-            hostname: attrs.hostname,
+            name: name
+                .map(Shared::from)
+                .or_else(|| outer.and_then(|o| o.name.clone())),
+            file: file
+                .map(Shared::from)
+                .or_else(|| outer.and_then(|o| o.file.clone())),
+            hostname: attrs.hostname.map(Shared::from),
         };
         self.suites.push(context);
         Frame::Suite {
@@ -1205,14 +1214,17 @@ impl State {
             }
         });
         let context = self.suites.last();
-        let file = file.or_else(|| context.and_then(|c| c.file.clone()));
+        let file = match file {
+            Some(file) => Some(self.recent_file.share(&file)),
+            None => context.and_then(|c| c.file.clone()),
+        };
         let suite = context.and_then(|c| c.name.clone());
         // The innermost suite's hostname; kept only if the file turns out
         // to be Playwright's (see `finish`).
         let variant = context.and_then(|c| c.hostname.clone());
         let case = TestCase {
             name,
-            classname: attrs.classname,
+            classname: attrs.classname.map(|c| self.recent_classname.share(&c)),
             suite,
             file,
             duration,
@@ -1262,7 +1274,9 @@ impl State {
 
 /// Bytes of the strings a case keeps, for [`budget::kept_limit`].
 pub(super) fn case_bytes(case: &TestCase) -> u64 {
-    let optional = |s: &Option<String>| s.as_ref().map_or(0, String::len);
+    // Shared text counts for every case that holds it: the budget stays
+    // what it was when each case had its own copy.
+    let optional = |s: &Option<Shared>| s.as_ref().map_or(0, |s| s.len());
     (case.name.len()
         + optional(&case.classname)
         + optional(&case.suite)
@@ -1663,7 +1677,7 @@ mod tests {
 </testsuites>"#;
         let got: Vec<(Dialect, Option<String>)> = cases(doc)
             .into_iter()
-            .map(|c| (c.dialect, c.variant))
+            .map(|c| (c.dialect, c.variant.as_deref().map(str::to_string)))
             .collect();
         assert_eq!(
             got,

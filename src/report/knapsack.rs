@@ -38,7 +38,7 @@ pub(crate) fn file_case(key: String, duration: Option<u64>) -> TestCase {
         name,
         classname: None,
         suite: None,
-        file: Some(file),
+        file: Some(file.into()),
         duration,
         outcome: Outcome::Passed,
         dialect: Dialect::Rspec,

@@ -28,6 +28,7 @@ use super::junit::{
     XmlHandler, budget, case_bytes, decode_head, each_attribute, first_element_name, read_xml,
 };
 use super::{Diagnostic, Dialect, Outcome, Report, ReportFormat, TestCase, WarningList};
+use crate::case::Shared;
 use crate::duration::{Micros, ParsedTime, parse_seconds};
 
 /// The TRX reader (`--format trx`).
@@ -280,13 +281,13 @@ impl XmlHandler for State {
             };
             let case = TestCase {
                 name,
-                classname,
-                suite,
+                classname: classname.map(Shared::from),
+                suite: suite.map(Shared::from),
                 file: None,
                 duration: result.duration,
                 outcome: result.outcome,
                 dialect: Dialect::Dotnet,
-                variant: row,
+                variant: row.map(Shared::from),
             };
             kept += case_bytes(&case);
             if kept > limit {
