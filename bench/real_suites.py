@@ -311,9 +311,16 @@ def plan(suite, work, shards, history, tests, name):
     return path, doc
 
 
-def run_round(suite, work, shards, history, tests, name, everyone):
-    """Plans from `history`, runs every shard, merges into `history`."""
-    plan_path, doc = plan(suite, work, shards, history, tests, name)
+def run_round(suite, work, shards, history, tests, name, everyone, replay=None):
+    """Plans from `history`, runs every shard, merges into `history`.
+    With `replay` (a plan path), runs that plan's shards again instead and
+    merges nothing: what the same shards measure twice."""
+    if replay:
+        plan_path = replay
+        with open(plan_path) as f:
+            doc = json.load(f)
+    else:
+        plan_path, doc = plan(suite, work, shards, history, tests, name)
     predicted = [s["predicted_seconds"] for s in doc["shards"]]
     walls = []
     ran = collections.Counter()
@@ -337,6 +344,9 @@ def run_round(suite, work, shards, history, tests, name, everyone):
         # suite as a subprocess, as testify's do, shows up twice in one
         # shard's stream and in the full run's alike).
         ran.update(set(suite.tests_in(out)))
+    if replay:
+        return {"predicted": predicted, "walls": walls, "check": exactly_once(everyone, ran),
+                "cost_model": doc.get("cost_model"), "plan": plan_path}
     merge = shardplan(["merge", "--into", history, os.path.join(work, name)],
                       suite.cwd, suite.env())
     with open(os.path.join(work, f"{name}-merge.log"), "w") as f:
@@ -347,6 +357,7 @@ def run_round(suite, work, shards, history, tests, name, everyone):
         "check": exactly_once(everyone, ran),
         "cost_model": doc.get("cost_model"),
         "merge": merge.stderr,
+        "plan": plan_path,
     }
 
 
@@ -365,7 +376,7 @@ def describe_costs(cost_model):
     return f"startup {s['seconds']:.2f}s {s['source']}, group {g['seconds']:.3f}s {g['source']}"
 
 
-def bench_suite(suite, shard_counts, rows):
+def bench_suite(suite, shard_counts, rows, noise=False):
     log(f"{suite.name}: install")
     suite.install()
     root = os.path.join(BENCH, "runs", suite.runner)
@@ -396,6 +407,17 @@ def bench_suite(suite, shard_counts, rows):
             rows.append((suite.name, shards, number, r["walls"], r["predicted"], r["check"],
                          describe_costs(r["cost_model"])))
             print_row(rows[-1], sys.stderr)
+        if noise:
+            # Round 2's plan once more, unchanged: how much the same shards'
+            # walls move between two runs on this machine.
+            log(f"{suite.name}: N={shards} round 2 again (--noise)")
+            again = run_round(suite, work, shards, history, tests, "round2-again", everyone,
+                              replay=r["plan"])
+            moved = [abs(b - a) / a for a, b in zip(r["walls"], again["walls"])]
+            rows.append((suite.name, shards, "2 again", again["walls"], again["predicted"],
+                         again["check"], f"same plan; shard walls moved {sum(moved) / len(moved) * 100:.1f}% "
+                         f"on average, at most {max(moved) * 100:.1f}%"))
+            print_row(rows[-1], sys.stderr)
 
 
 def ratios(walls, predicted):
@@ -412,7 +434,7 @@ def print_row(row, out):
     balance, error = ratios(walls, predicted)
     err = "-" if error is None else f"{error * 100:.1f}%"
     goal = ""
-    if number == 2 and shards >= 4:
+    if number in (2, "2 again") and shards >= 4:
         goal = "ok" if balance <= 1.10 and error <= 0.10 and ok else "MISS"
     print(f"| {name} | {shards} | {number} | {max(walls):.1f}s / {sum(walls) / len(walls):.1f}s "
           f"= {balance:.3f} | {err} | {'yes' if ok else 'NO'} ({counts}) | {goal} | {costs} |",
@@ -433,6 +455,9 @@ def main():
     parser.add_argument("--suites", default="pytest,go,nextest",
                         help="comma-separated, of: " + ", ".join(SUITES))
     parser.add_argument("--shards", default=",".join(map(str, SHARD_COUNTS)))
+    parser.add_argument("--noise", action="store_true",
+                        help="also run round 2's plan a second time (no merge) and show how "
+                        "much the same shards' walls move")
     args = parser.parse_args()
     if not os.access(SHARDPLAN, os.X_OK):
         sys.exit(f"no shardplan binary at {SHARDPLAN}: run `cargo build --release`")
@@ -441,7 +466,7 @@ def main():
     rows = []
     started = time.monotonic()
     for key in args.suites.split(","):
-        bench_suite(SUITES[key](), shard_counts, rows)
+        bench_suite(SUITES[key](), shard_counts, rows, args.noise)
     table = [
         "| suite | N | round | wall max / mean | mean abs(pred-actual)/actual | exactly once | "
         "goal (round 2, N>=4) | cost model planned with |",
