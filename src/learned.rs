@@ -46,7 +46,12 @@
 //!   (Sievers' weighting, so two shards one group apart, whose slope is
 //!   mostly noise, count least); else unknown.
 //! * `shard_startup`: with shard points, the median of
-//!   `y − group_cost × G` over them; else unknown.
+//!   `y − group_cost × G` over them; else unknown. When that median is
+//!   negative for a slope fitted to the shards alone, the line is fitted
+//!   through the origin instead: `group_cost` is the median of the shard
+//!   points' `y / G` and `shard_startup` the median of what is left (a
+//!   start-up is never negative, and the clamped line would pass above
+//!   every shard).
 //!
 //! Both are clamped at 0. A term is learned from the runs its points come
 //! from; an unknown term is 0 unless given.
@@ -83,16 +88,37 @@ pub fn fit(record: &CostRecord) -> Fitted {
     } else {
         weighted_theil_sen(&shards).map(|slope| (clamp(slope), runs(&shards)))
     };
-    let shard_startup = (!shards.is_empty()).then(|| {
+    let startup_given = |group_cost: Option<(Micros, u64)>| {
         let slope = group_cost.map_or(0, |(cost, _)| cost as i64);
         let mut residuals: Vec<i64> = shards
             .iter()
             .map(|&&(_, groups, y)| y.saturating_sub(slope.saturating_mul(groups as i64)))
             .collect();
-        (clamp(median_i64(&mut residuals)), runs(&shards))
-    });
+        median_i64(&mut residuals)
+    };
+    let mut group_cost = group_cost;
+    let mut startup = (!shards.is_empty()).then(|| startup_given(group_cost));
+    // A slope fitted to the shards alone whose line meets G = 0 below zero
+    // passes above the shards once the start-up is clamped at 0 (two
+    // shards of one run, a few groups apart, that differed by chance give
+    // seconds per group): a start-up is never negative, so fit the line
+    // through the origin instead, the median of the shards' `y / G`.
+    if suites.is_empty()
+        && startup.is_some_and(|s| s < 0)
+        && let Some((_, runs_of)) = group_cost
+    {
+        let mut per_group: Vec<i64> = shards
+            .iter()
+            .filter(|p| p.1 > 0)
+            .map(|&&(_, groups, y)| y.div_euclid(groups as i64))
+            .collect();
+        if !per_group.is_empty() {
+            group_cost = Some((clamp(median_i64(&mut per_group)), runs_of));
+            startup = Some(startup_given(group_cost));
+        }
+    }
     Fitted {
-        shard_startup,
+        shard_startup: startup.map(|s| (clamp(s), runs(&shards))),
         group_cost,
     }
 }
@@ -338,6 +364,41 @@ mod tests {
         let fitted = fit(&record(&[], &suites[..1]));
         assert_eq!(fitted.group_cost, Some((352_000, 1)));
         assert_eq!(fitted.shard_startup, None);
+    }
+
+    #[test]
+    fn a_slope_whose_line_starts_below_zero_is_fitted_through_the_origin() {
+        // Two go shards of one real run (issue 11's benchmark): 36 and 39
+        // packages, 15.9 s and 36.6 s beyond their tests. Their slope,
+        // 6.9 s per package, meets G = 0 at -233 s; clamped, it predicted
+        // 240 s for shards that took 17-25 s.
+        let shards = [(1, 36, 15_894_639), (1, 39, 36_641_321)];
+        let fitted = fit(&record(&shards, &[]));
+        assert_eq!(fitted.group_cost, Some((15_894_639 / 36, 1)));
+        // What is left of the smaller shard: its rounding, 27 µs.
+        assert_eq!(fitted.shard_startup, Some((15_894_639 % 36, 1)));
+        // Four shards whose slope, 540 ms, starts at -1.8 s.
+        let shards = [
+            (1, 26, 12_200_000),
+            (1, 25, 13_100_000),
+            (1, 18, 9_100_000),
+            (1, 28, 14_800_000),
+        ];
+        let fitted = fit(&record(&shards, &[]));
+        let (slope, _) = fitted.group_cost.unwrap();
+        assert!((469_000..=506_000).contains(&slope), "{slope}");
+        // Every shard is predicted within 10%, none wildly above.
+        let (startup, _) = fitted.shard_startup.unwrap();
+        for &(_, g, y) in &shards {
+            let predicted = startup as i64 + slope as i64 * g as i64;
+            assert!((predicted - y).abs() * 10 <= y, "{g}: {predicted} vs {y}");
+        }
+        // A line that starts above zero is kept as it was.
+        let points: Vec<(u64, u64, i64)> = [2u64, 5]
+            .iter()
+            .map(|&g| (1, g, 400_000 + 300_000 * g as i64))
+            .collect();
+        assert_eq!(fit(&record(&points, &[])).group_cost, Some((300_000, 1)));
     }
 
     #[test]
