@@ -19,7 +19,7 @@ use crate::learned::{self, CostModel, Fitted, Term};
 use crate::options::{CatchAll, PlanOptions};
 use crate::plan::sticky::{self, Previous, Sticky};
 use crate::plan::{self, Algorithm, Plan, Planner, ilp};
-use crate::timing::{self, GroupSetups, Suite, TableStats, TimingTable};
+use crate::timing::{self, Suite, TableStats, TimingTable};
 use crate::warnings::Warnings;
 
 /// Everything planning produced, before it is printed.
@@ -126,7 +126,10 @@ pub fn read_inputs(
         options.root.as_deref(),
     )?;
     let (cases, groups, reports_read) = inputs::read_reports(&timings, &read, warnings)?;
-    let (table, table_stats) = TimingTable::build(&cases, runner);
+    let (table, table_stats, measured_setups) =
+        TimingTable::build_with_setups(&cases, &groups, runner);
+    // Everything planning needs of the cases is in the table and setups.
+    drop((cases, groups));
     if !table_stats.other_runner.is_empty() && table.is_empty() {
         warnings.push(format!(
             "the reports hold {} test cases, none written for --runner {}; is --runner right?",
@@ -191,8 +194,7 @@ pub fn read_inputs(
         shard_startup: Term::choose(options.shard_overhead, fitted.shard_startup),
         group_cost: Term::choose(options.group_overhead, fitted.group_cost),
     };
-    let setups =
-        GroupSetups::measure(&cases, &groups, runner).with_extra(cost_model.group_cost.micros);
+    let setups = measured_setups.with_extra(cost_model.group_cost.micros);
     let measured_groups = setups.measured_groups();
     if options.split_large && options.by == Granularity::Test {
         warnings.push(

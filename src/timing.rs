@@ -55,6 +55,48 @@ pub struct TableStats {
     pub control_characters: usize,
 }
 
+/// Each case's file key as the timing table named it, interned, for
+/// measuring group setups without naming every case a second time.
+#[derive(Debug, Default)]
+struct CaseFiles {
+    /// Per case, in order: an index into `keys`, or one of the markers.
+    of_case: Vec<u32>,
+    /// The distinct file keys, in first-seen order.
+    keys: Vec<String>,
+    /// Where each key is in `keys`; only looked up.
+    index: HashMap<String, u32>,
+    /// The key interned last.
+    last: Option<u32>,
+}
+
+impl CaseFiles {
+    /// A case from a report of another runner: its group is not measured.
+    const OTHER_RUNNER: u32 = u32::MAX;
+    /// A case the runner cannot select: left out of its group's sum.
+    const UNSELECTABLE: u32 = u32::MAX - 1;
+
+    /// The index of file key `file`; cases of one file come together, so
+    /// the last key is tried first.
+    fn intern(&mut self, file: &str) -> u32 {
+        if let Some(last) = self.last
+            && self.keys[last as usize] == file
+        {
+            return last;
+        }
+        let key = match self.index.get(file) {
+            Some(&known) => known,
+            None => {
+                let next = self.keys.len() as u32;
+                self.keys.push(file.to_string());
+                self.index.insert(file.to_string(), next);
+                next
+            }
+        };
+        self.last = Some(key);
+        key
+    }
+}
+
 /// Sum and count of one recorded case's passing durations, then of its
 /// failing ones, then of its skipped ones.
 type RunSums = [(u128, u64); 3];
@@ -96,6 +138,34 @@ impl TimingTable {
         cases: impl IntoIterator<Item = &'a TestCase>,
         runner: &dyn Naming,
     ) -> (TimingTable, TableStats) {
+        TimingTable::fold(cases, runner, None)
+    }
+
+    /// [`TimingTable::build`] and [`GroupSetups::measure`] of the same
+    /// cases, naming each case once: a million cases are a million ids
+    /// built, not two million.
+    pub fn build_with_setups(
+        cases: &[TestCase],
+        groups: &[GroupTime],
+        runner: &dyn Naming,
+    ) -> (TimingTable, TableStats, GroupSetups) {
+        if groups.is_empty() {
+            let (table, stats) = TimingTable::fold(cases, runner, None);
+            return (table, stats, GroupSetups::from_measured(BTreeMap::new(), 0));
+        }
+        let mut files = CaseFiles::default();
+        let (table, stats) = TimingTable::fold(cases, runner, Some(&mut files));
+        let setups = GroupSetups::from_case_files(cases, groups, &files);
+        (table, stats, setups)
+    }
+
+    /// Folds `cases` into the table; with `files`, also records each
+    /// case's file key for [`GroupSetups::from_case_files`].
+    fn fold<'a>(
+        cases: impl IntoIterator<Item = &'a TestCase>,
+        runner: &dyn Naming,
+        mut files: Option<&mut CaseFiles>,
+    ) -> (TimingTable, TableStats) {
         let mut stats = TableStats::default();
         // Two levels, because several recorded cases can map to one runner
         // id (every jest test of a file is that file): per recorded case
@@ -114,10 +184,21 @@ impl TimingTable {
             stats.cases += 1;
             if !runner.accepts(case.dialect) {
                 *stats.other_runner.entry(case.dialect).or_default() += 1;
+                if let Some(files) = files.as_deref_mut() {
+                    files.of_case.push(CaseFiles::OTHER_RUNNER);
+                }
                 continue;
             }
             *stats.by_dialect.entry(case.dialect).or_default() += 1;
-            let id = match naming::selectable(runner, case) {
+            let named = naming::selectable(runner, case);
+            if let Some(files) = files.as_deref_mut() {
+                let file = match &named {
+                    Ok(id) => files.intern(&id.file),
+                    Err(_) => CaseFiles::UNSELECTABLE,
+                };
+                files.of_case.push(file);
+            }
+            let id = match named {
                 Ok(id) => id,
                 Err(why) => {
                     *match why {
@@ -529,6 +610,37 @@ impl GroupSetups {
         GroupSetups::from_measured(measured, 0)
     }
 
+    /// [`GroupSetups::measure`] from the file key [`TimingTable::fold`]
+    /// recorded for each case: the same groups count, with the same sums.
+    fn from_case_files(cases: &[TestCase], groups: &[GroupTime], files: &CaseFiles) -> GroupSetups {
+        let samples = setup_samples_by_range(groups, |range| {
+            let mut key: Option<u32> = None;
+            let mut sum: Micros = 0;
+            for index in range {
+                let (case, &file) = (cases.get(index)?, files.of_case.get(index)?);
+                match file {
+                    CaseFiles::OTHER_RUNNER => return None,
+                    CaseFiles::UNSELECTABLE => continue,
+                    _ => {}
+                }
+                match key {
+                    Some(k) if k != file => return None,
+                    Some(_) => {}
+                    None => key = Some(file),
+                }
+                if !add_duration(&mut sum, case) {
+                    return None;
+                }
+            }
+            key.map(|k| (k, sum))
+        });
+        let measured = samples
+            .into_iter()
+            .map(|(key, mut values)| (files.keys[key as usize].clone(), median(&mut values)))
+            .collect();
+        GroupSetups::from_measured(measured, 0)
+    }
+
     /// Setups from per-group values, plus `extra` for every group.
     pub fn from_measured(measured: BTreeMap<String, Micros>, extra: Micros) -> GroupSetups {
         let mut values: Vec<Micros> = measured.values().copied().collect();
@@ -578,6 +690,15 @@ pub fn setup_samples<K: Ord + Clone>(
     groups: &[GroupTime],
     mut key_and_sum: impl FnMut(&[TestCase]) -> Option<(K, Micros)>,
 ) -> BTreeMap<K, Vec<Micros>> {
+    setup_samples_by_range(groups, |range| cases.get(range).and_then(&mut key_and_sum))
+}
+
+/// [`setup_samples`] with each group's members given as their range of
+/// case indexes.
+fn setup_samples_by_range<K: Ord + Clone>(
+    groups: &[GroupTime],
+    mut key_and_sum: impl FnMut(std::ops::Range<usize>) -> Option<(K, Micros)>,
+) -> BTreeMap<K, Vec<Micros>> {
     let mut ordered: Vec<&GroupTime> = groups.iter().collect();
     // Outer groups before the groups they contain.
     ordered.sort_by_key(|g| (g.cases.start, std::cmp::Reverse(g.cases.end)));
@@ -591,7 +712,7 @@ pub fn setup_samples<K: Ord + Clone>(
         {
             open.pop();
         }
-        let Some((key, sum)) = cases.get(group.cases.clone()).and_then(&mut key_and_sum) else {
+        let Some((key, sum)) = key_and_sum(group.cases.clone()) else {
             continue;
         };
         if open.iter().any(|(_, k)| *k == key) {
@@ -794,6 +915,20 @@ mod tests {
             group(0..4, 60),
         ];
         let setups = GroupSetups::measure(&cases, &groups, &Plain);
+        // Naming every case once for the table and the setups together
+        // measures the same.
+        let (table, _, together) = TimingTable::build_with_setups(&cases, &groups, &Plain);
+        assert_eq!(together, setups);
+        assert_eq!(table, TimingTable::build(&cases, &Plain).0);
+        // A case of another runner's report spoils its group; a nameless
+        // one is left out of its group's sum.
+        let mut mixed = cases.clone();
+        mixed[2].dialect = Dialect::Jest;
+        mixed[5].name = String::new();
+        let alone = GroupSetups::measure(&mixed, &groups, &crate::emit::pytest::Pytest);
+        let (_, _, together) =
+            TimingTable::build_with_setups(&mixed, &groups, &crate::emit::pytest::Pytest);
+        assert_eq!(together, alone);
         assert_eq!(setups.setup("f.py"), 2 * SECOND);
         assert_eq!(setups.setup("g.py"), 0);
         assert_eq!(setups.measured_groups(), 2);
