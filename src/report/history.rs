@@ -723,6 +723,7 @@ pub(crate) fn with_groups(cases: Vec<TestCase>, mut groups: Vec<(GroupKey, Micro
         cases,
         groups: times,
         warnings: Vec::new(),
+        run: None,
     }
 }
 
