@@ -373,7 +373,11 @@ def describe_costs(cost_model):
     if not cost_model:
         return ""
     s, g = cost_model["shard_startup"], cost_model["group_cost"]
-    return f"startup {s['seconds']:.2f}s {s['source']}, group {g['seconds']:.3f}s {g['source']}"
+    text = f"startup {s['seconds']:.2f}s {s['source']}, group {g['seconds']:.3f}s {g['source']}"
+    k = cost_model.get("concurrency")
+    if k:
+        text += f", concurrency {k['factor']:.2f} {k['source']}"
+    return text
 
 
 def bench_suite(suite, shard_counts, rows, noise=False):

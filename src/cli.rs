@@ -186,6 +186,13 @@ pub struct SuiteArgs {
     #[arg(long, value_name = "DURATION", value_parser = crate::duration::parse_duration)]
     pub group_overhead: Option<Micros>,
 
+    /// Tests the runner runs at once on average, e.g. 2 or 1.5 (nextest,
+    /// pytest-xdist): every test's time is divided by it to predict a
+    /// shard's wall time; 1 turns a learned one off. Default: the
+    /// concurrency learned in the timing history, else 1.
+    #[arg(long, value_name = "K", value_parser = crate::duration::Concurrency::parse)]
+    pub concurrency: Option<crate::duration::Concurrency>,
+
     /// With --by class or file: a class or file bigger than a shard's mean
     /// load may be split into its tests, each shard it lands on paying its
     /// group's setup.
@@ -226,6 +233,7 @@ impl SuiteArgs {
             algorithm: self.algorithm,
             shard_overhead: self.shard_overhead,
             group_overhead: self.group_overhead,
+            concurrency: self.concurrency,
             split_large: self.split_large,
             ilp_nodes: self.ilp_nodes,
             ilp_time_limit: self.ilp_time_limit,

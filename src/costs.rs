@@ -10,12 +10,16 @@
 //! * **start**: when `select --record` ran (the record's `started`);
 //! * **end**: the latest end among its reports' suites (a JUnit suite's
 //!   `timestamp` plus its `time`; pytest stamps its session's start and
-//!   times the whole session, collection included);
+//!   times the whole session, collection included) and their run windows
+//!   (a JUnit root's `timestamp` plus `time`: nextest stamps only the
+//!   root, never a suite);
 //! * **groups touched**: the distinct groups (the record's runner's file
 //!   key) of its tests;
 //! * the observation: wall (end − start) minus its tests and the setups
 //!   its reports measure ([`GroupSetups::measure`], which planning
-//!   charges already), so nothing is counted twice.
+//!   charges already), so nothing is counted twice; and, for the
+//!   concurrency, a **load**: the sum of its tests and its wall minus
+//!   those setups.
 //!
 //! A shard whose record has no start (an older shardplan) or whose reports
 //! carry no suite timestamps gives no shard observation; one whose
@@ -39,7 +43,7 @@ use crate::error::{Error, Result};
 use crate::frozen::{RECORD_FILE, ShardRecord, record_for};
 use crate::history::CostRecord;
 use crate::inputs::{self, ReadOptions};
-use crate::report::{GroupTime, TestCase};
+use crate::report::{GroupTime, RunWindow, TestCase};
 use crate::timing::{GroupSetups, add_duration};
 use crate::warnings::Warnings;
 
@@ -116,8 +120,9 @@ pub fn read_run(
     let mut observed: BTreeMap<&'static str, CostRecord> = BTreeMap::new();
     let mut first_error = None;
     for (path, (record, files)) in buckets {
+        let mut windows = Vec::new();
         let (cases, groups, read) =
-            match inputs::read_reports_with_groups(&files, options, warnings) {
+            match inputs::read_reports_with_windows(&files, options, warnings, &mut windows) {
                 Ok(read) => read,
                 Err(error) if options.strict => return Err(error),
                 // Each report was skipped with a warning already.
@@ -131,17 +136,18 @@ pub fn read_run(
             entry(&mut observed, kind).suites.push((0, groups_in, gap));
         }
         if let (Some(path), Some(record)) = (path, &record) {
-            let seen = observe_shard(path, record, &cases, &groups);
+            let seen = observe_shard(path, record, &cases, &groups, &windows);
             if seen.note.is_none()
                 && let Some(wall) = seen.wall
             {
                 let runner = record.runner.runner();
                 let measured = measured_setups(&cases, &groups, runner.as_ref());
-                let y = i64::try_from(wall).unwrap_or(i64::MAX)
-                    - i64::try_from(seen.tests.saturating_add(measured)).unwrap_or(i64::MAX);
-                entry(&mut observed, record.runner)
-                    .shards
-                    .push((0, seen.groups, y));
+                let busy = i64::try_from(wall).unwrap_or(i64::MAX)
+                    - i64::try_from(measured).unwrap_or(i64::MAX);
+                let y = busy - i64::try_from(seen.tests).unwrap_or(i64::MAX);
+                let costs = entry(&mut observed, record.runner);
+                costs.shards.push((0, seen.groups, y));
+                costs.loads.push((0, seen.groups, seen.tests, busy));
             }
             run.shards.push(seen);
         }
@@ -276,6 +282,7 @@ fn observe_shard(
     record: &ShardRecord,
     cases: &[TestCase],
     groups: &[GroupTime],
+    windows: &[RunWindow],
 ) -> ShardSeen {
     let runner = record.runner.runner();
     let mut keys = BTreeSet::new();
@@ -293,6 +300,7 @@ fn observe_shard(
             let start = g.start?;
             Some(start.saturating_add(i64::try_from(g.duration).ok()?))
         })
+        .chain(windows.iter().filter_map(RunWindow::end))
         .max();
     let start = record.start();
     let (wall, note) = match (start, end) {
@@ -302,7 +310,7 @@ fn observe_shard(
         ),
         (_, None) => (
             None,
-            Some("its reports carry no suite timestamps".to_string()),
+            Some("its reports carry no suite or run timestamps".to_string()),
         ),
         (Some(start), Some(end)) if end < start => (
             None,
@@ -407,7 +415,7 @@ mod tests {
             runner: RunnerKind::Pytest,
             started: Some(crate::duration::format_timestamp(10_000_000)),
         };
-        let seen = observe_shard(PathBuf::from("r"), &record, &cases, &groups);
+        let seen = observe_shard(PathBuf::from("r"), &record, &cases, &groups, &[]);
         assert_eq!(seen.wall, Some(1_500_000));
         assert_eq!(seen.tests, 400_000);
         assert_eq!(seen.groups, 2);
@@ -416,8 +424,48 @@ mod tests {
             started: Some(crate::duration::format_timestamp(20_000_000)),
             ..record
         };
-        let seen = observe_shard(PathBuf::from("r"), &early, &cases, &groups);
+        let seen = observe_shard(PathBuf::from("r"), &early, &cases, &groups, &[]);
         assert_eq!(seen.wall, None);
         assert!(seen.note.unwrap().contains("before the record's start"));
+    }
+
+    #[test]
+    fn a_nextest_shard_ends_with_its_run_window() {
+        // nextest stamps only the root: no suite has a time.
+        let mut cases = vec![
+            case("t/a.py", "t/a.py::x", 700_000),
+            case("t/b.py", "t/b.py::z", 900_000),
+        ];
+        for c in &mut cases {
+            c.suite = Some("typenum".into());
+        }
+        let record = ShardRecord {
+            format: "shardplan-shard".into(),
+            version: 1,
+            fingerprint: "f".into(),
+            index: 0,
+            shards: 4,
+            runner: RunnerKind::Pytest,
+            started: Some(crate::duration::format_timestamp(10_000_000)),
+        };
+        let seen = observe_shard(PathBuf::from("r"), &record, &cases, &[], &[]);
+        assert_eq!(seen.wall, None);
+        assert!(seen.note.unwrap().contains("no suite or run timestamps"));
+        let window = RunWindow {
+            start: 10_170_000,
+            duration: 1_015_000,
+        };
+        let seen = observe_shard(PathBuf::from("r"), &record, &cases, &[], &[window]);
+        assert_eq!(seen.note, None);
+        assert_eq!(seen.wall, Some(1_185_000));
+        assert_eq!(seen.tests, 1_600_000);
+        // A suite ending later than the window ends the shard.
+        let groups = vec![GroupTime {
+            cases: 0..2,
+            duration: 2_000_000,
+            start: Some(10_000_000),
+        }];
+        let seen = observe_shard(PathBuf::from("r"), &record, &cases, &groups, &[window]);
+        assert_eq!(seen.wall, Some(2_000_000));
     }
 }

@@ -559,3 +559,82 @@ mod tests {
         assert_eq!(human_beside(999_600, SECOND), "999.600ms");
     }
 }
+
+/// How many tests a runner keeps running at once on average, in thousandths
+/// (per mille): 1000 runs them one after another, 1850 about two at a time.
+/// A shard's wall time is its tests' summed time divided by it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Concurrency(pub u64);
+
+impl Concurrency {
+    /// One test at a time: durations are wall time as they are.
+    pub const ONE: Concurrency = Concurrency(1000);
+
+    /// `micros` of test time as wall time: `micros × 1000 / k`, rounded to
+    /// the nearest microsecond (halves up); unchanged at 1000.
+    pub fn wall(self, micros: Micros) -> Micros {
+        if self.0 == 1000 || self.0 == 0 {
+            return micros;
+        }
+        let k = u128::from(self.0);
+        let scaled = (u128::from(micros) * 1000 + k / 2) / k;
+        Micros::try_from(scaled).unwrap_or(Micros::MAX)
+    }
+
+    /// `×1.85`.
+    pub fn describe(self) -> String {
+        let text = format!("{:.3}", self.0 as f64 / 1000.0);
+        let text = text.trim_end_matches('0').trim_end_matches('.');
+        format!("×{text}")
+    }
+
+    /// Parses a flag's value: a positive decimal such as `2` or `1.5`, at
+    /// most three decimals.
+    pub fn parse(raw: &str) -> std::result::Result<Concurrency, String> {
+        let bad = || format!("{raw:?} is not a concurrency such as 2 or 1.5 (at least 1)");
+        let (whole, fraction) = raw.trim().split_once('.').unwrap_or((raw.trim(), ""));
+        if whole.is_empty()
+            || !whole.bytes().all(|b| b.is_ascii_digit())
+            || !fraction.bytes().all(|b| b.is_ascii_digit())
+            || fraction.len() > 3
+        {
+            return Err(bad());
+        }
+        let whole: u64 = whole.parse().map_err(|_| bad())?;
+        let fraction: u64 = format!("{fraction:0<3}").parse().map_err(|_| bad())?;
+        let per_mille = whole
+            .checked_mul(1000)
+            .and_then(|w| w.checked_add(fraction))
+            .ok_or_else(bad)?;
+        if per_mille < 1000 {
+            return Err(bad());
+        }
+        Ok(Concurrency(per_mille))
+    }
+}
+
+impl Default for Concurrency {
+    fn default() -> Concurrency {
+        Concurrency::ONE
+    }
+}
+
+#[cfg(test)]
+mod concurrency_tests {
+    use super::Concurrency;
+
+    #[test]
+    fn concurrency_scales_rounds_and_parses() {
+        assert_eq!(Concurrency::ONE.wall(12_345), 12_345);
+        assert_eq!(Concurrency(2000).wall(3), 2);
+        assert_eq!(Concurrency(1850).wall(1_850_000), 1_000_000);
+        assert_eq!(Concurrency(1850).describe(), "×1.85");
+        assert_eq!(Concurrency(2000).describe(), "×2");
+        assert_eq!(Concurrency::parse("2"), Ok(Concurrency(2000)));
+        assert_eq!(Concurrency::parse("1.5"), Ok(Concurrency(1500)));
+        assert_eq!(Concurrency::parse("1"), Ok(Concurrency::ONE));
+        assert!(Concurrency::parse("0.5").is_err());
+        assert!(Concurrency::parse("1.2345").is_err());
+        assert!(Concurrency::parse("x").is_err());
+    }
+}

@@ -125,6 +125,22 @@ pub struct CostModelDoc {
     pub shard_startup: TermDoc,
     /// Paid once per group a shard touches, beyond its measured setup.
     pub group_cost: TermDoc,
+    /// Tests running at once, when given or learned: `{"factor": 1.85,
+    /// "source": "learned", "runs": 1}`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub concurrency: Option<ConcurrencyDoc>,
+}
+
+/// The concurrency of a [`CostModelDoc`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ConcurrencyDoc {
+    /// Tests running at once on average.
+    pub factor: f64,
+    /// `learned` or `given`.
+    pub source: String,
+    /// When learned: from how many runs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub runs: Option<u64>,
 }
 
 /// One term of a [`CostModelDoc`].
@@ -157,9 +173,22 @@ impl From<Term> for TermDoc {
 
 impl From<CostModel> for CostModelDoc {
     fn from(model: CostModel) -> CostModelDoc {
+        let concurrency = (!model.concurrency.is_default()).then(|| {
+            let (source, runs) = match model.concurrency.source {
+                TermSource::Learned(runs) => ("learned", Some(runs)),
+                TermSource::Given => ("given", None),
+                TermSource::Default => ("default", None),
+            };
+            ConcurrencyDoc {
+                factor: model.concurrency.value.0 as f64 / 1000.0,
+                source: source.to_string(),
+                runs,
+            }
+        });
         CostModelDoc {
             shard_startup: model.shard_startup.into(),
             group_cost: model.group_cost.into(),
+            concurrency,
         }
     }
 }

@@ -321,6 +321,9 @@ impl History {
             record
                 .suites
                 .extend(new.suites.iter().map(|p| (run, p.1, p.2)));
+            record
+                .loads
+                .extend(new.loads.iter().map(|p| (run, p.1, p.2, p.3)));
         }
         let (runs, keep) = (self.runs, self.keep);
         for record in self.costs.values_mut() {

@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 use crate::error::{Error, Result};
 use crate::identity;
 use crate::naming::{Naming, TestId};
-use crate::report::{self, GroupTime, TestCase};
+use crate::report::{self, GroupTime, RunWindow, TestCase};
 use crate::warnings::Warnings;
 
 /// The report files named by the `--timings` arguments, plus notes for the
@@ -341,6 +341,17 @@ pub fn read_reports_with_groups(
     options: &ReadOptions<'_>,
     warnings: &mut Warnings,
 ) -> Result<(Vec<TestCase>, Vec<GroupTime>, usize)> {
+    read_reports_with_windows(files, options, warnings, &mut Vec::new())
+}
+
+/// [`read_reports_with_groups`], also collecting into `windows` the run
+/// window of each report that gives one ([`crate::report::RunWindow`]).
+pub fn read_reports_with_windows(
+    files: &[PathBuf],
+    options: &ReadOptions<'_>,
+    warnings: &mut Warnings,
+    windows: &mut Vec<RunWindow>,
+) -> Result<(Vec<TestCase>, Vec<GroupTime>, usize)> {
     let strict = options.strict;
     let mut cases = Vec::new();
     let mut groups = Vec::new();
@@ -350,6 +361,7 @@ pub fn read_reports_with_groups(
         match report::read_file_as(path, options.format) {
             Ok((report, file_warnings)) => {
                 read += 1;
+                windows.extend(report.run);
                 let offset = cases.len();
                 groups.extend(report.groups.into_iter().map(|group| GroupTime {
                     cases: group.cases.start + offset..group.cases.end + offset,

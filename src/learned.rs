@@ -9,13 +9,19 @@
 //! runner's file key) is predicted to take
 //!
 //! ```text
-//! shard_startup(R) + Σ its tests + Σ measured setup of its groups + group_cost(R) × G
+//! shard_startup(R) + (Σ its tests + Σ measured setup of its groups) / k(R) + group_cost(R) × G
 //! ```
 //!
 //! where "measured setup" is what reports show ([`crate::timing::GroupSetups`]:
 //! a suite's time beyond its tests) and the two learned terms are what
 //! they do not show: interpreter start-up, plugin loading, a file's imports
-//! that the runner times outside its tests.
+//! that the runner times outside its tests. The third, the concurrency
+//! `k(R)` (per mille; 1000 unless learned), is how many tests the runner
+//! keeps running at once (nextest's threads, pytest-xdist's workers): its
+//! tests' times add up to more than the wall time they took. Planning
+//! divides every test's and measured setup's time by it
+//! ([`crate::duration::Concurrency::wall`]), so items and predictions are
+//! wall time; one `k` per runner leaves the balance as it was.
 //!
 //! # Observations
 //!
@@ -24,8 +30,11 @@
 //!
 //! * **shards**: a shard of a run recorded by `select --record DIR`, whose
 //!   record says when it started and whose reports say when it ended (a
-//!   JUnit suite's `timestamp` + `time`). `y` = its wall time minus its
-//!   tests and measured setups: `shard_startup + group_cost × G` plus noise.
+//!   JUnit suite's `timestamp` + `time`, or the root's run window as
+//!   nextest writes it). `y` = its wall time minus its tests and measured
+//!   setups: `shard_startup + group_cost × G` plus noise, when its tests
+//!   ran one at a time. Each also gives a **load** `(G, T, B)`: its tests'
+//!   sum `T` and its wall minus measured setups `B`, for the concurrency.
 //! * **suites**: a report suite whose tests span several groups (pytest's
 //!   one `<testsuite name="pytest">`, whose time covers collecting, i.e.
 //!   importing, every file it ran): `y` = its time minus its tests, about
@@ -55,12 +64,31 @@
 //!
 //! Both are clamped at 0. A term is learned from the runs its points come
 //! from; an unknown term is 0 unless given.
+//!
+//! * `concurrency`: with at least two loads whose median `T / B` (per
+//!   mille, as if the shard had no overheads: a lower bound on `k`) is at
+//!   least 1100, learned; else 1000, and the two terms above are fitted
+//!   exactly as described, from the shard points. When learned, the fit
+//!   is done twice, deterministically:
+//!   1. a first `k`: when the largest shard's `T` is at least twice the
+//!      smallest's, the Theil–Sen slope of `1000 × B` against `T` (which
+//!      is `1000 / k`), if it gives more than the bound; else the bound;
+//!   2. the start-up and per-group cost as above, fitted to the loads'
+//!      `y = B − T / k` in place of the shard points (shard points of runs
+//!      merged before loads were kept are left out then);
+//!   3. `k` again: the median of `T / (B − start-up − group_cost × G)` over
+//!      the loads that leave something, never below the first;
+//!   4. the start-up and per-group cost once more, with that `k`.
+//!
+//!   Shards of one size (one shard count) cannot tell start-up from
+//!   concurrency apart: the start-up comes out near 0 and `k` absorbs it,
+//!   which predicts shards of that size right.
 
 use std::collections::BTreeSet;
 
 use serde::Serialize;
 
-use crate::duration::{Micros, micros_to_seconds};
+use crate::duration::{Concurrency, Micros, micros_to_seconds};
 use crate::report::history::CostRecord;
 
 /// The learned terms of one runner, with how many runs each comes from.
@@ -70,14 +98,112 @@ pub struct Fitted {
     pub shard_startup: Option<(Micros, u64)>,
     /// Cost per group touched and the number of runs it was learned from.
     pub group_cost: Option<(Micros, u64)>,
+    /// Tests running at once, per mille, and the number of runs it was
+    /// learned from; `None` (one at a time) unless the shards show at
+    /// least [`MIN_CONCURRENCY`].
+    pub concurrency: Option<(u64, u64)>,
 }
+
+/// The least concurrency, per mille, that is learned: below it the shards
+/// ran their tests one after another, give or take noise.
+pub const MIN_CONCURRENCY: u64 = 1100;
+
+/// Shard points the concurrency needs, at least.
+const MIN_LOADS: usize = 2;
 
 /// Fits the model to a runner's observations (see the module docs).
 pub fn fit(record: &CostRecord) -> Fitted {
+    let shards: Vec<&(u64, u64, i64)> = record.shards.iter().collect();
+    let serial = fit_lines(&shards, record);
+    if record.loads.len() < MIN_LOADS {
+        return serial;
+    }
+    // The evidence: with no overheads at all (a lower bound), the median
+    // shard ran its tests at least 1.1 at a time.
+    let Some(ratio) = concurrency_given(&record.loads, 0, 0) else {
+        return serial;
+    };
+    if ratio < MIN_CONCURRENCY {
+        return serial;
+    }
+    // First from the slope of wall against tests where the shards' tests
+    // differ enough to show one, else that bound; then with the overheads
+    // the first leaves: the start-up and per-group cost are fitted to
+    // what is left of each shard once its tests are divided by it.
+    let first = concurrency_from_slope(&record.loads).map_or(ratio, |k| k.max(ratio));
+    let at = |k: u64| -> Vec<(u64, u64, i64)> {
+        record
+            .loads
+            .iter()
+            .map(|&(run, groups, tests, busy)| {
+                let wall = i64::try_from(Concurrency(k).wall(tests)).unwrap_or(i64::MAX);
+                (run, groups, busy.saturating_sub(wall))
+            })
+            .collect()
+    };
+    let points = at(first);
+    let lines = fit_lines(&points.iter().collect::<Vec<_>>(), record);
+    let startup = lines.shard_startup.map_or(0, |(s, _)| s);
+    let group_cost = lines.group_cost.map_or(0, |(g, _)| g);
+    let k = concurrency_given(&record.loads, startup, group_cost)
+        .unwrap_or(first)
+        .max(first);
+    let points = at(k);
+    let loads: BTreeSet<u64> = record.loads.iter().map(|p| p.0).collect();
+    Fitted {
+        concurrency: Some((k, loads.len() as u64)),
+        ..fit_lines(&points.iter().collect::<Vec<_>>(), record)
+    }
+}
+
+/// The concurrency the Theil–Sen slope of the shards' wall against their
+/// tests gives (`1 / k`), when the largest shard's tests are at least
+/// twice the smallest's (closer, the slope is mostly noise) and the slope
+/// is positive.
+fn concurrency_from_slope(loads: &[(u64, u64, u64, i64)]) -> Option<u64> {
+    let least = loads.iter().map(|p| p.2).min()?;
+    let most = loads.iter().map(|p| p.2).max()?;
+    if least == 0 || most < least.saturating_mul(2) {
+        return None;
+    }
+    // Wall in thousandths against tests: the slope is 1000 / k.
+    let points: Vec<(u64, u64, i64)> = loads
+        .iter()
+        .map(|&(run, _, tests, busy)| (run, tests, busy.saturating_mul(1000)))
+        .collect();
+    let slope = weighted_theil_sen(&points.iter().collect::<Vec<_>>())?;
+    (slope > 0).then(|| 1_000_000 / slope as u64)
+}
+
+/// The lower median over `loads` of each shard's tests over what its wall
+/// leaves once `startup` and `group_cost` per group are taken out, per
+/// mille; shards with nothing left or no tests are left out (`None` if
+/// all are).
+fn concurrency_given(
+    loads: &[(u64, u64, u64, i64)],
+    startup: Micros,
+    group_cost: Micros,
+) -> Option<u64> {
+    let mut ratios: Vec<i64> = loads
+        .iter()
+        .filter_map(|&(_, groups, tests, busy)| {
+            let overhead = i128::from(startup) + i128::from(group_cost) * i128::from(groups);
+            let left = i128::from(busy) - overhead;
+            (left > 0 && tests > 0).then(|| {
+                let ratio = i128::from(tests) * 1000 / left;
+                i64::try_from(ratio).unwrap_or(i64::MAX)
+            })
+        })
+        .collect();
+    (!ratios.is_empty()).then(|| median_i64(&mut ratios).max(0) as u64)
+}
+
+/// The start-up and per-group cost fitted to `shards` and the suite points
+/// of `record`.
+fn fit_lines(shards: &[&(u64, u64, i64)], record: &CostRecord) -> Fitted {
     let runs = |points: &[&(u64, u64, i64)]| -> u64 {
         points.iter().map(|p| p.0).collect::<BTreeSet<u64>>().len() as u64
     };
-    let shards: Vec<&(u64, u64, i64)> = record.shards.iter().collect();
     let suites: Vec<&(u64, u64, i64)> = record.suites.iter().filter(|p| p.1 > 0).collect();
     let group_cost = if !suites.is_empty() {
         let mut per_group: Vec<i64> = suites
@@ -86,7 +212,7 @@ pub fn fit(record: &CostRecord) -> Fitted {
             .collect();
         Some((clamp(median_i64(&mut per_group)), runs(&suites)))
     } else {
-        weighted_theil_sen(&shards).map(|slope| (clamp(slope), runs(&shards)))
+        weighted_theil_sen(shards).map(|slope| (clamp(slope), runs(shards)))
     };
     let startup_given = |group_cost: Option<(Micros, u64)>| {
         let slope = group_cost.map_or(0, |(cost, _)| cost as i64);
@@ -118,8 +244,9 @@ pub fn fit(record: &CostRecord) -> Fitted {
         }
     }
     Fitted {
-        shard_startup: startup.map(|s| (clamp(s), runs(&shards))),
+        shard_startup: startup.map(|s| (clamp(s), runs(shards))),
         group_cost,
+        concurrency: None,
     }
 }
 
@@ -173,11 +300,14 @@ pub fn age(record: &mut CostRecord, runs: u64, keep: usize) {
     let oldest = runs.saturating_sub(keep as u64);
     record.shards.retain(|p| p.0 > oldest);
     record.suites.retain(|p| p.0 > oldest);
+    record.loads.retain(|p| p.0 > oldest);
     record.shards.sort_unstable();
     record.suites.sort_unstable();
+    record.loads.sort_unstable();
     let fitted = fit(record);
     record.shard_startup = fitted.shard_startup.map(|(v, _)| v);
     record.group_cost = fitted.group_cost.map(|(v, _)| v);
+    record.concurrency = fitted.concurrency.map(|(v, _)| v);
 }
 
 /// Where a cost term came from.
@@ -255,6 +385,67 @@ impl Serialize for Term {
     }
 }
 
+/// The concurrency term of the cost model: how many tests run at once,
+/// and where that came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ConcurrencyTerm {
+    /// The value; [`Concurrency::ONE`] by default.
+    pub value: Concurrency,
+    /// Where it came from.
+    pub source: TermSource,
+}
+
+impl ConcurrencyTerm {
+    /// Given explicitly (`--concurrency`), else learned, else one at a
+    /// time.
+    pub fn choose(given: Option<Concurrency>, learned: Option<(u64, u64)>) -> ConcurrencyTerm {
+        match (given, learned) {
+            (Some(value), _) => ConcurrencyTerm {
+                value,
+                source: TermSource::Given,
+            },
+            (None, Some((per_mille, runs))) => ConcurrencyTerm {
+                value: Concurrency(per_mille),
+                source: TermSource::Learned(runs),
+            },
+            (None, None) => ConcurrencyTerm {
+                value: Concurrency::ONE,
+                source: TermSource::Default,
+            },
+        }
+    }
+
+    /// Neither given nor learned: tests one at a time, as before there was
+    /// a concurrency, and left out of `--json` and the summary.
+    pub fn is_default(&self) -> bool {
+        self.source == TermSource::Default
+    }
+}
+
+impl Default for ConcurrencyTerm {
+    fn default() -> ConcurrencyTerm {
+        ConcurrencyTerm::choose(None, None)
+    }
+}
+
+impl Serialize for ConcurrencyTerm {
+    /// `{"factor": 1.85, "source": "learned", "runs": 1}`, like [`Term`].
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = serializer.serialize_map(None)?;
+        map.serialize_entry("factor", &(self.value.0 as f64 / 1000.0))?;
+        match self.source {
+            TermSource::Learned(runs) => {
+                map.serialize_entry("source", "learned")?;
+                map.serialize_entry("runs", &runs)?;
+            }
+            TermSource::Given => map.serialize_entry("source", "given")?,
+            TermSource::Default => map.serialize_entry("source", "default")?,
+        }
+        map.end()
+    }
+}
+
 /// The cost terms a plan used, for the summary, `--json` and `explain`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct CostModel {
@@ -263,6 +454,11 @@ pub struct CostModel {
     /// Paid once per group a shard touches, beyond the group's measured
     /// setup.
     pub group_cost: Term,
+    /// Tests running at once: every test's and measured setup's time is
+    /// divided by it to predict wall time. Left out of `--json` when
+    /// neither given nor learned.
+    #[serde(skip_serializing_if = "ConcurrencyTerm::is_default")]
+    pub concurrency: ConcurrencyTerm,
 }
 
 impl Default for CostModel {
@@ -271,27 +467,38 @@ impl Default for CostModel {
         CostModel {
             shard_startup: zero,
             group_cost: zero,
+            concurrency: ConcurrencyTerm::default(),
         }
     }
 }
 
 impl CostModel {
     /// `shard start-up 0.41s (learned from 2 runs), per group 0.35s
-    /// (learned from 2 runs)`.
+    /// (learned from 2 runs)`, then `, concurrency ×1.85 (learned from 1
+    /// run)` unless that is the default.
     pub fn describe(&self) -> String {
-        format!(
+        let mut out = format!(
             "shard start-up {} ({}), per group {} ({})",
             crate::duration::human(self.shard_startup.micros),
             self.shard_startup.source.describe(),
             crate::duration::human(self.group_cost.micros),
             self.group_cost.source.describe()
-        )
+        );
+        if !self.concurrency.is_default() {
+            out += &format!(
+                ", concurrency {} ({})",
+                self.concurrency.value.describe(),
+                self.concurrency.source.describe()
+            );
+        }
+        out
     }
 
     /// Whether any term was learned.
     pub fn learned(&self) -> bool {
         matches!(self.shard_startup.source, TermSource::Learned(_))
             || matches!(self.group_cost.source, TermSource::Learned(_))
+            || matches!(self.concurrency.source, TermSource::Learned(_))
     }
 }
 
@@ -434,11 +641,143 @@ mod tests {
         let json = serde_json::to_string(&CostModel {
             shard_startup: Term::choose(None, Some((400_000, 2))),
             group_cost: Term::choose(Some(1_000_000), None),
+            concurrency: ConcurrencyTerm::default(),
         })
         .unwrap();
         assert_eq!(
             json,
             r#"{"shard_startup":{"seconds":0.4,"source":"learned","runs":2},"group_cost":{"seconds":1.0,"source":"given"}}"#
         );
+    }
+
+    fn with_loads(loads: &[(u64, u64, u64, i64)]) -> CostRecord {
+        CostRecord {
+            runner: "nextest".into(),
+            shards: loads
+                .iter()
+                .map(|&(run, groups, tests, busy)| (run, groups, busy - tests as i64))
+                .collect(),
+            loads: loads.to_vec(),
+            ..CostRecord::default()
+        }
+    }
+
+    #[test]
+    fn shards_running_tests_two_at_a_time_learn_their_concurrency() {
+        // Four nextest shards of one run (issue 11's benchmark, typenum on
+        // two threads): ~2 s of tests each in ~1.2 s from `select` to the
+        // root's end, two test binaries each.
+        let loads = [
+            (1, 2, 2_022_000, 1_186_000),
+            (1, 2, 1_880_000, 1_143_000),
+            (1, 2, 2_105_000, 1_262_000),
+            (1, 2, 1_951_000, 1_180_000),
+        ];
+        let fitted = fit(&with_loads(&loads));
+        let (k, runs) = fitted.concurrency.unwrap();
+        assert_eq!(runs, 1);
+        assert!((1_600..=1_750).contains(&k), "{k}");
+        // The start-up alone (no slope: every shard ran two binaries) is
+        // what is left, about nothing; every shard is predicted within 5%.
+        let (startup, _) = fitted.shard_startup.unwrap();
+        assert_eq!(fitted.group_cost, None);
+        for &(_, _, tests, busy) in &loads {
+            let predicted = (startup + Concurrency(k).wall(tests)) as i64;
+            assert!(
+                (predicted - busy).abs() * 20 <= busy,
+                "{predicted} vs {busy}"
+            );
+        }
+        // The same in any order.
+        let mut reversed = loads;
+        reversed.reverse();
+        assert_eq!(fit(&with_loads(&reversed)), fitted);
+    }
+
+    #[test]
+    fn a_start_up_left_by_the_first_concurrency_raises_it() {
+        // Shards of different sizes and binaries: 300 ms start-up, 100 ms
+        // per binary, tests two at a time.
+        let loads: Vec<(u64, u64, u64, i64)> = [
+            (1u64, 1_000_000u64),
+            (3, 4_000_000),
+            (5, 8_000_000),
+            (4, 6_000_000),
+        ]
+        .iter()
+        .map(|&(g, t)| (1, g, t, 300_000 + 100_000 * g as i64 + t as i64 / 2))
+        .collect();
+        let fitted = fit(&with_loads(&loads));
+        let (k, _) = fitted.concurrency.unwrap();
+        let first = concurrency_given(&loads, 0, 0).unwrap();
+        assert!(k >= first && k <= 2_000, "{first} {k}");
+        let startup = fitted.shard_startup.unwrap().0;
+        let group = fitted.group_cost.map_or(0, |g| g.0);
+        for &(_, g, tests, busy) in &loads {
+            let predicted = (startup + group * g + Concurrency(k).wall(tests)) as i64;
+            assert!(
+                (predicted - busy).abs() * 10 <= busy,
+                "{g}: {predicted} vs {busy}"
+            );
+        }
+    }
+
+    #[test]
+    fn serial_shards_and_old_records_learn_no_concurrency() {
+        // Tests one after another plus overheads, give or take noise.
+        let loads = [
+            (1, 2, 2_000_000, 2_400_000),
+            (1, 3, 1_000_000, 1_450_000),
+            (1, 5, 3_000_000, 3_300_000),
+        ];
+        let record = with_loads(&loads);
+        let fitted = fit(&record);
+        assert_eq!(fitted.concurrency, None);
+        let old = CostRecord {
+            loads: Vec::new(),
+            ..record.clone()
+        };
+        // Exactly what the shards alone give, as before loads were kept.
+        assert_eq!(fitted, fit(&old));
+        // One shard is not evidence enough.
+        let one = with_loads(&[(1, 2, 4_000_000, 1_200_000)]);
+        assert_eq!(fit(&one).concurrency, None);
+        // Aging keeps the loads of the kept runs and stores the term.
+        let mut aged = with_loads(&[
+            (1, 2, 4_000_000, 9_000_000),
+            (2, 2, 4_000_000, 2_100_000),
+            (2, 2, 4_100_000, 2_150_000),
+        ]);
+        age(&mut aged, 2, 1);
+        assert_eq!(aged.loads.len(), 2);
+        assert!(aged.concurrency.is_some_and(|k| k > 1_800), "{aged:?}");
+    }
+
+    #[test]
+    fn the_concurrency_shows_only_when_given_or_learned() {
+        let mut model = CostModel::default();
+        assert!(!model.describe().contains("concurrency"));
+        assert!(
+            !serde_json::to_string(&model)
+                .unwrap()
+                .contains("concurrency")
+        );
+        model.concurrency = ConcurrencyTerm::choose(None, Some((1_850, 1)));
+        assert!(model.learned());
+        assert!(
+            model
+                .describe()
+                .ends_with(", concurrency ×1.85 (learned from 1 run)"),
+            "{}",
+            model.describe()
+        );
+        assert!(
+            serde_json::to_string(&model)
+                .unwrap()
+                .ends_with(r#""concurrency":{"factor":1.85,"source":"learned","runs":1}}"#)
+        );
+        let given = ConcurrencyTerm::choose(Some(Concurrency::ONE), Some((1_850, 1)));
+        assert_eq!(given.value, Concurrency::ONE);
+        assert_eq!(given.source, TermSource::Given);
     }
 }

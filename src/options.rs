@@ -6,7 +6,7 @@
 use std::path::PathBuf;
 
 use crate::ci_env;
-use crate::duration::Micros;
+use crate::duration::{Concurrency, Micros};
 use crate::emit::RunnerKind;
 use crate::naming::Granularity;
 use crate::plan::{Algorithm, ilp};
@@ -37,6 +37,9 @@ pub struct PlanOptions {
     /// Setup a shard pays once per group it runs, beyond what reports
     /// show; `None`: learned from the timing history, else 0.
     pub group_overhead: Option<Micros>,
+    /// Tests the runner runs at once; `None`: learned from the timing
+    /// history, else one at a time.
+    pub concurrency: Option<Concurrency>,
     /// With `by` class or file: split a group larger than a shard's mean.
     pub split_large: bool,
     /// With [`Algorithm::Ilp`]: branch-and-bound nodes.
@@ -69,6 +72,7 @@ impl Default for PlanOptions {
             algorithm: Algorithm::Best,
             shard_overhead: None,
             group_overhead: None,
+            concurrency: None,
             split_large: false,
             ilp_nodes: ilp::DEFAULT_NODES,
             ilp_time_limit: None,

@@ -15,7 +15,7 @@ use crate::emit::{Granularity, Runner, RunnerKind};
 use crate::error::{Error, Result};
 use crate::history::{self, CostRecord};
 use crate::inputs::{self, ReadOptions};
-use crate::learned::{self, CostModel, Fitted, Term};
+use crate::learned::{self, ConcurrencyTerm, CostModel, Fitted, Term};
 use crate::options::{CatchAll, PlanOptions};
 use crate::plan::sticky::{self, Previous, Sticky};
 use crate::plan::{self, Algorithm, Plan, Planner, ilp};
@@ -193,6 +193,7 @@ pub fn read_inputs(
     let cost_model = CostModel {
         shard_startup: Term::choose(options.shard_overhead, fitted.shard_startup),
         group_cost: Term::choose(options.group_overhead, fitted.group_cost),
+        concurrency: ConcurrencyTerm::choose(options.concurrency, fitted.concurrency),
     };
     let setups = measured_setups.with_extra(cost_model.group_cost.micros);
     let measured_groups = setups.measured_groups();
@@ -206,6 +207,7 @@ pub fn read_inputs(
         shard_overhead: cost_model.shard_startup.micros,
         setups,
         split_large: options.split_large,
+        concurrency: cost_model.concurrency.value,
     };
     if options.previous.is_some() && options.algorithm == Algorithm::Ilp {
         return Err(Error::usage(

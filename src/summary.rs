@@ -14,7 +14,7 @@ use crate::timing::{Source, Suite, TableStats};
 /// default 0.
 pub fn cost_model_line(model: &CostModel) -> String {
     let chosen = |term: Term| term.source != TermSource::Default;
-    if chosen(model.shard_startup) || chosen(model.group_cost) {
+    if chosen(model.shard_startup) || chosen(model.group_cost) || !model.concurrency.is_default() {
         format!("shardplan: cost model: {}\n", model.describe())
     } else {
         String::new()

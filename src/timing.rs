@@ -14,7 +14,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use crate::duration::{Micros, SECOND, median};
+use crate::duration::{Concurrency, Micros, SECOND, median};
 use crate::naming::{self, Granularity, Naming, NotSelectable, TestId};
 use crate::report::{Dialect, GroupTime, Outcome, TestCase};
 
@@ -668,6 +668,15 @@ impl GroupSetups {
             .get(key)
             .copied()
             .unwrap_or(self.typical)
+            .saturating_add(self.extra)
+    }
+
+    /// [`GroupSetups::setup`] with the measured part (time inside the
+    /// runner's own timing, its tests running `concurrency` at once) as
+    /// wall time; the extra is wall time already.
+    pub fn setup_at(&self, key: &str, concurrency: Concurrency) -> Micros {
+        concurrency
+            .wall(self.measured.get(key).copied().unwrap_or(self.typical))
             .saturating_add(self.extra)
     }
 

@@ -306,7 +306,7 @@ fn merge_learns_from_shard_records_and_planning_names_the_terms() {
     );
     let history = fs::read_to_string(dir.join(".shardplan/timings.json")).unwrap();
     assert!(
-        history.contains(r#"{"runner":"pytest","shard_startup":500000,"group_cost":300000,"shards":[[1,2,1100000],[1,3,1400000],[1,4,1700000]],"suites":[[1,2,600000],[1,3,900000],[1,4,1200000]]}"#),
+        history.contains(r#"{"runner":"pytest","shard_startup":500000,"group_cost":300000,"shards":[[1,2,1100000],[1,3,1400000],[1,4,1700000]],"suites":[[1,2,600000],[1,3,900000],[1,4,1200000]],"loads":[[1,2,400000,1500000],[1,3,600000,2000000],[1,4,800000,2500000]]}"#),
         "{history}"
     );
 
@@ -417,4 +417,119 @@ fn reports_without_records_or_stamps_merge_as_before() {
     assert!(!history.contains("costs"), "{history}");
     let (_, err) = output(plain, &["--shards", "2", "--index", "0"]);
     assert!(!err.contains("cost model"), "{err}");
+}
+
+/// A nextest shard's report as nextest writes it: `timestamp` and `time`
+/// on the root and the cases only. `tests` tests of 50 ms each (half in
+/// each of two binaries), run two at a time: the run takes half their sum
+/// and starts 300 ms after `select --record`.
+fn nextest_shard(dir: &Path, index: usize, first: usize, tests: usize) {
+    let shard = dir.join(format!("run/shard-{index}"));
+    fs::create_dir_all(&shard).unwrap();
+    let start = format!("2026-12-06T05:{:02}:00.000000Z", 10 * index);
+    fs::write(
+        shard.join("shardplan-shard.json"),
+        format!(
+            r#"{{"format":"shardplan-shard","version":1,"fingerprint":"f","index":{index},"shards":3,"runner":"nextest","started":"{start}"}}"#
+        ),
+    )
+    .unwrap();
+    let suite = |binary: &str, range: std::ops::Range<usize>| {
+        let cases: String = range
+            .map(|t| {
+                format!(
+                    r#"<testcase name="t{t}" classname="{binary}" timestamp="{}" time="0.050"/>"#,
+                    start.replace("00.000000Z", "00.400+00:00")
+                )
+            })
+            .collect();
+        format!(
+            r#"<testsuite name="{binary}" tests="1" disabled="0" errors="0" failures="0">{cases}</testsuite>"#
+        )
+    };
+    let half = first + tests / 2;
+    fs::write(
+        shard.join("junit.xml"),
+        format!(
+            r#"<?xml version="1.0" encoding="UTF-8"?><testsuites name="nextest-run" tests="{tests}" failures="0" errors="0" uuid="u" timestamp="{}" time="{:.3}">{}{}</testsuites>"#,
+            start.replace("00.000000Z", "00.300+00:00"),
+            tests as f64 * 0.05 / 2.0,
+            suite("typenum", first..half),
+            suite("typenum::generated", half..first + tests),
+        ),
+    )
+    .unwrap();
+}
+
+#[test]
+fn nextest_shards_teach_their_concurrency() {
+    let dir = tempfile::tempdir().unwrap();
+    let dir = dir.path();
+    // 1, 2 and 4 s of tests in 0.3 + 0.5, 1 and 2 s.
+    nextest_shard(dir, 0, 0, 20);
+    nextest_shard(dir, 1, 20, 40);
+    nextest_shard(dir, 2, 60, 80);
+    let (_, err) = output(dir, &["merge", "run"]);
+    assert!(
+        err.contains(
+            "shard 0 (run/shard-0/shardplan-shard.json): wall 800ms, tests 1.0s, 2 groups"
+        ),
+        "{err}"
+    );
+    assert!(
+        err.contains("learned costs for --runner nextest: shard start-up 300ms (learned from 1 run), per group 0ms (default), concurrency ×2 (learned from 1 run)"),
+        "{err}"
+    );
+    let history = fs::read_to_string(dir.join(".shardplan/timings.json")).unwrap();
+    assert!(history.contains(r#""concurrency":2000"#), "{history}");
+
+    let (plan, err) = output(dir, &["--runner", "nextest", "--shards", "2", "--json"]);
+    assert!(err.contains("concurrency ×2 (learned from 1 run)"), "{err}");
+    let doc: serde_json::Value = serde_json::from_str(&plan).unwrap();
+    assert_eq!(
+        doc["cost_model"]["concurrency"],
+        serde_json::json!({"factor": 2.0, "source": "learned", "runs": 1})
+    );
+    // Each shard: its start-up and its tests two at a time, 7 s in all.
+    let total = |doc: &serde_json::Value| -> f64 {
+        doc["shards"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s["predicted_seconds"].as_f64().unwrap())
+            .sum()
+    };
+    assert!((total(&doc) - (2.0 * 0.3 + 3.5)).abs() < 1e-6, "{plan}");
+
+    let (explained, _) = output(dir, &["explain", "--runner", "nextest", "--shards", "2"]);
+    assert!(
+        explained.contains("concurrency ×2 (learned from 1 run)"),
+        "{explained}"
+    );
+    let (table, _) = output(
+        dir,
+        &[
+            "whatif", "--runner", "nextest", "--shards", "1..3", "--format", "json",
+        ],
+    );
+    let table: serde_json::Value = serde_json::from_str(&table).unwrap();
+    assert_eq!(table["cost_model"]["concurrency"]["factor"], 2.0);
+
+    // `--concurrency 1` turns it off; the plan's fingerprint says so.
+    let (plan, err) = output(
+        dir,
+        &[
+            "--runner",
+            "nextest",
+            "--shards",
+            "2",
+            "--json",
+            "--concurrency",
+            "1",
+        ],
+    );
+    assert!(err.contains("concurrency ×1 (given)"), "{err}");
+    let given: serde_json::Value = serde_json::from_str(&plan).unwrap();
+    assert!((total(&given) - (2.0 * 0.3 + 7.0)).abs() < 1e-6, "{plan}");
+    assert_ne!(given["fingerprint"], doc["fingerprint"]);
 }

@@ -15,7 +15,7 @@ use crate::duration::human;
 use crate::error::{Error, Result};
 use crate::history::{self, History};
 use crate::inputs::{self, ReadOptions};
-use crate::learned::{self, CostModel, Term};
+use crate::learned::{self, ConcurrencyTerm, CostModel, Term};
 use crate::report::{self, ReportFormat};
 use crate::warnings::Warnings;
 
@@ -109,6 +109,7 @@ pub fn run(args: &MergeArgs, streams: &mut Streams<'_>) -> Result<()> {
             let model = CostModel {
                 shard_startup: Term::choose(None, fitted.shard_startup),
                 group_cost: Term::choose(None, fitted.group_cost),
+                concurrency: ConcurrencyTerm::choose(None, fitted.concurrency),
             };
             let _ = writeln!(
                 streams.stderr,

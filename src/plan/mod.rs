@@ -32,7 +32,7 @@ use std::collections::HashMap;
 use sha2::{Digest, Sha256};
 
 use crate::choice::Choice;
-use crate::duration::Micros;
+use crate::duration::{Concurrency, Micros};
 use crate::error::Result;
 use crate::naming::Granularity;
 use crate::timing::{GroupSetups, Source, Suite};
@@ -170,6 +170,11 @@ pub struct Costs {
     /// Whether a class or file bigger than a shard's mean load may be split
     /// into its tests (`--split-large`).
     pub split_large: bool,
+    /// Tests running at once (`--concurrency`, else learned): every test's
+    /// duration and measured setup is divided by it, so that items and
+    /// predictions are wall time. The shard overhead and the per-group
+    /// extra are wall time already.
+    pub concurrency: Concurrency,
 }
 
 /// Builds the planning problem: the suite grouped into items at granularity
@@ -188,7 +193,7 @@ pub fn problem(suite: &Suite, by: Granularity, shards: usize, costs: &Costs) -> 
         Item {
             key: test.id.key(granularity).to_string(),
             granularity,
-            duration: test.duration,
+            duration: costs.concurrency.wall(test.duration),
             tests: 1,
             estimated: usize::from(test.source == Source::Estimated),
             group: group_of[index],
@@ -211,7 +216,9 @@ pub fn problem(suite: &Suite, by: Granularity, shards: usize, costs: &Costs) -> 
         for (index, test) in suite.tests.iter().enumerate() {
             match merged.get_mut(test.id.key(by)) {
                 Some((item, members)) => {
-                    item.duration = item.duration.saturating_add(test.duration);
+                    item.duration = item
+                        .duration
+                        .saturating_add(costs.concurrency.wall(test.duration));
                     item.tests += 1;
                     item.estimated += usize::from(test.source == Source::Estimated);
                     // A class spread over files (rare) is filed under the
@@ -310,7 +317,7 @@ fn groups_of(suite: &Suite, costs: &Costs) -> (Vec<Group>, Vec<usize>) {
         .iter()
         .map(|&i| Group {
             key: seen[i].to_string(),
-            setup: costs.setups.setup(seen[i]),
+            setup: costs.setups.setup_at(seen[i], costs.concurrency),
         })
         .collect();
     (groups, first_seen.into_iter().map(|i| rank[i]).collect())
@@ -1014,6 +1021,7 @@ pub(crate) mod tests {
             shard_overhead: 7,
             setups: GroupSetups::from_measured([("a.py".to_string(), 3)].into(), 1),
             split_large: false,
+            concurrency: Concurrency::ONE,
         };
         let p = problem(&suite, Granularity::Class, 2, &costs);
         let keys: Vec<&str> = p.items.iter().map(|i| i.key.as_str()).collect();

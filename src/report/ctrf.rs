@@ -80,6 +80,7 @@ impl ReportFormat for Ctrf {
                 .map(|t| t.case(dialect))
                 .collect(),
             groups: Vec::new(),
+            run: None,
             warnings: Vec::new(),
         };
         report.warnings = document.warnings.finish();

@@ -349,6 +349,10 @@ pub struct CostRecord {
     /// The fitted cost per group, likewise derived.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub group_cost: Option<Micros>,
+    /// The fitted concurrency (tests running at once, per mille), likewise
+    /// derived; absent (1000: one at a time) until the shards show more.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub concurrency: Option<u64>,
     /// Per shard of a recorded run: `[run, groups it touched, its wall
     /// time minus what its reports account for (µs, may be negative)]`.
     #[serde(default)]
@@ -357,6 +361,12 @@ pub struct CostRecord {
     /// `[run, groups in it, its time minus its tests (µs)]`.
     #[serde(default)]
     pub suites: Vec<(u64, u64, i64)>,
+    /// Per shard of a recorded run, for its concurrency: `[run, groups it
+    /// touched, the sum of its tests (µs), its wall time minus its
+    /// measured setups (µs)]`: the same shards as `shards`, whose `y` is
+    /// the last minus the third. Absent in files written before it.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub loads: Vec<(u64, u64, u64, i64)>,
 }
 
 /// The settings a history file records.
@@ -723,6 +733,7 @@ pub(crate) fn with_groups(cases: Vec<TestCase>, mut groups: Vec<(GroupKey, Micro
         cases,
         groups: times,
         warnings: Vec::new(),
+        run: None,
     }
 }
 

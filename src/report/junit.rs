@@ -27,7 +27,7 @@ use quick_xml::events::attributes::AttrError;
 use quick_xml::events::{BytesRef, BytesStart, Event};
 use quick_xml::reader::Reader;
 
-use super::{Diagnostic, Dialect, GroupTime, Outcome, Report, ReportFormat, TestCase};
+use super::{Diagnostic, Dialect, GroupTime, Outcome, Report, ReportFormat, RunWindow, TestCase};
 use crate::case::{Recent, Shared};
 use crate::duration::{Micros, ParsedTime, parse_seconds};
 use crate::identity::{is_normal_relative, normalize_path};
@@ -987,6 +987,8 @@ struct State {
     recent_file: Recent,
     /// Suites that recorded a time, over the cases they hold.
     groups: Vec<GroupTime>,
+    /// The root `<testsuites>`'s `timestamp` and `time`, when it has both.
+    run: Option<RunWindow>,
     warnings: Vec<Diagnostic>,
     /// Warnings beyond [`MAX_WARNINGS`]: unusable times, nameless cases.
     unshown: [usize; 2],
@@ -1107,6 +1109,7 @@ impl XmlHandler for State {
             cases: self.cases,
             groups: self.groups,
             warnings: self.warnings,
+            run: self.run,
         })
     }
 }
@@ -1128,6 +1131,19 @@ impl State {
             "testrun" => {}
             "testsuites" => {
                 self.signals.root_suites_name = attrs.name.clone();
+                // The run's window (nextest stamps only the root and its
+                // cases): where a recorded shard ended.
+                if let Some(start) = attrs
+                    .timestamp
+                    .as_deref()
+                    .and_then(crate::duration::parse_timestamp)
+                    && let Some((ParsedTime::Known(duration), _)) = &attrs.time
+                {
+                    self.run = Some(RunWindow {
+                        start,
+                        duration: *duration,
+                    });
+                }
                 self.signals.playwright_root =
                     attrs.id.as_deref() == Some("") && attrs.name.as_deref() == Some("");
             }
@@ -2072,5 +2088,53 @@ mod tests {
         );
         let doc = r#"<testsuite name="x" time="1" timestamp="not a time"><testcase name="a" time="1"/></testsuite>"#;
         assert_eq!(read(doc.as_bytes()).unwrap().groups[0].start, None);
+    }
+
+    #[test]
+    fn the_root_window_is_the_run_not_a_suite() {
+        // As nextest writes it: time and timestamp on the root and the
+        // cases, none on the suites.
+        let doc = r#"<?xml version="1.0" encoding="UTF-8"?>
+<testsuites name="nextest-run" tests="2" failures="0" errors="0" uuid="0e6c" timestamp="2026-12-06T08:00:00.500+00:00" time="3.250">
+    <testsuite name="typenum" tests="2" disabled="0" errors="0" failures="0">
+        <testcase name="a" classname="typenum" timestamp="2026-12-06T08:00:00.510+00:00" time="1.000"/>
+        <testcase name="b" classname="typenum" timestamp="2026-12-06T08:00:00.520+00:00" time="2.000"/>
+    </testsuite>
+</testsuites>"#;
+        let report = read(doc.as_bytes()).unwrap();
+        assert!(report.groups.is_empty(), "{:?}", report.groups);
+        let window = report.run.unwrap();
+        assert_eq!(
+            Some(window.start),
+            crate::duration::parse_timestamp("2026-12-06T08:00:00.5Z")
+        );
+        assert_eq!(window.duration, 3_250_000);
+        assert_eq!(window.end(), Some(window.start + 3_250_000));
+        // Either attribute alone is no window; a suite's is its own.
+        for doc in [
+            r#"<testsuites time="3"><testsuite name="s"><testcase name="a" time="1"/></testsuite></testsuites>"#,
+            r#"<testsuites timestamp="2026-12-06T08:00:00Z"><testsuite name="s"><testcase name="a" time="1"/></testsuite></testsuites>"#,
+            r#"<testsuite name="s" time="3" timestamp="2026-12-06T08:00:00Z"><testcase name="a" time="1"/></testsuite>"#,
+        ] {
+            assert_eq!(read(doc.as_bytes()).unwrap().run, None, "{doc}");
+        }
+    }
+
+    #[test]
+    fn a_real_nextest_report_gives_its_run_window() {
+        // cargo-nextest's own fixture, from the shared corpus when present.
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../shared/corpus/nextest/fixtures/fixture-project-junit.xml");
+        let Ok(bytes) = std::fs::read(&path) else {
+            return;
+        };
+        let report = read(&bytes[..]).unwrap();
+        let window = report.run.unwrap();
+        assert_eq!(
+            Some(window.start),
+            crate::duration::parse_timestamp("2024-01-09T07:50:12.664+00:00")
+        );
+        assert_eq!(window.duration, 23_000);
+        assert!(report.cases.iter().all(|c| c.dialect == Dialect::Nextest));
     }
 }

@@ -67,6 +67,28 @@ pub struct GroupTime {
     pub start: Option<crate::duration::Instant>,
 }
 
+/// When the run a report covers started and how long it took, as the
+/// report itself says (JUnit's root `<testsuites timestamp=… time=…>`, as
+/// nextest writes it with no time on its suites). Not a group: it holds no
+/// setup to measure, only where the run ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RunWindow {
+    /// When the run started.
+    pub start: crate::duration::Instant,
+    /// How long it took.
+    pub duration: Micros,
+}
+
+impl RunWindow {
+    /// When the run ended.
+    pub fn end(&self) -> Option<crate::duration::Instant> {
+        Some(
+            self.start
+                .saturating_add(i64::try_from(self.duration).ok()?),
+        )
+    }
+}
+
 /// What one report file yielded.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct Report {
@@ -74,6 +96,8 @@ pub struct Report {
     pub cases: Vec<TestCase>,
     /// Group-level durations, where the format records them.
     pub groups: Vec<GroupTime>,
+    /// The run's own window, where the format gives one.
+    pub run: Option<RunWindow>,
     /// Recoverable problems (a negative time, an unreadable value).
     pub warnings: Vec<Diagnostic>,
 }

@@ -304,6 +304,7 @@ impl XmlHandler for State {
             cases,
             groups: Vec::new(),
             warnings: self.warnings.finish(),
+            run: None,
         })
     }
 }
