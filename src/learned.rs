@@ -322,6 +322,19 @@ pub enum TermSource {
 }
 
 impl TermSource {
+    /// Writes `"source"` (`learned`, `given` or `default`) and, when
+    /// learned, `"runs"` into a term's JSON object.
+    fn serialize_entries<M: serde::ser::SerializeMap>(self, map: &mut M) -> Result<(), M::Error> {
+        match self {
+            TermSource::Learned(runs) => {
+                map.serialize_entry("source", "learned")?;
+                map.serialize_entry("runs", &runs)
+            }
+            TermSource::Given => map.serialize_entry("source", "given"),
+            TermSource::Default => map.serialize_entry("source", "default"),
+        }
+    }
+
     /// `learned from 2 runs`, `given`, `default`.
     pub fn describe(self) -> String {
         match self {
@@ -373,14 +386,7 @@ impl Serialize for Term {
         use serde::ser::SerializeMap;
         let mut map = serializer.serialize_map(None)?;
         map.serialize_entry("seconds", &micros_to_seconds(self.micros))?;
-        match self.source {
-            TermSource::Learned(runs) => {
-                map.serialize_entry("source", "learned")?;
-                map.serialize_entry("runs", &runs)?;
-            }
-            TermSource::Given => map.serialize_entry("source", "given")?,
-            TermSource::Default => map.serialize_entry("source", "default")?,
-        }
+        self.source.serialize_entries(&mut map)?;
         map.end()
     }
 }
@@ -434,14 +440,7 @@ impl Serialize for ConcurrencyTerm {
         use serde::ser::SerializeMap;
         let mut map = serializer.serialize_map(None)?;
         map.serialize_entry("factor", &(self.value.0 as f64 / 1000.0))?;
-        match self.source {
-            TermSource::Learned(runs) => {
-                map.serialize_entry("source", "learned")?;
-                map.serialize_entry("runs", &runs)?;
-            }
-            TermSource::Given => map.serialize_entry("source", "given")?,
-            TermSource::Default => map.serialize_entry("source", "default")?,
-        }
+        self.source.serialize_entries(&mut map)?;
         map.end()
     }
 }
