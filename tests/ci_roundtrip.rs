@@ -14,7 +14,8 @@ use std::fs;
 use std::path::Path;
 
 use common::{
-    junit_tests, pytest_suite_with_timings, run, shardplan_with_env, stderr, stdout, tool_available,
+    junit_tests, pytest_suite_with_timings, run, run_pytest_shard, shardplan_with_env, stderr,
+    stdout, tool_available,
 };
 
 const ENV: &[(&str, &str)] = &[("PYTHONDONTWRITEBYTECODE", "1"), ("SUITE_TIME_SCALE", "0")];
@@ -48,20 +49,7 @@ fn run_shards(dir: &Path, count: usize) -> Vec<Vec<String>> {
             let args = dir.join(format!("{record}/pytest-args.txt"));
             fs::write(&args, printed).expect("the shard's arguments");
             let junit = dir.join(format!("{record}/junit.xml"));
-            run(
-                dir,
-                &[
-                    "python3",
-                    "-m",
-                    "pytest",
-                    &format!("@{}", args.display()),
-                    "-p",
-                    "no:cacheprovider",
-                    "-q",
-                    &format!("--junitxml={}", junit.display()),
-                ],
-                ENV,
-            );
+            run_pytest_shard(dir, &args, &junit, ENV);
             junit_tests(&junit, false)
         })
         .collect()

@@ -18,7 +18,7 @@ use std::fs;
 use std::path::Path;
 use std::time::Instant;
 
-use common::{junit_tests, run, shardplan_command, tool_available};
+use common::{junit_tests, run, run_pytest_shard, shardplan_command, tool_available};
 
 const SHARDS: usize = 3;
 const MODULES: usize = 9;
@@ -153,20 +153,7 @@ fn round(dir: &Path, name: &str, ids: &[String]) -> Round {
         let args = dir.join(format!("{name}-args-{index}.txt"));
         fs::write(&args, selection).unwrap();
         let junit = dir.join(&record).join("junit.xml");
-        run(
-            dir,
-            &[
-                "python3",
-                "-m",
-                "pytest",
-                &format!("@{}", args.display()),
-                "-p",
-                "no:cacheprovider",
-                "-q",
-                &format!("--junitxml={}", junit.display()),
-            ],
-            ENV,
-        );
+        run_pytest_shard(dir, &args, &junit, ENV);
         actual.push(started.elapsed().as_secs_f64());
         for test in junit_tests(&junit, false) {
             *ran.entry(test).or_default() += 1;

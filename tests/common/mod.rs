@@ -253,6 +253,26 @@ pub fn run(dir: &Path, argv: &[&str], env: &[(&str, &str)]) -> Output {
     output
 }
 
+/// Runs pytest in `dir` on the arguments a shard printed, saved in
+/// `args` (pytest reads them with `@file`), writing its JUnit report to
+/// `junit`; panics unless it succeeds.
+pub fn run_pytest_shard(dir: &Path, args: &Path, junit: &Path, env: &[(&str, &str)]) -> Output {
+    run(
+        dir,
+        &[
+            "python3",
+            "-m",
+            "pytest",
+            &format!("@{}", args.display()),
+            "-p",
+            "no:cacheprovider",
+            "-q",
+            &format!("--junitxml={}", junit.display()),
+        ],
+        env,
+    )
+}
+
 /// The tests a JUnit report lists, as `<suite or classname>::<name>`.
 pub fn junit_tests(path: &Path, by_suite: bool) -> Vec<String> {
     let Ok(text) = std::fs::read_to_string(path) else {
