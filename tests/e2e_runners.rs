@@ -378,13 +378,20 @@ mod go {
              \tt.Run(\"sub case\", func(t *testing.T) {})\n}\n",
         )
         .expect("a new test");
+        // A new test under a name another package has: wherever a shared
+        // `-run` pattern names calc's TestAdd, it reaches this one too.
+        fs::write(
+            dir.join("text/added_test.go"),
+            "package text\n\nimport \"testing\"\n\nfunc TestAdd(t *testing.T) {}\n",
+        )
+        .expect("a new test with a known name");
         let listing = with_env(&[], |env| {
             run(dir, &["go", "test", "-list", ".*", "./..."], env)
         });
         fs::write(dir.join("tests.txt"), &listing.stdout).expect("the listing");
         let whole = with_env(&[], |env| run(dir, &["go", "test", "-json", "./..."], env));
         let expected = json_tests(&whole.stdout);
-        assert_eq!(expected.len(), 20, "{expected:#?}");
+        assert_eq!(expected.len(), 21, "{expected:#?}");
         assert!(
             expected
                 .iter()

@@ -107,13 +107,14 @@ impl Model for Go {
     fn selects(&self, rendered: &Rendered, test: &TestId) -> bool {
         let name = test.native.rsplit_once('.').map_or("", |(_, n)| n);
         words(rendered).iter().any(|argv| {
-            let Some(package) = argv.last() else {
-                return false;
-            };
-            if *package != test.file {
+            // Packages are every word after the `-run` pattern (or after
+            // `go test`), and the pattern applies to each of them.
+            let run = argv.iter().position(|w| w == "-run");
+            let packages = &argv[run.map_or(2, |i| i + 2)..];
+            if !packages.contains(&test.file) {
                 return false;
             }
-            match argv.iter().position(|w| w == "-run") {
+            match run {
                 None => true,
                 Some(i) => regex::Regex::new(&argv[i + 1])
                     .unwrap_or_else(|e| panic!("go -run {:?}: {e}", argv[i + 1]))
@@ -506,5 +507,67 @@ proptest! {
     #[test]
     fn each_runner_selects_exactly_its_test(base in name(), suffix in "[a-z\\[\\]().|*]{1,3}") {
         check(&base, &suffix)?;
+    }
+}
+
+/// How many of `rendered` shards' go commands run `test`.
+fn go_runs(rendered: &[Rendered], test: &TestId) -> Vec<usize> {
+    (0..rendered.len())
+        .filter(|&s| Go.selects(&rendered[s], test))
+        .collect()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+
+    /// go packages split across shards share `go test -run` commands, whose
+    /// pattern applies to every package named: over suites where test
+    /// names repeat across packages, each planned test still runs on its
+    /// shard only, and with a catch-all, a test added since the timings
+    /// (under a name other packages use) runs exactly once.
+    #[test]
+    fn go_shared_commands_run_each_test_exactly_once(
+        planned in proptest::collection::btree_map((0..4usize, 0..5usize), 0..3usize, 1..16),
+        added in proptest::collection::btree_set((0..4usize, 0..5usize), 0..6),
+        catch_all in proptest::option::of(0..3usize),
+    ) {
+        let id = |package: usize, name: usize| {
+            let case = case(
+                &format!("Test{}", ["A", "B", "C", "D", "E"][name]),
+                Some(&format!("example.com/p{package}")),
+                None,
+                Dialect::Go,
+            );
+            selectable(RunnerKind::Go.runner().as_ref(), &case).expect("a go test")
+        };
+        let ids: Vec<(TestId, usize)> = planned.iter().map(|(&(p, n), &s)| (id(p, n), s)).collect();
+        let mut shards: Vec<Vec<Member<'_>>> = vec![Vec::new(); 3];
+        for (test, shard) in &ids {
+            shards[*shard].push(Member { test, by: Granularity::Test });
+        }
+        for members in &mut shards {
+            members.sort_by(|a, b| a.test.native.cmp(&b.test.native));
+        }
+        let runner = RunnerKind::Go.runner();
+        let rendered: Vec<Rendered> =
+            (0..3).map(|s| render(runner.as_ref(), &shards, s, catch_all)).collect();
+        for (test, shard) in &ids {
+            prop_assert_eq!(go_runs(&rendered, test), vec![*shard], "{} {:?}", test.native,
+                rendered.iter().map(Rendered::lines).collect::<Vec<_>>());
+        }
+        let known: std::collections::BTreeSet<&str> =
+            ids.iter().map(|(t, _)| t.file.as_str()).collect();
+        for &(p, n) in added.iter().filter(|k| !planned.contains_key(k)) {
+            let test = id(p, n);
+            let runs = go_runs(&rendered, &test);
+            // A package the plan does not know runs nowhere (a warning says
+            // so); without a catch-all the listing is the whole suite.
+            if catch_all.is_some() && known.contains(test.file.as_str()) {
+                prop_assert_eq!(runs.len(), 1, "{} {:?}", test.native,
+                    rendered.iter().map(Rendered::lines).collect::<Vec<_>>());
+            } else {
+                prop_assert!(runs.len() <= 1, "{} runs on {:?}", test.native, runs);
+            }
+        }
     }
 }

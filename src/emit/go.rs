@@ -1,7 +1,8 @@
 //! `go test`: top-level tests per package, selected with an anchored `-run`
-//! alternation, one command per package (`formats.md` §11.1).
+//! alternation that split packages share when it stays exact
+//! (`formats.md` §11.1).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use super::pattern::{regex_complement, regex_escape};
 use super::render::{MAX_ARGUMENT_BYTES, SAFE_COMMAND_BYTES};
@@ -170,13 +171,17 @@ impl Naming for Go {
 impl Runner for Go {
     /// One command per line: `go test P Q` for packages whole on this
     /// shard (no `-run`: new tests in them belong here), then `go test -run
-    /// '^(TestA|TestB)$' P` per package split across shards (`-run` applies
-    /// to every package named, and names repeat across packages).
+    /// '^(TestA|TestB)$' P Q` for the packages split across shards. `-run`
+    /// applies to every package named, so split packages share a command
+    /// only when the union of their names selects, in each of them, exactly
+    /// the tests planned here (see [`split_commands`]): one `go test` starts
+    /// once and builds its packages in parallel, where a command per
+    /// package pays `go test`'s start-up again for each.
     ///
     /// The catch-all runs, per package the plan knows and no other shard
-    /// holds whole, every test but the other shards' ones, with an anchored
-    /// complement regex (Go 1.19 has no `-skip`). Packages the plan does not
-    /// know cannot be named, which a notice says.
+    /// holds whole, every test but the names other shards' commands select
+    /// in it, with an anchored complement regex (Go 1.19 has no `-skip`).
+    /// Packages the plan does not know cannot be named, which a notice says.
     fn render(&self, ctx: &RenderContext<'_>) -> Result<Rendered, String> {
         if ctx.is_empty() {
             return Ok(Rendered::commands(Vec::new())
@@ -190,43 +195,169 @@ impl Runner for Go {
         if !selection.groups.is_empty() {
             commands.push(run_command(None, &selection.groups));
         }
-        let mut by_package: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
-        for item in &selection.items {
-            // Items are tests here: coarser items are packages, always whole.
-            by_package
-                .entry(item.test.file.as_str())
-                .or_default()
-                .push(split_item(item.key).1);
-        }
-        for (package, names) in by_package {
-            for chunk in chunks(&names, package) {
-                commands.push(run_command(Some(run_pattern(&chunk)), &[package]));
-            }
+        let planned = PlannedNames::of(ctx);
+        for split in split_commands(&selection, ctx.index, &planned) {
+            commands.push(run_command(
+                Some(run_pattern(&split.names)),
+                &split.packages,
+            ));
         }
         Ok(Rendered::commands(commands))
     }
 }
 
-/// The catch-all's commands (see [`Go::render`]).
-fn catch_all(ctx: &RenderContext<'_>) -> Result<Rendered, String> {
-    let others = ctx.others();
-    let mut elsewhere: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
-    for item in &others.items {
-        elsewhere
+/// Every split package's top-level test names, each with the shard it is
+/// planned on: what a shared `-run` pattern could reach in the package.
+struct PlannedNames<'a> {
+    by_package: HashMap<&'a str, Vec<(&'a str, usize)>>,
+}
+
+impl<'a> PlannedNames<'a> {
+    fn of(ctx: &RenderContext<'a>) -> Self {
+        let mut by_package: HashMap<&'a str, Vec<(&'a str, usize)>> = HashMap::new();
+        for (shard, members) in ctx.shards.iter().enumerate() {
+            for member in members.iter().filter(|m| m.by == Granularity::Test) {
+                by_package
+                    .entry(member.test.file.as_str())
+                    .or_default()
+                    .push((split_item(&member.test.native).1, shard));
+            }
+        }
+        PlannedNames { by_package }
+    }
+
+    /// The names of `package` planned on shards other than `shard`.
+    fn elsewhere(&self, package: &str, shard: usize) -> impl Iterator<Item = &'a str> + '_ {
+        self.by_package
+            .get(package)
+            .into_iter()
+            .flatten()
+            .filter(move |&&(_, s)| s != shard)
+            .map(|&(name, _)| name)
+    }
+}
+
+/// One `go test -run` command for split packages: the pattern selects
+/// `names` (sorted, each once) in every one of `packages` (sorted).
+#[derive(Debug, Default)]
+struct SplitCommand<'a> {
+    packages: Vec<&'a str>,
+    names: Vec<&'a str>,
+}
+
+/// A [`SplitCommand`] being filled: its union of names, and the names its
+/// packages have planned elsewhere, which the union must never take in.
+#[derive(Default)]
+struct Open<'a> {
+    packages: Vec<&'a str>,
+    union: BTreeSet<&'a str>,
+    forbidden: HashSet<&'a str>,
+    bytes: usize,
+}
+
+/// Shard `shard`'s split packages as commands, first fit in package order
+/// (so every shard, and the catch-all replaying the others, computes the
+/// same ones). A package joins a command when its names and the command's
+/// union stay clear of every member's names planned elsewhere, and the line
+/// stays under [`SAFE_COMMAND_BYTES`]. A package whose own names overflow
+/// the line gets commands of its own.
+fn split_commands<'a>(
+    selection: &Selection<'a>,
+    shard: usize,
+    planned: &PlannedNames<'a>,
+) -> Vec<SplitCommand<'a>> {
+    let mut by_package: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+    for item in &selection.items {
+        // Items are tests here: coarser items are packages, always whole.
+        by_package
             .entry(item.test.file.as_str())
             .or_default()
             .push(split_item(item.key).1);
     }
+    let budget = SAFE_COMMAND_BYTES.saturating_sub(24);
+    let mut open: Vec<Open<'a>> = Vec::new();
+    let mut alone: Vec<SplitCommand<'a>> = Vec::new();
+    for (package, names) in by_package {
+        let bytes = package.len()
+            + 1
+            + names
+                .iter()
+                .map(|n| regex_escape(n, "").len() + 1)
+                .sum::<usize>();
+        if bytes > budget {
+            alone.extend(
+                chunks(&names, package)
+                    .into_iter()
+                    .map(|chunk| SplitCommand {
+                        packages: vec![package],
+                        names: chunk,
+                    }),
+            );
+            continue;
+        }
+        let elsewhere: Vec<&'a str> = planned.elsewhere(package, shard).collect();
+        let fits = |command: &Open<'a>| {
+            command.bytes + bytes <= budget
+                && !names.iter().any(|n| command.forbidden.contains(n))
+                && !elsewhere.iter().any(|n| command.union.contains(n))
+        };
+        let at = match open.iter().position(fits) {
+            Some(at) => at,
+            None => {
+                open.push(Open::default());
+                open.len() - 1
+            }
+        };
+        let command = &mut open[at];
+        command.packages.push(package);
+        command.union.extend(names.iter().copied());
+        command.forbidden.extend(elsewhere);
+        command.bytes += bytes;
+    }
+    let mut commands: Vec<SplitCommand<'a>> = open
+        .into_iter()
+        .map(|o| SplitCommand {
+            packages: o.packages,
+            names: o.union.into_iter().collect(),
+        })
+        .collect();
+    commands.extend(alone);
+    commands.sort_by(|a, b| a.packages.cmp(&b.packages));
+    commands
+}
+
+/// The catch-all's commands (see [`Go::render`]).
+fn catch_all(ctx: &RenderContext<'_>) -> Result<Rendered, String> {
+    let planned = PlannedNames::of(ctx);
+    let mut whole_elsewhere = BTreeSet::new();
+    // Per package, every name another shard's `-run` selects in it: a
+    // test added since the timings with such a name runs there.
+    let mut elsewhere: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
+    for (shard, selection) in ctx.selections().iter().enumerate() {
+        if shard == ctx.index {
+            continue;
+        }
+        whole_elsewhere.extend(selection.groups.iter().copied());
+        for split in split_commands(selection, shard, &planned) {
+            for package in split.packages {
+                elsewhere
+                    .entry(package)
+                    .or_default()
+                    .extend(split.names.iter().copied());
+            }
+        }
+    }
     let mut whole = Vec::new();
     let mut commands = Vec::new();
     for package in ctx.all_groups() {
-        if others.groups.binary_search(&package).is_ok() {
+        if whole_elsewhere.contains(package) {
             continue;
         }
         match elsewhere.get(package) {
             None => whole.push(package),
             Some(names) => {
-                let pattern = regex_complement(names);
+                let names: Vec<&str> = names.iter().copied().collect();
+                let pattern = regex_complement(&names);
                 if pattern.len() > MAX_ARGUMENT_BYTES {
                     return Err(format!(
                         "the catch-all's -run pattern for {package} would be {} bytes, more than \
@@ -395,14 +526,13 @@ mod tests {
     }
 
     #[test]
-    fn renders_whole_packages_then_one_command_per_split_package() {
+    fn renders_whole_packages_then_split_packages_in_one_command() {
         let r = fixture().render(&Go, Granularity::Test, 0, None);
         assert_eq!(
             r.command_lines(),
             [
                 "go test github.com/x/y.v2/pkg",
-                "go test -run '^(TestAlpha|TestBeta)$' example.com/sp/a",
-                "go test -run '^TestÜber$' example.com/sp/b",
+                "go test -run '^(TestAlpha|TestBeta|TestÜber)$' example.com/sp/a example.com/sp/b",
             ]
         );
         assert!(r.notices.is_empty() && r.warnings.is_empty());
@@ -416,8 +546,9 @@ mod tests {
                 "test",
                 "-count=1",
                 "-run",
-                "^(TestAlpha|TestBeta)$",
-                "example.com/sp/a"
+                "^(TestAlpha|TestBeta|TestÜber)$",
+                "example.com/sp/a",
+                "example.com/sp/b"
             ]
         );
     }
@@ -428,13 +559,16 @@ mod tests {
         assert_eq!(
             r.command_lines(),
             [
+                // Shard 0's one command selects all three names in both
+                // packages: a test added to either with one of those
+                // names runs there, so not here.
                 format!(
                     "go test -run '{}' example.com/sp/a",
-                    regex_complement(&["TestAlpha", "TestBeta"])
+                    regex_complement(&["TestAlpha", "TestBeta", "TestÜber"])
                 ),
                 format!(
                     "go test -run '{}' example.com/sp/b",
-                    regex_complement(&["TestÜber"])
+                    regex_complement(&["TestAlpha", "TestBeta", "TestÜber"])
                 ),
             ]
         );
@@ -450,6 +584,56 @@ mod tests {
                 .render(&Go, Granularity::Test, 0, Some(0))
                 .command_lines(),
             ["go test example.com/sp/a example.com/sp/b github.com/x/y.v2/pkg"]
+        );
+    }
+
+    #[test]
+    fn packages_share_a_command_only_when_the_union_stays_exact() {
+        // TestShared is planned here in a and c, but elsewhere in b: b must
+        // not get a pattern naming it. d has nothing in common with anyone.
+        let f = Fixture::new(vec![
+            vec![
+                test_id("example.com/a", "TestShared"),
+                test_id("example.com/b", "TestB"),
+                test_id("example.com/c", "TestShared"),
+                test_id("example.com/d", "TestD"),
+            ],
+            vec![
+                test_id("example.com/a", "TestA2"),
+                test_id("example.com/b", "TestShared"),
+                test_id("example.com/c", "TestC2"),
+                test_id("example.com/d", "TestD2"),
+            ],
+        ]);
+        assert_eq!(
+            f.render(&Go, Granularity::Test, 0, None).command_lines(),
+            [
+                "go test -run '^(TestD|TestShared)$' example.com/a example.com/c example.com/d",
+                "go test -run '^TestB$' example.com/b",
+            ]
+        );
+        assert_eq!(
+            f.render(&Go, Granularity::Test, 1, None).command_lines(),
+            [
+                "go test -run '^(TestA2|TestC2|TestD2)$' example.com/a example.com/c example.com/d",
+                "go test -run '^TestShared$' example.com/b",
+            ]
+        );
+        // The catch-all leaves to shard 0 every name its commands select.
+        let catch_all = f.render(&Go, Granularity::Test, 1, Some(1)).command_lines();
+        assert_eq!(
+            catch_all[0],
+            format!(
+                "go test -run '{}' example.com/a",
+                regex_complement(&["TestD", "TestShared"])
+            )
+        );
+        assert_eq!(
+            catch_all[1],
+            format!(
+                "go test -run '{}' example.com/b",
+                regex_complement(&["TestB"])
+            )
         );
     }
 

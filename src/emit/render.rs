@@ -198,6 +198,15 @@ impl<'a> RenderContext<'a> {
         self.selection_in(shard, &self.whole_groups())
     }
 
+    /// What every shard selects, by shard index: [`Self::selection`] for all
+    /// of them, walking the plan once for the group map.
+    pub fn selections(&self) -> Vec<Selection<'a>> {
+        let whole = self.whole_groups();
+        (0..self.count())
+            .map(|shard| self.selection_in(shard, &whole))
+            .collect()
+    }
+
     /// [`Self::selection`] with the group map computed once by the caller:
     /// building it walks every planned test, so a loop over shards must not
     /// rebuild it per shard.
