@@ -32,6 +32,11 @@
 //! inside it (PHPUnit's file suites in a directory suite), when that is
 //! not negative (tests run in parallel). Its runner is the record's, else the
 //! first runner that names the suite's dialect.
+//!
+//! A shard (or the run's unrecorded reports) whose one report times its
+//! own run (nextest's root window) gives a **window**: the sum of its
+//! tests and that window, which holds the tests and nothing else, so the
+//! concurrency is measured there and the start-up stays outside.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
@@ -135,6 +140,14 @@ pub fn read_run(
         for (kind, groups_in, gap) in suite_gaps(&cases, &groups, record_runner) {
             entry(&mut observed, kind).suites.push((0, groups_in, gap));
         }
+        if let ([_], [window]) = (files.as_slice(), windows.as_slice())
+            && let Some((kind, tests)) = window_load(&cases, record_runner)
+            && window.duration > 0
+        {
+            entry(&mut observed, kind)
+                .windows
+                .push((0, tests, window.duration));
+        }
         if let (Some(path), Some(record)) = (path, &record) {
             let seen = observe_shard(path, record, &cases, &groups, &windows);
             if seen.note.is_none()
@@ -185,6 +198,18 @@ fn runner_for(case: &TestCase) -> Option<RunnerKind> {
         .copied()
         .filter(|&kind| kind != RunnerKind::Plain)
         .find(|kind| kind.runner().accepts(case.dialect))
+}
+
+/// The runner of one report that times its own run, and the sum of its
+/// tests: `None` when a case is another runner's or lacks a duration.
+fn window_load(
+    cases: &[TestCase],
+    record_runner: Option<RunnerKind>,
+) -> Option<(RunnerKind, Micros)> {
+    let kind = record_runner.or_else(|| cases.first().and_then(runner_for))?;
+    let runner = kind.runner();
+    let (_, sum) = groups_and_sum(cases, runner.as_ref())?;
+    Some((kind, sum))
 }
 
 /// The outermost groups: each group not inside an earlier one.

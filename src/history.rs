@@ -324,13 +324,16 @@ impl History {
             record
                 .loads
                 .extend(new.loads.iter().map(|p| (run, p.1, p.2, p.3)));
+            record
+                .windows
+                .extend(new.windows.iter().map(|p| (run, p.1, p.2)));
         }
         let (runs, keep) = (self.runs, self.keep);
         for record in self.costs.values_mut() {
             crate::learned::age(record, runs, keep);
         }
         self.costs
-            .retain(|_, r| !r.shards.is_empty() || !r.suites.is_empty());
+            .retain(|_, r| !r.shards.is_empty() || !r.suites.is_empty() || !r.windows.is_empty());
     }
 
     /// The history as the file holds it.

@@ -83,6 +83,14 @@
 //!   Shards of one size (one shard count) cannot tell start-up from
 //!   concurrency apart: the start-up comes out near 0 and `k` absorbs it,
 //!   which predicts shards of that size right.
+//!
+//!   Unless the runner times its own runs (nextest's root window, a
+//!   **window** observation of any report, a full run's included): only
+//!   tests run inside it, so `k` is the lower median of their sum over it
+//!   (learned at [`MIN_CONCURRENCY`] and above, else one at a time), and
+//!   the start-up and per-group cost are fitted once, to the loads' `y =
+//!   B − T / k`. One full run is enough for `k`; the start-up then comes
+//!   from the first recorded shards.
 
 use std::collections::BTreeSet;
 
@@ -115,6 +123,20 @@ const MIN_LOADS: usize = 2;
 pub fn fit(record: &CostRecord) -> Fitted {
     let shards: Vec<&(u64, u64, i64)> = record.shards.iter().collect();
     let serial = fit_lines(&shards, record);
+    if !record.windows.is_empty() {
+        // The runner timed its own runs: the concurrency is measured
+        // there, and the start-up and per-group cost are what it leaves
+        // of the shards' walls.
+        let Some(k) = window_concurrency(&record.windows) else {
+            return serial;
+        };
+        let points = residuals(&record.loads, k);
+        let runs: BTreeSet<u64> = record.windows.iter().map(|p| p.0).collect();
+        return Fitted {
+            concurrency: Some((k, runs.len() as u64)),
+            ..fit_lines(&points.iter().collect::<Vec<_>>(), record)
+        };
+    }
     if record.loads.len() < MIN_LOADS {
         return serial;
     }
@@ -131,29 +153,48 @@ pub fn fit(record: &CostRecord) -> Fitted {
     // the first leaves: the start-up and per-group cost are fitted to
     // what is left of each shard once its tests are divided by it.
     let first = concurrency_from_slope(&record.loads).map_or(ratio, |k| k.max(ratio));
-    let at = |k: u64| -> Vec<(u64, u64, i64)> {
-        record
-            .loads
-            .iter()
-            .map(|&(run, groups, tests, busy)| {
-                let wall = i64::try_from(Concurrency(k).wall(tests)).unwrap_or(i64::MAX);
-                (run, groups, busy.saturating_sub(wall))
-            })
-            .collect()
-    };
-    let points = at(first);
+    let points = residuals(&record.loads, first);
     let lines = fit_lines(&points.iter().collect::<Vec<_>>(), record);
     let startup = lines.shard_startup.map_or(0, |(s, _)| s);
     let group_cost = lines.group_cost.map_or(0, |(g, _)| g);
     let k = concurrency_given(&record.loads, startup, group_cost)
         .unwrap_or(first)
         .max(first);
-    let points = at(k);
+    let points = residuals(&record.loads, k);
     let loads: BTreeSet<u64> = record.loads.iter().map(|p| p.0).collect();
     Fitted {
         concurrency: Some((k, loads.len() as u64)),
         ..fit_lines(&points.iter().collect::<Vec<_>>(), record)
     }
+}
+
+/// Each load's `(run, groups, wall left once its tests run k at a time)`:
+/// the points the start-up and per-group cost are fitted to.
+fn residuals(loads: &[(u64, u64, u64, i64)], k: u64) -> Vec<(u64, u64, i64)> {
+    loads
+        .iter()
+        .map(|&(run, groups, tests, busy)| {
+            let wall = i64::try_from(Concurrency(k).wall(tests)).unwrap_or(i64::MAX);
+            (run, groups, busy.saturating_sub(wall))
+        })
+        .collect()
+}
+
+/// The lower median over `windows` of the tests' sum over the run's own
+/// window, per mille, when it shows at least [`MIN_CONCURRENCY`].
+fn window_concurrency(windows: &[(u64, u64, u64)]) -> Option<u64> {
+    let mut ratios: Vec<i64> = windows
+        .iter()
+        .filter(|&&(_, tests, window)| tests > 0 && window > 0)
+        .map(|&(_, tests, window)| {
+            i64::try_from(u128::from(tests) * 1000 / u128::from(window)).unwrap_or(i64::MAX)
+        })
+        .collect();
+    if ratios.is_empty() {
+        return None;
+    }
+    let k = median_i64(&mut ratios) as u64;
+    (k >= MIN_CONCURRENCY).then_some(k)
 }
 
 /// The concurrency the Theil–Sen slope of the shards' wall against their
@@ -301,9 +342,11 @@ pub fn age(record: &mut CostRecord, runs: u64, keep: usize) {
     record.shards.retain(|p| p.0 > oldest);
     record.suites.retain(|p| p.0 > oldest);
     record.loads.retain(|p| p.0 > oldest);
+    record.windows.retain(|p| p.0 > oldest);
     record.shards.sort_unstable();
     record.suites.sort_unstable();
     record.loads.sort_unstable();
+    record.windows.sort_unstable();
     let fitted = fit(record);
     record.shard_startup = fitted.shard_startup.map(|(v, _)| v);
     record.group_cost = fitted.group_cost.map(|(v, _)| v);
@@ -691,6 +734,55 @@ mod tests {
         let mut reversed = loads;
         reversed.reverse();
         assert_eq!(fit(&with_loads(&reversed)), fitted);
+    }
+
+    #[test]
+    fn a_runner_timing_its_own_runs_separates_start_up_from_concurrency() {
+        // typenum under nextest (issue 11's benchmark): a full run of 13.2 s
+        // of tests in a 6.66 s root window, then four shards of ~3.4 s of
+        // tests in ~1.7 s windows, each ~0.4 s more from `select` to the
+        // root's end.
+        let loads = [
+            (2, 2, 3_380_000, 2_100_000),
+            (2, 2, 3_300_000, 2_060_000),
+            (2, 2, 3_450_000, 2_140_000),
+            (2, 2, 3_390_000, 2_090_000),
+        ];
+        let mut record = with_loads(&loads);
+        record.windows = vec![
+            (1, 13_172_000, 6_660_000),
+            (2, 3_380_000, 1_698_000),
+            (2, 3_300_000, 1_660_000),
+            (2, 3_450_000, 1_735_000),
+            (2, 3_390_000, 1_700_000),
+        ];
+        let fitted = fit(&record);
+        assert_eq!(fitted.concurrency, Some((1_988, 2)));
+        let (startup, runs) = fitted.shard_startup.unwrap();
+        assert_eq!(runs, 1);
+        assert!((380_000..=420_000).contains(&startup), "{startup}");
+        // Blind to the windows, k absorbs the start-up.
+        let blind = fit(&with_loads(&loads));
+        assert!(blind.concurrency.unwrap().0 < 1_650, "{blind:?}");
+        assert!(blind.shard_startup.unwrap().0 < 50_000, "{blind:?}");
+        // A full run alone gives k and nothing else.
+        let full = CostRecord {
+            runner: "nextest".into(),
+            windows: vec![(1, 13_172_000, 6_660_000)],
+            ..CostRecord::default()
+        };
+        assert_eq!(
+            fit(&full),
+            Fitted {
+                concurrency: Some((1_977, 1)),
+                ..Fitted::default()
+            }
+        );
+        // Windows whose tests ran one at a time learn no concurrency, even
+        // where the loads alone would.
+        record.windows = vec![(1, 3_000_000, 2_900_000)];
+        assert_eq!(fit(&record).concurrency, None);
+        assert!(fit(&with_loads(&loads)).concurrency.is_some());
     }
 
     #[test]

@@ -520,3 +520,47 @@ fn nextest_shards_teach_their_concurrency() {
     assert!((total(&given) - (2.0 * 0.3 + 7.0)).abs() < 1e-6, "{plan}");
     assert_ne!(given["fingerprint"], doc["fingerprint"]);
 }
+
+#[test]
+fn nextest_shards_of_one_size_still_learn_their_start_up() {
+    // Three shards of 2 s of tests, each run in 1 s, 300 ms after `select`:
+    // their walls alone cannot tell the start-up from the concurrency, but
+    // nextest's own run window holds the tests only.
+    let dir = tempfile::tempdir().unwrap();
+    let dir = dir.path();
+    for index in 0..3 {
+        nextest_shard(dir, index, 40 * index, 40);
+    }
+    let (_, err) = output(dir, &["merge", "run"]);
+    assert!(
+        err.contains("learned costs for --runner nextest: shard start-up 300ms (learned from 1 run), per group 0ms (default), concurrency ×2 (learned from 1 run)"),
+        "{err}"
+    );
+    let history = fs::read_to_string(dir.join(".shardplan/timings.json")).unwrap();
+    assert!(
+        history
+            .contains(r#""windows":[[1,2000000,1000000],[1,2000000,1000000],[1,2000000,1000000]]"#),
+        "{history}"
+    );
+
+    // A full run alone, with no record, teaches the concurrency.
+    let full = tempfile::tempdir().unwrap();
+    let full = full.path();
+    nextest_shard(full, 0, 0, 20);
+    fs::remove_file(full.join("run/shard-0/shardplan-shard.json")).unwrap();
+    let (_, err) = output(full, &["merge", "run"]);
+    assert!(
+        err.contains("learned costs for --runner nextest: shard start-up 0ms (default), per group 0ms (default), concurrency ×2 (learned from 1 run)"),
+        "{err}"
+    );
+    let (plan, _) = output(full, &["--runner", "nextest", "--shards", "2", "--json"]);
+    let doc: serde_json::Value = serde_json::from_str(&plan).unwrap();
+    let total: f64 = doc["shards"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["predicted_seconds"].as_f64().unwrap())
+        .sum();
+    // 1 s of tests, two at a time.
+    assert!((total - 0.5).abs() < 1e-6, "{plan}");
+}

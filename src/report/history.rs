@@ -367,6 +367,13 @@ pub struct CostRecord {
     /// the last minus the third. Absent in files written before it.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub loads: Vec<(u64, u64, u64, i64)>,
+    /// Per report that times its own run (nextest's root `<testsuites
+    /// timestamp time>`), recorded shard or not: `[run, the sum of its
+    /// tests (µs), the run's window (µs)]`. Only tests run inside that
+    /// window, so their sum over it is the concurrency, start-up left out.
+    /// Absent in files written before it.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub windows: Vec<(u64, u64, u64)>,
 }
 
 /// The settings a history file records.
