@@ -180,7 +180,8 @@ impl Runner for Go {
     ///
     /// The catch-all runs, per package the plan knows and no other shard
     /// holds whole, every test but the names other shards' commands select
-    /// in it, with an anchored complement regex (Go 1.19 has no `-skip`).
+    /// in it, with an anchored complement regex (Go 1.19 has no `-skip`);
+    /// packages that exclude the same names share one.
     /// Packages the plan does not know cannot be named, which a notice says.
     fn render(&self, ctx: &RenderContext<'_>) -> Result<Rendered, String> {
         if ctx.is_empty() {
@@ -348,27 +349,51 @@ fn catch_all(ctx: &RenderContext<'_>) -> Result<Rendered, String> {
         }
     }
     let mut whole = Vec::new();
-    let mut commands = Vec::new();
+    // Packages whose tests elsewhere go by the same names share one
+    // complement: each excludes exactly what other shards run in it.
+    let mut by_excluded: BTreeMap<Vec<&str>, Vec<&str>> = BTreeMap::new();
     for package in ctx.all_groups() {
         if whole_elsewhere.contains(package) {
             continue;
         }
         match elsewhere.get(package) {
             None => whole.push(package),
-            Some(names) => {
-                let names: Vec<&str> = names.iter().copied().collect();
-                let pattern = regex_complement(&names);
-                if pattern.len() > MAX_ARGUMENT_BYTES {
-                    return Err(format!(
-                        "the catch-all's -run pattern for {package} would be {} bytes, more than \
-                         one argument may hold; pass --tests-from (no catch-all) or --by file",
-                        pattern.len()
-                    ));
-                }
-                commands.push(run_command(Some(pattern), &[package]));
-            }
+            Some(names) => by_excluded
+                .entry(names.iter().copied().collect())
+                .or_default()
+                .push(package),
         }
     }
+    let mut lines: Vec<(Vec<&str>, String)> = Vec::new();
+    for (names, packages) in by_excluded {
+        let pattern = regex_complement(&names);
+        if pattern.len() > MAX_ARGUMENT_BYTES {
+            return Err(format!(
+                "the catch-all's -run pattern for {} would be {} bytes, more than one \
+                 argument may hold; pass --tests-from (no catch-all) or --by file",
+                packages[0],
+                pattern.len()
+            ));
+        }
+        let budget = SAFE_COMMAND_BYTES.saturating_sub(pattern.len() + 24);
+        let mut line: Vec<&str> = Vec::new();
+        let mut bytes = 0;
+        for package in packages {
+            if !line.is_empty() && bytes + package.len() + 1 > budget {
+                lines.push((std::mem::take(&mut line), pattern.clone()));
+                bytes = 0;
+            }
+            bytes += package.len() + 1;
+            line.push(package);
+        }
+        lines.push((line, pattern));
+    }
+    // In package order, as the other shards print theirs.
+    lines.sort();
+    let mut commands: Vec<Command> = lines
+        .into_iter()
+        .map(|(packages, pattern)| run_command(Some(pattern), &packages))
+        .collect();
     if !whole.is_empty() {
         commands.insert(0, run_command(None, &whole));
     }
@@ -561,13 +586,10 @@ mod tests {
             [
                 // Shard 0's one command selects all three names in both
                 // packages: a test added to either with one of those
-                // names runs there, so not here.
+                // names runs there, so not here. Excluding the same names,
+                // the two packages share a command.
                 format!(
-                    "go test -run '{}' example.com/sp/a",
-                    regex_complement(&["TestAlpha", "TestBeta", "TestÜber"])
-                ),
-                format!(
-                    "go test -run '{}' example.com/sp/b",
+                    "go test -run '{}' example.com/sp/a example.com/sp/b",
                     regex_complement(&["TestAlpha", "TestBeta", "TestÜber"])
                 ),
             ]
@@ -624,7 +646,7 @@ mod tests {
         assert_eq!(
             catch_all[0],
             format!(
-                "go test -run '{}' example.com/a",
+                "go test -run '{}' example.com/a example.com/c example.com/d",
                 regex_complement(&["TestD", "TestShared"])
             )
         );
