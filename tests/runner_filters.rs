@@ -518,7 +518,7 @@ fn go_runs(rendered: &[Rendered], test: &TestId) -> Vec<usize> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: 1024, ..ProptestConfig::default() })]
 
     /// go packages split across shards share `go test -run` commands, whose
     /// pattern applies to every package named: over suites where test

@@ -191,13 +191,13 @@ impl Runner for Go {
         if ctx.is_catch_all() {
             return catch_all(ctx);
         }
-        let selection = ctx.selection(ctx.index);
+        let selections = ctx.selections();
         let mut commands = Vec::new();
-        if !selection.groups.is_empty() {
-            commands.push(run_command(None, &selection.groups));
+        if !selections[ctx.index].groups.is_empty() {
+            commands.push(run_command(None, &selections[ctx.index].groups));
         }
-        let planned = PlannedNames::of(ctx);
-        for split in split_commands(&selection, ctx.index, &planned) {
+        let mut all = all_split_commands(ctx, &selections);
+        for split in all.swap_remove(ctx.index) {
             commands.push(run_command(
                 Some(run_pattern(&split.names)),
                 &split.packages,
@@ -211,20 +211,32 @@ impl Runner for Go {
 /// planned on: what a shared `-run` pattern could reach in the package.
 struct PlannedNames<'a> {
     by_package: HashMap<&'a str, Vec<(&'a str, usize)>>,
+    /// Names planned on more than one shard (in any packages): only these
+    /// can reach one package from two shards' commands.
+    on_several_shards: HashSet<&'a str>,
 }
 
 impl<'a> PlannedNames<'a> {
     fn of(ctx: &RenderContext<'a>) -> Self {
         let mut by_package: HashMap<&'a str, Vec<(&'a str, usize)>> = HashMap::new();
+        let mut first_shard: HashMap<&'a str, usize> = HashMap::new();
+        let mut on_several_shards = HashSet::new();
         for (shard, members) in ctx.shards.iter().enumerate() {
             for member in members.iter().filter(|m| m.by == Granularity::Test) {
+                let name = split_item(&member.test.native).1;
                 by_package
                     .entry(member.test.file.as_str())
                     .or_default()
-                    .push((split_item(&member.test.native).1, shard));
+                    .push((name, shard));
+                if *first_shard.entry(name).or_insert(shard) != shard {
+                    on_several_shards.insert(name);
+                }
             }
         }
-        PlannedNames { by_package }
+        PlannedNames {
+            by_package,
+            on_several_shards,
+        }
     }
 
     /// The names of `package` planned on shards other than `shard`.
@@ -246,26 +258,58 @@ struct SplitCommand<'a> {
     names: Vec<&'a str>,
 }
 
-/// A [`SplitCommand`] being filled: its union of names, and the names its
-/// packages have planned elsewhere, which the union must never take in.
+/// A [`SplitCommand`] being filled: its packages with their names planned
+/// here, the union of those names (and the part of it planned on several
+/// shards), and the names its packages have planned elsewhere, which the
+/// union must never take in.
 #[derive(Default)]
 struct Open<'a> {
-    packages: Vec<&'a str>,
+    members: Vec<(&'a str, Vec<&'a str>)>,
     union: BTreeSet<&'a str>,
+    shared: Vec<&'a str>,
     forbidden: HashSet<&'a str>,
     bytes: usize,
 }
 
-/// Shard `shard`'s split packages as commands, first fit in package order
-/// (so every shard, and the catch-all replaying the others, computes the
-/// same ones). A package joins a command when its names and the command's
-/// union stay clear of every member's names planned elsewhere, and the line
+/// A name a shard's pattern reaches in a package that has no test of that
+/// name planned there (a test added since the timings could have it), and
+/// the shard: each is reached from one shard at most, so such a test runs
+/// once, and the catch-all leaves it to that shard.
+type Claims<'a> = HashMap<(&'a str, &'a str), usize>;
+
+/// Every shard's split-package commands, the catch-all's left empty (it
+/// prints complements). Computed in shard order, each shard after the
+/// claims of those before it, so every shard computes the same ones.
+fn all_split_commands<'a>(
+    ctx: &RenderContext<'a>,
+    selections: &[Selection<'a>],
+) -> Vec<Vec<SplitCommand<'a>>> {
+    let planned = PlannedNames::of(ctx);
+    let mut claims = Claims::new();
+    selections
+        .iter()
+        .enumerate()
+        .map(|(shard, selection)| {
+            if ctx.catch_all == Some(shard) {
+                Vec::new()
+            } else {
+                split_commands(selection, shard, &planned, &mut claims)
+            }
+        })
+        .collect()
+}
+
+/// Shard `shard`'s split packages as commands, first fit in package order.
+/// A package joins a command when its names and the command's union stay
+/// clear of every member's names planned elsewhere, no name the union
+/// would newly reach in a member is claimed by another shard, and the line
 /// stays under [`SAFE_COMMAND_BYTES`]. A package whose own names overflow
 /// the line gets commands of its own.
 fn split_commands<'a>(
     selection: &Selection<'a>,
     shard: usize,
     planned: &PlannedNames<'a>,
+    claims: &mut Claims<'a>,
 ) -> Vec<SplitCommand<'a>> {
     let mut by_package: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
     for item in &selection.items {
@@ -278,7 +322,13 @@ fn split_commands<'a>(
     let budget = SAFE_COMMAND_BYTES.saturating_sub(24);
     let mut open: Vec<Open<'a>> = Vec::new();
     let mut alone: Vec<SplitCommand<'a>> = Vec::new();
-    for (package, names) in by_package {
+    let claimed_elsewhere = |claims: &Claims<'a>, package: &'a str, name: &'a str| {
+        claims
+            .get(&(package, name))
+            .is_some_and(|&other| other != shard)
+    };
+    for (package, mut names) in by_package {
+        names.sort_unstable();
         let bytes = package.len()
             + 1
             + names
@@ -297,10 +347,27 @@ fn split_commands<'a>(
             continue;
         }
         let elsewhere: Vec<&'a str> = planned.elsewhere(package, shard).collect();
+        let shared: Vec<&'a str> = names
+            .iter()
+            .copied()
+            .filter(|n| planned.on_several_shards.contains(n))
+            .collect();
         let fits = |command: &Open<'a>| {
             command.bytes + bytes <= budget
                 && !names.iter().any(|n| command.forbidden.contains(n))
                 && !elsewhere.iter().any(|n| command.union.contains(n))
+                // What the union reaches anew in this package...
+                && !command.shared.iter().any(|&n| {
+                    names.binary_search(&n).is_err() && claimed_elsewhere(claims, package, n)
+                })
+                // ...and what these names reach anew in the members.
+                && !shared.iter().any(|&n| {
+                    !command.union.contains(n)
+                        && command
+                            .members
+                            .iter()
+                            .any(|&(member, _)| claimed_elsewhere(claims, member, n))
+                })
         };
         let at = match open.iter().position(fits) {
             Some(at) => at,
@@ -310,15 +377,29 @@ fn split_commands<'a>(
             }
         };
         let command = &mut open[at];
-        command.packages.push(package);
+        for &n in &command.shared {
+            if names.binary_search(&n).is_err() {
+                claims.insert((package, n), shard);
+            }
+        }
+        for &n in &shared {
+            if command.union.contains(n) {
+                continue;
+            }
+            for &(member, _) in &command.members {
+                claims.insert((member, n), shard);
+            }
+            command.shared.push(n);
+        }
         command.union.extend(names.iter().copied());
         command.forbidden.extend(elsewhere);
         command.bytes += bytes;
+        command.members.push((package, names));
     }
     let mut commands: Vec<SplitCommand<'a>> = open
         .into_iter()
         .map(|o| SplitCommand {
-            packages: o.packages,
+            packages: o.members.into_iter().map(|(p, _)| p).collect(),
             names: o.union.into_iter().collect(),
         })
         .collect();
@@ -329,17 +410,18 @@ fn split_commands<'a>(
 
 /// The catch-all's commands (see [`Go::render`]).
 fn catch_all(ctx: &RenderContext<'_>) -> Result<Rendered, String> {
-    let planned = PlannedNames::of(ctx);
+    let selections = ctx.selections();
+    let all = all_split_commands(ctx, &selections);
     let mut whole_elsewhere = BTreeSet::new();
     // Per package, every name another shard's `-run` selects in it: a
     // test added since the timings with such a name runs there.
     let mut elsewhere: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
-    for (shard, selection) in ctx.selections().iter().enumerate() {
+    for (shard, (selection, splits)) in selections.iter().zip(all).enumerate() {
         if shard == ctx.index {
             continue;
         }
         whole_elsewhere.extend(selection.groups.iter().copied());
-        for split in split_commands(selection, shard, &planned) {
+        for split in splits {
             for package in split.packages {
                 elsewhere
                     .entry(package)
@@ -657,6 +739,27 @@ mod tests {
                 regex_complement(&["TestB"])
             )
         );
+    }
+
+    #[test]
+    fn a_name_reached_in_a_package_from_one_shard_is_not_reached_from_another() {
+        // Shard 0 runs a and b together: a test added to b as TestX would
+        // run there. So shard 1 must not run b with c's TestX too.
+        let f = Fixture::new(vec![
+            vec![test_id("ex/a", "TestX"), test_id("ex/b", "TestA")],
+            vec![test_id("ex/b", "TestB"), test_id("ex/c", "TestX")],
+            vec![test_id("ex/a", "TestY"), test_id("ex/c", "TestW")],
+        ]);
+        let lines = |shard| {
+            f.render(&Go, Granularity::Test, shard, None)
+                .command_lines()
+        };
+        assert_eq!(lines(0), ["go test -run '^(TestA|TestX)$' ex/a ex/b"]);
+        assert_eq!(
+            lines(1),
+            ["go test -run '^TestB$' ex/b", "go test -run '^TestX$' ex/c"]
+        );
+        assert_eq!(lines(2), ["go test -run '^(TestW|TestY)$' ex/a ex/c"]);
     }
 
     #[test]
