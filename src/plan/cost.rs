@@ -156,13 +156,21 @@ impl<'a> State<'a> {
     /// Places an unplaced item.
     pub fn place(&mut self, item: usize, shard: usize) {
         debug_assert_eq!(self.assignment[item], UNPLACED);
-        self.loads[shard] += self.add_cost(item, shard);
+        // What `add_cost` would say, from the one search that also records
+        // the item: placing a million items is a hot loop.
         let group = self.problem.items[item].group;
         let presence = &mut self.presence[group];
-        match presence.binary_search_by_key(&shard, |&(s, _)| s) {
-            Ok(i) => presence[i].1 += 1,
-            Err(i) => presence.insert(i, (shard, 1)),
-        }
+        let setup = match presence.binary_search_by_key(&shard, |&(s, _)| s) {
+            Ok(i) => {
+                presence[i].1 += 1;
+                0
+            }
+            Err(i) => {
+                presence.insert(i, (shard, 1));
+                self.problem.groups[group].setup
+            }
+        };
+        self.loads[shard] += weight(self.problem, item) + setup;
         self.assignment[item] = shard;
         self.position[item] = self.members[shard].len();
         self.members[shard].push(item);

@@ -101,15 +101,18 @@ pub fn place_blocks(state: &mut State<'_>, blocks: &[Block]) {
         let (load, lightest) = lightest(&mut heap, state);
         let setup = state.problem().groups[block.group].setup;
         let cost = |state: &State<'_>, shard: usize| {
-            if state.count(block.group, shard) > 0 {
+            if setup > 0 && state.count(block.group, shard) > 0 {
                 block.weight - setup
             } else {
                 block.weight
             }
         };
         let mut best = (load + cost(state, lightest), lightest);
-        for shard in state.shards_with(block.group) {
-            best = best.min((state.load(shard) + cost(state, shard), shard));
+        // Without a setup no shard costs less than the lightest.
+        if setup > 0 {
+            for shard in state.shards_with(block.group) {
+                best = best.min((state.load(shard) + cost(state, shard), shard));
+            }
         }
         for &item in &block.items {
             state.place(item, best.1);
