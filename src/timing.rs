@@ -108,6 +108,49 @@ struct Run<'a> {
 }
 
 impl<'a> Run<'a> {
+    /// The order runs are folded in: by native id, then what was recorded,
+    /// then the whole id. Runs of equal keys are alike for the fold, so
+    /// any order among them gives the same table.
+    fn cmp(&self, other: &Run<'_>) -> std::cmp::Ordering {
+        self.id
+            .native
+            .cmp(&other.id.native)
+            .then_with(|| self.recorded().cmp(&other.recorded()))
+            .then_with(|| self.id.cmp(&other.id))
+    }
+
+    /// Indexes of `runs` in [`Run::cmp`] order: the ranges of the second
+    /// vector, in turn, of the first.
+    ///
+    /// Reports list a file's tests together, and the native ids of one file
+    /// share its prefix, so each file's stretch is sorted on its own and
+    /// the stretches are ordered by their first run: about log2(50)
+    /// comparisons a run instead of log2(1M). Should two stretches overlap
+    /// after all, everything is sorted at once; the order is the same.
+    fn sorted(runs: &[Run<'_>]) -> (Vec<usize>, Vec<std::ops::Range<usize>>) {
+        let mut order: Vec<usize> = (0..runs.len()).collect();
+        let cmp = |&a: &usize, &b: &usize| runs[a].cmp(&runs[b]);
+        let mut stretches: Vec<std::ops::Range<usize>> = Vec::new();
+        let mut start = 0;
+        for i in 1..=runs.len() {
+            if i == runs.len() || runs[i].id.file != runs[start].id.file {
+                order[start..i].sort_unstable_by(cmp);
+                stretches.push(start..i);
+                start = i;
+            }
+        }
+        stretches.sort_unstable_by(|a, b| cmp(&order[a.start], &order[b.start]));
+        let apart = stretches
+            .windows(2)
+            .all(|w| cmp(&order[w[0].end - 1], &order[w[1].start]).is_le());
+        if !apart {
+            order.sort_unstable_by(cmp);
+            stretches.clear();
+            stretches.push(0..runs.len());
+        }
+        (order, stretches)
+    }
+
     /// What tells the recorded cases of one test apart: classname, name
     /// and variant.
     fn recorded(&self) -> (&'a str, &'a str, Option<&'a str>) {
@@ -176,8 +219,9 @@ impl TimingTable {
         // so add up, and so do variants (Playwright projects): each one
         // runs on whichever shard gets the test.
         //
-        // One sort over borrowed (id, classname, name, variant) keys then one linear
-        // pass: no per-case key strings, and nothing depends on hash order.
+        // One order ([`Run::sorted`]) over borrowed (id, classname, name,
+        // variant) keys then one linear pass: no per-case key strings, and
+        // nothing depends on hash order.
         let cases = cases.into_iter();
         let mut runs: Vec<Run<'a>> = Vec::with_capacity(cases.size_hint().0);
         for case in cases {
@@ -211,25 +255,33 @@ impl TimingTable {
             };
             runs.push(Run { id, case });
         }
-        runs.sort_unstable_by(|a, b| {
-            a.id.native
-                .cmp(&b.id.native)
-                .then_with(|| a.recorded().cmp(&b.recorded()))
-                .then_with(|| a.id.cmp(&b.id))
-        });
+        let (sorted, stretches) = Run::sorted(&runs);
+        let mut order = stretches
+            .iter()
+            .flat_map(|stretch| sorted[stretch.clone()].iter().copied())
+            .peekable();
 
         let mut entries: Vec<Entry> = Vec::with_capacity(runs.len());
-        for same_test in runs.chunk_by_mut(|a, b| a.id.native == b.id.native) {
+        let mut same_test = Vec::new();
+        while let Some(first) = order.next() {
+            same_test.clear();
+            same_test.push(first);
+            while let Some(&next) = order.peek()
+                && runs[next].id.native == runs[first].id.native
+            {
+                same_test.push(next);
+                order.next();
+            }
             let mut entry = Entry {
-                // The sort puts the smallest of equal-named ids first; it is
-                // moved, not copied: the runs need only their cases now.
-                id: std::mem::take(&mut same_test[0].id),
+                // The order puts the smallest of equal-named ids first; it
+                // is moved, not copied: the runs need only their cases now.
+                id: std::mem::take(&mut runs[first].id),
                 duration: None,
                 samples: 0,
             };
-            for same_case in same_test.chunk_by(|a, b| a.recorded() == b.recorded()) {
+            for same_case in same_test.chunk_by(|&a, &b| runs[a].recorded() == runs[b].recorded()) {
                 let mut sums: RunSums = [(0, 0); 3];
-                for run in same_case {
+                for run in same_case.iter().map(|&r| &runs[r]) {
                     let kind = match run.case.outcome {
                         Outcome::Passed | Outcome::PassedOnRerun => 0,
                         Outcome::Failed | Outcome::Errored => 1,
@@ -1017,6 +1069,47 @@ mod tests {
             dialect: Dialect::Jest,
             variant: None,
         }
+    }
+
+    #[test]
+    fn the_table_does_not_depend_on_how_files_interleave() {
+        let case = |file: &str, name: &str, seconds: u64| TestCase {
+            classname: None,
+            dialect: Dialect::Pytest,
+            ..jest_case(file, name, seconds, Outcome::Passed)
+        };
+        // Files apart, each in its own stretch, listed out of order.
+        let apart = [
+            case("t/b.py", "test_2", 4),
+            case("t/b.py", "test_10", 5),
+            case("t/a.py", "test_1", 1),
+            case("t/a.py", "test_1", 3),
+            case("t/ab.py", "test_0", 7),
+        ];
+        // The same cases interleaved, so that stretches overlap.
+        let interleaved = [
+            case("t/a.py", "test_1", 3),
+            case("t/b.py", "test_10", 5),
+            case("t/ab.py", "test_0", 7),
+            case("t/b.py", "test_2", 4),
+            case("t/a.py", "test_1", 1),
+        ];
+        let (table, _) = TimingTable::build(&apart, &Plain);
+        assert_eq!(TimingTable::build(&interleaved, &Plain).0, table);
+        let natives: Vec<&str> = table.entries().map(|e| e.id.native.as_str()).collect();
+        assert_eq!(
+            natives,
+            [
+                "t/a.py::test_1",
+                "t/ab.py::test_0",
+                "t/b.py::test_10",
+                "t/b.py::test_2"
+            ]
+        );
+        assert_eq!(
+            table.get("t/a.py::test_1").unwrap().duration,
+            Some(2 * SECOND)
+        );
     }
 
     #[test]
