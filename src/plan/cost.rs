@@ -226,7 +226,16 @@ impl<'a> State<'a> {
 
 /// Loads of a complete assignment under the planners' weights.
 pub fn loads(problem: &Problem, assignment: &[usize]) -> Vec<Micros> {
-    State::new(problem, assignment).loads.clone()
+    // The sums a `State` reaches, without its per-group bookkeeping: each
+    // item's weight, and each group's setup once on every shard running it.
+    let mut loads = vec![0; problem.shards];
+    for (item, &shard) in assignment.iter().enumerate() {
+        loads[shard] += weight(problem, item);
+    }
+    for (shard, setup) in super::setups_paid(problem, assignment) {
+        loads[shard] += setup;
+    }
+    loads
 }
 
 /// The largest load of a complete assignment under the planners' weights.
@@ -268,5 +277,19 @@ mod tests {
         assert_eq!(state.heaviest(), 1);
         assert_eq!(state.lightest(), 0);
         assert_eq!(makespan(&p, state.assignment()), 36);
+    }
+
+    #[test]
+    fn loads_are_what_a_state_of_the_assignment_holds() {
+        let p = grouped(
+            &[("a", 10, "f"), ("b", 0, "f"), ("c", 7, "g"), ("d", 3, "h")],
+            &[("f", 5), ("g", 2)],
+            3,
+        );
+        for code in 0..81 {
+            let assignment: Vec<usize> = (0..4).map(|i| code / 3usize.pow(i) % 3).collect();
+            let state = State::new(&p, &assignment);
+            assert_eq!(loads(&p, &assignment), state.loads(), "{assignment:?}");
+        }
     }
 }
