@@ -125,7 +125,9 @@ pub fn blocks_above(problem: &Problem, floor: Micros) -> Vec<Block> {
         pieces = next;
     }
 
-    let mut blocks = Vec::new();
+    // Every block holds an item: no more blocks than items, and no
+    // regrowing a million of them.
+    let mut blocks = Vec::with_capacity(problem.items.len());
     for (group, items) in members.iter().enumerate() {
         let setup = problem.groups[group].setup;
         if items.is_empty() {
@@ -152,7 +154,12 @@ pub fn blocks_above(problem: &Problem, floor: Micros) -> Vec<Block> {
     }
     // Blocks partition the items, so first items differ and the order is
     // total: an unstable sort gives the one result.
-    blocks.sort_unstable_by_key(|b| (Reverse(b.weight), b.items[0]));
+    // Weights rarely tie, so the first items are read only when they do.
+    blocks.sort_unstable_by(|a, b| {
+        b.weight
+            .cmp(&a.weight)
+            .then_with(|| a.items[0].cmp(&b.items[0]))
+    });
     blocks
 }
 
