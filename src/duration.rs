@@ -244,6 +244,14 @@ fn interpret_seconds(text: &str) -> Option<f64> {
 /// `[+-]digits[.digits][e[+-]digits]`, the form Rust's parser takes, minus
 /// `inf`/`nan` words which are never durations.
 fn is_plain_number(text: &str) -> bool {
+    // The usual form, `digits[.digits]`, in one pass.
+    let mut dots = 0;
+    if text.bytes().all(|b| {
+        dots += usize::from(b == b'.');
+        b == b'.' || b.is_ascii_digit()
+    }) {
+        return dots <= 1 && text.len() > dots;
+    }
     let body = text.strip_prefix(['+', '-']).unwrap_or(text);
     let (mantissa, exponent) = match body.find(['e', 'E']) {
         Some(i) => (&body[..i], Some(&body[i + 1..])),
@@ -446,6 +454,16 @@ mod tests {
         assert_eq!(known(".5"), 500_000);
         assert_eq!(known(" 0.25 "), 250_000);
         assert_eq!(known("0.0000001"), 0);
+    }
+
+    #[test]
+    fn plain_numbers_are_digits_with_one_point_and_an_optional_exponent() {
+        for yes in ["1", "1.", ".5", "0.183522", "+1", "-1.5", "1e3", "1.5E-2"] {
+            assert!(is_plain_number(yes), "{yes:?}");
+        }
+        for no in ["", ".", "1.2.3", "..", "1,5", "e3", "1e", "0x1", "inf"] {
+            assert!(!is_plain_number(no), "{no:?}");
+        }
     }
 
     #[test]

@@ -14,7 +14,7 @@
 //! stops early once a plan meets the lower bound. `lpt`'s own plan is among
 //! the contenders as it is, so `best` is never worse.
 
-use super::blocks::{Block, blocks};
+use super::blocks::{Block, blocks_above};
 use super::cost::{self, State};
 use super::local_search::{self, Limits};
 use super::{Planner, Problem, complete, kk, lpt};
@@ -42,7 +42,8 @@ impl Planner for Best {
 
 /// The `best` assignment of `problem`; the local searches share `limits`.
 pub fn best(problem: &Problem, limits: &Limits) -> Vec<usize> {
-    let blocks = blocks(problem);
+    let floor = problem.lower_bound().value - problem.shard_overhead;
+    let blocks = blocks_above(problem, floor);
     let lpt_plan = lpt::lpt_of(problem, &blocks);
     // (An item-by-item greedy start was tried too: with setup costs it
     // splits groups early and never won after local search.)
@@ -59,9 +60,10 @@ pub fn best(problem: &Problem, limits: &Limits) -> Vec<usize> {
         let (shards, _, _) = complete::k_way(&weights, problem.shards, COMPLETE_NODES, &mut spent);
         starts.push(by_blocks(problem, &blocks, &shards));
     }
+    // A million blocks are 48 MB the local searches no longer need.
+    drop((blocks, weights));
 
     // (exact makespan, planner makespan, start index), smallest wins.
-    let floor = problem.lower_bound().value - problem.shard_overhead;
     let mut winner: Option<((Micros, Micros, usize), Vec<usize>)> = None;
     let mut seen: Vec<Vec<usize>> = Vec::new();
     // The work budget is shared: each start gets an equal part.

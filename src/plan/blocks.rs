@@ -66,6 +66,13 @@ const ROUNDS: usize = 8;
 
 /// The blocks of `problem`, sorted by (weight descending, first item).
 pub fn blocks(problem: &Problem) -> Vec<Block> {
+    blocks_above(problem, lower_bound(problem).value - problem.shard_overhead)
+}
+
+/// [`blocks`] given `floor`, the problem's lower bound less the shard
+/// overhead, for a caller that has it already: at a million items the
+/// bound's sort is worth doing once.
+pub fn blocks_above(problem: &Problem, floor: Micros) -> Vec<Block> {
     let members = problem.members();
     let shards = problem.shards.max(1) as u128;
     let sums: Vec<Micros> = members
@@ -80,7 +87,6 @@ pub fn blocks(problem: &Problem) -> Vec<Block> {
             .filter(|(_, m)| !m.is_empty())
             .map(|(g, _)| u128::from(g.setup))
             .sum::<u128>();
-    let floor = lower_bound(problem).value - problem.shard_overhead;
     // Weights of each group's items, heaviest first; filled when a group
     // first turns out too big for a shard.
     let mut sorted: Vec<Option<Vec<Micros>>> = vec![None; members.len()];
@@ -119,7 +125,9 @@ pub fn blocks(problem: &Problem) -> Vec<Block> {
         pieces = next;
     }
 
-    let mut blocks = Vec::new();
+    // Every block holds an item: no more blocks than items, and no
+    // regrowing a million of them.
+    let mut blocks = Vec::with_capacity(problem.items.len());
     for (group, items) in members.iter().enumerate() {
         let setup = problem.groups[group].setup;
         if items.is_empty() {
@@ -146,7 +154,12 @@ pub fn blocks(problem: &Problem) -> Vec<Block> {
     }
     // Blocks partition the items, so first items differ and the order is
     // total: an unstable sort gives the one result.
-    blocks.sort_unstable_by_key(|b| (Reverse(b.weight), b.items[0]));
+    // Weights rarely tie, so the first items are read only when they do.
+    blocks.sort_unstable_by(|a, b| {
+        b.weight
+            .cmp(&a.weight)
+            .then_with(|| a.items[0].cmp(&b.items[0]))
+    });
     blocks
 }
 

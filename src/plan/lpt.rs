@@ -4,7 +4,7 @@
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 
-use super::blocks::{Block, blocks};
+use super::blocks::{Block, BlockItems, blocks};
 use super::cost::{State, weight};
 use super::{Planner, Problem};
 use crate::duration::Micros;
@@ -101,18 +101,29 @@ pub fn place_blocks(state: &mut State<'_>, blocks: &[Block]) {
         let (load, lightest) = lightest(&mut heap, state);
         let setup = state.problem().groups[block.group].setup;
         let cost = |state: &State<'_>, shard: usize| {
-            if state.count(block.group, shard) > 0 {
+            if setup > 0 && state.count(block.group, shard) > 0 {
                 block.weight - setup
             } else {
                 block.weight
             }
         };
         let mut best = (load + cost(state, lightest), lightest);
-        for shard in state.shards_with(block.group) {
-            best = best.min((state.load(shard) + cost(state, shard), shard));
+        // Without a setup no shard costs less than the lightest.
+        if setup > 0 {
+            for shard in state.shards_with(block.group) {
+                best = best.min((state.load(shard) + cost(state, shard), shard));
+            }
         }
-        for &item in &block.items {
-            state.place(item, best.1);
+        match &block.items {
+            // Without a setup a block of one weighs what its item does.
+            BlockItems::One(item) if setup == 0 => {
+                state.place_known(*item, best.1, block.group, block.weight);
+            }
+            items => {
+                for &item in items {
+                    state.place(item, best.1);
+                }
+            }
         }
         heap.push(Reverse((state.load(best.1), best.1)));
     }

@@ -644,18 +644,24 @@ pub fn lower_bound(problem: &Problem) -> Bound {
     if items.len() > shards {
         let mut durations: Vec<Micros> = items.iter().map(|i| i.duration).collect();
         durations.sort_unstable_by(|a, b| b.cmp(a));
-        let mut prefix = Vec::with_capacity(durations.len() + 1);
-        prefix.push(0u128);
-        for &d in &durations {
-            prefix.push(prefix.last().copied().unwrap_or(0) + u128::from(d));
-        }
+        // Both ends of the window only move forward with k, so two running
+        // prefix sums do without an array of them all.
+        let (mut below, mut below_end) = (0u128, 0);
+        let (mut upto, mut upto_end) = (0u128, 0);
         let mut k = 1;
         while k * shards < durations.len() {
             // The k + 1 smallest of the k·N + 1 largest: indexes
             // k·N − k ..= k·N (0-based).
             let last = k * shards;
-            let sum = prefix[last + 1] - prefix[last - k];
-            consider(sum as Micros, BoundReason::Pigeonhole);
+            for &d in &durations[upto_end..=last] {
+                upto += u128::from(d);
+            }
+            upto_end = last + 1;
+            for &d in &durations[below_end..last - k] {
+                below += u128::from(d);
+            }
+            below_end = last - k;
+            consider((upto - below) as Micros, BoundReason::Pigeonhole);
             k += 1;
         }
     }

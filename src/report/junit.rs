@@ -853,10 +853,10 @@ impl Signals {
 /// Calls `f` with the local name, unescaped value and offset of every
 /// attribute of `tag` (which starts at `at`). All values are unescaped, so
 /// a bad one fails the file wherever it is, as in any XML parser.
-pub(super) fn each_attribute(
-    tag: &BytesStart,
+pub(super) fn each_attribute<'t>(
+    tag: &'t BytesStart,
     at: u64,
-    mut f: impl FnMut(&str, Cow<'_, str>, u64),
+    mut f: impl FnMut(&str, Cow<'t, str>, u64),
 ) -> Result<(), Diagnostic> {
     let content: &str = tag;
     for attribute in tag.attributes() {
@@ -878,52 +878,58 @@ pub(super) fn each_attribute(
                 XmlError::Escape(e) => escape_error(&e, place, &format!("attribute {key}")),
                 other => Diagnostic::at(place, format!("malformed XML: {other}")),
             })?;
-        // The local name: after the last `:` of a prefixed name.
-        let local = key.rfind(':').map_or(key, |colon| &key[colon + 1..]);
+        // The local name: after the last `:` of a prefixed name. Names are
+        // a few bytes, too short for `rfind`'s memrchr to pay.
+        let local = key
+            .bytes()
+            .rposition(|b| b == b':')
+            .map_or(key, |colon| &key[colon + 1..]);
         f(local, value, place);
     }
     Ok(())
 }
 
-/// The attributes of one tag that the reader uses, already unescaped.
+/// The attributes of one tag that the reader uses, already unescaped;
+/// borrowed from the tag unless unescaping changed them, so that a case's
+/// classname and file cost no copy when they repeat the previous case's.
 #[derive(Default)]
-struct Attrs {
-    name: Option<String>,
-    classname: Option<String>,
-    file: Option<String>,
-    filepath: Option<String>,
+struct Attrs<'t> {
+    name: Option<Cow<'t, str>>,
+    classname: Option<Cow<'t, str>>,
+    file: Option<Cow<'t, str>>,
+    filepath: Option<Cow<'t, str>>,
     /// Parsed as it is read: the raw text is not kept.
     time: Option<(ParsedTime, u64)>,
-    id: Option<String>,
-    hostname: Option<String>,
-    timestamp: Option<String>,
+    id: Option<Cow<'t, str>>,
+    hostname: Option<Cow<'t, str>>,
+    timestamp: Option<Cow<'t, str>>,
     assertions: bool,
-    schema: Option<String>,
+    schema: Option<Cow<'t, str>>,
     ignored: bool,
 }
 
-impl Attrs {
+impl<'t> Attrs<'t> {
     /// Reads and checks every attribute of `tag` (which starts at `at`):
     /// all values are unescaped so that a bad one fails the file wherever
     /// it is, as in any XML parser.
-    fn read(tag: &BytesStart, at: u64) -> Result<Attrs, Diagnostic> {
+    fn read(tag: &'t BytesStart, at: u64) -> Result<Attrs<'t>, Diagnostic> {
         let mut attrs = Attrs::default();
         each_attribute(tag, at, |local, value, place| {
             match local {
-                "name" => attrs.name = Some(value.into_owned()),
-                "classname" => attrs.classname = Some(value.into_owned()),
-                "file" => attrs.file = Some(value.into_owned()),
-                "filepath" => attrs.filepath = Some(value.into_owned()),
+                "name" => attrs.name = Some(value),
+                "classname" => attrs.classname = Some(value),
+                "file" => attrs.file = Some(value),
+                "filepath" => attrs.filepath = Some(value),
                 "time" => attrs.time = Some((parse_seconds(&value), place)),
-                "id" => attrs.id = Some(value.into_owned()),
-                "hostname" => attrs.hostname = Some(value.into_owned()),
-                "timestamp" => attrs.timestamp = Some(value.into_owned()),
+                "id" => attrs.id = Some(value),
+                "hostname" => attrs.hostname = Some(value),
+                "timestamp" => attrs.timestamp = Some(value),
                 "assertions" => {
                     // PHPUnit counts assertions; other tools put prose here.
                     attrs.assertions =
                         !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit());
                 }
-                "noNamespaceSchemaLocation" => attrs.schema = Some(value.into_owned()),
+                "noNamespaceSchemaLocation" => attrs.schema = Some(value),
                 // The Eclipse JUnit view marks an ignored test so.
                 "ignored" => attrs.ignored = value == "true",
                 _ => {}
@@ -934,14 +940,14 @@ impl Attrs {
 
     /// The source file named on this element, normalised; taken out of
     /// the attributes, so that a path already normal is not copied.
-    fn take_source_file(&mut self) -> Option<String> {
+    fn take_source_file(&mut self) -> Option<Cow<'t, str>> {
         let file = self.file.take().or(self.filepath.take())?;
         if file.trim().is_empty() {
             None
         } else if is_normal_relative(&file) {
             Some(file)
         } else {
-            Some(normalize_path(&file))
+            Some(Cow::Owned(normalize_path(&file)))
         }
     }
 }
@@ -1130,7 +1136,7 @@ impl State {
             // <testsuites>; its name is the launch configuration's.
             "testrun" => {}
             "testsuites" => {
-                self.signals.root_suites_name = attrs.name.clone();
+                self.signals.root_suites_name = attrs.name.as_deref().map(str::to_string);
                 // The run's window (nextest stamps only the root and its
                 // cases): where a recorded shard ended.
                 if let Some(start) = attrs
@@ -1149,7 +1155,7 @@ impl State {
             }
             "testsuite" => {
                 self.signals.root_is_suite = true;
-                self.signals.root_suite_name = attrs.name.clone();
+                self.signals.root_suite_name = attrs.name.as_deref().map(str::to_string);
             }
             other => {
                 let hint = match other {
@@ -1216,7 +1222,7 @@ impl State {
         // that select whole files (vitest, jest, mocha, rspec) run.
         let file = attrs.take_source_file();
         let name = match attrs.name {
-            Some(name) if !name.trim().is_empty() => name,
+            Some(name) if !name.trim().is_empty() => name.into_owned(),
             Some(_) => self.nameless(at, "testcase with an empty name"),
             None => self.nameless(at, "testcase without a name attribute"),
         };
