@@ -174,9 +174,10 @@ impl Runner for Go {
     /// '^(TestA|TestB)$' P Q` for the packages split across shards. `-run`
     /// applies to every package named, so split packages share a command
     /// only when the union of their names selects, in each of them, exactly
-    /// the tests planned here (see [`split_commands`]): one `go test` starts
-    /// once and builds its packages in parallel, where a command per
-    /// package pays `go test`'s start-up again for each.
+    /// the tests planned here, and a name it reaches anew in a package is
+    /// reached from no other shard. One `go test` starts once and builds
+    /// its packages in parallel, where a command per package pays `go
+    /// test`'s start-up again for each.
     ///
     /// The catch-all runs, per package the plan knows and no other shard
     /// holds whole, every test but the names other shards' commands select
