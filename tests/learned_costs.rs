@@ -312,8 +312,7 @@ fn merge_learns_from_shard_records_and_planning_names_the_terms() {
     );
     assert_eq!(doc["shard_overhead_seconds"], 0.5);
     // Each shard: start-up, its tests, 300 ms per file it touches.
-    let shards = doc["shards"].as_array().unwrap();
-    let sum = |key: &str| -> f64 { shards.iter().map(|s| s[key].as_f64().unwrap()).sum() };
+    let sum = |key: &str| shard_sum(&doc, key);
     assert!((sum("predicted_seconds") - (2.0 * 0.5 + 1.8 + sum("setup_seconds"))).abs() < 1e-6);
     let files = sum("setup_seconds") / 0.3;
     assert!(
@@ -406,6 +405,16 @@ fn reports_without_records_or_stamps_merge_as_before() {
     assert!(!err.contains("cost model"), "{err}");
 }
 
+/// The sum over a plan's `--json` shards of their `key`.
+fn shard_sum(doc: &serde_json::Value, key: &str) -> f64 {
+    doc["shards"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s[key].as_f64().unwrap())
+        .sum()
+}
+
 /// A nextest shard's report as nextest writes it: `timestamp` and `time`
 /// on the root and the cases only. `tests` tests of 50 ms each (half in
 /// each of two binaries), run two at a time: the run takes half their sum
@@ -478,14 +487,7 @@ fn nextest_shards_teach_their_concurrency() {
         serde_json::json!({"factor": 2.0, "source": "learned", "runs": 1})
     );
     // Each shard: its start-up and its tests two at a time, 7 s in all.
-    let total = |doc: &serde_json::Value| -> f64 {
-        doc["shards"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|s| s["predicted_seconds"].as_f64().unwrap())
-            .sum()
-    };
+    let total = |doc: &serde_json::Value| shard_sum(doc, "predicted_seconds");
     assert!((total(&doc) - (2.0 * 0.3 + 3.5)).abs() < 1e-6, "{plan}");
 
     let (explained, _) = output(dir, &["explain", "--runner", "nextest", "--shards", "2"]);
@@ -555,12 +557,9 @@ fn nextest_shards_of_one_size_still_learn_their_start_up() {
     );
     let (plan, _) = output(full, &["--runner", "nextest", "--shards", "2", "--json"]);
     let doc: serde_json::Value = serde_json::from_str(&plan).unwrap();
-    let total: f64 = doc["shards"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|s| s["predicted_seconds"].as_f64().unwrap())
-        .sum();
     // 1 s of tests, two at a time.
-    assert!((total - 0.5).abs() < 1e-6, "{plan}");
+    assert!(
+        (shard_sum(&doc, "predicted_seconds") - 0.5).abs() < 1e-6,
+        "{plan}"
+    );
 }
