@@ -230,10 +230,11 @@ impl<'a> RenderContext<'a> {
     /// The union of what every shard but this one selects: what the
     /// catch-all must exclude, exactly.
     pub fn others(&self) -> Selection<'a> {
-        let whole = self.whole_groups();
         let mut union = Selection::default();
-        for shard in (0..self.count()).filter(|&s| s != self.index) {
-            let selection = self.selection_in(shard, &whole);
+        for (shard, selection) in self.selections().into_iter().enumerate() {
+            if shard == self.index {
+                continue;
+            }
             union.groups.extend(selection.groups);
             union.items.extend(selection.items);
         }
