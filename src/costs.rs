@@ -15,6 +15,8 @@
 //!   root, never a suite);
 //! * **groups touched**: the distinct groups (the record's runner's file
 //!   key) of its tests;
+//! * **launches**: how many times it started its runner (the record's
+//!   `launches`, 1 in older records);
 //! * the observation: wall (end − start) minus its tests and the setups
 //!   its reports measure ([`GroupSetups::measure`], which planning
 //!   charges already), so nothing is counted twice; and, for the
@@ -36,7 +38,10 @@
 //! A shard (or the run's unrecorded reports) whose one report times its
 //! own run (nextest's root window) gives a **window**: the sum of its
 //! tests and that window, which holds the tests and nothing else, so the
-//! concurrency is measured there and the start-up stays outside.
+//! concurrency is measured there and the start-up stays outside. When
+//! that window shows no concurrency and holds one launch (a `go test
+//! -json` stream of one command), what it holds beyond its tests is the
+//! groups' cost, a suite observation as well.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
@@ -48,6 +53,7 @@ use crate::error::{Error, Result};
 use crate::frozen::{RECORD_FILE, ShardRecord, record_for};
 use crate::history::CostRecord;
 use crate::inputs::{self, ReadOptions};
+use crate::learned::MIN_CONCURRENCY;
 use crate::report::{GroupTime, RunWindow, TestCase};
 use crate::timing::{GroupSetups, add_duration};
 use crate::warnings::Warnings;
@@ -137,16 +143,24 @@ pub fn read_run(
                 }
             };
         let record_runner = record.as_ref().map(|r| r.runner);
-        for (kind, groups_in, gap) in suite_gaps(&cases, &groups, record_runner) {
+        let gaps = suite_gaps(&cases, &groups, record_runner);
+        let suites_seen = !gaps.is_empty();
+        for (kind, groups_in, gap) in gaps {
             entry(&mut observed, kind).suites.push((0, groups_in, gap));
         }
         if let ([_], [window]) = (files.as_slice(), windows.as_slice())
             && let Some((kind, tests)) = window_load(&cases, record_runner)
             && window.duration > 0
         {
-            entry(&mut observed, kind)
-                .windows
-                .push((0, tests, window.duration));
+            let costs = entry(&mut observed, kind);
+            costs.windows.push((0, tests, window.duration));
+            let launches = record.as_ref().map_or(1, ShardRecord::launch_count);
+            if !suites_seen
+                && launches == 1
+                && let Some(gap) = window_gap(&cases, &groups, kind, tests, window.duration)
+            {
+                costs.suites.push(gap);
+            }
         }
         if let (Some(path), Some(record)) = (path, &record) {
             let seen = observe_shard(path, record, &cases, &groups, &windows);
@@ -158,9 +172,12 @@ pub fn read_run(
                 let busy = i64::try_from(wall).unwrap_or(i64::MAX)
                     - i64::try_from(measured).unwrap_or(i64::MAX);
                 let y = busy - i64::try_from(seen.tests).unwrap_or(i64::MAX);
+                let launches = record.launch_count();
                 let costs = entry(&mut observed, record.runner);
-                costs.shards.push((0, seen.groups, y));
-                costs.loads.push((0, seen.groups, seen.tests, busy));
+                costs.shards.push((0, seen.groups, y, launches));
+                costs
+                    .loads
+                    .push((0, seen.groups, seen.tests, busy, launches));
             }
             run.shards.push(seen);
         }
@@ -210,6 +227,41 @@ fn window_load(
     let runner = kind.runner();
     let (_, sum) = groups_and_sum(cases, runner.as_ref())?;
     Some((kind, sum))
+}
+
+/// The suite observation of a run window that held its tests one at a
+/// time (go's packages, from a `go test -json` stream's first event to its
+/// last): `(run, groups but the first, window minus its tests and measured
+/// setups)`. Like pytest's session suite, the window holds the groups'
+/// cost outside their tests (go builds and links each package's test
+/// binary between the previous one's and its own) and no start-up; the
+/// first group's comes before the window opens, so it is not counted.
+/// `None` when the tests ran several at a time (their sum says nothing of
+/// the groups then), the run touched one group, or nothing is left.
+fn window_gap(
+    cases: &[TestCase],
+    groups: &[GroupTime],
+    kind: RunnerKind,
+    tests: Micros,
+    window: Micros,
+) -> Option<(u64, u64, i64)> {
+    if u128::from(tests) * 1000 >= u128::from(window) * u128::from(MIN_CONCURRENCY) {
+        return None;
+    }
+    let runner = kind.runner();
+    let (keys, _) = groups_and_sum(cases, runner.as_ref())?;
+    let setups = GroupSetups::measure(cases, groups, runner.as_ref());
+    let inside = keys
+        .iter()
+        .map(|k| setups.setup(k))
+        .fold(tests, Micros::saturating_add);
+    (keys.len() >= 2 && window > inside).then(|| {
+        (
+            0,
+            keys.len() as u64 - 1,
+            i64::try_from(window - inside).unwrap_or(i64::MAX),
+        )
+    })
 }
 
 /// The outermost groups: each group not inside an earlier one.
@@ -439,6 +491,7 @@ mod tests {
             shards: 2,
             runner: RunnerKind::Pytest,
             started: Some(crate::duration::format_timestamp(10_000_000)),
+            launches: None,
         };
         let seen = observe_shard(PathBuf::from("r"), &record, &cases, &groups, &[]);
         assert_eq!(seen.wall, Some(1_500_000));
@@ -472,6 +525,7 @@ mod tests {
             shards: 4,
             runner: RunnerKind::Pytest,
             started: Some(crate::duration::format_timestamp(10_000_000)),
+            launches: None,
         };
         let seen = observe_shard(PathBuf::from("r"), &record, &cases, &[], &[]);
         assert_eq!(seen.wall, None);

@@ -457,6 +457,12 @@ pub struct ShardRecord {
     /// [`crate::costs`]). Absent in records written before it was kept.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub started: Option<String>,
+    /// How many times the shard starts its runner (go's split packages
+    /// take several `go test` commands), each paying the start-up: `merge`
+    /// learns the start-up per launch from it. Absent (one) in records
+    /// written before it was kept.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub launches: Option<u64>,
 }
 
 impl ShardRecord {
@@ -470,7 +476,22 @@ impl ShardRecord {
             shards: plan.shards.len(),
             runner: plan.runner,
             started: None,
+            launches: None,
         }
+    }
+
+    /// The same record, saying the shard starts its runner `launches`
+    /// times.
+    pub fn launching(self, launches: u64) -> ShardRecord {
+        ShardRecord {
+            launches: Some(launches),
+            ..self
+        }
+    }
+
+    /// How many times the shard starts its runner: one unless recorded.
+    pub fn launch_count(&self) -> u64 {
+        self.launches.unwrap_or(1)
     }
 
     /// The same record, saying the shard started at `at`.

@@ -317,13 +317,13 @@ impl History {
             let run = self.runs;
             record
                 .shards
-                .extend(new.shards.iter().map(|p| (run, p.1, p.2)));
+                .extend(new.shards.iter().map(|p| (run, p.1, p.2, p.3)));
             record
                 .suites
                 .extend(new.suites.iter().map(|p| (run, p.1, p.2)));
             record
                 .loads
-                .extend(new.loads.iter().map(|p| (run, p.1, p.2, p.3)));
+                .extend(new.loads.iter().map(|p| (run, p.1, p.2, p.3, p.4)));
             record
                 .windows
                 .extend(new.windows.iter().map(|p| (run, p.1, p.2)));
@@ -540,7 +540,7 @@ mod tests {
         let mut history = History::new(2, 10);
         let observed = |shards: Vec<(u64, u64, i64)>| CostRecord {
             runner: "pytest".into(),
-            shards,
+            shards: shards.into_iter().map(|(r, g, y)| (r, g, y, 1)).collect(),
             ..CostRecord::default()
         };
         for run in 1..=3 {
@@ -554,7 +554,12 @@ mod tests {
         // Only runs 2 and 3 are kept.
         assert_eq!(
             record.shards,
-            vec![(2, 2, 2_000), (2, 4, 2_600), (3, 2, 3_000), (3, 4, 3_600)]
+            vec![
+                (2, 2, 2_000, 1),
+                (2, 4, 2_600, 1),
+                (3, 2, 3_000, 1),
+                (3, 4, 3_600, 1)
+            ]
         );
         assert_eq!(record.group_cost, Some(300));
         let text = history.to_json();
@@ -562,6 +567,40 @@ mod tests {
             "\"groups\": [],\n  \"costs\": [\n    {\"runner\":\"pytest\",\"shard_startup\":1400,\"group_cost\":300,\"shards\":[[2,2,2000],[2,4,2600],[3,2,3000],[3,4,3600]],\"suites\":[]}\n  ]\n}\n"
         ), "{text}");
         assert_eq!(History::read(&mut text.as_bytes()), Ok(history));
+    }
+
+    #[test]
+    fn launches_are_written_only_when_not_one_and_checked() {
+        let text = |shards: &str| {
+            format!(
+                "{{\"format\": \"shardplan-timings\", \"version\": 2, \"runs\": 1, \"tests\": [], \"groups\": [], \"costs\": [\n    {{\"runner\":\"go\",\"shards\":{shards},\"suites\":[]}}\n  ]}}"
+            )
+        };
+        let history = History::read(&mut text("[[1,4,900],[1,2,500,3]]").as_bytes()).unwrap();
+        let record = &history.costs["go"];
+        assert_eq!(record.shards, vec![(1, 2, 500, 3), (1, 4, 900, 1)]);
+        assert!(
+            history
+                .to_json()
+                .contains("\"shards\":[[1,2,500,3],[1,4,900]]"),
+            "{}",
+            history.to_json()
+        );
+        for (shards, message) in [
+            (
+                "[[1,4]]",
+                "a cost observation has 2 numbers where 3 or 4 were expected",
+            ),
+            ("[[1,4,9,1,1]]", "has 5 numbers"),
+            (
+                "[[1,4,9,-1]]",
+                "a cost observation holds a number out of its range",
+            ),
+            ("[[1,4,\"x\"]]", "invalid type: string"),
+        ] {
+            let error = History::read(&mut text(shards).as_bytes()).unwrap_err();
+            assert!(error.message.contains(message), "{shards}: {error:?}");
+        }
     }
 
     #[test]

@@ -12,6 +12,13 @@
 //! shard_startup(R) + (Σ its tests + Σ measured setup of its groups) / k(R) + group_cost(R) × G
 //! ```
 //!
+//! The start-up is paid each time the shard starts its runner: once,
+//! except where a runner needs several commands for one shard (go runs
+//! whole packages in one `go test` and split ones in others). Plans
+//! charge it once per shard; the fit counts the launches the shard's
+//! record says (`select --record` writes them), so a shard of three
+//! `go test` commands does not teach a start-up three times too long.
+//!
 //! where "measured setup" is what reports show ([`crate::timing::GroupSetups`]:
 //! a suite's time beyond its tests) and the two learned terms are what
 //! they do not show: interpreter start-up, plugin loading, a file's imports
@@ -32,14 +39,17 @@
 //!   record says when it started and whose reports say when it ended (a
 //!   JUnit suite's `timestamp` + `time`, or the root's run window as
 //!   nextest writes it). `y` = its wall time minus its tests and measured
-//!   setups: `shard_startup + group_cost × G` plus noise, when its tests
-//!   ran one at a time. Each also gives a **load** `(G, T, B)`: its tests'
+//!   setups: `shard_startup × L + group_cost × G` plus noise, for `L`
+//!   launches, when its tests ran one at a time. Each also gives a **load** `(G, T, B)`: its tests'
 //!   sum `T` and its wall minus measured setups `B`, for the concurrency.
 //! * **suites**: a report suite whose tests span several groups (pytest's
 //!   one `<testsuite name="pytest">`, whose time covers collecting, i.e.
 //!   importing, every file it ran): `y` = its time minus its tests, about
-//!   `group_cost × G` with no start-up in it. A full run without a record
-//!   gives these too.
+//!   `group_cost × G` with no start-up in it. A run window whose tests ran
+//!   one at a time is one too (a `go test -json` stream from its first
+//!   stamp to its last, which holds the building and linking of every
+//!   package but the first: `G` counts those). A full run without a
+//!   record gives these too.
 //!
 //! # The fit
 //!
@@ -50,12 +60,12 @@
 //! * `group_cost`: with suite points, the median over them of `y / G`
 //!   (the cost inside the runner's own timing, measured directly); else,
 //!   with shard points touching at least two different group counts, the
-//!   Theil–Sen slope of the shard points: the median of the pairwise
-//!   slopes `(y_j − y_i) / (G_j − G_i)`, each weighted by `G_j − G_i`
-//!   (Sievers' weighting, so two shards one group apart, whose slope is
-//!   mostly noise, count least); else unknown.
+//!   Theil–Sen slope of the shard points per launch (`G / L`, `y / L`):
+//!   the median of the pairwise slopes `(y_j − y_i) / (G_j − G_i)`, each
+//!   weighted by `G_j − G_i` (Sievers' weighting, so two shards one group
+//!   apart, whose slope is mostly noise, count least); else unknown.
 //! * `shard_startup`: with shard points, the median of
-//!   `y − group_cost × G` over them; else unknown. When that median is
+//!   `(y − group_cost × G) / L` over them; else unknown. When that median is
 //!   negative for a slope fitted to the shards alone, the line is fitted
 //!   through the origin instead: `group_cost` is the median of the shard
 //!   points' `y / G` and `shard_startup` the median of what is left (a
@@ -121,7 +131,7 @@ const MIN_LOADS: usize = 2;
 
 /// Fits the model to a runner's observations (see the module docs).
 pub fn fit(record: &CostRecord) -> Fitted {
-    let shards: Vec<&(u64, u64, i64)> = record.shards.iter().collect();
+    let shards: Vec<&Point> = record.shards.iter().collect();
     let serial = fit_lines(&shards, record);
     if !record.windows.is_empty() {
         // The runner timed its own runs: the concurrency is measured
@@ -168,14 +178,20 @@ pub fn fit(record: &CostRecord) -> Fitted {
     }
 }
 
-/// Each load's `(run, groups, wall left once its tests run k at a time)`:
-/// the points the start-up and per-group cost are fitted to.
-fn residuals(loads: &[(u64, u64, u64, i64)], k: u64) -> Vec<(u64, u64, i64)> {
+/// A shard point: `(run, groups, y, launches)` (see the module docs).
+type Point = (u64, u64, i64, u64);
+
+/// A load: `(run, groups, tests, busy, launches)` (see the module docs).
+type Load = (u64, u64, u64, i64, u64);
+
+/// Each load's `(run, groups, wall left once its tests run k at a time,
+/// launches)`: the points the start-up and per-group cost are fitted to.
+fn residuals(loads: &[Load], k: u64) -> Vec<Point> {
     loads
         .iter()
-        .map(|&(run, groups, tests, busy)| {
+        .map(|&(run, groups, tests, busy, launches)| {
             let wall = i64::try_from(Concurrency(k).wall(tests)).unwrap_or(i64::MAX);
-            (run, groups, busy.saturating_sub(wall))
+            (run, groups, busy.saturating_sub(wall), launches)
         })
         .collect()
 }
@@ -201,7 +217,7 @@ fn window_concurrency(windows: &[(u64, u64, u64)]) -> Option<u64> {
 /// tests gives (`1 / k`), when the largest shard's tests are at least
 /// twice the smallest's (closer, the slope is mostly noise) and the slope
 /// is positive.
-fn concurrency_from_slope(loads: &[(u64, u64, u64, i64)]) -> Option<u64> {
+fn concurrency_from_slope(loads: &[Load]) -> Option<u64> {
     let least = loads.iter().map(|p| p.2).min()?;
     let most = loads.iter().map(|p| p.2).max()?;
     if least == 0 || most < least.saturating_mul(2) {
@@ -210,7 +226,7 @@ fn concurrency_from_slope(loads: &[(u64, u64, u64, i64)]) -> Option<u64> {
     // Wall in thousandths against tests: the slope is 1000 / k.
     let points: Vec<(u64, u64, i64)> = loads
         .iter()
-        .map(|&(run, _, tests, busy)| (run, tests, busy.saturating_mul(1000)))
+        .map(|&(run, _, tests, busy, _)| (run, tests, busy.saturating_mul(1000)))
         .collect();
     let slope = weighted_theil_sen(&points.iter().collect::<Vec<_>>())?;
     (slope > 0).then(|| 1_000_000 / slope as u64)
@@ -220,15 +236,12 @@ fn concurrency_from_slope(loads: &[(u64, u64, u64, i64)]) -> Option<u64> {
 /// leaves once `startup` and `group_cost` per group are taken out, per
 /// mille; shards with nothing left or no tests are left out (`None` if
 /// all are).
-fn concurrency_given(
-    loads: &[(u64, u64, u64, i64)],
-    startup: Micros,
-    group_cost: Micros,
-) -> Option<u64> {
+fn concurrency_given(loads: &[Load], startup: Micros, group_cost: Micros) -> Option<u64> {
     let mut ratios: Vec<i64> = loads
         .iter()
-        .filter_map(|&(_, groups, tests, busy)| {
-            let overhead = i128::from(startup) + i128::from(group_cost) * i128::from(groups);
+        .filter_map(|&(_, groups, tests, busy, launches)| {
+            let overhead = i128::from(startup) * i128::from(launches)
+                + i128::from(group_cost) * i128::from(groups);
             let left = i128::from(busy) - overhead;
             (left > 0 && tests > 0).then(|| {
                 let ratio = i128::from(tests) * 1000 / left;
@@ -239,11 +252,11 @@ fn concurrency_given(
     (!ratios.is_empty()).then(|| median_i64(&mut ratios).max(0) as u64)
 }
 
-/// The start-up and per-group cost fitted to `shards` and the suite points
-/// of `record`.
-fn fit_lines(shards: &[&(u64, u64, i64)], record: &CostRecord) -> Fitted {
-    let runs = |points: &[&(u64, u64, i64)]| -> u64 {
-        points.iter().map(|p| p.0).collect::<BTreeSet<u64>>().len() as u64
+/// The start-up (per launch) and per-group cost fitted to `shards` and
+/// the suite points of `record`.
+fn fit_lines(shards: &[&Point], record: &CostRecord) -> Fitted {
+    let runs = |runs: &mut dyn Iterator<Item = u64>| -> u64 {
+        runs.collect::<BTreeSet<u64>>().len() as u64
     };
     let suites: Vec<&(u64, u64, i64)> = record.suites.iter().filter(|p| p.1 > 0).collect();
     let group_cost = if !suites.is_empty() {
@@ -251,15 +264,36 @@ fn fit_lines(shards: &[&(u64, u64, i64)], record: &CostRecord) -> Fitted {
             .iter()
             .map(|&&(_, groups, y)| y.div_euclid(groups as i64))
             .collect();
-        Some((clamp(median_i64(&mut per_group)), runs(&suites)))
+        Some((
+            clamp(median_i64(&mut per_group)),
+            runs(&mut suites.iter().map(|p| p.0)),
+        ))
     } else {
-        weighted_theil_sen(shards).map(|slope| (clamp(slope), runs(shards)))
+        // Per launch, `y / L = startup + group_cost × G / L`: the slope
+        // of the points scaled to one launch (in thousandths, so that
+        // points launched once keep their integer slopes).
+        let per_launch: Vec<(u64, u64, i64)> = shards
+            .iter()
+            .map(|&&(run, groups, y, launches)| {
+                let launches = launches.max(1);
+                (
+                    run,
+                    groups.saturating_mul(1000) / launches,
+                    y.saturating_mul(1000).div_euclid(launches as i64),
+                )
+            })
+            .collect();
+        weighted_theil_sen(&per_launch.iter().collect::<Vec<_>>())
+            .map(|slope| (clamp(slope), runs(&mut shards.iter().map(|p| p.0))))
     };
     let startup_given = |group_cost: Option<(Micros, u64)>| {
         let slope = group_cost.map_or(0, |(cost, _)| cost as i64);
         let mut residuals: Vec<i64> = shards
             .iter()
-            .map(|&&(_, groups, y)| y.saturating_sub(slope.saturating_mul(groups as i64)))
+            .map(|&&(_, groups, y, launches)| {
+                y.saturating_sub(slope.saturating_mul(groups as i64))
+                    .div_euclid(launches.max(1) as i64)
+            })
             .collect();
         median_i64(&mut residuals)
     };
@@ -277,7 +311,7 @@ fn fit_lines(shards: &[&(u64, u64, i64)], record: &CostRecord) -> Fitted {
         let mut per_group: Vec<i64> = shards
             .iter()
             .filter(|p| p.1 > 0)
-            .map(|&&(_, groups, y)| y.div_euclid(groups as i64))
+            .map(|&&(_, groups, y, _)| y.div_euclid(groups as i64))
             .collect();
         if !per_group.is_empty() {
             group_cost = Some((clamp(median_i64(&mut per_group)), runs_of));
@@ -285,7 +319,7 @@ fn fit_lines(shards: &[&(u64, u64, i64)], record: &CostRecord) -> Fitted {
         }
     }
     Fitted {
-        shard_startup: startup.map(|s| (clamp(s), runs(shards))),
+        shard_startup: startup.map(|s| (clamp(s), runs(&mut shards.iter().map(|p| p.0)))),
         group_cost,
         concurrency: None,
     }
@@ -551,7 +585,7 @@ mod tests {
     fn record(shards: &[(u64, u64, i64)], suites: &[(u64, u64, i64)]) -> CostRecord {
         CostRecord {
             runner: "pytest".into(),
-            shards: shards.to_vec(),
+            shards: shards.iter().map(|&(r, g, y)| (r, g, y, 1)).collect(),
             suites: suites.to_vec(),
             ..CostRecord::default()
         }
@@ -658,10 +692,38 @@ mod tests {
     }
 
     #[test]
+    fn a_start_up_paid_per_launch_is_fitted_per_launch() {
+        // go shards that ran one to four `go test` commands: 400 ms each,
+        // and 100 ms per package.
+        let points: Vec<Point> = [(1u64, 5u64), (3, 20), (2, 12), (4, 30), (3, 9)]
+            .iter()
+            .map(|&(launches, groups)| {
+                let y = 400_000 * launches as i64 + 100_000 * groups as i64;
+                (1, groups, y, launches)
+            })
+            .collect();
+        let fitted = fit(&CostRecord {
+            runner: "go".into(),
+            shards: points.clone(),
+            ..CostRecord::default()
+        });
+        assert_eq!(fitted.shard_startup, Some((400_000, 1)));
+        assert_eq!(fitted.group_cost, Some((100_000, 1)));
+        // Counted once per shard, the start-up would absorb the others.
+        let once: Vec<Point> = points.iter().map(|&(r, g, y, _)| (r, g, y, 1)).collect();
+        let blind = fit(&CostRecord {
+            runner: "go".into(),
+            shards: once,
+            ..CostRecord::default()
+        });
+        assert_ne!(blind.shard_startup, Some((400_000, 1)));
+    }
+
+    #[test]
     fn aging_keeps_the_last_runs_and_refreshes_the_terms() {
         let mut r = record(&[(3, 2, 1_000), (1, 2, 9_000), (2, 4, 2_000)], &[]);
         age(&mut r, 3, 2);
-        assert_eq!(r.shards, vec![(2, 4, 2_000), (3, 2, 1_000)]);
+        assert_eq!(r.shards, vec![(2, 4, 2_000, 1), (3, 2, 1_000, 1)]);
         assert_eq!(r.group_cost, Some(500));
         assert_eq!(r.shard_startup, Some(0));
     }
@@ -697,9 +759,12 @@ mod tests {
             runner: "nextest".into(),
             shards: loads
                 .iter()
-                .map(|&(run, groups, tests, busy)| (run, groups, busy - tests as i64))
+                .map(|&(run, groups, tests, busy)| (run, groups, busy - tests as i64, 1))
                 .collect(),
-            loads: loads.to_vec(),
+            loads: loads
+                .iter()
+                .map(|&(run, groups, tests, busy)| (run, groups, tests, busy, 1))
+                .collect(),
             ..CostRecord::default()
         }
     }
@@ -798,9 +863,10 @@ mod tests {
         .iter()
         .map(|&(g, t)| (1, g, t, 300_000 + 100_000 * g as i64 + t as i64 / 2))
         .collect();
-        let fitted = fit(&with_loads(&loads));
+        let record = with_loads(&loads);
+        let fitted = fit(&record);
         let (k, _) = fitted.concurrency.unwrap();
-        let first = concurrency_given(&loads, 0, 0).unwrap();
+        let first = concurrency_given(&record.loads, 0, 0).unwrap();
         assert!(k >= first && k <= 2_000, "{first} {k}");
         let startup = fitted.shard_startup.unwrap().0;
         let group = fitted.group_cost.map_or(0, |g| g.0);

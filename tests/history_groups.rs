@@ -21,8 +21,14 @@ use serde_json::Value;
 
 /// `plan --json` for `runner` and `shards` from `timings`, run in `dir`.
 fn plan(dir: &Path, runner: &str, shards: usize, timings: &[&str]) -> Value {
+    plan_with(dir, runner, shards, timings, &[])
+}
+
+/// [`plan`] with `extra` arguments.
+fn plan_with(dir: &Path, runner: &str, shards: usize, timings: &[&str], extra: &[&str]) -> Value {
     let shards = shards.to_string();
     let mut args = vec!["--runner", runner, "--shards", &shards, "--json"];
+    args.extend(extra);
     for t in timings {
         args.extend(["--timings", t]);
     }
@@ -106,13 +112,19 @@ fn one_run_plans_the_same_setups_from_the_history_as_from_its_reports() {
     // rounded to 10 ms, so less is left to the packages: 5.572 ms in all
     // (14 ms from the rounded Elapsed). The test estimates differ (a test
     // that only failed keeps no sample in the history), so compare the
-    // setups of one shard.
+    // setups of one shard. The history also learns from the stream's
+    // window that the packages ran 1.8 tests at a time, which divides
+    // every setup: one at a time, as the reports alone plan, they agree.
     let dir = tempfile::tempdir().unwrap();
     let go = fixtures.join("reports/go-json/go-test-mixed.json");
     let go = go.to_str().unwrap();
     merge(dir.path(), &[go]);
     let from_reports = setups(&plan(dir.path(), "go", 1, &[go]));
-    let from_history = setups(&plan(dir.path(), "go", 1, &["h.json"]));
+    let learned = plan(dir.path(), "go", 1, &["h.json"]);
+    assert_eq!(learned["cost_model"]["concurrency"]["factor"], 1.823);
+    assert_eq!(setups(&learned).0, 0.003056);
+    let serial = ["--concurrency", "1"];
+    let from_history = setups(&plan_with(dir.path(), "go", 1, &["h.json"], &serial));
     assert_eq!(from_history.0, from_reports.0);
     assert_eq!(from_history.0, 0.005572);
 }

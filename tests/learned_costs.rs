@@ -563,3 +563,159 @@ fn nextest_shards_of_one_size_still_learn_their_start_up() {
         "{plan}"
     );
 }
+
+/// A `go test -json` stream that starts `start` seconds into the minute
+/// `minute` and runs `commands` one after another, as `go test` would:
+/// each starts up for 400 ms, then builds and links each of its packages
+/// for 200 ms before running its one test of 100 ms.
+fn go_stream(minute: usize, start: f64, commands: &[&[&str]]) -> String {
+    let stamp = |t: f64| format!("2026-12-06T05:{minute:02}:{t:09.6}Z");
+    let mut out = String::new();
+    let mut t = start;
+    for packages in commands {
+        t += 0.4;
+        for package in *packages {
+            t += 0.2;
+            out += &format!(
+                "{{\"Time\":\"{}\",\"Action\":\"run\",\"Package\":\"{package}\",\"Test\":\"TestIt\"}}\n",
+                stamp(t)
+            );
+            t += 0.1;
+            for test in ["\"Test\":\"TestIt\",", ""] {
+                out += &format!(
+                    "{{\"Time\":\"{}\",\"Action\":\"pass\",\"Package\":\"{package}\",{test}\"Elapsed\":0.1}}\n",
+                    stamp(t)
+                );
+            }
+        }
+    }
+    out
+}
+
+/// A recorded go shard under `run/`, started at minute `10 × index`,
+/// whose record says how many `go test` commands it launched.
+fn go_shard(dir: &Path, index: usize, commands: &[&[&str]]) {
+    let shard = dir.join(format!("run/shard-{index}"));
+    fs::create_dir_all(&shard).unwrap();
+    let minute = 10 * index;
+    fs::write(
+        shard.join("shardplan-shard.json"),
+        format!(
+            r#"{{"format":"shardplan-shard","version":1,"fingerprint":"f","index":{index},"shards":3,"runner":"go","started":"2026-12-06T05:{minute:02}:00.000000Z","launches":{}}}"#,
+            commands.len()
+        ),
+    )
+    .unwrap();
+    fs::write(shard.join("go.json"), go_stream(minute, 0.0, commands)).unwrap();
+}
+
+#[test]
+fn go_learns_its_start_up_per_launch_and_its_links_from_the_stream() {
+    // The full run, one `go test` of six packages: its stream's window
+    // holds five links (the first comes before it) and no start-up.
+    let dir = tempfile::tempdir().unwrap();
+    let dir = dir.path();
+    fs::write(
+        dir.join("full.json"),
+        go_stream(
+            59,
+            0.0,
+            &[&["ex/p0", "ex/p1", "ex/p2", "ex/p3", "ex/p4", "ex/p5"]],
+        ),
+    )
+    .unwrap();
+    let (_, err) = output(dir, &["merge", "full.json"]);
+    assert!(
+        err.contains("learned costs for --runner go: shard start-up 0ms (default), per group 200ms (learned from 1 run)"),
+        "{err}"
+    );
+    // Three shards that ran their packages in three commands (2.1 s), one
+    // (0.7 s) and two (1.4 s). Per shard, the start-ups would come out
+    // 1.2 s, 400 ms and 800 ms; per launch, all say 400 ms.
+    go_shard(dir, 0, &[&["ex/p0"], &["ex/p1"], &["ex/p2"]]);
+    go_shard(dir, 1, &[&["ex/p3"]]);
+    go_shard(dir, 2, &[&["ex/p4"], &["ex/p5"]]);
+    let (_, err) = output(dir, &["merge", "run"]);
+    assert!(
+        err.contains("learned costs for --runner go: shard start-up 400ms (learned from 1 run), per group 200ms (learned from 1 run)"),
+        "{err}"
+    );
+    let history = fs::read_to_string(dir.join(".shardplan/timings.json")).unwrap();
+    // Launched more than once, a shard's point says so; launched once, it
+    // keeps the three numbers older files have. A window holding several
+    // commands holds start-ups, so it is no suite observation (nor is one
+    // of a single package).
+    assert!(
+        history.contains(
+            r#""shards":[[2,1,600000],[2,2,1200000,2],[2,3,1800000,3]],"suites":[[1,5,1000000]]"#
+        ),
+        "{history}"
+    );
+    // Two shards of three packages: 400 ms + 3 × (200 ms + 100 ms) each.
+    let (plan, _) = output(dir, &["--runner", "go", "--shards", "2", "--json"]);
+    let doc: serde_json::Value = serde_json::from_str(&plan).unwrap();
+    for shard in doc["shards"].as_array().unwrap() {
+        assert_eq!(shard["predicted_seconds"], 1.3, "{plan}");
+    }
+}
+
+#[test]
+fn select_records_how_many_commands_the_shard_launches() {
+    // Package ex/a's 3 s and 1 s tests go to two shards; the second also
+    // gets ex/b whole: a `go test` for ex/b and one with `-run` for ex/a.
+    let dir = tempfile::tempdir().unwrap();
+    let dir = dir.path();
+    let event = |package: &str, test: &str, elapsed: f64| {
+        format!(
+            "{{\"Time\":\"2026-12-06T05:00:00Z\",\"Action\":\"pass\",\"Package\":\"{package}\",\"Test\":\"{test}\",\"Elapsed\":{elapsed}}}\n"
+        )
+    };
+    let stream = [
+        event("ex/a", "TestSlow", 3.0),
+        event("ex/a", "TestQuick", 1.0),
+        event("ex/b", "TestOne", 0.5),
+        event("ex/b", "TestTwo", 0.5),
+    ]
+    .concat();
+    fs::write(dir.join("go.json"), stream).unwrap();
+    output(
+        dir,
+        &[
+            "plan",
+            "--runner",
+            "go",
+            "--shards",
+            "2",
+            "--timings",
+            "go.json",
+            "-o",
+            "plan.json",
+        ],
+    );
+    for index in 0..2 {
+        let record = format!("r{index}");
+        let index = index.to_string();
+        let (commands, _) = output(
+            dir,
+            &[
+                "select",
+                "--plan",
+                "plan.json",
+                "--index",
+                &index,
+                "--record",
+                &record,
+            ],
+        );
+        let doc: serde_json::Value = serde_json::from_str(
+            &fs::read_to_string(dir.join(&record).join("shardplan-shard.json")).unwrap(),
+        )
+        .unwrap();
+        assert_eq!(doc["launches"], commands.lines().count(), "{commands}");
+        assert_eq!(
+            commands.lines().count(),
+            if index == "0" { 1 } else { 2 },
+            "{commands}"
+        );
+    }
+}

@@ -125,7 +125,12 @@ pub fn run(args: &SelectArgs, streams: &mut Streams<'_>) -> Result<()> {
         runner.as_ref(),
     )?;
     let recorded = match &args.record {
-        Some(dir) => Some(ShardRecord::new(doc, index).started_at(now()).write(dir)?),
+        Some(dir) => Some(
+            ShardRecord::new(doc, index)
+                .started_at(now())
+                .launching(rendered.output.launches())
+                .write(dir)?,
+        ),
         None => None,
     };
     let commands = if args.list_tests {

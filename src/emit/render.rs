@@ -404,6 +404,17 @@ impl Output {
             }
         }
     }
+
+    /// How many times running the shard starts the runner: once for
+    /// arguments, once per command (none for an empty shard's commands).
+    /// Each start pays the runner's start-up, which the learned cost model
+    /// charges per start.
+    pub fn launches(&self) -> u64 {
+        match self {
+            Output::Args { .. } => 1,
+            Output::Commands(commands) => commands.len() as u64,
+        }
+    }
 }
 
 /// A runner's answer for one shard.

@@ -17,6 +17,12 @@
 //!   tests by its setup cost (and is less than it with `t.Parallel`), and
 //!   its `Time` stamps the end, so the run started `Elapsed` before it.
 //!
+//! * The run's window ([`RunWindow`]): from the earliest package start or
+//!   event stamp to the latest stamp. It holds every package's test binary
+//!   and the building and linking between them, but not `go test`'s own
+//!   start-up before the first: what the learned cost model charges per
+//!   package, measured apart from the start-up.
+//!
 //! Lines that are not JSON (a `TestMain`'s prints, `go vet` output, build
 //! errors before Go 1.24) are skipped, as `go tool test2json` consumers do;
 //! build events (`build-output`, `build-fail`) and package-level events are
@@ -34,8 +40,8 @@ use serde::Deserialize;
 
 use super::json::Head;
 use super::{
-    BoundedLines, Diagnostic, Dialect, GroupTime, Line, Outcome, Report, ReportFormat, TestCase,
-    WarningList, line_too_long,
+    BoundedLines, Diagnostic, Dialect, GroupTime, Line, Outcome, Report, ReportFormat, RunWindow,
+    TestCase, WarningList, line_too_long,
 };
 use crate::case::Shared;
 use crate::duration::{Instant, Micros, parse_timestamp, seconds_to_micros};
@@ -156,6 +162,8 @@ struct Stream {
     spans: HashMap<(String, String), Span>,
     order: Vec<Package>,
     events: usize,
+    /// The earliest and latest `Time` stamps seen.
+    stamps: Option<(Instant, Instant)>,
     warnings: WarningList,
 }
 
@@ -177,6 +185,12 @@ impl Stream {
         };
         self.events += 1;
         let time = event.time.as_deref().and_then(parse_timestamp);
+        if let Some(time) = time {
+            self.stamps = Some(match self.stamps {
+                Some((first, last)) => (first.min(time), last.max(time)),
+                None => (time, time),
+            });
+        }
         let top_level = event
             .test
             .as_deref()
@@ -299,6 +313,16 @@ impl Stream {
             }
             report.cases.extend(package.open);
         }
+        // A package's binary started `Elapsed` before its last stamp,
+        // before its first event.
+        let first_start = report.groups.iter().filter_map(|g| g.start).min();
+        report.run = self.stamps.map(|(first, last)| {
+            let start = first_start.map_or(first, |s| s.min(first));
+            RunWindow {
+                start,
+                duration: u64::try_from(last - start).unwrap_or(0),
+            }
+        });
         report.warnings = self.warnings.finish();
         Ok(report)
     }
@@ -422,6 +446,15 @@ hello from TestMain
                     start: Some(1_735_689_601_000_000 - 1_150_000)
                 },
             ]
+        );
+        // From ex/b's first binary start (1.3 s before its first end) to
+        // the last stamp.
+        assert_eq!(
+            report.run,
+            Some(RunWindow {
+                start: 1_735_689_600_000_000 - 1_300_000,
+                duration: 2_300_000
+            })
         );
         assert!(report.warnings.is_empty(), "{:?}", report.warnings);
     }

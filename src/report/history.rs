@@ -354,9 +354,11 @@ pub struct CostRecord {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub concurrency: Option<u64>,
     /// Per shard of a recorded run: `[run, groups it touched, its wall
-    /// time minus what its reports account for (µs, may be negative)]`.
-    #[serde(default)]
-    pub shards: Vec<(u64, u64, i64)>,
+    /// time minus what its reports account for (µs, may be negative),
+    /// times it started its runner]`; the last is left out when 1 (and
+    /// is 1 in files written before it was kept).
+    #[serde(default, with = "launches_last")]
+    pub shards: Vec<(u64, u64, i64, u64)>,
     /// Per report suite spanning several groups (pytest's session):
     /// `[run, groups in it, its time minus its tests (µs)]`.
     #[serde(default)]
@@ -364,9 +366,11 @@ pub struct CostRecord {
     /// Per shard of a recorded run, for its concurrency: `[run, groups it
     /// touched, the sum of its tests (µs), its wall time minus its
     /// measured setups (µs)]`: the same shards as `shards`, whose `y` is
-    /// the last minus the third. Absent in files written before it.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub loads: Vec<(u64, u64, u64, i64)>,
+    /// the last minus the third, then the times it started its runner
+    /// (left out when 1, like `shards`). Absent in files written before
+    /// it.
+    #[serde(default, skip_serializing_if = "Vec::is_empty", with = "launches_last")]
+    pub loads: Vec<(u64, u64, u64, i64, u64)>,
     /// Per report that times its own run (nextest's root `<testsuites
     /// timestamp time>`), recorded shard or not: `[run, the sum of its
     /// tests (µs), the run's window (µs)]`. Only tests run inside that
@@ -374,6 +378,110 @@ pub struct CostRecord {
     /// Absent in files written before it.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub windows: Vec<(u64, u64, u64)>,
+}
+
+/// A cost observation whose last number, the times a shard started its
+/// runner, is written only when it is not 1: files stay as they were for
+/// runners started once per shard, and older files read as such.
+trait LaunchesLast: Sized {
+    /// The numbers before the launches.
+    const FIELDS: usize;
+    /// The numbers, launches last.
+    fn to_numbers(&self) -> Vec<i64>;
+    /// The observation from its numbers, launches last; `None` when one
+    /// is out of its range.
+    fn from_numbers(numbers: &[i64]) -> Option<Self>;
+}
+
+/// A count or duration as the file writes it (never near `i64::MAX`).
+fn number(n: u64) -> i64 {
+    i64::try_from(n).unwrap_or(i64::MAX)
+}
+
+impl LaunchesLast for (u64, u64, i64, u64) {
+    const FIELDS: usize = 3;
+    fn to_numbers(&self) -> Vec<i64> {
+        vec![number(self.0), number(self.1), self.2, number(self.3)]
+    }
+    fn from_numbers(n: &[i64]) -> Option<Self> {
+        Some((
+            n[0].try_into().ok()?,
+            n[1].try_into().ok()?,
+            n[2],
+            n[3].try_into().ok()?,
+        ))
+    }
+}
+
+impl LaunchesLast for (u64, u64, u64, i64, u64) {
+    const FIELDS: usize = 4;
+    fn to_numbers(&self) -> Vec<i64> {
+        vec![
+            number(self.0),
+            number(self.1),
+            number(self.2),
+            self.3,
+            number(self.4),
+        ]
+    }
+    fn from_numbers(n: &[i64]) -> Option<Self> {
+        Some((
+            n[0].try_into().ok()?,
+            n[1].try_into().ok()?,
+            n[2].try_into().ok()?,
+            n[3],
+            n[4].try_into().ok()?,
+        ))
+    }
+}
+
+/// `serde(with)` for a list of [`LaunchesLast`] observations.
+mod launches_last {
+    use serde::de::Error as _;
+    use serde::ser::SerializeSeq;
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    use super::LaunchesLast;
+
+    pub fn serialize<S: Serializer, T: LaunchesLast>(
+        points: &[T],
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        let mut seq = serializer.serialize_seq(Some(points.len()))?;
+        for point in points {
+            let mut numbers = point.to_numbers();
+            if numbers.last() == Some(&1) {
+                numbers.pop();
+            }
+            seq.serialize_element(&numbers)?;
+        }
+        seq.end()
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>, T: LaunchesLast>(
+        deserializer: D,
+    ) -> Result<Vec<T>, D::Error> {
+        let lists = Vec::<Vec<i64>>::deserialize(deserializer)?;
+        lists
+            .into_iter()
+            .map(|mut numbers| {
+                if numbers.len() == T::FIELDS {
+                    numbers.push(1);
+                }
+                if numbers.len() != T::FIELDS + 1 {
+                    return Err(D::Error::custom(format!(
+                        "a cost observation has {} numbers where {} or {} were expected",
+                        numbers.len(),
+                        T::FIELDS,
+                        T::FIELDS + 1
+                    )));
+                }
+                T::from_numbers(&numbers).ok_or_else(|| {
+                    D::Error::custom("a cost observation holds a number out of its range")
+                })
+            })
+            .collect()
+    }
 }
 
 /// The settings a history file records.
