@@ -88,6 +88,8 @@ pub struct ShardSeen {
     pub tests: Micros,
     /// Groups it touched.
     pub groups: u64,
+    /// Times it started its runner.
+    pub launches: u64,
     /// Why it gives no observation, if it does not.
     pub note: Option<String>,
 }
@@ -407,6 +409,7 @@ fn observe_shard(
         wall,
         tests,
         groups: keys.len() as u64,
+        launches: record.launch_count(),
         note,
     }
 }

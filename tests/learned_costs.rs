@@ -637,6 +637,16 @@ fn go_learns_its_start_up_per_launch_and_its_links_from_the_stream() {
     go_shard(dir, 2, &[&["ex/p4"], &["ex/p5"]]);
     let (_, err) = output(dir, &["merge", "run"]);
     assert!(
+        err.contains("shard 0 (run/shard-0/shardplan-shard.json): wall 2.1s, tests 300ms, 3 groups, 3 launches of the runner\n"),
+        "{err}"
+    );
+    assert!(
+        err.contains(
+            "shard 1 (run/shard-1/shardplan-shard.json): wall 700ms, tests 100ms, 1 group\n"
+        ),
+        "{err}"
+    );
+    assert!(
         err.contains("learned costs for --runner go: shard start-up 400ms (learned from 1 run), per group 200ms (learned from 1 run)"),
         "{err}"
     );

@@ -94,11 +94,15 @@ pub fn run(args: &MergeArgs, streams: &mut Streams<'_>) -> Result<()> {
                 match (&shard.note, shard.wall) {
                     (Some(note), _) => format!("no cost observation: {note}"),
                     (None, Some(wall)) => format!(
-                        "wall {}, tests {}, {} group{}",
+                        "wall {}, tests {}, {} group{}{}",
                         human(wall),
                         human(shard.tests),
                         shard.groups,
-                        if shard.groups == 1 { "" } else { "s" }
+                        if shard.groups == 1 { "" } else { "s" },
+                        match shard.launches {
+                            1 => String::new(),
+                            n => format!(", {n} launches of the runner"),
+                        }
                     ),
                     (None, None) => "no cost observation".to_string(),
                 }
