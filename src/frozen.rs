@@ -459,8 +459,8 @@ pub struct ShardRecord {
     pub started: Option<String>,
     /// How many times the shard starts its runner (go's split packages
     /// take several `go test` commands), each paying the start-up: `merge`
-    /// learns the start-up per launch from it. Absent (one) in records
-    /// written before it was kept.
+    /// learns the start-up per launch from it; 0 for a rerun with nothing
+    /// to rerun. Absent (one) in records written before it was kept.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub launches: Option<u64>,
 }

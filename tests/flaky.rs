@@ -278,10 +278,20 @@ fn select_only_failed_prints_exactly_this_shards_failed_test() {
             &index,
             "--only-failed",
             "shard.xml",
+            "--record",
+            "rerun",
         ],
     );
     assert_eq!(stdout(&out), format!("{FLAKY}\n"));
     assert!(stderr(&out).contains("1 failed test"), "{}", stderr(&out));
+    // Its record says the rerun launches pytest once.
+    let record = |name: &str| -> serde_json::Value {
+        let path = dir.path().join(name).join("shardplan-shard.json");
+        serde_json::from_str(&fs::read_to_string(path).unwrap()).unwrap()
+    };
+    let rerun = record("rerun");
+    assert_eq!(rerun["index"], on);
+    assert_eq!(rerun["launches"], 1);
 
     // The other shard has nothing to rerun: nothing printed, exit 0.
     let other = other.to_string();
@@ -295,9 +305,13 @@ fn select_only_failed_prints_exactly_this_shards_failed_test() {
             &other,
             "--only-failed",
             "shard.xml",
+            "--record",
+            "idle",
         ],
     );
     assert_eq!(stdout(&out), "");
+    // Nothing to rerun: nothing launched.
+    assert_eq!(record("idle")["launches"], 0);
     assert!(
         stderr(&out).contains("nothing to rerun"),
         "{}",

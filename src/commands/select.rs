@@ -214,11 +214,19 @@ fn rerun(
         Some((index, origin)) => format!("shard {index} of {} ({origin})", plan.count()),
         None => format!("all {} shards", plan.count()),
     };
-    let recorded = match (&args.record, &shard) {
-        (Some(dir), Some((index, _))) => {
-            Some(ShardRecord::new(doc, *index).started_at(now()).write(dir)?)
+    // The shard starts now; its record says how many times it launches
+    // the runner, known once the failed tests are rendered.
+    let started = now();
+    let record = |launches: u64| -> Result<Option<PathBuf>> {
+        match (&args.record, &shard) {
+            (Some(dir), Some((index, _))) => Ok(Some(
+                ShardRecord::new(doc, *index)
+                    .started_at(started)
+                    .launching(launches)
+                    .write(dir)?,
+            )),
+            _ => Ok(None),
         }
-        _ => None,
     };
     let mut out = String::new();
     if !failed.elsewhere.is_empty() {
@@ -265,18 +273,19 @@ fn rerun(
             doc.fingerprint,
             if read == 1 { "" } else { "s" },
         );
+        record(0)?;
         let _ = streams.stderr.write_all(out.as_bytes());
         return Ok(());
     }
     let index = shard.as_ref().map_or(0, |s| s.0);
-    let commands = if args.list_tests {
+    let (commands, recorded) = if args.list_tests {
         let text: String = failed
             .tests
             .iter()
             .map(|t| format!("{}\n", t.native))
             .collect();
         app::write_stdout(streams.stdout, &text)?;
-        None
+        (None, record(1)?)
     } else {
         let rendered = crate::rerun::render(
             plan,
@@ -288,10 +297,11 @@ fn rerun(
                 template: args.template.as_deref(),
             },
         )?;
+        let recorded = record(rendered.output.launches())?;
         let exec = args.exec.then_some(args.extra_args.as_slice());
         let commands = app::output_shard(&rendered, exec, runner.name(), streams.stdout)?;
         app::shard_notes(&rendered, streams.stderr);
-        commands
+        (commands, recorded)
     };
     if !args.quiet {
         out += &format!(
