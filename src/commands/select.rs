@@ -67,7 +67,8 @@ pub struct SelectArgs {
     pub extra_args: Vec<String>,
 
     /// Write `shardplan-shard.json` (the plan's fingerprint, this shard's
-    /// index and the time it started) into DIR, created if missing: keep
+    /// index, the time it started and how many commands it launches) into
+    /// DIR, created if missing: keep
     /// the shard's result reports there, and `shardplan verify` knows where
     /// they came from and `shardplan merge` learns the shard's costs.
     #[arg(long, value_name = "DIR")]
