@@ -320,7 +320,7 @@ impl Stream {
             let start = first_start.map_or(first, |s| s.min(first));
             RunWindow {
                 start,
-                duration: u64::try_from(last - start).unwrap_or(0),
+                duration: u64::try_from(last.saturating_sub(start)).unwrap_or(0),
             }
         });
         report.warnings = self.warnings.finish();
