@@ -14,6 +14,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 
+use crate::case::Recent;
 use crate::duration::{Concurrency, Micros, SECOND, median};
 use crate::naming::{self, Granularity, Naming, NotSelectable, TestId};
 use crate::report::{Dialect, GroupTime, Outcome, TestCase};
@@ -251,6 +252,9 @@ impl TimingTable {
             entries: Vec::with_capacity(cases.size_hint().0),
             cases: Vec::with_capacity(cases.size_hint().0),
         };
+        // Runners build a case's class and file anew; cases of one class or
+        // file come together, so one copy serves them all.
+        let (mut recent_class, mut recent_file) = (Recent::default(), Recent::default());
         for case in cases {
             stats.cases += 1;
             if !runner.accepts(case.dialect) {
@@ -279,6 +283,11 @@ impl TimingTable {
                     } += 1;
                     continue;
                 }
+            };
+            let id = TestId {
+                class: recent_class.reuse(id.class),
+                file: recent_file.reuse(id.file),
+                ..id
             };
             runs.entries.push(Entry {
                 id,
@@ -828,7 +837,7 @@ fn group_sum(members: &[TestCase], runner: &dyn Naming) -> Option<(String, Micro
         match &key {
             Some(k) if *k != id.file => return None,
             Some(_) => {}
-            None => key = Some(id.file),
+            None => key = Some(id.file.to_string()),
         }
         if !add_duration(&mut sum, case) {
             return None;

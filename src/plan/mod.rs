@@ -31,6 +31,7 @@ use std::collections::HashMap;
 
 use sha2::{Digest, Sha256};
 
+use crate::case::Text;
 use crate::choice::Choice;
 use crate::duration::{Concurrency, Micros};
 use crate::error::Result;
@@ -41,8 +42,9 @@ use crate::timing::{GroupSetups, Source, Suite};
 /// that must stay together.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Item {
-    /// The runner's selector for the item (test id, class, file).
-    pub key: String,
+    /// The runner's selector for the item (test id, class, file): the
+    /// suite's text, shared rather than copied.
+    pub key: Text,
     /// What `key` selects. The plan's granularity, except for the tests of
     /// a class or file split by `--split-large`.
     pub granularity: Granularity,
@@ -59,7 +61,7 @@ pub struct Item {
 impl Item {
     /// One measured test as an item of group `group`: how problems are
     /// built by hand (tests, benchmarks) rather than from a suite.
-    pub fn test(key: impl Into<String>, duration: Micros, group: usize) -> Item {
+    pub fn test(key: impl Into<Text>, duration: Micros, group: usize) -> Item {
         Item {
             key: key.into(),
             granularity: Granularity::Test,
@@ -191,7 +193,7 @@ pub fn problem(suite: &Suite, by: Granularity, shards: usize, costs: &Costs) -> 
     let test_item = |index: usize, granularity: Granularity| {
         let test = &suite.tests[index];
         Item {
-            key: test.id.key(granularity).to_string(),
+            key: test.id.key_text(granularity).clone(),
             granularity,
             duration: costs.concurrency.wall(test.duration),
             tests: 1,
@@ -518,7 +520,7 @@ impl Plan {
         self.shards[shard]
             .items
             .iter()
-            .map(|&i| self.problem.items[i].key.clone())
+            .map(|&i| self.problem.items[i].key.to_string())
             .collect()
     }
 }
