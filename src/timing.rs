@@ -151,10 +151,15 @@ impl<'a> Runs<'a> {
             order.sort_unstable_by(cmp);
             return order;
         }
-        stretches
-            .into_iter()
-            .flat_map(|stretch| order[stretch].iter().copied())
-            .collect()
+        // Reports mostly list files in order already: then so is `order`.
+        if stretches.is_sorted_by_key(|stretch| stretch.start) {
+            return order;
+        }
+        let mut ordered = Vec::with_capacity(runs);
+        for stretch in stretches {
+            ordered.extend_from_slice(&order[stretch]);
+        }
+        ordered
     }
 
     /// Puts the runs in [`Runs::order`], following the permutation's
