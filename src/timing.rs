@@ -39,11 +39,29 @@ pub struct Entry<'a> {
 
 /// What the reports measured of one test. The table keeps it beside the
 /// ids rather than in them, so that the fold names a million runs without
-/// room for a measurement each while the cases are still held.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+/// room for a measurement each while the cases are still held; and in 16
+/// bytes, since it is built while they are.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct Measured {
-    duration: Option<Micros>,
-    samples: u64,
+    /// The duration, if `known`.
+    duration: Micros,
+    /// Samples in the mean; more than `u32::MAX` count as that many.
+    samples: u32,
+    known: bool,
+}
+
+impl Measured {
+    fn new(duration: Option<Micros>, samples: u64) -> Measured {
+        Measured {
+            duration: duration.unwrap_or(0),
+            samples: u32::try_from(samples).unwrap_or(u32::MAX),
+            known: duration.is_some(),
+        }
+    }
+
+    fn duration(self) -> Option<Micros> {
+        self.known.then_some(self.duration)
+    }
 }
 
 /// Counts that explain what happened to the report cases.
@@ -310,7 +328,7 @@ impl TimingTable {
         }
         runs.sort();
         let Runs { mut ids, cases } = runs;
-        let mut measured = Vec::new();
+        let mut measured = Vec::with_capacity(ids.len());
         // Each test's runs are merged into its first entry, moved down to
         // the next free place; the order puts the smallest of equal-named
         // ids first.
@@ -323,7 +341,7 @@ impl TimingTable {
                 .position(|id| id.native != *native)
                 .map_or(ids.len(), |n| first + 1 + n);
             ids.swap(kept, first);
-            let mut entry = Measured::default();
+            let (mut duration, mut samples_in_mean): (Option<Micros>, u64) = (None, 0);
             for same_case in cases[first..end].chunk_by(|a, b| recorded(a) == recorded(b)) {
                 let mut sums: RunSums = [(0, 0); 3];
                 for case in same_case {
@@ -348,15 +366,16 @@ impl TimingTable {
                     .unwrap_or((0, 0));
                 if samples > 0 {
                     let mean = (sum / u128::from(samples)) as Micros;
-                    entry.duration = Some(entry.duration.unwrap_or(0).saturating_add(mean));
+                    duration = Some(duration.unwrap_or(0).saturating_add(mean));
                 }
-                entry.samples += samples;
+                samples_in_mean += samples;
             }
-            measured.push(entry);
+            measured.push(Measured::new(duration, samples_in_mean));
             kept += 1;
             first = end;
         }
         ids.truncate(kept);
+        measured.shrink_to_fit();
         (TimingTable { ids, measured }, stats)
     }
 
@@ -387,8 +406,8 @@ impl TimingTable {
     fn entry(&self, i: usize) -> Entry<'_> {
         Entry {
             id: &self.ids[i],
-            duration: self.measured[i].duration,
-            samples: self.measured[i].samples,
+            duration: self.measured[i].duration(),
+            samples: u64::from(self.measured[i].samples),
         }
     }
 }
@@ -489,8 +508,8 @@ pub fn suite(table: TimingTable, listed: Option<&[TestId]>, runner: &dyn Naming)
                 .zip(table.measured)
                 .map(|(id, entry)| PlannedTest {
                     id,
-                    duration: entry.duration.unwrap_or(0),
-                    source: if entry.duration.is_some() {
+                    duration: entry.duration,
+                    source: if entry.known {
                         Source::Measured
                     } else {
                         Source::Estimated
@@ -512,7 +531,7 @@ pub fn suite(table: TimingTable, listed: Option<&[TestId]>, runner: &dyn Naming)
         .into_iter()
         .zip(matching.entry_of)
         .map(|(id, entry)| {
-            let duration = entry.and_then(|j| table.measured[j].duration);
+            let duration = entry.and_then(|j| table.measured[j].duration());
             PlannedTest {
                 id,
                 duration: duration.unwrap_or(0),
@@ -901,10 +920,7 @@ mod tests {
         TimingTable {
             measured: entries
                 .iter()
-                .map(|(_, d)| Measured {
-                    duration: *d,
-                    samples: u64::from(d.is_some()),
-                })
+                .map(|(_, d)| Measured::new(*d, u64::from(d.is_some())))
                 .collect(),
             ids: entries.into_iter().map(|(id, _)| id).collect(),
         }
