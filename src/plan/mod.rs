@@ -52,8 +52,9 @@ pub struct Item {
     pub duration: Micros,
     /// How many tests the item holds.
     pub tests: usize,
-    /// How many of those have estimated durations.
-    pub estimated: usize,
+    /// How many of those have estimated durations (counted in 32 bits, so
+    /// that an item is 48 bytes: a million of them are held while planning).
+    pub estimated: u32,
     /// Index of the item's group in [`Problem::groups`].
     pub group: usize,
 }
@@ -72,6 +73,8 @@ impl Item {
         }
     }
 }
+
+const _: () = assert!(std::mem::size_of::<Item>() == 48);
 
 /// A set of items that share a setup cost: paid once on every shard that
 /// runs any of them.
@@ -197,7 +200,7 @@ pub fn problem(suite: &Suite, by: Granularity, shards: usize, costs: &Costs) -> 
             granularity,
             duration: costs.concurrency.wall(test.duration),
             tests: 1,
-            estimated: usize::from(test.source == Source::Estimated),
+            estimated: u32::from(test.source == Source::Estimated),
             group: group_of[index],
         }
     };
@@ -222,7 +225,9 @@ pub fn problem(suite: &Suite, by: Granularity, shards: usize, costs: &Costs) -> 
                         .duration
                         .saturating_add(costs.concurrency.wall(test.duration));
                     item.tests += 1;
-                    item.estimated += usize::from(test.source == Source::Estimated);
+                    item.estimated = item
+                        .estimated
+                        .saturating_add(u32::from(test.source == Source::Estimated));
                     // A class spread over files (rare) is filed under the
                     // first of them in key order, whatever the input order.
                     item.group = item.group.min(group_of[index]);
