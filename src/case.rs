@@ -119,6 +119,129 @@ impl Dialect {
 /// a suite or file instead of a copy each.
 pub type Shared = std::sync::Arc<str>;
 
+/// Shared text with a string's conveniences: what a [`crate::naming::TestId`]
+/// and a planned item hold, so that the tests of one class or file, and
+/// the item planned under a test's key, hold one copy of the text rather
+/// than one each. Compares, orders, hashes and prints as the text itself.
+#[derive(Clone, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Text(Shared);
+
+impl Text {
+    /// The text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// The text as [`Shared`], to hand on without a copy.
+    pub fn shared(&self) -> &Shared {
+        &self.0
+    }
+}
+
+impl std::ops::Deref for Text {
+    type Target = str;
+
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::borrow::Borrow<str> for Text {
+    fn borrow(&self) -> &str {
+        &self.0
+    }
+}
+
+impl AsRef<str> for Text {
+    fn as_ref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Text {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Debug::fmt(&*self.0, f)
+    }
+}
+
+impl std::fmt::Display for Text {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl From<Shared> for Text {
+    fn from(text: Shared) -> Text {
+        Text(text)
+    }
+}
+
+impl From<&Shared> for Text {
+    fn from(text: &Shared) -> Text {
+        Text(text.clone())
+    }
+}
+
+impl From<String> for Text {
+    fn from(text: String) -> Text {
+        Text(text.into())
+    }
+}
+
+impl From<&String> for Text {
+    fn from(text: &String) -> Text {
+        Text(text.as_str().into())
+    }
+}
+
+impl From<&str> for Text {
+    fn from(text: &str) -> Text {
+        Text(text.into())
+    }
+}
+
+impl From<Text> for String {
+    fn from(text: Text) -> String {
+        text.0.to_string()
+    }
+}
+
+impl PartialEq<str> for Text {
+    fn eq(&self, other: &str) -> bool {
+        *self.0 == *other
+    }
+}
+
+impl PartialEq<&str> for Text {
+    fn eq(&self, other: &&str) -> bool {
+        *self.0 == **other
+    }
+}
+
+impl PartialEq<String> for Text {
+    fn eq(&self, other: &String) -> bool {
+        *self.0 == **other
+    }
+}
+
+impl PartialEq<Text> for str {
+    fn eq(&self, other: &Text) -> bool {
+        *self == *other.0
+    }
+}
+
+impl PartialEq<Text> for &str {
+    fn eq(&self, other: &Text) -> bool {
+        **self == *other.0
+    }
+}
+
+impl PartialEq<Text> for String {
+    fn eq(&self, other: &Text) -> bool {
+        **self == *other.0
+    }
+}
+
 /// The last [`Shared`] text a reader handed out for one field: a value
 /// equal to it is handed out again rather than stored anew, since the
 /// cases of one class or file come together in reports.
@@ -135,6 +258,17 @@ impl Recent {
                 let shared: Shared = value.into();
                 self.0 = Some(shared.clone());
                 shared
+            }
+        }
+    }
+    /// `value`, or the previous text if equal (so that equal runner keys,
+    /// built anew for every case, are stored once).
+    pub fn reuse(&mut self, value: Text) -> Text {
+        match &self.0 {
+            Some(last) if **last == *value => Text(last.clone()),
+            _ => {
+                self.0 = Some(value.0.clone());
+                value
             }
         }
     }

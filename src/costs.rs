@@ -295,7 +295,7 @@ fn groups_and_sum(cases: &[TestCase], runner: &dyn Runner) -> Option<(BTreeSet<S
         if !add_duration(&mut sum, case) {
             return None;
         }
-        keys.insert(id.file);
+        keys.insert(id.file.into());
     }
     Some((keys, sum))
 }
@@ -348,7 +348,7 @@ fn measured_setups(cases: &[TestCase], groups: &[GroupTime], runner: &dyn Runner
         .iter()
         .filter(|c| runner.accepts(c.dialect))
         .filter_map(|c| runner.identify(c))
-        .map(|id| id.file)
+        .map(|id| id.file.into())
         .collect();
     keys.iter()
         .map(|k| setups.setup(k))

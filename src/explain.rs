@@ -110,7 +110,7 @@ fn heaviest(out: &mut String, planned: &Planned) {
         let item = &items[index];
         let timing = match item.estimated {
             0 => "measured".to_string(),
-            n if n == item.tests => "estimated".to_string(),
+            n if n as usize == item.tests => "estimated".to_string(),
             n => format!("{n} of {} estimated", item.tests),
         };
         let size = if item.tests > 1 {

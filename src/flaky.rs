@@ -147,7 +147,10 @@ pub fn outcomes_by_id(history: &History, runner: &dyn Naming) -> BTreeMap<String
         let Some(id) = runner.identify(&case).or_else(|| Plain.identify(&case)) else {
             continue;
         };
-        by_id.entry(id.native).or_default().extend(&record.outcomes);
+        by_id
+            .entry(id.native.to_string())
+            .or_default()
+            .extend(&record.outcomes);
     }
     by_id
 }

@@ -272,9 +272,9 @@ impl Document {
                         members
                             .iter()
                             .map(|m| MemberDoc {
-                                id: m.test.native.clone(),
-                                class: m.test.class.clone(),
-                                file: m.test.file.clone(),
+                                id: m.test.native.to_string(),
+                                class: m.test.class.to_string(),
+                                file: m.test.file.to_string(),
                                 by: (m.by != options.by).then_some(m.by),
                             })
                             .collect(),
@@ -381,9 +381,9 @@ impl FrozenPlan {
                     ));
                 }
                 let id = TestId {
-                    native: member.id.clone(),
-                    class: member.class.clone(),
-                    file: member.file.clone(),
+                    native: (&member.id).into(),
+                    class: (&member.class).into(),
+                    file: (&member.file).into(),
                 };
                 let by = member.by.unwrap_or(doc.by);
                 let key = id.key(by);

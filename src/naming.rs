@@ -3,7 +3,7 @@
 //! [`Naming`] half of a runner that the timing table uses. The filter half
 //! lives in [`crate::emit`], one file per runner beside its naming.
 
-use crate::case::{Dialect, TestCase};
+use crate::case::{Dialect, TestCase, Text};
 use crate::choice::Choice;
 
 /// The unit the planner places on shards.
@@ -24,16 +24,18 @@ pub enum Granularity {
 ///
 /// `class` and `file` are themselves selectors the runner accepts (a pytest
 /// `path.py::Class`, a go package, a nextest binary id), so that a shard
-/// planned at class or file granularity can be emitted compactly.
+/// planned at class or file granularity can be emitted compactly. The
+/// parts are shared [`Text`]: the tests of one class or file hold one copy
+/// of its name, and a planned item holds its key without a copy.
 #[derive(Debug, Clone, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct TestId {
     /// The runner's own name for the test; what `--tests-from` lists hold
     /// and what `--json` prints at test granularity.
-    pub native: String,
+    pub native: Text,
     /// The group at `--by class`.
-    pub class: String,
+    pub class: Text,
     /// The group at `--by file`.
-    pub file: String,
+    pub file: Text,
 }
 
 impl Choice for Granularity {
@@ -66,8 +68,24 @@ impl Granularity {
 }
 
 impl TestId {
+    /// A test that is its own class and file (a jest or rspec file, a bare
+    /// pytest path): the three parts share one text.
+    pub fn whole(text: impl Into<Text>) -> TestId {
+        let text = text.into();
+        TestId {
+            native: text.clone(),
+            class: text.clone(),
+            file: text,
+        }
+    }
+
     /// The key this test is planned under at granularity `by`.
     pub fn key(&self, by: Granularity) -> &str {
+        self.key_text(by)
+    }
+
+    /// [`TestId::key`] as shared text, to hold without a copy.
+    pub fn key_text(&self, by: Granularity) -> &Text {
         match by {
             Granularity::Test => &self.native,
             Granularity::Class => &self.class,

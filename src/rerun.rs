@@ -53,7 +53,7 @@ pub fn failed(
             continue;
         };
         let slot = results
-            .entry(id.native.clone())
+            .entry(id.native.to_string())
             .or_insert_with(|| (id, false, false));
         slot.1 |= case.outcome.failed();
         slot.2 |= case.outcome.passed();
@@ -117,11 +117,11 @@ impl<'a> Owner<'a> {
                 let test = member.test;
                 owner
                     .planned
-                    .insert(test.native.clone(), (test.clone(), shard));
+                    .insert(test.native.to_string(), (test.clone(), shard));
                 owner.items.insert(member.key().to_string(), shard);
                 owner
                     .whole
-                    .entry(test.file.clone())
+                    .entry(test.file.to_string())
                     .and_modify(|s| {
                         if *s != Some(shard) {
                             *s = None;
@@ -133,7 +133,7 @@ impl<'a> Owner<'a> {
                         .alternative
                         .entry(key)
                         .and_modify(|n| *n = None)
-                        .or_insert_with(|| Some(test.native.clone()));
+                        .or_insert_with(|| Some(test.native.to_string()));
                 }
             }
         }
@@ -143,7 +143,7 @@ impl<'a> Owner<'a> {
     /// The planned test `id` is (by id, or by a unique alternative key),
     /// with its shard.
     fn of(&self, id: &TestId) -> Option<&(TestId, usize)> {
-        if let Some(found) = self.planned.get(&id.native) {
+        if let Some(found) = self.planned.get(id.native.as_str()) {
             return Some(found);
         }
         let found: BTreeSet<&str> = self
@@ -167,7 +167,7 @@ impl<'a> Owner<'a> {
             .then(|| self.items.get(id.key(by)).copied())
             .flatten();
         in_item
-            .or_else(|| self.whole.get(&id.file).copied().flatten())
+            .or_else(|| self.whole.get(id.file.as_str()).copied().flatten())
             .or(self.plan.doc.catch_all)
     }
 }
@@ -194,9 +194,9 @@ pub fn render(
     let stand_ins: Vec<TestId> = splittable
         .iter()
         .map(|file| TestId {
-            native: format!("\u{1}shardplan rerun stand-in\u{1}{file}"),
-            class: format!("\u{1}shardplan rerun stand-in\u{1}{file}"),
-            file: file.to_string(),
+            native: format!("\u{1}shardplan rerun stand-in\u{1}{file}").into(),
+            class: format!("\u{1}shardplan rerun stand-in\u{1}{file}").into(),
+            file: (*file).into(),
         })
         .collect();
     let count = plan.count().max(2);
@@ -280,7 +280,7 @@ mod tests {
             case("b.py", "again", Outcome::Passed),
         ];
         let ids =
-            |f: &Failed| -> Vec<String> { f.tests.iter().map(|t| t.native.clone()).collect() };
+            |f: &Failed| -> Vec<String> { f.tests.iter().map(|t| t.native.to_string()).collect() };
         let zero = failed(&plan, runner.as_ref(), &cases, Some(0));
         assert_eq!(ids(&zero), ["a.py::x"]);
         assert_eq!(

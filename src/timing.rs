@@ -14,6 +14,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 
+use crate::case::Recent;
 use crate::duration::{Concurrency, Micros, SECOND, median};
 use crate::naming::{self, Granularity, Naming, NotSelectable, TestId};
 use crate::report::{Dialect, GroupTime, Outcome, TestCase};
@@ -25,15 +26,42 @@ pub const MIN_ESTIMATE: Micros = 1_000;
 /// plan then degrades to a split by count.
 pub const DEFAULT_ESTIMATE: Micros = SECOND;
 
-/// One test the reports know.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Entry {
+/// One test the reports know, as the table shows it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Entry<'a> {
     /// The runner's id for the test.
-    pub id: TestId,
+    pub id: &'a TestId,
     /// Mean of the usable recorded durations, if there were any.
     pub duration: Option<Micros>,
     /// How many usable durations went into the mean.
     pub samples: u64,
+}
+
+/// What the reports measured of one test. The table keeps it beside the
+/// ids rather than in them, so that the fold names a million runs without
+/// room for a measurement each while the cases are still held; and in 16
+/// bytes, since it is built while they are.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Measured {
+    /// The duration, if `known`.
+    duration: Micros,
+    /// Samples in the mean; more than `u32::MAX` count as that many.
+    samples: u32,
+    known: bool,
+}
+
+impl Measured {
+    fn new(duration: Option<Micros>, samples: u64) -> Measured {
+        Measured {
+            duration: duration.unwrap_or(0),
+            samples: u32::try_from(samples).unwrap_or(u32::MAX),
+            known: duration.is_some(),
+        }
+    }
+
+    fn duration(self) -> Option<Micros> {
+        self.known.then_some(self.duration)
+    }
 }
 
 /// Counts that explain what happened to the report cases.
@@ -101,12 +129,11 @@ impl CaseFiles {
 /// failing ones, then of its skipped ones.
 type RunSums = [(u128, u64); 3];
 
-/// The recorded runs the fold has named: per kept case, its entry to be
-/// (the runner's id, nothing measured yet) beside the case. The entries
-/// are put in order and merged where they stand, so that no second vector
-/// of a million ids is built.
+/// The recorded runs the fold has named: per kept case, the runner's id
+/// beside the case. The ids are put in order and merged where they stand,
+/// so that no second vector of a million ids is built.
 struct Runs<'a> {
-    entries: Vec<Entry>,
+    ids: Vec<TestId>,
     cases: Vec<&'a TestCase>,
 }
 
@@ -115,7 +142,7 @@ impl<'a> Runs<'a> {
     /// then the whole id. Runs of equal keys are alike for the fold, so
     /// any order among them gives the same table.
     fn cmp(&self, a: usize, b: usize) -> std::cmp::Ordering {
-        let (x, y) = (&self.entries[a].id, &self.entries[b].id);
+        let (x, y) = (&self.ids[a], &self.ids[b]);
         x.native
             .cmp(&y.native)
             .then_with(|| recorded(self.cases[a]).cmp(&recorded(self.cases[b])))
@@ -130,13 +157,13 @@ impl<'a> Runs<'a> {
     /// comparisons a run instead of log2(1M). Should two stretches overlap
     /// after all, everything is sorted at once; the order is the same.
     fn order(&self) -> Vec<usize> {
-        let runs = self.entries.len();
+        let runs = self.ids.len();
         let mut order: Vec<usize> = (0..runs).collect();
         let cmp = |&a: &usize, &b: &usize| self.cmp(a, b);
         let mut stretches: Vec<std::ops::Range<usize>> = Vec::new();
         let mut start = 0;
         for i in 1..=runs {
-            if i == runs || self.entries[i].id.file != self.entries[start].id.file {
+            if i == runs || self.ids[i].file != self.ids[start].file {
                 order[start..i].sort_unstable_by(cmp);
                 stretches.push(start..i);
                 start = i;
@@ -150,10 +177,15 @@ impl<'a> Runs<'a> {
             order.sort_unstable_by(cmp);
             return order;
         }
-        stretches
-            .into_iter()
-            .flat_map(|stretch| order[stretch].iter().copied())
-            .collect()
+        // Reports mostly list files in order already: then so is `order`.
+        if stretches.is_sorted_by_key(|stretch| stretch.start) {
+            return order;
+        }
+        let mut ordered = Vec::with_capacity(runs);
+        for stretch in stretches {
+            ordered.extend_from_slice(&order[stretch]);
+        }
+        ordered
     }
 
     /// Puts the runs in [`Runs::order`], following the permutation's
@@ -169,7 +201,7 @@ impl<'a> Runs<'a> {
                 if from == start {
                     break;
                 }
-                self.entries.swap(at, from);
+                self.ids.swap(at, from);
                 self.cases.swap(at, from);
                 at = from;
             }
@@ -193,7 +225,10 @@ fn recorded(case: &TestCase) -> (&str, &str, Option<&str>) {
 /// nothing downstream ever sees hash-map order.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct TimingTable {
-    entries: Vec<Entry>,
+    /// The tests' ids, sorted by native id.
+    ids: Vec<TestId>,
+    /// What was measured of each, by index into `ids`.
+    measured: Vec<Measured>,
 }
 
 impl TimingTable {
@@ -248,9 +283,12 @@ impl TimingTable {
         // nothing depends on hash order.
         let cases = cases.into_iter();
         let mut runs = Runs {
-            entries: Vec::with_capacity(cases.size_hint().0),
+            ids: Vec::with_capacity(cases.size_hint().0),
             cases: Vec::with_capacity(cases.size_hint().0),
         };
+        // Runners build a case's class and file anew; cases of one class or
+        // file come together, so one copy serves them all.
+        let (mut recent_class, mut recent_file) = (Recent::default(), Recent::default());
         for case in cases {
             stats.cases += 1;
             if !runner.accepts(case.dialect) {
@@ -280,28 +318,30 @@ impl TimingTable {
                     continue;
                 }
             };
-            runs.entries.push(Entry {
-                id,
-                duration: None,
-                samples: 0,
-            });
+            let id = TestId {
+                class: recent_class.reuse(id.class),
+                file: recent_file.reuse(id.file),
+                ..id
+            };
+            runs.ids.push(id);
             runs.cases.push(case);
         }
         runs.sort();
-        let Runs { mut entries, cases } = runs;
+        let Runs { mut ids, cases } = runs;
+        let mut measured = Vec::with_capacity(ids.len());
         // Each test's runs are merged into its first entry, moved down to
         // the next free place; the order puts the smallest of equal-named
         // ids first.
         let mut kept = 0;
         let mut first = 0;
-        while first < entries.len() {
-            let native = &entries[first].id.native;
-            let end = entries[first + 1..]
+        while first < ids.len() {
+            let native = &ids[first].native;
+            let end = ids[first + 1..]
                 .iter()
-                .position(|e| e.id.native != *native)
-                .map_or(entries.len(), |n| first + 1 + n);
-            entries.swap(kept, first);
-            let entry = &mut entries[kept];
+                .position(|id| id.native != *native)
+                .map_or(ids.len(), |n| first + 1 + n);
+            ids.swap(kept, first);
+            let (mut duration, mut samples_in_mean): (Option<Micros>, u64) = (None, 0);
             for same_case in cases[first..end].chunk_by(|a, b| recorded(a) == recorded(b)) {
                 let mut sums: RunSums = [(0, 0); 3];
                 for case in same_case {
@@ -326,38 +366,49 @@ impl TimingTable {
                     .unwrap_or((0, 0));
                 if samples > 0 {
                     let mean = (sum / u128::from(samples)) as Micros;
-                    entry.duration = Some(entry.duration.unwrap_or(0).saturating_add(mean));
+                    duration = Some(duration.unwrap_or(0).saturating_add(mean));
                 }
-                entry.samples += samples;
+                samples_in_mean += samples;
             }
+            measured.push(Measured::new(duration, samples_in_mean));
             kept += 1;
             first = end;
         }
-        entries.truncate(kept);
-        (TimingTable { entries }, stats)
+        ids.truncate(kept);
+        measured.shrink_to_fit();
+        (TimingTable { ids, measured }, stats)
     }
 
     /// Number of distinct tests.
     pub fn len(&self) -> usize {
-        self.entries.len()
+        self.ids.len()
     }
 
     /// Whether no test is known.
     pub fn is_empty(&self) -> bool {
-        self.entries.is_empty()
+        self.ids.is_empty()
     }
 
     /// Looks a test up by its native id.
-    pub fn get(&self, native: &str) -> Option<&Entry> {
-        self.entries
-            .binary_search_by(|e| e.id.native.as_str().cmp(native))
+    pub fn get(&self, native: &str) -> Option<Entry<'_>> {
+        self.ids
+            .binary_search_by(|id| id.native.as_str().cmp(native))
             .ok()
-            .map(|i| &self.entries[i])
+            .map(|i| self.entry(i))
     }
 
     /// All entries in id order.
-    pub fn entries(&self) -> impl Iterator<Item = &Entry> {
-        self.entries.iter()
+    pub fn entries(&self) -> impl Iterator<Item = Entry<'_>> {
+        (0..self.ids.len()).map(|i| self.entry(i))
+    }
+
+    /// The entry at index `i`.
+    fn entry(&self, i: usize) -> Entry<'_> {
+        Entry {
+            id: &self.ids[i],
+            duration: self.measured[i].duration(),
+            samples: u64::from(self.measured[i].samples),
+        }
     }
 }
 
@@ -452,12 +503,13 @@ pub fn suite(table: TimingTable, listed: Option<&[TestId]>, runner: &dyn Naming)
         }
         None => {
             let tests = table
-                .entries
+                .ids
                 .into_iter()
-                .map(|entry| PlannedTest {
-                    id: entry.id,
-                    duration: entry.duration.unwrap_or(0),
-                    source: if entry.duration.is_some() {
+                .zip(table.measured)
+                .map(|(id, entry)| PlannedTest {
+                    id,
+                    duration: entry.duration,
+                    source: if entry.known {
                         Source::Measured
                     } else {
                         Source::Estimated
@@ -479,7 +531,7 @@ pub fn suite(table: TimingTable, listed: Option<&[TestId]>, runner: &dyn Naming)
         .into_iter()
         .zip(matching.entry_of)
         .map(|(id, entry)| {
-            let duration = entry.and_then(|j| table.entries[j].duration);
+            let duration = entry.and_then(|j| table.measured[j].duration());
             PlannedTest {
                 id,
                 duration: duration.unwrap_or(0),
@@ -512,14 +564,14 @@ impl Matching {
     fn new(table: &TimingTable, ids: &[TestId], runner: &dyn Naming) -> Matching {
         let mut matching = Matching {
             entry_of: vec![None; ids.len()],
-            claimed: vec![false; table.entries.len()],
+            claimed: vec![false; table.ids.len()],
             by_key: 0,
             ambiguous: 0,
         };
         for (i, id) in ids.iter().enumerate() {
             if let Ok(j) = table
-                .entries
-                .binary_search_by(|e| e.id.native.as_str().cmp(&id.native))
+                .ids
+                .binary_search_by(|e| e.native.as_str().cmp(&id.native))
             {
                 matching.entry_of[i] = Some(j);
                 matching.claimed[j] = true;
@@ -530,9 +582,9 @@ impl Matching {
         }
         // Only looked up, never iterated: hash order cannot leak out.
         let mut by_key: HashMap<String, Vec<usize>> = HashMap::new();
-        for (j, entry) in table.entries.iter().enumerate() {
+        for (j, recorded) in table.ids.iter().enumerate() {
             if !matching.claimed[j] {
-                for key in runner.match_keys(&entry.id) {
+                for key in runner.match_keys(recorded) {
                     by_key.entry(key).or_default().push(j);
                 }
             }
@@ -609,7 +661,7 @@ impl<'a> Estimator<'a> {
         let measured = if measured.is_empty() {
             fallback = table
                 .entries()
-                .filter_map(|e| Some((&e.id, e.duration?)))
+                .filter_map(|e| Some((e.id, e.duration?)))
                 .collect();
             &fallback[..]
         } else {
@@ -828,7 +880,7 @@ fn group_sum(members: &[TestCase], runner: &dyn Naming) -> Option<(String, Micro
         match &key {
             Some(k) if *k != id.file => return None,
             Some(_) => {}
-            None => key = Some(id.file),
+            None => key = Some(id.file.to_string()),
         }
         if !add_duration(&mut sum, case) {
             return None;
@@ -863,16 +915,15 @@ mod tests {
     }
 
     fn table(entries: &[(TestId, Option<Micros>)]) -> TimingTable {
-        let mut entries: Vec<Entry> = entries
-            .iter()
-            .map(|(id, d)| Entry {
-                id: id.clone(),
-                duration: *d,
-                samples: u64::from(d.is_some()),
-            })
-            .collect();
-        entries.sort_by(|a, b| a.id.native.cmp(&b.id.native));
-        TimingTable { entries }
+        let mut entries = entries.to_vec();
+        entries.sort_by(|a, b| a.0.native.cmp(&b.0.native));
+        TimingTable {
+            measured: entries
+                .iter()
+                .map(|(_, d)| Measured::new(*d, u64::from(d.is_some())))
+                .collect(),
+            ids: entries.into_iter().map(|(id, _)| id).collect(),
+        }
     }
 
     #[test]

@@ -161,7 +161,7 @@ fn ours_tests(format: &str, report: &Report) -> Tests {
                 .cases
                 .iter()
                 .filter_map(|c| Pytest.identify(c))
-                .map(|id| id.native)
+                .map(|id| id.native.into())
                 .collect(),
         ),
         _ => Tests::Count(report.cases.len()),
@@ -365,7 +365,7 @@ fn go_oracle_names_tests_as_the_go_runner() {
         .cases
         .iter()
         .filter_map(|c| Go.identify(c))
-        .map(|id| id.native)
+        .map(|id| id.native.into())
         .collect();
     assert_eq!(natives, oracle);
 }

@@ -137,7 +137,7 @@ proptest! {
             .items
             .iter()
             .zip(&previous)
-            .filter_map(|(item, p)| p.map(|p| (item.key.clone(), p)))
+            .filter_map(|(item, p)| p.map(|p| (item.key.to_string(), p)))
             .collect();
         let previous = Previous { shards: 12, assignment };
         let before = previous.shards_of(&problem);

@@ -59,7 +59,7 @@ impl Model for Plain {
         case(name, Some("app.Case"), None, Dialect::Generic)
     }
     fn selects(&self, rendered: &Rendered, test: &TestId) -> bool {
-        rendered.lines().contains(&test.native)
+        rendered.lines().iter().any(|l| *l == test.native)
     }
 }
 
@@ -111,7 +111,7 @@ impl Model for Go {
             // `go test`), and the pattern applies to each of them.
             let run = argv.iter().position(|w| w == "-run");
             let packages = &argv[run.map_or(2, |i| i + 2)..];
-            if !packages.contains(&test.file) {
+            if !packages.iter().any(|p| *p == test.file) {
                 return false;
             }
             match run {

@@ -284,14 +284,14 @@ pub fn check(
         if test.shards.len() > 1 {
             findings
                 .duplicated
-                .push((native, test.shards.clone(), expected));
+                .push((native.to_string(), test.shards.clone(), expected));
             continue;
         }
         let ran = *test.shards.iter().next().expect("a test ran somewhere");
         match expected {
             Some(shard) if shard == ran && in_group.is_some() => findings.new_in_groups += 1,
-            Some(shard) if shard == ran => findings.new_on_catch_all.push(native),
-            _ => findings.misplaced.push((native, ran, expected)),
+            Some(shard) if shard == ran => findings.new_on_catch_all.push(native.to_string()),
+            _ => findings.misplaced.push((native.to_string(), ran, expected)),
         }
     }
     findings
@@ -327,11 +327,11 @@ pub fn run(args: &VerifyArgs, streams: &mut Streams<'_>) -> Result<()> {
             }
             if let Ok(id) = crate::naming::selectable(runner.as_ref(), case) {
                 results[shard].push(ShardResult {
-                    id: id.native.clone(),
+                    id: id.native.to_string(),
                     outcome: case.outcome,
                 });
                 executed
-                    .entry(id.native.clone())
+                    .entry(id.native.to_string())
                     .or_insert_with(|| Executed {
                         id,
                         shards: BTreeSet::new(),
@@ -889,7 +889,7 @@ mod tests {
                 case.classname = Some(class.into());
                 let id = runner.identify(&case).unwrap();
                 (
-                    id.native.clone(),
+                    id.native.to_string(),
                     Executed {
                         id,
                         shards: shards.iter().copied().collect(),

@@ -71,9 +71,9 @@ impl Naming for Dotnet {
             return None;
         }
         Some(TestId {
-            native: format!("{class}.{method}"),
-            class: class.to_string(),
-            file: class.to_string(),
+            native: format!("{class}.{method}").into(),
+            class: class.into(),
+            file: class.into(),
         })
     }
 
@@ -85,9 +85,9 @@ impl Naming for Dotnet {
                     if !class.is_empty() && !method.is_empty() && !line.contains(' ') =>
                 {
                     Ok(TestId {
-                        native: line.to_string(),
-                        class: class.to_string(),
-                        file: class.to_string(),
+                        native: line.into(),
+                        class: class.into(),
+                        file: class.into(),
                     })
                 }
                 _ => Err(ListError {

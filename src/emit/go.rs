@@ -35,9 +35,9 @@ fn is_benchmark_name(name: &str) -> bool {
 
 fn test_id(package: &str, name: &str) -> TestId {
     TestId {
-        native: format!("{package}.{name}"),
-        class: package.to_string(),
-        file: package.to_string(),
+        native: format!("{package}.{name}").into(),
+        class: package.into(),
+        file: package.into(),
     }
 }
 

@@ -39,11 +39,7 @@ fn relative_path(path: &str, base: Option<&Path>) -> String {
 }
 
 fn test_id(path: String) -> TestId {
-    TestId {
-        native: path.clone(),
-        class: path.clone(),
-        file: path,
-    }
+    TestId::whole(path)
 }
 
 fn parse_listing_in(text: &str, base: Option<&Path>) -> Result<Vec<TestId>, ListError> {

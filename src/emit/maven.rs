@@ -48,9 +48,9 @@ pub fn jvm_test_id(case: &TestCase, separator: char) -> Option<TestId> {
         None => class.to_string(),
     };
     Some(TestId {
-        native,
-        class: class.to_string(),
-        file: class.to_string(),
+        native: native.into(),
+        class: class.into(),
+        file: class.into(),
     })
 }
 
@@ -82,9 +82,9 @@ pub fn parse_jvm_listing(text: &str, separator: char) -> Result<Vec<TestId>, Lis
                 });
             }
             Ok(TestId {
-                native: line.to_string(),
-                class: class.to_string(),
-                file: class.to_string(),
+                native: line.into(),
+                class: class.into(),
+                file: class.into(),
             })
         })
         .collect()
@@ -231,6 +231,7 @@ mod tests {
             .identify(&case(name, classname))
             .expect("identified")
             .native
+            .to_string()
     }
 
     #[test]
@@ -284,7 +285,7 @@ mod tests {
                 .map(|i| {
                     let class = i.split('#').next().unwrap_or(i);
                     TestId {
-                        native: i.to_string(),
+                        native: (*i).into(),
                         class: class.into(),
                         file: class.into(),
                     }

@@ -30,7 +30,7 @@ pub mod vitest;
 
 pub use render::{Command, Item, ListFile, Member, Output, RenderContext, Rendered, Selection};
 
-use crate::case::{Dialect, TestCase};
+use crate::case::{Dialect, TestCase, Text};
 use crate::choice::Choice;
 pub use crate::naming::{Granularity, ListError, Naming, NotSelectable, TestId, selectable};
 pub use crate::text::{escape_unprintable, unprintable};

@@ -65,13 +65,13 @@ fn module_of(test: &str) -> &str {
 pub(crate) fn test_id(binary: &str, test: &str) -> TestId {
     let module = module_of(test);
     TestId {
-        native: format!("{binary} {test}"),
+        native: format!("{binary} {test}").into(),
         class: if module.is_empty() {
-            binary.to_string()
+            binary.into()
         } else {
-            format!("{binary} {module}")
+            format!("{binary} {module}").into()
         },
-        file: binary.to_string(),
+        file: binary.into(),
     }
 }
 

@@ -79,10 +79,10 @@ impl Naming for Phpunit {
     /// PHP class names cannot contain, so the dots are the backslashes.
     fn identify(&self, case: &TestCase) -> Option<TestId> {
         let class = recorded_class(case)?;
-        let class = class.replace('.', "\\");
+        let class: Text = class.replace('.', "\\").into();
         let name = case.name.trim();
         (!name.is_empty()).then(|| TestId {
-            native: format!("{class}::{name}"),
+            native: format!("{class}::{name}").into(),
             class: class.clone(),
             file: class,
         })
@@ -110,9 +110,9 @@ impl Naming for Phpunit {
                 });
             };
             ids.push(TestId {
-                native: format!("{class}::{}", with_data_set(test)),
-                class: class.to_string(),
-                file: class.to_string(),
+                native: format!("{class}::{}", with_data_set(test)).into(),
+                class: class.into(),
+                file: class.into(),
             });
         }
         Ok(ids)
@@ -208,7 +208,7 @@ mod tests {
             .parse_listing(text)
             .expect("parses")
             .into_iter()
-            .map(|i| i.native)
+            .map(|i| i.native.into())
             .collect();
         assert_eq!(
             natives,

@@ -32,20 +32,12 @@ impl Naming for Plain {
     }
 
     fn identify(&self, case: &TestCase) -> Option<TestId> {
-        let file = case.file.as_deref().filter(|f| !f.is_empty());
-        let scope = case
-            .classname
-            .as_deref()
-            .filter(|c| !c.is_empty())
-            .or(file)
-            .unwrap_or("");
-        let native = native_of(scope, &case.name);
-        let class = if scope.is_empty() {
-            native.clone()
-        } else {
-            scope.to_string()
-        };
-        let file = file.map_or_else(|| class.clone(), str::to_string);
+        // The class and file are the case's own shared text, not copies.
+        let file = case.file.as_ref().filter(|f| !f.is_empty());
+        let scope = case.classname.as_ref().filter(|c| !c.is_empty()).or(file);
+        let native: Text = native_of(scope.map_or("", |s| s), &case.name).into();
+        let class = scope.map_or_else(|| native.clone(), Text::from);
+        let file = file.map_or_else(|| class.clone(), Text::from);
         Some(TestId {
             native,
             class,
@@ -56,15 +48,17 @@ impl Naming for Plain {
     fn parse_listing(&self, text: &str) -> Result<Vec<TestId>, ListError> {
         Ok(listing_lines(text)
             .map(|(_, line)| TestId {
-                native: line.to_string(),
+                native: line.into(),
                 class: line
                     .rsplit_once("::")
                     .map_or(line, |(class, _)| class)
-                    .to_string(),
+                    .to_string()
+                    .into(),
                 file: line
                     .split_once("::")
                     .map_or(line, |(file, _)| file)
-                    .to_string(),
+                    .to_string()
+                    .into(),
             })
             .collect())
     }

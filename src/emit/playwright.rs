@@ -22,9 +22,9 @@ const LAUNCHER: &[&str] = &["npx", "--no", "--", "playwright", "test"];
 const SEPARATOR: &str = " › ";
 
 fn test_id(file: &str, titles: &str) -> TestId {
-    let file = normalize_path(file);
+    let file: Text = normalize_path(file).into();
     TestId {
-        native: format!("{file}{SEPARATOR}{titles}"),
+        native: format!("{file}{SEPARATOR}{titles}").into(),
         class: file.clone(),
         file,
     }
@@ -233,7 +233,7 @@ mod tests {
             Playwright
                 .identify(&case("[firefox] has title", "example.spec.ts"))
                 .map(|id| id.native),
-            Some("example.spec.ts › has title".to_string())
+            Some("example.spec.ts › has title".into())
         );
     }
 

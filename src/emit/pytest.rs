@@ -35,9 +35,9 @@ impl Location {
             None => native.clone(),
         };
         TestId {
-            native,
-            class,
-            file: self.path,
+            native: native.into(),
+            class: class.into(),
+            file: self.path.into(),
         }
     }
 }
@@ -112,11 +112,7 @@ fn parse_node_id(line: &str) -> Option<TestId> {
     let path = normalize_path(path);
     let Some(name) = parts.pop() else {
         // A bare file is a selector too.
-        return Some(TestId {
-            native: path.clone(),
-            class: path.clone(),
-            file: path,
-        });
+        return Some(TestId::whole(path));
     };
     if name.is_empty() || parts.iter().any(|p| p.is_empty()) {
         return None;
@@ -337,7 +333,7 @@ mod tests {
             .iter()
             .map(|c| {
                 let id = Pytest.identify(c).expect("identified");
-                (id.native, id.class, c.duration)
+                (id.native.into(), id.class.into(), c.duration)
             })
             .collect();
         assert_eq!(
@@ -379,6 +375,7 @@ mod tests {
             .identify(&case(name, classname, file))
             .expect("identified")
             .native
+            .to_string()
     }
 
     #[test]

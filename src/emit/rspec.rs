@@ -43,11 +43,7 @@ fn spec_file_of(line: &str) -> &str {
 }
 
 fn test_id(path: String) -> TestId {
-    TestId {
-        native: path.clone(),
-        class: path.clone(),
-        file: path,
-    }
+    TestId::whole(path)
 }
 
 impl Naming for Rspec {

@@ -32,14 +32,17 @@ pub struct Block {
 
 /// A block's item indexes: most blocks hold one item (every item of a
 /// group without setup is a block of its own), kept inline so that a
-/// million of them cost no allocation.
+/// million of them cost no allocation; a boxed slice keeps a block at 32
+/// bytes.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum BlockItems {
     /// A single item.
     One(usize),
     /// Several items, ascending.
-    Many(Vec<usize>),
+    Many(Box<[usize]>),
 }
+
+const _: () = assert!(std::mem::size_of::<Block>() == 32);
 
 impl std::ops::Deref for BlockItems {
     type Target = [usize];
@@ -146,7 +149,7 @@ pub fn blocks_above(problem: &Problem, floor: Micros) -> Vec<Block> {
             piece.sort_unstable();
             let sum: Micros = piece.iter().map(|&i| weight(problem, i)).sum();
             blocks.push(Block {
-                items: BlockItems::Many(piece),
+                items: BlockItems::Many(piece.into_boxed_slice()),
                 group,
                 weight: sum + setup,
             });

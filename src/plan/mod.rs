@@ -31,6 +31,7 @@ use std::collections::HashMap;
 
 use sha2::{Digest, Sha256};
 
+use crate::case::Text;
 use crate::choice::Choice;
 use crate::duration::{Concurrency, Micros};
 use crate::error::Result;
@@ -41,8 +42,9 @@ use crate::timing::{GroupSetups, Source, Suite};
 /// that must stay together.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Item {
-    /// The runner's selector for the item (test id, class, file).
-    pub key: String,
+    /// The runner's selector for the item (test id, class, file): the
+    /// suite's text, shared rather than copied.
+    pub key: Text,
     /// What `key` selects. The plan's granularity, except for the tests of
     /// a class or file split by `--split-large`.
     pub granularity: Granularity,
@@ -50,8 +52,9 @@ pub struct Item {
     pub duration: Micros,
     /// How many tests the item holds.
     pub tests: usize,
-    /// How many of those have estimated durations.
-    pub estimated: usize,
+    /// How many of those have estimated durations (counted in 32 bits, so
+    /// that an item is 48 bytes: a million of them are held while planning).
+    pub estimated: u32,
     /// Index of the item's group in [`Problem::groups`].
     pub group: usize,
 }
@@ -59,7 +62,7 @@ pub struct Item {
 impl Item {
     /// One measured test as an item of group `group`: how problems are
     /// built by hand (tests, benchmarks) rather than from a suite.
-    pub fn test(key: impl Into<String>, duration: Micros, group: usize) -> Item {
+    pub fn test(key: impl Into<Text>, duration: Micros, group: usize) -> Item {
         Item {
             key: key.into(),
             granularity: Granularity::Test,
@@ -70,6 +73,8 @@ impl Item {
         }
     }
 }
+
+const _: () = assert!(std::mem::size_of::<Item>() == 48);
 
 /// A set of items that share a setup cost: paid once on every shard that
 /// runs any of them.
@@ -191,11 +196,11 @@ pub fn problem(suite: &Suite, by: Granularity, shards: usize, costs: &Costs) -> 
     let test_item = |index: usize, granularity: Granularity| {
         let test = &suite.tests[index];
         Item {
-            key: test.id.key(granularity).to_string(),
+            key: test.id.key_text(granularity).clone(),
             granularity,
             duration: costs.concurrency.wall(test.duration),
             tests: 1,
-            estimated: usize::from(test.source == Source::Estimated),
+            estimated: u32::from(test.source == Source::Estimated),
             group: group_of[index],
         }
     };
@@ -220,7 +225,9 @@ pub fn problem(suite: &Suite, by: Granularity, shards: usize, costs: &Costs) -> 
                         .duration
                         .saturating_add(costs.concurrency.wall(test.duration));
                     item.tests += 1;
-                    item.estimated += usize::from(test.source == Source::Estimated);
+                    item.estimated = item
+                        .estimated
+                        .saturating_add(u32::from(test.source == Source::Estimated));
                     // A class spread over files (rare) is filed under the
                     // first of them in key order, whatever the input order.
                     item.group = item.group.min(group_of[index]);
@@ -518,7 +525,7 @@ impl Plan {
         self.shards[shard]
             .items
             .iter()
-            .map(|&i| self.problem.items[i].key.clone())
+            .map(|&i| self.problem.items[i].key.to_string())
             .collect()
     }
 }

@@ -117,7 +117,7 @@ impl Previous {
             .iter()
             .map(|item| {
                 self.assignment
-                    .get(&item.key)
+                    .get(item.key.as_str())
                     .copied()
                     .filter(|&s| s < problem.shards)
             })

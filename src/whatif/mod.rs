@@ -547,7 +547,7 @@ impl Search<'_> {
             .expect("the suite to plan is never empty");
         let item = &problem.items[largest];
         Floor {
-            key: item.key.clone(),
+            key: item.key.to_string(),
             granularity: item.granularity,
             tests: item.tests,
             duration: item.duration,
