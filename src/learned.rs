@@ -40,8 +40,9 @@
 //!   JUnit suite's `timestamp` + `time`, or the root's run window as
 //!   nextest writes it). `y` = its wall time minus its tests and measured
 //!   setups: `shard_startup × L + group_cost × G` plus noise, for `L`
-//!   launches, when its tests ran one at a time. Each also gives a **load** `(G, T, B)`: its tests'
-//!   sum `T` and its wall minus measured setups `B`, for the concurrency.
+//!   launches, when its tests ran one at a time. Each also gives a
+//!   **load** `(G, T, B, L)`: its tests' sum `T` and its wall minus
+//!   measured setups `B`, for the concurrency.
 //! * **suites**: a report suite whose tests span several groups (pytest's
 //!   one `<testsuite name="pytest">`, whose time covers collecting, i.e.
 //!   importing, every file it ran): `y` = its time minus its tests, about
@@ -65,8 +66,8 @@
 //!   weighted by `G_j − G_i` (Sievers' weighting, so two shards one group
 //!   apart, whose slope is mostly noise, count least); else unknown.
 //! * `shard_startup`: with shard points, the median of
-//!   `(y − group_cost × G) / L` over them; else unknown. When that median is
-//!   negative for a slope fitted to the shards alone, the line is fitted
+//!   `(y − group_cost × G) / L` over them; else unknown. When that median
+//!   is negative for a slope fitted to the shards alone, the line is fitted
 //!   through the origin instead: `group_cost` is the median of the shard
 //!   points' `y / G` and `shard_startup` the median of what is left (a
 //!   start-up is never negative, and the clamped line would pass above
@@ -107,7 +108,7 @@ use std::collections::BTreeSet;
 use serde::Serialize;
 
 use crate::duration::{Concurrency, Micros, micros_to_seconds};
-use crate::report::history::CostRecord;
+use crate::report::history::{CostRecord, LoadPoint, ShardPoint};
 
 /// The learned terms of one runner, with how many runs each comes from.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -131,7 +132,7 @@ const MIN_LOADS: usize = 2;
 
 /// Fits the model to a runner's observations (see the module docs).
 pub fn fit(record: &CostRecord) -> Fitted {
-    let shards: Vec<&Point> = record.shards.iter().collect();
+    let shards: Vec<&ShardPoint> = record.shards.iter().collect();
     let serial = fit_lines(&shards, record);
     if !record.windows.is_empty() {
         // The runner timed its own runs: the concurrency is measured
@@ -178,15 +179,16 @@ pub fn fit(record: &CostRecord) -> Fitted {
     }
 }
 
-/// A shard point: `(run, groups, y, launches)` (see the module docs).
-type Point = (u64, u64, i64, u64);
-
-/// A load: `(run, groups, tests, busy, launches)` (see the module docs).
-type Load = (u64, u64, u64, i64, u64);
+/// The start-ups a shard paid: one per launch, and one for a record that
+/// says it launched nothing (its reports came from elsewhere, and `select`
+/// itself ran).
+fn paid(launches: u64) -> u64 {
+    launches.max(1)
+}
 
 /// Each load's `(run, groups, wall left once its tests run k at a time,
 /// launches)`: the points the start-up and per-group cost are fitted to.
-fn residuals(loads: &[Load], k: u64) -> Vec<Point> {
+fn residuals(loads: &[LoadPoint], k: u64) -> Vec<ShardPoint> {
     loads
         .iter()
         .map(|&(run, groups, tests, busy, launches)| {
@@ -217,7 +219,7 @@ fn window_concurrency(windows: &[(u64, u64, u64)]) -> Option<u64> {
 /// tests gives (`1 / k`), when the largest shard's tests are at least
 /// twice the smallest's (closer, the slope is mostly noise) and the slope
 /// is positive.
-fn concurrency_from_slope(loads: &[Load]) -> Option<u64> {
+fn concurrency_from_slope(loads: &[LoadPoint]) -> Option<u64> {
     let least = loads.iter().map(|p| p.2).min()?;
     let most = loads.iter().map(|p| p.2).max()?;
     if least == 0 || most < least.saturating_mul(2) {
@@ -236,11 +238,11 @@ fn concurrency_from_slope(loads: &[Load]) -> Option<u64> {
 /// leaves once `startup` and `group_cost` per group are taken out, per
 /// mille; shards with nothing left or no tests are left out (`None` if
 /// all are).
-fn concurrency_given(loads: &[Load], startup: Micros, group_cost: Micros) -> Option<u64> {
+fn concurrency_given(loads: &[LoadPoint], startup: Micros, group_cost: Micros) -> Option<u64> {
     let mut ratios: Vec<i64> = loads
         .iter()
         .filter_map(|&(_, groups, tests, busy, launches)| {
-            let overhead = i128::from(startup) * i128::from(launches)
+            let overhead = i128::from(startup) * i128::from(paid(launches))
                 + i128::from(group_cost) * i128::from(groups);
             let left = i128::from(busy) - overhead;
             (left > 0 && tests > 0).then(|| {
@@ -254,7 +256,7 @@ fn concurrency_given(loads: &[Load], startup: Micros, group_cost: Micros) -> Opt
 
 /// The start-up (per launch) and per-group cost fitted to `shards` and
 /// the suite points of `record`.
-fn fit_lines(shards: &[&Point], record: &CostRecord) -> Fitted {
+fn fit_lines(shards: &[&ShardPoint], record: &CostRecord) -> Fitted {
     let runs = |runs: &mut dyn Iterator<Item = u64>| -> u64 {
         runs.collect::<BTreeSet<u64>>().len() as u64
     };
@@ -275,7 +277,7 @@ fn fit_lines(shards: &[&Point], record: &CostRecord) -> Fitted {
         let per_launch: Vec<(u64, u64, i64)> = shards
             .iter()
             .map(|&&(run, groups, y, launches)| {
-                let launches = launches.max(1);
+                let launches = paid(launches);
                 (
                     run,
                     groups.saturating_mul(1000) / launches,
@@ -292,7 +294,7 @@ fn fit_lines(shards: &[&Point], record: &CostRecord) -> Fitted {
             .iter()
             .map(|&&(_, groups, y, launches)| {
                 y.saturating_sub(slope.saturating_mul(groups as i64))
-                    .div_euclid(launches.max(1) as i64)
+                    .div_euclid(paid(launches) as i64)
             })
             .collect();
         median_i64(&mut residuals)
@@ -695,7 +697,7 @@ mod tests {
     fn a_start_up_paid_per_launch_is_fitted_per_launch() {
         // go shards that ran one to four `go test` commands: 400 ms each,
         // and 100 ms per package.
-        let points: Vec<Point> = [(1u64, 5u64), (3, 20), (2, 12), (4, 30), (3, 9)]
+        let points: Vec<ShardPoint> = [(1u64, 5u64), (3, 20), (2, 12), (4, 30), (3, 9)]
             .iter()
             .map(|&(launches, groups)| {
                 let y = 400_000 * launches as i64 + 100_000 * groups as i64;
@@ -710,7 +712,7 @@ mod tests {
         assert_eq!(fitted.shard_startup, Some((400_000, 1)));
         assert_eq!(fitted.group_cost, Some((100_000, 1)));
         // Counted once per shard, the start-up would absorb the others.
-        let once: Vec<Point> = points.iter().map(|&(r, g, y, _)| (r, g, y, 1)).collect();
+        let once: Vec<ShardPoint> = points.iter().map(|&(r, g, y, _)| (r, g, y, 1)).collect();
         let blind = fit(&CostRecord {
             runner: "go".into(),
             shards: once,

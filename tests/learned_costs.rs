@@ -15,7 +15,7 @@ mod common;
 
 use std::collections::BTreeMap;
 use std::fs;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use common::{junit_tests, run, run_pytest_shard, shardplan_command, tool_available};
@@ -229,19 +229,27 @@ fn two_rounds_learn_what_junit_does_not_show() {
     assert_eq!(doc["shard_overhead_seconds"], 0.0);
 }
 
-/// A pytest shard's report: `files` files of two 100 ms tests each, the
-/// session starting `pre` after `start` and taking 300 ms per file beyond
-/// its tests.
-fn pytest_shard(dir: &Path, index: usize, files: &[usize], start: &str, pre: f64) {
+/// `run/shard-{index}` under `dir`, created, holding the record of shard
+/// `index` of 3 as `select --record` writes it for `runner` at `started`
+/// (`extra`: more fields, each after a comma); returns its path.
+fn recorded_shard(dir: &Path, index: usize, runner: &str, started: &str, extra: &str) -> PathBuf {
     let shard = dir.join(format!("run/shard-{index}"));
     fs::create_dir_all(&shard).unwrap();
     fs::write(
         shard.join("shardplan-shard.json"),
         format!(
-            r#"{{"format":"shardplan-shard","version":1,"fingerprint":"f","index":{index},"shards":3,"runner":"pytest","started":"{start}"}}"#
+            r#"{{"format":"shardplan-shard","version":1,"fingerprint":"f","index":{index},"shards":3,"runner":"{runner}","started":"{started}"{extra}}}"#
         ),
     )
     .unwrap();
+    shard
+}
+
+/// A pytest shard's report: `files` files of two 100 ms tests each, the
+/// session starting `pre` after `start` and taking 300 ms per file beyond
+/// its tests.
+fn pytest_shard(dir: &Path, index: usize, files: &[usize], start: &str, pre: f64) {
+    let shard = recorded_shard(dir, index, "pytest", start, "");
     let mut cases = String::new();
     for file in files {
         for test in 0..2 {
@@ -420,16 +428,8 @@ fn shard_sum(doc: &serde_json::Value, key: &str) -> f64 {
 /// each of two binaries), run two at a time: the run takes half their sum
 /// and starts 300 ms after `select --record`.
 fn nextest_shard(dir: &Path, index: usize, first: usize, tests: usize) {
-    let shard = dir.join(format!("run/shard-{index}"));
-    fs::create_dir_all(&shard).unwrap();
     let start = format!("2026-12-06T05:{:02}:00.000000Z", 10 * index);
-    fs::write(
-        shard.join("shardplan-shard.json"),
-        format!(
-            r#"{{"format":"shardplan-shard","version":1,"fingerprint":"f","index":{index},"shards":3,"runner":"nextest","started":"{start}"}}"#
-        ),
-    )
-    .unwrap();
+    let shard = recorded_shard(dir, index, "nextest", &start, "");
     let suite = |binary: &str, range: std::ops::Range<usize>| {
         let cases: String = range
             .map(|t| {
@@ -595,17 +595,10 @@ fn go_stream(minute: usize, start: f64, commands: &[&[&str]]) -> String {
 /// A recorded go shard under `run/`, started at minute `10 × index`,
 /// whose record says how many `go test` commands it launched.
 fn go_shard(dir: &Path, index: usize, commands: &[&[&str]]) {
-    let shard = dir.join(format!("run/shard-{index}"));
-    fs::create_dir_all(&shard).unwrap();
     let minute = 10 * index;
-    fs::write(
-        shard.join("shardplan-shard.json"),
-        format!(
-            r#"{{"format":"shardplan-shard","version":1,"fingerprint":"f","index":{index},"shards":3,"runner":"go","started":"2026-12-06T05:{minute:02}:00.000000Z","launches":{}}}"#,
-            commands.len()
-        ),
-    )
-    .unwrap();
+    let started = format!("2026-12-06T05:{minute:02}:00.000000Z");
+    let launches = format!(r#","launches":{}"#, commands.len());
+    let shard = recorded_shard(dir, index, "go", &started, &launches);
     fs::write(shard.join("go.json"), go_stream(minute, 0.0, commands)).unwrap();
 }
 

@@ -68,9 +68,9 @@ pub struct SelectArgs {
 
     /// Write `shardplan-shard.json` (the plan's fingerprint, this shard's
     /// index, the time it started and how many commands it launches) into
-    /// DIR, created if missing: keep
-    /// the shard's result reports there, and `shardplan verify` knows where
-    /// they came from and `shardplan merge` learns the shard's costs.
+    /// DIR, created if missing: keep the shard's result reports there, and
+    /// `shardplan verify` knows where they came from and `shardplan merge`
+    /// learns the shard's costs.
     #[arg(long, value_name = "DIR")]
     pub record: Option<PathBuf>,
 

@@ -358,7 +358,7 @@ pub struct CostRecord {
     /// times it started its runner]`; the last is left out when 1 (and
     /// is 1 in files written before it was kept).
     #[serde(default, with = "launches_last")]
-    pub shards: Vec<(u64, u64, i64, u64)>,
+    pub shards: Vec<ShardPoint>,
     /// Per report suite spanning several groups (pytest's session):
     /// `[run, groups in it, its time minus its tests (µs)]`.
     #[serde(default)]
@@ -370,7 +370,7 @@ pub struct CostRecord {
     /// (left out when 1, like `shards`). Absent in files written before
     /// it.
     #[serde(default, skip_serializing_if = "Vec::is_empty", with = "launches_last")]
-    pub loads: Vec<(u64, u64, u64, i64, u64)>,
+    pub loads: Vec<LoadPoint>,
     /// Per report that times its own run (nextest's root `<testsuites
     /// timestamp time>`), recorded shard or not: `[run, the sum of its
     /// tests (µs), the run's window (µs)]`. Only tests run inside that
@@ -379,6 +379,14 @@ pub struct CostRecord {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub windows: Vec<(u64, u64, u64)>,
 }
+
+/// A recorded shard's cost observation: `(run, groups, y, launches)`
+/// (see [`CostRecord::shards`]).
+pub type ShardPoint = (u64, u64, i64, u64);
+
+/// A recorded shard's load: `(run, groups, tests, busy, launches)` (see
+/// [`CostRecord::loads`]).
+pub type LoadPoint = (u64, u64, u64, i64, u64);
 
 /// A cost observation whose last number, the times a shard started its
 /// runner, is written only when it is not 1: files stay as they were for
@@ -398,7 +406,7 @@ fn number(n: u64) -> i64 {
     i64::try_from(n).unwrap_or(i64::MAX)
 }
 
-impl LaunchesLast for (u64, u64, i64, u64) {
+impl LaunchesLast for ShardPoint {
     const FIELDS: usize = 3;
     fn to_numbers(&self) -> Vec<i64> {
         vec![number(self.0), number(self.1), self.2, number(self.3)]
@@ -413,7 +421,7 @@ impl LaunchesLast for (u64, u64, i64, u64) {
     }
 }
 
-impl LaunchesLast for (u64, u64, u64, i64, u64) {
+impl LaunchesLast for LoadPoint {
     const FIELDS: usize = 4;
     fn to_numbers(&self) -> Vec<i64> {
         vec![
