@@ -183,9 +183,13 @@ pub fn read_run(
             }
             run.shards.push(seen);
         }
+        // A shard that launched its runner more than once started each
+        // later command between two groups: that wait is a start-up.
+        let launched_once = record.as_ref().is_none_or(|r| r.launch_count() <= 1);
         let offset = run.cases.len();
         run.groups.extend(groups.into_iter().map(|g| GroupTime {
             cases: g.cases.start + offset..g.cases.end + offset,
+            wait: g.wait.filter(|_| launched_once),
             ..g
         }));
         run.cases.extend(cases);
@@ -443,6 +447,7 @@ mod tests {
             cases: 0..3,
             duration: 1_500,
             start: None,
+            wait: None,
         }];
         assert_eq!(
             suite_gaps(&cases, &groups, None),
@@ -453,6 +458,7 @@ mod tests {
             cases: 0..2,
             duration: 1_500,
             start: None,
+            wait: None,
         }];
         assert!(suite_gaps(&cases, &one, None).is_empty());
         // Setups measured inside it are planning's already: b.py's 100, and
@@ -462,11 +468,13 @@ mod tests {
                 cases: 0..3,
                 duration: 1_500,
                 start: None,
+                wait: None,
             },
             GroupTime {
                 cases: 2..3,
                 duration: 400,
                 start: None,
+                wait: None,
             },
         ];
         assert_eq!(
@@ -485,6 +493,7 @@ mod tests {
             cases: 0..2,
             duration: 1_000_000,
             start: Some(10_500_000),
+            wait: None,
         }];
         let record = ShardRecord {
             format: "shardplan-shard".into(),
@@ -546,6 +555,7 @@ mod tests {
             cases: 0..2,
             duration: 2_000_000,
             start: Some(10_000_000),
+            wait: None,
         }];
         let seen = observe_shard(PathBuf::from("r"), &record, &cases, &groups, &[window]);
         assert_eq!(seen.wall, Some(2_000_000));

@@ -212,8 +212,15 @@ fn setups(out: &mut String, planned: &Planned) {
         }
     }];
     if group_cost.micros > 0 {
+        let (each, shared) = match planned.weighted_groups {
+            0 => ("each", String::new()),
+            _ => (
+                "each on average",
+                crate::summary::shared_by(planned.weighted_groups),
+            ),
+        };
         sources.push(format!(
-            "plus {} each, the per-group cost ({})",
+            "plus {} {each}, the per-group cost ({}{shared})",
             human(group_cost.micros),
             group_cost.source.describe()
         ));

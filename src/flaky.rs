@@ -279,6 +279,7 @@ mod tests {
                 last_seen: 1,
                 samples: vec![1],
                 outcomes: letters(outcomes),
+                waits: Vec::new(),
             };
             history.tests.insert(key, record);
         }

@@ -91,6 +91,11 @@
 //!   the run's sample is the **median** of its setups there. Groups keep
 //!   the last `keep` samples, age out after `drop_after` runs unseen, and
 //!   are estimated by their median, exactly like tests.
+//! * Where the reports show how long a group waited to start
+//!   ([`crate::report::GroupTime::wait`]), its `waits` are kept alike: one
+//!   per run (the median of the run's), the last `keep`, read back as
+//!   their median. `merge` leaves out the waits of a shard that launched
+//!   its runner more than once: one of them holds a start-up.
 //!
 //! Read back as timings, every test is a case (a test with no sample is
 //! read as skipped: it exists, without a duration) and every group with an
@@ -133,17 +138,34 @@ fn key_and_sum(members: &[TestCase]) -> Option<(GroupKey, Micros)> {
 }
 
 /// One run's groups: every group key seen, with the run's setup sample
-/// when the group could be measured (the median of its setups in the run).
-fn run_setups(cases: &[TestCase], groups: &[GroupTime]) -> BTreeMap<GroupKey, Option<Micros>> {
-    let mut run: BTreeMap<GroupKey, Option<Micros>> = groups
+/// when the group could be measured (the median of its setups in the run)
+/// and its wait sample when the reports showed it (likewise).
+fn run_groups(cases: &[TestCase], groups: &[GroupTime]) -> BTreeMap<GroupKey, RunGroup> {
+    let mut run: BTreeMap<GroupKey, RunGroup> = groups
         .iter()
         .filter_map(|g| cases.get(g.cases.clone()).and_then(GroupKey::of))
-        .map(|key| (key, None))
+        .map(|key| (key, RunGroup::default()))
         .collect();
     for (key, mut samples) in crate::timing::setup_samples(cases, groups, key_and_sum) {
-        run.insert(key, Some(median(&mut samples)));
+        let wait = (!samples.waits.is_empty()).then(|| median(&mut samples.waits));
+        run.insert(
+            key,
+            RunGroup {
+                setup: Some(median(&mut samples.setups)),
+                wait,
+            },
+        );
     }
     run
+}
+
+/// What one run showed of a group.
+#[derive(Debug, Default)]
+struct RunGroup {
+    /// Its setup, if measured.
+    setup: Option<Micros>,
+    /// How long it waited to start, if the reports showed it.
+    wait: Option<Micros>,
 }
 
 /// The whole history.
@@ -237,13 +259,13 @@ impl History {
     /// `cases`) into the history: one sample per test as
     /// [`History::merge_run`], and one setup sample per measured group.
     pub fn merge_report(&mut self, cases: &[TestCase], groups: &[GroupTime]) -> MergeStats {
-        self.fold(cases, run_setups(cases, groups))
+        self.fold(cases, run_groups(cases, groups))
     }
 
     fn fold<'a>(
         &mut self,
         cases: impl IntoIterator<Item = &'a TestCase>,
-        setups: BTreeMap<GroupKey, Option<Micros>>,
+        groups: BTreeMap<GroupKey, RunGroup>,
     ) -> MergeStats {
         let mut run: BTreeMap<Key, (u128, u64, Vec<Outcome>)> = BTreeMap::new();
         for case in cases {
@@ -275,19 +297,22 @@ impl History {
                 record.samples.push((sum / u128::from(count)) as Micros);
             }
         }
-        for (key, setup) in setups {
+        for (key, seen) in groups {
             let record = self.groups.entry(key).or_default();
             record.last_seen = self.runs;
-            if let Some(setup) = setup {
+            if let Some(setup) = seen.setup {
                 record.samples.push(setup);
                 stats.groups_measured += 1;
             }
+            record.waits.extend(seen.wait);
         }
         let (runs, drop_after, keep) = (self.runs, self.drop_after, self.keep);
         let window = outcome_window(keep, drop_after);
         let age = |record: &mut Record| {
             let excess = record.samples.len().saturating_sub(keep);
             record.samples.drain(..excess);
+            let excess = record.waits.len().saturating_sub(keep);
+            record.waits.drain(..excess);
             let excess = record.outcomes.len().saturating_sub(window);
             record.outcomes.drain(..excess);
             runs.saturating_sub(record.last_seen) < drop_after
@@ -794,6 +819,7 @@ mod tests {
             cases,
             duration,
             start: None,
+            wait: None,
         };
         // Run 1: the package twice (two shards): 10 - 4 = 6 and 12 - 4 = 8,
         // subtests left out of the sum; median 7.
@@ -845,6 +871,43 @@ mod tests {
     }
 
     #[test]
+    fn group_waits_are_kept_per_run_and_read_back_as_their_median() {
+        const S: Micros = 1_000_000;
+        let case = |name: &str| member(Dialect::Go, None, "ex/p", name, Some(S), Outcome::Passed);
+        let group = |cases: std::ops::Range<usize>, wait| GroupTime {
+            cases,
+            duration: 2 * S,
+            start: None,
+            wait,
+        };
+        let cases = [case("TestA"), case("TestB")];
+        let mut history = History::new(2, 5);
+        // Two shards of one run waited 1 s and 3 s: one sample, 2 s.
+        history.merge_report(&cases, &[group(0..1, Some(S)), group(1..2, Some(3 * S))]);
+        // A run that did not show it keeps the samples as they are.
+        history.merge_report(&cases, &[group(0..2, None)]);
+        history.merge_report(&cases, &[group(0..2, Some(6 * S))]);
+        history.merge_report(&cases, &[group(0..2, Some(4 * S))]);
+        let key = GroupKey {
+            dialect: Dialect::Go,
+            file: None,
+            classname: None,
+            suite: Some("ex/p".into()),
+            variant: None,
+        };
+        // Kept like samples: the last `keep`.
+        assert_eq!(history.groups[&key].waits, [6 * S, 4 * S]);
+        let text = history.to_json();
+        assert!(text.contains(r#""waits":[6000000,4000000]"#), "{text}");
+        assert_eq!(History::read(&mut text.as_bytes()).as_ref(), Ok(&history));
+        let back = report(&mut text.as_bytes()).unwrap();
+        assert_eq!(back.groups[0].wait, Some(5 * S));
+        // Without waits the line is as before.
+        history.groups.get_mut(&key).unwrap().waits.clear();
+        assert!(!history.to_json().contains("waits"));
+    }
+
+    #[test]
     fn read_back_groups_are_contiguous_ranges() {
         let case = |file: &str, suite: &str, name: &str, duration| {
             member(
@@ -877,11 +940,11 @@ mod tests {
             vec![
                 // The file, a suite in it, and a smaller suite across
                 // files that the file's group splits: left out.
-                (key(Some("f.js"), None), 100),
-                (key(Some("f.js"), Some("A")), 5),
-                (key(None, Some("A")), 7),
+                (key(Some("f.js"), None), 100, None),
+                (key(Some("f.js"), Some("A")), 5, None),
+                (key(None, Some("A")), 7, None),
                 // Matches no test.
-                (key(Some("x.js"), None), 1),
+                (key(Some("x.js"), None), 1, None),
             ],
         );
         let names: Vec<&str> = report.cases.iter().map(|c| c.name.as_str()).collect();
@@ -894,12 +957,14 @@ mod tests {
                 GroupTime {
                     cases: 2..6,
                     duration: 160,
-                    start: None
+                    start: None,
+                    wait: None,
                 },
                 GroupTime {
                     cases: 4..6,
                     duration: 15,
-                    start: None
+                    start: None,
+                    wait: None,
                 },
             ]
         );

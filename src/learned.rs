@@ -30,6 +30,12 @@
 //! ([`crate::duration::Concurrency::wall`]), so items and predictions are
 //! wall time; one `k` per runner leaves the balance as it was.
 //!
+//! `group_cost` is fitted as one value per group, an average: planning
+//! shares it out by how long each group was seen waiting to start
+//! ([`crate::timing::GroupSetups::with_shared_extra`]; a go package's
+//! link), so that a package that links ten times as long pays ten times
+//! as much, and the suite's total stays `group_cost × G`.
+//!
 //! # Observations
 //!
 //! `shardplan merge` collects, per runner, two kinds of points `(G, y)`

@@ -15,7 +15,7 @@ use crate::emit::{Granularity, Runner, RunnerKind};
 use crate::error::{Error, Result};
 use crate::history::{self, CostRecord};
 use crate::inputs::{self, ReadOptions};
-use crate::learned::{self, ConcurrencyTerm, CostModel, Fitted, Term};
+use crate::learned::{self, ConcurrencyTerm, CostModel, Fitted, Term, TermSource};
 use crate::options::{CatchAll, PlanOptions};
 use crate::plan::sticky::{self, Previous, Sticky};
 use crate::plan::{self, Algorithm, Plan, Planner, ilp};
@@ -42,6 +42,8 @@ pub struct Planned {
     pub planner: &'static str,
     /// Groups whose setup cost the reports measured.
     pub measured_groups: usize,
+    /// Groups that pay the learned per-group cost by their wait to start.
+    pub weighted_groups: usize,
     /// With `--previous`: how much the plan moved from it.
     pub churn: Option<Churn>,
     /// The cost terms the plan used and where each came from.
@@ -60,6 +62,7 @@ impl Planned {
             default_history: inputs.default_history,
             planner: planned.planner,
             measured_groups: inputs.measured_groups,
+            weighted_groups: inputs.weighted_groups,
             churn: planned.churn,
             cost_model: inputs.cost_model,
         }
@@ -104,6 +107,8 @@ pub struct Inputs {
     pub default_history: bool,
     /// Groups whose setup cost the reports measured.
     pub measured_groups: usize,
+    /// Groups that pay the learned per-group cost by their wait to start.
+    pub weighted_groups: usize,
 }
 
 /// Reads everything planning needs (reports, the test list, the previous
@@ -195,8 +200,14 @@ pub fn read_inputs(
         group_cost: Term::choose(options.group_overhead, fitted.group_cost),
         concurrency: ConcurrencyTerm::choose(options.concurrency, fitted.concurrency),
     };
-    let setups = measured_setups.with_extra(cost_model.group_cost.micros);
+    // A learned per-group cost is an average: groups the reports saw
+    // waiting longer to start pay more of it. A given one is paid as given.
+    let setups = match cost_model.group_cost.source {
+        TermSource::Given => measured_setups.with_extra(cost_model.group_cost.micros),
+        _ => measured_setups.with_shared_extra(cost_model.group_cost.micros),
+    };
     let measured_groups = setups.measured_groups();
+    let weighted_groups = setups.weighted_groups();
     if options.split_large && options.by == Granularity::Test {
         warnings.push(
             "--split-large splits classes or files; with --by test every test is placed on its own already"
@@ -233,6 +244,7 @@ pub fn read_inputs(
         reports_read,
         default_history,
         measured_groups,
+        weighted_groups,
     })
 }
 

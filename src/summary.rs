@@ -82,12 +82,13 @@ pub fn summary(
             }
             if model.group_cost.micros > 0 {
                 sources.push(format!(
-                    "{} per group {}",
+                    "{} per group {}{}",
                     human(model.group_cost.micros),
                     match model.group_cost.source {
                         TermSource::Given => "from --group-overhead".to_string(),
                         source => source.describe(),
-                    }
+                    },
+                    shared_by(planned.weighted_groups)
                 ));
             }
             costs.push(format!(
@@ -234,4 +235,14 @@ fn match_report(suite: &Suite) -> String {
         out += &format!("; unmatched examples: {}{more}", examples.join(", "));
     }
     out + &format!("; timings for {} tests no longer listed", suite.stale)
+}
+
+/// How a learned per-group cost is shared out, when it is: `, shared by
+/// how long 66 groups waited to start`.
+pub fn shared_by(weighted_groups: usize) -> String {
+    match weighted_groups {
+        0 => String::new(),
+        1 => ", shared by how long 1 group waited to start".to_string(),
+        n => format!(", shared by how long {n} groups waited to start"),
+    }
 }

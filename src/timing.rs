@@ -714,9 +714,16 @@ pub struct GroupSetups {
     measured: BTreeMap<String, Micros>,
     /// Median of `measured`: the estimate for a group never measured.
     typical: Micros,
-    /// Added to every group (`--group-overhead`): what no report shows,
-    /// such as linking a go test binary.
+    /// Added to every group (`--group-overhead`, or the learned cost per
+    /// group): what no report shows, such as linking a go test binary.
     extra: Micros,
+    /// Each group's share of `extra`, per mille, where the reports showed
+    /// how long groups waited to start ([`crate::report::GroupTime::wait`]):
+    /// its median wait over the mean of them all. Others pay `extra` as is.
+    weights: BTreeMap<String, u64>,
+    /// Whether `extra` is shared out by `weights`: a learned cost is, a
+    /// given `--group-overhead` is paid as given.
+    weighted: bool,
 }
 
 impl GroupSetups {
@@ -729,14 +736,11 @@ impl GroupSetups {
     /// another of the same key counts only through the outer one, whose
     /// time covers it. Several samples of a group (reruns, several reports)
     /// give their median. Tests that ran in parallel can sum to more than
-    /// their group's time: that group's setup is 0, not negative.
+    /// their group's time: that group's setup is 0, not negative. The
+    /// groups' waits, where known, are measured alike.
     pub fn measure(cases: &[TestCase], groups: &[GroupTime], runner: &dyn Naming) -> GroupSetups {
         let samples = setup_samples(cases, groups, |members| group_sum(members, runner));
-        let measured = samples
-            .into_iter()
-            .map(|(key, mut values)| (key, median(&mut values)))
-            .collect();
-        GroupSetups::from_measured(measured, 0)
+        GroupSetups::from_samples(samples, |key| key)
     }
 
     /// [`GroupSetups::measure`] from the file key [`TimingTable::fold`]
@@ -763,11 +767,27 @@ impl GroupSetups {
             }
             key.map(|k| (k, sum))
         });
-        let measured = samples
-            .into_iter()
-            .map(|(key, mut values)| (files.keys[key as usize].clone(), median(&mut values)))
-            .collect();
-        GroupSetups::from_measured(measured, 0)
+        GroupSetups::from_samples(samples, |key| files.keys[key as usize].clone())
+    }
+
+    /// Medians of each group's samples, keyed by `name`.
+    fn from_samples<K: Ord>(
+        samples: BTreeMap<K, GroupSamples>,
+        name: impl Fn(K) -> String,
+    ) -> GroupSetups {
+        let mut measured = BTreeMap::new();
+        let mut waits = BTreeMap::new();
+        for (key, mut group) in samples {
+            let key = name(key);
+            if !group.waits.is_empty() {
+                waits.insert(key.clone(), median(&mut group.waits));
+            }
+            measured.insert(key, median(&mut group.setups));
+        }
+        GroupSetups {
+            weights: wait_weights(&waits),
+            ..GroupSetups::from_measured(measured, 0)
+        }
     }
 
     /// Setups from per-group values, plus `extra` for every group.
@@ -782,22 +802,50 @@ impl GroupSetups {
             measured,
             typical,
             extra,
+            weights: BTreeMap::new(),
+            weighted: false,
         }
     }
 
-    /// The same setups with `extra` added to every group.
+    /// The same setups with `extra` added to every group alike.
     pub fn with_extra(self, extra: Micros) -> GroupSetups {
-        GroupSetups { extra, ..self }
+        GroupSetups {
+            extra,
+            weighted: false,
+            ..self
+        }
+    }
+
+    /// The same setups with `extra` per group on average, each group that
+    /// was seen waiting paying its share by its wait: a learned per-group
+    /// cost, most of which (for go) is linking, which some packages take
+    /// ten times longer over than others.
+    pub fn with_shared_extra(self, extra: Micros) -> GroupSetups {
+        GroupSetups {
+            extra,
+            weighted: true,
+            ..self
+        }
+    }
+
+    /// The extra group `key` pays.
+    fn extra_of(&self, key: &str) -> Micros {
+        match self.weights.get(key) {
+            Some(&weight) if self.weighted => (u128::from(self.extra) * u128::from(weight) / 1000)
+                .min(u128::from(Micros::MAX))
+                as Micros,
+            _ => self.extra,
+        }
     }
 
     /// The setup of group `key`: measured, else the typical measured setup
-    /// (0 if none was), plus the extra.
+    /// (0 if none was), plus its extra.
     pub fn setup(&self, key: &str) -> Micros {
         self.measured
             .get(key)
             .copied()
             .unwrap_or(self.typical)
-            .saturating_add(self.extra)
+            .saturating_add(self.extra_of(key))
     }
 
     /// [`GroupSetups::setup`] with the measured part (time inside the
@@ -806,28 +854,66 @@ impl GroupSetups {
     pub fn setup_at(&self, key: &str, concurrency: Concurrency) -> Micros {
         concurrency
             .wall(self.measured.get(key).copied().unwrap_or(self.typical))
-            .saturating_add(self.extra)
+            .saturating_add(self.extra_of(key))
     }
 
     /// How many groups have a measured setup.
     pub fn measured_groups(&self) -> usize {
         self.measured.len()
     }
+
+    /// How many groups pay a share of the extra by their wait (0 unless
+    /// it is shared: [`GroupSetups::with_shared_extra`]).
+    pub fn weighted_groups(&self) -> usize {
+        if self.weighted && self.extra > 0 {
+            self.weights.len()
+        } else {
+            0
+        }
+    }
 }
 
-/// The setup samples of report groups, by key: for each group that
+/// Each group's wait over the mean wait, per mille; none when the waits
+/// add up to nothing.
+fn wait_weights(waits: &BTreeMap<String, Micros>) -> BTreeMap<String, u64> {
+    let total: u128 = waits.values().map(|&w| u128::from(w)).sum();
+    if total == 0 {
+        return BTreeMap::new();
+    }
+    let count = waits.len() as u128;
+    waits
+        .iter()
+        .map(|(key, &wait)| {
+            let weight = u128::from(wait) * count * 1000 / total;
+            (key.clone(), weight.min(u128::from(u64::MAX)) as u64)
+        })
+        .collect()
+}
+
+/// What report groups of one key showed: one setup per counted group, and
+/// the waits of those whose wait is known.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct GroupSamples {
+    /// What each group's time exceeds the sum of its tests by.
+    pub setups: Vec<Micros>,
+    /// How long each group waited to start ([`GroupTime::wait`]).
+    pub waits: Vec<Micros>,
+}
+
+/// The samples of report groups, by key: for each group that
 /// `key_and_sum` can key and sum (the key its cases share and the sum of
 /// the durations its setup excludes), what the group's duration exceeds
-/// that sum by, 0 when its tests ran in parallel and sum to more. A group
-/// inside another of the same key counts only through the outer one, whose
-/// time covers it. Planning ([`GroupSetups::measure`], keyed by the
-/// runner's file key) and the timing history ([`crate::history`], keyed
-/// runner-neutrally) both measure setups with it.
+/// that sum by, 0 when its tests ran in parallel and sum to more, and its
+/// wait when known. A group inside another of the same key counts only
+/// through the outer one, whose time covers it. Planning
+/// ([`GroupSetups::measure`], keyed by the runner's file key) and the
+/// timing history ([`crate::history`], keyed runner-neutrally) both
+/// measure groups with it.
 pub fn setup_samples<K: Ord + Clone>(
     cases: &[TestCase],
     groups: &[GroupTime],
     mut key_and_sum: impl FnMut(&[TestCase]) -> Option<(K, Micros)>,
-) -> BTreeMap<K, Vec<Micros>> {
+) -> BTreeMap<K, GroupSamples> {
     setup_samples_by_range(groups, |range| cases.get(range).and_then(&mut key_and_sum))
 }
 
@@ -836,11 +922,11 @@ pub fn setup_samples<K: Ord + Clone>(
 fn setup_samples_by_range<K: Ord + Clone>(
     groups: &[GroupTime],
     mut key_and_sum: impl FnMut(std::ops::Range<usize>) -> Option<(K, Micros)>,
-) -> BTreeMap<K, Vec<Micros>> {
+) -> BTreeMap<K, GroupSamples> {
     let mut ordered: Vec<&GroupTime> = groups.iter().collect();
     // Outer groups before the groups they contain.
     ordered.sort_by_key(|g| (g.cases.start, std::cmp::Reverse(g.cases.end)));
-    let mut samples: BTreeMap<K, Vec<Micros>> = BTreeMap::new();
+    let mut samples: BTreeMap<K, GroupSamples> = BTreeMap::new();
     // Counted groups enclosing the current one: (end, key).
     let mut open: Vec<(usize, K)> = Vec::new();
     for group in ordered {
@@ -856,10 +942,9 @@ fn setup_samples_by_range<K: Ord + Clone>(
         if open.iter().any(|(_, k)| *k == key) {
             continue;
         }
-        samples
-            .entry(key.clone())
-            .or_default()
-            .push(group.duration.saturating_sub(sum));
+        let entry = samples.entry(key.clone()).or_default();
+        entry.setups.push(group.duration.saturating_sub(sum));
+        entry.waits.extend(group.wait);
         open.push((group.cases.end, key));
     }
     samples
@@ -1037,6 +1122,7 @@ mod tests {
             cases,
             duration: seconds * SECOND,
             start: None,
+            wait: None,
         };
         let groups = vec![
             // f.py twice (5 - 2 and 2 - 1): median of 3 and 1 is 2.
@@ -1074,6 +1160,51 @@ mod tests {
         let setups = setups.with_extra(SECOND / 2);
         assert_eq!(setups.setup("g.py"), SECOND / 2);
         assert_eq!(setups.setup("f.py"), 2 * SECOND + SECOND / 2);
+    }
+
+    #[test]
+    fn a_shared_extra_is_paid_by_how_long_each_group_waited() {
+        use crate::emit::plain::Plain;
+        let case = |file: &str| TestCase {
+            name: "t".into(),
+            classname: Some("C".into()),
+            suite: None,
+            file: Some(file.into()),
+            duration: Some(SECOND),
+            outcome: Outcome::Passed,
+            dialect: Dialect::Generic,
+            variant: None,
+        };
+        let cases = vec![case("a"), case("b"), case("c"), case("a"), case("d")];
+        let group = |at: usize, wait: Option<Micros>| GroupTime {
+            cases: at..at + 1,
+            duration: SECOND,
+            start: None,
+            wait,
+        };
+        // a waited 1 s and 5 s (median 3 s), b 2 s, c 1 s: a mean of 2 s.
+        // d was never seen waiting.
+        let groups = vec![
+            group(0, Some(SECOND)),
+            group(1, Some(2 * SECOND)),
+            group(2, Some(SECOND)),
+            group(3, Some(5 * SECOND)),
+            group(4, None),
+        ];
+        let measured = GroupSetups::measure(&cases, &groups, &Plain);
+        let (_, _, together) = TimingTable::build_with_setups(&cases, &groups, &Plain);
+        assert_eq!(together, measured);
+        let shared = measured.clone().with_shared_extra(400_000);
+        assert_eq!(shared.setup("a"), 600_000);
+        assert_eq!(shared.setup("b"), 400_000);
+        assert_eq!(shared.setup("c"), 200_000);
+        assert_eq!(shared.setup("d"), 400_000);
+        assert_eq!(shared.weighted_groups(), 3);
+        // A given extra is paid alike.
+        let given = measured.with_extra(400_000);
+        assert_eq!(given.setup("a"), 400_000);
+        assert_eq!(given.setup("c"), 400_000);
+        assert_eq!(given.weighted_groups(), 0);
     }
 
     #[test]

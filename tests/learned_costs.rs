@@ -663,6 +663,102 @@ fn go_learns_its_start_up_per_launch_and_its_links_from_the_stream() {
 }
 
 #[test]
+fn go_packages_that_take_longer_to_link_pay_more_of_the_per_package_cost() {
+    // One `go test` running five packages one after another, each with
+    // one 100 ms test; before ex/p4 its binary took 1 s to link, before
+    // the others 200 ms (ex/p0's link came before the stream).
+    let dir = tempfile::tempdir().unwrap();
+    let dir = dir.path();
+    let stamp = |t: f64| format!("2026-12-06T05:00:{t:09.6}Z");
+    let mut stream = String::new();
+    let mut t = 0.0;
+    for (package, link) in [
+        ("ex/p0", 0.0),
+        ("ex/p1", 0.2),
+        ("ex/p2", 0.2),
+        ("ex/p3", 0.2),
+        ("ex/p4", 1.0),
+    ] {
+        t += link;
+        stream += &format!(
+            "{{\"Time\":\"{}\",\"Action\":\"run\",\"Package\":\"{package}\",\"Test\":\"TestIt\"}}\n",
+            stamp(t)
+        );
+        t += 0.1;
+        for test in ["\"Test\":\"TestIt\",", ""] {
+            stream += &format!(
+                "{{\"Time\":\"{}\",\"Action\":\"pass\",\"Package\":\"{package}\",{test}\"Elapsed\":0.1}}\n",
+                stamp(t)
+            );
+        }
+    }
+    fs::write(dir.join("full.json"), stream).unwrap();
+    let (_, err) = output(dir, &["merge", "full.json"]);
+    // 1.6 s of links over the four packages after the first.
+    assert!(
+        err.contains("per group 400ms (learned from 1 run)"),
+        "{err}"
+    );
+    let history = fs::read_to_string(dir.join(".shardplan/timings.json")).unwrap();
+    assert!(
+        history.contains(r#""suite":"ex/p4","last_seen":1,"samples":[0],"waits":[1000000]"#),
+        "{history}"
+    );
+    // The 400 ms is an average: ex/p4 waited 2.5 times the mean wait
+    // (400 ms) and pays 1 s, ex/p1-3 pay 200 ms, ex/p0 (never seen
+    // waiting) 400 ms. Either way the suite's setups add up to 2 s.
+    let (plan, err) = output(dir, &["--runner", "go", "--shards", "2", "--json"]);
+    assert!(
+        err.contains("shared by how long 4 groups waited to start"),
+        "{err}"
+    );
+    let doc: serde_json::Value = serde_json::from_str(&plan).unwrap();
+    let shards = doc["shards"].as_array().unwrap();
+    let with_p4 = shards
+        .iter()
+        .find(|s| {
+            s["tests"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|t| t == "ex/p4.TestIt")
+        })
+        .unwrap();
+    let others = with_p4["test_count"].as_u64().unwrap() - 1;
+    let expected = 1.0 + 0.2 * others as f64;
+    assert!(
+        (with_p4["setup_seconds"].as_f64().unwrap() - expected).abs() < 1e-9,
+        "{plan}"
+    );
+    assert!(
+        (shard_sum(&doc, "setup_seconds") - 2.0).abs() < 1e-9,
+        "{plan}"
+    );
+    // A given --group-overhead is paid alike by every package.
+    let (plan, err) = output(
+        dir,
+        &[
+            "--runner",
+            "go",
+            "--shards",
+            "2",
+            "--json",
+            "--group-overhead",
+            "400ms",
+        ],
+    );
+    assert!(!err.contains("waited to start"), "{err}");
+    let doc: serde_json::Value = serde_json::from_str(&plan).unwrap();
+    for shard in doc["shards"].as_array().unwrap() {
+        let count = shard["test_count"].as_f64().unwrap();
+        assert!(
+            (shard["setup_seconds"].as_f64().unwrap() - 0.4 * count).abs() < 1e-9,
+            "{plan}"
+        );
+    }
+}
+
+#[test]
 fn select_records_how_many_commands_the_shard_launches() {
     // Package ex/a's 3 s and 1 s tests go to two shards; the second also
     // gets ex/b whole: a `go test` for ex/b and one with `-run` for ex/a.

@@ -823,18 +823,21 @@ mod tests {
                 cases: 0..2,
                 duration: 50,
                 start: None,
+                wait: None,
             },
             // Nested in the first: counted by it.
             GroupTime {
                 cases: 1..2,
                 duration: 25,
                 start: None,
+                wait: None,
             },
             // Another runner's report: not counted.
             GroupTime {
                 cases: 3..4,
                 duration: 100,
                 start: None,
+                wait: None,
             },
         ];
         let generic = |c: &TestCase| c.dialect == Dialect::Generic;

@@ -17,6 +17,13 @@
 //!   tests by its setup cost (and is less than it with `t.Parallel`), and
 //!   its `Time` stamps the end, so the run started `Elapsed` before it.
 //!
+//! * Each package run's wait ([`GroupTime::wait`], by
+//!   [`super::slot_waits`]): go links a package's test binary (and vets
+//!   it) between the binaries it runs, up to `-p` at a time; how long
+//!   before a package started its slot was free is that package's share
+//!   of the per-package cost. Linking `x/text/collate` takes ten times
+//!   as long as most.
+//!
 //! * The run's window ([`RunWindow`]): from the earliest package start or
 //!   event stamp to the latest stamp. It holds every package's test binary
 //!   and the building and linking between them, but not `go test`'s own
@@ -308,11 +315,13 @@ impl Stream {
                         cases: start..report.cases.len(),
                         duration,
                         start: end.map(|end| end - i64::try_from(duration).unwrap_or(0)),
+                        wait: None,
                     });
                 }
             }
             report.cases.extend(package.open);
         }
+        super::slot_waits(&mut report.groups);
         // A package's binary started `Elapsed` before its last stamp,
         // before its first event.
         let first_start = report.groups.iter().filter_map(|g| g.start).min();
@@ -433,17 +442,20 @@ hello from TestMain
                 GroupTime {
                     cases: 0..2,
                     duration: 734_000,
-                    start: Some(1_735_689_600_000_000 - 734_000)
+                    start: Some(1_735_689_600_000_000 - 734_000),
+                    wait: None,
                 },
                 GroupTime {
                     cases: 2..3,
                     duration: 1_300_000,
-                    start: Some(1_735_689_600_000_000 - 1_300_000)
+                    start: Some(1_735_689_600_000_000 - 1_300_000),
+                    wait: None,
                 },
                 GroupTime {
                     cases: 3..4,
                     duration: 1_150_000,
-                    start: Some(1_735_689_601_000_000 - 1_150_000)
+                    start: Some(1_735_689_601_000_000 - 1_150_000),
+                    wait: None,
                 },
             ]
         );

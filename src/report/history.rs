@@ -282,6 +282,9 @@ pub struct Record {
     /// [`outcome_window`] of them; empty for groups, and for tests merged
     /// by a shardplan that did not keep outcomes.
     pub outcomes: Vec<RunOutcome>,
+    /// Groups only: how long the group waited to start, one per run that
+    /// showed it, oldest first, at most `keep` ([`super::GroupTime::wait`]).
+    pub waits: Vec<Micros>,
 }
 
 /// How many outcomes a test keeps: the longer of `keep` and `drop_after`,
@@ -333,6 +336,10 @@ struct StoredGroup {
     variant: Option<String>,
     last_seen: u64,
     samples: Vec<Micros>,
+    /// How long the group waited to start, per run that showed it; left
+    /// out when empty, so files without it read as before.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    waits: Vec<Micros>,
 }
 
 /// One entry of `costs`: what one runner's runs cost beyond their
@@ -676,6 +683,7 @@ impl StoredTest {
             last_seen: self.last_seen,
             samples: self.samples,
             outcomes,
+            waits: Vec::new(),
         };
         Ok((key, record))
     }
@@ -701,6 +709,7 @@ impl StoredGroup {
             last_seen: self.last_seen,
             samples: self.samples,
             outcomes: Vec::new(),
+            waits: self.waits,
         };
         Ok((key, record))
     }
@@ -738,7 +747,8 @@ pub fn report(input: &mut dyn BufRead) -> Result<Report, Diagnostic> {
         },
         &mut |key, record, _| {
             if let Some(setup) = record.estimate() {
-                groups.push((key, setup));
+                let wait = (!record.waits.is_empty()).then(|| median(&mut record.waits.clone()));
+                groups.push((key, setup, wait));
             }
         },
     )?;
@@ -760,7 +770,10 @@ fn pick(mask: u8, bit: u8, field: &Option<Shared>) -> Option<Option<&str>> {
 /// not) is left out, so the groups taken nest or are disjoint, and sorting
 /// each test by the chain of groups containing it makes every group a
 /// range.
-pub(crate) fn with_groups(cases: Vec<TestCase>, mut groups: Vec<(GroupKey, Micros)>) -> Report {
+pub(crate) fn with_groups(
+    cases: Vec<TestCase>,
+    mut groups: Vec<(GroupKey, Micros, Option<Micros>)>,
+) -> Report {
     if groups.is_empty() {
         return Report {
             cases,
@@ -779,7 +792,7 @@ pub(crate) fn with_groups(cases: Vec<TestCase>, mut groups: Vec<(GroupKey, Micro
     let index: BTreeMap<Lookup<'_>, usize> = groups
         .iter()
         .enumerate()
-        .map(|(g, (key, _))| {
+        .map(|(g, (key, _, _))| {
             let lookup = (
                 key.dialect,
                 key.file.as_deref(),
@@ -847,6 +860,7 @@ pub(crate) fn with_groups(cases: Vec<TestCase>, mut groups: Vec<(GroupKey, Micro
                 cases: start..end,
                 duration: groups[g].1.saturating_add(tests),
                 start: None,
+                wait: groups[g].2,
             })
         })
         .collect();
@@ -903,6 +917,7 @@ pub fn to_json(
             variant: key.variant.as_deref().map(str::to_string),
             last_seen: record.last_seen,
             samples: record.samples.clone(),
+            waits: record.waits.clone(),
         };
         out += if first { "\n    " } else { ",\n    " };
         out += &serde_json::to_string(&line).expect("a stored group always serialises");

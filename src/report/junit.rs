@@ -1082,6 +1082,7 @@ impl XmlHandler for State {
                     cases: first_case..self.cases.len(),
                     duration,
                     start,
+                    wait: None,
                 });
             }
         }
@@ -2066,17 +2067,20 @@ mod tests {
                 GroupTime {
                     cases: 1..3,
                     duration: 300_000,
-                    start: None
+                    start: None,
+                    wait: None,
                 },
                 GroupTime {
                     cases: 0..3,
                     duration: 1_500_000,
-                    start: None
+                    start: None,
+                    wait: None,
                 },
                 GroupTime {
                     cases: 5..6,
                     duration: 500_000,
-                    start: None
+                    start: None,
+                    wait: None,
                 },
             ]
         );

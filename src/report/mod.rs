@@ -22,7 +22,7 @@ use std::io::{BufRead, BufReader, Read};
 use std::path::Path;
 
 pub use crate::case::{Dialect, Outcome, TestCase, is_go_subtest};
-use crate::duration::Micros;
+use crate::duration::{Instant, Micros};
 use crate::error::{Error, Result};
 
 /// A problem at a byte offset of the file being read.
@@ -54,7 +54,7 @@ impl Diagnostic {
 
 /// A duration a report recorded for a group of cases as a whole (a JUnit
 /// suite's `time`, a go package's `Elapsed`). What it exceeds the sum of its
-/// cases by is the group's setup cost: imports, fixtures, linking.
+/// cases by is the group's setup cost: imports, fixtures.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct GroupTime {
     /// The group's cases, as a range of indexes into [`Report::cases`].
@@ -63,8 +63,65 @@ pub struct GroupTime {
     pub duration: Micros,
     /// When the group started, if the report says (a JUnit suite's
     /// `timestamp`): with `duration`, when it ended. Learning a shard's
-    /// wall time from its reports needs it ([`crate::duration::Instant`]).
-    pub start: Option<crate::duration::Instant>,
+    /// wall time from its reports needs it ([`Instant`]).
+    pub start: Option<Instant>,
+    /// How long the group waited, before it started, for work no report
+    /// times (a go package's building and linking of its test binary), if
+    /// the report shows when the groups before it ended ([`slot_waits`]).
+    /// Groups that wait longer cost their shard more than the rest.
+    pub wait: Option<Micros>,
+}
+
+/// Sets each group's [`GroupTime::wait`]: how long before it started the
+/// runner slot it ran in had been free. A runner that runs up to `k`
+/// groups at once (go's `-p`) starts a group's unreported work (building,
+/// linking) when a slot frees, and the group itself when that work is
+/// done; `k` is the most groups the report shows running at once. Each
+/// group, in order of its start, takes the slot freed first; the first
+/// group of each slot prepared before anything was timed, so its wait is
+/// unknown. The result depends only on the groups' starts and durations.
+pub fn slot_waits(groups: &mut [GroupTime]) {
+    let mut timed: Vec<(Instant, Instant, usize)> = groups
+        .iter()
+        .enumerate()
+        .filter_map(|(index, group)| {
+            let start = group.start?;
+            let end = start.saturating_add(i64::try_from(group.duration).ok()?);
+            Some((start, end, index))
+        })
+        .collect();
+    if timed.len() < 2 {
+        return;
+    }
+    timed.sort_unstable();
+    // Slots: the most groups running at once (ends before starts at a tie).
+    let mut edges: Vec<(Instant, i32)> = Vec::with_capacity(timed.len() * 2);
+    for &(start, end, _) in &timed {
+        edges.push((start, 1));
+        edges.push((end, -1));
+    }
+    edges.sort_unstable();
+    let (mut running, mut slots) = (0i32, 0i32);
+    for (_, step) in edges {
+        running += step;
+        slots = slots.max(running);
+    }
+    // When each slot in use became free.
+    let mut free: Vec<Instant> = Vec::with_capacity(slots.max(1) as usize);
+    for (start, end, index) in timed {
+        let earliest = free
+            .iter()
+            .enumerate()
+            .min_by_key(|&(slot, &at)| (at, slot))
+            .map(|(slot, &at)| (slot, at));
+        match earliest {
+            Some((slot, at)) if at <= start || free.len() == slots as usize => {
+                groups[index].wait = Micros::try_from(start.saturating_sub(at)).ok();
+                free[slot] = end.max(free[slot]);
+            }
+            _ => free.push(end),
+        }
+    }
 }
 
 /// When the run a report covers started and how long it took, as the
@@ -435,4 +492,55 @@ fn line_columns(path: &Path, sorted: &[u64]) -> Option<BTreeMap<u64, (u64, u64)>
         positions.insert(o, (line, column));
     }
     Some(positions)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A group from `start` to `end`, in seconds.
+    fn ran(start: i64, end: i64) -> GroupTime {
+        GroupTime {
+            cases: 0..0,
+            duration: (end - start) as Micros * 1_000_000,
+            start: Some(start * 1_000_000),
+            wait: None,
+        }
+    }
+
+    fn waits(mut groups: Vec<GroupTime>) -> Vec<Option<Micros>> {
+        slot_waits(&mut groups);
+        groups
+            .iter()
+            .map(|g| g.wait.map(|w| w / 1_000_000))
+            .collect()
+    }
+
+    #[test]
+    fn one_at_a_time_each_group_waited_since_the_last_ended() {
+        // Linked 2 s, 5 s and 1 s after the one before ended.
+        let groups = vec![ran(0, 1), ran(3, 4), ran(9, 10), ran(11, 12)];
+        assert_eq!(waits(groups), [None, Some(2), Some(5), Some(1)]);
+    }
+
+    #[test]
+    fn two_at_a_time_each_group_takes_the_slot_freed_first() {
+        // Two slots (0-4 and 1-2 overlap). The first group of each slot
+        // prepared before anything was timed. 5 takes the slot freed at 2,
+        // 6 the one freed at 4, 10 the one freed at 6 (5's end).
+        let groups = vec![ran(0, 4), ran(1, 2), ran(5, 6), ran(6, 9), ran(10, 11)];
+        assert_eq!(waits(groups), [None, None, Some(3), Some(2), Some(4)]);
+    }
+
+    #[test]
+    fn input_order_does_not_matter_and_untimed_groups_get_none() {
+        let mut untimed = ran(0, 1);
+        untimed.start = None;
+        let forward = waits(vec![ran(0, 1), ran(3, 4), untimed.clone()]);
+        let backward = waits(vec![untimed, ran(3, 4), ran(0, 1)]);
+        assert_eq!(forward, [None, Some(2), None]);
+        assert_eq!(backward, [None, Some(2), None]);
+        // One timed group shows no wait.
+        assert_eq!(waits(vec![ran(5, 6)]), [None]);
+    }
 }
