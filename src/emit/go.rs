@@ -177,7 +177,10 @@ impl Runner for Go {
     /// the tests planned here, and a name it reaches anew in a package is
     /// reached from no other shard. One `go test` starts once and builds
     /// its packages in parallel, where a command per package pays `go
-    /// test`'s start-up again for each.
+    /// test`'s start-up again for each. So without a catch-all (the test
+    /// list is the suite), packages whole here that were planned test by
+    /// test join a split command their names fit, and the shard starts
+    /// `go test` once.
     ///
     /// The catch-all runs, per package the plan knows and no other shard
     /// holds whole, every test but the names other shards' commands select
@@ -193,12 +196,19 @@ impl Runner for Go {
             return catch_all(ctx);
         }
         let selections = ctx.selections();
-        let mut commands = Vec::new();
-        if !selections[ctx.index].groups.is_empty() {
-            commands.push(run_command(None, &selections[ctx.index].groups));
-        }
         let mut all = all_split_commands(ctx, &selections);
-        for split in all.swap_remove(ctx.index) {
+        let this = all.swap_remove(ctx.index);
+        let mut commands = Vec::new();
+        let whole: Vec<&str> = selections[ctx.index]
+            .groups
+            .iter()
+            .copied()
+            .filter(|package| !this.folded.contains(package))
+            .collect();
+        if !whole.is_empty() {
+            commands.push(run_command(None, &whole));
+        }
+        for split in this.split {
             commands.push(run_command(
                 Some(run_pattern(&split.names)),
                 &split.packages,
@@ -278,13 +288,22 @@ struct Open<'a> {
 /// once, and the catch-all leaves it to that shard.
 type Claims<'a> = HashMap<(&'a str, &'a str), usize>;
 
+/// One shard's `-run` commands, and the packages whole on the shard that
+/// joined them ([`split_commands`]).
+#[derive(Debug, Default)]
+struct ShardCommands<'a> {
+    split: Vec<SplitCommand<'a>>,
+    folded: BTreeSet<&'a str>,
+}
+
 /// Every shard's split-package commands, the catch-all's left empty (it
 /// prints complements). Computed in shard order, each shard after the
 /// claims of those before it, so every shard computes the same ones.
+/// Without a catch-all, a package whole on a shard may join them.
 fn all_split_commands<'a>(
     ctx: &RenderContext<'a>,
     selections: &[Selection<'a>],
-) -> Vec<Vec<SplitCommand<'a>>> {
+) -> Vec<ShardCommands<'a>> {
     let planned = PlannedNames::of(ctx);
     let mut claims = Claims::new();
     selections
@@ -292,10 +311,47 @@ fn all_split_commands<'a>(
         .enumerate()
         .map(|(shard, selection)| {
             if ctx.catch_all == Some(shard) {
-                Vec::new()
+                ShardCommands::default()
             } else {
-                split_commands(selection, shard, &planned, &mut claims)
+                let whole = match ctx.catch_all {
+                    None => whole_by_test(ctx, shard, selection),
+                    Some(_) => Vec::new(),
+                };
+                split_commands(selection, &whole, shard, &planned, &mut claims)
             }
+        })
+        .collect()
+}
+
+/// The packages whole on `shard` that were planned test by test, with
+/// their names: only these may run under a `-run` pattern, which selects
+/// the tests planned and no others. A package planned as one item stands
+/// for every test in it, new ones too.
+fn whole_by_test<'a>(
+    ctx: &RenderContext<'a>,
+    shard: usize,
+    selection: &Selection<'a>,
+) -> Vec<(&'a str, Vec<&'a str>)> {
+    let mut names: BTreeMap<&'a str, Option<Vec<&'a str>>> = selection
+        .groups
+        .iter()
+        .map(|&package| (package, Some(Vec::new())))
+        .collect();
+    for member in &ctx.shards[shard] {
+        if let Some(slot) = names.get_mut(member.test.file.as_str()) {
+            match (member.by, slot.as_mut()) {
+                (Granularity::Test, Some(list)) => list.push(split_item(&member.test.native).1),
+                _ => *slot = None,
+            }
+        }
+    }
+    names
+        .into_iter()
+        .filter_map(|(package, names)| {
+            let mut names = names?;
+            names.sort_unstable();
+            names.dedup();
+            Some((package, names))
         })
         .collect()
 }
@@ -306,12 +362,19 @@ fn all_split_commands<'a>(
 /// would newly reach in a member is claimed by another shard, and the line
 /// stays under [`SAFE_COMMAND_BYTES`]. A package whose own names overflow
 /// the line gets commands of its own.
+///
+/// Then each package of `whole` (whole on this shard, planned test by
+/// test) joins a command it fits the same way, so that the shard starts
+/// `go test` once rather than once more for its whole packages: each
+/// start costs go's start-up (0.2-0.5 s), the most a shard pays beyond
+/// its tests. It never opens a command of its own.
 fn split_commands<'a>(
     selection: &Selection<'a>,
+    whole: &[(&'a str, Vec<&'a str>)],
     shard: usize,
     planned: &PlannedNames<'a>,
     claims: &mut Claims<'a>,
-) -> Vec<SplitCommand<'a>> {
+) -> ShardCommands<'a> {
     let mut by_package: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
     for item in &selection.items {
         // Items are tests here: coarser items are packages, always whole.
@@ -320,23 +383,11 @@ fn split_commands<'a>(
             .or_default()
             .push(split_item(item.key).1);
     }
-    let budget = SAFE_COMMAND_BYTES.saturating_sub(24);
     let mut open: Vec<Open<'a>> = Vec::new();
     let mut alone: Vec<SplitCommand<'a>> = Vec::new();
-    let claimed_elsewhere = |claims: &Claims<'a>, package: &'a str, name: &'a str| {
-        claims
-            .get(&(package, name))
-            .is_some_and(|&other| other != shard)
-    };
     for (package, mut names) in by_package {
         names.sort_unstable();
-        let bytes = package.len()
-            + 1
-            + names
-                .iter()
-                .map(|n| regex_escape(n, "").len() + 1)
-                .sum::<usize>();
-        if bytes > budget {
+        if !join(&mut open, package, &names, shard, planned, claims, true) {
             alone.extend(
                 chunks(&names, package)
                     .into_iter()
@@ -345,57 +396,15 @@ fn split_commands<'a>(
                         names: chunk,
                     }),
             );
-            continue;
         }
-        let elsewhere: Vec<&'a str> = planned.elsewhere(package, shard).collect();
-        let shared: Vec<&'a str> = names
-            .iter()
-            .copied()
-            .filter(|n| planned.on_several_shards.contains(n))
-            .collect();
-        let fits = |command: &Open<'a>| {
-            command.bytes + bytes <= budget
-                && !names.iter().any(|n| command.forbidden.contains(n))
-                && !elsewhere.iter().any(|n| command.union.contains(n))
-                // What the union reaches anew in this package...
-                && !command.shared.iter().any(|&n| {
-                    names.binary_search(&n).is_err() && claimed_elsewhere(claims, package, n)
-                })
-                // ...and what these names reach anew in the members.
-                && !shared.iter().any(|&n| {
-                    !command.union.contains(n)
-                        && command
-                            .members
-                            .iter()
-                            .any(|&(member, _)| claimed_elsewhere(claims, member, n))
-                })
-        };
-        let at = match open.iter().position(fits) {
-            Some(at) => at,
-            None => {
-                open.push(Open::default());
-                open.len() - 1
-            }
-        };
-        let command = &mut open[at];
-        for &n in &command.shared {
-            if names.binary_search(&n).is_err() {
-                claims.insert((package, n), shard);
+    }
+    let mut folded = BTreeSet::new();
+    if !open.is_empty() {
+        for (package, names) in whole {
+            if join(&mut open, package, names, shard, planned, claims, false) {
+                folded.insert(*package);
             }
         }
-        for &n in &shared {
-            if command.union.contains(n) {
-                continue;
-            }
-            for &(member, _) in &command.members {
-                claims.insert((member, n), shard);
-            }
-            command.shared.push(n);
-        }
-        command.union.extend(names.iter().copied());
-        command.forbidden.extend(elsewhere);
-        command.bytes += bytes;
-        command.members.push((package, names));
     }
     let mut commands: Vec<SplitCommand<'a>> = open
         .into_iter()
@@ -406,7 +415,91 @@ fn split_commands<'a>(
         .collect();
     commands.extend(alone);
     commands.sort_by(|a, b| a.packages.cmp(&b.packages));
-    commands
+    ShardCommands {
+        split: commands,
+        folded,
+    }
+}
+
+/// Adds `package`, whose tests `names` (sorted) are planned on `shard`, to
+/// the first command in `open` it fits (see [`split_commands`]), or to a
+/// new one when `may_open`. False when it joined none: its names overflow
+/// a line, or nothing fits and no command may be opened.
+fn join<'a>(
+    open: &mut Vec<Open<'a>>,
+    package: &'a str,
+    names: &[&'a str],
+    shard: usize,
+    planned: &PlannedNames<'a>,
+    claims: &mut Claims<'a>,
+    may_open: bool,
+) -> bool {
+    let budget = SAFE_COMMAND_BYTES.saturating_sub(24);
+    let bytes = package.len()
+        + 1
+        + names
+            .iter()
+            .map(|n| regex_escape(n, "").len() + 1)
+            .sum::<usize>();
+    if bytes > budget {
+        return false;
+    }
+    let claimed_elsewhere = |claims: &Claims<'a>, package: &'a str, name: &'a str| {
+        claims
+            .get(&(package, name))
+            .is_some_and(|&other| other != shard)
+    };
+    let elsewhere: Vec<&'a str> = planned.elsewhere(package, shard).collect();
+    let shared: Vec<&'a str> = names
+        .iter()
+        .copied()
+        .filter(|n| planned.on_several_shards.contains(n))
+        .collect();
+    let fits = |command: &Open<'a>| {
+        command.bytes + bytes <= budget
+            && !names.iter().any(|n| command.forbidden.contains(n))
+            && !elsewhere.iter().any(|n| command.union.contains(n))
+            // What the union reaches anew in this package...
+            && !command.shared.iter().any(|&n| {
+                names.binary_search(&n).is_err() && claimed_elsewhere(claims, package, n)
+            })
+            // ...and what these names reach anew in the members.
+            && !shared.iter().any(|&n| {
+                !command.union.contains(n)
+                    && command
+                        .members
+                        .iter()
+                        .any(|&(member, _)| claimed_elsewhere(claims, member, n))
+            })
+    };
+    let at = match open.iter().position(fits) {
+        Some(at) => at,
+        None if may_open => {
+            open.push(Open::default());
+            open.len() - 1
+        }
+        None => return false,
+    };
+    let command = &mut open[at];
+    for &n in &command.shared {
+        if names.binary_search(&n).is_err() {
+            claims.insert((package, n), shard);
+        }
+    }
+    for &n in &shared {
+        if command.union.contains(n) {
+            continue;
+        }
+        for &(member, _) in &command.members {
+            claims.insert((member, n), shard);
+        }
+        command.shared.push(n);
+    }
+    command.union.extend(names.iter().copied());
+    command.forbidden.extend(elsewhere);
+    command.bytes += bytes;
+    command.members.push((package, names.to_vec()));
+    true
 }
 
 /// The catch-all's commands (see [`Go::render`]).
@@ -422,7 +515,7 @@ fn catch_all(ctx: &RenderContext<'_>) -> Result<Rendered, String> {
             continue;
         }
         whole_elsewhere.extend(selection.groups.iter().copied());
-        for split in splits {
+        for split in splits.split {
             for package in split.packages {
                 elsewhere
                     .entry(package)
@@ -634,13 +727,14 @@ mod tests {
     }
 
     #[test]
-    fn renders_whole_packages_then_split_packages_in_one_command() {
+    fn whole_packages_join_the_split_packages_command_without_a_catch_all() {
+        // One `go test` for the shard: its whole package's one test joins
+        // the split packages' pattern, which selects nothing else there.
         let r = fixture().render(&Go, Granularity::Test, 0, None);
         assert_eq!(
             r.command_lines(),
             [
-                "go test github.com/x/y.v2/pkg",
-                "go test -run '^(TestAlpha|TestBeta|TestÜber)$' example.com/sp/a example.com/sp/b",
+                "go test -run '^(TestA|TestAlpha|TestBeta|TestÜber)$' example.com/sp/a example.com/sp/b github.com/x/y.v2/pkg",
             ]
         );
         assert!(r.notices.is_empty() && r.warnings.is_empty());
@@ -648,15 +742,39 @@ mod tests {
         assert_eq!(
             r.output
                 .commands(&["-count=1".to_string()])
-                .expect("commands")[1],
+                .expect("commands")[0][..5],
             [
                 "go",
                 "test",
                 "-count=1",
                 "-run",
-                "^(TestAlpha|TestBeta|TestÜber)$",
-                "example.com/sp/a",
-                "example.com/sp/b"
+                "^(TestA|TestAlpha|TestBeta|TestÜber)$"
+            ]
+        );
+        // With a catch-all elsewhere, a whole package runs without `-run`,
+        // so that a test added to it since the timings runs here.
+        let r = fixture().render(&Go, Granularity::Test, 0, Some(1));
+        assert_eq!(
+            r.command_lines(),
+            [
+                "go test github.com/x/y.v2/pkg",
+                "go test -run '^(TestAlpha|TestBeta|TestÜber)$' example.com/sp/a example.com/sp/b",
+            ]
+        );
+        // A whole package whose names a member's other shard plans stays
+        // apart: `TestGamma` in sp/a is shard 1's.
+        let f = Fixture::new(vec![
+            vec![
+                test_id("example.com/sp/a", "TestAlpha"),
+                test_id("example.com/sp/c", "TestGamma"),
+            ],
+            vec![test_id("example.com/sp/a", "TestGamma")],
+        ]);
+        assert_eq!(
+            f.render(&Go, Granularity::Test, 0, None).command_lines(),
+            [
+                "go test example.com/sp/c",
+                "go test -run '^TestAlpha$' example.com/sp/a",
             ]
         );
     }
