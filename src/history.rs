@@ -802,6 +802,17 @@ mod tests {
         );
     }
 
+    /// The group key of go package `package`.
+    fn go_package(package: &str) -> GroupKey {
+        GroupKey {
+            dialect: Dialect::Go,
+            file: None,
+            classname: None,
+            suite: Some(package.into()),
+            variant: None,
+        }
+    }
+
     #[test]
     fn group_setups_are_merged_once_per_run_and_read_back() {
         const S: Micros = 1_000_000;
@@ -833,13 +844,7 @@ mod tests {
         let mut history = History::new(5, 2);
         let stats = history.merge_report(&run1, &[group(0..3, 10 * S), group(3..5, 12 * S)]);
         assert_eq!(stats.groups_measured, 1);
-        let key = GroupKey {
-            dialect: Dialect::Go,
-            file: None,
-            classname: None,
-            suite: Some("ex/p".into()),
-            variant: None,
-        };
+        let key = go_package("ex/p");
         assert_eq!(history.groups[&key].samples, [7 * S]);
         // Run 2: tests ran in parallel (setup 0); run 3: a test failed
         // without a time, so the group is seen but not measured.
@@ -888,13 +893,7 @@ mod tests {
         history.merge_report(&cases, &[group(0..2, None)]);
         history.merge_report(&cases, &[group(0..2, Some(6 * S))]);
         history.merge_report(&cases, &[group(0..2, Some(4 * S))]);
-        let key = GroupKey {
-            dialect: Dialect::Go,
-            file: None,
-            classname: None,
-            suite: Some("ex/p".into()),
-            variant: None,
-        };
+        let key = go_package("ex/p");
         // Kept like samples: the last `keep`.
         assert_eq!(history.groups[&key].waits, [6 * S, 4 * S]);
         let text = history.to_json();

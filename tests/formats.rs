@@ -472,21 +472,7 @@ fn a_go_test_keeps_the_time_of_its_parallel_subtests() {
         report.to_str().unwrap(),
     ];
     let (plan, err) = common::json_plan_in(dir.path(), &args, "");
-    let shard_of = |test: &str| {
-        plan["shards"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|s| {
-                s["tests"]
-                    .as_array()
-                    .unwrap()
-                    .iter()
-                    .any(|t| t.as_str().unwrap().ends_with(test))
-            })
-            .unwrap_or_else(|| panic!("{test} on no shard: {plan}"))
-            .clone()
-    };
+    let shard_of = |test: &str| common::shard_with(&plan, test).clone();
     let fan_out = shard_of("TestFanOut")["predicted_seconds"]
         .as_f64()
         .unwrap();

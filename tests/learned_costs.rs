@@ -713,17 +713,7 @@ fn go_packages_that_take_longer_to_link_pay_more_of_the_per_package_cost() {
         "{err}"
     );
     let doc: serde_json::Value = serde_json::from_str(&plan).unwrap();
-    let shards = doc["shards"].as_array().unwrap();
-    let with_p4 = shards
-        .iter()
-        .find(|s| {
-            s["tests"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .any(|t| t == "ex/p4.TestIt")
-        })
-        .unwrap();
+    let with_p4 = common::shard_with(&doc, "ex/p4.TestIt");
     let others = with_p4["test_count"].as_u64().unwrap() - 1;
     let expected = 1.0 + 0.2 * others as f64;
     assert!(

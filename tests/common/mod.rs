@@ -337,6 +337,22 @@ pub fn json_plan_in(dir: &Path, args: &[&str], stdin: &str) -> (serde_json::Valu
     (plan, stderr(&out))
 }
 
+/// The shard of a `--json` plan whose tests include one ending in `test`.
+pub fn shard_with<'a>(plan: &'a serde_json::Value, test: &str) -> &'a serde_json::Value {
+    plan["shards"]
+        .as_array()
+        .expect("shards")
+        .iter()
+        .find(|s| {
+            s["tests"]
+                .as_array()
+                .expect("tests")
+                .iter()
+                .any(|t| t.as_str().is_some_and(|t| t.ends_with(test)))
+        })
+        .unwrap_or_else(|| panic!("{test} on no shard: {plan}"))
+}
+
 /// The items of shard `shard` of a `--json` plan, in its order.
 pub fn shard_items(plan: &serde_json::Value, shard: usize) -> Vec<String> {
     plan["shards"][shard]["tests"]
