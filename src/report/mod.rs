@@ -16,7 +16,8 @@ pub mod pytest_durations;
 pub mod runtime_log;
 pub mod trx;
 
-use std::collections::BTreeMap;
+use std::cmp::Reverse;
+use std::collections::{BTreeMap, BinaryHeap};
 use std::fs::File;
 use std::io::{BufRead, BufReader, Read};
 use std::path::Path;
@@ -106,20 +107,17 @@ pub fn slot_waits(groups: &mut [GroupTime]) {
         running += step;
         slots = slots.max(running);
     }
-    // When each slot in use became free.
-    let mut free: Vec<Instant> = Vec::with_capacity(slots.max(1) as usize);
+    // Slots in use by when each became free (a heap: a hostile report
+    // may show thousands running at once).
+    let mut free: BinaryHeap<Reverse<(Instant, usize)>> = BinaryHeap::new();
     for (start, end, index) in timed {
-        let earliest = free
-            .iter()
-            .enumerate()
-            .min_by_key(|&(slot, &at)| (at, slot))
-            .map(|(slot, &at)| (slot, at));
-        match earliest {
-            Some((slot, at)) if at <= start || free.len() == slots as usize => {
+        match free.peek() {
+            Some(&Reverse((at, _))) if at <= start || free.len() == slots as usize => {
+                let Reverse((at, slot)) = free.pop().expect("peeked");
                 groups[index].wait = Micros::try_from(start.saturating_sub(at)).ok();
-                free[slot] = end.max(free[slot]);
+                free.push(Reverse((end.max(at), slot)));
             }
-            _ => free.push(end),
+            _ => free.push(Reverse((end, free.len()))),
         }
     }
 }
