@@ -1104,6 +1104,9 @@ impl XmlHandler for State {
             )));
         }
         let dialect = self.signals.dialect();
+        if dialect == Dialect::Vitest {
+            stamps_are_ends(&mut self.groups);
+        }
         for case in &mut self.cases {
             case.dialect = dialect;
             // Only Playwright's hostname names a project (a variant);
@@ -1209,10 +1212,7 @@ impl State {
         self.suites.push(context);
         Frame::Suite {
             time,
-            start: attrs
-                .timestamp
-                .as_deref()
-                .and_then(crate::duration::parse_timestamp),
+            start: attrs.timestamp.as_deref().and_then(suite_stamp),
             first_case: self.cases.len(),
         }
     }
@@ -1310,6 +1310,34 @@ pub(super) fn case_bytes(case: &TestCase) -> u64 {
 /// JVM system properties that Surefire (and Ant) copy into every report.
 fn is_surefire_property(name: &str) -> bool {
     name == "java.version" || name.contains("surefire")
+}
+
+/// A suite's `timestamp`. Written to the second (jest-junit cuts
+/// `toISOString()` there), the suite started somewhere in that second: the
+/// middle of it is off by half a second at most, where its start would
+/// be off by a whole one, always early. Learning a shard's wall time from
+/// its last suite's end needs it unbiased.
+fn suite_stamp(text: &str) -> Option<crate::duration::Instant> {
+    let at = crate::duration::parse_timestamp(text)?;
+    // `YYYY-MM-DDTHH:MM:SS`, then a fraction (`.` or `,`) or not.
+    let whole_second = !matches!(text.trim().as_bytes().get(19), Some(b'.' | b','));
+    Some(if whole_second {
+        at.saturating_add(500_000)
+    } else {
+        at
+    })
+}
+
+/// Vitest stamps every suite when it writes the report (its JUnit
+/// reporter calls `new Date()` in the writing loop), not when the file
+/// started: each suite then ended at its stamp, so it started its time
+/// before it.
+fn stamps_are_ends(groups: &mut [GroupTime]) {
+    for group in groups {
+        group.start = group
+            .start
+            .map(|end| end.saturating_sub(i64::try_from(group.duration).unwrap_or(i64::MAX)));
+    }
 }
 
 #[cfg(test)]
@@ -2128,6 +2156,43 @@ mod tests {
         ] {
             assert_eq!(read(doc.as_bytes()).unwrap().run, None, "{doc}");
         }
+    }
+
+    #[test]
+    fn a_suite_stamped_to_the_second_started_in_the_middle_of_it() {
+        // jest-junit cuts `toISOString()` at the second.
+        let doc = r#"<testsuites name="jest tests"><testsuite name="a" time="2" timestamp="2026-12-06T15:49:07"><testcase classname="a" name="x" time="1"/></testsuite></testsuites>"#;
+        let report = read(doc.as_bytes()).unwrap();
+        assert_eq!(
+            report.groups[0].start,
+            crate::duration::parse_timestamp("2026-12-06T15:49:07.5Z")
+        );
+        // A fraction, even of zero, is taken as written.
+        let doc = doc.replace("15:49:07", "15:49:07.000");
+        assert_eq!(
+            read(doc.as_bytes()).unwrap().groups[0].start,
+            crate::duration::parse_timestamp("2026-12-06T15:49:07Z")
+        );
+    }
+
+    #[test]
+    fn vitest_stamps_its_suites_when_it_writes_the_report() {
+        // Both suites stamped at the write, 0.1 s apart at most: each
+        // ended there, after its own time.
+        let doc = r#"<testsuites name="vitest tests" tests="2" time="3.5"><testsuite name="a.test.ts" timestamp="2026-12-06T15:45:12.138Z" time="2.5" tests="1"><testcase classname="a.test.ts" name="x" time="2"/></testsuite><testsuite name="b.test.ts" timestamp="2026-12-06T15:45:12.147Z" time="1" tests="1"><testcase classname="b.test.ts" name="y" time="1"/></testsuite></testsuites>"#;
+        let report = read(doc.as_bytes()).unwrap();
+        let ends: Vec<_> = report
+            .groups
+            .iter()
+            .map(|g| g.start.unwrap() + g.duration as i64)
+            .collect();
+        assert_eq!(
+            ends,
+            [
+                crate::duration::parse_timestamp("2026-12-06T15:45:12.138Z").unwrap(),
+                crate::duration::parse_timestamp("2026-12-06T15:45:12.147Z").unwrap()
+            ]
+        );
     }
 
     #[test]
