@@ -171,15 +171,18 @@ pub fn read_run(
             {
                 let runner = record.runner.runner();
                 let measured = measured_setups(&cases, &groups, runner.as_ref());
-                let busy = i64::try_from(wall).unwrap_or(i64::MAX)
-                    - i64::try_from(measured).unwrap_or(i64::MAX);
-                let y = busy - i64::try_from(seen.tests).unwrap_or(i64::MAX);
+                let wall = i64::try_from(wall).unwrap_or(i64::MAX);
+                let y = wall
+                    - i64::try_from(measured).unwrap_or(i64::MAX)
+                    - i64::try_from(seen.tests).unwrap_or(i64::MAX);
                 let launches = record.launch_count();
                 let costs = entry(&mut observed, record.runner);
                 costs.shards.push((0, seen.groups, y, launches));
-                costs
-                    .loads
-                    .push((0, seen.groups, seen.tests, busy, launches));
+                // Planning divides tests and measured setups alike by the
+                // concurrency (a jest file's suite time holds its imports,
+                // which its workers run side by side too), so the fit does.
+                let inside = seen.tests.saturating_add(measured);
+                costs.loads.push((0, seen.groups, inside, wall, launches));
             }
             run.shards.push(seen);
         }

@@ -47,8 +47,11 @@
 //!   nextest writes it). `y` = its wall time minus its tests and measured
 //!   setups: `shard_startup × L + group_cost × G` plus noise, for `L`
 //!   launches, when its tests ran one at a time. Each also gives a
-//!   **load** `(G, T, B, L)`: its tests' sum `T` and its wall minus
-//!   measured setups `B`, for the concurrency.
+//!   **load** `(G, T, B, L)`: the sum `T` of its tests and measured
+//!   setups (what planning divides by the concurrency) and its wall `B`,
+//!   for the concurrency. (Histories merged by earlier builds took the
+//!   setups off `B` instead; for tests run one at a time both give the
+//!   same `y`.)
 //! * **suites**: a report suite whose tests span several groups (pytest's
 //!   one `<testsuite name="pytest">`, whose time covers collecting, i.e.
 //!   importing, every file it ran): `y` = its time minus its tests, about

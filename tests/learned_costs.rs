@@ -414,6 +414,52 @@ fn reports_without_records_or_stamps_merge_as_before() {
 }
 
 /// The sum over a plan's `--json` shards of their `key`.
+/// A recorded jest shard that ran `files` files on two workers: each
+/// file's suite takes 1.5 s, 0.5 s of it importing (outside its one 1 s
+/// test), and the workers start 1 s after the record.
+fn jest_shard(dir: &Path, index: usize, files: std::ops::Range<usize>) {
+    let minute = 10 * index;
+    let started = format!("2026-12-06T06:{minute:02}:00.000000Z");
+    let shard = recorded_shard(dir, index, "jest", &started, "");
+    let mut suites = String::new();
+    for (n, file) in files.enumerate() {
+        // Two at a time: 1.0-2.5 s, then 2.5-4.0 s.
+        let start = 1.0 + 1.5 * (n / 2) as f64;
+        suites += &format!(
+            r#"<testsuite name="f{file}" timestamp="2026-12-06T06:{minute:02}:{start:06.3}" time="1.5" tests="1"><testcase classname="f{file} works" name="works" time="1" file="f{file}.test.js"/></testsuite>"#
+        );
+    }
+    fs::write(
+        shard.join("junit.xml"),
+        format!(r#"<testsuites name="jest tests">{suites}</testsuites>"#),
+    )
+    .unwrap();
+}
+
+#[test]
+fn imports_inside_suite_times_run_on_the_workers_too() {
+    // Shards of four and two files on two workers: 1 s + 4 × 1.5 s / 2
+    // and 1 s + 2 × 1.5 s / 2. Taking the imports off the wall instead
+    // of dividing them too would learn ×2.0 from one shard and ×1.33
+    // from the other.
+    let dir = tempfile::tempdir().unwrap();
+    let dir = dir.path();
+    jest_shard(dir, 0, 0..4);
+    jest_shard(dir, 1, 4..6);
+    let (_, err) = output(dir, &["merge", "run"]);
+    assert!(err.contains("wall 4.0s, tests 4.0s, 4 groups"), "{err}");
+    assert!(
+        err.contains("shard start-up 1.0s (learned from 1 run), per group 0ms (learned from 1 run), concurrency ×2 (learned from 1 run)"),
+        "{err}"
+    );
+    // Planned again, three files a shard: 1 s + 3 × 1.5 s / 2.
+    let (plan, _) = output(dir, &["--runner", "jest", "--shards", "2", "--json"]);
+    let doc: serde_json::Value = serde_json::from_str(&plan).unwrap();
+    for shard in doc["shards"].as_array().unwrap() {
+        assert_eq!(shard["predicted_seconds"], 3.25, "{plan}");
+    }
+}
+
 fn shard_sum(doc: &serde_json::Value, key: &str) -> f64 {
     doc["shards"]
         .as_array()

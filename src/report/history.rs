@@ -371,11 +371,10 @@ pub struct CostRecord {
     #[serde(default)]
     pub suites: Vec<(u64, u64, i64)>,
     /// Per shard of a recorded run, for its concurrency: `[run, groups it
-    /// touched, the sum of its tests (µs), its wall time minus its
-    /// measured setups (µs)]`: the same shards as `shards`, whose `y` is
-    /// the last minus the third, then the times it started its runner
-    /// (left out when 1, like `shards`). Absent in files written before
-    /// it.
+    /// touched, the sum of its tests and measured setups (µs), its wall
+    /// time (µs)]`: the same shards as `shards`, whose `y` is the last
+    /// minus the third, then the times it started its runner (left out
+    /// when 1, like `shards`). Absent in files written before it.
     #[serde(default, skip_serializing_if = "Vec::is_empty", with = "launches_last")]
     pub loads: Vec<LoadPoint>,
     /// Per report that times its own run (nextest's root `<testsuites
@@ -391,8 +390,8 @@ pub struct CostRecord {
 /// (see [`CostRecord::shards`]).
 pub type ShardPoint = (u64, u64, i64, u64);
 
-/// A recorded shard's load: `(run, groups, tests, busy, launches)` (see
-/// [`CostRecord::loads`]).
+/// A recorded shard's load: `(run, groups, tests and measured setups,
+/// wall, launches)` (see [`CostRecord::loads`]).
 pub type LoadPoint = (u64, u64, u64, i64, u64);
 
 /// A cost observation whose last number, the times a shard started its
