@@ -154,8 +154,12 @@ pub fn read_run(
             && let Some((kind, tests)) = window_load(&cases, record_runner)
             && window.duration > 0
         {
+            // What runs inside the window: tests and measured setups (a
+            // jest file's imports), as planning divides them.
+            let inside =
+                tests.saturating_add(measured_setups(&cases, &groups, kind.runner().as_ref()));
             let costs = entry(&mut observed, kind);
-            costs.windows.push((0, tests, window.duration));
+            costs.windows.push((0, inside, window.duration));
             let launches = record.as_ref().map_or(1, ShardRecord::launch_count);
             if !suites_seen
                 && launches == 1

@@ -104,9 +104,11 @@
 //!   concurrency apart: the start-up comes out near 0 and `k` absorbs it,
 //!   which predicts shards of that size right.
 //!
-//!   Unless the runner times its own runs (nextest's root window, a
-//!   **window** observation of any report, a full run's included): only
-//!   tests run inside it, so `k` is the lower median of their sum over it
+//!   Unless the runner times its own runs (nextest's root window, a go
+//!   stream's, the span of a report's stamped suites: a **window**
+//!   observation of any report, a full run's included): only tests and
+//!   measured setups run inside it, so `k` is the lower median of their
+//!   sum over it
 //!   (learned at [`MIN_CONCURRENCY`] and above, else one at a time), and
 //!   the start-up and per-group cost are fitted once, to the loads' `y =
 //!   B − T / k`. One full run is enough for `k`; the start-up then comes

@@ -437,9 +437,21 @@ fn playwright_projects_add_up_and_survive_a_history_merge() {
         let of_variant = tests.iter().filter(|t| t["variant"] == variant).count();
         assert_eq!(of_variant, 3, "{history}");
     }
-    let (plan, err) = planned("1", into.to_str().unwrap(), &["--runner", "playwright"], "");
+    let (plan, err) = planned(
+        "1",
+        into.to_str().unwrap(),
+        &["--runner", "playwright", "--concurrency", "1"],
+        "",
+    );
     assert_eq!(plan["total_seconds"], 16.595, "{err}");
     assert_eq!(plan["tests_planned"], 3);
+    // The two projects' suites started 2 ms apart and ran side by side
+    // (8.7 s and 7.9 s): the merge learned that from their stamps.
+    let (_, err) = planned("1", into.to_str().unwrap(), &["--runner", "playwright"], "");
+    assert!(
+        err.contains("concurrency ×1.904 (learned from 1 run)"),
+        "{err}"
+    );
 }
 
 /// Issue 11: a go test whose work is all in `t.Parallel` subtests reports

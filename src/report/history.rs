@@ -378,10 +378,11 @@ pub struct CostRecord {
     #[serde(default, skip_serializing_if = "Vec::is_empty", with = "launches_last")]
     pub loads: Vec<LoadPoint>,
     /// Per report that times its own run (nextest's root `<testsuites
-    /// timestamp time>`), recorded shard or not: `[run, the sum of its
-    /// tests (µs), the run's window (µs)]`. Only tests run inside that
-    /// window, so their sum over it is the concurrency, start-up left out.
-    /// Absent in files written before it.
+    /// timestamp time>`, a go stream, stamped suites), recorded shard or
+    /// not: `[run, the sum of its tests and measured setups (µs), the
+    /// run's window (µs)]`. Only those run inside that window, so their
+    /// sum over it is the concurrency, start-up left out. Absent in files
+    /// written before it.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub windows: Vec<(u64, u64, u64)>,
 }

@@ -1106,6 +1106,8 @@ impl XmlHandler for State {
         let dialect = self.signals.dialect();
         if dialect == Dialect::Vitest {
             stamps_are_ends(&mut self.groups);
+        } else if self.run.is_none() {
+            self.run = suites_window(&self.groups);
         }
         for case in &mut self.cases {
             case.dialect = dialect;
@@ -1325,6 +1327,28 @@ fn suite_stamp(text: &str) -> Option<crate::duration::Instant> {
         at.saturating_add(500_000)
     } else {
         at
+    })
+}
+
+/// The run's window from its suites, when at least two say when they
+/// started (jest-junit, mocha's reporters): from the first start to the
+/// last end. What ran outside every suite (the runner's start-up) is
+/// outside it, so the suites' load over it is the runner's concurrency.
+fn suites_window(groups: &[GroupTime]) -> Option<RunWindow> {
+    let mut spans = groups.iter().filter_map(|g| {
+        let start = g.start?;
+        Some((start, start.saturating_add(i64::try_from(g.duration).ok()?)))
+    });
+    let first = spans.next()?;
+    let (mut start, mut end, mut count) = (first.0, first.1, 1);
+    for (from, to) in spans {
+        start = start.min(from);
+        end = end.max(to);
+        count += 1;
+    }
+    (count >= 2).then(|| RunWindow {
+        start,
+        duration: u64::try_from(end.saturating_sub(start)).unwrap_or(0),
     })
 }
 
@@ -2193,6 +2217,24 @@ mod tests {
                 crate::duration::parse_timestamp("2026-12-06T15:45:12.147Z").unwrap()
             ]
         );
+    }
+
+    #[test]
+    fn stamped_suites_give_the_run_window_the_root_does_not() {
+        // jest-junit: no root stamp; two files on two workers.
+        let doc = r#"<testsuites name="jest tests" time="9"><testsuite name="a" time="2.5" timestamp="2026-12-06T15:49:07.100Z"><testcase classname="a" name="x" time="2"/></testsuite><testsuite name="b" time="3" timestamp="2026-12-06T15:49:07.600Z"><testcase classname="b" name="y" time="3"/></testsuite></testsuites>"#;
+        let window = read(doc.as_bytes()).unwrap().run.unwrap();
+        assert_eq!(
+            Some(window.start),
+            crate::duration::parse_timestamp("2026-12-06T15:49:07.1Z")
+        );
+        // From a's start to b's end.
+        assert_eq!(window.duration, 3_500_000);
+        // One stamped suite is no window; vitest's stamps are not starts.
+        let one = doc.replace(r#" timestamp="2026-12-06T15:49:07.600Z""#, "");
+        assert_eq!(read(one.as_bytes()).unwrap().run, None);
+        let vitest = doc.replace("jest tests", "vitest tests");
+        assert_eq!(read(vitest.as_bytes()).unwrap().run, None);
     }
 
     #[test]

@@ -124,8 +124,9 @@ pub fn slot_waits(groups: &mut [GroupTime]) {
 
 /// When the run a report covers started and how long it took, as the
 /// report itself says (JUnit's root `<testsuites timestamp=… time=…>`, as
-/// nextest writes it with no time on its suites; a `go test -json`
-/// stream's first to last stamp). Not a group: it holds no setup to
+/// nextest writes it with no time on its suites, else its stamped suites'
+/// first start to last end; a `go test -json` stream's first to last
+/// stamp). Not a group: it holds no setup to
 /// measure, only where the run ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RunWindow {
