@@ -859,7 +859,8 @@ pub(super) fn each_attribute<'t>(
     mut f: impl FnMut(&str, Cow<'t, str>, u64),
 ) -> Result<(), Diagnostic> {
     let content: &str = tag;
-    if let Some(plain) = PlainAttributes::split(content, tag.name().as_ref().len()) {
+    let mut plain = PlainAttributes::default();
+    if plain.split(content, tag.name().as_ref().len()) {
         for (key, value) in plain.spans() {
             let key_text = &content[key.clone()];
             f(
@@ -920,24 +921,39 @@ fn local_name(key: &str) -> &str {
 /// break) or refuse (`<`): read in one pass, with the same keys, values
 /// and places as quick-xml's walk gives them. Any other tag, bad ones
 /// included, takes that walk, so errors stay the walk's.
+#[derive(Default)]
 struct PlainAttributes {
-    /// Per attribute, the byte ranges of its key and value in the tag.
-    spans: [(std::ops::Range<usize>, std::ops::Range<usize>); PlainAttributes::MAX],
+    /// Per attribute, where its key starts and ends and its value starts
+    /// and ends in the tag: offsets rather than ranges, so that the
+    /// reader fills a small array in place for every tag.
+    spans: [[u32; 4]; PlainAttributes::MAX],
     len: usize,
 }
+
+/// The bytes that end a plain attribute value: either quote, and what
+/// quick-xml would unescape, normalise or refuse (`&`, tab, line breaks, `<`).
+const VALUE_STOP: [bool; 256] = {
+    let mut stop = [false; 256];
+    let mut i = 0;
+    while i < 256 {
+        stop[i] = matches!(i as u8, b'"' | b'\'' | b'<' | b'&' | b'\t' | b'\n' | b'\r');
+        i += 1;
+    }
+    stop
+};
 
 impl PlainAttributes {
     /// More attributes than this take the walk.
     const MAX: usize = 12;
 
-    /// The attributes of tag text `content` after its name (`name_len`
-    /// bytes), if they are all plain.
-    fn split(content: &str, name_len: usize) -> Option<PlainAttributes> {
+    /// Reads the attributes of tag text `content` after its name
+    /// (`name_len` bytes); whether they are all plain.
+    fn split(&mut self, content: &str, name_len: usize) -> bool {
+        self.len = 0;
         let bytes = content.as_bytes();
-        let mut plain = PlainAttributes {
-            spans: std::array::from_fn(|_| (0..0, 0..0)),
-            len: 0,
-        };
+        if u32::try_from(bytes.len()).is_err() {
+            return false;
+        }
         let mut at = name_len;
         loop {
             // Whitespace, then a key, or the end.
@@ -946,47 +962,64 @@ impl PlainAttributes {
                 at += 1;
             }
             if at == bytes.len() {
-                return Some(plain);
+                return true;
             }
-            if at == start || plain.len == Self::MAX {
-                return None;
+            if at == start || self.len == Self::MAX {
+                return false;
             }
             let key_start = at;
             while at < bytes.len() && bytes[at] != b'=' && !is_xml_space(bytes[at]) {
                 at += 1;
             }
-            let key = key_start..at;
+            let key = &bytes[key_start..at];
             // `=` right after the key, a quote right after it.
             if key.is_empty() || bytes.get(at) != Some(&b'=') {
-                return None;
+                return false;
             }
-            let quote = *bytes.get(at + 1)?;
-            if quote != b'"' && quote != b'\'' {
-                return None;
-            }
+            let quote = match bytes.get(at + 1) {
+                Some(&quote @ (b'"' | b'\'')) => quote,
+                _ => return false,
+            };
             let value_start = at + 2;
-            let length = bytes[value_start..]
-                .iter()
-                .position(|&b| b == quote || matches!(b, b'<' | b'&' | b'\t' | b'\n' | b'\r'))?;
-            at = value_start + length;
-            if bytes[at] != quote {
-                return None;
+            // One table look-up a byte: the value ends at its quote (the
+            // other one is text), or is not plain if anything else stops it.
+            at = value_start;
+            loop {
+                let Some(length) = bytes[at..].iter().position(|&b| VALUE_STOP[usize::from(b)])
+                else {
+                    return false;
+                };
+                at += length;
+                match bytes[at] {
+                    b if b == quote => break,
+                    b'"' | b'\'' => at += 1,
+                    _ => return false,
+                }
             }
-            let repeated = plain.spans[..plain.len]
+            let repeated = self.spans[..self.len]
                 .iter()
-                .any(|(seen, _)| bytes[seen.clone()] == bytes[key.clone()]);
+                .any(|&[from, to, _, _]| bytes[from as usize..to as usize] == *key);
             if repeated {
-                return None;
+                return false;
             }
-            plain.spans[plain.len] = (key, value_start..at);
-            plain.len += 1;
+            // All below `bytes.len()`, which fits in 32 bits.
+            self.spans[self.len] =
+                [key_start, key_start + key.len(), value_start, at].map(|o| o as u32);
+            self.len += 1;
             at += 1;
         }
     }
 
-    /// The (key, value) ranges, in tag order.
+    /// The (key, value) ranges read, in tag order.
     fn spans(&self) -> impl Iterator<Item = (std::ops::Range<usize>, std::ops::Range<usize>)> + '_ {
-        self.spans[..self.len].iter().cloned()
+        self.spans[..self.len]
+            .iter()
+            .map(|&[key_start, key_end, value_start, value_end]| {
+                (
+                    key_start as usize..key_end as usize,
+                    value_start as usize..value_end as usize,
+                )
+            })
     }
 }
 
@@ -1911,7 +1944,7 @@ mod tests {
     #[test]
     fn plain_attributes_read_as_the_walk_reads_them() {
         let plain = r#"testcase classname="a.B" name='it' x:file="a.py"  time="1" "#;
-        assert!(PlainAttributes::split(plain, 8).is_some());
+        assert!(PlainAttributes::default().split(plain, 8));
         assert_eq!(attributes_of(plain, false), attributes_of(plain, true));
         // Every tag of up to five of these characters after its name,
         // good and bad: the same attributes, places and errors.
