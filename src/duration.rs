@@ -220,19 +220,25 @@ pub fn parse_seconds(raw: &str) -> ParsedTime {
 /// below the limit that path errs by far less than half a microsecond.
 /// Anything else is left to it.
 fn plain_micros(text: &str) -> Option<Micros> {
-    let (int, frac) = text.split_once('.').unwrap_or((text, ""));
+    let bytes = text.as_bytes();
+    let dot = bytes.iter().position(|&b| b == b'.');
+    let (int, frac) = match dot {
+        Some(dot) => (&bytes[..dot], &bytes[dot + 1..]),
+        None => (bytes, &b""[..]),
+    };
     if int.len() > 12 || frac.len() > 6 || int.len() + frac.len() == 0 {
         return None;
     }
-    if !all_digits(int) || !all_digits(frac) {
-        return None;
+    // Digits only (a second dot is not one), read as they are checked.
+    let mut value = 0u64;
+    for &b in int.iter().chain(frac) {
+        if !b.is_ascii_digit() {
+            return None;
+        }
+        value = value * 10 + u64::from(b - b'0');
     }
-    let digits = |text: &str| {
-        text.bytes()
-            .fold(0u64, |value, b| value * 10 + u64::from(b - b'0'))
-    };
     // At most 12 + 6 digits: below 10^18, within 64 bits.
-    let micros = digits(int) * SECOND + digits(frac) * 10u64.pow(6 - frac.len() as u32);
+    let micros = value * 10u64.pow(6 - frac.len() as u32);
     (micros <= SANITY_LIMIT_SECONDS as Micros * SECOND).then_some(micros)
 }
 

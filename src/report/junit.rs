@@ -507,7 +507,7 @@ pub(super) mod budget {
 }
 
 /// XML whitespace (not Unicode whitespace).
-fn is_xml_space(byte: u8) -> bool {
+const fn is_xml_space(byte: u8) -> bool {
     matches!(byte, b' ' | b'\t' | b'\r' | b'\n')
 }
 
@@ -942,6 +942,17 @@ const VALUE_STOP: [bool; 256] = {
     stop
 };
 
+/// The bytes that end an attribute's key: `=` and whitespace.
+const KEY_STOP: [bool; 256] = {
+    let mut stop = [false; 256];
+    let mut i = 0;
+    while i < 256 {
+        stop[i] = i as u8 == b'=' || is_xml_space(i as u8);
+        i += 1;
+    }
+    stop
+};
+
 impl PlainAttributes {
     /// More attributes than this take the walk.
     const MAX: usize = 12;
@@ -968,9 +979,10 @@ impl PlainAttributes {
                 return false;
             }
             let key_start = at;
-            while at < bytes.len() && bytes[at] != b'=' && !is_xml_space(bytes[at]) {
-                at += 1;
-            }
+            at += bytes[at..]
+                .iter()
+                .position(|&b| KEY_STOP[usize::from(b)])
+                .unwrap_or(bytes.len() - at);
             let key = &bytes[key_start..at];
             // `=` right after the key, a quote right after it.
             if key.is_empty() || bytes.get(at) != Some(&b'=') {
@@ -996,9 +1008,12 @@ impl PlainAttributes {
                     _ => return false,
                 }
             }
-            let repeated = self.spans[..self.len]
-                .iter()
-                .any(|&[from, to, _, _]| bytes[from as usize..to as usize] == *key);
+            // Keys differ in length or first byte nearly always: compare
+            // those before calling memcmp.
+            let repeated = self.spans[..self.len].iter().any(|&[from, to, _, _]| {
+                let seen = &bytes[from as usize..to as usize];
+                seen.len() == key.len() && seen[0] == key[0] && seen == key
+            });
             if repeated {
                 return false;
             }
