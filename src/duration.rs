@@ -201,6 +201,9 @@ pub fn parse_seconds(raw: &str) -> ParsedTime {
     if text.is_empty() {
         return ParsedTime::Missing;
     }
+    if let Some(micros) = plain_micros(text) {
+        return ParsedTime::Known(micros);
+    }
     let Some(seconds) = interpret_seconds(text) else {
         return ParsedTime::Invalid(format!("unreadable time {text:?}"));
     };
@@ -209,6 +212,34 @@ pub fn parse_seconds(raw: &str) -> ParsedTime {
         None if seconds < 0.0 => ParsedTime::Invalid(format!("negative time {text:?}")),
         None => ParsedTime::Invalid(format!("implausible time {text:?}")),
     }
+}
+
+/// The usual form of a time, `digits[.digits]` with at most six decimals
+/// and within the sanity limit, read as exact microseconds without
+/// floating point: what parsing it as `f64` and rounding gives too, since
+/// below the limit that path errs by far less than half a microsecond.
+/// Anything else is left to it.
+fn plain_micros(text: &str) -> Option<Micros> {
+    let bytes = text.as_bytes();
+    let dot = bytes.iter().position(|&b| b == b'.');
+    let (int, frac) = match dot {
+        Some(dot) => (&bytes[..dot], &bytes[dot + 1..]),
+        None => (bytes, &b""[..]),
+    };
+    if int.len() > 12 || frac.len() > 6 || int.len() + frac.len() == 0 {
+        return None;
+    }
+    // Digits only (a second dot is not one), read as they are checked.
+    let mut value = 0u64;
+    for &b in int.iter().chain(frac) {
+        if !b.is_ascii_digit() {
+            return None;
+        }
+        value = value * 10 + u64::from(b - b'0');
+    }
+    // At most 12 + 6 digits: below 10^18, within 64 bits.
+    let micros = value * 10u64.pow(6 - frac.len() as u32);
+    (micros <= SANITY_LIMIT_SECONDS as Micros * SECOND).then_some(micros)
 }
 
 fn interpret_seconds(text: &str) -> Option<f64> {
@@ -403,6 +434,41 @@ pub fn median(values: &mut [Micros]) -> Micros {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn plain_times_read_exactly_as_the_floating_point_path_rounds_them() {
+        let through_f64 = |text: &str| super::seconds_to_micros(text.parse().ok()?);
+        let mut state = 0x2545_f491_4f6c_dd1du64;
+        let mut next = move |below: u64| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state % below
+        };
+        let mut text = String::new();
+        for _ in 0..200_000 {
+            text.clear();
+            for _ in 0..next(8) {
+                text.push(char::from(b'0' + next(10) as u8));
+            }
+            if next(4) > 0 {
+                text.push('.');
+                for _ in 0..next(9) {
+                    text.push(char::from(b'0' + next(10) as u8));
+                }
+            }
+            if let Some(micros) = super::plain_micros(&text) {
+                assert_eq!(Some(micros), through_f64(&text), "{text:?}");
+            }
+        }
+        for text in ["604800", "604800.000000", "1.", ".5", "0.000001"] {
+            assert_eq!(super::plain_micros(text), through_f64(text), "{text:?}");
+        }
+        // Beyond the limit, past six decimals, or no digits: the f64 path.
+        for text in ["604800.000001", "0.0000005", ".", "1e3", "-1"] {
+            assert_eq!(super::plain_micros(text), None, "{text:?}");
+        }
+    }
 
     #[test]
     fn timestamps_parse_with_offsets_and_fractions_and_round_trip() {

@@ -11,6 +11,7 @@ use std::fs;
 use std::io::{BufRead, Read};
 use std::path::{Path, PathBuf};
 
+use crate::case::Shared;
 use crate::error::{Error, Result};
 use crate::identity;
 use crate::naming::{Naming, TestId};
@@ -368,8 +369,9 @@ pub fn read_reports_with_windows(
                     ..group
                 }));
                 let mut read_cases = report.cases;
+                let mut last = RootedFile::default();
                 for case in &mut read_cases {
-                    root_paths(case, &options.root);
+                    root_paths(case, &options.root, &mut last);
                 }
                 if cases.is_empty() {
                     // One report (or the first): its cases, not a copy.
@@ -396,21 +398,42 @@ pub fn read_reports_with_windows(
     }
 }
 
+/// The file text [`root_paths`] saw last and what it made of it (`None`:
+/// kept as it is). Readers hand the cases of one file the same text, so
+/// each file is looked at once, and its rooted path is shared as well.
+#[derive(Default)]
+struct RootedFile {
+    seen: Option<Shared>,
+    rooted: Option<Shared>,
+}
+
 /// Makes a case's file relative to the root; a file-level case (named by
 /// its file, as parallel_tests and Knapsack record them) is renamed with it.
-fn root_paths(case: &mut TestCase, root: &str) {
+fn root_paths(case: &mut TestCase, root: &str, last: &mut RootedFile) {
     let Some(file) = &case.file else {
         return;
     };
-    if identity::is_normal_relative(file) {
-        return;
-    }
-    let relative = identity::relative_to_root(file, root);
-    if *relative != **file {
-        if *case.name == **file {
-            case.name = relative.clone();
+    let rooted = match &last.seen {
+        Some(seen) if Shared::ptr_eq(seen, file) => last.rooted.clone(),
+        _ => {
+            let rooted = if identity::is_normal_relative(file) {
+                None
+            } else {
+                let relative = identity::relative_to_root(file, root);
+                (*relative != **file).then(|| Shared::from(relative))
+            };
+            *last = RootedFile {
+                seen: Some(file.clone()),
+                rooted: rooted.clone(),
+            };
+            rooted
         }
-        case.file = Some(relative.into());
+    };
+    if let Some(relative) = rooted {
+        if *case.name == **file {
+            case.name = relative.to_string();
+        }
+        case.file = Some(relative);
     }
 }
 
@@ -516,6 +539,49 @@ fn read_listing_text(path: &Path, input: &mut dyn Read) -> Result<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::case::{Dialect, Outcome};
+
+    #[test]
+    fn the_cases_of_one_file_are_rooted_alike_and_share_the_result() {
+        let case = |name: &str, file: &Shared| TestCase {
+            name: name.to_string(),
+            classname: None,
+            suite: None,
+            file: Some(file.clone()),
+            duration: None,
+            outcome: Outcome::Passed,
+            dialect: Dialect::Generic,
+            variant: None,
+        };
+        let absolute: Shared = "/ci/work/spec/a_spec.rb".into();
+        let normal: Shared = "spec/b_spec.rb".into();
+        let mut cases = [
+            case("it works", &absolute),
+            case("/ci/work/spec/a_spec.rb", &absolute),
+            case("it also works", &normal),
+            case("again", &absolute),
+        ];
+        let mut last = RootedFile::default();
+        for case in &mut cases {
+            root_paths(case, "/ci/work", &mut last);
+        }
+        let files: Vec<&str> = cases.iter().map(|c| c.file.as_deref().unwrap()).collect();
+        assert_eq!(
+            files,
+            [
+                "spec/a_spec.rb",
+                "spec/a_spec.rb",
+                "spec/b_spec.rb",
+                "spec/a_spec.rb"
+            ]
+        );
+        // A file-level case is renamed with its file.
+        assert_eq!(cases[1].name, "spec/a_spec.rb");
+        assert_eq!(cases[0].name, "it works");
+        let (first, second) = (cases[0].file.as_ref(), cases[1].file.as_ref());
+        assert!(Shared::ptr_eq(first.unwrap(), second.unwrap()));
+        assert!(Shared::ptr_eq(cases[2].file.as_ref().unwrap(), &normal));
+    }
 
     /// Without symlinks, the walk finds what the `glob` crate finds.
     #[test]

@@ -132,9 +132,9 @@ pub fn read_inputs(
     )?;
     let (cases, groups, reports_read) = inputs::read_reports(&timings, &read, warnings)?;
     let (table, table_stats, measured_setups) =
-        TimingTable::build_with_setups(&cases, &groups, runner);
+        TimingTable::build_with_setups(cases, &groups, runner);
     // Everything planning needs of the cases is in the table and setups.
-    drop((cases, groups));
+    drop(groups);
     if !table_stats.other_runner.is_empty() && table.is_empty() {
         warnings.push(format!(
             "the reports hold {} test cases, none written for --runner {}; is --runner right?",

@@ -14,7 +14,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use crate::case::Recent;
+use crate::case::{Recent, Shared};
 use crate::duration::{Concurrency, Micros, SECOND, median};
 use crate::naming::{self, Granularity, Naming, NotSelectable, TestId};
 use crate::report::{Dialect, GroupTime, Outcome, TestCase};
@@ -83,12 +83,16 @@ pub struct TableStats {
     pub control_characters: usize,
 }
 
-/// Each case's file key as the timing table named it, interned, for
-/// measuring group setups without naming every case a second time.
+/// Each case's file key as the timing table named it, interned, and what
+/// it adds to its group's sum, for measuring group setups without naming
+/// every case a second time or keeping the cases.
 #[derive(Debug, Default)]
 struct CaseFiles {
     /// Per case, in order: an index into `keys`, or one of the markers.
     of_case: Vec<u32>,
+    /// Per case, in order: what it adds to its group's sum
+    /// ([`add_duration`]); `None` makes the group unmeasurable.
+    time_of_case: Vec<Option<Micros>>,
     /// The distinct file keys, in first-seen order.
     keys: Vec<String>,
     /// Where each key is in `keys`; only looked up.
@@ -102,6 +106,14 @@ impl CaseFiles {
     const OTHER_RUNNER: u32 = u32::MAX;
     /// A case the runner cannot select: left out of its group's sum.
     const UNSELECTABLE: u32 = u32::MAX - 1;
+
+    /// Records the next case: its file key (or a marker) and its time.
+    fn push(&mut self, file: u32, case: &TestCase) {
+        let mut time = 0;
+        let known = add_duration(&mut time, case);
+        self.of_case.push(file);
+        self.time_of_case.push(known.then_some(time));
+    }
 
     /// The index of file key `file`; cases of one file come together, so
     /// the last key is tried first.
@@ -129,15 +141,57 @@ impl CaseFiles {
 /// failing ones, then of its skipped ones.
 type RunSums = [(u128, u64); 3];
 
-/// The recorded runs the fold has named: per kept case, the runner's id
-/// beside the case. The ids are put in order and merged where they stand,
-/// so that no second vector of a million ids is built.
-struct Runs<'a> {
-    ids: Vec<TestId>,
-    cases: Vec<&'a TestCase>,
+/// What the fold keeps of a named case: what tells it apart from the
+/// other recorded cases of its test (classname, name, variant) and what
+/// it measured. Half a [`TestCase`], so that the cases can be let go of
+/// while they are named.
+#[derive(Debug)]
+struct Run {
+    classname: Option<Shared>,
+    name: Box<str>,
+    variant: Option<Shared>,
+    /// The duration, if `timed`.
+    duration: Micros,
+    timed: bool,
+    outcome: Outcome,
 }
 
-impl<'a> Runs<'a> {
+// A million runs are held at once while they are put in order.
+const _: () = assert!(std::mem::size_of::<Run>() == 64);
+
+impl Run {
+    /// The run of `case`, taking its text.
+    fn new(case: TestCase) -> Run {
+        Run {
+            classname: case.classname,
+            name: case.name.into_boxed_str(),
+            variant: case.variant,
+            duration: case.duration.unwrap_or(0),
+            timed: case.duration.is_some(),
+            outcome: case.outcome,
+        }
+    }
+
+    /// What tells the recorded cases of one test apart.
+    fn recorded(&self) -> (&str, &str, Option<&str>) {
+        (
+            self.classname.as_deref().unwrap_or(""),
+            &self.name,
+            self.variant.as_deref(),
+        )
+    }
+}
+
+/// The recorded runs the fold has named: per kept case, the runner's id
+/// beside its run. The ids are put in order and merged where they stand,
+/// so that no second vector of a million ids is built.
+#[derive(Default)]
+struct Runs {
+    ids: Vec<TestId>,
+    runs: Vec<Run>,
+}
+
+impl Runs {
     /// The order runs are folded in: by native id, then what was recorded,
     /// then the whole id. Runs of equal keys are alike for the fold, so
     /// any order among them gives the same table.
@@ -145,7 +199,7 @@ impl<'a> Runs<'a> {
         let (x, y) = (&self.ids[a], &self.ids[b]);
         x.native
             .cmp(&y.native)
-            .then_with(|| recorded(self.cases[a]).cmp(&recorded(self.cases[b])))
+            .then_with(|| self.runs[a].recorded().cmp(&self.runs[b].recorded()))
             .then_with(|| x.cmp(y))
     }
 
@@ -202,73 +256,100 @@ impl<'a> Runs<'a> {
                     break;
                 }
                 self.ids.swap(at, from);
-                self.cases.swap(at, from);
+                self.runs.swap(at, from);
                 at = from;
             }
         }
     }
 }
 
-/// What tells the recorded cases of one test apart: classname, name and
-/// variant.
-fn recorded(case: &TestCase) -> (&str, &str, Option<&str>) {
-    (
-        case.classname.as_deref().unwrap_or(""),
-        &case.name,
-        case.variant.as_deref(),
-    )
+/// Naming report cases for the table, one at a time: the counts, the
+/// runs kept and (for group setups) each case's file key.
+struct Fold<'r, 'f> {
+    runner: &'r dyn Naming,
+    files: Option<&'f mut CaseFiles>,
+    stats: TableStats,
+    runs: Runs,
+    // Runners build a case's class and file anew; cases of one class or
+    // file come together, so one copy serves them all.
+    recent_class: Recent,
+    recent_file: Recent,
 }
 
-/// Per-test durations keyed by the runner's native id.
-///
-/// Built through hash maps for speed, but stored as a vector sorted by id:
-/// nothing downstream ever sees hash-map order.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct TimingTable {
-    /// The tests' ids, sorted by native id.
-    ids: Vec<TestId>,
-    /// What was measured of each, by index into `ids`.
-    measured: Vec<Measured>,
-}
-
-impl TimingTable {
-    /// Folds report cases into the table, naming them with `runner`.
-    /// A test that was only ever skipped costs what its skips took (about
-    /// nothing), not an estimate from its siblings: it will most likely be
-    /// skipped again.
-    pub fn build<'a>(
-        cases: impl IntoIterator<Item = &'a TestCase>,
-        runner: &dyn Naming,
-    ) -> (TimingTable, TableStats) {
-        TimingTable::fold(cases, runner, None)
-    }
-
-    /// [`TimingTable::build`] and [`GroupSetups::measure`] of the same
-    /// cases, naming each case once: a million cases are a million ids
-    /// built, not two million.
-    pub fn build_with_setups(
-        cases: &[TestCase],
-        groups: &[GroupTime],
-        runner: &dyn Naming,
-    ) -> (TimingTable, TableStats, GroupSetups) {
-        if groups.is_empty() {
-            let (table, stats) = TimingTable::fold(cases, runner, None);
-            return (table, stats, GroupSetups::from_measured(BTreeMap::new(), 0));
+impl<'r, 'f> Fold<'r, 'f> {
+    /// A fold naming with `runner` about `cases` cases; with `files`, it
+    /// also records each case's file key for [`GroupSetups::from_case_files`].
+    fn new(runner: &'r dyn Naming, files: Option<&'f mut CaseFiles>, cases: usize) -> Self {
+        Fold {
+            runner,
+            files,
+            stats: TableStats::default(),
+            runs: Runs {
+                ids: Vec::with_capacity(cases),
+                runs: Vec::with_capacity(cases),
+            },
+            recent_class: Recent::default(),
+            recent_file: Recent::default(),
         }
-        let mut files = CaseFiles::default();
-        let (table, stats) = TimingTable::fold(cases, runner, Some(&mut files));
-        let setups = GroupSetups::from_case_files(cases, groups, &files);
-        (table, stats, setups)
     }
 
-    /// Folds `cases` into the table; with `files`, also records each
-    /// case's file key for [`GroupSetups::from_case_files`].
-    fn fold<'a>(
-        cases: impl IntoIterator<Item = &'a TestCase>,
-        runner: &dyn Naming,
-        mut files: Option<&mut CaseFiles>,
-    ) -> (TimingTable, TableStats) {
-        let mut stats = TableStats::default();
+    /// Counts `case` and names it: its id if the table keeps it (then
+    /// [`Fold::keep`] takes its run).
+    fn name(&mut self, case: &TestCase) -> Option<TestId> {
+        let stats = &mut self.stats;
+        stats.cases += 1;
+        if !self.runner.accepts(case.dialect) {
+            *stats.other_runner.entry(case.dialect).or_default() += 1;
+            if let Some(files) = self.files.as_deref_mut() {
+                files.push(CaseFiles::OTHER_RUNNER, case);
+            }
+            return None;
+        }
+        *stats.by_dialect.entry(case.dialect).or_default() += 1;
+        let named = naming::selectable(self.runner, case);
+        if let Some(files) = self.files.as_deref_mut() {
+            let file = match &named {
+                Ok(id) => files.intern(&id.file),
+                Err(_) => CaseFiles::UNSELECTABLE,
+            };
+            files.push(file, case);
+        }
+        let id = match named {
+            Ok(id) => id,
+            Err(why) => {
+                *match why {
+                    NotSelectable::ByRunner => &mut stats.not_selectable,
+                    NotSelectable::Nameless => &mut stats.nameless,
+                    NotSelectable::ControlCharacter => &mut stats.control_characters,
+                } += 1;
+                return None;
+            }
+        };
+        Some(TestId {
+            class: self.recent_class.reuse(id.class),
+            file: self.recent_file.reuse(id.file),
+            ..id
+        })
+    }
+
+    /// Keeps a named case's run.
+    fn keep(&mut self, id: TestId, run: Run) {
+        self.runs.ids.push(id);
+        self.runs.runs.push(run);
+    }
+
+    /// Turns cases named last to first back into report order.
+    fn reverse(&mut self) {
+        self.runs.ids.reverse();
+        self.runs.runs.reverse();
+        if let Some(files) = self.files.as_deref_mut() {
+            files.of_case.reverse();
+            files.time_of_case.reverse();
+        }
+    }
+
+    /// The table of the runs kept.
+    fn finish(self) -> (TimingTable, TableStats) {
         // Two levels, because several recorded cases can map to one runner
         // id (every jest test of a file is that file): per recorded case
         // (runner id + classname + name + variant), the durations of its
@@ -278,56 +359,12 @@ impl TimingTable {
         // so add up, and so do variants (Playwright projects): each one
         // runs on whichever shard gets the test.
         //
-        // One order ([`Runs::sort`]) over borrowed (id, classname, name,
+        // One order ([`Runs::sort`]) over the (id, classname, name,
         // variant) keys then one linear pass: no per-case key strings, and
         // nothing depends on hash order.
-        let cases = cases.into_iter();
-        let mut runs = Runs {
-            ids: Vec::with_capacity(cases.size_hint().0),
-            cases: Vec::with_capacity(cases.size_hint().0),
-        };
-        // Runners build a case's class and file anew; cases of one class or
-        // file come together, so one copy serves them all.
-        let (mut recent_class, mut recent_file) = (Recent::default(), Recent::default());
-        for case in cases {
-            stats.cases += 1;
-            if !runner.accepts(case.dialect) {
-                *stats.other_runner.entry(case.dialect).or_default() += 1;
-                if let Some(files) = files.as_deref_mut() {
-                    files.of_case.push(CaseFiles::OTHER_RUNNER);
-                }
-                continue;
-            }
-            *stats.by_dialect.entry(case.dialect).or_default() += 1;
-            let named = naming::selectable(runner, case);
-            if let Some(files) = files.as_deref_mut() {
-                let file = match &named {
-                    Ok(id) => files.intern(&id.file),
-                    Err(_) => CaseFiles::UNSELECTABLE,
-                };
-                files.of_case.push(file);
-            }
-            let id = match named {
-                Ok(id) => id,
-                Err(why) => {
-                    *match why {
-                        NotSelectable::ByRunner => &mut stats.not_selectable,
-                        NotSelectable::Nameless => &mut stats.nameless,
-                        NotSelectable::ControlCharacter => &mut stats.control_characters,
-                    } += 1;
-                    continue;
-                }
-            };
-            let id = TestId {
-                class: recent_class.reuse(id.class),
-                file: recent_file.reuse(id.file),
-                ..id
-            };
-            runs.ids.push(id);
-            runs.cases.push(case);
-        }
+        let mut runs = self.runs;
         runs.sort();
-        let Runs { mut ids, cases } = runs;
+        let Runs { mut ids, runs } = runs;
         let mut measured = Vec::with_capacity(ids.len());
         // Each test's runs are merged into its first entry, moved down to
         // the next free place; the order puts the smallest of equal-named
@@ -342,16 +379,16 @@ impl TimingTable {
                 .map_or(ids.len(), |n| first + 1 + n);
             ids.swap(kept, first);
             let (mut duration, mut samples_in_mean): (Option<Micros>, u64) = (None, 0);
-            for same_case in cases[first..end].chunk_by(|a, b| recorded(a) == recorded(b)) {
+            for same_case in runs[first..end].chunk_by(|a, b| a.recorded() == b.recorded()) {
                 let mut sums: RunSums = [(0, 0); 3];
-                for case in same_case {
-                    let kind = match case.outcome {
+                for run in same_case {
+                    let kind = match run.outcome {
                         Outcome::Passed | Outcome::PassedOnRerun => 0,
                         Outcome::Failed | Outcome::Errored => 1,
                         Outcome::Skipped => 2,
                     };
-                    if let Some(duration) = case.duration {
-                        sums[kind].0 += u128::from(duration);
+                    if run.timed {
+                        sums[kind].0 += u128::from(run.duration);
                         sums[kind].1 += 1;
                     }
                 }
@@ -376,7 +413,78 @@ impl TimingTable {
         }
         ids.truncate(kept);
         measured.shrink_to_fit();
-        (TimingTable { ids, measured }, stats)
+        (TimingTable { ids, measured }, self.stats)
+    }
+}
+
+/// Hands each of `cases` to `f`, last first, giving the vector's memory
+/// back as it empties: a million cases need not all stay while they are
+/// named. (Shrinking a vector is a `realloc`, which gives whole pages of a
+/// large block back.)
+fn release_each(mut cases: Vec<TestCase>, mut f: impl FnMut(TestCase)) {
+    let step = (cases.len() / 8).max(1 << 12);
+    while let Some(case) = cases.pop() {
+        f(case);
+        if cases.capacity() - cases.len() >= step {
+            cases.shrink_to_fit();
+        }
+    }
+}
+
+/// Per-test durations keyed by the runner's native id.
+///
+/// Built through hash maps for speed, but stored as a vector sorted by id:
+/// nothing downstream ever sees hash-map order.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TimingTable {
+    /// The tests' ids, sorted by native id.
+    ids: Vec<TestId>,
+    /// What was measured of each, by index into `ids`.
+    measured: Vec<Measured>,
+}
+
+impl TimingTable {
+    /// Folds report cases into the table, naming them with `runner`.
+    /// A test that was only ever skipped costs what its skips took (about
+    /// nothing), not an estimate from its siblings: it will most likely be
+    /// skipped again.
+    pub fn build<'a>(
+        cases: impl IntoIterator<Item = &'a TestCase>,
+        runner: &dyn Naming,
+    ) -> (TimingTable, TableStats) {
+        let cases = cases.into_iter();
+        let mut fold = Fold::new(runner, None, cases.size_hint().0);
+        for case in cases {
+            if let Some(id) = fold.name(case) {
+                fold.keep(id, Run::new(case.clone()));
+            }
+        }
+        fold.finish()
+    }
+
+    /// [`TimingTable::build`] and [`GroupSetups::measure`] of the same
+    /// cases, naming each case once: a million cases are a million ids
+    /// built, not two million. The cases are taken and let go of as they
+    /// are named, so that they and the table are not all held at once.
+    pub fn build_with_setups(
+        cases: Vec<TestCase>,
+        groups: &[GroupTime],
+        runner: &dyn Naming,
+    ) -> (TimingTable, TableStats, GroupSetups) {
+        let mut files = (!groups.is_empty()).then(CaseFiles::default);
+        let mut fold = Fold::new(runner, files.as_mut(), cases.len());
+        release_each(cases, |case| {
+            if let Some(id) = fold.name(&case) {
+                fold.keep(id, Run::new(case));
+            }
+        });
+        fold.reverse();
+        let (table, stats) = fold.finish();
+        let setups = match files {
+            Some(files) => GroupSetups::from_case_files(groups, &files),
+            None => GroupSetups::from_measured(BTreeMap::new(), 0),
+        };
+        (table, stats, setups)
     }
 
     /// Number of distinct tests.
@@ -745,12 +853,12 @@ impl GroupSetups {
 
     /// [`GroupSetups::measure`] from the file key [`TimingTable::fold`]
     /// recorded for each case: the same groups count, with the same sums.
-    fn from_case_files(cases: &[TestCase], groups: &[GroupTime], files: &CaseFiles) -> GroupSetups {
+    fn from_case_files(groups: &[GroupTime], files: &CaseFiles) -> GroupSetups {
         let samples = setup_samples_by_range(groups, |range| {
             let mut key: Option<u32> = None;
             let mut sum: Micros = 0;
             for index in range {
-                let (case, &file) = (cases.get(index)?, files.of_case.get(index)?);
+                let (&file, &time) = (files.of_case.get(index)?, files.time_of_case.get(index)?);
                 match file {
                     CaseFiles::OTHER_RUNNER => return None,
                     CaseFiles::UNSELECTABLE => continue,
@@ -761,9 +869,7 @@ impl GroupSetups {
                     Some(_) => {}
                     None => key = Some(file),
                 }
-                if !add_duration(&mut sum, case) {
-                    return None;
-                }
+                sum = sum.saturating_add(time?);
             }
             key.map(|k| (k, sum))
         });
@@ -1140,7 +1246,7 @@ mod tests {
         let setups = GroupSetups::measure(&cases, &groups, &Plain);
         // Naming every case once for the table and the setups together
         // measures the same.
-        let (table, _, together) = TimingTable::build_with_setups(&cases, &groups, &Plain);
+        let (table, _, together) = TimingTable::build_with_setups(cases.to_vec(), &groups, &Plain);
         assert_eq!(together, setups);
         assert_eq!(table, TimingTable::build(&cases, &Plain).0);
         // A case of another runner's report spoils its group; a nameless
@@ -1150,7 +1256,7 @@ mod tests {
         mixed[5].name = String::new();
         let alone = GroupSetups::measure(&mixed, &groups, &crate::emit::pytest::Pytest);
         let (_, _, together) =
-            TimingTable::build_with_setups(&mixed, &groups, &crate::emit::pytest::Pytest);
+            TimingTable::build_with_setups(mixed.clone(), &groups, &crate::emit::pytest::Pytest);
         assert_eq!(together, alone);
         assert_eq!(setups.setup("f.py"), 2 * SECOND);
         assert_eq!(setups.setup("g.py"), 0);
@@ -1192,7 +1298,7 @@ mod tests {
             group(4, None),
         ];
         let measured = GroupSetups::measure(&cases, &groups, &Plain);
-        let (_, _, together) = TimingTable::build_with_setups(&cases, &groups, &Plain);
+        let (_, _, together) = TimingTable::build_with_setups(cases.clone(), &groups, &Plain);
         assert_eq!(together, measured);
         let shared = measured.clone().with_shared_extra(400_000);
         assert_eq!(shared.setup("a"), 600_000);

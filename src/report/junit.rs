@@ -507,7 +507,7 @@ pub(super) mod budget {
 }
 
 /// XML whitespace (not Unicode whitespace).
-fn is_xml_space(byte: u8) -> bool {
+const fn is_xml_space(byte: u8) -> bool {
     matches!(byte, b' ' | b'\t' | b'\r' | b'\n')
 }
 
@@ -859,6 +859,29 @@ pub(super) fn each_attribute<'t>(
     mut f: impl FnMut(&str, Cow<'t, str>, u64),
 ) -> Result<(), Diagnostic> {
     let content: &str = tag;
+    let mut plain = PlainAttributes::default();
+    if plain.split(content, tag.name().as_ref().len()) {
+        for (key, value) in plain.spans() {
+            let key_text = &content[key.clone()];
+            f(
+                local_name(key_text),
+                Cow::Borrowed(&content[value]),
+                at + 1 + key.start as u64,
+            );
+        }
+        return Ok(());
+    }
+    walk_attributes(tag, at, f)
+}
+
+/// [`each_attribute`] through quick-xml's attribute walk, which checks
+/// everything.
+fn walk_attributes<'t>(
+    tag: &'t BytesStart,
+    at: u64,
+    mut f: impl FnMut(&str, Cow<'t, str>, u64),
+) -> Result<(), Diagnostic> {
+    let content: &str = tag;
     for attribute in tag.attributes() {
         let attribute = attribute.map_err(|e| attr_error(&e, at))?;
         let key = attribute.key.0;
@@ -878,15 +901,141 @@ pub(super) fn each_attribute<'t>(
                 XmlError::Escape(e) => escape_error(&e, place, &format!("attribute {key}")),
                 other => Diagnostic::at(place, format!("malformed XML: {other}")),
             })?;
-        // The local name: after the last `:` of a prefixed name. Names are
-        // a few bytes, too short for `rfind`'s memrchr to pay.
-        let local = key
-            .bytes()
-            .rposition(|b| b == b':')
-            .map_or(key, |colon| &key[colon + 1..]);
-        f(local, value, place);
+        f(local_name(key), value, place);
     }
     Ok(())
+}
+
+/// The local part of an attribute's name: after the last `:` of a
+/// prefixed name. Names are a few bytes, too short for `rfind`'s memrchr
+/// to pay.
+fn local_name(key: &str) -> &str {
+    key.bytes()
+        .rposition(|b| b == b':')
+        .map_or(key, |colon| &key[colon + 1..])
+}
+
+/// The attributes of a tag in the form nearly every report writes them,
+/// `key="value"` (or `'value'`) apart by whitespace, each key once, and no
+/// value holding what XML would unescape or normalise (`&`, a tab or line
+/// break) or refuse (`<`): read in one pass, with the same keys, values
+/// and places as quick-xml's walk gives them. Any other tag, bad ones
+/// included, takes that walk, so errors stay the walk's.
+#[derive(Default)]
+struct PlainAttributes {
+    /// Per attribute, where its key starts and ends and its value starts
+    /// and ends in the tag: offsets rather than ranges, so that the
+    /// reader fills a small array in place for every tag.
+    spans: [[u32; 4]; PlainAttributes::MAX],
+    len: usize,
+}
+
+/// The bytes that end a plain attribute value: either quote, and what
+/// quick-xml would unescape, normalise or refuse (`&`, tab, line breaks, `<`).
+const VALUE_STOP: [bool; 256] = {
+    let mut stop = [false; 256];
+    let mut i = 0;
+    while i < 256 {
+        stop[i] = matches!(i as u8, b'"' | b'\'' | b'<' | b'&' | b'\t' | b'\n' | b'\r');
+        i += 1;
+    }
+    stop
+};
+
+/// The bytes that end an attribute's key: `=` and whitespace.
+const KEY_STOP: [bool; 256] = {
+    let mut stop = [false; 256];
+    let mut i = 0;
+    while i < 256 {
+        stop[i] = i as u8 == b'=' || is_xml_space(i as u8);
+        i += 1;
+    }
+    stop
+};
+
+impl PlainAttributes {
+    /// More attributes than this take the walk.
+    const MAX: usize = 12;
+
+    /// Reads the attributes of tag text `content` after its name
+    /// (`name_len` bytes); whether they are all plain.
+    fn split(&mut self, content: &str, name_len: usize) -> bool {
+        self.len = 0;
+        let bytes = content.as_bytes();
+        if u32::try_from(bytes.len()).is_err() {
+            return false;
+        }
+        let mut at = name_len;
+        loop {
+            // Whitespace, then a key, or the end.
+            let start = at;
+            while at < bytes.len() && is_xml_space(bytes[at]) {
+                at += 1;
+            }
+            if at == bytes.len() {
+                return true;
+            }
+            if at == start || self.len == Self::MAX {
+                return false;
+            }
+            let key_start = at;
+            at += bytes[at..]
+                .iter()
+                .position(|&b| KEY_STOP[usize::from(b)])
+                .unwrap_or(bytes.len() - at);
+            let key = &bytes[key_start..at];
+            // `=` right after the key, a quote right after it.
+            if key.is_empty() || bytes.get(at) != Some(&b'=') {
+                return false;
+            }
+            let quote = match bytes.get(at + 1) {
+                Some(&quote @ (b'"' | b'\'')) => quote,
+                _ => return false,
+            };
+            let value_start = at + 2;
+            // One table look-up a byte: the value ends at its quote (the
+            // other one is text), or is not plain if anything else stops it.
+            at = value_start;
+            loop {
+                let Some(length) = bytes[at..].iter().position(|&b| VALUE_STOP[usize::from(b)])
+                else {
+                    return false;
+                };
+                at += length;
+                match bytes[at] {
+                    b if b == quote => break,
+                    b'"' | b'\'' => at += 1,
+                    _ => return false,
+                }
+            }
+            // Keys differ in length or first byte nearly always: compare
+            // those before calling memcmp.
+            let repeated = self.spans[..self.len].iter().any(|&[from, to, _, _]| {
+                let seen = &bytes[from as usize..to as usize];
+                seen.len() == key.len() && seen[0] == key[0] && seen == key
+            });
+            if repeated {
+                return false;
+            }
+            // All below `bytes.len()`, which fits in 32 bits.
+            self.spans[self.len] =
+                [key_start, key_start + key.len(), value_start, at].map(|o| o as u32);
+            self.len += 1;
+            at += 1;
+        }
+    }
+
+    /// The (key, value) ranges read, in tag order.
+    fn spans(&self) -> impl Iterator<Item = (std::ops::Range<usize>, std::ops::Range<usize>)> + '_ {
+        self.spans[..self.len]
+            .iter()
+            .map(|&[key_start, key_end, value_start, value_end]| {
+                (
+                    key_start as usize..key_end as usize,
+                    value_start as usize..value_end as usize,
+                )
+            })
+    }
 }
 
 /// The attributes of one tag that the reader uses, already unescaped;
@@ -1843,6 +1992,62 @@ mod tests {
             dialect(&wrapped(r#"name="AllTests""#, r#"name="Fixture""#)),
             Dialect::Generic
         );
+    }
+
+    /// Each (local name, value, place) `each_attribute` gives for `tag`
+    /// (a tag's text between `<` and `>`), or through the walk alone.
+    fn attributes_of(tag: &str, walk: bool) -> Result<Vec<(String, String, u64)>, Diagnostic> {
+        let name_len = tag.find(|c: char| c.is_ascii() && is_xml_space(c as u8));
+        let name_len = name_len.unwrap_or(tag.len());
+        let start = BytesStart::from_content(tag, name_len);
+        let mut seen = Vec::new();
+        let record = |key: &str, value: Cow<str>, at| seen.push((key.into(), value.into(), at));
+        match walk {
+            true => walk_attributes(&start, 7, record),
+            false => each_attribute(&start, 7, record),
+        }
+        .map(|()| seen)
+    }
+
+    #[test]
+    fn plain_attributes_read_as_the_walk_reads_them() {
+        let plain = r#"testcase classname="a.B" name='it' x:file="a.py"  time="1" "#;
+        assert!(PlainAttributes::default().split(plain, 8));
+        assert_eq!(attributes_of(plain, false), attributes_of(plain, true));
+        // Every tag of up to five of these characters after its name,
+        // good and bad: the same attributes, places and errors.
+        let alphabet = [' ', 'a', 'b', ':', '=', '"', '\'', '&', '<', '\n'];
+        let mut tag = String::new();
+        for length in 0..=5u32 {
+            for mut code in 0..alphabet.len().pow(length) {
+                tag.clear();
+                tag.push_str("t ");
+                for _ in 0..length {
+                    tag.push(alphabet[code % alphabet.len()]);
+                    code /= alphabet.len();
+                }
+                assert_eq!(
+                    attributes_of(&tag, false),
+                    attributes_of(&tag, true),
+                    "{tag:?}"
+                );
+            }
+        }
+        for tag in [
+            r#"t a="1" a="2""#,
+            r#"t a="1"b="2""#,
+            r#"t a = "1""#,
+            r#"t a="&amp;""#,
+            r#"t a="x	y""#,
+            r#"t a="é" b='ü'"#,
+            r#"t a="1" b="2" c="3" d="4" e="5" f="6" g="7" h="8" i="9" j="10" k="11" l="12" m="13""#,
+        ] {
+            assert_eq!(
+                attributes_of(tag, false),
+                attributes_of(tag, true),
+                "{tag:?}"
+            );
+        }
     }
 
     #[test]
