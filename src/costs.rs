@@ -177,8 +177,8 @@ pub fn read_run(
                 let measured = measured_setups(&cases, &groups, runner.as_ref());
                 let wall = i64::try_from(wall).unwrap_or(i64::MAX);
                 let y = wall
-                    - i64::try_from(measured).unwrap_or(i64::MAX)
-                    - i64::try_from(seen.tests).unwrap_or(i64::MAX);
+                    .saturating_sub(i64::try_from(measured).unwrap_or(i64::MAX))
+                    .saturating_sub(i64::try_from(seen.tests).unwrap_or(i64::MAX));
                 let launches = record.launch_count();
                 let costs = entry(&mut observed, record.runner);
                 costs.shards.push((0, seen.groups, y, launches));
