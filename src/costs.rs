@@ -8,11 +8,13 @@
 //! directory or the nearest directory above. For each such shard:
 //!
 //! * **start**: when `select --record` ran (the record's `started`);
-//! * **end**: the latest end among its reports' suites (a JUnit suite's
-//!   `timestamp` plus its `time`; pytest stamps its session's start and
-//!   times the whole session, collection included) and their run windows
-//!   (a JUnit root's `timestamp` plus `time`: nextest stamps only the
-//!   root, never a suite);
+//! * **end**: the latest of its record's `finished` (when `select --exec`
+//!   ran the runner: its exit, after the last report was written), its
+//!   reports' suites' ends (a JUnit suite's `timestamp` plus its `time`;
+//!   pytest stamps its session's start and times the whole session,
+//!   collection included) and their run windows (a JUnit root's
+//!   `timestamp` plus `time`: nextest stamps only the root, never a
+//!   suite);
 //! * **groups touched**: the distinct groups (the record's runner's file
 //!   key) of its tests;
 //! * **launches**: how many times it started its runner (the record's
@@ -81,8 +83,8 @@ pub struct ShardSeen {
     pub record: PathBuf,
     /// The shard's index in its plan.
     pub index: usize,
-    /// Wall time from `select --record` to its reports' last end, if both
-    /// are known.
+    /// Wall time from `select --record` to the runner's exit or its
+    /// reports' last end, whichever is later, if both are known.
     pub wall: Option<Micros>,
     /// The sum of its tests' durations.
     pub tests: Micros,
@@ -391,6 +393,7 @@ fn observe_shard(
             Some(start.saturating_add(i64::try_from(g.duration).ok()?))
         })
         .chain(windows.iter().filter_map(RunWindow::end))
+        .chain(record.finish())
         .max();
     let start = record.start();
     let (wall, note) = match (start, end) {
@@ -400,7 +403,10 @@ fn observe_shard(
         ),
         (_, None) => (
             None,
-            Some("its reports carry no suite or run timestamps".to_string()),
+            Some(
+                "its reports carry no suite or run timestamps, and its record no finish (`select --exec` writes one)"
+                    .to_string(),
+            ),
         ),
         (Some(start), Some(end)) if end < start => (
             None,
@@ -511,6 +517,7 @@ mod tests {
             runner: RunnerKind::Pytest,
             started: Some(crate::duration::format_timestamp(10_000_000)),
             launches: None,
+            finished: None,
         };
         let seen = observe_shard(PathBuf::from("r"), &record, &cases, &groups, &[]);
         assert_eq!(seen.wall, Some(1_500_000));
@@ -545,6 +552,7 @@ mod tests {
             runner: RunnerKind::Pytest,
             started: Some(crate::duration::format_timestamp(10_000_000)),
             launches: None,
+            finished: None,
         };
         let seen = observe_shard(PathBuf::from("r"), &record, &cases, &[], &[]);
         assert_eq!(seen.wall, None);
@@ -566,5 +574,40 @@ mod tests {
         }];
         let seen = observe_shard(PathBuf::from("r"), &record, &cases, &groups, &[window]);
         assert_eq!(seen.wall, Some(2_000_000));
+    }
+
+    #[test]
+    fn a_shard_whose_runner_select_ran_ends_when_it_exited() {
+        let cases = vec![case("t/a.py", "t/a.py::x", 100_000)];
+        let groups = vec![GroupTime {
+            cases: 0..1,
+            duration: 1_000_000,
+            start: Some(10_500_000),
+            wait: None,
+        }];
+        let record = ShardRecord {
+            format: "shardplan-shard".into(),
+            version: 1,
+            fingerprint: "f".into(),
+            index: 0,
+            shards: 2,
+            runner: RunnerKind::Pytest,
+            started: None,
+            launches: None,
+            finished: None,
+        }
+        .started_at(10_000_000)
+        .finished_at(11_800_000);
+        // The runner exited 0.3 s after its report's last suite ended.
+        let seen = observe_shard(PathBuf::from("r"), &record, &cases, &groups, &[]);
+        assert_eq!(seen.wall, Some(1_800_000));
+        assert_eq!(seen.note, None);
+        // Reports with no stamps at all: the record alone times the shard.
+        let seen = observe_shard(PathBuf::from("r"), &record, &cases, &[], &[]);
+        assert_eq!(seen.wall, Some(1_800_000));
+        // A suite stamped after the exit (another clock) still ends it.
+        let late = record.clone().finished_at(11_000_000);
+        let seen = observe_shard(PathBuf::from("r"), &late, &cases, &groups, &[]);
+        assert_eq!(seen.wall, Some(1_500_000));
     }
 }

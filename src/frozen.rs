@@ -463,6 +463,12 @@ pub struct ShardRecord {
     /// to rerun. Absent (one) in records written before it was kept.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub launches: Option<u64>,
+    /// When the runner `select --exec` started exited, RFC 3339 in UTC
+    /// with microseconds: the shard's end, the runner's exit after its
+    /// last report included (which no report shows). Absent when
+    /// `select` did not run the runner itself.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub finished: Option<String>,
 }
 
 impl ShardRecord {
@@ -477,6 +483,7 @@ impl ShardRecord {
             runner: plan.runner,
             started: None,
             launches: None,
+            finished: None,
         }
     }
 
@@ -505,6 +512,19 @@ impl ShardRecord {
     /// When the shard started, if the record says.
     pub fn start(&self) -> Option<Instant> {
         self.started.as_deref().and_then(parse_timestamp)
+    }
+
+    /// The same record, saying the shard's runner exited at `at`.
+    pub fn finished_at(self, at: Instant) -> ShardRecord {
+        ShardRecord {
+            finished: Some(format_timestamp(at)),
+            ..self
+        }
+    }
+
+    /// When the shard's runner exited, if the record says.
+    pub fn finish(&self) -> Option<Instant> {
+        self.finished.as_deref().and_then(parse_timestamp)
     }
 
     /// Writes the record into `dir` (created if missing); returns its path.

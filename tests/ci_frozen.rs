@@ -272,6 +272,64 @@ fn select_execs_a_template_like_planning() {
 }
 
 #[test]
+fn select_exec_records_when_the_runner_exited_passed_or_failed() {
+    let dir = suite();
+    let d = dir.path();
+    freeze(d, "2", &[]);
+    let record = |shard: &str| json(&fs::read_to_string(d.join(shard)).unwrap());
+    let select = |out: &str, script: &str| -> Vec<String> {
+        [
+            "select",
+            "--plan",
+            "plan.json",
+            "--index",
+            "0",
+            "--record",
+            out,
+            "--template",
+            script,
+            "--exec",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect()
+    };
+    // The record is there before the runner starts.
+    let args = select("ok", "sh -c 'test -f ok/shardplan-shard.json' {items}");
+    ok_in(d, &args.iter().map(String::as_str).collect::<Vec<_>>());
+    let passed = record("ok/shardplan-shard.json");
+    let (started, finished) = (
+        passed["started"].as_str().unwrap(),
+        passed["finished"].as_str().unwrap(),
+    );
+    // RFC 3339 in UTC with microseconds: their order is the strings'.
+    assert_eq!(started.len(), finished.len(), "{started} {finished}");
+    assert!(started <= finished, "{started} {finished}");
+    // A failing runner's shard is timed too, and its exit status stands.
+    let args = select("failed", "sh -c 'exit 3' {items}");
+    fails_in(d, &args.iter().map(String::as_str).collect::<Vec<_>>(), 3);
+    assert!(record("failed/shardplan-shard.json")["finished"].is_string());
+    // Without --exec, select never sees the runner exit.
+    ok_in(
+        d,
+        &[
+            "select",
+            "--plan",
+            "plan.json",
+            "--index",
+            "0",
+            "--record",
+            "printed",
+        ],
+    );
+    assert!(
+        record("printed/shardplan-shard.json")
+            .get("finished")
+            .is_none()
+    );
+}
+
+#[test]
 fn matrix_lists_every_shard_for_fromjson() {
     let dir = suite();
     let d = dir.path();

@@ -7,7 +7,8 @@
 //! the shard that failed in those reports ([`crate::rerun`]): a rerun of
 //! the job runs its failures and nothing else.
 
-use std::path::PathBuf;
+use std::io::Write;
+use std::path::{Path, PathBuf};
 
 use crate::app::{self, Streams};
 use crate::ci_env;
@@ -126,12 +127,13 @@ pub fn run(args: &SelectArgs, streams: &mut Streams<'_>) -> Result<()> {
         runner.as_ref(),
     )?;
     let recorded = match &args.record {
-        Some(dir) => Some(
-            ShardRecord::new(doc, index)
+        Some(dir) => {
+            let record = ShardRecord::new(doc, index)
                 .started_at(now())
-                .launching(rendered.output.launches())
-                .write(dir)?,
-        ),
+                .launching(rendered.output.launches());
+            let path = record.write(dir)?;
+            Some((record, dir.as_path(), path))
+        }
         None => None,
     };
     let commands = if args.list_tests {
@@ -163,7 +165,7 @@ pub fn run(args: &SelectArgs, streams: &mut Streams<'_>) -> Result<()> {
                 "shardplan: catch-all: shard {catch_all} also runs every test not in the plan\n"
             );
         }
-        if let Some(path) = recorded {
+        if let Some((_, _, path)) = &recorded {
             out += &format!("shardplan: recorded the shard in {}\n", path.display());
         }
         let _ = streams.stderr.write_all(out.as_bytes());
@@ -174,10 +176,30 @@ pub fn run(args: &SelectArgs, streams: &mut Streams<'_>) -> Result<()> {
         || step_summary::plan_table(doc, Some(index)).to_markdown(),
         streams.stderr,
     )?;
-    match commands {
-        Some(commands) => crate::exec::run(&commands, streams.stderr),
-        None => Ok(()),
+    execute(
+        commands,
+        recorded.map(|(record, dir, _)| (record, dir)),
+        streams.stderr,
+    )
+}
+
+/// Runs the shard's `--exec` `commands`, if any; then, when the shard is
+/// `record`ed in a directory, says in its record when they finished,
+/// passed or failed: the shard's end, the runner's exit after its last
+/// report included, which no report shows.
+fn execute(
+    commands: Option<Vec<Vec<String>>>,
+    record: Option<(ShardRecord, &Path)>,
+    stderr: &mut dyn Write,
+) -> Result<()> {
+    let Some(commands) = commands else {
+        return Ok(());
+    };
+    let ran = crate::exec::run(&commands, stderr);
+    if let Some((record, dir)) = record {
+        record.finished_at(now()).write(dir)?;
     }
+    ran
 }
 
 /// `select --only-failed`: the failed tests of this shard (or of all, with
@@ -218,14 +240,15 @@ fn rerun(
     // The shard starts now; its record says how many times it launches
     // the runner, known once the failed tests are rendered.
     let started = now();
-    let record = |launches: u64| -> Result<Option<PathBuf>> {
+    let record = |launches: u64| -> Result<Option<(ShardRecord, &Path, PathBuf)>> {
         match (&args.record, &shard) {
-            (Some(dir), Some((index, _))) => Ok(Some(
-                ShardRecord::new(doc, *index)
+            (Some(dir), Some((index, _))) => {
+                let record = ShardRecord::new(doc, *index)
                     .started_at(started)
-                    .launching(launches)
-                    .write(dir)?,
-            )),
+                    .launching(launches);
+                let path = record.write(dir)?;
+                Ok(Some((record, dir.as_path(), path)))
+            }
             _ => Ok(None),
         }
     };
@@ -314,15 +337,16 @@ fn rerun(
             if read == 1 { "" } else { "s" },
             runner.name(),
         );
-        if let Some(path) = recorded {
+        if let Some((_, _, path)) = &recorded {
             out += &format!("shardplan: recorded the shard in {}\n", path.display());
         }
     }
     let _ = streams.stderr.write_all(out.as_bytes());
-    match commands {
-        Some(commands) => crate::exec::run(&commands, streams.stderr),
-        None => Ok(()),
-    }
+    execute(
+        commands,
+        recorded.map(|(record, dir, _)| (record, dir)),
+        streams.stderr,
+    )
 }
 
 /// This job's shard, 0-based, and where it came from: `--index`, `--shard`
