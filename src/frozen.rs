@@ -209,6 +209,11 @@ pub struct ShardDoc {
     /// Every planned test of those items; absent in the first documents.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub members: Option<Vec<MemberDoc>>,
+    /// The shard's groups longest first, for a runner that starts groups
+    /// in the order its command names them (go); absent for others, and in
+    /// documents written before it was kept (key order then).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub longest_first: Option<Vec<String>>,
 }
 
 /// One planned test of a shard.
@@ -233,6 +238,8 @@ impl Document {
         let plan = &planned.plan;
         let bound = plan.lower_bound();
         let members = crate::shard::members(planned);
+        let mut longest_first =
+            crate::shard::longest_first(planned, options.runner.runner().as_ref()).into_iter();
         Document {
             version: VERSION,
             fingerprint: planned.fingerprint.clone(),
@@ -279,6 +286,9 @@ impl Document {
                             })
                             .collect(),
                     ),
+                    longest_first: longest_first
+                        .next()
+                        .map(|groups| groups.into_iter().map(str::to_string).collect()),
                 })
                 .collect(),
         }
@@ -427,6 +437,25 @@ impl FrozenPlan {
     /// The number of shards.
     pub fn count(&self) -> usize {
         self.tests.len()
+    }
+
+    /// Per shard, its groups longest first as the plan kept them (see
+    /// [`ShardDoc::longest_first`]); empty when it kept none.
+    pub fn longest_first(&self) -> Vec<Vec<&str>> {
+        if self.doc.shards.iter().all(|s| s.longest_first.is_none()) {
+            return Vec::new();
+        }
+        self.doc
+            .shards
+            .iter()
+            .map(|s| {
+                s.longest_first
+                    .iter()
+                    .flatten()
+                    .map(String::as_str)
+                    .collect()
+            })
+            .collect()
     }
 }
 
@@ -636,6 +665,7 @@ mod tests {
                     test_count: members.len(),
                     tests: tests.into_iter().map(String::from).collect(),
                     members: Some(members),
+                    longest_first: None,
                 })
                 .collect(),
         }

@@ -46,18 +46,32 @@ pub fn render_shard(
 ) -> Result<RenderedShard> {
     let shards = members(planned);
     let catch_all = catch_all(planned, options);
+    let longest_first = longest_first(planned, runner);
     let rendered = render_members(
         &shards,
         catch_all,
         &planned.fingerprint,
         index,
-        render,
+        &RenderOptions {
+            longest_first: &longest_first,
+            ..*render
+        },
         runner,
     )?;
     Ok(RenderedShard {
         rendered,
         catch_all,
     })
+}
+
+/// Each shard's groups longest first when `runner` starts groups in the
+/// order its command names them, else nothing (key order).
+pub fn longest_first<'p>(planned: &'p Planned, runner: &dyn Runner) -> Vec<Vec<&'p str>> {
+    if runner.starts_groups_in_order() {
+        planned.plan.groups_longest_first()
+    } else {
+        Vec::new()
+    }
 }
 
 /// How a shard is printed beyond the runner's own filter.
@@ -67,6 +81,10 @@ pub struct RenderOptions<'a> {
     pub list_file: Option<&'a Path>,
     /// `--template`.
     pub template: Option<&'a str>,
+    /// Per shard, its groups longest first, when the runner
+    /// [starts groups in order](Runner::starts_groups_in_order); empty
+    /// otherwise (see [`RenderContext::longest_first`]).
+    pub longest_first: &'a [Vec<&'a str>],
 }
 
 /// Renders shard `index` of `shards` (every shard's planned tests) with the
@@ -95,6 +113,7 @@ pub fn render_members(
         shards,
         catch_all,
         list_file: &list_file,
+        longest_first: options.longest_first,
     };
     let template = match options.template {
         Some(text) => {

@@ -737,3 +737,44 @@ fn verify_needs_to_know_each_reports_shard() {
     );
     assert!(err.contains("is not I=PATH"), "{err}");
 }
+
+#[test]
+fn go_commands_name_packages_longest_first_in_planning_and_select() {
+    // go builds, links and runs packages in argument order: a long package
+    // named last starts after every other and holds the shard up.
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let d = dir.path();
+    let mut stream = String::new();
+    for (package, seconds) in [("ex/a", 0.2), ("ex/b", 3.0), ("ex/c", 1.0), ("ex/d", 0.5)] {
+        stream += &format!(
+            "{{\"Action\":\"run\",\"Package\":\"{package}\",\"Test\":\"TestIt\"}}\n\
+             {{\"Action\":\"pass\",\"Package\":\"{package}\",\"Test\":\"TestIt\",\"Elapsed\":{seconds}}}\n\
+             {{\"Action\":\"pass\",\"Package\":\"{package}\",\"Elapsed\":{seconds}}}\n"
+        );
+    }
+    fs::write(d.join("go.json"), stream).unwrap();
+    let plan_args = ["--runner", "go", "--timings", "go.json", "--shards", "1"];
+    let (direct, _) = ok_in(d, &[&plan_args[..], &["--index", "0"]].concat());
+    assert_eq!(direct, "go test ex/b ex/c ex/d ex/a\n");
+    ok_in(
+        d,
+        &[&["plan"][..], &plan_args, &["-o", "plan.json"]].concat(),
+    );
+    let doc: Value =
+        serde_json::from_str(&fs::read_to_string(d.join("plan.json")).unwrap()).unwrap();
+    assert_eq!(
+        doc["shards"][0]["longest_first"],
+        serde_json::json!(["ex/b", "ex/c", "ex/d", "ex/a"])
+    );
+    let (selected, _) = ok_in(d, &["select", "--plan", "plan.json", "--index", "0"]);
+    assert_eq!(selected, direct);
+    // A plan written before the order was kept names them in key order.
+    let mut old = doc.clone();
+    old["shards"][0]
+        .as_object_mut()
+        .unwrap()
+        .remove("longest_first");
+    fs::write(d.join("old.json"), old.to_string()).unwrap();
+    let (selected, _) = ok_in(d, &["select", "--plan", "old.json", "--index", "0"]);
+    assert_eq!(selected, "go test ex/a ex/b ex/c ex/d\n");
+}

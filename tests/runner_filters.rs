@@ -358,11 +358,24 @@ fn render(
         path: PathBuf::from("/tmp/shardplan-runner-filters.list"),
         forced: false,
     };
+    // Each shard's groups in reverse key order, as a plan's longest-first
+    // order may have them: the order of a command's groups never changes
+    // what it selects.
+    let longest_first: Vec<Vec<&str>> = shards
+        .iter()
+        .map(|members| {
+            let mut groups: Vec<&str> = members.iter().map(|m| m.test.file.as_str()).collect();
+            groups.sort_unstable_by(|a, b| b.cmp(a));
+            groups.dedup();
+            groups
+        })
+        .collect();
     let ctx = RenderContext {
         index,
         shards,
         catch_all,
         list_file: &list_file,
+        longest_first: &longest_first,
     };
     runner.render(&ctx).expect("renders")
 }

@@ -57,9 +57,11 @@ pub fn run(args: &PlanArgs, streams: &mut Streams<'_>) -> Result<()> {
         return step_summary::write_from_env(summary_request.as_ref(), markdown, streams.stderr);
     }
     let index = selection.index.unwrap_or(0);
+    // The plan's order of groups is filled in from the plan.
     let render_options = RenderOptions {
         list_file: args.list_file.as_deref(),
         template: args.template.as_deref(),
+        longest_first: &[],
     };
     let shard = shard::render_shard(&planned, &options, index, &render_options, runner.as_ref())?;
     let exec = args.exec.then_some(args.extra_args.as_slice());

@@ -59,6 +59,7 @@ pub fn run(args: &MatrixArgs, streams: &mut Streams<'_>) -> Result<()> {
     let count = plan.count();
     let runner = plan.doc.runner.runner();
     let members = plan.members();
+    let longest_first = plan.longest_first();
     // Every shard repeats the catch-all's warnings; said once here.
     let mut warnings = BTreeSet::new();
     let mut include = Vec::with_capacity(count);
@@ -69,7 +70,10 @@ pub fn run(args: &MatrixArgs, streams: &mut Streams<'_>) -> Result<()> {
                 plan.doc.catch_all,
                 &plan.doc.fingerprint,
                 index,
-                &RenderOptions::default(),
+                &RenderOptions {
+                    longest_first: &longest_first,
+                    ..RenderOptions::default()
+                },
                 runner.as_ref(),
             )?;
             if !rendered.files.is_empty() {

@@ -115,6 +115,7 @@ pub fn run(args: &SelectArgs, streams: &mut Streams<'_>) -> Result<()> {
     let (index, origin) = shard_index(args, plan.count())?;
     let runner = doc.runner.runner();
     let members = plan.members();
+    let longest_first = plan.longest_first();
     let rendered = shard::render_members(
         &members,
         doc.catch_all,
@@ -123,6 +124,7 @@ pub fn run(args: &SelectArgs, streams: &mut Streams<'_>) -> Result<()> {
         &RenderOptions {
             list_file: args.list_file.as_deref(),
             template: args.template.as_deref(),
+            longest_first: &longest_first,
         },
         runner.as_ref(),
     )?;
@@ -319,6 +321,7 @@ fn rerun(
             &RenderOptions {
                 list_file: args.list_file.as_deref(),
                 template: args.template.as_deref(),
+                longest_first: &[],
             },
         )?;
         let recorded = record(rendered.output.launches())?;

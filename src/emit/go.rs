@@ -199,22 +199,30 @@ impl Runner for Go {
         let mut all = all_split_commands(ctx, &selections);
         let this = all.swap_remove(ctx.index);
         let mut commands = Vec::new();
-        let whole: Vec<&str> = selections[ctx.index]
+        let mut whole: Vec<&str> = selections[ctx.index]
             .groups
             .iter()
             .copied()
             .filter(|package| !this.folded.contains(package))
             .collect();
+        // go builds, links and runs packages in argument order, `-p` at a
+        // time: the longest first, so that none starts last.
+        ctx.longest_first(&mut whole);
         if !whole.is_empty() {
             commands.push(run_command(None, &whole));
         }
-        for split in this.split {
+        for mut split in this.split {
+            ctx.longest_first(&mut split.packages);
             commands.push(run_command(
                 Some(run_pattern(&split.names)),
                 &split.packages,
             ));
         }
         Ok(Rendered::commands(commands))
+    }
+
+    fn starts_groups_in_order(&self) -> bool {
+        true
     }
 }
 
@@ -568,8 +576,12 @@ fn catch_all(ctx: &RenderContext<'_>) -> Result<Rendered, String> {
     lines.sort();
     let mut commands: Vec<Command> = lines
         .into_iter()
-        .map(|(packages, pattern)| run_command(Some(pattern), &packages))
+        .map(|(mut packages, pattern)| {
+            ctx.longest_first(&mut packages);
+            run_command(Some(pattern), &packages)
+        })
         .collect();
+    ctx.longest_first(&mut whole);
     if !whole.is_empty() {
         commands.insert(0, run_command(None, &whole));
     }

@@ -47,6 +47,14 @@ pub trait Runner: Naming {
     /// form, never a filter that runs everything. `Err` is a message for a
     /// shard that cannot be expressed.
     fn render(&self, ctx: &RenderContext<'_>) -> Result<Rendered, String>;
+
+    /// Whether the runner starts a shard's groups in the order its command
+    /// names them (`go test` builds, links and runs packages in argument
+    /// order): then the plan keeps each shard's groups longest first
+    /// ([`RenderContext::longest_first`]) for the command to name them so.
+    fn starts_groups_in_order(&self) -> bool {
+        false
+    }
 }
 
 /// The runners `--runner` offers.

@@ -82,6 +82,10 @@ pub struct RenderContext<'a> {
     pub catch_all: Option<usize>,
     /// Where the runner's file form goes when it writes one.
     pub list_file: &'a ListFile,
+    /// Per shard, its groups longest first, for a runner that
+    /// [starts groups in order](super::Runner::starts_groups_in_order);
+    /// empty (key order) when the plan does not say.
+    pub longest_first: &'a [Vec<&'a str>],
 }
 
 /// The file a runner writes its selection to when the command line would be
@@ -137,6 +141,17 @@ impl<'a> RenderContext<'a> {
     /// Whether this shard has nothing planned.
     pub fn is_empty(&self) -> bool {
         self.shards[self.index].is_empty()
+    }
+
+    /// Sorts `groups` of this shard (sorted by key) longest first, as the
+    /// plan predicted them; groups it does not rank keep their order after
+    /// those it does.
+    pub fn longest_first(&self, groups: &mut [&'a str]) {
+        let Some(order) = self.longest_first.get(self.index).filter(|o| !o.is_empty()) else {
+            return;
+        };
+        let rank: HashMap<&str, usize> = order.iter().enumerate().map(|(r, &g)| (g, r)).collect();
+        groups.sort_by_key(|g| rank.get(g).copied().unwrap_or(usize::MAX));
     }
 
     /// Whether this shard is the catch-all.
@@ -609,6 +624,7 @@ pub mod testing {
                 shards: &self.shards,
                 catch_all: self.catch_all,
                 list_file: self.list_file,
+                longest_first: &[],
             }
         }
     }
