@@ -8,13 +8,13 @@
 //! directory or the nearest directory above. For each such shard:
 //!
 //! * **start**: when `select --record` ran (the record's `started`);
-//! * **end**: the latest of its record's `finished` (when `select --exec`
-//!   ran the runner: its exit, after the last report was written), its
-//!   reports' suites' ends (a JUnit suite's `timestamp` plus its `time`;
-//!   pytest stamps its session's start and times the whole session,
-//!   collection included) and their run windows (a JUnit root's
-//!   `timestamp` plus `time`: nextest stamps only the root, never a
-//!   suite);
+//! * **end**: its record's `finished` where `select --exec` ran the
+//!   runner (its exit, after the last report was written, on the clock of
+//!   the start); else the latest end among its reports' suites (a JUnit
+//!   suite's `timestamp` plus its `time`; pytest stamps its session's
+//!   start and times the whole session, collection included) and their
+//!   run windows (a JUnit root's `timestamp` plus `time`: nextest stamps
+//!   only the root, never a suite);
 //! * **groups touched**: the distinct groups (the record's runner's file
 //!   key) of its tests;
 //! * **launches**: how many times it started its runner (the record's
@@ -25,8 +25,9 @@
 //!   concurrency, a **load**: the sum of its tests and its wall minus
 //!   those setups.
 //!
-//! A shard whose record has no start (an older shardplan) or whose reports
-//! carry no suite timestamps gives no shard observation; one whose
+//! A shard whose record has no start (an older shardplan), or neither a
+//! finish nor reports with suite timestamps, gives no shard observation;
+//! one whose
 //! reports end before it started (clocks of two machines, or a report
 //! stamped in local time without an offset) is left out with a note.
 //!
@@ -83,8 +84,8 @@ pub struct ShardSeen {
     pub record: PathBuf,
     /// The shard's index in its plan.
     pub index: usize,
-    /// Wall time from `select --record` to the runner's exit or its
-    /// reports' last end, whichever is later, if both are known.
+    /// Wall time from `select --record` to the runner's exit, else to its
+    /// reports' last end, if both are known.
     pub wall: Option<Micros>,
     /// The sum of its tests' durations.
     pub tests: Micros,
@@ -386,15 +387,18 @@ fn observe_shard(
         tests = tests.saturating_add(case.duration.unwrap_or(0));
         keys.insert(id.file);
     }
-    let end: Option<Instant> = groups
-        .iter()
-        .filter_map(|g| {
-            let start = g.start?;
-            Some(start.saturating_add(i64::try_from(g.duration).ok()?))
-        })
-        .chain(windows.iter().filter_map(RunWindow::end))
-        .chain(record.finish())
-        .max();
+    // The runner's exit, on the clock of the start, where select ran it:
+    // a report ending later can only be a stamp's rounding or zone.
+    let end: Option<Instant> = record.finish().or_else(|| {
+        groups
+            .iter()
+            .filter_map(|g| {
+                let start = g.start?;
+                Some(start.saturating_add(i64::try_from(g.duration).ok()?))
+            })
+            .chain(windows.iter().filter_map(RunWindow::end))
+            .max()
+    });
     let start = record.start();
     let (wall, note) = match (start, end) {
         (None, _) => (
@@ -605,9 +609,10 @@ mod tests {
         // Reports with no stamps at all: the record alone times the shard.
         let seen = observe_shard(PathBuf::from("r"), &record, &cases, &[], &[]);
         assert_eq!(seen.wall, Some(1_800_000));
-        // A suite stamped after the exit (another clock) still ends it.
-        let late = record.clone().finished_at(11_000_000);
+        // A suite stamped after the exit (a stamp's zone or rounding) does
+        // not end it: the exit is on the start's clock.
+        let late = record.clone().finished_at(11_200_000);
         let seen = observe_shard(PathBuf::from("r"), &late, &cases, &groups, &[]);
-        assert_eq!(seen.wall, Some(1_500_000));
+        assert_eq!(seen.wall, Some(1_200_000));
     }
 }

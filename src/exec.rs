@@ -13,6 +13,13 @@ use crate::error::{Error, ErrorKind, Result};
 /// [`ErrorKind::Command`] and its status (128 + the signal number when a
 /// signal killed it, as shells report it).
 pub fn run(commands: &[Vec<String>], stderr: &mut dyn Write) -> Result<()> {
+    run_counting(commands, stderr).1
+}
+
+/// [`run`], also saying how many of `commands` it started: fewer than all
+/// when one failed (a shard record counts the start-ups paid).
+pub fn run_counting(commands: &[Vec<String>], stderr: &mut dyn Write) -> (u64, Result<()>) {
+    let mut started = 0;
     for argv in commands {
         let Some((program, args)) = argv.split_first() else {
             continue;
@@ -20,21 +27,26 @@ pub fn run(commands: &[Vec<String>], stderr: &mut dyn Write) -> Result<()> {
         let line = shell_line(argv);
         let _ = writeln!(stderr, "shardplan: running: {line}");
         let _ = stderr.flush();
-        let status = Command::new(program)
-            .args(args)
-            .status()
-            .map_err(|e| Error::input(format!("cannot run `{line}`: {e}")))?;
+        let status = match Command::new(program).args(args).status() {
+            Ok(status) => status,
+            Err(e) => {
+                let error = Error::input(format!("cannot run `{line}`: {e}"));
+                return (started, Err(error));
+            }
+        };
+        started += 1;
         if !status.success() {
             let code = status.code().unwrap_or_else(|| 128 + signal(&status));
-            return Err(Error {
+            let error = Error {
                 kind: ErrorKind::Command(code),
                 path: None,
                 position: None,
                 message: format!("`{line}` failed with exit status {code}"),
-            });
+            };
+            return (started, Err(error));
         }
     }
-    Ok(())
+    (started, Ok(()))
 }
 
 #[cfg(unix)]
@@ -72,6 +84,17 @@ mod tests {
         );
         let error = result.unwrap_err();
         assert_eq!(error.kind, ErrorKind::Command(3));
+        // Two of the three started: a record counts two start-ups.
+        let (started, _) = run_counting(
+            &[
+                argv(&["true"]),
+                argv(&["sh", "-c", "exit 3"]),
+                argv(&["true"]),
+            ],
+            &mut Vec::new(),
+        );
+        assert_eq!(started, 2);
+        assert_eq!(run_counting(&[argv(&["true"])], &mut Vec::new()).0, 1);
         assert_eq!(error.exit_code(), 3);
         assert_eq!(std::fs::read_to_string(log).expect("log"), "one\n");
         let said = String::from_utf8(stderr).expect("utf-8");

@@ -46,7 +46,11 @@ pub fn render_shard(
 ) -> Result<RenderedShard> {
     let shards = members(planned);
     let catch_all = catch_all(planned, options);
-    let longest_first = longest_first(planned, runner);
+    // A template names items in key order: it has no use for the order.
+    let longest_first = match render.template {
+        None => longest_first(planned, runner),
+        Some(_) => Vec::new(),
+    };
     let rendered = render_members(
         &shards,
         catch_all,
@@ -83,7 +87,8 @@ pub struct RenderOptions<'a> {
     pub template: Option<&'a str>,
     /// Per shard, its groups longest first, when the runner
     /// [starts groups in order](Runner::starts_groups_in_order); empty
-    /// otherwise (see [`RenderContext::longest_first`]).
+    /// otherwise (see [`RenderContext::longest_first`]). [`render_shard`]
+    /// takes it from the plan, whatever its caller passes.
     pub longest_first: &'a [Vec<&'a str>],
 }
 

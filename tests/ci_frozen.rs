@@ -309,6 +309,17 @@ fn select_exec_records_when_the_runner_exited_passed_or_failed() {
     let args = select("failed", "sh -c 'exit 3' {items}");
     fails_in(d, &args.iter().map(String::as_str).collect::<Vec<_>>(), 3);
     assert!(record("failed/shardplan-shard.json")["finished"].is_string());
+    // A record that cannot be rewritten (the runner made its path a
+    // directory) is a warning: the exit status stays the runner's.
+    let args = select(
+        "gone",
+        "sh -c 'rm gone/shardplan-shard.json; mkdir gone/shardplan-shard.json; exit 4' {items}",
+    );
+    let (_, err) = fails_in(d, &args.iter().map(String::as_str).collect::<Vec<_>>(), 4);
+    assert!(
+        err.contains("warning") && err.contains("does not say when the runner exited"),
+        "{err}"
+    );
     // Without --exec, select never sees the runner exit.
     ok_in(
         d,
@@ -777,4 +788,67 @@ fn go_commands_name_packages_longest_first_in_planning_and_select() {
     fs::write(d.join("old.json"), old.to_string()).unwrap();
     let (selected, _) = ok_in(d, &["select", "--plan", "old.json", "--index", "0"]);
     assert_eq!(selected, "go test ex/a ex/b ex/c ex/d\n");
+}
+
+#[test]
+fn go_shards_without_a_catch_all_name_packages_longest_first_everywhere() {
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let d = dir.path();
+    let mut stream = String::new();
+    let mut listing = String::new();
+    let packages = [
+        ("ex/a", 0.2),
+        ("ex/b", 3.0),
+        ("ex/c", 1.0),
+        ("ex/d", 0.5),
+        ("ex/e", 2.4),
+    ];
+    for (package, seconds) in packages {
+        stream += &format!(
+            "{{\"Action\":\"run\",\"Package\":\"{package}\",\"Test\":\"TestIt\"}}\n\
+             {{\"Action\":\"pass\",\"Package\":\"{package}\",\"Test\":\"TestIt\",\"Elapsed\":{seconds}}}\n\
+             {{\"Action\":\"pass\",\"Package\":\"{package}\",\"Elapsed\":{seconds}}}\n"
+        );
+        listing += &format!("TestIt\nok  \t{package}\t0.01s\n");
+    }
+    fs::write(d.join("go.json"), stream).unwrap();
+    fs::write(d.join("tests.txt"), listing).unwrap();
+    let plan_args = [
+        "--runner",
+        "go",
+        "--timings",
+        "go.json",
+        "--tests-from",
+        "tests.txt",
+        "--shards",
+        "2",
+    ];
+    ok_in(
+        d,
+        &[&["plan"][..], &plan_args, &["-o", "plan.json"]].concat(),
+    );
+    let (matrix, _) = ok_in(d, &["matrix", "--plan", "plan.json", "--filter"]);
+    let matrix: Value = serde_json::from_str(&matrix).unwrap();
+    let seconds = |package: &str| packages.iter().find(|p| p.0 == package).unwrap().1;
+    for index in ["0", "1"] {
+        let (direct, _) = ok_in(d, &[&plan_args[..], &["--index", index]].concat());
+        let (selected, _) = ok_in(d, &["select", "--plan", "plan.json", "--index", index]);
+        assert_eq!(selected, direct);
+        let filter = matrix["include"][index.parse::<usize>().unwrap()]["filter"]
+            .as_str()
+            .unwrap();
+        assert_eq!(format!("{filter}\n"), direct);
+        // One command naming its packages, longest first.
+        let named: Vec<&str> = direct
+            .trim_end()
+            .strip_prefix("go test ")
+            .unwrap()
+            .split(' ')
+            .collect();
+        assert!(named.len() >= 2, "{direct}");
+        assert!(
+            named.windows(2).all(|w| seconds(w[0]) >= seconds(w[1])),
+            "{direct}"
+        );
+    }
 }

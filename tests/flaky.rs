@@ -292,6 +292,28 @@ fn select_only_failed_prints_exactly_this_shards_failed_test() {
     let rerun = record("rerun");
     assert_eq!(rerun["index"], on);
     assert_eq!(rerun["launches"], 1);
+    assert!(rerun.get("finished").is_none());
+    // Run by select, the rerun's record also says when it finished.
+    ok(
+        dir.path(),
+        &[
+            "select",
+            "--plan",
+            "P.json",
+            "--index",
+            &index,
+            "--only-failed",
+            "shard.xml",
+            "--record",
+            "ran",
+            "--template",
+            "true {items}",
+            "--exec",
+        ],
+    );
+    let ran = record("ran");
+    assert_eq!(ran["launches"], 1);
+    assert!(ran["finished"].as_str().unwrap() >= ran["started"].as_str().unwrap());
 
     // The other shard has nothing to rerun: nothing printed, exit 0.
     let other = other.to_string();

@@ -57,7 +57,7 @@ pub fn run(args: &PlanArgs, streams: &mut Streams<'_>) -> Result<()> {
         return step_summary::write_from_env(summary_request.as_ref(), markdown, streams.stderr);
     }
     let index = selection.index.unwrap_or(0);
-    // The plan's order of groups is filled in from the plan.
+    // render_shard takes the order of each shard's groups from the plan.
     let render_options = RenderOptions {
         list_file: args.list_file.as_deref(),
         template: args.template.as_deref(),

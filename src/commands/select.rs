@@ -68,7 +68,8 @@ pub struct SelectArgs {
     pub extra_args: Vec<String>,
 
     /// Write `shardplan-shard.json` (the plan's fingerprint, this shard's
-    /// index, the time it started and how many commands it launches) into
+    /// index, the time it started and how many commands it launches; with
+    /// --exec, also when they finished) into
     /// DIR, created if missing: keep the shard's result reports there, and
     /// `shardplan verify` knows where they came from and `shardplan merge`
     /// learns the shard's costs.
@@ -187,8 +188,10 @@ pub fn run(args: &SelectArgs, streams: &mut Streams<'_>) -> Result<()> {
 
 /// Runs the shard's `--exec` `commands`, if any; then, when the shard is
 /// `record`ed in a directory, says in its record when they finished,
-/// passed or failed: the shard's end, the runner's exit after its last
-/// report included, which no report shows.
+/// passed or failed (the shard's end, the runner's exit after its last
+/// report included, which no report shows) and how many of them started
+/// (a failed one stops the rest). The exit status is the commands': a
+/// record that cannot be rewritten is a warning.
 fn execute(
     commands: Option<Vec<Vec<String>>>,
     record: Option<(ShardRecord, &Path)>,
@@ -197,9 +200,15 @@ fn execute(
     let Some(commands) = commands else {
         return Ok(());
     };
-    let ran = crate::exec::run(&commands, stderr);
+    let (started, ran) = crate::exec::run_counting(&commands, stderr);
     if let Some((record, dir)) = record {
-        record.finished_at(now()).write(dir)?;
+        let finished = record.launching(started).finished_at(now());
+        if let Err(error) = finished.write(dir) {
+            let _ = writeln!(
+                stderr,
+                "shardplan: warning: {error}: the record does not say when the runner exited"
+            );
+        }
     }
     ran
 }

@@ -207,12 +207,13 @@ impl Runner for Go {
             .collect();
         // go builds, links and runs packages in argument order, `-p` at a
         // time: the longest first, so that none starts last.
-        ctx.longest_first(&mut whole);
+        let order = ctx.start_order();
+        order.sort(&mut whole);
         if !whole.is_empty() {
             commands.push(run_command(None, &whole));
         }
         for mut split in this.split {
-            ctx.longest_first(&mut split.packages);
+            order.sort(&mut split.packages);
             commands.push(run_command(
                 Some(run_pattern(&split.names)),
                 &split.packages,
@@ -574,14 +575,15 @@ fn catch_all(ctx: &RenderContext<'_>) -> Result<Rendered, String> {
     }
     // In package order, as the other shards print theirs.
     lines.sort();
+    let order = ctx.start_order();
     let mut commands: Vec<Command> = lines
         .into_iter()
         .map(|(mut packages, pattern)| {
-            ctx.longest_first(&mut packages);
+            order.sort(&mut packages);
             run_command(Some(pattern), &packages)
         })
         .collect();
-    ctx.longest_first(&mut whole);
+    order.sort(&mut whole);
     if !whole.is_empty() {
         commands.insert(0, run_command(None, &whole));
     }

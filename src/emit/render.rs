@@ -88,6 +88,21 @@ pub struct RenderContext<'a> {
     pub longest_first: &'a [Vec<&'a str>],
 }
 
+/// A shard's groups ranked longest first ([`RenderContext::start_order`]);
+/// empty when the plan ranks none.
+#[derive(Debug, Clone, Default)]
+pub struct StartOrder<'a>(Option<HashMap<&'a str, usize>>);
+
+impl StartOrder<'_> {
+    /// Sorts `groups` (in key order) longest first; groups the plan does
+    /// not rank keep their order after those it does.
+    pub fn sort(&self, groups: &mut [&str]) {
+        if let Some(rank) = &self.0 {
+            groups.sort_by_key(|g| rank.get(g).copied().unwrap_or(usize::MAX));
+        }
+    }
+}
+
 /// The file a runner writes its selection to when the command line would be
 /// too long (or always, with `--list-file`).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -143,15 +158,15 @@ impl<'a> RenderContext<'a> {
         self.shards[self.index].is_empty()
     }
 
-    /// Sorts `groups` of this shard (sorted by key) longest first, as the
-    /// plan predicted them; groups it does not rank keep their order after
-    /// those it does.
-    pub fn longest_first(&self, groups: &mut [&'a str]) {
-        let Some(order) = self.longest_first.get(self.index).filter(|o| !o.is_empty()) else {
-            return;
-        };
-        let rank: HashMap<&str, usize> = order.iter().enumerate().map(|(r, &g)| (g, r)).collect();
-        groups.sort_by_key(|g| rank.get(g).copied().unwrap_or(usize::MAX));
+    /// This shard's groups ranked longest first, as the plan predicted
+    /// them: built once, to sort each of the shard's commands.
+    pub fn start_order(&self) -> StartOrder<'a> {
+        StartOrder(
+            self.longest_first
+                .get(self.index)
+                .filter(|order| !order.is_empty())
+                .map(|order| order.iter().enumerate().map(|(r, &g)| (g, r)).collect()),
+        )
     }
 
     /// Whether this shard is the catch-all.
