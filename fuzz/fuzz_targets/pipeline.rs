@@ -86,12 +86,15 @@ fuzz_target!(|data: &[u8]| {
         let catch_all = catch_all_on
             .then(|| plan.shards.iter().rposition(|s| !s.items.is_empty()))
             .flatten();
+        // The order a runner that starts groups in order gets from the plan.
+        let longest_first = plan.groups_longest_first();
         for index in 0..shards {
             let ctx = RenderContext {
                 index,
                 shards: &members,
                 catch_all,
                 list_file: &list_file,
+                longest_first: &longest_first,
             };
             let Ok(rendered) = runner.render(&ctx) else {
                 continue;
