@@ -225,6 +225,14 @@ fn setups(out: &mut String, planned: &Planned) {
             group_cost.source.describe()
         ));
     }
+    let model = planned.cost_model;
+    if model.startup_per_group && model.shard_startup.micros > 0 {
+        sources.push(format!(
+            "plus {} each, the runner's start-up ({}), paid per group: one command each",
+            human(model.shard_startup.micros),
+            model.shard_startup.source.describe()
+        ));
+    }
     let _ = writeln!(
         out,
         "\ngroup setups: {} paid over all shards by {} group{} (setups: {})",

@@ -129,6 +129,10 @@ pub struct CostModelDoc {
     /// "source": "learned", "runs": 1}`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub concurrency: Option<ConcurrencyDoc>,
+    /// `true` when the start-up is paid per group, not per shard: the
+    /// runner starts once per group (cargo). Absent when not.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub start_up_per_group: bool,
 }
 
 /// The concurrency of a [`CostModelDoc`].
@@ -189,6 +193,7 @@ impl From<CostModel> for CostModelDoc {
             shard_startup: model.shard_startup.into(),
             group_cost: model.group_cost.into(),
             concurrency,
+            start_up_per_group: model.startup_per_group,
         }
     }
 }

@@ -619,6 +619,14 @@ pub struct CostModel {
     /// neither given nor learned.
     #[serde(skip_serializing_if = "ConcurrencyTerm::is_default")]
     pub concurrency: ConcurrencyTerm,
+    /// Whether the learned start-up is paid per group rather than once per
+    /// shard: the runner starts once per group (cargo, one `cargo test`
+    /// per test binary). Left out of `--json` when not.
+    #[serde(
+        rename = "start_up_per_group",
+        skip_serializing_if = "std::ops::Not::not"
+    )]
+    pub startup_per_group: bool,
 }
 
 impl Default for CostModel {
@@ -628,6 +636,7 @@ impl Default for CostModel {
             shard_startup: zero,
             group_cost: zero,
             concurrency: ConcurrencyTerm::default(),
+            startup_per_group: false,
         }
     }
 }
@@ -638,8 +647,18 @@ impl CostModel {
     /// run)` unless that is the default.
     pub fn describe(&self) -> String {
         let mut out = format!(
-            "shard start-up {} ({}), per group {} ({})",
-            crate::duration::human(self.shard_startup.micros),
+            "{} ({}), per group {} ({})",
+            if self.startup_per_group {
+                format!(
+                    "start-up {} per group, one command each",
+                    crate::duration::human(self.shard_startup.micros)
+                )
+            } else {
+                format!(
+                    "shard start-up {}",
+                    crate::duration::human(self.shard_startup.micros)
+                )
+            },
             self.shard_startup.source.describe(),
             crate::duration::human(self.group_cost.micros),
             self.group_cost.source.describe()
@@ -858,6 +877,7 @@ mod tests {
             shard_startup: Term::choose(None, Some((400_000, 2))),
             group_cost: Term::choose(Some(1_000_000), None),
             concurrency: ConcurrencyTerm::default(),
+            startup_per_group: false,
         })
         .unwrap();
         assert_eq!(

@@ -195,16 +195,30 @@ pub fn read_inputs(
     }
 
     let fitted = learned_costs(&timings, runner, warnings);
+    let shard_startup = Term::choose(options.shard_overhead, fitted.shard_startup);
     let cost_model = CostModel {
-        shard_startup: Term::choose(options.shard_overhead, fitted.shard_startup),
+        shard_startup,
         group_cost: Term::choose(options.group_overhead, fitted.group_cost),
         concurrency: ConcurrencyTerm::choose(options.concurrency, fitted.concurrency),
+        // Learned per start, it is paid per group by a runner that starts
+        // once per group; a given --shard-overhead is per shard as given.
+        startup_per_group: runner.starts_per_group()
+            && matches!(shard_startup.source, TermSource::Learned(_)),
+    };
+    let (shard_overhead, startup_per_group) = if cost_model.startup_per_group {
+        (0, cost_model.shard_startup.micros)
+    } else {
+        (cost_model.shard_startup.micros, 0)
     };
     // A learned per-group cost is an average: groups the reports saw
     // waiting longer to start pay more of it. A given one is paid as given.
+    let group_extra = cost_model
+        .group_cost
+        .micros
+        .saturating_add(startup_per_group);
     let setups = match cost_model.group_cost.source {
-        TermSource::Given => measured_setups.with_extra(cost_model.group_cost.micros),
-        _ => measured_setups.with_shared_extra(cost_model.group_cost.micros),
+        TermSource::Given => measured_setups.with_extra(group_extra),
+        _ => measured_setups.with_shared_extra(group_extra),
     };
     let measured_groups = setups.measured_groups();
     let weighted_groups = setups.weighted_groups();
@@ -215,7 +229,7 @@ pub fn read_inputs(
         );
     }
     let costs = plan::Costs {
-        shard_overhead: cost_model.shard_startup.micros,
+        shard_overhead,
         setups,
         split_large: options.split_large,
         concurrency: cost_model.concurrency.value,

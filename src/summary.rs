@@ -80,6 +80,13 @@ pub fn summary(
                     }
                 ));
             }
+            if model.startup_per_group && model.shard_startup.micros > 0 {
+                sources.push(format!(
+                    "{} start-up per group {}, one command each",
+                    human(model.shard_startup.micros),
+                    model.shard_startup.source.describe()
+                ));
+            }
             if model.group_cost.micros > 0 {
                 sources.push(format!(
                     "{} per group {}{}",

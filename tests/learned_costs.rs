@@ -610,6 +610,93 @@ fn nextest_shards_of_one_size_still_learn_their_start_up() {
     );
 }
 
+/// A `cargo test` shard: one command per test binary, `binaries` of them
+/// (`bin0`, …), each starting up for 300 ms before its one 100 ms test;
+/// the report's root window runs from the first binary's test to the last.
+fn cargo_shard(dir: &Path, index: usize, binaries: usize) {
+    let start = format!("2026-12-06T05:{:02}:00.000000Z", 10 * index);
+    let launches = format!(r#","launches":{binaries}"#);
+    let shard = recorded_shard(dir, index, "cargo", &start, &launches);
+    let suites: String = (0..binaries)
+        .map(|b| {
+            format!(
+                r#"<testsuite name="bin{b}-{index}" tests="1"><testcase name="t" classname="bin{b}-{index}" time="0.100"/></testsuite>"#
+            )
+        })
+        .collect();
+    fs::write(
+        shard.join("junit.xml"),
+        format!(
+            r#"<?xml version="1.0" encoding="UTF-8"?><testsuites name="nextest-run" tests="{binaries}" failures="0" errors="0" uuid="u" timestamp="{}" time="{:.3}">{suites}</testsuites>"#,
+            start.replace("00.000000Z", "00.300+00:00"),
+            0.4 * binaries as f64 - 0.3,
+        ),
+    )
+    .unwrap();
+}
+
+#[test]
+fn cargo_pays_its_start_up_once_per_test_binary() {
+    let dir = tempfile::tempdir().unwrap();
+    let dir = dir.path();
+    for (index, binaries) in [1, 2, 3].into_iter().enumerate() {
+        cargo_shard(dir, index, binaries);
+    }
+    let (_, err) = output(dir, &["merge", "run"]);
+    assert!(
+        err.contains("learned costs for --runner cargo: start-up 300ms per group, one command each (learned from 1 run)"),
+        "{err}"
+    );
+    let (plan, err) = output(dir, &["--runner", "cargo", "--shards", "2", "--json"]);
+    let doc: serde_json::Value = serde_json::from_str(&plan).unwrap();
+    assert_eq!(doc["cost_model"]["start_up_per_group"], true, "{plan}");
+    assert_eq!(doc["shard_overhead_seconds"], 0.0, "{plan}");
+    // Six binaries of one 100 ms test: each shard pays 300 ms per binary.
+    let binaries: usize = doc["shards"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            let members = s["members"].as_array().unwrap();
+            let mut files: Vec<&str> = members
+                .iter()
+                .map(|m| m["file"].as_str().unwrap())
+                .collect();
+            files.dedup();
+            files.len()
+        })
+        .sum();
+    assert_eq!(binaries, 6, "{plan}");
+    let predicted = shard_sum(&doc, "predicted_seconds");
+    assert!((predicted - 6.0 * 0.4).abs() < 1e-6, "{plan}");
+    assert!(
+        err.contains("group setup 1.8s over all shards (300ms start-up per group learned from 1 run, one command each)"),
+        "{err}"
+    );
+    // A given --shard-overhead is per shard, as given.
+    let (plan, _) = output(
+        dir,
+        &[
+            "--runner",
+            "cargo",
+            "--shards",
+            "2",
+            "--json",
+            "--shard-overhead",
+            "1s",
+        ],
+    );
+    let doc: serde_json::Value = serde_json::from_str(&plan).unwrap();
+    assert!(
+        doc["cost_model"].get("start_up_per_group").is_none(),
+        "{plan}"
+    );
+    assert!(
+        (shard_sum(&doc, "predicted_seconds") - (2.0 + 0.6)).abs() < 1e-6,
+        "{plan}"
+    );
+}
+
 /// A `go test -json` stream that starts `start` seconds into the minute
 /// `minute` and runs `commands` one after another, as `go test` would:
 /// each starts up for 400 ms, then builds and links each of its packages

@@ -9,9 +9,11 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use crate::app::{self, Streams};
+use crate::choice::Choice;
 use crate::cli::MergeArgs;
 use crate::costs;
 use crate::duration::human;
+use crate::emit::RunnerKind;
 use crate::error::{Error, Result};
 use crate::history::{self, History};
 use crate::inputs::{self, ReadOptions};
@@ -114,6 +116,8 @@ pub fn run(args: &MergeArgs, streams: &mut Streams<'_>) -> Result<()> {
                 shard_startup: Term::choose(None, fitted.shard_startup),
                 group_cost: Term::choose(None, fitted.group_cost),
                 concurrency: ConcurrencyTerm::choose(None, fitted.concurrency),
+                startup_per_group: RunnerKind::from_name(&record.runner)
+                    .is_some_and(|kind| kind.runner().starts_per_group()),
             };
             let _ = writeln!(
                 streams.stderr,

@@ -142,6 +142,10 @@ impl Runner for Cargo {
         commands.sort_by(|a, b| a.argv.cmp(&b.argv));
         Ok(Rendered::commands(commands))
     }
+
+    fn starts_per_group(&self) -> bool {
+        true
+    }
 }
 
 #[cfg(test)]

@@ -55,6 +55,13 @@ pub trait Runner: Naming {
     fn starts_groups_in_order(&self) -> bool {
         false
     }
+
+    /// Whether the runner starts once per group a shard touches (`cargo
+    /// test -p` per test binary): its learned start-up, fitted per start,
+    /// is then paid per group, and plans charge it so.
+    fn starts_per_group(&self) -> bool {
+        false
+    }
 }
 
 /// The runners `--runner` offers.
