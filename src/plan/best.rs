@@ -14,7 +14,7 @@
 //! stops early once a plan meets the lower bound. `lpt`'s own plan is among
 //! the contenders as it is, so `best` is never worse.
 
-use super::blocks::{Block, blocks_above};
+use super::blocks::Blocks;
 use super::cost::{self, State};
 use super::local_search::{self, Limits};
 use super::{Planner, Problem, complete, kk, lpt};
@@ -43,12 +43,24 @@ impl Planner for Best {
 /// The `best` assignment of `problem`; the local searches share `limits`.
 pub fn best(problem: &Problem, limits: &Limits) -> Vec<usize> {
     let floor = problem.lower_bound().value - problem.shard_overhead;
-    let blocks = blocks_above(problem, floor);
+    let blocks = Blocks::of(problem, floor);
     let lpt_plan = lpt::lpt_of(problem, &blocks);
     // (An item-by-item greedy start was tried too: with setup costs it
     // splits groups early and never won after local search.)
-    let mut starts: Vec<Vec<usize>> = vec![lpt_plan.clone()];
-    let weights: Vec<Micros> = blocks.iter().map(|b| b.weight).collect();
+    // Local search optimises weights of at least 1µs; a plan full of
+    // zero-duration items could, in theory, end a few µs above LPT's.
+    let lpt_key = (
+        exact_makespan(problem, &lpt_plan),
+        cost::makespan(problem, &lpt_plan),
+        usize::MAX,
+    );
+    // LPT's plan is the first start, and stays the first of `seen`.
+    let mut starts: Vec<Vec<usize>> = vec![lpt_plan];
+    // Largest differencing and complete search decline a million blocks:
+    // their weights are not gathered for them then.
+    let small = blocks.len().saturating_mul(problem.shards) <= kk::MAX_CELLS
+        || blocks.len() <= COMPLETE_MAX_BLOCKS;
+    let weights = if small { blocks.weights() } else { Vec::new() };
     // With no more blocks than shards LPT gives each its own: nothing to
     // partition.
     let partition = blocks.len() > problem.shards;
@@ -60,7 +72,7 @@ pub fn best(problem: &Problem, limits: &Limits) -> Vec<usize> {
         let (shards, _, _) = complete::k_way(&weights, problem.shards, COMPLETE_NODES, &mut spent);
         starts.push(by_blocks(problem, &blocks, &shards));
     }
-    // A million blocks are 48 MB the local searches no longer need.
+    // A million blocks are 16 MB the local searches no longer need.
     drop((blocks, weights));
 
     // (exact makespan, planner makespan, start index), smallest wins.
@@ -96,26 +108,17 @@ pub fn best(problem: &Problem, limits: &Limits) -> Vec<usize> {
             break;
         }
     }
-    // Local search optimises weights of at least 1µs; a plan full of
-    // zero-duration items could, in theory, end a few µs above LPT's.
-    let lpt_key = (
-        exact_makespan(problem, &lpt_plan),
-        cost::makespan(problem, &lpt_plan),
-        usize::MAX,
-    );
     match winner {
         Some((key, assignment)) if key < lpt_key => assignment,
-        _ => lpt_plan,
+        _ => seen.swap_remove(0),
     }
 }
 
 /// The item assignment that puts each block on its subset's shard.
-fn by_blocks(problem: &Problem, blocks: &[Block], shards: &[usize]) -> Vec<usize> {
+fn by_blocks(problem: &Problem, blocks: &Blocks, shards: &[usize]) -> Vec<usize> {
     let mut assignment = vec![0; problem.items.len()];
-    for (block, &shard) in blocks.iter().zip(shards) {
-        for &item in &block.items {
-            assignment[item] = shard;
-        }
+    for (block, &shard) in shards.iter().enumerate().take(blocks.len()) {
+        blocks.for_each_item(block, |item| assignment[item] = shard);
     }
     assignment
 }

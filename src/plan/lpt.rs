@@ -4,7 +4,7 @@
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 
-use super::blocks::{Block, BlockItems, blocks};
+use super::blocks::{Block, BlockItems, Blocks};
 use super::cost::{State, weight};
 use super::{Planner, Problem};
 use crate::duration::Micros;
@@ -30,11 +30,12 @@ impl Planner for Lpt {
 
 /// The LPT assignment of `problem`.
 pub fn lpt(problem: &Problem) -> Vec<usize> {
-    lpt_of(problem, &blocks(problem))
+    let floor = problem.lower_bound().value - problem.shard_overhead;
+    lpt_of(problem, &Blocks::of(problem, floor))
 }
 
-/// The LPT assignment of `problem` given its [`blocks`].
-pub fn lpt_of(problem: &Problem, blocks: &[Block]) -> Vec<usize> {
+/// The LPT assignment of `problem` given its [`Blocks`].
+pub fn lpt_of(problem: &Problem, blocks: &Blocks) -> Vec<usize> {
     let mut state = State::empty(problem);
     place_blocks(&mut state, blocks);
     fill_empty_shards(&mut state);
@@ -91,7 +92,27 @@ pub fn fill_empty_shards(state: &mut State<'_>) {
 /// Places `blocks`, in order, each where it finishes earliest: the
 /// least-loaded shard, or a shard already running its group (which pays no
 /// second setup) if that is earlier; the lowest index on ties.
-pub fn place_blocks(state: &mut State<'_>, blocks: &[Block]) {
+pub fn place_blocks(state: &mut State<'_>, blocks: &Blocks) {
+    match blocks {
+        Blocks::Singles(singles) => {
+            let shards = state.loads().len();
+            let mut heap: BinaryHeap<Reverse<(Micros, usize)>> =
+                (0..shards).map(|s| Reverse((state.load(s), s))).collect();
+            // No setups: the lightest shard is where a block finishes
+            // earliest, as `place_all` finds for a block of one.
+            for single in singles {
+                let (_, lightest) = lightest(&mut heap, state);
+                let (item, group) = (single.item as usize, single.group as usize);
+                state.place_known(item, lightest, group, single.weight);
+                heap.push(Reverse((state.load(lightest), lightest)));
+            }
+        }
+        Blocks::Blocks(blocks) => place_all(state, blocks),
+    }
+}
+
+/// [`place_blocks`] of blocks held as [`Block`]s.
+fn place_all(state: &mut State<'_>, blocks: &[Block]) {
     let shards = state.loads().len();
     // Loads only grow here, so an entry whose load is not the shard's
     // current load is stale and skipped.
