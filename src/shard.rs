@@ -128,9 +128,9 @@ pub fn members(planned: &Planned) -> Vec<Vec<Member<'_>>> {
     let plan = &planned.plan;
     let problem = &plan.problem;
     let tests = &planned.suite.tests;
-    assert_eq!(
-        problem.item_of_test.len(),
-        tests.len(),
+    assert!(
+        problem.item_of_test.len() == tests.len()
+            || (problem.item_of_test.is_empty() && problem.items.len() == tests.len()),
         "the plan was made from this suite"
     );
     let mut shard_of_item = vec![0; problem.items.len()];
@@ -143,7 +143,8 @@ pub fn members(planned: &Planned) -> Vec<Vec<Member<'_>>> {
         }
         shards.push(Vec::with_capacity(count));
     }
-    for (test, &item) in tests.iter().zip(&problem.item_of_test) {
+    for (index, test) in tests.iter().enumerate() {
+        let item = problem.item_of(index);
         shards[shard_of_item[item]].push(Member {
             test: &test.id,
             by: problem.items[item].granularity,
