@@ -54,7 +54,7 @@ pub fn best(problem: &Problem, limits: &Limits) -> Vec<usize> {
         cost::makespan(problem, &lpt_plan),
         usize::MAX,
     );
-    // LPT's plan is the first start, and stays the first of `seen`.
+    // LPT's plan is the first start.
     let mut starts: Vec<Vec<usize>> = vec![lpt_plan];
     // Largest differencing and complete search decline a million blocks:
     // their weights are not gathered for them then.
@@ -83,12 +83,20 @@ pub fn best(problem: &Problem, limits: &Limits) -> Vec<usize> {
         work: limits.work / starts.len() as u64,
         ..*limits
     };
+    // A start alone needs no telling apart, and is not held through the
+    // search (8 MB at a million items): should LPT's plan win after all,
+    // it is made again.
+    let alone = starts.len() == 1;
     for (index, start) in starts.into_iter().enumerate() {
         if seen.contains(&start) {
             continue;
         }
         let mut state = State::new(problem, &start);
-        seen.push(start);
+        if alone {
+            drop(start);
+        } else {
+            seen.push(start);
+        }
         // Local search never empties a shard, so filling first is enough.
         lpt::fill_empty_shards(&mut state);
         local_search::improve_and_balance(&mut state, &share);
@@ -110,7 +118,9 @@ pub fn best(problem: &Problem, limits: &Limits) -> Vec<usize> {
     }
     match winner {
         Some((key, assignment)) if key < lpt_key => assignment,
-        _ => seen.swap_remove(0),
+        // LPT's plan: the first start, seen first, or made again.
+        _ if !seen.is_empty() => seen.swap_remove(0),
+        _ => lpt::lpt_of(problem, &Blocks::of(problem, floor)),
     }
 }
 
@@ -189,6 +199,16 @@ mod tests {
             loads[0] >= 30_000_000,
             "the shards below 45s stay unbalanced: {loads:?}"
         );
+    }
+
+    #[test]
+    fn a_lone_start_gives_lpt_or_better() {
+        // No more items than shards: LPT's plan is the only start, given
+        // back as it is when the search cannot beat it.
+        let p = Problem::plain(&[("a", 0), ("b", 0), ("c", 4)], 4);
+        assert_eq!(best(&p, &Limits::default()), lpt::lpt(&p));
+        let p = Problem::plain(&[("a", 3), ("b", 5)], 2);
+        assert_eq!(best(&p, &Limits::default()), lpt::lpt(&p));
     }
 
     #[test]
