@@ -242,6 +242,7 @@ impl Document {
         let catch_all = crate::shard::catch_all(planned, options);
         let plan = &planned.plan;
         let bound = plan.lower_bound();
+        let ratio = plan.ratio_to(bound);
         let members = crate::shard::members(planned);
         let mut longest_first =
             crate::shard::longest_first(planned, options.runner.runner().as_ref()).into_iter();
@@ -251,8 +252,8 @@ impl Document {
             total_seconds: micros_to_seconds(plan.total()),
             lower_bound_seconds: micros_to_seconds(bound.value),
             makespan_seconds: micros_to_seconds(plan.makespan()),
-            ratio_to_lower_bound: (plan.ratio() * 10_000.0).round() / 10_000.0,
-            gap: ((plan.ratio() - 1.0) * 1_000_000.0).round() / 1_000_000.0,
+            ratio_to_lower_bound: (ratio * 10_000.0).round() / 10_000.0,
+            gap: ((ratio - 1.0) * 1_000_000.0).round() / 1_000_000.0,
             lower_bound_reason: bound.reason.describe().to_string(),
             shard_overhead_seconds: micros_to_seconds(plan.problem.shard_overhead),
             setup_seconds: micros_to_seconds(plan.setup_paid()),

@@ -49,7 +49,7 @@ pub fn summary(
         human(bound.value),
         bound.reason.describe(),
         human(plan.makespan()),
-        plan.ratio(),
+        plan.ratio_to(bound),
         planned.fingerprint
     );
     let model = planned.cost_model;

@@ -143,41 +143,109 @@ type RunSums = [(u128, u64); 3];
 
 /// What the fold keeps of a named case: what tells it apart from the
 /// other recorded cases of its test (classname, name, variant) and what
-/// it measured. Half a [`TestCase`], so that the cases can be let go of
-/// while they are named.
+/// it measured, in 32 bytes: its text is in the fold's [`RunText`], so
+/// that a run takes no allocation of its own and the case, name and all,
+/// is let go of as it is named.
 #[derive(Debug)]
 struct Run {
-    classname: Option<Shared>,
-    name: Box<str>,
-    variant: Option<Shared>,
     /// The duration, if `timed`.
     duration: Micros,
+    /// Where the name starts in [`RunText::names`].
+    name_start: usize,
+    /// The name's length in bytes.
+    name_len: u32,
+    /// The classname's index in [`RunText::shared`], or [`RunText::NONE`].
+    classname: u32,
+    /// The variant's index in [`RunText::shared`], or [`RunText::NONE`].
+    variant: u32,
     timed: bool,
     outcome: Outcome,
 }
 
 // A million runs are held at once while they are put in order.
-const _: () = assert!(std::mem::size_of::<Run>() == 64);
+const _: () = assert!(std::mem::size_of::<Run>() == 32);
 
-impl Run {
-    /// The run of `case`, taking its text.
-    fn new(case: TestCase) -> Run {
+/// The text of a fold's runs, each piece held once: every distinct
+/// classname and variant once (cases of one class come together, so the
+/// last one is tried first), and the names one after another in one
+/// buffer. A million names are then one allocation rather than a million,
+/// and no holes are left where they were.
+#[derive(Debug, Default)]
+struct RunText {
+    /// The distinct classnames and variants, in first-seen order.
+    shared: Vec<Shared>,
+    /// Where each is in `shared`; only looked up.
+    index: HashMap<Shared, u32>,
+    /// The classname interned last.
+    last_classname: Option<u32>,
+    /// The variant interned last.
+    last_variant: Option<u32>,
+    /// Every run's name.
+    names: String,
+}
+
+impl RunText {
+    /// The index of no classname or variant.
+    const NONE: u32 = u32::MAX;
+
+    /// The run of `case`, its text copied in here.
+    fn run(&mut self, case: &TestCase) -> Run {
+        let name_start = self.names.len();
+        self.names.push_str(&case.name);
+        let mut last = self.last_classname;
+        let classname = self.intern(case.classname.as_ref(), &mut last);
+        self.last_classname = last;
+        let mut last = self.last_variant;
+        let variant = self.intern(case.variant.as_ref(), &mut last);
+        self.last_variant = last;
         Run {
-            classname: case.classname,
-            name: case.name.into_boxed_str(),
-            variant: case.variant,
             duration: case.duration.unwrap_or(0),
+            name_start,
+            // A name is an attribute of a report held in memory whole.
+            name_len: u32::try_from(case.name.len()).expect("a test name is under 4 GiB"),
+            classname,
+            variant,
             timed: case.duration.is_some(),
             outcome: case.outcome,
         }
     }
 
+    /// The index of `text` in `shared`, `last` first.
+    fn intern(&mut self, text: Option<&Shared>, last: &mut Option<u32>) -> u32 {
+        let Some(text) = text else {
+            return RunText::NONE;
+        };
+        if let Some(at) = *last {
+            let known = &self.shared[at as usize];
+            if Shared::ptr_eq(known, text) || **known == **text {
+                return at;
+            }
+        }
+        let at = match self.index.get(&**text) {
+            Some(&at) => at,
+            None => {
+                // Fewer distinct texts than cases, and far fewer than 2^32.
+                let at = u32::try_from(self.shared.len()).expect("under 2^32 distinct texts");
+                self.shared.push(text.clone());
+                self.index.insert(text.clone(), at);
+                at
+            }
+        };
+        *last = Some(at);
+        at
+    }
+
+    /// The text at index `at`, if any.
+    fn text(&self, at: u32) -> Option<&str> {
+        (at != RunText::NONE).then(|| &*self.shared[at as usize])
+    }
+
     /// What tells the recorded cases of one test apart.
-    fn recorded(&self) -> (&str, &str, Option<&str>) {
+    fn recorded(&self, run: &Run) -> (&str, &str, Option<&str>) {
         (
-            self.classname.as_deref().unwrap_or(""),
-            &self.name,
-            self.variant.as_deref(),
+            self.text(run.classname).unwrap_or(""),
+            &self.names[run.name_start..run.name_start + run.name_len as usize],
+            self.text(run.variant),
         )
     }
 }
@@ -189,6 +257,7 @@ impl Run {
 struct Runs {
     ids: Vec<TestId>,
     runs: Vec<Run>,
+    text: RunText,
 }
 
 impl Runs {
@@ -199,7 +268,11 @@ impl Runs {
         let (x, y) = (&self.ids[a], &self.ids[b]);
         x.native
             .cmp(&y.native)
-            .then_with(|| self.runs[a].recorded().cmp(&self.runs[b].recorded()))
+            .then_with(|| {
+                let text = &self.text;
+                text.recorded(&self.runs[a])
+                    .cmp(&text.recorded(&self.runs[b]))
+            })
             .then_with(|| x.cmp(y))
     }
 
@@ -287,6 +360,7 @@ impl<'r, 'f> Fold<'r, 'f> {
             runs: Runs {
                 ids: Vec::with_capacity(cases),
                 runs: Vec::with_capacity(cases),
+                text: RunText::default(),
             },
             recent_class: Recent::default(),
             recent_file: Recent::default(),
@@ -333,7 +407,8 @@ impl<'r, 'f> Fold<'r, 'f> {
     }
 
     /// Keeps a named case's run.
-    fn keep(&mut self, id: TestId, run: Run) {
+    fn keep(&mut self, id: TestId, case: &TestCase) {
+        let run = self.runs.text.run(case);
         self.runs.ids.push(id);
         self.runs.runs.push(run);
     }
@@ -364,7 +439,11 @@ impl<'r, 'f> Fold<'r, 'f> {
         // nothing depends on hash order.
         let mut runs = self.runs;
         runs.sort();
-        let Runs { mut ids, runs } = runs;
+        let Runs {
+            mut ids,
+            runs,
+            text,
+        } = runs;
         let mut measured = Vec::with_capacity(ids.len());
         // Each test's runs are merged into its first entry, moved down to
         // the next free place; the order puts the smallest of equal-named
@@ -379,7 +458,8 @@ impl<'r, 'f> Fold<'r, 'f> {
                 .map_or(ids.len(), |n| first + 1 + n);
             ids.swap(kept, first);
             let (mut duration, mut samples_in_mean): (Option<Micros>, u64) = (None, 0);
-            for same_case in runs[first..end].chunk_by(|a, b| a.recorded() == b.recorded()) {
+            for same_case in runs[first..end].chunk_by(|a, b| text.recorded(a) == text.recorded(b))
+            {
                 let mut sums: RunSums = [(0, 0); 3];
                 for run in same_case {
                     let kind = match run.outcome {
@@ -456,7 +536,7 @@ impl TimingTable {
         let mut fold = Fold::new(runner, None, cases.size_hint().0);
         for case in cases {
             if let Some(id) = fold.name(case) {
-                fold.keep(id, Run::new(case.clone()));
+                fold.keep(id, case);
             }
         }
         fold.finish()
@@ -475,7 +555,7 @@ impl TimingTable {
         let mut fold = Fold::new(runner, files.as_mut(), cases.len());
         release_each(cases, |case| {
             if let Some(id) = fold.name(&case) {
-                fold.keep(id, Run::new(case));
+                fold.keep(id, &case);
             }
         });
         fold.reverse();
@@ -1115,6 +1195,47 @@ mod tests {
                 .collect(),
             ids: entries.into_iter().map(|(id, _)| id).collect(),
         }
+    }
+
+    #[test]
+    fn run_text_gives_back_what_each_case_recorded() {
+        let case = |name: &str, classname: Option<&str>, variant: Option<&str>| TestCase {
+            name: name.into(),
+            classname: classname.map(Into::into),
+            suite: None,
+            file: None,
+            duration: Some(7),
+            outcome: Outcome::Failed,
+            dialect: Dialect::Generic,
+            variant: variant.map(Into::into),
+        };
+        let cases = [
+            case("a", Some("C"), None),
+            case("b", Some("D"), Some("firefox")),
+            case("", Some("C"), Some("firefox")),
+            case("c", None, Some("")),
+            case("d", Some(""), None),
+        ];
+        let mut text = RunText::default();
+        let runs: Vec<Run> = cases.iter().map(|c| text.run(c)).collect();
+        let recorded: Vec<_> = runs.iter().map(|r| text.recorded(r)).collect();
+        assert_eq!(
+            recorded,
+            [
+                ("C", "a", None),
+                ("D", "b", Some("firefox")),
+                ("C", "", Some("firefox")),
+                ("", "c", Some("")),
+                ("", "d", None),
+            ]
+        );
+        // Equal text is held once, wherever it comes again: C, D, firefox
+        // and the empty text.
+        assert_eq!(runs[0].classname, runs[2].classname);
+        assert_eq!(runs[1].variant, runs[2].variant);
+        assert_eq!(text.shared.len(), 4);
+        assert_eq!((runs[0].duration, runs[0].timed), (7, true));
+        assert_eq!(runs[0].outcome, Outcome::Failed);
     }
 
     #[test]

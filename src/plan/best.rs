@@ -14,7 +14,7 @@
 //! stops early once a plan meets the lower bound. `lpt`'s own plan is among
 //! the contenders as it is, so `best` is never worse.
 
-use super::blocks::{Block, blocks_above};
+use super::blocks::Blocks;
 use super::cost::{self, State};
 use super::local_search::{self, Limits};
 use super::{Planner, Problem, complete, kk, lpt};
@@ -43,12 +43,24 @@ impl Planner for Best {
 /// The `best` assignment of `problem`; the local searches share `limits`.
 pub fn best(problem: &Problem, limits: &Limits) -> Vec<usize> {
     let floor = problem.lower_bound().value - problem.shard_overhead;
-    let blocks = blocks_above(problem, floor);
+    let blocks = Blocks::of(problem, floor);
     let lpt_plan = lpt::lpt_of(problem, &blocks);
     // (An item-by-item greedy start was tried too: with setup costs it
     // splits groups early and never won after local search.)
-    let mut starts: Vec<Vec<usize>> = vec![lpt_plan.clone()];
-    let weights: Vec<Micros> = blocks.iter().map(|b| b.weight).collect();
+    // Local search optimises weights of at least 1µs; a plan full of
+    // zero-duration items could, in theory, end a few µs above LPT's.
+    let lpt_key = (
+        exact_makespan(problem, &lpt_plan),
+        cost::makespan(problem, &lpt_plan),
+        usize::MAX,
+    );
+    // LPT's plan is the first start.
+    let mut starts: Vec<Vec<usize>> = vec![lpt_plan];
+    // Largest differencing and complete search decline a million blocks:
+    // their weights are not gathered for them then.
+    let small = blocks.len().saturating_mul(problem.shards) <= kk::MAX_CELLS
+        || blocks.len() <= COMPLETE_MAX_BLOCKS;
+    let weights = if small { blocks.weights() } else { Vec::new() };
     // With no more blocks than shards LPT gives each its own: nothing to
     // partition.
     let partition = blocks.len() > problem.shards;
@@ -60,7 +72,7 @@ pub fn best(problem: &Problem, limits: &Limits) -> Vec<usize> {
         let (shards, _, _) = complete::k_way(&weights, problem.shards, COMPLETE_NODES, &mut spent);
         starts.push(by_blocks(problem, &blocks, &shards));
     }
-    // A million blocks are 48 MB the local searches no longer need.
+    // A million blocks are 16 MB the local searches no longer need.
     drop((blocks, weights));
 
     // (exact makespan, planner makespan, start index), smallest wins.
@@ -71,12 +83,20 @@ pub fn best(problem: &Problem, limits: &Limits) -> Vec<usize> {
         work: limits.work / starts.len() as u64,
         ..*limits
     };
+    // A start alone needs no telling apart, and is not held through the
+    // search (8 MB at a million items): should LPT's plan win after all,
+    // it is made again.
+    let alone = starts.len() == 1;
     for (index, start) in starts.into_iter().enumerate() {
         if seen.contains(&start) {
             continue;
         }
         let mut state = State::new(problem, &start);
-        seen.push(start);
+        if alone {
+            drop(start);
+        } else {
+            seen.push(start);
+        }
         // Local search never empties a shard, so filling first is enough.
         lpt::fill_empty_shards(&mut state);
         local_search::improve_and_balance(&mut state, &share);
@@ -96,26 +116,19 @@ pub fn best(problem: &Problem, limits: &Limits) -> Vec<usize> {
             break;
         }
     }
-    // Local search optimises weights of at least 1µs; a plan full of
-    // zero-duration items could, in theory, end a few µs above LPT's.
-    let lpt_key = (
-        exact_makespan(problem, &lpt_plan),
-        cost::makespan(problem, &lpt_plan),
-        usize::MAX,
-    );
     match winner {
         Some((key, assignment)) if key < lpt_key => assignment,
-        _ => lpt_plan,
+        // LPT's plan: the first start, seen first, or made again.
+        _ if !seen.is_empty() => seen.swap_remove(0),
+        _ => lpt::lpt_of(problem, &Blocks::of(problem, floor)),
     }
 }
 
 /// The item assignment that puts each block on its subset's shard.
-fn by_blocks(problem: &Problem, blocks: &[Block], shards: &[usize]) -> Vec<usize> {
+fn by_blocks(problem: &Problem, blocks: &Blocks, shards: &[usize]) -> Vec<usize> {
     let mut assignment = vec![0; problem.items.len()];
-    for (block, &shard) in blocks.iter().zip(shards) {
-        for &item in &block.items {
-            assignment[item] = shard;
-        }
+    for (block, &shard) in shards.iter().enumerate().take(blocks.len()) {
+        blocks.for_each_item(block, |item| assignment[item] = shard);
     }
     assignment
 }
@@ -186,6 +199,16 @@ mod tests {
             loads[0] >= 30_000_000,
             "the shards below 45s stay unbalanced: {loads:?}"
         );
+    }
+
+    #[test]
+    fn a_lone_start_gives_lpt_or_better() {
+        // No more items than shards: LPT's plan is the only start, given
+        // back as it is when the search cannot beat it.
+        let p = Problem::plain(&[("a", 0), ("b", 0), ("c", 4)], 4);
+        assert_eq!(best(&p, &Limits::default()), lpt::lpt(&p));
+        let p = Problem::plain(&[("a", 3), ("b", 5)], 2);
+        assert_eq!(best(&p, &Limits::default()), lpt::lpt(&p));
     }
 
     #[test]

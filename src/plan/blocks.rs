@@ -64,6 +64,87 @@ impl<'a> IntoIterator for &'a BlockItems {
     }
 }
 
+/// A block of one item of a group without setup, in 16 bytes: what
+/// [`Blocks::Singles`] holds instead of a [`Block`] each.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Single {
+    /// The item's [`weight`].
+    pub weight: Micros,
+    /// The item's index.
+    pub item: u32,
+    /// The item's group.
+    pub group: u32,
+}
+
+const _: () = assert!(std::mem::size_of::<Single>() == 16);
+
+/// The blocks of a problem in [`blocks`] order, held as cheaply as they
+/// can be. Without a setup anywhere every item is a block of its own, and
+/// at a million items 32-byte [`Block`]s were the largest thing planning
+/// held beside the problem: then each block is a [`Single`], half that.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Blocks {
+    /// No group has a setup: one block per item, by (weight descending,
+    /// item ascending), the order [`blocks`] gives them.
+    Singles(Vec<Single>),
+    /// The blocks as [`blocks`] gives them.
+    Blocks(Vec<Block>),
+}
+
+impl Blocks {
+    /// The blocks of `problem` given `floor` (see [`blocks_above`]).
+    pub fn of(problem: &Problem, floor: Micros) -> Blocks {
+        let fits = u32::try_from(problem.items.len()).is_ok()
+            && u32::try_from(problem.groups.len()).is_ok();
+        if problem.has_setups() || !fits {
+            return Blocks::Blocks(blocks_above(problem, floor));
+        }
+        let mut singles: Vec<Single> = problem
+            .items
+            .iter()
+            .enumerate()
+            .map(|(index, item)| Single {
+                weight: item.duration.max(1),
+                item: index as u32,
+                group: item.group as u32,
+            })
+            .collect();
+        // Items differ, so the order is total and an unstable sort gives
+        // the one result.
+        singles.sort_unstable_by(|a, b| b.weight.cmp(&a.weight).then(a.item.cmp(&b.item)));
+        Blocks::Singles(singles)
+    }
+
+    /// How many blocks there are.
+    pub fn len(&self) -> usize {
+        match self {
+            Blocks::Singles(singles) => singles.len(),
+            Blocks::Blocks(blocks) => blocks.len(),
+        }
+    }
+
+    /// Whether there is no block (no item).
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Each block's weight, in block order.
+    pub fn weights(&self) -> Vec<Micros> {
+        match self {
+            Blocks::Singles(singles) => singles.iter().map(|s| s.weight).collect(),
+            Blocks::Blocks(blocks) => blocks.iter().map(|b| b.weight).collect(),
+        }
+    }
+
+    /// Calls `f` with every item of block `block`, ascending.
+    pub fn for_each_item(&self, block: usize, mut f: impl FnMut(usize)) {
+        match self {
+            Blocks::Singles(singles) => f(singles[block].item as usize),
+            Blocks::Blocks(blocks) => blocks[block].items.iter().for_each(|&i| f(i)),
+        }
+    }
+}
+
 /// Rounds of the fixed point that sizes pieces; it settles in two or three.
 const ROUNDS: usize = 8;
 
@@ -222,6 +303,29 @@ mod tests {
         assert_eq!(b.len(), 2);
         assert_eq!(b[0].items[..], [1]);
         assert_eq!(b[0].weight, 7);
+    }
+
+    #[test]
+    fn singles_are_the_blocks_of_a_problem_without_setups() {
+        let p = Problem::plain(&[("a", 5), ("b", 7), ("c", 5), ("d", 0), ("e", 7)], 2);
+        let Blocks::Singles(singles) = Blocks::of(&p, 0) else {
+            panic!("no setups: singles");
+        };
+        let from_blocks: Vec<(Micros, Vec<usize>, usize)> = blocks(&p)
+            .into_iter()
+            .map(|b| (b.weight, b.items.to_vec(), b.group))
+            .collect();
+        let from_singles: Vec<(Micros, Vec<usize>, usize)> = singles
+            .iter()
+            .map(|s| (s.weight, vec![s.item as usize], s.group as usize))
+            .collect();
+        assert_eq!(from_singles, from_blocks);
+        // With a setup, the blocks are kept as they are.
+        let p = two_files_with_heavy_setups();
+        assert_eq!(
+            Blocks::of(&p, lower_bound(&p).value),
+            Blocks::Blocks(blocks(&p))
+        );
     }
 
     #[test]

@@ -4,8 +4,8 @@
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 
-use super::blocks::{Block, BlockItems, blocks};
-use super::cost::{State, weight};
+use super::blocks::{Block, BlockItems, Blocks, Single};
+use super::cost::{State, UNPLACED, weight};
 use super::{Planner, Problem};
 use crate::duration::Micros;
 use crate::error::Result;
@@ -30,15 +30,49 @@ impl Planner for Lpt {
 
 /// The LPT assignment of `problem`.
 pub fn lpt(problem: &Problem) -> Vec<usize> {
-    lpt_of(problem, &blocks(problem))
+    let floor = problem.lower_bound().value - problem.shard_overhead;
+    lpt_of(problem, &Blocks::of(problem, floor))
 }
 
-/// The LPT assignment of `problem` given its [`blocks`].
-pub fn lpt_of(problem: &Problem, blocks: &[Block]) -> Vec<usize> {
+/// The LPT assignment of `problem` given its [`Blocks`].
+pub fn lpt_of(problem: &Problem, blocks: &Blocks) -> Vec<usize> {
+    if let Blocks::Singles(singles) = blocks {
+        return lpt_of_singles(problem, singles);
+    }
     let mut state = State::empty(problem);
     place_blocks(&mut state, blocks);
     fill_empty_shards(&mut state);
     state.into_assignment()
+}
+
+/// [`lpt_of`] without setups: each item to the least-loaded shard, the
+/// lowest index on ties, with the loads alone. A [`State`]'s bookkeeping
+/// per item (16 MB at a million items) would go unused: no setup is paid,
+/// and no shard is left empty while another has two items (every item
+/// weighs at least 1µs, so an empty shard is the lightest), which leaves
+/// [`fill_empty_shards`] nothing to do.
+fn lpt_of_singles(problem: &Problem, singles: &[Single]) -> Vec<usize> {
+    let mut loads: Vec<Micros> = vec![0; problem.shards];
+    let mut assignment = vec![UNPLACED; problem.items.len()];
+    // Loads only grow, so an entry whose load is not the shard's current
+    // load is stale and skipped.
+    let mut heap: BinaryHeap<Reverse<(Micros, usize)>> =
+        (0..problem.shards).map(|s| Reverse((0, s))).collect();
+    for single in singles {
+        let shard = loop {
+            let Some(&Reverse((load, shard))) = heap.peek() else {
+                unreachable!("the heap always holds every shard");
+            };
+            if load == loads[shard] {
+                break shard;
+            }
+            heap.pop();
+        };
+        loads[shard] += single.weight;
+        assignment[single.item as usize] = shard;
+        heap.push(Reverse((loads[shard], shard)));
+    }
+    assignment
 }
 
 /// Gives every empty shard an item while another shard has two or more.
@@ -91,7 +125,27 @@ pub fn fill_empty_shards(state: &mut State<'_>) {
 /// Places `blocks`, in order, each where it finishes earliest: the
 /// least-loaded shard, or a shard already running its group (which pays no
 /// second setup) if that is earlier; the lowest index on ties.
-pub fn place_blocks(state: &mut State<'_>, blocks: &[Block]) {
+pub fn place_blocks(state: &mut State<'_>, blocks: &Blocks) {
+    match blocks {
+        Blocks::Singles(singles) => {
+            let shards = state.loads().len();
+            let mut heap: BinaryHeap<Reverse<(Micros, usize)>> =
+                (0..shards).map(|s| Reverse((state.load(s), s))).collect();
+            // No setups: the lightest shard is where a block finishes
+            // earliest, as `place_all` finds for a block of one.
+            for single in singles {
+                let (_, lightest) = lightest(&mut heap, state);
+                let (item, group) = (single.item as usize, single.group as usize);
+                state.place_known(item, lightest, group, single.weight);
+                heap.push(Reverse((state.load(lightest), lightest)));
+            }
+        }
+        Blocks::Blocks(blocks) => place_all(state, blocks),
+    }
+}
+
+/// [`place_blocks`] of blocks held as [`Block`]s.
+fn place_all(state: &mut State<'_>, blocks: &[Block]) {
     let shards = state.loads().len();
     // Loads only grow here, so an entry whose load is not the shard's
     // current load is stale and skipped.
@@ -189,6 +243,22 @@ mod tests {
         assert_eq!(plan.keys(0), vec!["a", "d"]);
         assert_eq!(plan.keys(1), vec!["b", "c", "e"]);
         assert_eq!(plan.makespan(), 8);
+    }
+
+    #[test]
+    fn singles_are_placed_as_their_blocks_would_be() {
+        let problems = [
+            Problem::plain(&[("a", 5), ("b", 4), ("c", 3), ("d", 3), ("e", 1)], 2),
+            Problem::plain(&[("a", 0), ("b", 0), ("c", 0), ("d", 10)], 4),
+            Problem::plain(&[("a", 3), ("b", 1)], 4),
+            Problem::plain(&[("x", 2), ("y", 2), ("z", 2), ("w", 7), ("v", 0)], 3),
+        ];
+        for p in problems {
+            let singles = Blocks::of(&p, 0);
+            assert!(matches!(singles, Blocks::Singles(_)));
+            let blocks = Blocks::Blocks(super::super::blocks::blocks(&p));
+            assert_eq!(lpt_of(&p, &singles), lpt_of(&p, &blocks), "{p:?}");
+        }
     }
 
     #[test]

@@ -101,8 +101,10 @@ pub struct Problem {
     pub shard_overhead: Micros,
     /// For a problem built from a suite ([`problem`]): the index of the
     /// item holding each of the suite's tests, by test index, so that a
-    /// shard's tests are found without looking items up by key. Empty
-    /// for problems built by hand.
+    /// shard's tests are found without looking items up by key
+    /// ([`Problem::item_of`]). Empty where there is nothing to record: for
+    /// problems built by hand, and where test `i` is item `i` (at test
+    /// granularity: a million indexes that say nothing are 8 MB).
     pub item_of_test: Vec<usize>,
 }
 
@@ -140,6 +142,16 @@ impl Problem {
             members[item.group].push(index);
         }
         members
+    }
+
+    /// The item holding test `test` of the suite the problem was built
+    /// from ([`Problem::item_of_test`]).
+    pub fn item_of(&self, test: usize) -> usize {
+        if self.item_of_test.is_empty() {
+            test
+        } else {
+            self.item_of_test[test]
+        }
     }
 
     /// Whether any group has a setup cost, i.e. whether keeping groups
@@ -204,18 +216,16 @@ pub fn problem(suite: &Suite, by: Granularity, shards: usize, costs: &Costs) -> 
             group: group_of[index],
         }
     };
-    // Each test's item, by index into `items` as they are built.
-    let mut item_of_test = vec![0; suite.tests.len()];
+    // Each test's item, by index into `items` as they are built; none
+    // while test `i` is item `i`.
+    let mut item_of_test = Vec::new();
     let mut items: Vec<Item> = if by == Granularity::Test {
         // The suite is sorted by native id and holds each test once.
-        item_of_test
-            .iter_mut()
-            .enumerate()
-            .for_each(|(i, item)| *item = i);
         (0..suite.tests.len())
             .map(|i| test_item(i, Granularity::Test))
             .collect()
     } else {
+        item_of_test = vec![0; suite.tests.len()];
         // Only looked up while grouping; the result is sorted below.
         let mut merged: HashMap<&str, (Item, Vec<usize>)> = HashMap::new();
         for (index, test) in suite.tests.iter().enumerate() {
@@ -272,6 +282,9 @@ pub fn problem(suite: &Suite, by: Granularity, shards: usize, costs: &Costs) -> 
     if !items.is_sorted_by(|a, b| order(a, b).is_le()) {
         let mut sorted: Vec<usize> = (0..items.len()).collect();
         sorted.sort_unstable_by(|&a, &b| order(&items[a], &items[b]));
+        if item_of_test.is_empty() {
+            item_of_test = (0..items.len()).collect();
+        }
         let mut rank = vec![0; items.len()];
         for (new, &old) in sorted.iter().enumerate() {
             rank[old] = new;
@@ -501,7 +514,13 @@ impl Plan {
 
     /// How far the plan is above the lower bound (1.0 is optimal).
     pub fn ratio(&self) -> f64 {
-        let bound = self.lower_bound().value;
+        self.ratio_to(self.lower_bound())
+    }
+
+    /// [`Plan::ratio`] given the plan's [`Plan::lower_bound`], for a caller
+    /// that has it already: at a million items the bound sorts them all.
+    pub fn ratio_to(&self, bound: Bound) -> f64 {
+        let bound = bound.value;
         if bound == 0 {
             1.0
         } else {
@@ -1141,6 +1160,13 @@ pub(crate) mod tests {
             ]
         );
         assert!(split.items[..3].iter().all(|i| i.group == 0));
+        // Each test is found in its item: its own, or its file's.
+        let items: Vec<usize> = (0..6).map(|t| split.item_of(t)).collect();
+        assert_eq!(items, [0, 1, 2, 3, 3, 4]);
+        // By test, test i is item i, and nothing is recorded to say so.
+        let by_test = problem(&suite, Granularity::Test, 3, &costs);
+        assert!(by_test.item_of_test.is_empty());
+        assert!((0..6).all(|t| by_test.items[by_test.item_of(t)].key == suite.tests[t].id.native));
     }
 
     #[test]
