@@ -500,6 +500,22 @@ mod tests {
         );
     }
 
+    /// Shard `index` of `shards` of a pytest plan, as `select --record`
+    /// writes it before it knows the start.
+    fn pytest_record(index: usize, shards: usize) -> ShardRecord {
+        ShardRecord {
+            format: "shardplan-shard".into(),
+            version: 1,
+            fingerprint: "f".into(),
+            index,
+            shards,
+            runner: RunnerKind::Pytest,
+            started: None,
+            launches: None,
+            finished: None,
+        }
+    }
+
     #[test]
     fn a_shard_is_observed_from_its_start_to_its_last_suite_end() {
         let cases = vec![
@@ -512,17 +528,7 @@ mod tests {
             start: Some(10_500_000),
             wait: None,
         }];
-        let record = ShardRecord {
-            format: "shardplan-shard".into(),
-            version: 1,
-            fingerprint: "f".into(),
-            index: 1,
-            shards: 2,
-            runner: RunnerKind::Pytest,
-            started: Some(crate::duration::format_timestamp(10_000_000)),
-            launches: None,
-            finished: None,
-        };
+        let record = pytest_record(1, 2).started_at(10_000_000);
         let seen = observe_shard(PathBuf::from("r"), &record, &cases, &groups, &[]);
         assert_eq!(seen.wall, Some(1_500_000));
         assert_eq!(seen.tests, 400_000);
@@ -547,17 +553,7 @@ mod tests {
         for c in &mut cases {
             c.suite = Some("typenum".into());
         }
-        let record = ShardRecord {
-            format: "shardplan-shard".into(),
-            version: 1,
-            fingerprint: "f".into(),
-            index: 0,
-            shards: 4,
-            runner: RunnerKind::Pytest,
-            started: Some(crate::duration::format_timestamp(10_000_000)),
-            launches: None,
-            finished: None,
-        };
+        let record = pytest_record(0, 4).started_at(10_000_000);
         let seen = observe_shard(PathBuf::from("r"), &record, &cases, &[], &[]);
         assert_eq!(seen.wall, None);
         assert!(seen.note.unwrap().contains("no suite or run timestamps"));
@@ -589,19 +585,9 @@ mod tests {
             start: Some(10_500_000),
             wait: None,
         }];
-        let record = ShardRecord {
-            format: "shardplan-shard".into(),
-            version: 1,
-            fingerprint: "f".into(),
-            index: 0,
-            shards: 2,
-            runner: RunnerKind::Pytest,
-            started: None,
-            launches: None,
-            finished: None,
-        }
-        .started_at(10_000_000)
-        .finished_at(11_800_000);
+        let record = pytest_record(0, 2)
+            .started_at(10_000_000)
+            .finished_at(11_800_000);
         // The runner exited 0.3 s after its report's last suite ended.
         let seen = observe_shard(PathBuf::from("r"), &record, &cases, &groups, &[]);
         assert_eq!(seen.wall, Some(1_800_000));
