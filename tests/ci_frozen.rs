@@ -277,7 +277,7 @@ fn select_exec_records_when_the_runner_exited_passed_or_failed() {
     let d = dir.path();
     freeze(d, "2", &[]);
     let record = |shard: &str| json(&fs::read_to_string(d.join(shard)).unwrap());
-    let select = |out: &str, script: &str| -> Vec<String> {
+    let select = |out: &str, extra: &[&str]| -> Vec<String> {
         [
             "select",
             "--plan",
@@ -286,16 +286,18 @@ fn select_exec_records_when_the_runner_exited_passed_or_failed() {
             "0",
             "--record",
             out,
-            "--template",
-            script,
-            "--exec",
         ]
         .iter()
+        .chain(extra)
         .map(|s| s.to_string())
         .collect()
     };
+    let exec = |script| ["--template", script, "--exec"];
     // The record is there before the runner starts.
-    let args = select("ok", "sh -c 'test -f ok/shardplan-shard.json' {items}");
+    let args = select(
+        "ok",
+        &exec("sh -c 'test -f ok/shardplan-shard.json' {items}"),
+    );
     ok_in(d, &args.iter().map(String::as_str).collect::<Vec<_>>());
     let passed = record("ok/shardplan-shard.json");
     let (started, finished) = (
@@ -306,14 +308,16 @@ fn select_exec_records_when_the_runner_exited_passed_or_failed() {
     assert_eq!(started.len(), finished.len(), "{started} {finished}");
     assert!(started <= finished, "{started} {finished}");
     // A failing runner's shard is timed too, and its exit status stands.
-    let args = select("failed", "sh -c 'exit 3' {items}");
+    let args = select("failed", &exec("sh -c 'exit 3' {items}"));
     fails_in(d, &args.iter().map(String::as_str).collect::<Vec<_>>(), 3);
     assert!(record("failed/shardplan-shard.json")["finished"].is_string());
     // A record that cannot be rewritten (the runner made its path a
     // directory) is a warning: the exit status stays the runner's.
     let args = select(
         "gone",
-        "sh -c 'rm gone/shardplan-shard.json; mkdir gone/shardplan-shard.json; exit 4' {items}",
+        &exec(
+            "sh -c 'rm gone/shardplan-shard.json; mkdir gone/shardplan-shard.json; exit 4' {items}",
+        ),
     );
     let (_, err) = fails_in(d, &args.iter().map(String::as_str).collect::<Vec<_>>(), 4);
     assert!(
@@ -321,18 +325,8 @@ fn select_exec_records_when_the_runner_exited_passed_or_failed() {
         "{err}"
     );
     // Without --exec, select never sees the runner exit.
-    ok_in(
-        d,
-        &[
-            "select",
-            "--plan",
-            "plan.json",
-            "--index",
-            "0",
-            "--record",
-            "printed",
-        ],
-    );
+    let args = select("printed", &[]);
+    ok_in(d, &args.iter().map(String::as_str).collect::<Vec<_>>());
     assert!(
         record("printed/shardplan-shard.json")
             .get("finished")

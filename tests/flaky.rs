@@ -268,9 +268,8 @@ fn select_only_failed_prints_exactly_this_shards_failed_test() {
     fs::write(dir.path().join("shard.xml"), report(&cases)).unwrap();
 
     let index = on.to_string();
-    let out = ok(
-        dir.path(),
-        &[
+    let rerun_into = |out: &str, extra: &[&str]| {
+        let base = [
             "select",
             "--plan",
             "P.json",
@@ -279,9 +278,11 @@ fn select_only_failed_prints_exactly_this_shards_failed_test() {
             "--only-failed",
             "shard.xml",
             "--record",
-            "rerun",
-        ],
-    );
+            out,
+        ];
+        ok(dir.path(), &[&base[..], extra].concat())
+    };
+    let out = rerun_into("rerun", &[]);
     assert_eq!(stdout(&out), format!("{FLAKY}\n"));
     assert!(stderr(&out).contains("1 failed test"), "{}", stderr(&out));
     // Its record says the rerun launches pytest once.
@@ -294,23 +295,7 @@ fn select_only_failed_prints_exactly_this_shards_failed_test() {
     assert_eq!(rerun["launches"], 1);
     assert!(rerun.get("finished").is_none());
     // Run by select, the rerun's record also says when it finished.
-    ok(
-        dir.path(),
-        &[
-            "select",
-            "--plan",
-            "P.json",
-            "--index",
-            &index,
-            "--only-failed",
-            "shard.xml",
-            "--record",
-            "ran",
-            "--template",
-            "true {items}",
-            "--exec",
-        ],
-    );
+    rerun_into("ran", &["--template", "true {items}", "--exec"]);
     let ran = record("ran");
     assert_eq!(ran["launches"], 1);
     assert!(ran["finished"].as_str().unwrap() >= ran["started"].as_str().unwrap());
