@@ -359,27 +359,19 @@ fn fit_lines(shards: &[&ShardPoint], record: &CostRecord, believed: Slopes) -> F
     // passes above the shards once the start-up is clamped at 0 (two
     // shards of one run, a few groups apart, that differed by chance give
     // seconds per group). A start-up is never negative, so: for shards of
-    // about one size, whose slope is then mostly noise, the start-up takes
+    // about one size, whose slope is then mostly noise (and always, for a
+    // runner that believes only slopes across sizes), the start-up takes
     // the whole overhead (right for that size, and it moves no test);
     // across sizes, the line is fitted through the origin instead, the
     // median of the shards' `y / G`.
-    let several_sizes = of_several_sizes(shards);
+    let starts_below_zero = startup.is_some_and(|s| s < 0);
     if suites.is_empty()
-        && group_cost.is_some()
-        && !several_sizes
-        && believed == Slopes::AcrossSizes
-    {
-        group_cost = None;
-        startup = Some(startup_given(None));
-    }
-    if suites.is_empty()
-        && startup.is_some_and(|s| s < 0)
         && let Some((_, runs_of)) = group_cost
     {
-        if !several_sizes {
+        if !of_several_sizes(shards) && (believed == Slopes::AcrossSizes || starts_below_zero) {
             group_cost = None;
             startup = Some(startup_given(None));
-        } else {
+        } else if starts_below_zero {
             let mut per_group: Vec<i64> = shards
                 .iter()
                 .filter(|p| p.1 > 0)
@@ -642,6 +634,24 @@ impl Default for CostModel {
 }
 
 impl CostModel {
+    /// The model of a runner's terms. Learned per start, the start-up is
+    /// paid per group by a runner that `starts_per_group` (cargo: one
+    /// `cargo test` per test binary); a given one is per shard as given.
+    pub fn new(
+        shard_startup: Term,
+        group_cost: Term,
+        concurrency: ConcurrencyTerm,
+        starts_per_group: bool,
+    ) -> CostModel {
+        CostModel {
+            shard_startup,
+            group_cost,
+            concurrency,
+            startup_per_group: starts_per_group
+                && matches!(shard_startup.source, TermSource::Learned(_)),
+        }
+    }
+
     /// `shard start-up 0.41s (learned from 2 runs), per group 0.35s
     /// (learned from 2 runs)`, then `, concurrency ×1.85 (learned from 1
     /// run)` unless that is the default.

@@ -195,16 +195,12 @@ pub fn read_inputs(
     }
 
     let fitted = learned_costs(&timings, runner, warnings);
-    let shard_startup = Term::choose(options.shard_overhead, fitted.shard_startup);
-    let cost_model = CostModel {
-        shard_startup,
-        group_cost: Term::choose(options.group_overhead, fitted.group_cost),
-        concurrency: ConcurrencyTerm::choose(options.concurrency, fitted.concurrency),
-        // Learned per start, it is paid per group by a runner that starts
-        // once per group; a given --shard-overhead is per shard as given.
-        startup_per_group: runner.starts_per_group()
-            && matches!(shard_startup.source, TermSource::Learned(_)),
-    };
+    let cost_model = CostModel::new(
+        Term::choose(options.shard_overhead, fitted.shard_startup),
+        Term::choose(options.group_overhead, fitted.group_cost),
+        ConcurrencyTerm::choose(options.concurrency, fitted.concurrency),
+        runner.starts_per_group(),
+    );
     let (shard_overhead, startup_per_group) = if cost_model.startup_per_group {
         (0, cost_model.shard_startup.micros)
     } else {

@@ -112,13 +112,13 @@ pub fn run(args: &MergeArgs, streams: &mut Streams<'_>) -> Result<()> {
         }
         for record in history.costs.values() {
             let fitted = learned::fit(record);
-            let model = CostModel {
-                shard_startup: Term::choose(None, fitted.shard_startup),
-                group_cost: Term::choose(None, fitted.group_cost),
-                concurrency: ConcurrencyTerm::choose(None, fitted.concurrency),
-                startup_per_group: RunnerKind::from_name(&record.runner)
+            let model = CostModel::new(
+                Term::choose(None, fitted.shard_startup),
+                Term::choose(None, fitted.group_cost),
+                ConcurrencyTerm::choose(None, fitted.concurrency),
+                RunnerKind::from_name(&record.runner)
                     .is_some_and(|kind| kind.runner().starts_per_group()),
-            };
+            );
             let _ = writeln!(
                 streams.stderr,
                 "shardplan: learned costs for --runner {}: {}",
