@@ -594,6 +594,22 @@ impl ShardRecord {
                 ),
             ));
         }
+        // A stamp `merge` cannot read would quietly turn the shard into an
+        // older record without a wall time; say so instead.
+        for (key, stamp) in [("started", &record.started), ("finished", &record.finished)] {
+            if let Some(raw) = stamp
+                && parse_timestamp(raw).is_none()
+            {
+                return Err(Error::in_file(
+                    path,
+                    format!(
+                        "`{key}` is {raw:?}, not an RFC 3339 time such as \
+                             2026-12-06T05:39:02.123456Z; rewrite the record with \
+                             `shardplan select --record` or delete the key"
+                    ),
+                ));
+            }
+        }
         Ok(record)
     }
 }
@@ -784,5 +800,31 @@ mod tests {
                 .message
                 .contains("format \"x\"")
         );
+    }
+
+    #[test]
+    fn a_stamp_merge_cannot_read_is_an_error_naming_the_key() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = doc(Granularity::Test, vec![(vec![], vec![])]);
+        let path = ShardRecord::new(&d, 0)
+            .started_at(1_000_000)
+            .write(dir.path())
+            .unwrap();
+        assert!(ShardRecord::read(&path).unwrap().start().is_some());
+        let written = fs::read_to_string(&path).unwrap();
+        for (key, value) in [
+            ("started", "yesterday"),
+            ("finished", "2026-13-01T00:00:00Z"),
+        ] {
+            let mut record: serde_json::Value = serde_json::from_str(&written).unwrap();
+            record[key] = serde_json::Value::from(value);
+            fs::write(&path, record.to_string()).unwrap();
+            let message = ShardRecord::read(&path).unwrap_err().to_string();
+            assert!(
+                message.contains(&format!("`{key}` is \"{value}\""))
+                    && message.contains(RECORD_FILE),
+                "{message}"
+            );
+        }
     }
 }
