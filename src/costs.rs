@@ -84,6 +84,8 @@ pub struct ShardSeen {
     pub record: PathBuf,
     /// The shard's index in its plan.
     pub index: usize,
+    /// Its plan's fingerprint and shard count.
+    pub plan: (String, usize),
     /// Wall time from `select --record` to the runner's exit, else to its
     /// reports' last end, if both are known.
     pub wall: Option<Micros>,
@@ -93,8 +95,65 @@ pub struct ShardSeen {
     pub groups: u64,
     /// Times it started its runner.
     pub launches: u64,
+    /// What its plan predicted it would take, if the record says.
+    pub predicted: Option<Micros>,
     /// Why it gives no observation, if it does not.
     pub note: Option<String>,
+}
+
+impl ShardSeen {
+    /// How far its plan's prediction was from its wall time, per mille of
+    /// the wall (negative when the shard took longer), where both are
+    /// known.
+    pub fn miss(&self) -> Option<i64> {
+        let wall = i64::try_from(self.wall.filter(|&w| w > 0)?).ok()?;
+        let predicted = i64::try_from(self.predicted?).ok()?;
+        i64::try_from(i128::from(predicted - wall) * 1000 / i128::from(wall)).ok()
+    }
+}
+
+/// How well the plans' predictions held for the shards of a run: what
+/// the bench measures, for every user's own CI.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Accuracy {
+    /// Shards with both a prediction and a wall time.
+    pub shards: usize,
+    /// Their mean |predicted − wall| / wall, per mille.
+    pub mean_miss: u64,
+    /// Their slowest wall over their mean wall, per mille: when they are
+    /// every shard of one plan (otherwise the balance is not the plan's).
+    pub balance: Option<u64>,
+}
+
+/// The [`Accuracy`] of `shards`, if any has a prediction and a wall.
+pub fn accuracy(shards: &[ShardSeen]) -> Option<Accuracy> {
+    let judged: Vec<(&ShardSeen, i64)> = shards
+        .iter()
+        .filter_map(|shard| Some((shard, shard.miss()?)))
+        .collect();
+    if judged.is_empty() {
+        return None;
+    }
+    let total: u64 = judged.iter().map(|(_, miss)| miss.unsigned_abs()).sum();
+    let plans: BTreeSet<&(String, usize)> = judged.iter().map(|(s, _)| &s.plan).collect();
+    let indexes: BTreeSet<usize> = judged.iter().map(|(s, _)| s.index).collect();
+    let balance = match plans.into_iter().collect::<Vec<_>>().as_slice() {
+        [(_, count)] if indexes.len() == judged.len() && indexes.len() == *count => {
+            let walls: Vec<u128> = judged
+                .iter()
+                .filter_map(|(s, _)| s.wall.map(u128::from))
+                .collect();
+            let sum: u128 = walls.iter().sum();
+            let slowest = walls.iter().copied().max().unwrap_or(0);
+            (sum > 0).then(|| (slowest * 1000 * walls.len() as u128 / sum) as u64)
+        }
+        _ => None,
+    };
+    Some(Accuracy {
+        shards: judged.len(),
+        mean_miss: total / judged.len() as u64,
+        balance,
+    })
 }
 
 /// Reads the report `files` of one run (shard records among them left
@@ -427,10 +486,12 @@ fn observe_shard(
     ShardSeen {
         record: path,
         index: record.index,
+        plan: (record.fingerprint.clone(), record.shards),
         wall,
         tests,
         groups: keys.len() as u64,
         launches: record.launch_count(),
+        predicted: record.predicted,
         note,
     }
 }
@@ -513,7 +574,54 @@ mod tests {
             started: None,
             launches: None,
             finished: None,
+            predicted: None,
         }
+    }
+
+    #[test]
+    fn accuracy_judges_shards_with_a_prediction_and_a_wall() {
+        let seen =
+            |index: usize, plan: &str, wall: Option<Micros>, predicted: Option<Micros>| ShardSeen {
+                record: PathBuf::from("r"),
+                index,
+                plan: (plan.to_string(), 2),
+                wall,
+                tests: 0,
+                groups: 1,
+                launches: 1,
+                predicted,
+                note: None,
+            };
+        assert_eq!(accuracy(&[seen(0, "a", Some(1_000_000), None)]), None);
+        // Both shards of plan a: 10% short and 30% over, walls 1 s and 3 s.
+        let both = [
+            seen(0, "a", Some(1_000_000), Some(1_300_000)),
+            seen(1, "a", Some(3_000_000), Some(2_700_000)),
+        ];
+        assert_eq!(both[1].miss(), Some(-100));
+        assert_eq!(
+            accuracy(&both),
+            Some(Accuracy {
+                shards: 2,
+                mean_miss: 200,
+                balance: Some(1500),
+            })
+        );
+        // Shards of two plans, or one without a wall: no balance.
+        let mixed = [
+            both[0].clone(),
+            seen(1, "b", Some(3_000_000), Some(2_700_000)),
+        ];
+        assert_eq!(accuracy(&mixed).unwrap().balance, None);
+        let unseen = [both[0].clone(), seen(1, "a", None, Some(2_700_000))];
+        assert_eq!(
+            accuracy(&unseen),
+            Some(Accuracy {
+                shards: 1,
+                mean_miss: 300,
+                balance: None,
+            })
+        );
     }
 
     #[test]

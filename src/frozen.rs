@@ -504,6 +504,43 @@ pub struct ShardRecord {
     /// `select` did not run the runner itself.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub finished: Option<String>,
+    /// What the plan predicted the shard would take, in seconds (its
+    /// `predicted_seconds`): `merge` says how far the shard's wall time
+    /// was from it. Absent for a rerun of failed tests, which the plan
+    /// did not predict, and in records written before it was kept.
+    #[serde(
+        rename = "predicted_seconds",
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "optional_seconds"
+    )]
+    pub predicted: Option<Micros>,
+}
+
+/// An optional duration kept as seconds in JSON, as plan documents keep
+/// theirs, and as whole microseconds in memory.
+mod optional_seconds {
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    use crate::duration::{Micros, micros_to_seconds, seconds_to_micros};
+
+    pub fn serialize<S: Serializer>(value: &Option<Micros>, out: S) -> Result<S::Ok, S::Error> {
+        match value {
+            Some(micros) => out.serialize_f64(micros_to_seconds(*micros)),
+            None => out.serialize_none(),
+        }
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(input: D) -> Result<Option<Micros>, D::Error> {
+        match Option::<f64>::deserialize(input)? {
+            None => Ok(None),
+            Some(seconds) => seconds_to_micros(seconds).map(Some).ok_or_else(|| {
+                serde::de::Error::custom(format!(
+                    "predicted_seconds is {seconds}, not a duration in seconds"
+                ))
+            }),
+        }
+    }
 }
 
 impl ShardRecord {
@@ -519,6 +556,16 @@ impl ShardRecord {
             started: None,
             launches: None,
             finished: None,
+            predicted: None,
+        }
+    }
+
+    /// The same record, saying the plan predicted the shard would take
+    /// `predicted`.
+    pub fn predicting(self, predicted: Micros) -> ShardRecord {
+        ShardRecord {
+            predicted: Some(predicted),
+            ..self
         }
     }
 
@@ -799,6 +846,23 @@ mod tests {
                 .unwrap_err()
                 .message
                 .contains("format \"x\"")
+        );
+    }
+
+    #[test]
+    fn a_record_keeps_what_the_plan_predicted_in_seconds() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = doc(Granularity::Test, vec![(vec![], vec![])]);
+        let record = ShardRecord::new(&d, 0).predicting(3_810_000);
+        let path = record.write(dir.path()).unwrap();
+        let text = fs::read_to_string(&path).unwrap();
+        assert!(text.contains(r#""predicted_seconds":3.81"#), "{text}");
+        assert_eq!(ShardRecord::read(&path).unwrap(), record);
+        fs::write(&path, text.replace("3.81", "-1")).unwrap();
+        let message = ShardRecord::read(&path).unwrap_err().to_string();
+        assert!(
+            message.contains("predicted_seconds is -1, not a duration in seconds"),
+            "{message}"
         );
     }
 

@@ -222,6 +222,11 @@ fn select_lists_tests_and_records_the_shard() {
     assert_eq!(record["fingerprint"], doc["fingerprint"]);
     assert_eq!(record["index"], 1);
     assert_eq!(record["shards"], 2);
+    // What the plan predicted, for merge to compare with the wall time.
+    assert_eq!(
+        record["predicted_seconds"],
+        doc["shards"][1]["predicted_seconds"]
+    );
     assert!(
         err.contains("recorded the shard in out/1/shardplan-shard.json"),
         "{err}"

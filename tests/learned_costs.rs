@@ -281,6 +281,41 @@ fn output(dir: &Path, args: &[&str]) -> (String, String) {
 }
 
 #[test]
+fn merge_says_how_far_the_plans_predictions_were_from_the_walls() {
+    let dir = tempfile::tempdir().unwrap();
+    let dir = dir.path();
+    // Walls 1.5 s, 2.0 s and 2.5 s; the plan predicted 1.5 s, 1.8 s, 3.0 s.
+    pytest_shard(dir, 0, &[0, 1], "2026-12-06T05:00:00.000000Z", 0.5);
+    pytest_shard(dir, 1, &[2, 3, 4], "2026-12-06T05:10:00.000000Z", 0.5);
+    pytest_shard(dir, 2, &[5, 6, 7, 8], "2026-12-06T05:20:00.000000Z", 0.5);
+    for (index, predicted) in [(0, "1.5"), (1, "1.8"), (2, "3.0")] {
+        let path = dir.join(format!("run/shard-{index}/shardplan-shard.json"));
+        let record = fs::read_to_string(&path).unwrap();
+        let record = record.replace('}', &format!(r#","predicted_seconds":{predicted}}}"#));
+        fs::write(&path, record).unwrap();
+    }
+    let (_, err) = output(dir, &["merge", "run"]);
+    for line in [
+        "shard 0 (run/shard-0/shardplan-shard.json): wall 1.5s, tests 400ms, 2 groups, predicted 1.5s (as predicted)",
+        "shard 1 (run/shard-1/shardplan-shard.json): wall 2.0s, tests 600ms, 3 groups, predicted 1.8s (10.0% short)",
+        "shard 2 (run/shard-2/shardplan-shard.json): wall 2.5s, tests 800ms, 4 groups, predicted 3.0s (20.0% over)",
+        "the plan's predictions missed 3 shards' wall times by 10.0% on average (|predicted - wall| / wall); slowest wall 1.250 x the mean",
+    ] {
+        assert!(err.contains(line), "{line}\n{err}");
+    }
+
+    // Two shards of three: no balance, which needs the whole plan.
+    fs::remove_dir_all(dir.join("run/shard-2")).unwrap();
+    let (_, err) = output(dir, &["merge", "run"]);
+    assert!(
+        err.contains(
+            "missed 2 shards' wall times by 5.0% on average (|predicted - wall| / wall)\n"
+        ),
+        "{err}"
+    );
+}
+
+#[test]
 fn merge_learns_from_shard_records_and_planning_names_the_terms() {
     let dir = tempfile::tempdir().unwrap();
     let dir = dir.path();

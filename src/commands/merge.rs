@@ -96,7 +96,7 @@ pub fn run(args: &MergeArgs, streams: &mut Streams<'_>) -> Result<()> {
                 match (&shard.note, shard.wall) {
                     (Some(note), _) => format!("no cost observation: {note}"),
                     (None, Some(wall)) => format!(
-                        "wall {}, tests {}, {} group{}{}",
+                        "wall {}, tests {}, {} group{}{}{}",
                         human(wall),
                         human(shard.tests),
                         shard.groups,
@@ -104,9 +104,35 @@ pub fn run(args: &MergeArgs, streams: &mut Streams<'_>) -> Result<()> {
                         match shard.launches {
                             1 => String::new(),
                             n => format!(", {n} launches of the runner"),
+                        },
+                        match (shard.predicted, shard.miss()) {
+                            (Some(predicted), Some(miss)) => format!(
+                                ", predicted {} ({})",
+                                human(predicted),
+                                describe_miss(miss)
+                            ),
+                            _ => String::new(),
                         }
                     ),
                     (None, None) => "no cost observation".to_string(),
+                }
+            );
+        }
+        if let Some(accuracy) = costs::accuracy(&shards) {
+            let _ = writeln!(
+                streams.stderr,
+                "shardplan: the plan's predictions missed {} shard{} wall time{} by {} on average (|predicted - wall| / wall){}",
+                accuracy.shards,
+                if accuracy.shards == 1 { "'s" } else { "s'" },
+                if accuracy.shards == 1 { "" } else { "s" },
+                per_mille(accuracy.mean_miss),
+                match accuracy.balance {
+                    Some(balance) => format!(
+                        "; slowest wall {}.{:03} x the mean",
+                        balance / 1000,
+                        balance % 1000
+                    ),
+                    None => String::new(),
                 }
             );
         }
@@ -128,6 +154,21 @@ pub fn run(args: &MergeArgs, streams: &mut Streams<'_>) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// A share per mille as a percentage with one decimal: `7.9%`.
+fn per_mille(value: u64) -> String {
+    format!("{}.{}%", value / 10, value % 10)
+}
+
+/// A prediction's miss (per mille of the wall, negative when the shard
+/// took longer) in words: `8.1% short`, `3.0% over`.
+fn describe_miss(miss: i64) -> String {
+    match miss {
+        0 => "as predicted".to_string(),
+        m if m < 0 => format!("{} short", per_mille(m.unsigned_abs())),
+        m => format!("{} over", per_mille(m.unsigned_abs())),
+    }
 }
 
 /// The report files among `files`: the history being written is left out

@@ -132,6 +132,7 @@ pub fn run(args: &SelectArgs, streams: &mut Streams<'_>) -> Result<()> {
     let recorded = match &args.record {
         Some(dir) => {
             let record = ShardRecord::new(doc, index)
+                .predicting(doc.predicted()[index])
                 .started_at(now())
                 .launching(rendered.output.launches());
             let path = record.write(dir)?;
