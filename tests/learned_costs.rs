@@ -270,6 +270,15 @@ fn pytest_shard(dir: &Path, index: usize, files: &[usize], start: &str, pre: f64
     .unwrap();
 }
 
+/// Three recorded pytest shards of 2, 3 and 4 files, each session starting
+/// 500 ms after its record (the start-up) and taking 300 ms per file
+/// beyond its tests: walls 1.5 s, 2.0 s and 2.5 s.
+fn three_pytest_shards(dir: &Path) {
+    pytest_shard(dir, 0, &[0, 1], "2026-12-06T05:00:00.000000Z", 0.5);
+    pytest_shard(dir, 1, &[2, 3, 4], "2026-12-06T05:10:00.000000Z", 0.5);
+    pytest_shard(dir, 2, &[5, 6, 7, 8], "2026-12-06T05:20:00.000000Z", 0.5);
+}
+
 fn output(dir: &Path, args: &[&str]) -> (String, String) {
     let out = common::shardplan_in(dir, args, "");
     assert!(
@@ -284,10 +293,8 @@ fn output(dir: &Path, args: &[&str]) -> (String, String) {
 fn merge_says_how_far_the_plans_predictions_were_from_the_walls() {
     let dir = tempfile::tempdir().unwrap();
     let dir = dir.path();
-    // Walls 1.5 s, 2.0 s and 2.5 s; the plan predicted 1.5 s, 1.8 s, 3.0 s.
-    pytest_shard(dir, 0, &[0, 1], "2026-12-06T05:00:00.000000Z", 0.5);
-    pytest_shard(dir, 1, &[2, 3, 4], "2026-12-06T05:10:00.000000Z", 0.5);
-    pytest_shard(dir, 2, &[5, 6, 7, 8], "2026-12-06T05:20:00.000000Z", 0.5);
+    // The plan predicted 1.5 s, 1.8 s and 3.0 s.
+    three_pytest_shards(dir);
     for (index, predicted) in [(0, "1.5"), (1, "1.8"), (2, "3.0")] {
         let path = dir.join(format!("run/shard-{index}/shardplan-shard.json"));
         let record = fs::read_to_string(&path).unwrap();
@@ -319,10 +326,7 @@ fn merge_says_how_far_the_plans_predictions_were_from_the_walls() {
 fn merge_learns_from_shard_records_and_planning_names_the_terms() {
     let dir = tempfile::tempdir().unwrap();
     let dir = dir.path();
-    // Start-up 500 ms before each session, 300 ms per file inside it.
-    pytest_shard(dir, 0, &[0, 1], "2026-12-06T05:00:00.000000Z", 0.5);
-    pytest_shard(dir, 1, &[2, 3, 4], "2026-12-06T05:10:00.000000Z", 0.5);
-    pytest_shard(dir, 2, &[5, 6, 7, 8], "2026-12-06T05:20:00.000000Z", 0.5);
+    three_pytest_shards(dir);
     let (_, err) = output(dir, &["merge", "run"]);
     assert!(
         err.contains("learned costs for --runner pytest: shard start-up 500ms (learned from 1 run), per group 300ms (learned from 1 run)"),
