@@ -20,7 +20,7 @@ budget=${1:-60}
 shift || true
 targets=("$@")
 if [ ${#targets[@]} -eq 0 ]; then
-    targets=(junit trx gojson pytest_durations ctrf runtime_log knapsack history pipeline)
+    targets=(junit trx gojson pytest_durations ctrf runtime_log knapsack history pipeline frozen)
 fi
 
 cd "$repo"
@@ -60,6 +60,35 @@ pick() { # pattern on path or first bytes
     done
 }
 
+# Plan documents and shard records, written by shardplan itself from the
+# fixtures: by test, file and class, with go's longest-first order and a
+# catch-all.
+plan_seeds() {
+    local out="$here/corpus/frozen-seeds"
+    mkdir -p "$out"
+    cargo build --release --quiet --bin shardplan
+    local sp="$repo/target/release/shardplan" n=0
+    while read -r runner by timings; do
+        n=$((n + 1))
+        "$sp" plan --shards 3 --runner "$runner" --by "$by" --timings "$timings" \
+            -o "$out/plan-$n.json" 2>/dev/null || continue
+        "$sp" select --plan "$out/plan-$n.json" --index 1 --list-tests \
+            --record "$out/record-$n" >/dev/null 2>&1 || true
+        if [ -f "$out/record-$n/shardplan-shard.json" ]; then
+            mv "$out/record-$n/shardplan-shard.json" "$out/record-$n.json"
+        fi
+        rm -rf "$out/record-$n"
+    done <<SEEDS
+pytest test fixtures/junit/pytest/pytest-xunit1.xml
+pytest file fixtures/junit/pytest/pytest-xunit1.xml
+go test fixtures/gotest-json/go-test.json
+go file fixtures/gotest-json/go-test.json
+jest file fixtures/junit/jest/jest-junit-file-attr.xml
+nextest test fixtures/junit/nextest/nextest-ci.xml
+maven class fixtures/junit/surefire
+SEEDS
+}
+
 for target in "${targets[@]}"; do
     case $target in
         junit) mapfile -t files < <(pick '\.xml$' '<testsuite') ;;
@@ -71,6 +100,7 @@ for target in "${targets[@]}"; do
         knapsack) mapfile -t files < <(pick 'knapsack' '"time_execution"') ;;
         history) mapfile -t files < <(pick 'timings.*\.json$' 'shardplan-timings') ;;
         pipeline) files=("${all[@]}") ;;
+        frozen) plan_seeds; mapfile -t files < <(find "$here/corpus/frozen-seeds" -type f | sort) ;;
         *) echo "unknown target $target" >&2; exit 2 ;;
     esac
     seed "$target" "${files[@]}"
