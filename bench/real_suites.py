@@ -411,6 +411,11 @@ def bench_suite(suite, shard_counts, rows, noise=False):
             rows.append((suite.name, shards, number, r["walls"], r["predicted"], r["check"],
                          describe_costs(r["cost_model"])))
             print_row(rows[-1], sys.stderr)
+            # What every user's merge says of the same shards (walls from
+            # the records: select's start to the runner's exit).
+            for line in r["merge"].splitlines():
+                if "predictions missed" in line:
+                    log(f"{suite.name}: N={shards} round {number}, merge: {line.split(': ', 1)[1]}")
         if noise:
             # Round 2's plan once more, unchanged: how much the same shards'
             # walls move between two runs on this machine.
