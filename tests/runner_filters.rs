@@ -16,7 +16,7 @@ use std::path::PathBuf;
 use proptest::prelude::*;
 use shardplan::emit::{
     Granularity, ListFile, Member, NotSelectable, Output, RenderContext, Rendered, Runner,
-    RunnerKind, TestId, selectable, unprintable,
+    RunnerKind, Shards, TestId, selectable, unprintable,
 };
 use shardplan::report::{Dialect, Outcome, TestCase};
 
@@ -372,7 +372,7 @@ fn render(
         .collect();
     let ctx = RenderContext {
         index,
-        shards,
+        shards: Shards::new(shards),
         catch_all,
         list_file: &list_file,
         longest_first: &longest_first,
