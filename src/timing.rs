@@ -14,7 +14,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use crate::case::{Recent, Shared};
+use crate::case::{Recent, Shared, Text};
 use crate::duration::{Concurrency, Micros, SECOND, median};
 use crate::naming::{self, Granularity, Naming, NotSelectable, TestId};
 use crate::report::{Dialect, GroupTime, Outcome, TestCase};
@@ -347,7 +347,12 @@ struct Fold<'r, 'f> {
     // file come together, so one copy serves them all.
     recent_class: Recent,
     recent_file: Recent,
+    /// How many of the kept ids (the first ones) have packed natives.
+    packed: usize,
 }
+
+/// Native ids packed into one block at a time: about 40 KB of text.
+const PACKED_IDS: usize = 8192;
 
 impl<'r, 'f> Fold<'r, 'f> {
     /// A fold naming with `runner` about `cases` cases; with `files`, it
@@ -364,6 +369,7 @@ impl<'r, 'f> Fold<'r, 'f> {
             },
             recent_class: Recent::default(),
             recent_file: Recent::default(),
+            packed: 0,
         }
     }
 
@@ -411,6 +417,21 @@ impl<'r, 'f> Fold<'r, 'f> {
         let run = self.runs.text.run(case);
         self.runs.ids.push(id);
         self.runs.runs.push(run);
+        if self.runs.ids.len() - self.packed >= PACKED_IDS {
+            self.pack();
+        }
+    }
+
+    /// Packs the native ids kept since the last time into one block
+    /// ([`Text::pack`]): runners build each anew, and a million small
+    /// allocations would take 28 bytes a test beyond the text.
+    fn pack(&mut self) {
+        let mut natives: Vec<&mut Text> = self.runs.ids[self.packed..]
+            .iter_mut()
+            .map(|id| &mut id.native)
+            .collect();
+        Text::pack(&mut natives);
+        self.packed = self.runs.ids.len();
     }
 
     /// Turns cases named last to first back into report order.
@@ -437,7 +458,9 @@ impl<'r, 'f> Fold<'r, 'f> {
         // One order ([`Runs::sort`]) over the (id, classname, name,
         // variant) keys then one linear pass: no per-case key strings, and
         // nothing depends on hash order.
-        let mut runs = self.runs;
+        let mut fold = self;
+        fold.pack();
+        let mut runs = fold.runs;
         runs.sort();
         let Runs {
             mut ids,
@@ -493,7 +516,7 @@ impl<'r, 'f> Fold<'r, 'f> {
         }
         ids.truncate(kept);
         measured.shrink_to_fit();
-        (TimingTable { ids, measured }, self.stats)
+        (TimingTable { ids, measured }, fold.stats)
     }
 }
 
@@ -1374,7 +1397,7 @@ mod tests {
         // one is left out of its group's sum.
         let mut mixed = cases.clone();
         mixed[2].dialect = Dialect::Jest;
-        mixed[5].name = String::new();
+        mixed[5].name = Text::default();
         let alone = GroupSetups::measure(&mixed, &groups, &crate::emit::pytest::Pytest);
         let (_, _, together) =
             TimingTable::build_with_setups(mixed.clone(), &groups, &crate::emit::pytest::Pytest);
@@ -1437,7 +1460,7 @@ mod tests {
     #[test]
     fn failed_attempts_count_only_without_a_pass() {
         let run = |name: &str, micros, outcome| TestCase {
-            name: name.to_string(),
+            name: name.into(),
             classname: Some("com.example.RetryingTest".into()),
             suite: None,
             file: None,

@@ -31,7 +31,7 @@ trait Model {
 
 fn case(name: &str, classname: Option<&str>, file: Option<&str>, dialect: Dialect) -> TestCase {
     TestCase {
-        name: name.to_string(),
+        name: name.into(),
         classname: classname.map(Into::into),
         suite: None,
         file: file.map(Into::into),

@@ -1136,6 +1136,8 @@ struct State {
     kept: u64,
     root_seen: bool,
     cases: Vec<TestCase>,
+    /// How many of `cases` (the first ones) have packed names.
+    packed: usize,
     /// The last classname and file attribute values, shared by the cases
     /// that repeat them.
     recent_classname: Recent,
@@ -1258,6 +1260,7 @@ impl XmlHandler for State {
         } else if self.run.is_none() {
             self.run = suites_window(&self.groups);
         }
+        self.pack_names();
         for case in &mut self.cases {
             case.dialect = dialect;
             // Only Playwright's hostname names a project (a variant);
@@ -1275,7 +1278,16 @@ impl XmlHandler for State {
     }
 }
 
+/// Case names packed into one block at a time ([`TestCase::pack_names`]).
+const PACKED_NAMES: usize = 1024;
+
 impl State {
+    /// Packs the names of the cases read since the last time.
+    fn pack_names(&mut self) {
+        TestCase::pack_names(&mut self.cases[self.packed..]);
+        self.packed = self.cases.len();
+    }
+
     fn start_root(&mut self, local: &str, attrs: &Attrs, at: u64) -> Result<(), Diagnostic> {
         if self.root_seen {
             return Err(Diagnostic::at(
@@ -1397,7 +1409,7 @@ impl State {
         // to be Playwright's (see `finish`).
         let variant = context.and_then(|c| c.hostname.clone());
         let case = TestCase {
-            name,
+            name: name.into(),
             classname: attrs.classname.map(|c| self.recent_classname.share(&c)),
             suite,
             file,
@@ -1415,6 +1427,9 @@ impl State {
             return Err(budget::too_much_kept(at));
         }
         self.cases.push(case);
+        if self.cases.len() - self.packed >= PACKED_NAMES {
+            self.pack_names();
+        }
         Ok(Frame::Case(Some(self.cases.len() - 1)))
     }
 
@@ -1875,7 +1890,7 @@ mod tests {
 </testsuite>"#;
         let got: Vec<(String, Outcome)> = cases(doc)
             .into_iter()
-            .map(|c| (c.name, c.outcome))
+            .map(|c| (c.name.to_string(), c.outcome))
             .collect();
         let want = [
             ("pass", Outcome::Passed),
