@@ -27,10 +27,12 @@ pub struct State<'a> {
     loads: Vec<Micros>,
     /// Per group: `(shard, items of the group on it)`, sorted by shard.
     presence: Vec<Vec<(usize, u32)>>,
-    /// Per shard: its items, in no particular (but deterministic) order.
-    members: Vec<Vec<usize>>,
+    /// Per shard: its items, in no particular (but deterministic) order;
+    /// in 32 bits, like `position`, as a million items are held here while
+    /// the suite and its plan are.
+    members: Vec<Vec<u32>>,
     /// Each placed item's index in its shard's `members`.
-    position: Vec<usize>,
+    position: Vec<u32>,
 }
 
 /// The shard of an item not placed yet.
@@ -39,6 +41,10 @@ pub const UNPLACED: usize = usize::MAX;
 impl<'a> State<'a> {
     /// No item placed.
     pub fn empty(problem: &'a Problem) -> State<'a> {
+        assert!(
+            u32::try_from(problem.items.len()).is_ok(),
+            "fewer than 2^32 items"
+        );
         State {
             problem,
             assignment: vec![UNPLACED; problem.items.len()],
@@ -113,7 +119,7 @@ impl<'a> State<'a> {
     }
 
     /// The items on `shard`.
-    pub fn members(&self, shard: usize) -> &[usize] {
+    pub fn members(&self, shard: usize) -> &[u32] {
         &self.members[shard]
     }
 
@@ -181,8 +187,9 @@ impl<'a> State<'a> {
         };
         self.loads[shard] += weight + setup;
         self.assignment[item] = shard;
-        self.position[item] = self.members[shard].len();
-        self.members[shard].push(item);
+        // Both fit: `empty` checked that every item index does.
+        self.position[item] = self.members[shard].len() as u32;
+        self.members[shard].push(item as u32);
     }
 
     /// Takes a placed item off its shard.
@@ -199,9 +206,9 @@ impl<'a> State<'a> {
             }
         }
         let position = self.position[item];
-        self.members[shard].swap_remove(position);
-        if let Some(&moved) = self.members[shard].get(position) {
-            self.position[moved] = position;
+        self.members[shard].swap_remove(position as usize);
+        if let Some(&moved) = self.members[shard].get(position as usize) {
+            self.position[moved as usize] = position;
         }
         self.assignment[item] = UNPLACED;
     }
@@ -219,7 +226,7 @@ impl<'a> State<'a> {
     pub fn pieces(&self, shard: usize) -> Vec<(usize, Vec<usize>)> {
         let mut items: Vec<(usize, usize)> = self.members[shard]
             .iter()
-            .map(|&i| (self.problem.items[i].group, i))
+            .map(|&i| (self.problem.items[i as usize].group, i as usize))
             .collect();
         items.sort_unstable();
         let mut pieces: Vec<(usize, Vec<usize>)> = Vec::new();

@@ -467,7 +467,7 @@ fn sorted_by_weight(state: &State<'_>, shard: usize) -> Vec<(Micros, usize)> {
     let mut items: Vec<(Micros, usize)> = state
         .members(shard)
         .iter()
-        .map(|&i| (weight(state.problem(), i), i))
+        .map(|&i| (weight(state.problem(), i as usize), i as usize))
         .collect();
     items.sort_unstable();
     items

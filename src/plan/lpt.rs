@@ -109,6 +109,7 @@ pub fn fill_empty_shards(state: &mut State<'_>) {
             .members(from)
             .iter()
             .map(|&item| {
+                let item = item as usize;
                 let larger = (load - state.remove_saving(item)).max(state.add_cost(item, empty));
                 (larger, item)
             })
