@@ -147,6 +147,7 @@ const _: () = assert!(std::mem::size_of::<Option<Text>>() == 16);
 
 impl Text {
     /// The text.
+    #[inline]
     pub fn as_str(&self) -> &str {
         let start = self.start as usize;
         &self.block[start..start + self.len as usize]
@@ -192,6 +193,52 @@ impl Text {
     }
 }
 
+/// Texts written one after another, to be handed out as the parts of one
+/// block ([`TextBlock::finish`]): a reader of a million names then copies
+/// each once, into its block, and allocates nothing for it on its own.
+#[derive(Debug, Default)]
+pub struct TextBlock {
+    /// The texts written since the last block.
+    text: String,
+    /// Where each ends in `text`.
+    ends: Vec<u32>,
+}
+
+impl TextBlock {
+    /// Writes `text` as the next part.
+    pub fn push(&mut self, text: &str) {
+        self.text.push_str(text);
+        self.ends.push(Text::offset(self.text.len()));
+    }
+
+    /// How many parts are written and not yet handed out.
+    pub fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    /// Whether no part is waiting.
+    pub fn is_empty(&self) -> bool {
+        self.ends.is_empty()
+    }
+
+    /// The parts written so far, in order, as texts sharing one new
+    /// block; the next part starts a new block.
+    pub fn finish(&mut self) -> impl Iterator<Item = Text> + use<> {
+        let block: Arc<Box<str>> = Arc::new(std::mem::take(&mut self.text).into_boxed_str());
+        let ends = std::mem::take(&mut self.ends);
+        let mut start = 0;
+        ends.into_iter().map(move |end| {
+            let text = Text {
+                block: block.clone(),
+                start,
+                len: end - start,
+            };
+            start = end;
+            text
+        })
+    }
+}
+
 impl From<Box<str>> for Text {
     fn from(text: Box<str>) -> Text {
         let len = Text::offset(text.len());
@@ -210,6 +257,7 @@ impl Default for Text {
 }
 
 impl PartialEq for Text {
+    #[inline]
     fn eq(&self, other: &Text) -> bool {
         self.as_str() == other.as_str()
     }
@@ -218,12 +266,14 @@ impl PartialEq for Text {
 impl Eq for Text {}
 
 impl PartialOrd for Text {
+    #[inline]
     fn partial_cmp(&self, other: &Text) -> Option<std::cmp::Ordering> {
         Some(self.cmp(other))
     }
 }
 
 impl Ord for Text {
+    #[inline]
     fn cmp(&self, other: &Text) -> std::cmp::Ordering {
         self.as_str().cmp(other.as_str())
     }
@@ -238,18 +288,21 @@ impl std::hash::Hash for Text {
 impl std::ops::Deref for Text {
     type Target = str;
 
+    #[inline]
     fn deref(&self) -> &str {
         self.as_str()
     }
 }
 
 impl std::borrow::Borrow<str> for Text {
+    #[inline]
     fn borrow(&self) -> &str {
         self.as_str()
     }
 }
 
 impl AsRef<str> for Text {
+    #[inline]
     fn as_ref(&self) -> &str {
         self.as_str()
     }
@@ -381,7 +434,7 @@ impl Recent {
 pub struct TestCase {
     /// The test's own name (`test_b[1-2]`, `TestA/sub`, `mod::tests::it`).
     /// Text, so that a reader can pack the names of many cases into one
-    /// block ([`Text::pack`]) rather than allocate one each.
+    /// block ([`TextBlock`]) rather than allocate one each.
     pub name: Text,
     /// The class, package or binary the report files it under, if any.
     pub classname: Option<Shared>,
@@ -408,14 +461,6 @@ pub fn is_go_subtest(name: &str) -> bool {
 }
 
 impl TestCase {
-    /// Packs the names of `cases` into one block ([`Text::pack`]): a
-    /// reader of a million cases then holds their names in a thousand
-    /// allocations, and frees them as whole blocks.
-    pub fn pack_names(cases: &mut [TestCase]) {
-        let mut names: Vec<&mut Text> = cases.iter_mut().map(|c| &mut c.name).collect();
-        Text::pack(&mut names);
-    }
-
     /// Whether this case ran inside another case's time (a go subtest within
     /// its parent), so sums over a group must leave it out.
     pub fn runs_within_parent(&self) -> bool {
