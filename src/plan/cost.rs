@@ -138,7 +138,7 @@ impl<'a> State<'a> {
 
     /// What placing `item` on `shard` adds to its load.
     pub fn add_cost(&self, item: usize, shard: usize) -> Micros {
-        let group = self.problem.items[item].group;
+        let group = self.problem.items[item].group_index();
         let setup = if self.count(group, shard) == 0 {
             self.problem.groups[group].setup
         } else {
@@ -150,7 +150,7 @@ impl<'a> State<'a> {
     /// What taking `item` off its shard removes from that shard's load.
     pub fn remove_saving(&self, item: usize) -> Micros {
         let shard = self.assignment[item];
-        let group = self.problem.items[item].group;
+        let group = self.problem.items[item].group_index();
         let setup = if self.count(group, shard) == 1 {
             self.problem.groups[group].setup
         } else {
@@ -161,7 +161,7 @@ impl<'a> State<'a> {
 
     /// Places an unplaced item.
     pub fn place(&mut self, item: usize, shard: usize) {
-        let group = self.problem.items[item].group;
+        let group = self.problem.items[item].group_index();
         self.place_known(item, shard, group, weight(self.problem, item));
     }
 
@@ -170,7 +170,7 @@ impl<'a> State<'a> {
     /// weight order, reading the item is a cache miss each.
     pub fn place_known(&mut self, item: usize, shard: usize, group: usize, weight: Micros) {
         debug_assert_eq!(self.assignment[item], UNPLACED);
-        debug_assert_eq!(group, self.problem.items[item].group);
+        debug_assert_eq!(group, self.problem.items[item].group_index());
         debug_assert_eq!(weight, self::weight(self.problem, item));
         // What `add_cost` would say, from the one search that also records
         // the item: placing a million items is a hot loop.
@@ -197,7 +197,7 @@ impl<'a> State<'a> {
         let shard = self.assignment[item];
         debug_assert_ne!(shard, UNPLACED);
         self.loads[shard] -= self.remove_saving(item);
-        let group = self.problem.items[item].group;
+        let group = self.problem.items[item].group_index();
         let presence = &mut self.presence[group];
         if let Ok(i) = presence.binary_search_by_key(&shard, |&(s, _)| s) {
             presence[i].1 -= 1;
@@ -226,7 +226,7 @@ impl<'a> State<'a> {
     pub fn pieces(&self, shard: usize) -> Vec<(usize, Vec<usize>)> {
         let mut items: Vec<(usize, usize)> = self.members[shard]
             .iter()
-            .map(|&i| (self.problem.items[i as usize].group, i as usize))
+            .map(|&i| (self.problem.items[i as usize].group_index(), i as usize))
             .collect();
         items.sort_unstable();
         let mut pieces: Vec<(usize, Vec<usize>)> = Vec::new();
