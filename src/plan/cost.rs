@@ -41,13 +41,20 @@ pub const UNPLACED: usize = usize::MAX;
 impl<'a> State<'a> {
     /// No item placed.
     pub fn empty(problem: &'a Problem) -> State<'a> {
+        State::holding(problem, vec![UNPLACED; problem.items.len()])
+    }
+
+    /// A state with nothing placed yet that keeps `assignment` (one entry
+    /// per item) as its own.
+    fn holding(problem: &'a Problem, assignment: Vec<usize>) -> State<'a> {
+        assert_eq!(assignment.len(), problem.items.len(), "one shard per item");
         assert!(
             u32::try_from(problem.items.len()).is_ok(),
             "fewer than 2^32 items"
         );
         State {
             problem,
-            assignment: vec![UNPLACED; problem.items.len()],
+            assignment,
             loads: vec![0; problem.shards],
             presence: vec![Vec::new(); problem.groups.len()],
             members: vec![Vec::new(); problem.shards],
@@ -57,8 +64,16 @@ impl<'a> State<'a> {
 
     /// The state of an assignment; [`UNPLACED`] entries stay unplaced.
     pub fn new(problem: &'a Problem, assignment: &[usize]) -> State<'a> {
-        let mut state = State::empty(problem);
-        for (item, &shard) in assignment.iter().enumerate() {
+        State::of(problem, assignment.to_vec())
+    }
+
+    /// [`State::new`] taking the assignment to keep rather than copying it:
+    /// a million items' assignment is then not held twice. Items are placed
+    /// in index order, as [`State::new`] places them.
+    pub fn of(problem: &'a Problem, assignment: Vec<usize>) -> State<'a> {
+        let mut state = State::holding(problem, assignment);
+        for item in 0..state.assignment.len() {
+            let shard = std::mem::replace(&mut state.assignment[item], UNPLACED);
             if shard != UNPLACED {
                 state.place(item, shard);
             }
