@@ -163,8 +163,11 @@ fn big_files(shards: usize, seed: u64) -> Problem {
     let base = grouped(shards, seed);
     let mut rng = Rng(seed ^ 0xB16);
     let mut setups: Vec<Micros> = base.groups.iter().map(|g| g.setup).collect();
-    let mut items: Vec<(Micros, usize)> =
-        base.items.iter().map(|i| (i.duration, i.group)).collect();
+    let mut items: Vec<(Micros, usize)> = base
+        .items
+        .iter()
+        .map(|i| (i.duration, i.group_index()))
+        .collect();
     let mean = (items.iter().map(|i| i.0).sum::<Micros>() + setups.iter().sum::<Micros>())
         / shards as Micros;
     for _ in 0..shards.div_ceil(4) {

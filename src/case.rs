@@ -3,6 +3,8 @@
 //! it ([`Dialect`]) and how it ended ([`Outcome`]). The readers
 //! ([`crate::report`]) produce these; everything above consumes them.
 
+use std::sync::Arc;
+
 use crate::duration::Micros;
 
 /// How a recorded test ended. Only passing runs are trusted for timing by
@@ -117,128 +119,279 @@ impl Dialect {
 /// Text that many cases share (a classname, a suite's name, a file, a
 /// variant), stored once: a reader hands the same value to every case of
 /// a suite or file instead of a copy each.
-pub type Shared = std::sync::Arc<str>;
+pub type Shared = Text;
 
-/// Shared text with a string's conveniences: what a [`crate::naming::TestId`]
-/// and a planned item hold, so that the tests of one class or file, and
-/// the item planned under a test's key, hold one copy of the text rather
-/// than one each. Compares, orders, hashes and prints as the text itself.
-#[derive(Clone, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct Text(Shared);
+/// Shared text with a string's conveniences: what a case's classname,
+/// suite, file and variant are, what a [`crate::naming::TestId`] and a
+/// planned item hold, so that the tests of one class or file, and the item
+/// planned under a test's key, hold one copy of the text rather than one
+/// each. Compares, orders, hashes and prints as the text itself.
+///
+/// A text is a part of a shared block (16 bytes: a thin pointer and two
+/// `u32`s), so that many texts can share one block ([`Text::pack`]): a
+/// million native ids are then a few thousand allocations, not a million,
+/// and take no reference counts or allocator headers of their own.
+#[derive(Clone)]
+pub struct Text {
+    /// The block this text is a part of (often the whole of it).
+    block: Arc<Box<str>>,
+    /// Where the text starts in `block`, in bytes.
+    start: u32,
+    /// Its length in bytes.
+    len: u32,
+}
+
+// Two million of these are held in a million-test plan's ids.
+const _: () = assert!(std::mem::size_of::<Text>() == 16);
+const _: () = assert!(std::mem::size_of::<Option<Text>>() == 16);
 
 impl Text {
     /// The text.
+    #[inline]
     pub fn as_str(&self) -> &str {
-        &self.0
+        let start = self.start as usize;
+        &self.block[start..start + self.len as usize]
     }
 
     /// The text as [`Shared`], to hand on without a copy.
     pub fn shared(&self) -> &Shared {
-        &self.0
+        self
+    }
+
+    /// Whether `a` and `b` are the same text of the same block: the same
+    /// value handed out twice, which needs no comparing.
+    pub fn ptr_eq(a: &Text, b: &Text) -> bool {
+        Arc::ptr_eq(&a.block, &b.block) && a.start == b.start && a.len == b.len
+    }
+
+    /// Copies `texts` one after another into one new block that they then
+    /// share, each keeping its text: one allocation for all of them, where
+    /// each had its own.
+    pub fn pack(texts: &mut [&mut Text]) {
+        let total = texts.iter().map(|t| t.len as usize).sum();
+        let mut block = String::with_capacity(total);
+        for text in texts.iter() {
+            block.push_str(text.as_str());
+        }
+        let block = Arc::new(block.into_boxed_str());
+        let mut start = 0;
+        for text in texts.iter_mut() {
+            let len = text.len;
+            **text = Text {
+                block: block.clone(),
+                start: Text::offset(start),
+                len,
+            };
+            start += len as usize;
+        }
+    }
+
+    /// `at` as a block offset: a block holds texts read from reports held
+    /// in memory, under 4 GiB.
+    fn offset(at: usize) -> u32 {
+        u32::try_from(at).expect("a text block is under 4 GiB")
+    }
+}
+
+/// Texts written one after another, to be handed out as the parts of one
+/// block ([`TextBlock::finish`]): a reader of a million names then copies
+/// each once, into its block, and allocates nothing for it on its own.
+#[derive(Debug, Default)]
+pub struct TextBlock {
+    /// The texts written since the last block.
+    text: String,
+    /// Where each ends in `text`.
+    ends: Vec<u32>,
+}
+
+impl TextBlock {
+    /// Writes `text` as the next part.
+    pub fn push(&mut self, text: &str) {
+        self.text.push_str(text);
+        self.ends.push(Text::offset(self.text.len()));
+    }
+
+    /// How many parts are written and not yet handed out.
+    pub fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    /// Whether no part is waiting.
+    pub fn is_empty(&self) -> bool {
+        self.ends.is_empty()
+    }
+
+    /// The parts written so far, in order, as texts sharing one new
+    /// block; the next part starts a new block.
+    pub fn finish(&mut self) -> impl Iterator<Item = Text> + use<> {
+        let block: Arc<Box<str>> = Arc::new(std::mem::take(&mut self.text).into_boxed_str());
+        let ends = std::mem::take(&mut self.ends);
+        let mut start = 0;
+        ends.into_iter().map(move |end| {
+            let text = Text {
+                block: block.clone(),
+                start,
+                len: end - start,
+            };
+            start = end;
+            text
+        })
+    }
+}
+
+impl From<Box<str>> for Text {
+    fn from(text: Box<str>) -> Text {
+        let len = Text::offset(text.len());
+        Text {
+            block: Arc::new(text),
+            start: 0,
+            len,
+        }
+    }
+}
+
+impl Default for Text {
+    fn default() -> Text {
+        Text::from(Box::<str>::default())
+    }
+}
+
+impl PartialEq for Text {
+    #[inline]
+    fn eq(&self, other: &Text) -> bool {
+        self.as_str() == other.as_str()
+    }
+}
+
+impl Eq for Text {}
+
+impl PartialOrd for Text {
+    #[inline]
+    fn partial_cmp(&self, other: &Text) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Text {
+    #[inline]
+    fn cmp(&self, other: &Text) -> std::cmp::Ordering {
+        self.as_str().cmp(other.as_str())
+    }
+}
+
+impl std::hash::Hash for Text {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.as_str().hash(state);
     }
 }
 
 impl std::ops::Deref for Text {
     type Target = str;
 
+    #[inline]
     fn deref(&self) -> &str {
-        &self.0
+        self.as_str()
     }
 }
 
 impl std::borrow::Borrow<str> for Text {
+    #[inline]
     fn borrow(&self) -> &str {
-        &self.0
+        self.as_str()
     }
 }
 
 impl AsRef<str> for Text {
+    #[inline]
     fn as_ref(&self) -> &str {
-        &self.0
+        self.as_str()
     }
 }
 
 impl std::fmt::Debug for Text {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        std::fmt::Debug::fmt(&*self.0, f)
+        std::fmt::Debug::fmt(self.as_str(), f)
     }
 }
 
 impl std::fmt::Display for Text {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
+        f.write_str(self.as_str())
     }
 }
 
-impl From<Shared> for Text {
-    fn from(text: Shared) -> Text {
-        Text(text)
-    }
-}
-
-impl From<&Shared> for Text {
-    fn from(text: &Shared) -> Text {
-        Text(text.clone())
+impl From<&Text> for Text {
+    fn from(text: &Text) -> Text {
+        text.clone()
     }
 }
 
 impl From<String> for Text {
     fn from(text: String) -> Text {
-        Text(text.into())
+        Text::from(text.into_boxed_str())
     }
 }
 
 impl From<&String> for Text {
     fn from(text: &String) -> Text {
-        Text(text.as_str().into())
+        Text::from(text.as_str())
     }
 }
 
 impl From<&str> for Text {
     fn from(text: &str) -> Text {
-        Text(text.into())
+        Text::from(Box::<str>::from(text))
+    }
+}
+
+impl From<std::borrow::Cow<'_, str>> for Text {
+    fn from(text: std::borrow::Cow<'_, str>) -> Text {
+        match text {
+            std::borrow::Cow::Borrowed(text) => Text::from(text),
+            std::borrow::Cow::Owned(text) => Text::from(text),
+        }
     }
 }
 
 impl From<Text> for String {
     fn from(text: Text) -> String {
-        text.0.to_string()
+        text.as_str().to_string()
     }
 }
 
 impl PartialEq<str> for Text {
     fn eq(&self, other: &str) -> bool {
-        *self.0 == *other
+        self.as_str() == other
     }
 }
 
 impl PartialEq<&str> for Text {
     fn eq(&self, other: &&str) -> bool {
-        *self.0 == **other
+        self.as_str() == *other
     }
 }
 
 impl PartialEq<String> for Text {
     fn eq(&self, other: &String) -> bool {
-        *self.0 == **other
+        self.as_str() == other.as_str()
     }
 }
 
 impl PartialEq<Text> for str {
     fn eq(&self, other: &Text) -> bool {
-        *self == *other.0
+        self == other.as_str()
     }
 }
 
 impl PartialEq<Text> for &str {
     fn eq(&self, other: &Text) -> bool {
-        **self == *other.0
+        *self == other.as_str()
     }
 }
 
 impl PartialEq<Text> for String {
     fn eq(&self, other: &Text) -> bool {
-        **self == *other.0
+        self.as_str() == other.as_str()
     }
 }
 
@@ -267,9 +420,9 @@ impl Recent {
         match &self.0 {
             // Runners often hand on a case's own shared text: the same
             // text needs no comparing.
-            Some(last) if Shared::ptr_eq(last, &value.0) || **last == *value => Text(last.clone()),
+            Some(last) if Text::ptr_eq(last, &value) || *last == value => last.clone(),
             _ => {
-                self.0 = Some(value.0.clone());
+                self.0 = Some(value.clone());
                 value
             }
         }
@@ -280,7 +433,9 @@ impl Recent {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TestCase {
     /// The test's own name (`test_b[1-2]`, `TestA/sub`, `mod::tests::it`).
-    pub name: String,
+    /// Text, so that a reader can pack the names of many cases into one
+    /// block ([`TextBlock`]) rather than allocate one each.
+    pub name: Text,
     /// The class, package or binary the report files it under, if any.
     pub classname: Option<Shared>,
     /// Name of the innermost enclosing suite, if any.

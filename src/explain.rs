@@ -72,7 +72,11 @@ fn loads(out: &mut String, planned: &Planned, this: Option<usize>) {
             max,
             BAR_WIDTH,
         );
-        let tests: usize = shard.items.iter().map(|&i| plan.items()[i].tests).sum();
+        let tests: usize = shard
+            .items
+            .iter()
+            .map(|&i| plan.items()[i].tests as usize)
+            .sum();
         let marker = if this == Some(index) {
             "  <- this shard"
         } else {
@@ -110,7 +114,7 @@ fn heaviest(out: &mut String, planned: &Planned) {
         let item = &items[index];
         let timing = match item.estimated {
             0 => "measured".to_string(),
-            n if n as usize == item.tests => "estimated".to_string(),
+            n if n == item.tests => "estimated".to_string(),
             n => format!("{n} of {} estimated", item.tests),
         };
         let size = if item.tests > 1 {
@@ -189,7 +193,9 @@ fn setups(out: &mut String, planned: &Planned) {
     let mut shards_of: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
     for (shard, content) in plan.shards.iter().enumerate() {
         for &item in &content.items {
-            let runs = shards_of.entry(plan.items()[item].group).or_default();
+            let runs = shards_of
+                .entry(plan.items()[item].group_index())
+                .or_default();
             if runs.last() != Some(&shard) {
                 runs.push(shard);
             }

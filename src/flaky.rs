@@ -122,7 +122,7 @@ pub fn flaky_tests(history: &History, runner: &dyn Naming, min_rate: f64) -> Vec
 /// A history test as a recorded case, for naming it.
 fn case_of(key: &Key) -> TestCase {
     TestCase {
-        name: key.name.clone(),
+        name: key.name.as_str().into(),
         classname: key.classname.clone(),
         suite: key.suite.clone(),
         file: key.file.clone(),

@@ -279,7 +279,11 @@ impl Document {
                     index,
                     predicted_seconds: micros_to_seconds(shard.load),
                     setup_seconds: micros_to_seconds(shard.setup),
-                    test_count: shard.items.iter().map(|&i| plan.items()[i].tests).sum(),
+                    test_count: shard
+                        .items
+                        .iter()
+                        .map(|&i| plan.items()[i].tests as usize)
+                        .sum(),
                     tests: plan.keys(index),
                     members: Some(
                         members

@@ -457,7 +457,7 @@ mod tests {
 
     fn case(name: &str, duration: Option<Micros>, outcome: Outcome) -> TestCase {
         TestCase {
-            name: name.to_string(),
+            name: name.into(),
             classname: Some("ex/pkg".into()),
             suite: Some("ex/pkg".into()),
             file: None,
@@ -748,7 +748,7 @@ mod tests {
         outcome: Outcome,
     ) -> TestCase {
         TestCase {
-            name: name.to_string(),
+            name: name.into(),
             classname: Some(format!("{suite} {name}").into()),
             suite: Some(suite.into()),
             file: file.map(Into::into),

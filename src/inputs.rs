@@ -431,7 +431,7 @@ fn root_paths(case: &mut TestCase, root: &str, last: &mut RootedFile) {
     };
     if let Some(relative) = rooted {
         if *case.name == **file {
-            case.name = relative.to_string();
+            case.name = relative.clone();
         }
         case.file = Some(relative);
     }
@@ -544,7 +544,7 @@ mod tests {
     #[test]
     fn the_cases_of_one_file_are_rooted_alike_and_share_the_result() {
         let case = |name: &str, file: &Shared| TestCase {
-            name: name.to_string(),
+            name: name.into(),
             classname: None,
             suite: None,
             file: Some(file.clone()),

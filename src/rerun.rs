@@ -254,7 +254,7 @@ mod tests {
 
     fn case(file: &str, name: &str, outcome: Outcome) -> TestCase {
         TestCase {
-            name: name.to_string(),
+            name: name.into(),
             classname: Some(file.trim_end_matches(".py").into()),
             suite: None,
             file: Some(file.into()),

@@ -6,7 +6,7 @@
 use std::path::Path;
 
 use crate::emit::template::Template;
-use crate::emit::{ListFile, Member, RenderContext, Rendered, Runner};
+use crate::emit::{ListFile, Member, RenderContext, Rendered, Runner, Shards};
 use crate::error::{Error, Result};
 use crate::options::PlanOptions;
 use crate::pipeline::Planned;
@@ -36,7 +36,8 @@ pub fn catch_all(planned: &Planned, options: &PlanOptions) -> Option<usize> {
 }
 
 /// Renders shard `index` of a plan made with `options`; see
-/// [`render_members`].
+/// [`render_shards`]. Each shard's members are made as the runner walks
+/// them ([`Shards::planned`]), not held for every shard.
 pub fn render_shard(
     planned: &Planned,
     options: &PlanOptions,
@@ -44,15 +45,31 @@ pub fn render_shard(
     render: &RenderOptions<'_>,
     runner: &dyn Runner,
 ) -> Result<RenderedShard> {
-    let shards = members(planned);
+    let tests_of = tests_of_shards(planned);
+    let slices: Vec<&[usize]> = match &tests_of {
+        Some(tests) => tests.iter().map(Vec::as_slice).collect(),
+        None => planned
+            .plan
+            .shards
+            .iter()
+            .map(|s| s.items.as_slice())
+            .collect(),
+    };
+    let problem = &planned.plan.problem;
+    let shards = Shards::planned(
+        &planned.suite.tests,
+        &problem.items,
+        &problem.item_of_test,
+        &slices,
+    );
     let catch_all = catch_all(planned, options);
     // A template names items in key order: it has no use for the order.
     let longest_first = match render.template {
         None => longest_first(planned, runner),
         Some(_) => Vec::new(),
     };
-    let rendered = render_members(
-        &shards,
+    let rendered = render_shards(
+        shards,
         catch_all,
         &planned.fingerprint,
         index,
@@ -66,6 +83,44 @@ pub fn render_shard(
         rendered,
         catch_all,
     })
+}
+
+/// Each shard's test indexes in native id order, or `None` where test `i`
+/// is item `i`: then a shard's items, in key order, are its tests in that
+/// order already.
+fn tests_of_shards(planned: &Planned) -> Option<Vec<Vec<usize>>> {
+    let plan = &planned.plan;
+    let problem = &plan.problem;
+    let tests = planned.suite.tests.len();
+    check_made_from(planned);
+    if problem.item_of_test.is_empty() {
+        return None;
+    }
+    let mut shard_of_item = vec![0; problem.items.len()];
+    let mut shards: Vec<Vec<usize>> = Vec::with_capacity(plan.shards.len());
+    for (shard, content) in plan.shards.iter().enumerate() {
+        let mut count = 0;
+        for &item in &content.items {
+            shard_of_item[item] = shard;
+            count += problem.items[item].tests as usize;
+        }
+        shards.push(Vec::with_capacity(count));
+    }
+    for (test, &item) in (0..tests).zip(&problem.item_of_test) {
+        shards[shard_of_item[item]].push(test);
+    }
+    Some(shards)
+}
+
+/// Checks that `planned`'s plan was made from its suite.
+fn check_made_from(planned: &Planned) {
+    let problem = &planned.plan.problem;
+    let tests = planned.suite.tests.len();
+    assert!(
+        problem.item_of_test.len() == tests
+            || (problem.item_of_test.is_empty() && problem.items.len() == tests),
+        "the plan was made from this suite"
+    );
 }
 
 /// Each shard's groups longest first when `runner` starts groups in the
@@ -92,12 +147,32 @@ pub struct RenderOptions<'a> {
     pub longest_first: &'a [Vec<&'a str>],
 }
 
+/// Renders shard `index` of `shards` (every shard's planned tests); see
+/// [`render_shards`].
+pub fn render_members(
+    shards: &[Vec<Member<'_>>],
+    catch_all: Option<usize>,
+    fingerprint: &str,
+    index: usize,
+    options: &RenderOptions<'_>,
+    runner: &dyn Runner,
+) -> Result<Rendered> {
+    render_shards(
+        Shards::new(shards),
+        catch_all,
+        fingerprint,
+        index,
+        options,
+        runner,
+    )
+}
+
 /// Renders shard `index` of `shards` (every shard's planned tests) with the
 /// runner, or `--template`. The list file is `--list-file` or a temporary
 /// file named by the plan's fingerprint. Every shard repeats the
 /// catch-all's warnings.
-pub fn render_members(
-    shards: &[Vec<Member<'_>>],
+pub fn render_shards(
+    shards: Shards<'_>,
     catch_all: Option<usize>,
     fingerprint: &str,
     index: usize,
@@ -152,11 +227,7 @@ pub fn members(planned: &Planned) -> Vec<Vec<Member<'_>>> {
     let plan = &planned.plan;
     let problem = &plan.problem;
     let tests = &planned.suite.tests;
-    assert!(
-        problem.item_of_test.len() == tests.len()
-            || (problem.item_of_test.is_empty() && problem.items.len() == tests.len()),
-        "the plan was made from this suite"
-    );
+    check_made_from(planned);
     if problem.item_of_test.is_empty() {
         // Test i is item i, and a shard's items are in key order, so its
         // tests are in native id order already: no index of every item's
@@ -182,7 +253,7 @@ pub fn members(planned: &Planned) -> Vec<Vec<Member<'_>>> {
         let mut count = 0;
         for &item in &content.items {
             shard_of_item[item] = shard;
-            count += problem.items[item].tests;
+            count += problem.items[item].tests as usize;
         }
         shards.push(Vec::with_capacity(count));
     }

@@ -126,7 +126,11 @@ pub fn summary(
     };
     for index in shown {
         let shard = &plan.shards[index];
-        let tests: usize = shard.items.iter().map(|&i| plan.items()[i].tests).sum();
+        let tests: usize = shard
+            .items
+            .iter()
+            .map(|&i| plan.items()[i].tests as usize)
+            .sum();
         let marker = if Some(index) == selection.index && one_shard {
             "  <- this shard"
         } else {

@@ -14,7 +14,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use crate::case::{Recent, Shared};
+use crate::case::{Recent, Shared, Text};
 use crate::duration::{Concurrency, Micros, SECOND, median};
 use crate::naming::{self, Granularity, Naming, NotSelectable, TestId};
 use crate::report::{Dialect, GroupTime, Outcome, TestCase};
@@ -347,7 +347,12 @@ struct Fold<'r, 'f> {
     // file come together, so one copy serves them all.
     recent_class: Recent,
     recent_file: Recent,
+    /// How many of the kept ids (the first ones) have packed natives.
+    packed: usize,
 }
+
+/// Native ids packed into one block at a time: about 40 KB of text.
+const PACKED_IDS: usize = 8192;
 
 impl<'r, 'f> Fold<'r, 'f> {
     /// A fold naming with `runner` about `cases` cases; with `files`, it
@@ -364,6 +369,7 @@ impl<'r, 'f> Fold<'r, 'f> {
             },
             recent_class: Recent::default(),
             recent_file: Recent::default(),
+            packed: 0,
         }
     }
 
@@ -411,6 +417,21 @@ impl<'r, 'f> Fold<'r, 'f> {
         let run = self.runs.text.run(case);
         self.runs.ids.push(id);
         self.runs.runs.push(run);
+        if self.runs.ids.len() - self.packed >= PACKED_IDS {
+            self.pack();
+        }
+    }
+
+    /// Packs the native ids kept since the last time into one block
+    /// ([`Text::pack`]): runners build each anew, and a million small
+    /// allocations would take 28 bytes a test beyond the text.
+    fn pack(&mut self) {
+        let mut natives: Vec<&mut Text> = self.runs.ids[self.packed..]
+            .iter_mut()
+            .map(|id| &mut id.native)
+            .collect();
+        Text::pack(&mut natives);
+        self.packed = self.runs.ids.len();
     }
 
     /// Turns cases named last to first back into report order.
@@ -437,7 +458,9 @@ impl<'r, 'f> Fold<'r, 'f> {
         // One order ([`Runs::sort`]) over the (id, classname, name,
         // variant) keys then one linear pass: no per-case key strings, and
         // nothing depends on hash order.
-        let mut runs = self.runs;
+        let mut fold = self;
+        fold.pack();
+        let mut runs = fold.runs;
         runs.sort();
         let Runs {
             mut ids,
@@ -493,20 +516,20 @@ impl<'r, 'f> Fold<'r, 'f> {
         }
         ids.truncate(kept);
         measured.shrink_to_fit();
-        (TimingTable { ids, measured }, self.stats)
+        (TimingTable { ids, measured }, fold.stats)
     }
 }
 
-/// Hands each of `cases` to `f`, last first, giving the vector's memory
+/// Hands each of `items` to `f`, last first, giving the vector's memory
 /// back as it empties: a million cases need not all stay while they are
-/// named. (Shrinking a vector is a `realloc`, which gives whole pages of a
-/// large block back.)
-fn release_each(mut cases: Vec<TestCase>, mut f: impl FnMut(TestCase)) {
-    let step = (cases.len() / 8).max(1 << 12);
-    while let Some(case) = cases.pop() {
-        f(case);
-        if cases.capacity() - cases.len() >= step {
-            cases.shrink_to_fit();
+/// named, nor a million ids while they become tests. (Shrinking a vector
+/// is a `realloc`, which gives whole pages of a large block back.)
+fn release_each<T>(mut items: Vec<T>, mut f: impl FnMut(T)) {
+    let step = (items.len() / 8).max(1 << 12);
+    while let Some(item) = items.pop() {
+        f(item);
+        if items.capacity() - items.len() >= step {
+            items.shrink_to_fit();
         }
     }
 }
@@ -690,11 +713,14 @@ pub fn suite(table: TimingTable, listed: Option<&[TestId]>, runner: &dyn Naming)
             (ids, duplicates)
         }
         None => {
-            let tests = table
-                .ids
-                .into_iter()
-                .zip(table.measured)
-                .map(|(id, entry)| PlannedTest {
+            // The ids are let go of as the tests are made, last first, so
+            // that the two are not all held at once (48 and 64 MB at a
+            // million tests).
+            let TimingTable { ids, mut measured } = table;
+            let mut tests = Vec::with_capacity(ids.len());
+            release_each(ids, |id| {
+                let entry = measured.pop().expect("one measurement per id");
+                tests.push(PlannedTest {
                     id,
                     duration: entry.duration,
                     source: if entry.known {
@@ -702,8 +728,9 @@ pub fn suite(table: TimingTable, listed: Option<&[TestId]>, runner: &dyn Naming)
                     } else {
                         Source::Estimated
                     },
-                })
-                .collect();
+                });
+            });
+            tests.reverse();
             return estimate_unknown(tests, &TimingTable::default(), Suite::default());
         }
     };
@@ -1374,7 +1401,7 @@ mod tests {
         // one is left out of its group's sum.
         let mut mixed = cases.clone();
         mixed[2].dialect = Dialect::Jest;
-        mixed[5].name = String::new();
+        mixed[5].name = Text::default();
         let alone = GroupSetups::measure(&mixed, &groups, &crate::emit::pytest::Pytest);
         let (_, _, together) =
             TimingTable::build_with_setups(mixed.clone(), &groups, &crate::emit::pytest::Pytest);
@@ -1437,7 +1464,7 @@ mod tests {
     #[test]
     fn failed_attempts_count_only_without_a_pass() {
         let run = |name: &str, micros, outcome| TestCase {
-            name: name.to_string(),
+            name: name.into(),
             classname: Some("com.example.RetryingTest".into()),
             suite: None,
             file: None,

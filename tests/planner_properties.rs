@@ -192,7 +192,7 @@ fn optimum(problem: &Problem) -> Micros {
             for (item, &shard) in problem.items.iter().zip(assignment.iter()) {
                 loads[shard] += item.duration;
                 if paid.insert((item.group, shard)) {
-                    loads[shard] += problem.groups[item.group].setup;
+                    loads[shard] += problem.groups[item.group_index()].setup;
                 }
             }
             *best = (*best).min(loads.into_iter().max().unwrap_or(0));

@@ -16,7 +16,7 @@ use std::path::PathBuf;
 use proptest::prelude::*;
 use shardplan::emit::{
     Granularity, ListFile, Member, NotSelectable, Output, RenderContext, Rendered, Runner,
-    RunnerKind, TestId, selectable, unprintable,
+    RunnerKind, Shards, TestId, selectable, unprintable,
 };
 use shardplan::report::{Dialect, Outcome, TestCase};
 
@@ -31,7 +31,7 @@ trait Model {
 
 fn case(name: &str, classname: Option<&str>, file: Option<&str>, dialect: Dialect) -> TestCase {
     TestCase {
-        name: name.to_string(),
+        name: name.into(),
         classname: classname.map(Into::into),
         suite: None,
         file: file.map(Into::into),
@@ -372,7 +372,7 @@ fn render(
         .collect();
     let ctx = RenderContext {
         index,
-        shards,
+        shards: Shards::new(shards),
         catch_all,
         list_file: &list_file,
         longest_first: &longest_first,

@@ -14,7 +14,9 @@ use std::path::PathBuf;
 
 use libfuzzer_sys::fuzz_target;
 use shardplan::choice::Choice;
-use shardplan::emit::{Granularity, ListFile, Member, RenderContext, RunnerKind, unprintable};
+use shardplan::emit::{
+    Granularity, ListFile, Member, RenderContext, RunnerKind, Shards, unprintable,
+};
 use shardplan::plan::{self, Algorithm, Costs, Plan};
 use shardplan::report;
 use shardplan::timing::{self, TimingTable};
@@ -91,7 +93,7 @@ fuzz_target!(|data: &[u8]| {
         for index in 0..shards {
             let ctx = RenderContext {
                 index,
-                shards: &members,
+                shards: Shards::new(&members),
                 catch_all,
                 list_file: &list_file,
                 longest_first: &longest_first,

@@ -799,7 +799,7 @@ mod tests {
 
     fn case(name: &str, duration: Micros, dialect: Dialect) -> TestCase {
         TestCase {
-            name: name.to_string(),
+            name: name.into(),
             classname: Some("c".into()),
             suite: None,
             file: None,

@@ -242,7 +242,7 @@ impl<'a> PlannedNames<'a> {
         let mut first_shard: HashMap<&'a str, usize> = HashMap::new();
         let mut on_several_shards = HashSet::new();
         for (shard, members) in ctx.shards.iter().enumerate() {
-            for member in members.iter().filter(|m| m.by == Granularity::Test) {
+            for member in members.filter(|m| m.by == Granularity::Test) {
                 let name = split_item(&member.test.native).1;
                 by_package
                     .entry(member.test.file.as_str())
@@ -346,7 +346,7 @@ fn whole_by_test<'a>(
         .iter()
         .map(|&package| (package, Some(Vec::new())))
         .collect();
-    for member in &ctx.shards[shard] {
+    for member in ctx.shards.members(shard) {
         if let Some(slot) = names.get_mut(member.test.file.as_str()) {
             match (member.by, slot.as_mut()) {
                 (Granularity::Test, Some(list)) => list.push(split_item(&member.test.native).1),

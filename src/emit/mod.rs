@@ -28,7 +28,9 @@ pub mod template;
 mod test_support;
 pub mod vitest;
 
-pub use render::{Command, Item, ListFile, Member, Output, RenderContext, Rendered, Selection};
+pub use render::{
+    Command, Item, ListFile, Member, Members, Output, RenderContext, Rendered, Selection, Shards,
+};
 
 use crate::case::{Dialect, TestCase, Text};
 use crate::choice::Choice;

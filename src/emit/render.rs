@@ -26,6 +26,8 @@ use std::collections::HashMap;
 use std::path::PathBuf;
 
 use super::{Granularity, TestId};
+use crate::plan;
+use crate::timing::PlannedTest;
 
 /// Longest command line (program and arguments, joined by spaces) printed
 /// as is. Windows stops at 32,767 characters, GNU `xargs` splits input
@@ -70,6 +72,127 @@ pub struct Item<'a> {
     pub test: &'a TestId,
 }
 
+/// The planned tests of every shard, by shard index, each sorted by native
+/// id: given as [`Member`]s, or as a plan's test indexes, whose members are
+/// made as they are walked. Printing one shard of a million-test plan then
+/// holds no members (16 bytes a test) for the shards it does not print.
+#[derive(Debug, Clone, Copy)]
+pub struct Shards<'a>(Layout<'a>);
+
+#[derive(Debug, Clone, Copy)]
+enum Layout<'a> {
+    Members(&'a [Vec<Member<'a>>]),
+    Planned(Planned<'a>),
+}
+
+/// A plan's tests and the items that hold them.
+#[derive(Debug, Clone, Copy)]
+struct Planned<'a> {
+    tests: &'a [PlannedTest],
+    items: &'a [plan::Item],
+    /// The item of each test; empty where test `i` is item `i`.
+    item_of_test: &'a [usize],
+    /// Per shard, its tests' indexes in native id order.
+    shards: &'a [&'a [usize]],
+}
+
+impl<'a> Planned<'a> {
+    fn member(&self, test: usize) -> Member<'a> {
+        let item = self.item_of_test.get(test).copied().unwrap_or(test);
+        Member {
+            test: &self.tests[test].id,
+            by: self.items[item].granularity,
+        }
+    }
+}
+
+impl<'a> Shards<'a> {
+    /// Shards given as their members.
+    pub fn new(members: &'a [Vec<Member<'a>>]) -> Shards<'a> {
+        Shards(Layout::Members(members))
+    }
+
+    /// The shards of a plan of `tests` (a suite's, sorted by native id):
+    /// `shards` holds each shard's test indexes in order, `items` the
+    /// plan's items and `item_of_test` the item of each test (empty where
+    /// test `i` is item `i`, [`plan::Problem::item_of_test`]).
+    pub fn planned(
+        tests: &'a [PlannedTest],
+        items: &'a [plan::Item],
+        item_of_test: &'a [usize],
+        shards: &'a [&'a [usize]],
+    ) -> Shards<'a> {
+        Shards(Layout::Planned(Planned {
+            tests,
+            items,
+            item_of_test,
+            shards,
+        }))
+    }
+
+    /// The number of shards.
+    pub fn len(&self) -> usize {
+        match self.0 {
+            Layout::Members(members) => members.len(),
+            Layout::Planned(planned) => planned.shards.len(),
+        }
+    }
+
+    /// Whether there are no shards.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The planned tests of shard `shard`, sorted by native id.
+    pub fn members(&self, shard: usize) -> Members<'a> {
+        Members(match self.0 {
+            Layout::Members(members) => Walk::Members(members[shard].iter()),
+            Layout::Planned(planned) => Walk::Planned(planned, planned.shards[shard].iter()),
+        })
+    }
+
+    /// Every shard's planned tests, by shard index.
+    pub fn iter(&self) -> impl Iterator<Item = Members<'a>> + use<'a> {
+        let shards = *self;
+        (0..shards.len()).map(move |shard| shards.members(shard))
+    }
+}
+
+/// One shard's planned tests ([`Shards::members`]), in native id order.
+#[derive(Debug, Clone)]
+pub struct Members<'a>(Walk<'a>);
+
+#[derive(Debug, Clone)]
+enum Walk<'a> {
+    Members(std::slice::Iter<'a, Member<'a>>),
+    Planned(Planned<'a>, std::slice::Iter<'a, usize>),
+}
+
+impl<'a> Iterator for Members<'a> {
+    type Item = Member<'a>;
+
+    fn next(&mut self) -> Option<Member<'a>> {
+        match &mut self.0 {
+            Walk::Members(members) => members.next().copied(),
+            Walk::Planned(planned, tests) => tests.next().map(|&t| planned.member(t)),
+        }
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        let len = self.len();
+        (len, Some(len))
+    }
+}
+
+impl ExactSizeIterator for Members<'_> {
+    fn len(&self) -> usize {
+        match &self.0 {
+            Walk::Members(members) => members.len(),
+            Walk::Planned(_, tests) => tests.len(),
+        }
+    }
+}
+
 /// Everything a runner needs to print one shard.
 #[derive(Debug, Clone)]
 pub struct RenderContext<'a> {
@@ -77,7 +200,7 @@ pub struct RenderContext<'a> {
     pub index: usize,
     /// The planned tests of every shard, by shard index, each sorted by
     /// native id. All shards, so that a catch-all can negate the others.
-    pub shards: &'a [Vec<Member<'a>>],
+    pub shards: Shards<'a>,
     /// The shard that also runs every test not in the plan, if any.
     pub catch_all: Option<usize>,
     /// Where the runner's file form goes when it writes one.
@@ -150,12 +273,12 @@ impl<'a> RenderContext<'a> {
 
     /// This shard's planned tests, sorted by native id.
     pub fn tests(&self) -> impl Iterator<Item = &'a TestId> + use<'a> {
-        self.shards[self.index].iter().map(|m| m.test)
+        self.shards.members(self.index).map(|m| m.test)
     }
 
     /// Whether this shard has nothing planned.
     pub fn is_empty(&self) -> bool {
-        self.shards[self.index].is_empty()
+        self.shards.members(self.index).len() == 0
     }
 
     /// This shard's groups ranked longest first, as the plan predicted
@@ -182,7 +305,7 @@ impl<'a> RenderContext<'a> {
     /// The items of shard `shard`, for runners without a compact group form
     /// (their catch-all then negates exactly these).
     pub fn items_of(&self, shard: usize) -> Vec<Item<'a>> {
-        keyed(&self.shards[shard])
+        keyed(self.shards.members(shard))
     }
 
     /// The items of every shard but this one, sorted by key.
@@ -242,7 +365,7 @@ impl<'a> RenderContext<'a> {
     /// rebuild it per shard.
     fn selection_in(&self, shard: usize, whole: &HashMap<&'a str, Option<usize>>) -> Selection<'a> {
         let mut selection = Selection::default();
-        for item in keyed(&self.shards[shard]) {
+        for item in keyed(self.shards.members(shard)) {
             let group = item.test.file.as_str();
             if whole.get(group) == Some(&Some(shard)) {
                 if selection.groups.last() != Some(&group) {
@@ -344,9 +467,8 @@ impl<'a> RenderContext<'a> {
 }
 
 /// The items `members` make up, sorted by key and each once.
-fn keyed<'a>(members: &[Member<'a>]) -> Vec<Item<'a>> {
+fn keyed<'a>(members: Members<'a>) -> Vec<Item<'a>> {
     let mut items: Vec<Item<'a>> = members
-        .iter()
         .map(|m| Item {
             key: m.key(),
             by: m.by,
@@ -636,7 +758,7 @@ pub mod testing {
         pub fn context(&self) -> RenderContext<'_> {
             RenderContext {
                 index: self.index,
-                shards: &self.shards,
+                shards: Shards::new(&self.shards),
                 catch_all: self.catch_all,
                 list_file: self.list_file,
                 longest_first: &[],

@@ -34,7 +34,7 @@ pub fn case(
     dialect: Dialect,
 ) -> TestCase {
     TestCase {
-        name: name.to_string(),
+        name: name.into(),
         classname: classname.map(Into::into),
         suite: suite.map(Into::into),
         file: file.map(Into::into),

@@ -83,20 +83,19 @@ pub fn best(problem: &Problem, limits: &Limits) -> Vec<usize> {
         work: limits.work / starts.len() as u64,
         ..*limits
     };
-    // A start alone needs no telling apart, and is not held through the
-    // search (8 MB at a million items): should LPT's plan win after all,
-    // it is made again.
+    // A start alone needs no telling apart, and is not held beside the
+    // search's state (8 MB at a million items), which keeps each start as
+    // its assignment: should LPT's plan win after all, it is made again.
     let alone = starts.len() == 1;
     for (index, start) in starts.into_iter().enumerate() {
         if seen.contains(&start) {
             continue;
         }
-        let mut state = State::new(problem, &start);
-        if alone {
-            drop(start);
-        } else {
-            seen.push(start);
+        if !alone {
+            seen.push(start.clone());
         }
+        // The state keeps the start as its assignment.
+        let mut state = State::of(problem, start);
         // Local search never empties a shard, so filling first is enough.
         lpt::fill_empty_shards(&mut state);
         local_search::improve_and_balance(&mut state, &share);

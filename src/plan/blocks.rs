@@ -106,7 +106,7 @@ impl Blocks {
             .map(|(index, item)| Single {
                 weight: item.duration.max(1),
                 item: index as u32,
-                group: item.group as u32,
+                group: item.group,
             })
             .collect();
         // Items differ, so the order is total and an unstable sort gives

@@ -27,10 +27,12 @@ pub struct State<'a> {
     loads: Vec<Micros>,
     /// Per group: `(shard, items of the group on it)`, sorted by shard.
     presence: Vec<Vec<(usize, u32)>>,
-    /// Per shard: its items, in no particular (but deterministic) order.
-    members: Vec<Vec<usize>>,
+    /// Per shard: its items, in no particular (but deterministic) order;
+    /// in 32 bits, like `position`, as a million items are held here while
+    /// the suite and its plan are.
+    members: Vec<Vec<u32>>,
     /// Each placed item's index in its shard's `members`.
-    position: Vec<usize>,
+    position: Vec<u32>,
 }
 
 /// The shard of an item not placed yet.
@@ -39,9 +41,20 @@ pub const UNPLACED: usize = usize::MAX;
 impl<'a> State<'a> {
     /// No item placed.
     pub fn empty(problem: &'a Problem) -> State<'a> {
+        State::holding(problem, vec![UNPLACED; problem.items.len()])
+    }
+
+    /// A state with nothing placed yet that keeps `assignment` (one entry
+    /// per item) as its own.
+    fn holding(problem: &'a Problem, assignment: Vec<usize>) -> State<'a> {
+        assert_eq!(assignment.len(), problem.items.len(), "one shard per item");
+        assert!(
+            u32::try_from(problem.items.len()).is_ok(),
+            "fewer than 2^32 items"
+        );
         State {
             problem,
-            assignment: vec![UNPLACED; problem.items.len()],
+            assignment,
             loads: vec![0; problem.shards],
             presence: vec![Vec::new(); problem.groups.len()],
             members: vec![Vec::new(); problem.shards],
@@ -51,8 +64,16 @@ impl<'a> State<'a> {
 
     /// The state of an assignment; [`UNPLACED`] entries stay unplaced.
     pub fn new(problem: &'a Problem, assignment: &[usize]) -> State<'a> {
-        let mut state = State::empty(problem);
-        for (item, &shard) in assignment.iter().enumerate() {
+        State::of(problem, assignment.to_vec())
+    }
+
+    /// [`State::new`] taking the assignment to keep rather than copying it:
+    /// a million items' assignment is then not held twice. Items are placed
+    /// in index order, as [`State::new`] places them.
+    pub fn of(problem: &'a Problem, assignment: Vec<usize>) -> State<'a> {
+        let mut state = State::holding(problem, assignment);
+        for item in 0..state.assignment.len() {
+            let shard = std::mem::replace(&mut state.assignment[item], UNPLACED);
             if shard != UNPLACED {
                 state.place(item, shard);
             }
@@ -113,7 +134,7 @@ impl<'a> State<'a> {
     }
 
     /// The items on `shard`.
-    pub fn members(&self, shard: usize) -> &[usize] {
+    pub fn members(&self, shard: usize) -> &[u32] {
         &self.members[shard]
     }
 
@@ -132,7 +153,7 @@ impl<'a> State<'a> {
 
     /// What placing `item` on `shard` adds to its load.
     pub fn add_cost(&self, item: usize, shard: usize) -> Micros {
-        let group = self.problem.items[item].group;
+        let group = self.problem.items[item].group_index();
         let setup = if self.count(group, shard) == 0 {
             self.problem.groups[group].setup
         } else {
@@ -144,7 +165,7 @@ impl<'a> State<'a> {
     /// What taking `item` off its shard removes from that shard's load.
     pub fn remove_saving(&self, item: usize) -> Micros {
         let shard = self.assignment[item];
-        let group = self.problem.items[item].group;
+        let group = self.problem.items[item].group_index();
         let setup = if self.count(group, shard) == 1 {
             self.problem.groups[group].setup
         } else {
@@ -155,7 +176,7 @@ impl<'a> State<'a> {
 
     /// Places an unplaced item.
     pub fn place(&mut self, item: usize, shard: usize) {
-        let group = self.problem.items[item].group;
+        let group = self.problem.items[item].group_index();
         self.place_known(item, shard, group, weight(self.problem, item));
     }
 
@@ -164,7 +185,7 @@ impl<'a> State<'a> {
     /// weight order, reading the item is a cache miss each.
     pub fn place_known(&mut self, item: usize, shard: usize, group: usize, weight: Micros) {
         debug_assert_eq!(self.assignment[item], UNPLACED);
-        debug_assert_eq!(group, self.problem.items[item].group);
+        debug_assert_eq!(group, self.problem.items[item].group_index());
         debug_assert_eq!(weight, self::weight(self.problem, item));
         // What `add_cost` would say, from the one search that also records
         // the item: placing a million items is a hot loop.
@@ -181,8 +202,9 @@ impl<'a> State<'a> {
         };
         self.loads[shard] += weight + setup;
         self.assignment[item] = shard;
-        self.position[item] = self.members[shard].len();
-        self.members[shard].push(item);
+        // Both fit: `empty` checked that every item index does.
+        self.position[item] = self.members[shard].len() as u32;
+        self.members[shard].push(item as u32);
     }
 
     /// Takes a placed item off its shard.
@@ -190,7 +212,7 @@ impl<'a> State<'a> {
         let shard = self.assignment[item];
         debug_assert_ne!(shard, UNPLACED);
         self.loads[shard] -= self.remove_saving(item);
-        let group = self.problem.items[item].group;
+        let group = self.problem.items[item].group_index();
         let presence = &mut self.presence[group];
         if let Ok(i) = presence.binary_search_by_key(&shard, |&(s, _)| s) {
             presence[i].1 -= 1;
@@ -199,9 +221,9 @@ impl<'a> State<'a> {
             }
         }
         let position = self.position[item];
-        self.members[shard].swap_remove(position);
-        if let Some(&moved) = self.members[shard].get(position) {
-            self.position[moved] = position;
+        self.members[shard].swap_remove(position as usize);
+        if let Some(&moved) = self.members[shard].get(position as usize) {
+            self.position[moved as usize] = position;
         }
         self.assignment[item] = UNPLACED;
     }
@@ -219,7 +241,7 @@ impl<'a> State<'a> {
     pub fn pieces(&self, shard: usize) -> Vec<(usize, Vec<usize>)> {
         let mut items: Vec<(usize, usize)> = self.members[shard]
             .iter()
-            .map(|&i| (self.problem.items[i].group, i))
+            .map(|&i| (self.problem.items[i as usize].group_index(), i as usize))
             .collect();
         items.sort_unstable();
         let mut pieces: Vec<(usize, Vec<usize>)> = Vec::new();

@@ -174,7 +174,7 @@ fn build(problem: &Problem, target: Micros) -> Model {
         let one: Expression = choices.iter().map(|&(_, v, _)| v).sum();
         constraints.push(constraint!(one == 1));
         let duration = problem.items[item].duration as f64 / scale;
-        let group = problem.items[item].group;
+        let group = problem.items[item].group_index();
         for &(s, v, _) in choices {
             loads[s] += duration * v;
             if let Some(y) = &y[group] {

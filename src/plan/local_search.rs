@@ -280,7 +280,7 @@ impl Search<'_> {
                             items: Vec<usize>,
                             saving: Micros,
                             added: &dyn Fn(usize) -> Micros| {
-            let group = problem.items[items[0]].group;
+            let group = problem.items[items[0]].group_index();
             let targets = std::iter::once(lightest).chain(state.shards_with(group));
             for to in targets {
                 search.work += 1;
@@ -467,7 +467,7 @@ fn sorted_by_weight(state: &State<'_>, shard: usize) -> Vec<(Micros, usize)> {
     let mut items: Vec<(Micros, usize)> = state
         .members(shard)
         .iter()
-        .map(|&i| (weight(state.problem(), i), i))
+        .map(|&i| (weight(state.problem(), i as usize), i as usize))
         .collect();
     items.sort_unstable();
     items
@@ -477,7 +477,10 @@ fn sorted_by_weight(state: &State<'_>, shard: usize) -> Vec<(Micros, usize)> {
 fn swapped(state: &State<'_>, i: usize, j: usize) -> (Micros, Micros) {
     let problem = state.problem();
     let (a, b) = (state.assignment()[i], state.assignment()[j]);
-    let (gi, gj) = (problem.items[i].group, problem.items[j].group);
+    let (gi, gj) = (
+        problem.items[i].group_index(),
+        problem.items[j].group_index(),
+    );
     let (wi, wj) = (weight(problem, i), weight(problem, j));
     if gi == gj {
         return (state.load(a) - wi + wj, state.load(b) - wj + wi);

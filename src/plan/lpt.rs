@@ -109,6 +109,7 @@ pub fn fill_empty_shards(state: &mut State<'_>) {
             .members(from)
             .iter()
             .map(|&item| {
+                let item = item as usize;
                 let larger = (load - state.remove_saving(item)).max(state.add_cost(item, empty));
                 (larger, item)
             })
@@ -215,7 +216,7 @@ pub fn place(state: &mut State<'_>, order: &[usize]) {
     for &item in order {
         let (load, lightest) = lightest(&mut heap, state);
         let mut best = (load + state.add_cost(item, lightest), lightest);
-        let group = state.problem().items[item].group;
+        let group = state.problem().items[item].group_index();
         for shard in state.shards_with(group) {
             let finish = (state.load(shard) + state.add_cost(item, shard), shard);
             best = best.min(finish);

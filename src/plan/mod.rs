@@ -51,12 +51,14 @@ pub struct Item {
     /// Predicted duration: the sum of its tests, without setup costs.
     pub duration: Micros,
     /// How many tests the item holds.
-    pub tests: usize,
-    /// How many of those have estimated durations (counted in 32 bits, so
-    /// that an item is 48 bytes: a million of them are held while planning).
+    pub tests: u32,
+    /// How many of those have estimated durations. Counts and the group
+    /// are in 32 bits, so that an item is 40 bytes: a million of them are
+    /// held while planning.
     pub estimated: u32,
-    /// Index of the item's group in [`Problem::groups`].
-    pub group: usize,
+    /// Index of the item's group in [`Problem::groups`]
+    /// ([`Item::group_index`]).
+    pub group: u32,
 }
 
 impl Item {
@@ -69,12 +71,17 @@ impl Item {
             duration,
             tests: 1,
             estimated: 0,
-            group,
+            group: u32::try_from(group).expect("fewer than 2^32 groups"),
         }
+    }
+
+    /// [`Item::group`] as an index into [`Problem::groups`].
+    pub fn group_index(&self) -> usize {
+        self.group as usize
     }
 }
 
-const _: () = assert!(std::mem::size_of::<Item>() == 48);
+const _: () = assert!(std::mem::size_of::<Item>() == 40);
 
 /// A set of items that share a setup cost: paid once on every shard that
 /// runs any of them.
@@ -139,7 +146,7 @@ impl Problem {
     pub fn members(&self) -> Vec<Vec<usize>> {
         let mut members = vec![Vec::new(); self.groups.len()];
         for (index, item) in self.items.iter().enumerate() {
-            members[item.group].push(index);
+            members[item.group_index()].push(index);
         }
         members
     }
@@ -167,7 +174,7 @@ impl Problem {
 
     /// The setup cost of `item`'s group.
     pub fn setup_of(&self, item: usize) -> Micros {
-        self.groups[self.items[item].group].setup
+        self.groups[self.items[item].group_index()].setup
     }
 
     /// A lower bound on the makespan of any plan; see [`Bound`].
@@ -203,6 +210,12 @@ pub struct Costs {
 /// shards, each paying the group's setup.
 pub fn problem(suite: &Suite, by: Granularity, shards: usize, costs: &Costs) -> Problem {
     let shards = shards.max(1);
+    // Items hold their group and test count in 32 bits; neither is more
+    // than the tests.
+    assert!(
+        u32::try_from(suite.tests.len()).is_ok(),
+        "fewer than 2^32 tests"
+    );
     let (groups, group_of) = groups_of(suite, costs);
     // Items are built from (test index, granularity).
     let test_item = |index: usize, granularity: Granularity| {
@@ -213,7 +226,7 @@ pub fn problem(suite: &Suite, by: Granularity, shards: usize, costs: &Costs) -> 
             duration: costs.concurrency.wall(test.duration),
             tests: 1,
             estimated: u32::from(test.source == Source::Estimated),
-            group: group_of[index],
+            group: group_of[index] as u32,
         }
     };
     // Each test's item, by index into `items` as they are built; none
@@ -240,7 +253,7 @@ pub fn problem(suite: &Suite, by: Granularity, shards: usize, costs: &Costs) -> 
                         .saturating_add(u32::from(test.source == Source::Estimated));
                     // A class spread over files (rare) is filed under the
                     // first of them in key order, whatever the input order.
-                    item.group = item.group.min(group_of[index]);
+                    item.group = item.group.min(group_of[index] as u32);
                     members.push(index);
                 }
                 None => {
@@ -255,7 +268,9 @@ pub fn problem(suite: &Suite, by: Granularity, shards: usize, costs: &Costs) -> 
             .then(|| split_threshold(&merged, &groups, shards));
         let mut items = Vec::with_capacity(merged.len());
         for (item, members) in merged {
-            let whole = item.duration.saturating_add(groups[item.group].setup);
+            let whole = item
+                .duration
+                .saturating_add(groups[item.group_index()].setup);
             if threshold.is_some_and(|threshold| whole > threshold) && members.len() > 1 {
                 for &t in &members {
                     item_of_test[t] = items.len();
@@ -556,9 +571,9 @@ impl Plan {
             .map(|shard| {
                 for &item in &shard.items {
                     let item = &self.problem.items[item];
-                    let time = spent[item.group].get_or_insert_with(|| {
-                        touched.push(item.group);
-                        groups[item.group].setup
+                    let time = spent[item.group_index()].get_or_insert_with(|| {
+                        touched.push(item.group_index());
+                        groups[item.group_index()].setup
                     });
                     *time = time.saturating_add(item.duration);
                 }
@@ -587,7 +602,7 @@ impl Plan {
 /// order. Up to 64 shards a bit set of shards per group marks them, so
 /// nothing is sorted; beyond, the (group, shard) pairs are.
 pub(crate) fn setups_paid(problem: &Problem, assignment: &[usize]) -> Vec<(usize, Micros)> {
-    let group_of = |item: usize| problem.items[item].group;
+    let group_of = |item: usize| problem.items[item].group_index();
     if problem.shards <= 64 {
         let mut seen = vec![0u64; problem.groups.len()];
         let mut paid = Vec::new();
@@ -675,7 +690,7 @@ pub fn lower_bound(problem: &Problem) -> Bound {
     // Each group with an item is set up at least once.
     let mut used = vec![false; problem.groups.len()];
     for item in items {
-        used[item.group] = true;
+        used[item.group_index()] = true;
     }
     let total: u128 = items.iter().map(|i| u128::from(i.duration)).sum::<u128>()
         + problem
@@ -696,7 +711,10 @@ pub fn lower_bound(problem: &Problem) -> Bound {
     };
     let largest = items
         .iter()
-        .map(|i| i.duration.saturating_add(problem.groups[i.group].setup))
+        .map(|i| {
+            i.duration
+                .saturating_add(problem.groups[i.group_index()].setup)
+        })
         .max()
         .unwrap_or(0);
     consider(largest, BoundReason::LargestItem);
@@ -743,7 +761,7 @@ fn group_split_bound(problem: &Problem, total: u128, floor: Micros) -> Option<Mi
     let shards = problem.shards.max(1) as u128;
     let mut sums = vec![0u128; problem.groups.len()];
     for item in &problem.items {
-        sums[item.group] += u128::from(item.duration);
+        sums[item.group_index()] += u128::from(item.duration);
     }
     // Only a group bigger than a shard of `floor` can need two pieces.
     let mut big: Vec<(Micros, u128, Vec<Micros>)> = Vec::new();
@@ -758,7 +776,7 @@ fn group_split_bound(problem: &Problem, total: u128, floor: Micros) -> Option<Mi
         return None;
     }
     for item in &problem.items {
-        if let Some(entry) = big.get_mut(index[item.group]) {
+        if let Some(entry) = big.get_mut(index[item.group_index()]) {
             entry.2.push(item.duration);
         }
     }
@@ -853,7 +871,7 @@ pub fn fingerprint(parameters: &[(&str, &str)], problem: &Problem) -> String {
         hasher.update(item.granularity.name().as_bytes());
         hasher.update(b"\t");
         hasher.update(item.duration.to_le_bytes());
-        hasher.update((item.group as u64).to_le_bytes());
+        hasher.update(u64::from(item.group).to_le_bytes());
         hasher.update(b"\n");
     }
     short_hex(hasher)
@@ -1118,7 +1136,7 @@ pub(crate) mod tests {
         assert_eq!(keys, ["a.py", "a.py::A", "b.py"]);
         assert_eq!(p.items[1].duration, 30);
         assert_eq!(p.items[1].tests, 2);
-        assert_eq!(p.groups[p.items[1].group].key, "a.py");
+        assert_eq!(p.groups[p.items[1].group_index()].key, "a.py");
         // Measured 3 plus the flag's 1; b.py is unmeasured: the typical
         // (median) measured setup, 3, plus 1.
         assert_eq!(p.groups[0].setup, 4);

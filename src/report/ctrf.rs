@@ -131,7 +131,7 @@ impl Entry {
         // parses it without help.
         if dialect == Dialect::Pytest && self.name.contains("::") {
             return TestCase {
-                name: self.name,
+                name: self.name.into(),
                 classname: None,
                 suite: None,
                 file: None,
@@ -145,7 +145,7 @@ impl Entry {
             classname: (!self.suite.is_empty()).then(|| self.suite.join(" > ").into()),
             suite: self.suite.last().map(|s| s.as_str().into()),
             file: self.file.map(Shared::from),
-            name: self.name,
+            name: self.name.into(),
             duration: self.duration,
             outcome: self.outcome,
             dialect,

@@ -271,7 +271,7 @@ impl Stream {
                 let package_field: Option<Shared> =
                     (!package_name.is_empty()).then(|| package_name.into());
                 package.open.push(TestCase {
-                    name: test.to_string(),
+                    name: test.into(),
                     classname: package_field.clone(),
                     suite: package_field,
                     file: None,
@@ -352,7 +352,7 @@ mod tests {
             .map(|c| {
                 (
                     c.classname.as_deref().unwrap_or_default().to_string(),
-                    c.name.clone(),
+                    c.name.to_string(),
                     c.duration,
                     c.outcome,
                 )

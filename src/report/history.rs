@@ -72,7 +72,7 @@ impl Key {
             file: case.file.clone(),
             classname: case.classname.clone(),
             suite: case.suite.clone(),
-            name: case.name.clone(),
+            name: case.name.to_string(),
             variant: case.variant.clone(),
         }
     }
@@ -732,7 +732,7 @@ pub fn report(input: &mut dyn BufRead) -> Result<Report, Diagnostic> {
             let duration = record.estimate().or(only_skipped.then_some(0));
             cases.push(TestCase {
                 duration,
-                name: key.name,
+                name: key.name.into(),
                 classname: key.classname,
                 suite: key.suite,
                 file: key.file,
@@ -967,7 +967,7 @@ mod tests {
     #[test]
     fn each_test_is_a_case_with_its_estimate() {
         let case = |name: &str, duration, outcome| TestCase {
-            name: name.to_string(),
+            name: name.into(),
             classname: Some("Ns.Tests".into()),
             suite: Some("Ns.Tests.dll".into()),
             file: None,

@@ -28,7 +28,7 @@ use quick_xml::events::{BytesRef, BytesStart, Event};
 use quick_xml::reader::Reader;
 
 use super::{Diagnostic, Dialect, GroupTime, Outcome, Report, ReportFormat, RunWindow, TestCase};
-use crate::case::{Recent, Shared};
+use crate::case::{Recent, Shared, Text, TextBlock};
 use crate::duration::{Micros, ParsedTime, parse_seconds};
 use crate::identity::{is_normal_relative, normalize_path};
 
@@ -1136,6 +1136,11 @@ struct State {
     kept: u64,
     root_seen: bool,
     cases: Vec<TestCase>,
+    /// The names of the last cases, whose own `name` is still `unnamed`:
+    /// written here, then packed into one block a thousand at a time.
+    names: TextBlock,
+    /// The name a case holds until its own is packed.
+    unnamed: Text,
     /// The last classname and file attribute values, shared by the cases
     /// that repeat them.
     recent_classname: Recent,
@@ -1238,6 +1243,7 @@ impl XmlHandler for State {
     }
 
     fn finish(mut self) -> Result<Report, Diagnostic> {
+        self.pack_names();
         let [times, nameless] = self.unshown;
         let mut unshown = Vec::new();
         if times > 0 {
@@ -1275,7 +1281,19 @@ impl XmlHandler for State {
     }
 }
 
+/// Case names packed into one block at a time ([`TestCase::pack_names`]).
+const PACKED_NAMES: usize = 1024;
+
 impl State {
+    /// Gives the cases read since the last time their names, packed.
+    fn pack_names(&mut self) {
+        let waiting = self.names.len();
+        let from = self.cases.len() - waiting;
+        for (case, name) in self.cases[from..].iter_mut().zip(self.names.finish()) {
+            case.name = name;
+        }
+    }
+
     fn start_root(&mut self, local: &str, attrs: &Attrs, at: u64) -> Result<(), Diagnostic> {
         if self.root_seen {
             return Err(Diagnostic::at(
@@ -1374,7 +1392,7 @@ impl State {
         // that select whole files (vitest, jest, mocha, rspec) run.
         let file = attrs.take_source_file();
         let name = match attrs.name {
-            Some(name) if !name.trim().is_empty() => name.into_owned(),
+            Some(name) if !name.trim().is_empty() => name,
             Some(_) => self.nameless(at, "testcase with an empty name"),
             None => self.nameless(at, "testcase without a name attribute"),
         };
@@ -1397,7 +1415,7 @@ impl State {
         // to be Playwright's (see `finish`).
         let variant = context.and_then(|c| c.hostname.clone());
         let case = TestCase {
-            name,
+            name: self.unnamed.clone(),
             classname: attrs.classname.map(|c| self.recent_classname.share(&c)),
             suite,
             file,
@@ -1410,20 +1428,25 @@ impl State {
             dialect: Dialect::Generic,
             variant: variant.filter(|h| !h.trim().is_empty()),
         };
-        self.kept += case_bytes(&case);
+        // The case's own name waits in `names` for its block.
+        self.kept += case_bytes(&case) + name.len() as u64;
         if self.kept > budget::kept_limit(at) {
             return Err(budget::too_much_kept(at));
         }
+        self.names.push(&name);
         self.cases.push(case);
+        if self.names.len() >= PACKED_NAMES {
+            self.pack_names();
+        }
         Ok(Frame::Case(Some(self.cases.len() - 1)))
     }
 
     /// Warns about a nameless case; its name is empty.
-    fn nameless(&mut self, at: u64, what: &str) -> String {
+    fn nameless(&mut self, at: u64, what: &str) -> Cow<'static, str> {
         let message =
             format!("{what}: only a runner selecting whole files can run it, others skip it");
         self.warn(Warning::Nameless, Diagnostic::at(at, message));
-        String::new()
+        Cow::Borrowed("")
     }
 
     /// An outcome child decides its test case's outcome if it is the first
@@ -1875,7 +1898,7 @@ mod tests {
 </testsuite>"#;
         let got: Vec<(String, Outcome)> = cases(doc)
             .into_iter()
-            .map(|c| (c.name, c.outcome))
+            .map(|c| (c.name.to_string(), c.outcome))
             .collect();
         let want = [
             ("pass", Outcome::Passed),

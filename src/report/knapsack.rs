@@ -35,7 +35,7 @@ pub(crate) fn file_case(key: String, duration: Option<u64>) -> TestCase {
         format!("{file}{}", &key[path.len()..])
     };
     TestCase {
-        name,
+        name: name.into(),
         classname: None,
         suite: None,
         file: Some(file.into()),

@@ -48,7 +48,7 @@ impl ReportFormat for PytestDurations {
         read_entries(input, ("nodeid", "duration"), &mut |entry| {
             let duration = entry.seconds.duration(1.0, entry.at, &mut warnings);
             report.cases.push(TestCase {
-                name: entry.key,
+                name: entry.key.into(),
                 classname: None,
                 suite: None,
                 file: None,

@@ -280,7 +280,7 @@ impl XmlHandler for State {
                 continue;
             };
             let case = TestCase {
-                name,
+                name: name.into(),
                 classname: classname.map(Shared::from),
                 suite: suite.map(Shared::from),
                 file: None,
