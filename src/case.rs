@@ -128,7 +128,7 @@ pub type Shared = Text;
 /// each. Compares, orders, hashes and prints as the text itself.
 ///
 /// A text is a part of a shared block (16 bytes: a thin pointer and two
-/// `u32`s), so that many texts can share one block ([`Text::pack`]): a
+/// `u32`s), so that many texts can share one block ([`TextBlock`]): a
 /// million native ids are then a few thousand allocations, not a million,
 /// and take no reference counts or allocator headers of their own.
 #[derive(Clone)]
@@ -162,28 +162,6 @@ impl Text {
     /// value handed out twice, which needs no comparing.
     pub fn ptr_eq(a: &Text, b: &Text) -> bool {
         Arc::ptr_eq(&a.block, &b.block) && a.start == b.start && a.len == b.len
-    }
-
-    /// Copies `texts` one after another into one new block that they then
-    /// share, each keeping its text: one allocation for all of them, where
-    /// each had its own.
-    pub fn pack(texts: &mut [&mut Text]) {
-        let total = texts.iter().map(|t| t.len as usize).sum();
-        let mut block = String::with_capacity(total);
-        for text in texts.iter() {
-            block.push_str(text.as_str());
-        }
-        let block = Arc::new(block.into_boxed_str());
-        let mut start = 0;
-        for text in texts.iter_mut() {
-            let len = text.len;
-            **text = Text {
-                block: block.clone(),
-                start: Text::offset(start),
-                len,
-            };
-            start += len as usize;
-        }
     }
 
     /// `at` as a block offset: a block holds texts read from reports held

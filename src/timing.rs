@@ -14,7 +14,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use crate::case::{Recent, Shared, Text};
+use crate::case::{Recent, Shared, Text, TextBlock};
 use crate::duration::{Concurrency, Micros, SECOND, median};
 use crate::naming::{self, Granularity, Naming, NotSelectable, TestId};
 use crate::report::{Dialect, GroupTime, Outcome, TestCase};
@@ -347,12 +347,15 @@ struct Fold<'r, 'f> {
     // file come together, so one copy serves them all.
     recent_class: Recent,
     recent_file: Recent,
-    /// How many of the kept ids (the first ones) have packed natives.
-    packed: usize,
+    /// The native ids of the last ids kept, whose own `native` is still
+    /// `unnamed`: written here, then packed into one block at a time.
+    natives: TextBlock,
+    /// The native id an id holds until its own is packed.
+    unnamed: Text,
 }
 
 /// Native ids packed into one block at a time: about 40 KB of text.
-const PACKED_IDS: usize = 8192;
+const PACKED_IDS: usize = 1024;
 
 impl<'r, 'f> Fold<'r, 'f> {
     /// A fold naming with `runner` about `cases` cases; with `files`, it
@@ -369,7 +372,8 @@ impl<'r, 'f> Fold<'r, 'f> {
             },
             recent_class: Recent::default(),
             recent_file: Recent::default(),
-            packed: 0,
+            natives: TextBlock::default(),
+            unnamed: Text::default(),
         }
     }
 
@@ -412,30 +416,33 @@ impl<'r, 'f> Fold<'r, 'f> {
         })
     }
 
-    /// Keeps a named case's run.
-    fn keep(&mut self, id: TestId, case: &TestCase) {
+    /// Keeps a named case's run. Its native id is copied out to be packed
+    /// and the runner's own text let go of at once: runners build each
+    /// anew, and a million small allocations would take 28 bytes a test
+    /// beyond the text (and freeing them a thousand at a time, more time).
+    fn keep(&mut self, mut id: TestId, case: &TestCase) {
         let run = self.runs.text.run(case);
+        self.natives.push(&id.native);
+        id.native = self.unnamed.clone();
         self.runs.ids.push(id);
         self.runs.runs.push(run);
-        if self.runs.ids.len() - self.packed >= PACKED_IDS {
+        if self.natives.len() >= PACKED_IDS {
             self.pack();
         }
     }
 
-    /// Packs the native ids kept since the last time into one block
-    /// ([`Text::pack`]): runners build each anew, and a million small
-    /// allocations would take 28 bytes a test beyond the text.
+    /// Gives the ids kept since the last time their native ids, packed into
+    /// one block.
     fn pack(&mut self) {
-        let mut natives: Vec<&mut Text> = self.runs.ids[self.packed..]
-            .iter_mut()
-            .map(|id| &mut id.native)
-            .collect();
-        Text::pack(&mut natives);
-        self.packed = self.runs.ids.len();
+        let from = self.runs.ids.len() - self.natives.len();
+        for (id, native) in self.runs.ids[from..].iter_mut().zip(self.natives.finish()) {
+            id.native = native;
+        }
     }
 
     /// Turns cases named last to first back into report order.
     fn reverse(&mut self) {
+        self.pack();
         self.runs.ids.reverse();
         self.runs.runs.reverse();
         if let Some(files) = self.files.as_deref_mut() {
