@@ -224,44 +224,35 @@ pub fn render_shards(
 /// from the problem ([`crate::plan::Problem::item_of_test`]): nothing is
 /// looked up by key.
 pub fn members(planned: &Planned) -> Vec<Vec<Member<'_>>> {
-    let plan = &planned.plan;
-    let problem = &plan.problem;
+    let problem = &planned.plan.problem;
     let tests = &planned.suite.tests;
-    check_made_from(planned);
-    if problem.item_of_test.is_empty() {
+    let member = |test: usize, item: usize| Member {
+        test: &tests[test].id,
+        by: problem.items[item].granularity,
+    };
+    match tests_of_shards(planned) {
         // Test i is item i, and a shard's items are in key order, so its
-        // tests are in native id order already: no index of every item's
-        // shard is needed (8 MB at a million tests).
-        return plan
+        // tests are in native id order already.
+        None => planned
+            .plan
             .shards
             .iter()
             .map(|content| {
                 content
                     .items
                     .iter()
-                    .map(|&item| Member {
-                        test: &tests[item].id,
-                        by: problem.items[item].granularity,
-                    })
+                    .map(|&item| member(item, item))
                     .collect()
             })
-            .collect();
+            .collect(),
+        Some(shards) => shards
+            .into_iter()
+            .map(|shard| {
+                shard
+                    .into_iter()
+                    .map(|test| member(test, problem.item_of_test[test]))
+                    .collect()
+            })
+            .collect(),
     }
-    let mut shard_of_item = vec![0; problem.items.len()];
-    let mut shards: Vec<Vec<Member<'_>>> = Vec::with_capacity(plan.shards.len());
-    for (shard, content) in plan.shards.iter().enumerate() {
-        let mut count = 0;
-        for &item in &content.items {
-            shard_of_item[item] = shard;
-            count += problem.items[item].tests as usize;
-        }
-        shards.push(Vec::with_capacity(count));
-    }
-    for (test, &item) in tests.iter().zip(&problem.item_of_test) {
-        shards[shard_of_item[item]].push(Member {
-            test: &test.id,
-            by: problem.items[item].granularity,
-        });
-    }
-    shards
 }
