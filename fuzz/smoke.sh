@@ -20,7 +20,7 @@ budget=${1:-60}
 shift || true
 targets=("$@")
 if [ ${#targets[@]} -eq 0 ]; then
-    targets=(junit trx gojson pytest_durations ctrf runtime_log knapsack history pipeline frozen)
+    targets=(junit trx gojson pytest_durations ctrf runtime_log knapsack history pipeline frozen listing)
 fi
 
 cd "$repo"
@@ -41,7 +41,7 @@ seed() {
         [ "$(stat -c %s "$file")" -le 1048576 ] || continue
         local name
         name=$(sha1sum "$file" | cut -c1-16)
-        if [ "$target" = pipeline ]; then
+        if [ "$target" = pipeline ] || [ "$target" = listing ]; then
             # The first byte picks the shard count, granularity and catch-all.
             { printf '\x85'; cat "$file"; } > "$dir/$name"
         else
@@ -99,7 +99,7 @@ for target in "${targets[@]}"; do
         runtime_log) mapfile -t files < <(pick '(runtime|\.log$)' '^[^{<]*:[0-9.]+$') ;;
         knapsack) mapfile -t files < <(pick 'knapsack' '"time_execution"') ;;
         history) mapfile -t files < <(pick 'timings.*\.json$' 'shardplan-timings') ;;
-        pipeline) files=("${all[@]}") ;;
+        pipeline | listing) files=("${all[@]}") ;;
         frozen) plan_seeds; mapfile -t files < <(find "$here/corpus/frozen-seeds" -type f | sort) ;;
         *) echo "unknown target $target" >&2; exit 2 ;;
     esac
