@@ -6,7 +6,10 @@
 //! the planners themselves are the `pipeline` target's to fuzz.
 #![no_main]
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
+
+#[path = "../common.rs"]
+mod common;
 
 use libfuzzer_sys::fuzz_target;
 use shardplan::choice::Choice;
@@ -18,9 +21,7 @@ fuzz_target!(|data: &[u8]| {
     let Some((&control, input)) = data.split_first() else {
         return;
     };
-    let shards = usize::from(control % 4) + 1;
-    let by =
-        [Granularity::Test, Granularity::Class, Granularity::File][usize::from(control / 4 % 3)];
+    let (shards, by) = common::planning(control);
     let text = String::from_utf8_lossy(input);
     let lines = text.lines().count();
     for kind in <RunnerKind as Choice>::ALL {
@@ -46,24 +47,16 @@ fuzz_target!(|data: &[u8]| {
         let Ok(plan) = Plan::build(problem, Algorithm::Lpt.planner().as_ref()) else {
             continue;
         };
-        let mut shard_of: HashMap<(&str, Granularity), usize> = HashMap::new();
-        for (shard, content) in plan.shards.iter().enumerate() {
-            for &item in &content.items {
-                let item = &plan.problem.items[item];
-                assert!(
-                    shard_of
-                        .insert((item.key.as_str(), item.granularity), shard)
-                        .is_none(),
-                    "item {:?} planned twice",
-                    item.key.as_str()
-                );
-            }
-        }
+        let shard_of = common::shard_of_items(&plan);
         for test in &suite.tests {
             let placed = [by, Granularity::Test]
                 .iter()
                 .any(|&g| shard_of.contains_key(&(test.id.key(g), g)));
-            assert!(placed, "listed test {:?} is on no shard", test.id.native.as_str());
+            assert!(
+                placed,
+                "listed test {:?} is on no shard",
+                test.id.native.as_str()
+            );
         }
     }
 });

@@ -9,8 +9,10 @@
 //! emit) so that it does not depend on the command-line layers.
 #![no_main]
 
-use std::collections::HashMap;
 use std::path::PathBuf;
+
+#[path = "../common.rs"]
+mod common;
 
 use libfuzzer_sys::fuzz_target;
 use shardplan::choice::Choice;
@@ -28,9 +30,7 @@ fuzz_target!(|data: &[u8]| {
     let Some((&control, input)) = data.split_first() else {
         return;
     };
-    let shards = usize::from(control % 4) + 1;
-    let by =
-        [Granularity::Test, Granularity::Class, Granularity::File][usize::from(control / 4 % 3)];
+    let (shards, by) = common::planning(control);
     let catch_all_on = control & 0x80 != 0;
     let head = &input[..input.len().min(4096)];
     let formats = report::formats();
@@ -55,19 +55,7 @@ fuzz_target!(|data: &[u8]| {
         };
         // Each test goes to the shard of the item that holds it: the plan's
         // granularity, else the test itself (as `shard::members` does).
-        let mut shard_of: HashMap<(&str, Granularity), usize> = HashMap::new();
-        for (shard, content) in plan.shards.iter().enumerate() {
-            for &item in &content.items {
-                let item = &plan.problem.items[item];
-                assert!(
-                    shard_of
-                        .insert((item.key.as_str(), item.granularity), shard)
-                        .is_none(),
-                    "item {:?} planned twice",
-                    item.key
-                );
-            }
-        }
+        let shard_of = common::shard_of_items(&plan);
         let mut members: Vec<Vec<Member<'_>>> = vec![Vec::new(); plan.shards.len()];
         for test in &suite.tests {
             let mut placed = 0;
