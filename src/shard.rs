@@ -205,16 +205,23 @@ pub fn render_shards(
         Some(template) => Ok(template.render(ctx)),
         None => runner.render(ctx).map_err(Error::input),
     };
-    let mut rendered = render(&ctx)?;
     // Every shard repeats the catch-all's warnings: a test that runs
-    // nowhere must be seen whichever job's log is read.
-    if let Some(other) = catch_all.filter(|&c| c != index) {
-        let theirs = render(&RenderContext {
-            index: other,
-            ..ctx.clone()
-        })?;
-        rendered.warnings.extend(theirs.warnings);
-    }
+    // nowhere must be seen whichever job's log is read. The catch-all is
+    // rendered first and only its warnings kept, so that two shards'
+    // arguments (a million tests' worth, at 8 shards a quarter of one) are
+    // never held at once.
+    let theirs = match catch_all.filter(|&c| c != index) {
+        Some(other) => {
+            render(&RenderContext {
+                index: other,
+                ..ctx.clone()
+            })?
+            .warnings
+        }
+        None => Vec::new(),
+    };
+    let mut rendered = render(&ctx)?;
+    rendered.warnings.extend(theirs);
     Ok(rendered)
 }
 

@@ -7,7 +7,7 @@ use crate::history;
 use crate::learned::{CostModel, Term, TermSource};
 use crate::options::{PlanOptions, ShardSelection};
 use crate::pipeline::Planned;
-use crate::timing::{Source, Suite, TableStats};
+use crate::timing::{Suite, TableStats};
 
 /// `shardplan: cost model: shard start-up …, per group …` with each term's
 /// source, when a term was learned or given; empty when both are the
@@ -221,11 +221,10 @@ fn match_report(suite: &Suite) -> String {
     let listed = suite.tests.len();
     let matched = suite.measured();
     let examples: Vec<&str> = suite
-        .tests
-        .iter()
-        .filter(|t| t.source == Source::Estimated)
+        .estimate_basis
+        .keys()
         .take(MATCH_EXAMPLES)
-        .map(|t| t.id.native.as_str())
+        .map(|&index| suite.tests[index].id.native.as_str())
         .collect();
     let mut out = format!(
         "matched {matched} of {listed} listed tests to timings ({})",

@@ -665,16 +665,18 @@ impl EstimateBasis {
     }
 }
 
-/// One test to plan, with the duration the plan assumes for it.
+/// One test to plan, with the duration the plan assumes for it. Whether
+/// that was measured or estimated is [`Suite::source`]: a million tests
+/// are held while planning, and the flag would cost each 8 bytes.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PlannedTest {
     /// The runner's id for the test.
     pub id: TestId,
     /// Predicted duration.
     pub duration: Micros,
-    /// Measured or estimated.
-    pub source: Source,
 }
+
+const _: () = assert!(std::mem::size_of::<PlannedTest>() == 56);
 
 /// The tests to plan, sorted by native id, each exactly once.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -693,17 +695,23 @@ pub struct Suite {
     /// goes to at most one listed test (the first in id order).
     pub ambiguous: usize,
     /// For each [`Source::Estimated`] test, by index into `tests`, what its
-    /// estimate is the median of.
+    /// estimate is the median of; the other tests are measured.
     pub estimate_basis: BTreeMap<usize, EstimateBasis>,
 }
 
 impl Suite {
     /// How many tests have measured durations.
     pub fn measured(&self) -> usize {
-        self.tests
-            .iter()
-            .filter(|t| t.source == Source::Measured)
-            .count()
+        self.tests.len() - self.estimate_basis.len()
+    }
+
+    /// Where the duration of test `index` (into `tests`) came from.
+    pub fn source(&self, index: usize) -> Source {
+        if self.estimate_basis.contains_key(&index) {
+            Source::Estimated
+        } else {
+            Source::Measured
+        }
     }
 }
 
@@ -725,20 +733,22 @@ pub fn suite(table: TimingTable, listed: Option<&[TestId]>, runner: &dyn Naming)
             // million tests).
             let TimingTable { ids, mut measured } = table;
             let mut tests = Vec::with_capacity(ids.len());
+            // Counted from the end while the tests are made last first.
+            let mut unknown_from_end = Vec::new();
             release_each(ids, |id| {
                 let entry = measured.pop().expect("one measurement per id");
+                if !entry.known {
+                    unknown_from_end.push(tests.len());
+                }
                 tests.push(PlannedTest {
                     id,
                     duration: entry.duration,
-                    source: if entry.known {
-                        Source::Measured
-                    } else {
-                        Source::Estimated
-                    },
                 });
             });
             tests.reverse();
-            return estimate_unknown(tests, &TimingTable::default(), Suite::default());
+            let last = tests.len().saturating_sub(1);
+            let unknown: Vec<usize> = unknown_from_end.iter().rev().map(|i| last - i).collect();
+            return estimate_unknown(tests, &unknown, &TimingTable::default(), Suite::default());
         }
     };
     let matching = Matching::new(&table, &ids, runner);
@@ -749,23 +759,23 @@ pub fn suite(table: TimingTable, listed: Option<&[TestId]>, runner: &dyn Naming)
         ambiguous: matching.ambiguous,
         ..Suite::default()
     };
+    let mut unknown = Vec::new();
     let tests = ids
         .into_iter()
         .zip(matching.entry_of)
-        .map(|(id, entry)| {
+        .enumerate()
+        .map(|(index, (id, entry))| {
             let duration = entry.and_then(|j| table.measured[j].duration());
+            if duration.is_none() {
+                unknown.push(index);
+            }
             PlannedTest {
                 id,
                 duration: duration.unwrap_or(0),
-                source: if duration.is_some() {
-                    Source::Measured
-                } else {
-                    Source::Estimated
-                },
             }
         })
         .collect();
-    estimate_unknown(tests, &table, counts)
+    estimate_unknown(tests, &unknown, &table, counts)
 }
 
 /// Which table entry each listed test takes its timing from.
@@ -838,27 +848,33 @@ impl Matching {
     }
 }
 
-/// Fills in the durations of [`Source::Estimated`] tests. `table` stands in
-/// for siblings when none of `tests` is measured. `counts` carries the
+/// Fills in the durations of the `unknown` tests (ascending indexes into
+/// `tests`): the [`Source::Estimated`] ones. `table` stands in for
+/// siblings when none of `tests` is measured. `counts` carries the
 /// listing's counts into the result.
-fn estimate_unknown(mut tests: Vec<PlannedTest>, table: &TimingTable, counts: Suite) -> Suite {
+fn estimate_unknown(
+    mut tests: Vec<PlannedTest>,
+    unknown: &[usize],
+    table: &TimingTable,
+    counts: Suite,
+) -> Suite {
     let mut estimate_basis = BTreeMap::new();
-    if tests.iter().any(|t| t.source == Source::Estimated) {
+    if !unknown.is_empty() {
+        let mut next_unknown = unknown.iter().peekable();
         let measured: Vec<(&TestId, Micros)> = tests
             .iter()
-            .filter(|t| t.source == Source::Measured)
-            .map(|t| (&t.id, t.duration))
+            .enumerate()
+            .filter(|&(index, _)| next_unknown.next_if_eq(&&index).is_none())
+            .map(|(_, t)| (&t.id, t.duration))
             .collect();
         let estimator = Estimator::new(&measured, table);
-        let estimates: Vec<Option<(Micros, EstimateBasis)>> = tests
+        let estimates: Vec<(Micros, EstimateBasis)> = unknown
             .iter()
-            .map(|t| (t.source == Source::Estimated).then(|| estimator.estimate(&t.id)))
+            .map(|&index| estimator.estimate(&tests[index].id))
             .collect();
-        for (index, (test, estimate)) in tests.iter_mut().zip(estimates).enumerate() {
-            if let Some((estimate, basis)) = estimate {
-                test.duration = estimate;
-                estimate_basis.insert(index, basis);
-            }
+        for (&index, (estimate, basis)) in unknown.iter().zip(estimates) {
+            tests[index].duration = estimate;
+            estimate_basis.insert(index, basis);
         }
     }
     Suite {
@@ -1219,6 +1235,12 @@ mod tests {
         }
     }
 
+    /// Where the duration of the suite's test `native` came from.
+    fn source_of(suite: &Suite, native: &str) -> Source {
+        let index = suite.tests.iter().position(|t| t.id.native == native);
+        suite.source(index.expect("the test is in the suite"))
+    }
+
     fn table(entries: &[(TestId, Option<Micros>)]) -> TimingTable {
         let mut entries = entries.to_vec();
         entries.sort_by(|a, b| a.0.native.cmp(&b.0.native));
@@ -1300,7 +1322,7 @@ mod tests {
         // Siblings are measured tests of the planned suite: only a.py::A::x
         // remains in class a.py::A, and a.py::f is not listed any more.
         assert_eq!(by_name["a.py::A::new"].duration, 10 * SECOND);
-        assert_eq!(by_name["a.py::A::new"].source, Source::Estimated);
+        assert_eq!(source_of(&s, "a.py::A::new"), Source::Estimated);
         assert_eq!(by_name["a.py::B::new"].duration, 10 * SECOND);
         assert_eq!(by_name["c.py::new"].duration, 7 * SECOND);
         let bases: Vec<(&str, EstimateBasis)> = s
@@ -1345,15 +1367,15 @@ mod tests {
         let s = suite(t, Some(&listed), &Pytest);
         let by_name: BTreeMap<&str, &PlannedTest> =
             s.tests.iter().map(|t| (t.id.native.as_str(), t)).collect();
-        let mypkg = by_name["tests/MyPkg/test_x.py::TestA::test_a"];
+        let mypkg = "tests/MyPkg/test_x.py::TestA::test_a";
         assert_eq!(
-            (mypkg.duration, mypkg.source),
+            (by_name[mypkg].duration, source_of(&s, mypkg)),
             (5 * SECOND, Source::Measured)
         );
         // `tests.a/b.py` sorts first and takes the record; the other stays
         // estimated and is counted as ambiguous, never double-assigned.
-        assert_eq!(by_name["tests.a/b.py::test_q"].source, Source::Measured);
-        assert_eq!(by_name["tests/a.b.py::test_q"].source, Source::Estimated);
+        assert_eq!(source_of(&s, "tests.a/b.py::test_q"), Source::Measured);
+        assert_eq!(source_of(&s, "tests/a.b.py::test_q"), Source::Estimated);
         assert_eq!((s.matched_by_key, s.ambiguous, s.stale), (2, 1, 1));
         assert_eq!(s.measured(), 3);
     }

@@ -72,6 +72,15 @@ impl<'a> State<'a> {
     /// in index order, as [`State::new`] places them.
     pub fn of(problem: &'a Problem, assignment: Vec<usize>) -> State<'a> {
         let mut state = State::holding(problem, assignment);
+        // Members sized first: grown a push at a time, a million items
+        // leave their shards' outgrown copies behind.
+        let mut sizes = vec![0; problem.shards];
+        for &shard in state.assignment.iter().filter(|&&s| s != UNPLACED) {
+            sizes[shard] += 1;
+        }
+        for (members, size) in state.members.iter_mut().zip(sizes) {
+            members.reserve_exact(size);
+        }
         for item in 0..state.assignment.len() {
             let shard = std::mem::replace(&mut state.assignment[item], UNPLACED);
             if shard != UNPLACED {

@@ -225,8 +225,8 @@ pub fn problem(suite: &Suite, by: Granularity, shards: usize, costs: &Costs) -> 
             granularity,
             duration: costs.concurrency.wall(test.duration),
             tests: 1,
-            estimated: u32::from(test.source == Source::Estimated),
-            group: group_of[index] as u32,
+            estimated: u32::from(suite.source(index) == Source::Estimated),
+            group: group_of[index],
         }
     };
     // Each test's item, by index into `items` as they are built; none
@@ -250,10 +250,10 @@ pub fn problem(suite: &Suite, by: Granularity, shards: usize, costs: &Costs) -> 
                     item.tests += 1;
                     item.estimated = item
                         .estimated
-                        .saturating_add(u32::from(test.source == Source::Estimated));
+                        .saturating_add(u32::from(suite.source(index) == Source::Estimated));
                     // A class spread over files (rare) is filed under the
                     // first of them in key order, whatever the input order.
-                    item.group = item.group.min(group_of[index] as u32);
+                    item.group = item.group.min(group_of[index]);
                     members.push(index);
                 }
                 None => {
@@ -322,21 +322,22 @@ pub fn problem(suite: &Suite, by: Granularity, shards: usize, costs: &Costs) -> 
 
 /// The suite's groups (file keys) sorted by key with their setups, and
 /// each test's group index.
-fn groups_of(suite: &Suite, costs: &Costs) -> (Vec<Group>, Vec<usize>) {
+fn groups_of(suite: &Suite, costs: &Costs) -> (Vec<Group>, Vec<u32>) {
     // Indexes in first-seen order; the hash map is only looked up. Tests
     // come sorted, so a file's tests are mostly adjacent: the last lookup
     // is remembered.
-    let mut index: HashMap<&str, usize> = HashMap::new();
+    let mut index: HashMap<&str, u32> = HashMap::new();
     let mut seen: Vec<&str> = Vec::new();
-    let mut first_seen = Vec::with_capacity(suite.tests.len());
-    let mut last: Option<(&str, usize)> = None;
+    // In 32 bits, as items hold their group: 4 MB at a million tests.
+    let mut first_seen: Vec<u32> = Vec::with_capacity(suite.tests.len());
+    let mut last: Option<(&str, u32)> = None;
     for test in &suite.tests {
         let file = test.id.file.as_str();
         let i = match last {
             Some((f, i)) if f == file => i,
             _ => *index.entry(file).or_insert_with(|| {
                 seen.push(file);
-                seen.len() - 1
+                (seen.len() - 1) as u32
             }),
         };
         last = Some((file, i));
@@ -346,7 +347,7 @@ fn groups_of(suite: &Suite, costs: &Costs) -> (Vec<Group>, Vec<usize>) {
     order.sort_unstable_by_key(|&i| seen[i]);
     let mut rank = vec![0; seen.len()];
     for (r, &i) in order.iter().enumerate() {
-        rank[i] = r;
+        rank[i] = r as u32;
     }
     let groups = order
         .iter()
@@ -355,7 +356,10 @@ fn groups_of(suite: &Suite, costs: &Costs) -> (Vec<Group>, Vec<usize>) {
             setup: costs.setups.setup_at(seen[i], costs.concurrency),
         })
         .collect();
-    (groups, first_seen.into_iter().map(|i| rank[i]).collect())
+    (
+        groups,
+        first_seen.into_iter().map(|i| rank[i as usize]).collect(),
+    )
 }
 
 /// The mean shard load when every group's setup is paid once: a class or
@@ -474,19 +478,25 @@ impl Plan {
             problem.items.len(),
             "planner {planner} must assign every item exactly once"
         );
-        let mut shards = vec![
-            Shard {
-                items: Vec::new(),
-                load: problem.shard_overhead,
-                setup: 0,
-            };
-            problem.shards
-        ];
-        for (item, &shard) in assignment.iter().enumerate() {
+        let mut sizes = vec![0; problem.shards];
+        for &shard in assignment {
             assert!(
                 shard < problem.shards,
                 "planner {planner} used shard {shard}"
             );
+            sizes[shard] += 1;
+        }
+        // Sized first: a million items pushed would leave grown-out
+        // copies behind.
+        let mut shards: Vec<Shard> = sizes
+            .into_iter()
+            .map(|size| Shard {
+                items: Vec::with_capacity(size),
+                load: problem.shard_overhead,
+                setup: 0,
+            })
+            .collect();
+        for (item, &shard) in assignment.iter().enumerate() {
             shards[shard].items.push(item);
         }
         for (shard, setup) in setups_paid(&problem, assignment) {
@@ -983,7 +993,6 @@ pub(crate) mod tests {
                 file: file.into(),
             },
             duration,
-            source: Source::Measured,
         }
     }
 
