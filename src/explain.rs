@@ -141,13 +141,13 @@ fn estimated(out: &mut String, planned: &Planned) {
         for member in members {
             let Ok(index) = suite
                 .tests
-                .binary_search_by(|t| t.id.native.as_str().cmp(&member.test.native))
+                .binary_search_by(|t| t.native.as_str().cmp(member.test.native))
             else {
                 continue;
             };
             if let Some(basis) = suite.estimate_basis.get(&index) {
                 let test = &suite.tests[index];
-                rows.push((test.duration, &test.id.native, shard, basis.describe()));
+                rows.push((test.duration, &test.native, shard, basis.describe()));
             }
         }
     }

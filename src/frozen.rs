@@ -438,7 +438,10 @@ impl FrozenPlan {
             .map(|shard| {
                 shard
                     .iter()
-                    .map(|(test, by)| Member { test, by: *by })
+                    .map(|(test, by)| Member {
+                        test: test.as_ref(),
+                        by: *by,
+                    })
                     .collect()
             })
             .collect()

@@ -86,11 +86,60 @@ impl TestId {
 
     /// [`TestId::key`] as shared text, to hold without a copy.
     pub fn key_text(&self, by: Granularity) -> &Text {
-        match by {
-            Granularity::Test => &self.native,
-            Granularity::Class => &self.class,
-            Granularity::File => &self.file,
+        self.as_ref().key_text(by)
+    }
+
+    /// The id borrowed, as a planned suite hands its tests out.
+    pub fn as_ref(&self) -> TestRef<'_> {
+        TestRef {
+            native: &self.native,
+            class: &self.class,
+            file: &self.file,
         }
+    }
+}
+
+/// A [`TestId`] borrowed part by part: a planned suite keeps each test's
+/// class and file once per run of tests sharing them
+/// ([`crate::timing::Suite::id`]), not in every test.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct TestRef<'a> {
+    /// [`TestId::native`].
+    pub native: &'a Text,
+    /// [`TestId::class`].
+    pub class: &'a Text,
+    /// [`TestId::file`].
+    pub file: &'a Text,
+}
+
+impl<'a> TestRef<'a> {
+    /// [`TestId::key`].
+    pub fn key(self, by: Granularity) -> &'a str {
+        self.key_text(by)
+    }
+
+    /// [`TestId::key_text`].
+    pub fn key_text(self, by: Granularity) -> &'a Text {
+        match by {
+            Granularity::Test => self.native,
+            Granularity::Class => self.class,
+            Granularity::File => self.file,
+        }
+    }
+
+    /// The id, its parts shared rather than copied.
+    pub fn to_id(self) -> TestId {
+        TestId {
+            native: self.native.clone(),
+            class: self.class.clone(),
+            file: self.file.clone(),
+        }
+    }
+}
+
+impl<'a> From<&'a TestId> for TestRef<'a> {
+    fn from(id: &'a TestId) -> TestRef<'a> {
+        id.as_ref()
     }
 }
 

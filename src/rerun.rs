@@ -117,7 +117,7 @@ impl<'a> Owner<'a> {
                 let test = member.test;
                 owner
                     .planned
-                    .insert(test.native.to_string(), (test.clone(), shard));
+                    .insert(test.native.to_string(), (test.to_id(), shard));
                 owner.items.insert(member.key().to_string(), shard);
                 owner
                     .whole
@@ -128,7 +128,7 @@ impl<'a> Owner<'a> {
                         }
                     })
                     .or_insert(Some(shard));
-                for key in runner.match_keys(test) {
+                for key in runner.match_keys(&test.to_id()) {
                     owner
                         .alternative
                         .entry(key)
@@ -205,14 +205,14 @@ pub fn render(
     shards[index] = tests
         .iter()
         .map(|test| Member {
-            test,
+            test: test.as_ref(),
             by: Granularity::Test,
         })
         .collect();
     shards[other] = stand_ins
         .iter()
         .map(|test| Member {
-            test,
+            test: test.as_ref(),
             by: Granularity::Test,
         })
         .collect();

@@ -57,7 +57,7 @@ pub fn render_shard(
     };
     let problem = &planned.plan.problem;
     let shards = Shards::planned(
-        &planned.suite.tests,
+        &planned.suite,
         &problem.items,
         &problem.item_of_test,
         &slices,
@@ -232,9 +232,8 @@ pub fn render_shards(
 /// looked up by key.
 pub fn members(planned: &Planned) -> Vec<Vec<Member<'_>>> {
     let problem = &planned.plan.problem;
-    let tests = &planned.suite.tests;
     let member = |test: usize, item: usize| Member {
-        test: &tests[test].id,
+        test: planned.suite.id(test),
         by: problem.items[item].granularity,
     };
     match tests_of_shards(planned) {

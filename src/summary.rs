@@ -224,7 +224,7 @@ fn match_report(suite: &Suite) -> String {
         .estimate_basis
         .keys()
         .take(MATCH_EXAMPLES)
-        .map(|&index| suite.tests[index].id.native.as_str())
+        .map(|&index| suite.tests[index].native.as_str())
         .collect();
     let mut out = format!(
         "matched {matched} of {listed} listed tests to timings ({})",

@@ -16,7 +16,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use crate::case::{Recent, Shared, Text, TextBlock};
 use crate::duration::{Concurrency, Micros, SECOND, median};
-use crate::naming::{self, Granularity, Naming, NotSelectable, TestId};
+use crate::naming::{self, Granularity, Naming, NotSelectable, TestId, TestRef};
 use crate::report::{Dialect, GroupTime, Outcome, TestCase};
 
 /// Estimates are never below this, so a new test is never free to place.
@@ -665,24 +665,41 @@ impl EstimateBasis {
     }
 }
 
-/// One test to plan, with the duration the plan assumes for it. Whether
-/// that was measured or estimated is [`Suite::source`]: a million tests
-/// are held while planning, and the flag would cost each 8 bytes.
+/// One test to plan, with the duration the plan assumes for it.
+///
+/// A million of these are held while planning, so each is 32 bytes: its
+/// class and file are a [`Place`] the tests beside it share
+/// ([`Suite::id`] puts the id together), and whether its duration was
+/// measured or estimated is [`Suite::source`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PlannedTest {
-    /// The runner's id for the test.
-    pub id: TestId,
+    /// The runner's id for the test ([`TestId::native`]).
+    pub native: Text,
     /// Predicted duration.
     pub duration: Micros,
+    /// Index of its class and file in [`Suite::places`].
+    pub place: u32,
 }
 
-const _: () = assert!(std::mem::size_of::<PlannedTest>() == 56);
+const _: () = assert!(std::mem::size_of::<PlannedTest>() == 32);
+
+/// A test's class and file ([`TestId::class`], [`TestId::file`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Place {
+    /// The group at `--by class`.
+    pub class: Text,
+    /// The group at `--by file`.
+    pub file: Text,
+}
 
 /// The tests to plan, sorted by native id, each exactly once.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Suite {
     /// The tests, sorted by native id.
     pub tests: Vec<PlannedTest>,
+    /// The tests' classes and files: one for each run of tests (in id
+    /// order) that share them.
+    pub places: Vec<Place>,
     /// Listed tests that appeared more than once in the listing (kept once).
     pub duplicate_listings: usize,
     /// Tests with timings that the listing no longer names.
@@ -703,6 +720,76 @@ impl Suite {
     /// How many tests have measured durations.
     pub fn measured(&self) -> usize {
         self.tests.len() - self.estimate_basis.len()
+    }
+
+    /// The id of test `index` (into `tests`).
+    pub fn id(&self, index: usize) -> TestRef<'_> {
+        let test = &self.tests[index];
+        let place = &self.places[test.place as usize];
+        TestRef {
+            native: &test.native,
+            class: &place.class,
+            file: &place.file,
+        }
+    }
+
+    /// Every test's id, in `tests` order.
+    pub fn ids(&self) -> impl ExactSizeIterator<Item = TestRef<'_>> {
+        (0..self.tests.len()).map(|index| self.id(index))
+    }
+
+    /// A suite of measured `tests` (id and duration), which must come in
+    /// native id order, each once.
+    pub fn from_tests(tests: impl IntoIterator<Item = (TestId, Micros)>) -> Suite {
+        let tests = tests.into_iter();
+        let mut suite = Suite::with_capacity(tests.size_hint().0);
+        for (id, duration) in tests {
+            suite.push(id, duration);
+        }
+        suite.places.shrink_to_fit();
+        suite
+    }
+
+    /// An empty suite with room for `size` tests.
+    fn with_capacity(size: usize) -> Suite {
+        Suite {
+            tests: Vec::with_capacity(size),
+            ..Suite::default()
+        }
+    }
+
+    /// Adds a test, sharing the last test's place if it has the same class
+    /// and file: the one way tests and places are made.
+    fn push(&mut self, id: TestId, duration: Micros) {
+        let TestId {
+            native,
+            class,
+            file,
+        } = id;
+        let same = self
+            .places
+            .last()
+            .is_some_and(|last| last.class == class && last.file == file);
+        if !same {
+            self.places.push(Place { class, file });
+        }
+        let place = u32::try_from(self.places.len() - 1).expect("fewer than 2^32 places");
+        self.tests.push(PlannedTest {
+            native,
+            duration,
+            place,
+        });
+    }
+
+    /// Reverses a suite pushed last test first into id order.
+    fn reverse(&mut self) {
+        self.tests.reverse();
+        self.places.reverse();
+        self.places.shrink_to_fit();
+        let last = self.places.len().saturating_sub(1) as u32;
+        for test in &mut self.tests {
+            test.place = last - test.place;
+        }
     }
 
     /// Where the duration of test `index` (into `tests`) came from.
@@ -732,33 +819,22 @@ pub fn suite(table: TimingTable, listed: Option<&[TestId]>, runner: &dyn Naming)
             // that the two are not all held at once (48 and 64 MB at a
             // million tests).
             let TimingTable { ids, mut measured } = table;
-            let mut tests = Vec::with_capacity(ids.len());
-            // Counted from the end while the tests are made last first.
-            let mut unknown_from_end = Vec::new();
+            let unknown: Vec<usize> = (0..measured.len())
+                .filter(|&i| !measured[i].known)
+                .collect();
+            // The ids are let go of as the tests are made, last first, so
+            // that the two are not all held at once (48 and 32 MB at a
+            // million tests).
+            let mut suite = Suite::with_capacity(ids.len());
             release_each(ids, |id| {
                 let entry = measured.pop().expect("one measurement per id");
-                if !entry.known {
-                    unknown_from_end.push(tests.len());
-                }
-                tests.push(PlannedTest {
-                    id,
-                    duration: entry.duration,
-                });
+                suite.push(id, entry.duration);
             });
-            tests.reverse();
-            let last = tests.len().saturating_sub(1);
-            let unknown: Vec<usize> = unknown_from_end.iter().rev().map(|i| last - i).collect();
-            return estimate_unknown(tests, &unknown, &TimingTable::default(), Suite::default());
+            suite.reverse();
+            return estimate_unknown(suite, &unknown, &TimingTable::default());
         }
     };
     let matching = Matching::new(&table, &ids, runner);
-    let counts = Suite {
-        duplicate_listings,
-        stale: matching.claimed.iter().filter(|&&c| !c).count(),
-        matched_by_key: matching.by_key,
-        ambiguous: matching.ambiguous,
-        ..Suite::default()
-    };
     let mut unknown = Vec::new();
     let tests = ids
         .into_iter()
@@ -769,13 +845,16 @@ pub fn suite(table: TimingTable, listed: Option<&[TestId]>, runner: &dyn Naming)
             if duration.is_none() {
                 unknown.push(index);
             }
-            PlannedTest {
-                id,
-                duration: duration.unwrap_or(0),
-            }
-        })
-        .collect();
-    estimate_unknown(tests, &unknown, &table, counts)
+            (id, duration.unwrap_or(0))
+        });
+    let suite = Suite {
+        duplicate_listings,
+        stale: matching.claimed.iter().filter(|&&c| !c).count(),
+        matched_by_key: matching.by_key,
+        ambiguous: matching.ambiguous,
+        ..Suite::from_tests(tests)
+    };
+    estimate_unknown(suite, &unknown, &table)
 }
 
 /// Which table entry each listed test takes its timing from.
@@ -849,39 +928,31 @@ impl Matching {
 }
 
 /// Fills in the durations of the `unknown` tests (ascending indexes into
-/// `tests`): the [`Source::Estimated`] ones. `table` stands in for
-/// siblings when none of `tests` is measured. `counts` carries the
-/// listing's counts into the result.
-fn estimate_unknown(
-    mut tests: Vec<PlannedTest>,
-    unknown: &[usize],
-    table: &TimingTable,
-    counts: Suite,
-) -> Suite {
-    let mut estimate_basis = BTreeMap::new();
-    if !unknown.is_empty() {
-        let mut next_unknown = unknown.iter().peekable();
-        let measured: Vec<(&TestId, Micros)> = tests
-            .iter()
-            .enumerate()
-            .filter(|&(index, _)| next_unknown.next_if_eq(&&index).is_none())
-            .map(|(_, t)| (&t.id, t.duration))
-            .collect();
-        let estimator = Estimator::new(&measured, table);
-        let estimates: Vec<(Micros, EstimateBasis)> = unknown
-            .iter()
-            .map(|&index| estimator.estimate(&tests[index].id))
-            .collect();
-        for (&index, (estimate, basis)) in unknown.iter().zip(estimates) {
-            tests[index].duration = estimate;
-            estimate_basis.insert(index, basis);
-        }
+/// the suite's tests): the [`Source::Estimated`] ones. `table` stands in
+/// for siblings when none of the suite is measured.
+fn estimate_unknown(mut suite: Suite, unknown: &[usize], table: &TimingTable) -> Suite {
+    if unknown.is_empty() {
+        return suite;
     }
-    Suite {
-        tests,
-        estimate_basis,
-        ..counts
+    let mut next_unknown = unknown.iter().peekable();
+    let measured: Vec<(TestRef<'_>, Micros)> = suite
+        .ids()
+        .zip(&suite.tests)
+        .enumerate()
+        .filter(|&(index, _)| next_unknown.next_if_eq(&&index).is_none())
+        .map(|(_, (id, test))| (id, test.duration))
+        .collect();
+    let estimator = Estimator::new(&measured, table);
+    let estimates: Vec<(Micros, EstimateBasis)> = unknown
+        .iter()
+        .map(|&index| estimator.estimate(suite.id(index)))
+        .collect();
+    drop(estimator);
+    for (&index, (estimate, basis)) in unknown.iter().zip(estimates) {
+        suite.tests[index].duration = estimate;
+        suite.estimate_basis.insert(index, basis);
     }
+    suite
 }
 
 /// Medians of measured durations by class, by file and overall.
@@ -894,12 +965,12 @@ struct Estimator<'a> {
 impl<'a> Estimator<'a> {
     /// Siblings come from the planned suite; if none of it is measured, the
     /// whole table stands in (stale tests still tell how slow this suite is).
-    fn new(measured: &[(&'a TestId, Micros)], table: &'a TimingTable) -> Self {
-        let fallback: Vec<(&TestId, Micros)>;
+    fn new(measured: &[(TestRef<'a>, Micros)], table: &'a TimingTable) -> Self {
+        let fallback: Vec<(TestRef<'_>, Micros)>;
         let measured = if measured.is_empty() {
             fallback = table
                 .entries()
-                .filter_map(|e| Some((e.id, e.duration?)))
+                .filter_map(|e| Some((e.id.as_ref(), e.duration?)))
                 .collect();
             &fallback[..]
         } else {
@@ -929,7 +1000,7 @@ impl<'a> Estimator<'a> {
     }
 
     /// The estimate for `id` and what it is the median of.
-    fn estimate(&self, id: &TestId) -> (Micros, EstimateBasis) {
+    fn estimate(&self, id: TestRef<'_>) -> (Micros, EstimateBasis) {
         let (value, basis) = if let Some(&class) = self.by_class.get(id.class.as_str()) {
             (class, EstimateBasis::Class)
         } else if let Some(&file) = self.by_file.get(id.file.as_str()) {
@@ -1237,7 +1308,7 @@ mod tests {
 
     /// Where the duration of the suite's test `native` came from.
     fn source_of(suite: &Suite, native: &str) -> Source {
-        let index = suite.tests.iter().position(|t| t.id.native == native);
+        let index = suite.tests.iter().position(|t| t.native == native);
         suite.source(index.expect("the test is in the suite"))
     }
 
@@ -1318,7 +1389,7 @@ mod tests {
         ];
         let s = suite(t, Some(&listed), &Plain);
         let by_name: BTreeMap<&str, &PlannedTest> =
-            s.tests.iter().map(|t| (t.id.native.as_str(), t)).collect();
+            s.tests.iter().map(|t| (t.native.as_str(), t)).collect();
         // Siblings are measured tests of the planned suite: only a.py::A::x
         // remains in class a.py::A, and a.py::f is not listed any more.
         assert_eq!(by_name["a.py::A::new"].duration, 10 * SECOND);
@@ -1328,7 +1399,7 @@ mod tests {
         let bases: Vec<(&str, EstimateBasis)> = s
             .estimate_basis
             .iter()
-            .map(|(&i, &b)| (s.tests[i].id.native.as_str(), b))
+            .map(|(&i, &b)| (s.tests[i].native.as_str(), b))
             .collect();
         assert_eq!(
             bases,
@@ -1366,7 +1437,7 @@ mod tests {
         ];
         let s = suite(t, Some(&listed), &Pytest);
         let by_name: BTreeMap<&str, &PlannedTest> =
-            s.tests.iter().map(|t| (t.id.native.as_str(), t)).collect();
+            s.tests.iter().map(|t| (t.native.as_str(), t)).collect();
         let mypkg = "tests/MyPkg/test_x.py::TestA::test_a";
         assert_eq!(
             (by_name[mypkg].duration, source_of(&s, mypkg)),

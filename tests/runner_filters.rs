@@ -428,11 +428,11 @@ fn check(base: &str, suffix: &str) -> Result<usize, TestCaseError> {
         }
         let shards = vec![
             vec![Member {
-                test: &target,
+                test: target.as_ref(),
                 by: Granularity::Test,
             }],
             vec![Member {
-                test: &sibling,
+                test: sibling.as_ref(),
                 by: Granularity::Test,
             }],
         ];
@@ -556,10 +556,10 @@ proptest! {
         let ids: Vec<(TestId, usize)> = planned.iter().map(|(&(p, n), &s)| (id(p, n), s)).collect();
         let mut shards: Vec<Vec<Member<'_>>> = vec![Vec::new(); 3];
         for (test, shard) in &ids {
-            shards[*shard].push(Member { test, by: Granularity::Test });
+            shards[*shard].push(Member { test: test.as_ref(), by: Granularity::Test });
         }
         for members in &mut shards {
-            members.sort_by(|a, b| a.test.native.cmp(&b.test.native));
+            members.sort_by(|a, b| a.test.native.cmp(b.test.native));
         }
         // A catch-all is never empty (`shard::catch_all` takes the last
         // shard with tests).

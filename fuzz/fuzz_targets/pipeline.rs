@@ -57,19 +57,19 @@ fuzz_target!(|data: &[u8]| {
         // granularity, else the test itself (as `shard::members` does).
         let shard_of = common::shard_of_items(&plan);
         let mut members: Vec<Vec<Member<'_>>> = vec![Vec::new(); plan.shards.len()];
-        for test in &suite.tests {
+        for test in suite.ids() {
             let mut placed = 0;
             for granularity in [by, Granularity::Test] {
-                if let Some(&shard) = shard_of.get(&(test.id.key(granularity), granularity)) {
+                if let Some(&shard) = shard_of.get(&(test.key(granularity), granularity)) {
                     members[shard].push(Member {
-                        test: &test.id,
+                        test,
                         by: granularity,
                     });
                     placed += 1;
                     break;
                 }
             }
-            assert_eq!(placed, 1, "test {:?} is on no shard", test.id.native);
+            assert_eq!(placed, 1, "test {:?} is on no shard", test.native);
         }
         let total: usize = members.iter().map(Vec::len).sum();
         assert_eq!(total, suite.tests.len(), "every test exactly once");

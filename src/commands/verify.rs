@@ -185,21 +185,21 @@ pub fn check(
     let mut alternative: HashMap<String, Option<&str>> = HashMap::new();
     for (shard, tests) in members.iter().enumerate() {
         for member in tests {
-            planned.insert(&member.test.native, (shard, (member.key(), member.by)));
+            planned.insert(member.test.native, (shard, (member.key(), member.by)));
             item_shard.insert((member.key(), member.by), shard);
             whole
-                .entry(&member.test.file)
+                .entry(member.test.file)
                 .and_modify(|s| {
                     if *s != Some(shard) {
                         *s = None;
                     }
                 })
                 .or_insert(Some(shard));
-            for key in runner.match_keys(member.test) {
+            for key in runner.match_keys(&member.test.to_id()) {
                 alternative
                     .entry(key)
                     .and_modify(|n| *n = None)
-                    .or_insert(Some(&member.test.native));
+                    .or_insert(Some(member.test.native));
             }
         }
     }

@@ -243,7 +243,7 @@ impl<'a> PlannedNames<'a> {
         let mut on_several_shards = HashSet::new();
         for (shard, members) in ctx.shards.iter().enumerate() {
             for member in members.filter(|m| m.by == Granularity::Test) {
-                let name = split_item(&member.test.native).1;
+                let name = split_item(member.test.native).1;
                 by_package
                     .entry(member.test.file.as_str())
                     .or_default()
@@ -349,7 +349,7 @@ fn whole_by_test<'a>(
     for member in ctx.shards.members(shard) {
         if let Some(slot) = names.get_mut(member.test.file.as_str()) {
             match (member.by, slot.as_mut()) {
-                (Granularity::Test, Some(list)) => list.push(split_item(&member.test.native).1),
+                (Granularity::Test, Some(list)) => list.push(split_item(member.test.native).1),
                 _ => *slot = None,
             }
         }

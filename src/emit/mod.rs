@@ -34,7 +34,9 @@ pub use render::{
 
 use crate::case::{Dialect, TestCase, Text};
 use crate::choice::Choice;
-pub use crate::naming::{Granularity, ListError, Naming, NotSelectable, TestId, selectable};
+pub use crate::naming::{
+    Granularity, ListError, Naming, NotSelectable, TestId, TestRef, selectable,
+};
 pub use crate::text::{escape_unprintable, unprintable};
 
 /// One test runner's naming ([`Naming`]) and filter syntax (`formats.md`

@@ -492,7 +492,7 @@ mod tests {
             ],
             vec![test_id("my-crate", "root_two"), test_id("other", "t")],
         ]);
-        let by = |t: &TestId| {
+        let by = |t: TestRef<'_>| {
             if t.native.contains("a::tests") {
                 Granularity::Class
             } else {

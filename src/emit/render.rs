@@ -25,9 +25,9 @@
 use std::collections::HashMap;
 use std::path::PathBuf;
 
-use super::{Granularity, TestId};
+use super::{Granularity, TestRef};
 use crate::plan;
-use crate::timing::PlannedTest;
+use crate::timing::Suite;
 
 /// Longest command line (program and arguments, joined by spaces) printed
 /// as is. Windows stops at 32,767 characters, GNU `xargs` splits input
@@ -47,7 +47,7 @@ pub const MAX_ARGUMENT_BYTES: usize = 131_071;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Member<'a> {
     /// The test.
-    pub test: &'a TestId,
+    pub test: TestRef<'a>,
     /// What its item selects.
     pub by: Granularity,
 }
@@ -69,7 +69,7 @@ pub struct Item<'a> {
     /// What the key selects.
     pub by: Granularity,
     /// One of the item's tests.
-    pub test: &'a TestId,
+    pub test: TestRef<'a>,
 }
 
 /// The planned tests of every shard, by shard index, each sorted by native
@@ -88,7 +88,7 @@ enum Layout<'a> {
 /// A plan's tests and the items that hold them.
 #[derive(Debug, Clone, Copy)]
 struct Planned<'a> {
-    tests: &'a [PlannedTest],
+    suite: &'a Suite,
     items: &'a [plan::Item],
     /// The item of each test; empty where test `i` is item `i`.
     item_of_test: &'a [usize],
@@ -100,7 +100,7 @@ impl<'a> Planned<'a> {
     fn member(&self, test: usize) -> Member<'a> {
         let item = self.item_of_test.get(test).copied().unwrap_or(test);
         Member {
-            test: &self.tests[test].id,
+            test: self.suite.id(test),
             by: self.items[item].granularity,
         }
     }
@@ -112,18 +112,17 @@ impl<'a> Shards<'a> {
         Shards(Layout::Members(members))
     }
 
-    /// The shards of a plan of `tests` (a suite's, sorted by native id):
-    /// `shards` holds each shard's test indexes in order, `items` the
+    /// The shards of a plan of `suite`'s tests: `shards` holds each shard's test indexes in order, `items` the
     /// plan's items and `item_of_test` the item of each test (empty where
     /// test `i` is item `i`, [`plan::Problem::item_of_test`]).
     pub fn planned(
-        tests: &'a [PlannedTest],
+        suite: &'a Suite,
         items: &'a [plan::Item],
         item_of_test: &'a [usize],
         shards: &'a [&'a [usize]],
     ) -> Shards<'a> {
         Shards(Layout::Planned(Planned {
-            tests,
+            suite,
             items,
             item_of_test,
             shards,
@@ -272,7 +271,7 @@ impl<'a> RenderContext<'a> {
     }
 
     /// This shard's planned tests, sorted by native id.
-    pub fn tests(&self) -> impl Iterator<Item = &'a TestId> + use<'a> {
+    pub fn tests(&self) -> impl Iterator<Item = TestRef<'a>> + use<'a> {
         self.shards.members(self.index).map(|m| m.test)
     }
 
@@ -321,17 +320,17 @@ impl<'a> RenderContext<'a> {
     /// Every planned test (of any shard) that belongs to one of `items`,
     /// sorted by native id: how a runner that cannot select a class or file
     /// exactly lists it test by test.
-    pub fn tests_of(&self, items: &[Item<'a>]) -> Vec<&'a TestId> {
+    pub fn tests_of(&self, items: &[Item<'a>]) -> Vec<TestRef<'a>> {
         let wanted: std::collections::BTreeSet<(&str, Granularity)> =
             items.iter().map(|i| (i.key, i.by)).collect();
-        let mut tests: Vec<&TestId> = self
+        let mut tests: Vec<TestRef<'a>> = self
             .shards
             .iter()
             .flatten()
             .filter(|m| wanted.contains(&(m.key(), m.by)))
             .map(|m| m.test)
             .collect();
-        tests.sort_unstable_by(|a, b| a.native.cmp(&b.native));
+        tests.sort_unstable_by(|a, b| a.native.cmp(b.native));
         tests.dedup_by(|a, b| a.native == b.native);
         tests
     }
@@ -663,6 +662,7 @@ pub fn shell_line(argv: &[String]) -> String {
 #[cfg(test)]
 pub mod testing {
     use super::*;
+    use crate::naming::TestId;
 
     /// Owns the ids and the shard layout a [`RenderContext`] borrows.
     pub struct Fixture {
@@ -713,7 +713,7 @@ pub mod testing {
         /// `by` gives its test (as `--split-large` mixes them).
         pub fn mixed(
             &self,
-            by: impl Fn(&TestId) -> Granularity,
+            by: impl Fn(TestRef<'_>) -> Granularity,
             index: usize,
             catch_all: Option<usize>,
         ) -> Owned<'_> {
@@ -735,7 +735,14 @@ pub mod testing {
                 shards: self
                     .shards
                     .iter()
-                    .map(|s| s.iter().map(|test| Member { test, by }).collect())
+                    .map(|s| {
+                        s.iter()
+                            .map(|test| Member {
+                                test: test.as_ref(),
+                                by,
+                            })
+                            .collect()
+                    })
                     .collect(),
                 index,
                 catch_all,
@@ -771,6 +778,7 @@ pub mod testing {
 mod tests {
     use super::testing::Fixture;
     use super::*;
+    use crate::naming::TestId;
 
     fn id(native: &str, class: &str, file: &str) -> TestId {
         TestId {

@@ -216,17 +216,18 @@ pub fn problem(suite: &Suite, by: Granularity, shards: usize, costs: &Costs) -> 
         u32::try_from(suite.tests.len()).is_ok(),
         "fewer than 2^32 tests"
     );
-    let (groups, group_of) = groups_of(suite, costs);
+    let (groups, group_of_place) = groups_of(suite, costs);
+    let group_of = |index: usize| group_of_place[suite.tests[index].place as usize];
     // Items are built from (test index, granularity).
     let test_item = |index: usize, granularity: Granularity| {
         let test = &suite.tests[index];
         Item {
-            key: test.id.key_text(granularity).clone(),
+            key: suite.id(index).key_text(granularity).clone(),
             granularity,
             duration: costs.concurrency.wall(test.duration),
             tests: 1,
             estimated: u32::from(suite.source(index) == Source::Estimated),
-            group: group_of[index],
+            group: group_of(index),
         }
     };
     // Each test's item, by index into `items` as they are built; none
@@ -242,7 +243,7 @@ pub fn problem(suite: &Suite, by: Granularity, shards: usize, costs: &Costs) -> 
         // Only looked up while grouping; the result is sorted below.
         let mut merged: HashMap<&str, (Item, Vec<usize>)> = HashMap::new();
         for (index, test) in suite.tests.iter().enumerate() {
-            match merged.get_mut(test.id.key(by)) {
+            match merged.get_mut(suite.id(index).key(by)) {
                 Some((item, members)) => {
                     item.duration = item
                         .duration
@@ -253,11 +254,11 @@ pub fn problem(suite: &Suite, by: Granularity, shards: usize, costs: &Costs) -> 
                         .saturating_add(u32::from(suite.source(index) == Source::Estimated));
                     // A class spread over files (rare) is filed under the
                     // first of them in key order, whatever the input order.
-                    item.group = item.group.min(group_of[index]);
+                    item.group = item.group.min(group_of(index));
                     members.push(index);
                 }
                 None => {
-                    merged.insert(test.id.key(by), (test_item(index, by), vec![index]));
+                    merged.insert(suite.id(index).key(by), (test_item(index, by), vec![index]));
                 }
             }
         }
@@ -321,18 +322,17 @@ pub fn problem(suite: &Suite, by: Granularity, shards: usize, costs: &Costs) -> 
 }
 
 /// The suite's groups (file keys) sorted by key with their setups, and
-/// each test's group index.
+/// the group index of each of its [`Suite::places`].
 fn groups_of(suite: &Suite, costs: &Costs) -> (Vec<Group>, Vec<u32>) {
-    // Indexes in first-seen order; the hash map is only looked up. Tests
-    // come sorted, so a file's tests are mostly adjacent: the last lookup
+    // Indexes in first-seen order; the hash map is only looked up. Places
+    // come in test order, so a file's are mostly adjacent: the last lookup
     // is remembered.
     let mut index: HashMap<&str, u32> = HashMap::new();
     let mut seen: Vec<&str> = Vec::new();
-    // In 32 bits, as items hold their group: 4 MB at a million tests.
-    let mut first_seen: Vec<u32> = Vec::with_capacity(suite.tests.len());
+    let mut first_seen: Vec<u32> = Vec::with_capacity(suite.places.len());
     let mut last: Option<(&str, u32)> = None;
-    for test in &suite.tests {
-        let file = test.id.file.as_str();
+    for place in &suite.places {
+        let file = place.file.as_str();
         let i = match last {
             Some((f, i)) if f == file => i,
             _ => *index.entry(file).or_insert_with(|| {
@@ -904,7 +904,6 @@ pub(crate) mod tests {
 
     use super::*;
     use crate::emit::TestId;
-    use crate::timing::PlannedTest;
 
     /// A problem whose items are grouped: `(key, duration, group key)`, with
     /// setups per group key.
@@ -985,15 +984,13 @@ pub(crate) mod tests {
         )
     }
 
-    fn test(native: &str, class: &str, file: &str, duration: Micros) -> PlannedTest {
-        PlannedTest {
-            id: TestId {
-                native: native.into(),
-                class: class.into(),
-                file: file.into(),
-            },
-            duration,
-        }
+    fn test(native: &str, class: &str, file: &str, duration: Micros) -> (TestId, Micros) {
+        let id = TestId {
+            native: native.into(),
+            class: class.into(),
+            file: file.into(),
+        };
+        (id, duration)
     }
 
     #[test]
@@ -1125,15 +1122,12 @@ pub(crate) mod tests {
 
     #[test]
     fn problem_groups_items_under_their_file_with_its_setup() {
-        let suite = Suite {
-            tests: vec![
-                test("a.py::A::x", "a.py::A", "a.py", 10),
-                test("a.py::A::y", "a.py::A", "a.py", 20),
-                test("a.py::f", "a.py", "a.py", 5),
-                test("b.py::g", "b.py", "b.py", 40),
-            ],
-            ..Suite::default()
-        };
+        let suite = Suite::from_tests([
+            test("a.py::A::x", "a.py::A", "a.py", 10),
+            test("a.py::A::y", "a.py::A", "a.py", 20),
+            test("a.py::f", "a.py", "a.py", 5),
+            test("b.py::g", "b.py", "b.py", 40),
+        ]);
         let costs = Costs {
             shard_overhead: 7,
             setups: GroupSetups::from_measured([("a.py".to_string(), 3)].into(), 1),
@@ -1155,17 +1149,14 @@ pub(crate) mod tests {
 
     #[test]
     fn split_large_breaks_only_oversized_classes_or_files() {
-        let suite = Suite {
-            tests: vec![
-                test("big.py::a", "big.py", "big.py", 50),
-                test("big.py::b", "big.py", "big.py", 50),
-                test("big.py::c", "big.py", "big.py", 50),
-                test("small.py::d", "small.py", "small.py", 30),
-                test("small.py::e", "small.py", "small.py", 30),
-                test("tiny.py::f", "tiny.py", "tiny.py", 10),
-            ],
-            ..Suite::default()
-        };
+        let suite = Suite::from_tests([
+            test("big.py::a", "big.py", "big.py", 50),
+            test("big.py::b", "big.py", "big.py", 50),
+            test("big.py::c", "big.py", "big.py", 50),
+            test("small.py::d", "small.py", "small.py", 30),
+            test("small.py::e", "small.py", "small.py", 30),
+            test("tiny.py::f", "tiny.py", "tiny.py", 10),
+        ]);
         let mut costs = Costs::default();
         let whole = problem(&suite, Granularity::File, 3, &costs);
         assert_eq!(whole.items.len(), 3);
@@ -1193,7 +1184,7 @@ pub(crate) mod tests {
         // By test, test i is item i, and nothing is recorded to say so.
         let by_test = problem(&suite, Granularity::Test, 3, &costs);
         assert!(by_test.item_of_test.is_empty());
-        assert!((0..6).all(|t| by_test.items[by_test.item_of(t)].key == suite.tests[t].id.native));
+        assert!((0..6).all(|t| by_test.items[by_test.item_of(t)].key == suite.tests[t].native));
     }
 
     #[test]
