@@ -1257,6 +1257,10 @@ struct State {
     /// that repeat them.
     recent_classname: Recent,
     recent_file: Recent,
+    /// The last case's `file` (or `filepath`) attribute as written, and
+    /// the file it gave: the cases of one file come together, so its path
+    /// is checked and normalised once, not once a case.
+    last_file: Option<(String, Option<Shared>)>,
     /// Suites that recorded a time, over the cases they hold.
     groups: Vec<GroupTime>,
     /// The root `<testsuites>`'s `timestamp` and `time`, when it has both.
@@ -1516,7 +1520,7 @@ impl State {
         self.signals.assertions |= attrs.assertions;
         // A nameless case is kept: it still proves its file, which runners
         // that select whole files (vitest, jest, mocha, rspec) run.
-        let file = attrs.take_source_file();
+        let file = self.case_file(&mut attrs);
         let name = match attrs.name {
             Some(name) if !name.trim().is_empty() => name,
             Some(_) => self.nameless(at, "testcase with an empty name"),
@@ -1532,10 +1536,7 @@ impl State {
             }
         });
         let context = self.suites.last();
-        let file = match file {
-            Some(file) => Some(self.recent_file.share(&file)),
-            None => context.and_then(|c| c.file.clone()),
-        };
+        let file = file.or_else(|| context.and_then(|c| c.file.clone()));
         let suite = context.and_then(|c| c.name.clone());
         // The innermost suite's hostname; kept only if the file turns out
         // to be Playwright's (see `finish`).
@@ -1565,6 +1566,24 @@ impl State {
             self.pack_names();
         }
         Ok(Frame::Case(Some(self.cases.len() - 1)))
+    }
+
+    /// The source file a case's attributes name, normalised and shared
+    /// ([`Attrs::take_source_file`]): the last case's again if its
+    /// attribute is written the same.
+    fn case_file(&mut self, attrs: &mut Attrs) -> Option<Shared> {
+        let written = attrs.file.as_deref().or(attrs.filepath.as_deref())?;
+        if let Some((last, file)) = &self.last_file
+            && last == written
+        {
+            return file.clone();
+        }
+        let written = written.to_string();
+        let file = attrs
+            .take_source_file()
+            .map(|file| self.recent_file.share(&file));
+        self.last_file = Some((written, file.clone()));
+        file
     }
 
     /// Warns about a nameless case; its name is empty.
