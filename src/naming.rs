@@ -172,7 +172,7 @@ pub enum NotSelectable {
 /// as any test the plan does not know, it runs where its whole group is
 /// selected, or on a catch-all shard.
 pub fn selectable(runner: &dyn Naming, case: &TestCase) -> Result<TestId, NotSelectable> {
-    if runner.names_tests() && case.name.trim().is_empty() {
+    if runner.names_tests() && crate::case::is_blank(&case.name) {
         return Err(NotSelectable::Nameless);
     }
     let id = runner.identify(case).ok_or(NotSelectable::ByRunner)?;

@@ -28,7 +28,7 @@ use quick_xml::events::{BytesRef, BytesStart, Event};
 use quick_xml::reader::Reader;
 
 use super::{Diagnostic, Dialect, GroupTime, Outcome, Report, ReportFormat, RunWindow, TestCase};
-use crate::case::{Recent, Shared, Text, TextBlock};
+use crate::case::{Recent, Shared, Text, TextBlock, is_blank};
 use crate::duration::{Micros, ParsedTime, parse_seconds};
 use crate::identity::{is_normal_relative, normalize_path};
 
@@ -1203,7 +1203,7 @@ impl<'t> Attrs<'t> {
     /// the attributes, so that a path already normal is not copied.
     fn take_source_file(&mut self) -> Option<Cow<'t, str>> {
         let file = self.file.take().or(self.filepath.take())?;
-        if file.trim().is_empty() {
+        if is_blank(&file) {
             None
         } else if is_normal_relative(&file) {
             Some(file)
@@ -1522,7 +1522,7 @@ impl State {
         // that select whole files (vitest, jest, mocha, rspec) run.
         let file = self.case_file(&mut attrs);
         let name = match attrs.name {
-            Some(name) if !name.trim().is_empty() => name,
+            Some(name) if !is_blank(&name) => name,
             Some(_) => self.nameless(at, "testcase with an empty name"),
             None => self.nameless(at, "testcase without a name attribute"),
         };
@@ -1553,7 +1553,7 @@ impl State {
                 Outcome::Passed
             },
             dialect: Dialect::Generic,
-            variant: variant.filter(|h| !h.trim().is_empty()),
+            variant: variant.filter(|h| !is_blank(h)),
         };
         // The case's own name waits in `names` for its block.
         self.kept += case_bytes(&case) + name.len() as u64;
