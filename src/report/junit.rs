@@ -683,6 +683,15 @@ fn escape_error(error: &EscapeError, at: u64, place: &str) -> Diagnostic {
 /// only less frugal.
 fn skip_character_data<R: BufRead>(reader: &mut Reader<R>, base: u64) -> Result<(), Diagnostic> {
     let mut stream = reader.stream();
+    // Between two tags there is mostly a line break and indentation, or
+    // nothing: XML whitespace is ASCII, so needs no UTF-8 check.
+    if let Ok(chunk) = stream.fill_buf() {
+        let spaces = chunk.iter().take_while(|&&b| is_xml_space(b)).count();
+        if chunk.get(spaces) == Some(&b'<') && !chunk[spaces..].starts_with(b"<![CDATA[") {
+            stream.consume(spaces);
+            return Ok(());
+        }
+    }
     let mut utf8 = Utf8Check::default();
     loop {
         let offset = stream.offset();
