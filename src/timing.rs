@@ -16,7 +16,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use crate::case::{Recent, Shared, Text, TextBlock};
 use crate::duration::{Concurrency, Micros, SECOND, median};
-use crate::naming::{self, Granularity, Naming, NotSelectable, TestId};
+use crate::naming::{self, Granularity, Naming, NotSelectable, Selecting, TestId};
 use crate::report::{Dialect, GroupTime, Outcome, TestCase};
 
 /// Estimates are never below this, so a new test is never free to place.
@@ -390,6 +390,7 @@ struct Fold<'r, 'f> {
     // file come together, so one copy serves them all.
     recent_class: Recent,
     recent_file: Recent,
+    selecting: Selecting,
     /// The native ids of the last ids kept, whose own `native` is still
     /// `unnamed`: written here, then packed into one block at a time.
     natives: TextBlock,
@@ -415,6 +416,7 @@ impl<'r, 'f> Fold<'r, 'f> {
             },
             recent_class: Recent::default(),
             recent_file: Recent::default(),
+            selecting: Selecting::default(),
             natives: TextBlock::default(),
             unnamed: Text::default(),
         }
@@ -433,7 +435,7 @@ impl<'r, 'f> Fold<'r, 'f> {
             return None;
         }
         *stats.by_dialect.entry(case.dialect).or_default() += 1;
-        let named = naming::selectable(self.runner, case);
+        let named = self.selecting.selectable(self.runner, case);
         if let Some(files) = self.files.as_deref_mut() {
             let file = match &named {
                 Ok(id) => files.intern(&id.file),
