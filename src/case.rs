@@ -434,6 +434,17 @@ pub struct TestCase {
     pub variant: Option<Shared>,
 }
 
+/// Whether `text` is empty or only whitespace (what `str::trim` removes).
+/// The first byte settles nearly every name and path without decoding:
+/// an ASCII byte other than whitespace is kept by `trim`.
+pub fn is_blank(text: &str) -> bool {
+    match text.as_bytes().first() {
+        None => true,
+        Some(&first) if first.is_ascii() && !char::from(first).is_whitespace() => false,
+        Some(_) => text.trim().is_empty(),
+    }
+}
+
 /// Whether `name` is a go subtest (`TestA/case`): go names subtests after
 /// their parent, whose time already includes them.
 pub fn is_go_subtest(name: &str) -> bool {
@@ -445,5 +456,24 @@ impl TestCase {
     /// its parent), so sums over a group must leave it out.
     pub fn runs_within_parent(&self) -> bool {
         self.dialect == Dialect::Go && is_go_subtest(&self.name)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn blank_is_what_trim_leaves_empty() {
+        for text in [
+            "", " ", "\t\n\r", "\u{b}", "\u{c}", "\u{85}", "\u{a0}", "\u{3000}", " a", "a",
+            "\u{b}a", "é", "\u{85}x", "\u{0}", "\u{1f}",
+        ] {
+            assert_eq!(is_blank(text), text.trim().is_empty(), "{text:?}");
+        }
+        for byte in 0..=0x7f_u8 {
+            let text = char::from(byte).to_string();
+            assert_eq!(is_blank(&text), text.trim().is_empty(), "{byte:#x}");
+        }
     }
 }

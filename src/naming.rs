@@ -221,15 +221,121 @@ pub enum NotSelectable {
 /// as any test the plan does not know, it runs where its whole group is
 /// selected, or on a catch-all shard.
 pub fn selectable(runner: &dyn Naming, case: &TestCase) -> Result<TestId, NotSelectable> {
-    if runner.names_tests() && case.name.trim().is_empty() {
-        return Err(NotSelectable::Nameless);
+    Selecting::default().selectable(runner, case)
+}
+
+/// [`selectable`] for many cases in turn. Runners hand on a case's shared
+/// class and file text, the same value for every case of a class or file,
+/// so the class and file texts last found printable are not checked again
+/// when the next id holds the very same ones.
+#[derive(Default)]
+pub struct Selecting {
+    /// The class and file texts of the last id let through.
+    printable: [Option<Text>; 2],
+}
+
+impl Selecting {
+    /// [`selectable`], checking only what the last id did not hold.
+    pub fn selectable(
+        &mut self,
+        runner: &dyn Naming,
+        case: &TestCase,
+    ) -> Result<TestId, NotSelectable> {
+        if runner.names_tests() && crate::case::is_blank(&case.name) {
+            return Err(NotSelectable::Nameless);
+        }
+        let id = runner.identify(case).ok_or(NotSelectable::ByRunner)?;
+        if crate::text::unprintable(&id.native).is_some() {
+            return Err(NotSelectable::ControlCharacter);
+        }
+        for (text, printable) in [&id.class, &id.file].into_iter().zip(&mut self.printable) {
+            if !printable
+                .as_ref()
+                .is_some_and(|known| Text::ptr_eq(known, text))
+            {
+                if crate::text::unprintable(text).is_some() {
+                    return Err(NotSelectable::ControlCharacter);
+                }
+                *printable = Some(text.clone());
+            }
+        }
+        Ok(id)
     }
-    let id = runner.identify(case).ok_or(NotSelectable::ByRunner)?;
-    if [&id.native, &id.class, &id.file]
-        .iter()
-        .any(|s| crate::text::unprintable(s).is_some())
-    {
-        return Err(NotSelectable::ControlCharacter);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Names a case after its name, class and file as recorded, handing
+    /// on the case's own shared texts as runners do.
+    struct AsRecorded;
+
+    impl Naming for AsRecorded {
+        fn name(&self) -> &'static str {
+            "as-recorded"
+        }
+
+        fn accepts(&self, _dialect: Dialect) -> bool {
+            true
+        }
+
+        fn identify(&self, case: &TestCase) -> Option<TestId> {
+            Some(TestId {
+                native: case.name.clone(),
+                class: case.classname.clone()?,
+                file: case.file.clone()?,
+            })
+        }
+
+        fn parse_listing(&self, _text: &str) -> Result<Vec<TestId>, ListError> {
+            Ok(Vec::new())
+        }
     }
-    Ok(id)
+
+    #[test]
+    fn selecting_in_turn_checks_every_text_it_has_not_let_through() {
+        let class = Text::from("C");
+        let file = Text::from("c.py");
+        let case = |name: &str, class: &Text, file: &Text| TestCase {
+            name: name.into(),
+            classname: Some(class.clone()),
+            suite: None,
+            file: Some(file.clone()),
+            duration: None,
+            outcome: crate::case::Outcome::Passed,
+            dialect: Dialect::Generic,
+            variant: None,
+        };
+        let bad = Text::from("C\n");
+        let mut selecting = Selecting::default();
+        let mut verdicts = Vec::new();
+        for case in [
+            case("a", &class, &file),
+            case("b", &class, &file),
+            case("c", &bad, &file),
+            case("d", &class, &bad),
+            case("e\u{1b}", &class, &file),
+            case("f", &class, &file),
+            case(" ", &class, &file),
+        ] {
+            let verdict = selecting.selectable(&AsRecorded, &case).map(|id| id.native);
+            assert_eq!(verdict, selectable(&AsRecorded, &case).map(|id| id.native));
+            verdicts.push(verdict.map_err(|why| format!("{why:?}")));
+        }
+        let ok = |native: &str| Ok(Text::from(native));
+        let control = Err("ControlCharacter".to_string());
+        assert_eq!(
+            verdicts,
+            [
+                ok("a"),
+                ok("b"),
+                control.clone(),
+                control.clone(),
+                control,
+                ok("f"),
+                Err("Nameless".to_string())
+            ]
+        );
+    }
 }

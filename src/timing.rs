@@ -16,7 +16,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use crate::case::{Recent, Shared, Text, TextBlock};
 use crate::duration::{Concurrency, Micros, SECOND, median};
-use crate::naming::{self, Granularity, Naming, NotSelectable, TestId, TestRef};
+use crate::naming::{self, Granularity, Naming, NotSelectable, Selecting, TestId, TestRef};
 use crate::report::{Dialect, GroupTime, Outcome, TestCase};
 
 /// Estimates are never below this, so a new test is never free to place.
@@ -288,10 +288,11 @@ impl Runs {
         let mut order: Vec<usize> = (0..runs).collect();
         let cmp = |&a: &usize, &b: &usize| self.cmp(a, b);
         let mut stretches: Vec<std::ops::Range<usize>> = Vec::new();
+        let mut keyed = Vec::new();
         let mut start = 0;
         for i in 1..=runs {
             if i == runs || self.ids[i].file != self.ids[start].file {
-                order[start..i].sort_unstable_by(cmp);
+                self.sort_keyed(&mut order[start..i], &mut keyed);
                 stretches.push(start..i);
                 start = i;
             }
@@ -301,7 +302,7 @@ impl Runs {
             .windows(2)
             .all(|w| cmp(&order[w[0].end - 1], &order[w[1].start]).is_le());
         if !apart {
-            order.sort_unstable_by(cmp);
+            self.sort_keyed(&mut order, &mut keyed);
             return order;
         }
         // Reports mostly list files in order already: then so is `order`.
@@ -313,6 +314,35 @@ impl Runs {
             ordered.extend_from_slice(&order[stretch]);
         }
         ordered
+    }
+
+    /// Sorts the run indexes `order` by [`Runs::cmp`], comparing most pairs
+    /// by an integer: the native ids of a file's runs share a long prefix
+    /// (its path and class), so each run is keyed by the eight bytes of
+    /// its native id after the prefix they all share, read big-endian, and
+    /// only runs whose keys tie are compared in full. A smaller key means a
+    /// smaller id, so the order is [`Runs::cmp`]'s. `keyed` is scratch room,
+    /// kept between calls.
+    fn sort_keyed(&self, order: &mut [usize], keyed: &mut Vec<(u64, usize)>) {
+        let Some(&first) = order.first() else {
+            return;
+        };
+        let first = self.ids[first].native.as_bytes();
+        let shared = order[1..].iter().fold(first.len(), |shared, &i| {
+            common_prefix(&first[..shared], self.ids[i].native.as_bytes())
+        });
+        keyed.clear();
+        keyed.extend(order.iter().map(|&i| {
+            let rest = &self.ids[i].native.as_bytes()[shared..];
+            let mut key = [0; 8];
+            let len = rest.len().min(8);
+            key[..len].copy_from_slice(&rest[..len]);
+            (u64::from_be_bytes(key), i)
+        }));
+        keyed.sort_unstable_by(|&(x, a), &(y, b)| x.cmp(&y).then_with(|| self.cmp(a, b)));
+        for (slot, &(_, i)) in order.iter_mut().zip(keyed.iter()) {
+            *slot = i;
+        }
     }
 
     /// Puts the runs in [`Runs::order`], following the permutation's
@@ -336,6 +366,19 @@ impl Runs {
     }
 }
 
+/// How many bytes `a` and `b` start with alike, compared eight at a time.
+fn common_prefix(a: &[u8], b: &[u8]) -> usize {
+    let len = a.len().min(b.len());
+    let mut at = 0;
+    while at + 8 <= len && a[at..at + 8] == b[at..at + 8] {
+        at += 8;
+    }
+    while at < len && a[at] == b[at] {
+        at += 1;
+    }
+    at
+}
+
 /// Naming report cases for the table, one at a time: the counts, the
 /// runs kept and (for group setups) each case's file key.
 struct Fold<'r, 'f> {
@@ -347,6 +390,7 @@ struct Fold<'r, 'f> {
     // file come together, so one copy serves them all.
     recent_class: Recent,
     recent_file: Recent,
+    selecting: Selecting,
     /// The native ids of the last ids kept, whose own `native` is still
     /// `unnamed`: written here, then packed into one block at a time.
     natives: TextBlock,
@@ -372,6 +416,7 @@ impl<'r, 'f> Fold<'r, 'f> {
             },
             recent_class: Recent::default(),
             recent_file: Recent::default(),
+            selecting: Selecting::default(),
             natives: TextBlock::default(),
             unnamed: Text::default(),
         }
@@ -390,7 +435,7 @@ impl<'r, 'f> Fold<'r, 'f> {
             return None;
         }
         *stats.by_dialect.entry(case.dialect).or_default() += 1;
-        let named = naming::selectable(self.runner, case);
+        let named = self.selecting.selectable(self.runner, case);
         if let Some(files) = self.files.as_deref_mut() {
             let file = match &named {
                 Ok(id) => files.intern(&id.file),
@@ -1363,6 +1408,52 @@ mod tests {
         assert_eq!(text.shared.len(), 4);
         assert_eq!((runs[0].duration, runs[0].timed), (7, true));
         assert_eq!(runs[0].outcome, Outcome::Failed);
+    }
+
+    #[test]
+    fn runs_keyed_after_their_shared_prefix_sort_as_compared_in_full() {
+        let case = |name: &str, classname: &str| TestCase {
+            name: name.into(),
+            classname: Some(classname.into()),
+            suite: None,
+            file: None,
+            duration: Some(1),
+            outcome: Outcome::Passed,
+            dialect: Dialect::Generic,
+            variant: None,
+        };
+        // Natives that tie on eight bytes after the shared prefix, end
+        // inside them, repeat, and (in the second set) a file whose
+        // stretch falls inside another's, so that everything is sorted.
+        let first = [
+            ("f.py::C::test_10", "f.py", "C"),
+            ("f.py::C::test_1", "f.py", "D"),
+            ("f.py::C::test_1", "f.py", "C"),
+            ("f.py::C::test_2", "f.py", "C"),
+            ("f.py::C::test_1_long_name_b", "f.py", "C"),
+            ("f.py::C::test_1_long_name_a", "f.py", "C"),
+            ("f.py::C::", "f.py", "C"),
+            ("f.py::C::test_é", "f.py", "C"),
+            ("e.py::t", "e.py", "C"),
+            ("e.py::s", "e.py", "C"),
+        ];
+        let overlapping = [("f.py::C::test_15", "g.py", "C"), ("a.py::t", "g.py", "C")];
+        for runs_of in [&first[..], &[&first[..], &overlapping[..]].concat()] {
+            let mut runs = Runs::default();
+            for &(native, file, classname) in runs_of {
+                runs.ids.push(id(native, file, file));
+                let run = runs.text.run(&case(native, classname));
+                runs.runs.push(run);
+            }
+            let order = runs.order();
+            let mut seen = order.clone();
+            seen.sort_unstable();
+            assert_eq!(seen, (0..runs_of.len()).collect::<Vec<_>>());
+            assert!(order.windows(2).all(|w| runs.cmp(w[0], w[1]).is_le()));
+        }
+        assert_eq!(common_prefix(b"abcdefghijk", b"abcdefghijz"), 10);
+        assert_eq!(common_prefix(b"abc", b"abcdefghijk"), 3);
+        assert_eq!(common_prefix(b"", b"a"), 0);
     }
 
     #[test]

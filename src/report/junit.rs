@@ -28,7 +28,7 @@ use quick_xml::events::{BytesRef, BytesStart, Event};
 use quick_xml::reader::Reader;
 
 use super::{Diagnostic, Dialect, GroupTime, Outcome, Report, ReportFormat, RunWindow, TestCase};
-use crate::case::{Recent, Shared, Text, TextBlock};
+use crate::case::{Recent, Shared, Text, TextBlock, is_blank};
 use crate::duration::{Micros, ParsedTime, parse_seconds};
 use crate::identity::{is_normal_relative, normalize_path};
 
@@ -65,6 +65,17 @@ pub(super) trait XmlHandler {
     /// A start tag at `at` (an empty-element tag `<x/>` is a start tag and
     /// an end tag).
     fn start(&mut self, tag: &BytesStart, at: u64) -> Result<(), Diagnostic>;
+    /// [`XmlHandler::start`] of a tag whose attributes `plain` has read
+    /// already ([`PlainAttributes::split_empty_tag`]), so that a handler
+    /// need not split them again.
+    fn start_plain(
+        &mut self,
+        tag: &BytesStart,
+        _plain: &PlainAttributes,
+        at: u64,
+    ) -> Result<(), Diagnostic> {
+        self.start(tag, at)
+    }
     /// An end tag.
     fn end(&mut self);
     /// End of input, with the root seen and every element closed: the
@@ -325,10 +336,14 @@ fn parse<R: BufRead, H: XmlHandler + Default>(input: R, base: u64) -> Result<Rep
     let mut buf = Vec::new();
     let mut state = H::default();
     let mut depth = 0usize;
+    let mut plain = PlainAttributes::default();
     loop {
         if state.inside_root() {
             reader.get_mut().unlimited();
             skip_character_data(&mut reader, base)?;
+            if read_plain_empty_tag(&mut reader, &mut state, &mut plain, base)? {
+                continue;
+            }
         }
         buf.clear();
         let start = reader.buffer_position();
@@ -381,6 +396,39 @@ fn parse<R: BufRead, H: XmlHandler + Default>(input: R, base: u64) -> Result<Rep
             | Event::DocType(_) => {}
         }
     }
+}
+
+/// Reads a plain empty-element tag (`<testcase name="a" time="1"/>`, as
+/// nearly every passing test case is written) straight from the input
+/// buffer when the buffer holds it whole, and hands it to `state`
+/// as quick-xml would hand it: one pass over its bytes instead of
+/// quick-xml's search for its end and then the split of its attributes.
+/// Whether it did; anything else, errors included, is left to quick-xml.
+fn read_plain_empty_tag<R: BufRead, H: XmlHandler>(
+    reader: &mut Reader<R>,
+    state: &mut H,
+    plain: &mut PlainAttributes,
+    base: u64,
+) -> Result<bool, Diagnostic> {
+    let mut stream = reader.stream();
+    let at = base + stream.offset();
+    let Ok(chunk) = stream.fill_buf() else {
+        return Ok(false);
+    };
+    // quick-xml refuses markup longer than this; such a tag is left to it.
+    let chunk = &chunk[..chunk.len().min(budget::MAX_MARKUP_BYTES as usize)];
+    let Some((len, name_len)) = plain.split_empty_tag(chunk) else {
+        return Ok(false);
+    };
+    // What quick-xml's event holds: the text between `<` and `/>`.
+    let Ok(content) = std::str::from_utf8(&chunk[1..len - 2]) else {
+        return Ok(false);
+    };
+    let tag = BytesStart::from_content(content, name_len);
+    state.start_plain(&tag, plain, at)?;
+    state.end();
+    stream.consume(len);
+    Ok(true)
 }
 
 /// Bounds on what one report may make the reader hold: each a clear error
@@ -635,6 +683,15 @@ fn escape_error(error: &EscapeError, at: u64, place: &str) -> Diagnostic {
 /// only less frugal.
 fn skip_character_data<R: BufRead>(reader: &mut Reader<R>, base: u64) -> Result<(), Diagnostic> {
     let mut stream = reader.stream();
+    // Between two tags there is mostly a line break and indentation, or
+    // nothing: XML whitespace is ASCII, so needs no UTF-8 check.
+    if let Ok(chunk) = stream.fill_buf() {
+        let spaces = chunk.iter().take_while(|&&b| is_xml_space(b)).count();
+        if chunk.get(spaces) == Some(&b'<') && !chunk[spaces..].starts_with(b"<![CDATA[") {
+            stream.consume(spaces);
+            return Ok(());
+        }
+    }
     let mut utf8 = Utf8Check::default();
     loop {
         let offset = stream.offset();
@@ -856,19 +913,12 @@ impl Signals {
 pub(super) fn each_attribute<'t>(
     tag: &'t BytesStart,
     at: u64,
-    mut f: impl FnMut(&str, Cow<'t, str>, u64),
+    f: impl FnMut(&str, Cow<'t, str>, u64),
 ) -> Result<(), Diagnostic> {
     let content: &str = tag;
     let mut plain = PlainAttributes::default();
     if plain.split(content, tag.name().as_ref().len()) {
-        for (key, value) in plain.spans() {
-            let key_text = &content[key.clone()];
-            f(
-                local_name(key_text),
-                Cow::Borrowed(&content[value]),
-                at + 1 + key.start as u64,
-            );
-        }
+        plain.each(tag, at, f);
         return Ok(());
     }
     walk_attributes(tag, at, f)
@@ -922,7 +972,7 @@ fn local_name(key: &str) -> &str {
 /// and places as quick-xml's walk gives them. Any other tag, bad ones
 /// included, takes that walk, so errors stay the walk's.
 #[derive(Default)]
-struct PlainAttributes {
+pub(super) struct PlainAttributes {
     /// Per attribute, where its key starts and ends and its value starts
     /// and ends in the tag: offsets rather than ranges, so that the
     /// reader fills a small array in place for every tag.
@@ -953,6 +1003,26 @@ const KEY_STOP: [bool; 256] = {
     stop
 };
 
+/// [`KEY_STOP`] for a tag read from the input ([`PlainAttributes::split_empty_tag`]),
+/// where its end is not known yet: also what could end the tag or start a
+/// quoted value for quick-xml (`/`, `>`, quotes), so that such a key is
+/// not plain and the tag ends where quick-xml would end it.
+const RAW_KEY_STOP: [bool; 256] = {
+    let mut stop = KEY_STOP;
+    stop[b'/' as usize] = true;
+    stop[b'>' as usize] = true;
+    stop[b'"' as usize] = true;
+    stop[b'\'' as usize] = true;
+    stop
+};
+
+/// The bytes of a tag's name that a tag read from the input may have
+/// ([`PlainAttributes::split_empty_tag`]): letters, digits, `_`, `-`, `.`
+/// and `:`; any other name is left to quick-xml.
+const fn is_plain_name_byte(byte: u8) -> bool {
+    byte.is_ascii_alphanumeric() || matches!(byte, b'_' | b'-' | b'.' | b':')
+}
+
 impl PlainAttributes {
     /// More attributes than this take the walk.
     const MAX: usize = 12;
@@ -960,52 +1030,87 @@ impl PlainAttributes {
     /// Reads the attributes of tag text `content` after its name
     /// (`name_len` bytes); whether they are all plain.
     fn split(&mut self, content: &str, name_len: usize) -> bool {
-        self.len = 0;
         let bytes = content.as_bytes();
         if u32::try_from(bytes.len()).is_err() {
             return false;
         }
-        let mut at = name_len;
+        self.split_from(bytes, name_len, false) == Some(bytes.len())
+    }
+
+    /// Reads a plain empty-element tag at the start of `bytes`, which may
+    /// hold more after it: `<`, a name of [`is_plain_name_byte`]s, plain
+    /// attributes each after whitespace, whitespace and `/>`, all within
+    /// `bytes`. Its length and its name's, with the attributes as
+    /// [`PlainAttributes::split`] reads them from the text quick-xml hands
+    /// on (between `<` and `/>`, where their offsets are); `None` for
+    /// anything else. Keys hold no `/`, `>` or quote, so quick-xml ends
+    /// the tag at the same `/>`.
+    pub(super) fn split_empty_tag(&mut self, bytes: &[u8]) -> Option<(usize, usize)> {
+        let content = bytes.strip_prefix(b"<")?;
+        let content = &content[..content.len().min(u32::MAX as usize)];
+        let name_len = content
+            .iter()
+            .position(|&b| !is_plain_name_byte(b))
+            .unwrap_or(content.len());
+        if name_len == 0 {
+            return None;
+        }
+        let end = self.split_from(content, name_len, true)?;
+        // `<`, the content, `/>`.
+        Some((end + 3, name_len))
+    }
+
+    /// Reads plain attributes from `at` in `bytes`: where the content
+    /// ends, or `None` if they are not all plain. The content ends at the
+    /// end of `bytes`, or, if `raw`, before the `/>` that ends the tag.
+    fn split_from(&mut self, bytes: &[u8], mut at: usize, raw: bool) -> Option<usize> {
+        self.len = 0;
+        let key_stop = if raw { &RAW_KEY_STOP } else { &KEY_STOP };
         loop {
             // Whitespace, then a key, or the end.
             let start = at;
             while at < bytes.len() && is_xml_space(bytes[at]) {
                 at += 1;
             }
-            if at == bytes.len() {
-                return true;
+            if raw {
+                match bytes.get(at..at + 2) {
+                    Some(b"/>") => return Some(at),
+                    None => return None,
+                    Some(_) => {}
+                }
+            } else if at == bytes.len() {
+                return Some(at);
             }
             if at == start || self.len == Self::MAX {
-                return false;
+                return None;
             }
             let key_start = at;
             at += bytes[at..]
                 .iter()
-                .position(|&b| KEY_STOP[usize::from(b)])
+                .position(|&b| key_stop[usize::from(b)])
                 .unwrap_or(bytes.len() - at);
             let key = &bytes[key_start..at];
             // `=` right after the key, a quote right after it.
             if key.is_empty() || bytes.get(at) != Some(&b'=') {
-                return false;
+                return None;
             }
             let quote = match bytes.get(at + 1) {
                 Some(&quote @ (b'"' | b'\'')) => quote,
-                _ => return false,
+                _ => return None,
             };
             let value_start = at + 2;
             // One table look-up a byte: the value ends at its quote (the
             // other one is text), or is not plain if anything else stops it.
             at = value_start;
             loop {
-                let Some(length) = bytes[at..].iter().position(|&b| VALUE_STOP[usize::from(b)])
-                else {
-                    return false;
-                };
+                let length = bytes[at..]
+                    .iter()
+                    .position(|&b| VALUE_STOP[usize::from(b)])?;
                 at += length;
                 match bytes[at] {
                     b if b == quote => break,
                     b'"' | b'\'' => at += 1,
-                    _ => return false,
+                    _ => return None,
                 }
             }
             // Keys differ in length or first byte nearly always: compare
@@ -1015,7 +1120,7 @@ impl PlainAttributes {
                 seen.len() == key.len() && seen[0] == key[0] && seen == key
             });
             if repeated {
-                return false;
+                return None;
             }
             // All below `bytes.len()`, which fits in 32 bits.
             self.spans[self.len] =
@@ -1025,16 +1130,18 @@ impl PlainAttributes {
         }
     }
 
-    /// The (key, value) ranges read, in tag order.
-    fn spans(&self) -> impl Iterator<Item = (std::ops::Range<usize>, std::ops::Range<usize>)> + '_ {
-        self.spans[..self.len]
-            .iter()
-            .map(|&[key_start, key_end, value_start, value_end]| {
-                (
-                    key_start as usize..key_end as usize,
-                    value_start as usize..value_end as usize,
-                )
-            })
+    /// Calls `f` as [`each_attribute`] does with each attribute read
+    /// from `tag` (which starts at `at`), in tag order.
+    fn each<'t>(&self, tag: &'t BytesStart, at: u64, mut f: impl FnMut(&str, Cow<'t, str>, u64)) {
+        let content: &'t str = tag;
+        for &[key_start, key_end, value_start, value_end] in &self.spans[..self.len] {
+            let key = &content[key_start as usize..key_end as usize];
+            f(
+                local_name(key),
+                Cow::Borrowed(&content[value_start as usize..value_end as usize]),
+                at + 1 + u64::from(key_start),
+            );
+        }
     }
 }
 
@@ -1064,34 +1171,48 @@ impl<'t> Attrs<'t> {
     fn read(tag: &'t BytesStart, at: u64) -> Result<Attrs<'t>, Diagnostic> {
         let mut attrs = Attrs::default();
         each_attribute(tag, at, |local, value, place| {
-            match local {
-                "name" => attrs.name = Some(value),
-                "classname" => attrs.classname = Some(value),
-                "file" => attrs.file = Some(value),
-                "filepath" => attrs.filepath = Some(value),
-                "time" => attrs.time = Some((parse_seconds(&value), place)),
-                "id" => attrs.id = Some(value),
-                "hostname" => attrs.hostname = Some(value),
-                "timestamp" => attrs.timestamp = Some(value),
-                "assertions" => {
-                    // PHPUnit counts assertions; other tools put prose here.
-                    attrs.assertions =
-                        !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit());
-                }
-                "noNamespaceSchemaLocation" => attrs.schema = Some(value),
-                // The Eclipse JUnit view marks an ignored test so.
-                "ignored" => attrs.ignored = value == "true",
-                _ => {}
-            }
+            attrs.take(local, value, place)
         })?;
         Ok(attrs)
+    }
+
+    /// [`Attrs::read`] of a tag whose attributes `plain` has read.
+    fn read_plain(tag: &'t BytesStart, plain: &PlainAttributes, at: u64) -> Attrs<'t> {
+        let mut attrs = Attrs::default();
+        plain.each(tag, at, |local, value, place| {
+            attrs.take(local, value, place)
+        });
+        attrs
+    }
+
+    /// Keeps attribute `local` with `value` (at `place`) if the reader
+    /// uses it.
+    fn take(&mut self, local: &str, value: Cow<'t, str>, place: u64) {
+        match local {
+            "name" => self.name = Some(value),
+            "classname" => self.classname = Some(value),
+            "file" => self.file = Some(value),
+            "filepath" => self.filepath = Some(value),
+            "time" => self.time = Some((parse_seconds(&value), place)),
+            "id" => self.id = Some(value),
+            "hostname" => self.hostname = Some(value),
+            "timestamp" => self.timestamp = Some(value),
+            "assertions" => {
+                // PHPUnit counts assertions; other tools put prose here.
+                self.assertions = !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit());
+            }
+            "noNamespaceSchemaLocation" => self.schema = Some(value),
+            // The Eclipse JUnit view marks an ignored test so.
+            "ignored" => self.ignored = value == "true",
+            _ => {}
+        }
     }
 
     /// The source file named on this element, normalised; taken out of
     /// the attributes, so that a path already normal is not copied.
     fn take_source_file(&mut self) -> Option<Cow<'t, str>> {
         let file = self.file.take().or(self.filepath.take())?;
-        if file.trim().is_empty() {
+        if is_blank(&file) {
             None
         } else if is_normal_relative(&file) {
             Some(file)
@@ -1145,6 +1266,10 @@ struct State {
     /// that repeat them.
     recent_classname: Recent,
     recent_file: Recent,
+    /// The last case's `file` (or `filepath`) attribute as written, and
+    /// the file it gave: the cases of one file come together, so its path
+    /// is checked and normalised once, not once a case.
+    last_file: Option<(String, Option<Shared>)>,
     /// Suites that recorded a time, over the cases they hold.
     groups: Vec<GroupTime>,
     /// The root `<testsuites>`'s `timestamp` and `time`, when it has both.
@@ -1169,53 +1294,17 @@ impl XmlHandler for State {
     }
 
     fn start(&mut self, tag: &BytesStart, at: u64) -> Result<(), Diagnostic> {
-        let local = tag.local_name();
-        let local: &str = local.as_ref();
         let attrs = Attrs::read(tag, at)?;
-        if self.stack.is_empty() {
-            self.start_root(local, &attrs, at)?;
-        }
-        let frame = match local {
-            "testsuite" => self.start_suite(attrs),
-            "testcase" => self.start_case(attrs, at)?,
-            "failure" | "rerunFailure" => {
-                self.set_outcome(Outcome::Failed);
-                Frame::Other(local.into())
-            }
-            "error" | "rerunError" => {
-                self.set_outcome(Outcome::Errored);
-                Frame::Other(local.into())
-            }
-            // Failed attempts of a test that passed in the end.
-            "flakyFailure" | "flakyError" => {
-                if let Some(Frame::Case(Some(index))) = self.stack.last()
-                    && let Some(case) = self.cases.get_mut(*index)
-                    && case.outcome == Outcome::Passed
-                {
-                    case.outcome = Outcome::PassedOnRerun;
-                }
-                Frame::Other(local.into())
-            }
-            "skipped" => {
-                self.set_outcome(Outcome::Skipped);
-                Frame::Other(local.into())
-            }
-            "property" => {
-                match attrs.name.as_deref() {
-                    Some("go.version") => self.signals.go_version = true,
-                    Some(name) if self.signals.root_is_suite && is_surefire_property(name) => {
-                        self.signals.surefire = true;
-                    }
-                    _ => {}
-                }
-                Frame::Other(local.into())
-            }
-            // The root <testsuites> names the run, not a suite, so it is
-            // not a Suite.
-            _ => Frame::Other(local.into()),
-        };
-        self.stack.push(frame);
-        Ok(())
+        self.start_with(tag, attrs, at)
+    }
+
+    fn start_plain(
+        &mut self,
+        tag: &BytesStart,
+        plain: &PlainAttributes,
+        at: u64,
+    ) -> Result<(), Diagnostic> {
+        self.start_with(tag, Attrs::read_plain(tag, plain, at), at)
     }
 
     /// Closes the innermost element. A suite with a time records it over
@@ -1285,6 +1374,56 @@ impl XmlHandler for State {
 const PACKED_NAMES: usize = 1024;
 
 impl State {
+    /// A start tag with its attributes read.
+    fn start_with(&mut self, tag: &BytesStart, attrs: Attrs, at: u64) -> Result<(), Diagnostic> {
+        let local = tag.local_name();
+        let local: &str = local.as_ref();
+        if self.stack.is_empty() {
+            self.start_root(local, &attrs, at)?;
+        }
+        let frame = match local {
+            "testsuite" => self.start_suite(attrs),
+            "testcase" => self.start_case(attrs, at)?,
+            "failure" | "rerunFailure" => {
+                self.set_outcome(Outcome::Failed);
+                Frame::Other(local.into())
+            }
+            "error" | "rerunError" => {
+                self.set_outcome(Outcome::Errored);
+                Frame::Other(local.into())
+            }
+            // Failed attempts of a test that passed in the end.
+            "flakyFailure" | "flakyError" => {
+                if let Some(Frame::Case(Some(index))) = self.stack.last()
+                    && let Some(case) = self.cases.get_mut(*index)
+                    && case.outcome == Outcome::Passed
+                {
+                    case.outcome = Outcome::PassedOnRerun;
+                }
+                Frame::Other(local.into())
+            }
+            "skipped" => {
+                self.set_outcome(Outcome::Skipped);
+                Frame::Other(local.into())
+            }
+            "property" => {
+                match attrs.name.as_deref() {
+                    Some("go.version") => self.signals.go_version = true,
+                    Some(name) if self.signals.root_is_suite && is_surefire_property(name) => {
+                        self.signals.surefire = true;
+                    }
+                    _ => {}
+                }
+                Frame::Other(local.into())
+            }
+            // The root <testsuites> names the run, not a suite, so it is
+            // not a Suite.
+            _ => Frame::Other(local.into()),
+        };
+        self.stack.push(frame);
+        Ok(())
+    }
+
     /// Gives the cases read since the last time their names, packed.
     fn pack_names(&mut self) {
         let waiting = self.names.len();
@@ -1390,9 +1529,9 @@ impl State {
         self.signals.assertions |= attrs.assertions;
         // A nameless case is kept: it still proves its file, which runners
         // that select whole files (vitest, jest, mocha, rspec) run.
-        let file = attrs.take_source_file();
+        let file = self.case_file(&mut attrs);
         let name = match attrs.name {
-            Some(name) if !name.trim().is_empty() => name,
+            Some(name) if !is_blank(&name) => name,
             Some(_) => self.nameless(at, "testcase with an empty name"),
             None => self.nameless(at, "testcase without a name attribute"),
         };
@@ -1406,10 +1545,7 @@ impl State {
             }
         });
         let context = self.suites.last();
-        let file = match file {
-            Some(file) => Some(self.recent_file.share(&file)),
-            None => context.and_then(|c| c.file.clone()),
-        };
+        let file = file.or_else(|| context.and_then(|c| c.file.clone()));
         let suite = context.and_then(|c| c.name.clone());
         // The innermost suite's hostname; kept only if the file turns out
         // to be Playwright's (see `finish`).
@@ -1426,7 +1562,7 @@ impl State {
                 Outcome::Passed
             },
             dialect: Dialect::Generic,
-            variant: variant.filter(|h| !h.trim().is_empty()),
+            variant: variant.filter(|h| !is_blank(h)),
         };
         // The case's own name waits in `names` for its block.
         self.kept += case_bytes(&case) + name.len() as u64;
@@ -1439,6 +1575,24 @@ impl State {
             self.pack_names();
         }
         Ok(Frame::Case(Some(self.cases.len() - 1)))
+    }
+
+    /// The source file a case's attributes name, normalised and shared
+    /// ([`Attrs::take_source_file`]): the last case's again if its
+    /// attribute is written the same.
+    fn case_file(&mut self, attrs: &mut Attrs) -> Option<Shared> {
+        let written = attrs.file.as_deref().or(attrs.filepath.as_deref())?;
+        if let Some((last, file)) = &self.last_file
+            && last == written
+        {
+            return file.clone();
+        }
+        let written = written.to_string();
+        let file = attrs
+            .take_source_file()
+            .map(|file| self.recent_file.share(&file));
+        self.last_file = Some((written, file.clone()));
+        file
     }
 
     /// Warns about a nameless case; its name is empty.
@@ -2070,6 +2224,100 @@ mod tests {
                 attributes_of(tag, true),
                 "{tag:?}"
             );
+        }
+    }
+
+    /// Records every start tag as its handler is given it (text, name,
+    /// attributes and places) and every end, as warnings, so that a read
+    /// with tags taken from the input buffer can be compared with one
+    /// through quick-xml alone.
+    #[derive(Default)]
+    struct Recorder {
+        depth: usize,
+        root_seen: bool,
+        events: Vec<Diagnostic>,
+    }
+
+    impl Recorder {
+        fn record(&mut self, tag: &BytesStart, attributes: Vec<String>, at: u64) {
+            self.root_seen = true;
+            self.depth += 1;
+            let (content, name): (&str, &str) = (tag, tag.name().into_inner());
+            let message = format!("{content:?} {name:?} {attributes:?}");
+            self.events.push(Diagnostic::at(at, message));
+        }
+    }
+
+    impl XmlHandler for Recorder {
+        fn root_seen(&self) -> bool {
+            self.root_seen
+        }
+
+        fn innermost(&self) -> Option<&str> {
+            (self.depth > 0).then_some("element")
+        }
+
+        fn start(&mut self, tag: &BytesStart, at: u64) -> Result<(), Diagnostic> {
+            let mut attributes = Vec::new();
+            each_attribute(tag, at, |k, v, place| {
+                attributes.push(format!("{k}={v}@{place}"))
+            })?;
+            self.record(tag, attributes, at);
+            Ok(())
+        }
+
+        fn start_plain(
+            &mut self,
+            tag: &BytesStart,
+            plain: &PlainAttributes,
+            at: u64,
+        ) -> Result<(), Diagnostic> {
+            let mut attributes = Vec::new();
+            plain.each(tag, at, |k, v, place| {
+                attributes.push(format!("{k}={v}@{place}"))
+            });
+            self.record(tag, attributes, at);
+            Ok(())
+        }
+
+        fn end(&mut self) {
+            self.depth -= 1;
+            self.events.push(Diagnostic::whole("end"));
+        }
+
+        fn finish(self) -> Result<Report, Diagnostic> {
+            Ok(Report {
+                cases: Vec::new(),
+                groups: Vec::new(),
+                run: None,
+                warnings: self.events,
+            })
+        }
+    }
+
+    #[test]
+    fn tags_read_from_the_buffer_are_read_as_quick_xml_reads_them() {
+        let plain = |tag: &[u8]| PlainAttributes::default().split_empty_tag(tag);
+        assert_eq!(plain(br#"<t a="1" b='>'/>more"#), Some((16, 1)));
+        assert_eq!(plain(b"<testcase/><"), Some((11, 8)));
+        assert_eq!(plain(br#"<t a="1"/"#), None);
+        assert_eq!(plain(br#"<t a="1">"#), None);
+        // Every tag of up to five of these characters after `<t`, good
+        // and bad: with a buffer of one byte, quick-xml reads every tag.
+        let alphabet = [' ', 'a', '=', '"', '\'', '/', '>', '<', '&', '\n', 'é'];
+        let mut tag = String::new();
+        for length in 0..=5u32 {
+            for mut code in 0..alphabet.len().pow(length) {
+                tag.clear();
+                for _ in 0..length {
+                    tag.push(alphabet[code % alphabet.len()]);
+                    code /= alphabet.len();
+                }
+                let doc = format!("<r>\n<t{tag}/> <t a=\"1\"/></r>");
+                let whole = read_xml::<Recorder>(&mut doc.as_bytes());
+                let mut one_byte = BufReader::with_capacity(1, doc.as_bytes());
+                assert_eq!(whole, read_xml::<Recorder>(&mut one_byte), "{doc:?}");
+            }
         }
     }
 
