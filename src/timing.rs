@@ -30,7 +30,7 @@ pub const DEFAULT_ESTIMATE: Micros = SECOND;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Entry<'a> {
     /// The runner's id for the test.
-    pub id: &'a TestId,
+    pub id: TestRef<'a>,
     /// Mean of the usable recorded durations, if there were any.
     pub duration: Option<Micros>,
     /// How many usable durations went into the mean.
@@ -250,12 +250,98 @@ impl RunText {
     }
 }
 
+/// Test ids as a table holds a million of them: each test's native id
+/// and a 32-bit index into the classes and files they share, 20 bytes a
+/// test where a [`TestId`] is 48. Tests of one class come together, so a
+/// place is shared by each run of them.
+#[derive(Debug, Clone, Default)]
+struct Ids {
+    natives: Vec<Text>,
+    place_of: Vec<u32>,
+    places: Vec<Place>,
+}
+
+impl Ids {
+    /// Room for `size` ids.
+    fn with_capacity(size: usize) -> Ids {
+        Ids {
+            natives: Vec::with_capacity(size),
+            place_of: Vec::with_capacity(size),
+            places: Vec::new(),
+        }
+    }
+
+    fn len(&self) -> usize {
+        self.natives.len()
+    }
+
+    /// Adds an id, sharing the last id's place if it has the same class
+    /// and file.
+    fn push(&mut self, id: TestId) {
+        let TestId {
+            native,
+            class,
+            file,
+        } = id;
+        let same = self
+            .places
+            .last()
+            .is_some_and(|last| last.class == class && last.file == file);
+        if !same {
+            self.places.push(Place { class, file });
+        }
+        let place = u32::try_from(self.places.len() - 1).expect("fewer than 2^32 places");
+        self.natives.push(native);
+        self.place_of.push(place);
+    }
+
+    /// Id `i`.
+    fn get(&self, i: usize) -> TestRef<'_> {
+        let place = &self.places[self.place_of[i] as usize];
+        TestRef {
+            native: &self.natives[i],
+            class: &place.class,
+            file: &place.file,
+        }
+    }
+
+    /// The file of id `i`.
+    fn file(&self, i: usize) -> &Text {
+        &self.places[self.place_of[i] as usize].file
+    }
+
+    fn swap(&mut self, a: usize, b: usize) {
+        self.natives.swap(a, b);
+        self.place_of.swap(a, b);
+    }
+
+    fn reverse(&mut self) {
+        self.natives.reverse();
+        self.place_of.reverse();
+    }
+
+    fn truncate(&mut self, len: usize) {
+        self.natives.truncate(len);
+        self.place_of.truncate(len);
+    }
+}
+
+// Two tables are equal when their ids are, whichever runs of places hold
+// them.
+impl PartialEq for Ids {
+    fn eq(&self, other: &Ids) -> bool {
+        self.len() == other.len() && (0..self.len()).all(|i| self.get(i) == other.get(i))
+    }
+}
+
+impl Eq for Ids {}
+
 /// The recorded runs the fold has named: per kept case, the runner's id
 /// beside its run. The ids are put in order and merged where they stand,
 /// so that no second vector of a million ids is built.
 #[derive(Default)]
 struct Runs {
-    ids: Vec<TestId>,
+    ids: Ids,
     runs: Vec<Run>,
     text: RunText,
 }
@@ -265,15 +351,15 @@ impl Runs {
     /// then the whole id. Runs of equal keys are alike for the fold, so
     /// any order among them gives the same table.
     fn cmp(&self, a: usize, b: usize) -> std::cmp::Ordering {
-        let (x, y) = (&self.ids[a], &self.ids[b]);
+        let (x, y) = (self.ids.get(a), self.ids.get(b));
         x.native
-            .cmp(&y.native)
+            .cmp(y.native)
             .then_with(|| {
                 let text = &self.text;
                 text.recorded(&self.runs[a])
                     .cmp(&text.recorded(&self.runs[b]))
             })
-            .then_with(|| x.cmp(y))
+            .then_with(|| x.cmp(&y))
     }
 
     /// Indexes of the runs in [`Runs::cmp`] order.
@@ -291,7 +377,7 @@ impl Runs {
         let mut keyed = Vec::new();
         let mut start = 0;
         for i in 1..=runs {
-            if i == runs || self.ids[i].file != self.ids[start].file {
+            if i == runs || self.ids.file(i) != self.ids.file(start) {
                 self.sort_keyed(&mut order[start..i], &mut keyed);
                 stretches.push(start..i);
                 start = i;
@@ -327,13 +413,14 @@ impl Runs {
         let Some(&first) = order.first() else {
             return;
         };
-        let first = self.ids[first].native.as_bytes();
+        let natives = &self.ids.natives;
+        let first = natives[first].as_bytes();
         let shared = order[1..].iter().fold(first.len(), |shared, &i| {
-            common_prefix(&first[..shared], self.ids[i].native.as_bytes())
+            common_prefix(&first[..shared], natives[i].as_bytes())
         });
         keyed.clear();
         keyed.extend(order.iter().map(|&i| {
-            let rest = &self.ids[i].native.as_bytes()[shared..];
+            let rest = &natives[i].as_bytes()[shared..];
             let mut key = [0; 8];
             let len = rest.len().min(8);
             key[..len].copy_from_slice(&rest[..len]);
@@ -410,7 +497,7 @@ impl<'r, 'f> Fold<'r, 'f> {
             files,
             stats: TableStats::default(),
             runs: Runs {
-                ids: Vec::with_capacity(cases),
+                ids: Ids::with_capacity(cases),
                 runs: Vec::with_capacity(cases),
                 text: RunText::default(),
             },
@@ -479,9 +566,10 @@ impl<'r, 'f> Fold<'r, 'f> {
     /// Gives the ids kept since the last time their native ids, packed into
     /// one block.
     fn pack(&mut self) {
-        let from = self.runs.ids.len() - self.natives.len();
-        for (id, native) in self.runs.ids[from..].iter_mut().zip(self.natives.finish()) {
-            id.native = native;
+        let natives = &mut self.runs.ids.natives;
+        let from = natives.len() - self.natives.len();
+        for (slot, native) in natives[from..].iter_mut().zip(self.natives.finish()) {
+            *slot = native;
         }
     }
 
@@ -526,10 +614,10 @@ impl<'r, 'f> Fold<'r, 'f> {
         let mut kept = 0;
         let mut first = 0;
         while first < ids.len() {
-            let native = &ids[first].native;
-            let end = ids[first + 1..]
+            let native = &ids.natives[first];
+            let end = ids.natives[first + 1..]
                 .iter()
-                .position(|id| id.native != *native)
+                .position(|other| other != native)
                 .map_or(ids.len(), |n| first + 1 + n);
             ids.swap(kept, first);
             let (mut duration, mut samples_in_mean): (Option<Micros>, u64) = (None, 0);
@@ -593,7 +681,7 @@ fn release_each<T>(mut items: Vec<T>, mut f: impl FnMut(T)) {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct TimingTable {
     /// The tests' ids, sorted by native id.
-    ids: Vec<TestId>,
+    ids: Ids,
     /// What was measured of each, by index into `ids`.
     measured: Vec<Measured>,
 }
@@ -649,13 +737,14 @@ impl TimingTable {
 
     /// Whether no test is known.
     pub fn is_empty(&self) -> bool {
-        self.ids.is_empty()
+        self.ids.natives.is_empty()
     }
 
     /// Looks a test up by its native id.
     pub fn get(&self, native: &str) -> Option<Entry<'_>> {
         self.ids
-            .binary_search_by(|id| id.native.as_str().cmp(native))
+            .natives
+            .binary_search_by(|id| id.as_str().cmp(native))
             .ok()
             .map(|i| self.entry(i))
     }
@@ -668,7 +757,7 @@ impl TimingTable {
     /// The entry at index `i`.
     fn entry(&self, i: usize) -> Entry<'_> {
         Entry {
-            id: &self.ids[i],
+            id: self.ids.get(i),
             duration: self.measured[i].duration(),
             samples: u64::from(self.measured[i].samples),
         }
@@ -803,20 +892,23 @@ impl Suite {
         }
     }
 
-    /// Adds a test, sharing the last test's place if it has the same class
-    /// and file: the one way tests and places are made.
+    /// Adds a test.
     fn push(&mut self, id: TestId, duration: Micros) {
-        let TestId {
-            native,
-            class,
-            file,
-        } = id;
+        self.push_parts(id.native, &id.class, &id.file, duration);
+    }
+
+    /// Adds a test by its parts, sharing the last test's place if it has
+    /// the same class and file: the one way tests and places are made.
+    fn push_parts(&mut self, native: Text, class: &Text, file: &Text, duration: Micros) {
         let same = self
             .places
             .last()
-            .is_some_and(|last| last.class == class && last.file == file);
+            .is_some_and(|last| last.class == *class && last.file == *file);
         if !same {
-            self.places.push(Place { class, file });
+            self.places.push(Place {
+                class: class.clone(),
+                file: file.clone(),
+            });
         }
         let place = u32::try_from(self.places.len() - 1).expect("fewer than 2^32 places");
         self.tests.push(PlannedTest {
@@ -868,12 +960,17 @@ pub fn suite(table: TimingTable, listed: Option<&[TestId]>, runner: &dyn Naming)
                 .filter(|&i| !measured[i].known)
                 .collect();
             // The ids are let go of as the tests are made, last first, so
-            // that the two are not all held at once (48 and 32 MB at a
-            // million tests).
-            let mut suite = Suite::with_capacity(ids.len());
-            release_each(ids, |id| {
+            // that the two are not all held at once.
+            let Ids {
+                natives,
+                mut place_of,
+                places,
+            } = ids;
+            let mut suite = Suite::with_capacity(natives.len());
+            release_each(natives, |native| {
                 let entry = measured.pop().expect("one measurement per id");
-                suite.push(id, entry.duration);
+                let place = &places[place_of.pop().expect("one place per id") as usize];
+                suite.push_parts(native, &place.class, &place.file, entry.duration);
             });
             suite.reverse();
             return estimate_unknown(suite, &unknown, &TimingTable::default());
@@ -920,14 +1017,15 @@ impl Matching {
     fn new(table: &TimingTable, ids: &[TestId], runner: &dyn Naming) -> Matching {
         let mut matching = Matching {
             entry_of: vec![None; ids.len()],
-            claimed: vec![false; table.ids.len()],
+            claimed: vec![false; table.len()],
             by_key: 0,
             ambiguous: 0,
         };
         for (i, id) in ids.iter().enumerate() {
             if let Ok(j) = table
                 .ids
-                .binary_search_by(|e| e.native.as_str().cmp(&id.native))
+                .natives
+                .binary_search_by(|native| native.as_str().cmp(&id.native))
             {
                 matching.entry_of[i] = Some(j);
                 matching.claimed[j] = true;
@@ -938,9 +1036,9 @@ impl Matching {
         }
         // Only looked up, never iterated: hash order cannot leak out.
         let mut by_key: HashMap<String, Vec<usize>> = HashMap::new();
-        for (j, recorded) in table.ids.iter().enumerate() {
+        for j in 0..table.len() {
             if !matching.claimed[j] {
-                for key in runner.match_keys(recorded) {
+                for key in runner.match_keys(&table.ids.get(j).to_id()) {
                     by_key.entry(key).or_default().push(j);
                 }
             }
@@ -1015,7 +1113,7 @@ impl<'a> Estimator<'a> {
         let measured = if measured.is_empty() {
             fallback = table
                 .entries()
-                .filter_map(|e| Some((e.id.as_ref(), e.duration?)))
+                .filter_map(|e| Some((e.id, e.duration?)))
                 .collect();
             &fallback[..]
         } else {
@@ -1365,7 +1463,11 @@ mod tests {
                 .iter()
                 .map(|(_, d)| Measured::new(*d, u64::from(d.is_some())))
                 .collect(),
-            ids: entries.into_iter().map(|(id, _)| id).collect(),
+            ids: {
+                let mut ids = Ids::with_capacity(entries.len());
+                entries.into_iter().for_each(|(id, _)| ids.push(id));
+                ids
+            },
         }
     }
 

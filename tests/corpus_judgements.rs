@@ -50,7 +50,7 @@ fn check_theory_rows(root: &Path, path: &str, results: usize, methods: usize) {
         let rows: Vec<_> = report
             .cases
             .iter()
-            .filter(|c| dotnet.identify(c).is_some_and(|id| id == *entry.id))
+            .filter(|c| dotnet.identify(c).is_some_and(|id| id.as_ref() == entry.id))
             .collect();
         let variants: BTreeSet<_> = rows.iter().map(|c| &c.variant).collect();
         assert_eq!(variants.len(), rows.len(), "{path}: rows are distinct");
