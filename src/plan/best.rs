@@ -139,8 +139,11 @@ pub fn exact_makespan(problem: &Problem, assignment: &[usize]) -> Micros {
     for (item, &shard) in assignment.iter().enumerate() {
         loads[shard] += problem.items[item].duration;
     }
-    for (shard, setup) in super::setups_paid(problem, assignment) {
-        loads[shard] += setup;
+    for (load, setup) in loads
+        .iter_mut()
+        .zip(super::setups_paid(problem, assignment))
+    {
+        *load += setup;
     }
     loads.into_iter().max().unwrap_or(0)
 }

@@ -16,7 +16,7 @@
 use std::cmp::Reverse;
 
 use super::cost::weight;
-use super::{Problem, lower_bound, min_pieces};
+use super::{Problem, min_pieces};
 use crate::duration::Micros;
 
 /// Items placed together, and what they weigh together (one setup).
@@ -64,19 +64,20 @@ impl<'a> IntoIterator for &'a BlockItems {
     }
 }
 
-/// A block of one item of a group without setup, in 16 bytes: what
-/// [`Blocks::Singles`] holds instead of a [`Block`] each.
+/// A block of one item of a group without setup, in 12 bytes: what
+/// [`Blocks::Singles`] holds instead of a [`Block`] each. Packed, as a
+/// million of them are sorted while the suite and its items are held; the
+/// item's group is the item's to tell.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(C, packed(4))]
 pub struct Single {
     /// The item's [`weight`].
     pub weight: Micros,
     /// The item's index.
     pub item: u32,
-    /// The item's group.
-    pub group: u32,
 }
 
-const _: () = assert!(std::mem::size_of::<Single>() == 16);
+const _: () = assert!(std::mem::size_of::<Single>() == 12);
 
 /// The blocks of a problem in [`blocks`] order, held as cheaply as they
 /// can be. Without a setup anywhere every item is a block of its own, and
@@ -106,12 +107,15 @@ impl Blocks {
             .map(|(index, item)| Single {
                 weight: item.duration.max(1),
                 item: index as u32,
-                group: item.group,
             })
             .collect();
         // Items differ, so the order is total and an unstable sort gives
         // the one result.
-        singles.sort_unstable_by(|a, b| b.weight.cmp(&a.weight).then(a.item.cmp(&b.item)));
+        singles.sort_unstable_by(|a, b| {
+            let (a_weight, b_weight) = (a.weight, b.weight);
+            let (a_item, b_item) = (a.item, b.item);
+            b_weight.cmp(&a_weight).then(a_item.cmp(&b_item))
+        });
         Blocks::Singles(singles)
     }
 
@@ -150,7 +154,10 @@ const ROUNDS: usize = 8;
 
 /// The blocks of `problem`, sorted by (weight descending, first item).
 pub fn blocks(problem: &Problem) -> Vec<Block> {
-    blocks_above(problem, lower_bound(problem).value - problem.shard_overhead)
+    blocks_above(
+        problem,
+        problem.lower_bound().value - problem.shard_overhead,
+    )
 }
 
 /// [`blocks`] given `floor`, the problem's lower bound less the shard
@@ -317,13 +324,16 @@ mod tests {
             .collect();
         let from_singles: Vec<(Micros, Vec<usize>, usize)> = singles
             .iter()
-            .map(|s| (s.weight, vec![s.item as usize], s.group as usize))
+            .map(|s| {
+                let item = s.item as usize;
+                (s.weight, vec![item], p.items[item].group_index())
+            })
             .collect();
         assert_eq!(from_singles, from_blocks);
         // With a setup, the blocks are kept as they are.
         let p = two_files_with_heavy_setups();
         assert_eq!(
-            Blocks::of(&p, lower_bound(&p).value),
+            Blocks::of(&p, p.lower_bound().value),
             Blocks::Blocks(blocks(&p))
         );
     }

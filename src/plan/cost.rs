@@ -272,8 +272,11 @@ pub fn loads(problem: &Problem, assignment: &[usize]) -> Vec<Micros> {
     for (item, &shard) in assignment.iter().enumerate() {
         loads[shard] += weight(problem, item);
     }
-    for (shard, setup) in super::setups_paid(problem, assignment) {
-        loads[shard] += setup;
+    for (load, setup) in loads
+        .iter_mut()
+        .zip(super::setups_paid(problem, assignment))
+    {
+        *load += setup;
     }
     loads
 }

@@ -136,7 +136,8 @@ pub fn place_blocks(state: &mut State<'_>, blocks: &Blocks) {
             // earliest, as `place_all` finds for a block of one.
             for single in singles {
                 let (_, lightest) = lightest(&mut heap, state);
-                let (item, group) = (single.item as usize, single.group as usize);
+                let item = single.item as usize;
+                let group = state.problem().items[item].group_index();
                 state.place_known(item, lightest, group, single.weight);
                 heap.push(Reverse((state.load(lightest), lightest)));
             }

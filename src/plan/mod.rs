@@ -113,6 +113,11 @@ pub struct Problem {
     /// problems built by hand, and where test `i` is item `i` (at test
     /// granularity: a million indexes that say nothing are 8 MB).
     pub item_of_test: Vec<usize>,
+    /// The problem's [`lower_bound`], when known: [`problem`] works it out
+    /// once, while memory is to spare (a million items' bound sorts 8 MB
+    /// of durations), and the planners and the summary read it from here.
+    /// `None` in a problem built by hand: it is worked out when asked.
+    pub bound: Option<Bound>,
 }
 
 impl Problem {
@@ -139,6 +144,7 @@ impl Problem {
             shards,
             shard_overhead: 0,
             item_of_test: Vec::new(),
+            bound: None,
         }
     }
 
@@ -179,7 +185,7 @@ impl Problem {
 
     /// A lower bound on the makespan of any plan; see [`Bound`].
     pub fn lower_bound(&self) -> Bound {
-        lower_bound(self)
+        self.bound.unwrap_or_else(|| lower_bound(self))
     }
 }
 
@@ -312,13 +318,16 @@ pub fn problem(suite: &Suite, by: Granularity, shards: usize, costs: &Costs) -> 
             .collect();
         item_of_test.iter_mut().for_each(|item| *item = rank[*item]);
     }
-    Problem {
+    let mut problem = Problem {
         items,
         groups,
         shards,
         shard_overhead: costs.shard_overhead,
         item_of_test,
-    }
+        bound: None,
+    };
+    problem.bound = Some(lower_bound(&problem));
+    problem
 }
 
 /// The suite's groups (file keys) sorted by key with their setups, and
@@ -499,8 +508,8 @@ impl Plan {
         for (item, &shard) in assignment.iter().enumerate() {
             shards[shard].items.push(item);
         }
-        for (shard, setup) in setups_paid(&problem, assignment) {
-            shards[shard].setup += setup;
+        for (shard, setup) in shards.iter_mut().zip(setups_paid(&problem, assignment)) {
+            shard.setup += setup;
         }
         for shard in &mut shards {
             let durations: Micros = shard.items.iter().map(|&i| problem.items[i].duration).sum();
@@ -607,20 +616,20 @@ impl Plan {
     }
 }
 
-/// The group setups an assignment pays: `(shard, setup)` once for every
-/// group on every shard that runs any of its items, in no particular
-/// order. Up to 64 shards a bit set of shards per group marks them, so
-/// nothing is sorted; beyond, the (group, shard) pairs are.
-pub(crate) fn setups_paid(problem: &Problem, assignment: &[usize]) -> Vec<(usize, Micros)> {
+/// The group setups an assignment pays, by shard: each group's setup once
+/// on every shard that runs any of its items. Up to 64 shards a bit set
+/// of shards per group marks them, so nothing is sorted or listed; beyond,
+/// the (group, shard) pairs are sorted.
+pub(crate) fn setups_paid(problem: &Problem, assignment: &[usize]) -> Vec<Micros> {
     let group_of = |item: usize| problem.items[item].group_index();
+    let mut paid = vec![0; problem.shards];
     if problem.shards <= 64 {
         let mut seen = vec![0u64; problem.groups.len()];
-        let mut paid = Vec::new();
         for (item, &shard) in assignment.iter().enumerate() {
             let group = group_of(item);
             if seen[group] & (1 << shard) == 0 {
                 seen[group] |= 1 << shard;
-                paid.push((shard, problem.groups[group].setup));
+                paid[shard] += problem.groups[group].setup;
             }
         }
         return paid;
@@ -632,10 +641,10 @@ pub(crate) fn setups_paid(problem: &Problem, assignment: &[usize]) -> Vec<(usize
         .collect();
     pairs.sort_unstable();
     pairs.dedup();
-    pairs
-        .into_iter()
-        .map(|(group, shard)| (shard, problem.groups[group].setup))
-        .collect()
+    for (group, shard) in pairs {
+        paid[shard] += problem.groups[group].setup;
+    }
+    paid
 }
 
 /// Which argument gives a [`Bound`] its value.
@@ -936,6 +945,7 @@ pub(crate) mod tests {
             shards,
             shard_overhead: 0,
             item_of_test: Vec::new(),
+            bound: None,
         }
     }
 
