@@ -623,6 +623,11 @@ impl Plan {
 pub(crate) fn setups_paid(problem: &Problem, assignment: &[usize]) -> Vec<Micros> {
     let group_of = |item: usize| problem.items[item].group_index();
     let mut paid = vec![0; problem.shards];
+    // Without a setup anywhere there is nothing to pay: a million items
+    // need not be walked.
+    if !problem.has_setups() {
+        return paid;
+    }
     if problem.shards <= 64 {
         let mut seen = vec![0u64; problem.groups.len()];
         for (item, &shard) in assignment.iter().enumerate() {
