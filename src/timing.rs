@@ -278,31 +278,14 @@ impl Ids {
     /// Adds an id, sharing the last id's place if it has the same class
     /// and file.
     fn push(&mut self, id: TestId) {
-        let TestId {
-            native,
-            class,
-            file,
-        } = id;
-        let same = self
-            .places
-            .last()
-            .is_some_and(|last| last.class == class && last.file == file);
-        if !same {
-            self.places.push(Place { class, file });
-        }
-        let place = u32::try_from(self.places.len() - 1).expect("fewer than 2^32 places");
-        self.natives.push(native);
+        let place = Place::share(&mut self.places, &id.class, &id.file);
+        self.natives.push(id.native);
         self.place_of.push(place);
     }
 
     /// Id `i`.
     fn get(&self, i: usize) -> TestRef<'_> {
-        let place = &self.places[self.place_of[i] as usize];
-        TestRef {
-            native: &self.natives[i],
-            class: &place.class,
-            file: &place.file,
-        }
+        self.places[self.place_of[i] as usize].id(&self.natives[i])
     }
 
     /// The file of id `i`.
@@ -826,6 +809,33 @@ pub struct Place {
     pub file: Text,
 }
 
+impl Place {
+    /// The index in `places` of the place `class` and `file`: the last
+    /// one if it is the same, else a new one. Tests and ids come a class
+    /// at a time, so a place is shared by each run of them.
+    fn share(places: &mut Vec<Place>, class: &Text, file: &Text) -> u32 {
+        let same = places
+            .last()
+            .is_some_and(|last| last.class == *class && last.file == *file);
+        if !same {
+            places.push(Place {
+                class: class.clone(),
+                file: file.clone(),
+            });
+        }
+        u32::try_from(places.len() - 1).expect("fewer than 2^32 places")
+    }
+
+    /// The id of the test `native` at this place.
+    fn id<'a>(&'a self, native: &'a Text) -> TestRef<'a> {
+        TestRef {
+            native,
+            class: &self.class,
+            file: &self.file,
+        }
+    }
+}
+
 /// The tests to plan, sorted by native id, each exactly once.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Suite {
@@ -859,12 +869,7 @@ impl Suite {
     /// The id of test `index` (into `tests`).
     pub fn id(&self, index: usize) -> TestRef<'_> {
         let test = &self.tests[index];
-        let place = &self.places[test.place as usize];
-        TestRef {
-            native: &test.native,
-            class: &place.class,
-            file: &place.file,
-        }
+        self.places[test.place as usize].id(&test.native)
     }
 
     /// Every test's id, in `tests` order.
@@ -897,20 +902,9 @@ impl Suite {
         self.push_parts(id.native, &id.class, &id.file, duration);
     }
 
-    /// Adds a test by its parts, sharing the last test's place if it has
-    /// the same class and file: the one way tests and places are made.
+    /// Adds a test by its parts: the one way tests are made.
     fn push_parts(&mut self, native: Text, class: &Text, file: &Text, duration: Micros) {
-        let same = self
-            .places
-            .last()
-            .is_some_and(|last| last.class == *class && last.file == *file);
-        if !same {
-            self.places.push(Place {
-                class: class.clone(),
-                file: file.clone(),
-            });
-        }
-        let place = u32::try_from(self.places.len() - 1).expect("fewer than 2^32 places");
+        let place = Place::share(&mut self.places, class, file);
         self.tests.push(PlannedTest {
             native,
             duration,
