@@ -298,6 +298,29 @@ impl Ids {
         self.place_of.swap(a, b);
     }
 
+    /// The ids in `order`, gathered into new vectors one after the other,
+    /// each old one let go of before the next is built. Reading along
+    /// `order` goes through each file's stretch in turn; following the
+    /// permutation's cycles with swaps instead jumped between stretches at
+    /// every step, a cache miss per id.
+    fn in_order(self, order: &[u32]) -> Ids {
+        let Ids {
+            natives,
+            place_of,
+            places,
+        } = self;
+        let natives = {
+            let old = natives;
+            order.iter().map(|&i| old[i as usize].clone()).collect()
+        };
+        let place_of = order.iter().map(|&i| place_of[i as usize]).collect();
+        Ids {
+            natives,
+            place_of,
+            places,
+        }
+    }
+
     fn reverse(&mut self) {
         self.natives.reverse();
         self.place_of.reverse();
@@ -352,10 +375,11 @@ impl Runs {
     /// the stretches are ordered by their first run: about log2(50)
     /// comparisons a run instead of log2(1M). Should two stretches overlap
     /// after all, everything is sorted at once; the order is the same.
-    fn order(&self) -> Vec<usize> {
+    fn order(&self) -> Vec<u32> {
         let runs = self.ids.len();
-        let mut order: Vec<usize> = (0..runs).collect();
-        let cmp = |&a: &usize, &b: &usize| self.cmp(a, b);
+        // The cases came from reports held in memory: far fewer than 2^32.
+        let mut order: Vec<u32> = (0..u32::try_from(runs).expect("under 2^32 cases")).collect();
+        let cmp = |&a: &u32, &b: &u32| self.cmp(a as usize, b as usize);
         let mut stretches: Vec<std::ops::Range<usize>> = Vec::new();
         let mut keyed = Vec::new();
         let mut start = 0;
@@ -392,46 +416,28 @@ impl Runs {
     /// only runs whose keys tie are compared in full. A smaller key means a
     /// smaller id, so the order is [`Runs::cmp`]'s. `keyed` is scratch room,
     /// kept between calls.
-    fn sort_keyed(&self, order: &mut [usize], keyed: &mut Vec<(u64, usize)>) {
+    fn sort_keyed(&self, order: &mut [u32], keyed: &mut Vec<(u64, u32)>) {
         let Some(&first) = order.first() else {
             return;
         };
         let natives = &self.ids.natives;
-        let first = natives[first].as_bytes();
+        let first = natives[first as usize].as_bytes();
         let shared = order[1..].iter().fold(first.len(), |shared, &i| {
-            common_prefix(&first[..shared], natives[i].as_bytes())
+            common_prefix(&first[..shared], natives[i as usize].as_bytes())
         });
         keyed.clear();
         keyed.extend(order.iter().map(|&i| {
-            let rest = &natives[i].as_bytes()[shared..];
+            let rest = &natives[i as usize].as_bytes()[shared..];
             let mut key = [0; 8];
             let len = rest.len().min(8);
             key[..len].copy_from_slice(&rest[..len]);
             (u64::from_be_bytes(key), i)
         }));
-        keyed.sort_unstable_by(|&(x, a), &(y, b)| x.cmp(&y).then_with(|| self.cmp(a, b)));
+        keyed.sort_unstable_by(|&(x, a), &(y, b)| {
+            x.cmp(&y).then_with(|| self.cmp(a as usize, b as usize))
+        });
         for (slot, &(_, i)) in order.iter_mut().zip(keyed.iter()) {
             *slot = i;
-        }
-    }
-
-    /// Puts the runs in [`Runs::order`], following the permutation's
-    /// cycles with swaps.
-    fn sort(&mut self) {
-        const DONE: usize = usize::MAX;
-        let mut order = self.order();
-        for start in 0..order.len() {
-            let mut at = start;
-            while order[at] != DONE {
-                let from = order[at];
-                order[at] = DONE;
-                if from == start {
-                    break;
-                }
-                self.ids.swap(at, from);
-                self.runs.swap(at, from);
-                at = from;
-            }
         }
     }
 }
@@ -578,19 +584,21 @@ impl<'r, 'f> Fold<'r, 'f> {
         // so add up, and so do variants (Playwright projects): each one
         // runs on whichever shard gets the test.
         //
-        // One order ([`Runs::sort`]) over the (id, classname, name,
+        // One order ([`Runs::order`]) over the (id, classname, name,
         // variant) keys then one linear pass: no per-case key strings, and
         // nothing depends on hash order.
         let mut fold = self;
         fold.pack();
-        let mut runs = fold.runs;
-        runs.sort();
-        let Runs {
-            mut ids,
-            runs,
-            text,
-        } = runs;
+        let order = fold.runs.order();
+        let Runs { ids, runs, text } = fold.runs;
+        // Asked for before the old ids are let go of, so that glibc maps
+        // it on its own and gives it back when it is freed: once a block
+        // that large has been freed, glibc serves the next ones from its
+        // heap, which stays resident after they are freed.
         let mut measured = Vec::with_capacity(ids.len());
+        let mut ids = ids.in_order(&order);
+        // The runs are read along `order` rather than moved: 32 bytes each.
+        let run = |i: usize| &runs[order[i] as usize];
         // Each test's runs are merged into its first entry, moved down to
         // the next free place; the order puts the smallest of equal-named
         // ids first.
@@ -604,10 +612,14 @@ impl<'r, 'f> Fold<'r, 'f> {
                 .map_or(ids.len(), |n| first + 1 + n);
             ids.swap(kept, first);
             let (mut duration, mut samples_in_mean): (Option<Micros>, u64) = (None, 0);
-            for same_case in runs[first..end].chunk_by(|a, b| text.recorded(a) == text.recorded(b))
-            {
+            let mut case_start = first;
+            while case_start < end {
+                let recorded = text.recorded(run(case_start));
+                let case_end = (case_start + 1..end)
+                    .find(|&i| text.recorded(run(i)) != recorded)
+                    .unwrap_or(end);
                 let mut sums: RunSums = [(0, 0); 3];
-                for run in same_case {
+                for run in (case_start..case_end).map(run) {
                     let kind = match run.outcome {
                         Outcome::Passed | Outcome::PassedOnRerun => 0,
                         Outcome::Failed | Outcome::Errored => 1,
@@ -632,6 +644,7 @@ impl<'r, 'f> Fold<'r, 'f> {
                     duration = Some(duration.unwrap_or(0).saturating_add(mean));
                 }
                 samples_in_mean += samples;
+                case_start = case_end;
             }
             measured.push(Measured::new(duration, samples_in_mean));
             kept += 1;
@@ -1544,8 +1557,12 @@ mod tests {
             let order = runs.order();
             let mut seen = order.clone();
             seen.sort_unstable();
-            assert_eq!(seen, (0..runs_of.len()).collect::<Vec<_>>());
-            assert!(order.windows(2).all(|w| runs.cmp(w[0], w[1]).is_le()));
+            assert_eq!(seen, (0..runs_of.len() as u32).collect::<Vec<_>>());
+            assert!(
+                order
+                    .windows(2)
+                    .all(|w| runs.cmp(w[0] as usize, w[1] as usize).is_le())
+            );
         }
         assert_eq!(common_prefix(b"abcdefghijk", b"abcdefghijz"), 10);
         assert_eq!(common_prefix(b"abc", b"abcdefghijk"), 3);
