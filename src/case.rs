@@ -189,6 +189,18 @@ impl TextBlock {
         self.ends.push(Text::offset(self.text.len()));
     }
 
+    /// Has `write` write the next part at the end of the block's text; on
+    /// an error nothing is left written.
+    pub fn write<T, E>(&mut self, write: impl FnOnce(&mut String) -> Result<T, E>) -> Result<T, E> {
+        let start = self.text.len();
+        let written = write(&mut self.text);
+        match written {
+            Ok(_) => self.ends.push(Text::offset(self.text.len())),
+            Err(_) => self.text.truncate(start),
+        }
+        written
+    }
+
     /// How many parts are written and not yet handed out.
     pub fn len(&self) -> usize {
         self.ends.len()

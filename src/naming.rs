@@ -168,6 +168,25 @@ pub trait Naming {
     /// time).
     fn identify(&self, case: &TestCase) -> Option<TestId>;
 
+    /// [`Naming::identify`] with the native id written at the end of
+    /// `native` rather than allocated on its own, and the class and file
+    /// returned: how the timing table names a million cases, packing their
+    /// ids into shared blocks. On `None` nothing is written. `scope` holds
+    /// what the runner worked out for the case before, should this one
+    /// share its class and file. The default copies what
+    /// [`Naming::identify`] gives; a runner whose `identify` is
+    /// [`identified`] writes the id in place instead.
+    fn identify_into(
+        &self,
+        case: &TestCase,
+        native: &mut String,
+        _scope: &mut Scope,
+    ) -> Option<(Text, Text)> {
+        let id = self.identify(case)?;
+        native.push_str(&id.native);
+        Some((id.class, id.file))
+    }
+
     /// Parses the runner's own listing of tests (`--tests-from`): ids one per
     /// line, plus whatever summary lines the runner prints around them.
     fn parse_listing(&self, text: &str) -> Result<Vec<TestId>, ListError>;
@@ -224,6 +243,56 @@ pub fn selectable(runner: &dyn Naming, case: &TestCase) -> Result<TestId, NotSel
     Selecting::default().selectable(runner, case)
 }
 
+/// [`Naming::identify`] for a runner that writes its ids in place
+/// ([`Naming::identify_into`]): the id in a text of its own.
+pub fn identified<N: Naming + ?Sized>(runner: &N, case: &TestCase) -> Option<TestId> {
+    let mut native = String::new();
+    let (class, file) = runner.identify_into(case, &mut native, &mut Scope::default())?;
+    Some(TestId {
+        native: native.into(),
+        class,
+        file,
+    })
+}
+
+/// What a runner made of where a case is recorded (its classname, file
+/// and suite), kept for the next case recorded in the very same place:
+/// cases of one class come together, and working out where a test lives
+/// (a path normalised and made relative, a dotted class split) took pytest
+/// ten times what writing its id does.
+#[derive(Debug, Default)]
+pub struct Scope {
+    /// The classname, file and suite it was made of.
+    of: Option<[Option<Text>; 3]>,
+    /// What the ids of the scope's tests start with.
+    pub prefix: String,
+    /// The class of the scope's tests, if it is not each test itself.
+    pub class: Option<Text>,
+    /// The file of the scope's tests; `None` if the runner cannot name
+    /// tests recorded there.
+    pub file: Option<Text>,
+}
+
+impl Scope {
+    /// Whether the scope was made of `case`'s classname, file and suite;
+    /// if not, it is emptied and now stands for them, to be filled in.
+    pub fn holds(&mut self, case: &TestCase) -> bool {
+        let place = [&case.classname, &case.file, &case.suite];
+        // Readers mostly hand on one text for a run of equal ones, which
+        // `Text`'s equality sees at once; equal copies are compared.
+        if let Some(of) = &self.of
+            && of.iter().zip(place).all(|(a, b)| a == b)
+        {
+            return true;
+        }
+        self.of = Some(place.map(Option::clone));
+        self.prefix.clear();
+        self.class = None;
+        self.file = None;
+        false
+    }
+}
+
 /// [`selectable`] for many cases in turn. Runners hand on a case's shared
 /// class and file text, the same value for every case of a class or file,
 /// so the class and file texts last found printable are not checked again
@@ -232,6 +301,8 @@ pub fn selectable(runner: &dyn Naming, case: &TestCase) -> Result<TestId, NotSel
 pub struct Selecting {
     /// The class and file texts of the last id let through.
     printable: [Option<Text>; 2],
+    /// What the runner made of the last case's class and file.
+    scope: Scope,
 }
 
 impl Selecting {
@@ -241,25 +312,47 @@ impl Selecting {
         runner: &dyn Naming,
         case: &TestCase,
     ) -> Result<TestId, NotSelectable> {
+        let mut native = String::new();
+        let (class, file) = self.selectable_into(runner, case, &mut native)?;
+        Ok(TestId {
+            native: native.into(),
+            class,
+            file,
+        })
+    }
+
+    /// [`Selecting::selectable`] with the native id written at the end of
+    /// `native` ([`Naming::identify_into`]); on an error nothing is.
+    pub fn selectable_into(
+        &mut self,
+        runner: &dyn Naming,
+        case: &TestCase,
+        native: &mut String,
+    ) -> Result<(Text, Text), NotSelectable> {
         if runner.names_tests() && crate::case::is_blank(&case.name) {
             return Err(NotSelectable::Nameless);
         }
-        let id = runner.identify(case).ok_or(NotSelectable::ByRunner)?;
-        if crate::text::unprintable(&id.native).is_some() {
+        let start = native.len();
+        let (class, file) = runner
+            .identify_into(case, native, &mut self.scope)
+            .ok_or(NotSelectable::ByRunner)?;
+        if crate::text::unprintable(&native[start..]).is_some() {
+            native.truncate(start);
             return Err(NotSelectable::ControlCharacter);
         }
-        for (text, printable) in [&id.class, &id.file].into_iter().zip(&mut self.printable) {
+        for (text, printable) in [&class, &file].into_iter().zip(&mut self.printable) {
             if !printable
                 .as_ref()
                 .is_some_and(|known| Text::ptr_eq(known, text))
             {
                 if crate::text::unprintable(text).is_some() {
+                    native.truncate(start);
                     return Err(NotSelectable::ControlCharacter);
                 }
                 *printable = Some(text.clone());
             }
         }
-        Ok(id)
+        Ok((class, file))
     }
 }
 
@@ -335,6 +428,50 @@ mod tests {
                 control,
                 ok("f"),
                 Err("Nameless".to_string())
+            ]
+        );
+    }
+
+    #[test]
+    fn ids_written_in_place_leave_nothing_behind_when_refused() {
+        let case = |name: &str, class: &str| TestCase {
+            name: name.into(),
+            classname: Some(class.into()),
+            suite: None,
+            file: Some("c.py".into()),
+            duration: None,
+            outcome: crate::case::Outcome::Passed,
+            dialect: Dialect::Generic,
+            variant: None,
+        };
+        let mut block = crate::case::TextBlock::default();
+        let mut selecting = Selecting::default();
+        let mut verdicts = Vec::new();
+        for case in [
+            case("a", "C"),
+            case("b\u{1b}", "C"),
+            case("c", "C\n"),
+            case(" ", "C"),
+            case("d", "C"),
+        ] {
+            let verdict =
+                block.write(|native| selecting.selectable_into(&AsRecorded, &case, native));
+            verdicts.push(
+                verdict
+                    .map(|(class, _)| class.to_string())
+                    .map_err(|why| format!("{why:?}")),
+            );
+        }
+        let written: Vec<String> = block.finish().map(|text| text.to_string()).collect();
+        assert_eq!(written, ["a", "d"]);
+        assert_eq!(
+            verdicts,
+            [
+                Ok("C".to_string()),
+                Err("ControlCharacter".to_string()),
+                Err("ControlCharacter".to_string()),
+                Err("Nameless".to_string()),
+                Ok("C".to_string()),
             ]
         );
     }

@@ -498,9 +498,10 @@ impl<'r, 'f> Fold<'r, 'f> {
         }
     }
 
-    /// Counts `case` and names it: its id if the table keeps it (then
-    /// [`Fold::keep`] takes its run).
-    fn name(&mut self, case: &TestCase) -> Option<TestId> {
+    /// Counts `case`, names it and, if the table keeps it, keeps its run.
+    /// Its native id is written straight into the block being packed:
+    /// built on its own, each would be two allocations made and freed.
+    fn add(&mut self, case: &TestCase) {
         let stats = &mut self.stats;
         stats.cases += 1;
         if !self.runner.accepts(case.dialect) {
@@ -508,44 +509,38 @@ impl<'r, 'f> Fold<'r, 'f> {
             if let Some(files) = self.files.as_deref_mut() {
                 files.push(CaseFiles::OTHER_RUNNER, case);
             }
-            return None;
+            return;
         }
         *stats.by_dialect.entry(case.dialect).or_default() += 1;
-        let named = self.selecting.selectable(self.runner, case);
+        let (runner, selecting) = (self.runner, &mut self.selecting);
+        let named = self
+            .natives
+            .write(|native| selecting.selectable_into(runner, case, native));
         if let Some(files) = self.files.as_deref_mut() {
             let file = match &named {
-                Ok(id) => files.intern(&id.file),
+                Ok((_, file)) => files.intern(file),
                 Err(_) => CaseFiles::UNSELECTABLE,
             };
             files.push(file, case);
         }
-        let id = match named {
-            Ok(id) => id,
+        let (class, file) = match named {
+            Ok(place) => place,
             Err(why) => {
                 *match why {
                     NotSelectable::ByRunner => &mut stats.not_selectable,
                     NotSelectable::Nameless => &mut stats.nameless,
                     NotSelectable::ControlCharacter => &mut stats.control_characters,
                 } += 1;
-                return None;
+                return;
             }
         };
-        Some(TestId {
-            class: self.recent_class.reuse(id.class),
-            file: self.recent_file.reuse(id.file),
-            ..id
-        })
-    }
-
-    /// Keeps a named case's run. Its native id is copied out to be packed
-    /// and the runner's own text let go of at once: runners build each
-    /// anew, and a million small allocations would take 28 bytes a test
-    /// beyond the text (and freeing them a thousand at a time, more time).
-    fn keep(&mut self, mut id: TestId, case: &TestCase) {
         let run = self.runs.text.run(case);
-        self.natives.push(&id.native);
-        id.native = self.unnamed.clone();
-        self.runs.ids.push(id);
+        self.runs.ids.push(TestId {
+            // Its own is in `natives` until packed.
+            native: self.unnamed.clone(),
+            class: self.recent_class.reuse(class),
+            file: self.recent_file.reuse(file),
+        });
         self.runs.runs.push(run);
         if self.natives.len() >= PACKED_IDS {
             self.pack();
@@ -694,9 +689,7 @@ impl TimingTable {
         let cases = cases.into_iter();
         let mut fold = Fold::new(runner, None, cases.size_hint().0);
         for case in cases {
-            if let Some(id) = fold.name(case) {
-                fold.keep(id, case);
-            }
+            fold.add(case);
         }
         fold.finish()
     }
@@ -712,11 +705,7 @@ impl TimingTable {
     ) -> (TimingTable, TableStats, GroupSetups) {
         let mut files = (!groups.is_empty()).then(CaseFiles::default);
         let mut fold = Fold::new(runner, files.as_mut(), cases.len());
-        release_each(cases, |case| {
-            if let Some(id) = fold.name(&case) {
-                fold.keep(id, &case);
-            }
-        });
+        release_each(cases, |case| fold.add(&case));
         fold.reverse();
         let (table, stats) = fold.finish();
         let setups = match files {

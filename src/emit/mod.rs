@@ -35,7 +35,7 @@ pub use render::{
 use crate::case::{Dialect, TestCase, Text};
 use crate::choice::Choice;
 pub use crate::naming::{
-    Granularity, ListError, Naming, NotSelectable, TestId, TestRef, selectable,
+    Granularity, ListError, Naming, NotSelectable, Scope, TestId, TestRef, identified, selectable,
 };
 pub use crate::text::{escape_unprintable, unprintable};
 

@@ -7,19 +7,19 @@ use crate::identity::jvm_class_name;
 /// Test ids as `scope::name`, printed one per line.
 pub struct Plain;
 
-/// `scope::name`, or `name` alone when there is no scope or the name
-/// already starts with it: the report repeats the name as its class
+/// Writes `scope::name`, or `name` alone when there is no scope or the
+/// name already starts with it: the report repeats the name as its class
 /// (jest-junit's default does), or the name is an id within its file
 /// (`spec/a_spec.rb[1:2]`, `tests/a.py::test_x`).
-fn native_of(scope: &str, name: &str) -> String {
+fn write_native(scope: &str, name: &str, native: &mut String) {
     let qualified = name
         .strip_prefix(scope)
         .is_some_and(|rest| rest.is_empty() || rest.starts_with(['[', ':']));
-    if scope.is_empty() || qualified {
-        name.to_string()
-    } else {
-        [scope, "::", name].concat()
+    if !(scope.is_empty() || qualified) {
+        native.push_str(scope);
+        native.push_str("::");
     }
+    native.push_str(name);
 }
 
 impl Naming for Plain {
@@ -32,17 +32,25 @@ impl Naming for Plain {
     }
 
     fn identify(&self, case: &TestCase) -> Option<TestId> {
+        identified(self, case)
+    }
+
+    fn identify_into(
+        &self,
+        case: &TestCase,
+        native: &mut String,
+        _scope: &mut Scope,
+    ) -> Option<(Text, Text)> {
         // The class and file are the case's own shared text, not copies.
         let file = case.file.as_ref().filter(|f| !f.is_empty());
         let scope = case.classname.as_ref().filter(|c| !c.is_empty()).or(file);
-        let native: Text = native_of(scope.map_or("", |s| s), &case.name).into();
-        let class = scope.map_or_else(|| native.clone(), Text::from);
+        let start = native.len();
+        write_native(scope.map_or("", |s| s), &case.name, native);
+        // Without a class or file, the test is its own class (rare: a text
+        // of its own then).
+        let class = scope.map_or_else(|| Text::from(&native[start..]), Text::from);
         let file = file.map_or_else(|| class.clone(), Text::from);
-        Some(TestId {
-            native,
-            class,
-            file,
-        })
+        Some((class, file))
     }
 
     fn parse_listing(&self, text: &str) -> Result<Vec<TestId>, ListError> {

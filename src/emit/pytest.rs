@@ -23,21 +23,32 @@ struct Location {
 }
 
 impl Location {
+    /// Fills `scope` for the tests at this location: their ids start with
+    /// the path and classes, their class key is the outermost class (or,
+    /// with none, each test itself).
+    fn fill(self, scope: &mut Scope) {
+        scope.prefix.push_str(&self.path);
+        scope.prefix.push_str("::");
+        for class in &self.classes {
+            scope.prefix.push_str(class);
+            scope.prefix.push_str("::");
+        }
+        scope.class = self
+            .classes
+            .first()
+            .map(|outer| Text::from(format!("{}::{outer}", self.path)));
+        scope.file = Some(self.path.into());
+    }
+
     /// The id a test named `name` at this location has, and its class key.
     fn test_id(self, name: &str) -> TestId {
-        let native = if self.classes.is_empty() {
-            format!("{}::{name}", self.path)
-        } else {
-            format!("{}::{}::{name}", self.path, self.classes.join("::"))
-        };
-        let class = match self.classes.first() {
-            Some(outer) => format!("{}::{outer}", self.path),
-            None => native.clone(),
-        };
+        let mut scope = Scope::default();
+        self.fill(&mut scope);
+        let native: Text = [scope.prefix.as_str(), name].concat().into();
         TestId {
-            native: native.into(),
-            class: class.into(),
-            file: self.path.into(),
+            class: scope.class.unwrap_or_else(|| native.clone()),
+            file: scope.file.expect("a filled scope has a file"),
+            native,
         }
     }
 }
@@ -163,15 +174,38 @@ impl Naming for Pytest {
     }
 
     fn identify(&self, case: &TestCase) -> Option<TestId> {
-        let classname = recorded_class(case);
-        let file = case.file.as_deref().filter(|f| !f.is_empty());
-        let location = match (file, classname) {
-            (Some(file), classname) => location_from_file(file, classname),
-            (None, Some(classname)) => location_from_classname(classname),
+        identified(self, case)
+    }
+
+    fn identify_into(
+        &self,
+        case: &TestCase,
+        native: &mut String,
+        scope: &mut Scope,
+    ) -> Option<(Text, Text)> {
+        if !scope.holds(case) {
+            let classname = recorded_class(case);
+            let file = case.file.as_deref().filter(|f| !f.is_empty());
+            match (file, classname) {
+                (Some(file), classname) => location_from_file(file, classname).fill(scope),
+                (None, Some(classname)) => location_from_classname(classname).fill(scope),
+                (None, None) => {}
+            }
+        }
+        let Some(file) = &scope.file else {
             // Some tools write the whole node id as the name.
-            (None, None) => return parse_node_id(&case.name).filter(|id| id.native != id.file),
+            let id = parse_node_id(&case.name).filter(|id| id.native != id.file)?;
+            native.push_str(&id.native);
+            return Some((id.class, id.file));
         };
-        Some(location.test_id(&case.name))
+        let start = native.len();
+        native.push_str(&scope.prefix);
+        native.push_str(&case.name);
+        let class = match &scope.class {
+            Some(class) => class.clone(),
+            None => Text::from(&native[start..]),
+        };
+        Some((class, file.clone()))
     }
 
     /// Reads `pytest --collect-only -q`: node ids up to the first `===`
@@ -832,5 +866,56 @@ tests/unit/test_x.py:14
         let r = f.render(&Pytest, Granularity::Test, 1, None);
         assert_eq!(r.arg_lines(), ["--collect-only", "-q"]);
         assert!(r.notices[0].contains("shard 1 has nothing to run"));
+    }
+
+    #[test]
+    fn ids_written_in_a_shared_scope_are_the_ids_named_alone() {
+        // Runs of one class, classes within a file, a module-level test
+        // (its own class), a node id as the name, a dotted classname
+        // without file, and a class seen again after another.
+        let cases = [
+            case(
+                "test_a",
+                Some("tests.test_x.TestA"),
+                Some("tests/test_x.py"),
+            ),
+            case(
+                "test_b",
+                Some("tests.test_x.TestA"),
+                Some("tests/test_x.py"),
+            ),
+            case(
+                "test_c",
+                Some("tests.test_x.TestA.Inner"),
+                Some("tests/test_x.py"),
+            ),
+            case("test_d", Some("tests.test_x"), Some("tests/test_x.py")),
+            case("test_e", Some("tests.test_x"), Some("tests/test_x.py")),
+            case("tests/test_y.py::TestB::test_f", None, None),
+            case("tests/test_y.py::test_g", None, None),
+            case("test_h", Some("tests.test_z.TestC"), None),
+            case(
+                "test_i",
+                Some("tests.test_x.TestA"),
+                Some("./tests/test_x.py"),
+            ),
+            case("tests/test_y.py", None, None),
+        ];
+        let mut scope = Scope::default();
+        let mut native = String::from("before|");
+        for case in &cases {
+            let start = native.len();
+            let written = Pytest.identify_into(case, &mut native, &mut scope);
+            let alone = Pytest.identify(case);
+            match (written, alone) {
+                (Some((class, file)), Some(id)) => {
+                    assert_eq!(&native[start..], id.native.as_str(), "{case:?}");
+                    assert_eq!((class, file), (id.class, id.file), "{case:?}");
+                }
+                (None, None) => assert_eq!(native.len(), start, "{case:?}"),
+                (written, alone) => panic!("{case:?}: {written:?} but alone {alone:?}"),
+            }
+        }
+        assert!(native.starts_with("before|tests/test_x.py::TestA::test_a"));
     }
 }
