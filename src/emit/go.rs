@@ -35,10 +35,15 @@ fn is_benchmark_name(name: &str) -> bool {
 
 fn test_id(package: &str, name: &str) -> TestId {
     TestId {
-        native: format!("{package}.{name}").into(),
+        native: [test_prefix(package).as_str(), name].concat().into(),
         class: package.into(),
         file: package.into(),
     }
+}
+
+/// What the ids of a package's tests start with: `<import path>.`.
+fn test_prefix(package: &str) -> String {
+    format!("{package}.")
 }
 
 /// The anchored `-run` pattern selecting exactly `names` at the top level.
@@ -111,15 +116,33 @@ impl Naming for Go {
     }
 
     fn identify(&self, case: &TestCase) -> Option<TestId> {
+        identified(self, case)
+    }
+
+    fn identify_into(
+        &self,
+        case: &TestCase,
+        native: &mut String,
+        scope: &mut Scope,
+    ) -> Option<(Text, Text)> {
         if !is_test_name(&case.name) {
             return None;
         }
-        let package = [&case.classname, &case.suite]
-            .into_iter()
-            .flatten()
-            .map(|p| p.trim())
-            .find(|p| !p.is_empty())?;
-        Some(test_id(package, &case.name))
+        if !scope.holds(case) {
+            let package = [&case.classname, &case.suite]
+                .into_iter()
+                .flatten()
+                .map(|p| p.trim())
+                .find(|p| !p.is_empty());
+            if let Some(package) = package {
+                scope.prefix = test_prefix(package);
+                scope.file = Some(package.into());
+            }
+        }
+        let package = scope.file.as_ref()?;
+        native.push_str(&scope.prefix);
+        native.push_str(&case.name);
+        Some((package.clone(), package.clone()))
     }
 
     /// Reads either our own `<import path>.<TestName>` lines or the output
@@ -960,5 +983,20 @@ mod tests {
             seen += line.matches("TestNumber").count();
         }
         assert_eq!(seen, names.len());
+    }
+
+    #[test]
+    fn ids_written_in_a_shared_scope_are_the_ids_named_alone() {
+        let cases = [
+            case("TestA", "example.com/m/a"),
+            case("TestB", "example.com/m/a"),
+            case("TestA/sub", "example.com/m/a"),
+            case("BenchmarkX", "example.com/m/a"),
+            case("TestC", " example.com/m/b "),
+            test_support::case("TestD", None, Some("example.com/m/c"), None, Dialect::Go),
+            test_support::case("TestE", Some(" "), None, None, Dialect::Go),
+            case("TestF", "example.com/m/a"),
+        ];
+        test_support::assert_ids_in_a_shared_scope(&Go, &cases);
     }
 }

@@ -71,15 +71,35 @@ impl Naming for Jest {
     }
 
     fn identify(&self, case: &TestCase) -> Option<TestId> {
-        let path = match case.file.as_deref().filter(|f| !f.trim().is_empty()) {
-            Some(file) => normalize_path(file),
-            None => [&case.suite, &case.classname]
-                .into_iter()
-                .flatten()
-                .find_map(|value| as_test_path(value))?,
-        };
-        let base = std::env::current_dir().ok();
-        Some(test_id(relative_path(&path, base.as_deref())))
+        identified(self, case)
+    }
+
+    /// A case's id is its file: worked out once for the cases recorded in
+    /// one place (the current directory is asked each time).
+    fn identify_into(
+        &self,
+        case: &TestCase,
+        native: &mut String,
+        scope: &mut Scope,
+    ) -> Option<(Text, Text)> {
+        if !scope.holds(case) {
+            let path = match case.file.as_deref().filter(|f| !f.trim().is_empty()) {
+                Some(file) => Some(normalize_path(file)),
+                None => [&case.suite, &case.classname]
+                    .into_iter()
+                    .flatten()
+                    .find_map(|value| as_test_path(value)),
+            };
+            if let Some(path) = path {
+                let base = std::env::current_dir().ok();
+                let path = relative_path(&path, base.as_deref());
+                scope.prefix.push_str(&path);
+                scope.file = Some(path.into());
+            }
+        }
+        let file = scope.file.as_ref()?;
+        native.push_str(&scope.prefix);
+        Some((file.clone(), file.clone()))
     }
 
     /// Reads `jest --listTests` (absolute paths, made relative to the
@@ -196,7 +216,7 @@ pub fn filter_module(ctx: &RenderContext<'_>, files: &[&str], exclude: bool) -> 
 mod tests {
     use super::*;
     use crate::emit::render::testing::Fixture;
-    use crate::emit::test_support::case;
+    use crate::emit::test_support::{self, case};
 
     fn id(path: &str) -> TestId {
         test_id(path.to_string())
@@ -412,5 +432,22 @@ mod tests {
             ["--passWithNoTests", "shardplan/no-tests-in-this-shard"]
         );
         assert!(r.notices[0].contains("nothing to run"));
+    }
+
+    #[test]
+    fn ids_written_in_a_shared_scope_are_the_ids_named_alone() {
+        let jest = |name, classname, suite, file| case(name, classname, suite, file, Dialect::Jest);
+        let cases = [
+            jest("a", Some("A"), Some("A"), Some("src/a.test.ts")),
+            jest("b", Some("A"), Some("A"), Some("src/a.test.ts")),
+            jest("c", Some("A"), Some("A"), Some("./src/b.test.ts")),
+            // Without a file: the suite or classname as a path, else none.
+            jest("d", Some("B"), Some("src/c.test.js"), None),
+            jest("e", Some("B"), Some("describe title"), None),
+            jest("f", Some("B"), Some("src/c.test.js"), None),
+            jest("g", Some("A"), Some("A"), Some("src/a.test.ts")),
+        ];
+        test_support::assert_ids_in_a_shared_scope(&Jest, &cases);
+        test_support::assert_ids_in_a_shared_scope(&crate::emit::vitest::Vitest, &cases);
     }
 }

@@ -901,21 +901,6 @@ tests/unit/test_x.py:14
             ),
             case("tests/test_y.py", None, None),
         ];
-        let mut scope = Scope::default();
-        let mut native = String::from("before|");
-        for case in &cases {
-            let start = native.len();
-            let written = Pytest.identify_into(case, &mut native, &mut scope);
-            let alone = Pytest.identify(case);
-            match (written, alone) {
-                (Some((class, file)), Some(id)) => {
-                    assert_eq!(&native[start..], id.native.as_str(), "{case:?}");
-                    assert_eq!((class, file), (id.class, id.file), "{case:?}");
-                }
-                (None, None) => assert_eq!(native.len(), start, "{case:?}"),
-                (written, alone) => panic!("{case:?}: {written:?} but alone {alone:?}"),
-            }
-        }
-        assert!(native.starts_with("before|tests/test_x.py::TestA::test_a"));
+        test_support::assert_ids_in_a_shared_scope(&Pytest, &cases);
     }
 }

@@ -2,7 +2,7 @@
 //! one call, so that each runner's tests spell out only the fields that
 //! matter to it.
 
-use super::TestId;
+use super::{Naming, Scope, TestId};
 use crate::report::{Dialect, Outcome, TestCase};
 
 /// A test id with its group at `--by class` and at `--by file`.
@@ -43,4 +43,26 @@ pub fn case(
         dialect,
         variant: None,
     }
+}
+
+/// Asserts that `runner` writes, for each of `cases` in turn through one
+/// shared [`Scope`] ([`Naming::identify_into`]), the id it gives the case
+/// alone ([`Naming::identify`]), and writes nothing for a case it cannot
+/// name.
+pub fn assert_ids_in_a_shared_scope(runner: &dyn Naming, cases: &[TestCase]) {
+    let mut scope = Scope::default();
+    let mut native = String::from("before|");
+    for case in cases {
+        let start = native.len();
+        let written = runner.identify_into(case, &mut native, &mut scope);
+        match (written, runner.identify(case)) {
+            (Some((class, file)), Some(id)) => {
+                assert_eq!(&native[start..], id.native.as_str(), "{case:?}");
+                assert_eq!((class, file), (id.class, id.file), "{case:?}");
+            }
+            (None, None) => assert_eq!(native.len(), start, "{case:?}"),
+            (written, alone) => panic!("{case:?}: {written:?}, but alone {alone:?}"),
+        }
+    }
+    assert!(native.starts_with("before|"));
 }

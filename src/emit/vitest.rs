@@ -40,6 +40,15 @@ impl Naming for Vitest {
         jest::Jest.identify(case)
     }
 
+    fn identify_into(
+        &self,
+        case: &TestCase,
+        native: &mut String,
+        scope: &mut Scope,
+    ) -> Option<(Text, Text)> {
+        jest::Jest.identify_into(case, native, scope)
+    }
+
     /// Reads `vitest list --filesOnly` (absolute paths, made relative to the
     /// current directory) or a list of relative paths.
     fn parse_listing(&self, text: &str) -> Result<Vec<TestId>, ListError> {
