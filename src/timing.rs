@@ -276,7 +276,9 @@ impl Ids {
     }
 
     /// Adds an id, sharing the last id's place if it has the same class
-    /// and file.
+    /// and file: how tests build tables by hand (the fold writes its
+    /// native ids apart, a block at a time).
+    #[cfg(test)]
     fn push(&mut self, id: TestId) {
         let place = Place::share(&mut self.places, &id.class, &id.file);
         self.natives.push(id.native);
@@ -467,11 +469,10 @@ struct Fold<'r, 'f> {
     recent_class: Recent,
     recent_file: Recent,
     selecting: Selecting,
-    /// The native ids of the last ids kept, whose own `native` is still
-    /// `unnamed`: written here, then packed into one block at a time.
+    /// The native ids of the last ids kept, which have only their place
+    /// in `runs.ids` yet: written here, then packed into one block at a
+    /// time.
     natives: TextBlock,
-    /// The native id an id holds until its own is packed.
-    unnamed: Text,
 }
 
 /// Native ids packed into one block at a time: about 40 KB of text.
@@ -494,7 +495,6 @@ impl<'r, 'f> Fold<'r, 'f> {
             recent_file: Recent::default(),
             selecting: Selecting::default(),
             natives: TextBlock::default(),
-            unnamed: Text::default(),
         }
     }
 
@@ -535,12 +535,14 @@ impl<'r, 'f> Fold<'r, 'f> {
             }
         };
         let run = self.runs.text.run(case);
-        self.runs.ids.push(TestId {
-            // Its own is in `natives` until packed.
-            native: self.unnamed.clone(),
-            class: self.recent_class.reuse(class),
-            file: self.recent_file.reuse(file),
+        // Most cases share the last one's place; only a new place keeps
+        // its texts, one copy of each.
+        let (recent_class, recent_file) = (&mut self.recent_class, &mut self.recent_file);
+        let place = Place::share_with(&mut self.runs.ids.places, &class, &file, || Place {
+            class: recent_class.reuse(class.clone()),
+            file: recent_file.reuse(file.clone()),
         });
+        self.runs.ids.place_of.push(place);
         self.runs.runs.push(run);
         if self.natives.len() >= PACKED_IDS {
             self.pack();
@@ -550,11 +552,7 @@ impl<'r, 'f> Fold<'r, 'f> {
     /// Gives the ids kept since the last time their native ids, packed into
     /// one block.
     fn pack(&mut self) {
-        let natives = &mut self.runs.ids.natives;
-        let from = natives.len() - self.natives.len();
-        for (slot, native) in natives[from..].iter_mut().zip(self.natives.finish()) {
-            *slot = native;
-        }
+        self.runs.ids.natives.extend(self.natives.finish());
     }
 
     /// Turns cases named last to first back into report order.
@@ -816,14 +814,24 @@ impl Place {
     /// one if it is the same, else a new one. Tests and ids come a class
     /// at a time, so a place is shared by each run of them.
     fn share(places: &mut Vec<Place>, class: &Text, file: &Text) -> u32 {
+        Place::share_with(places, class, file, || Place {
+            class: class.clone(),
+            file: file.clone(),
+        })
+    }
+
+    /// [`Place::share`], with `new` making the place if it is new.
+    fn share_with(
+        places: &mut Vec<Place>,
+        class: &Text,
+        file: &Text,
+        new: impl FnOnce() -> Place,
+    ) -> u32 {
         let same = places
             .last()
             .is_some_and(|last| last.class == *class && last.file == *file);
         if !same {
-            places.push(Place {
-                class: class.clone(),
-                file: file.clone(),
-            });
+            places.push(new());
         }
         u32::try_from(places.len() - 1).expect("fewer than 2^32 places")
     }
