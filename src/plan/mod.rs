@@ -743,28 +743,19 @@ pub fn lower_bound(problem: &Problem) -> Bound {
         .unwrap_or(0);
     consider(largest, BoundReason::LargestItem);
     if items.len() > shards {
-        let mut durations: Vec<Micros> = items.iter().map(|i| i.duration).collect();
-        durations.sort_unstable_by(|a, b| b.cmp(a));
-        // Both ends of the window only move forward with k, so two running
-        // prefix sums do without an array of them all.
-        let (mut below, mut below_end) = (0u128, 0);
-        let (mut upto, mut upto_end) = (0u128, 0);
-        let mut k = 1;
-        while k * shards < durations.len() {
-            // The k + 1 smallest of the k·N + 1 largest: indexes
-            // k·N − k ..= k·N (0-based).
-            let last = k * shards;
-            for &d in &durations[upto_end..=last] {
-                upto += u128::from(d);
-            }
-            upto_end = last + 1;
-            for &d in &durations[below_end..last - k] {
-                below += u128::from(d);
-            }
-            below_end = last - k;
-            consider((upto - below) as Micros, BoundReason::Pigeonhole);
-            k += 1;
-        }
+        // Durations under 71 minutes each (nearly always) are sorted as 32
+        // bits, by radix: half the memory, and two passes over a million
+        // where a comparison sort took about twenty.
+        let pigeonhole = if largest <= Micros::from(u32::MAX) {
+            let mut durations: Vec<u32> = items.iter().map(|i| i.duration as u32).collect();
+            radix_sort_descending(&mut durations);
+            pigeonhole_bound(&durations, shards)
+        } else {
+            let mut durations: Vec<Micros> = items.iter().map(|i| i.duration).collect();
+            durations.sort_unstable_by(|a, b| b.cmp(a));
+            pigeonhole_bound(&durations, shards)
+        };
+        consider(pigeonhole, BoundReason::Pigeonhole);
     }
     if let Some(value) = group_split_bound(problem, total, best.value) {
         best = Bound {
@@ -774,6 +765,64 @@ pub fn lower_bound(problem: &Problem) -> Bound {
     }
     best.value = best.value.saturating_add(problem.shard_overhead);
     best
+}
+
+/// The pigeonhole bound of [`lower_bound`] over `durations`, sorted
+/// largest first: the most any `k + 1` of the `k·N + 1` largest can take
+/// together, as some shard runs that many of them.
+fn pigeonhole_bound<D: Copy + Into<u128>>(durations: &[D], shards: usize) -> Micros {
+    let mut bound = 0;
+    // Both ends of the window only move forward with k, so two running
+    // prefix sums do without an array of them all.
+    let (mut below, mut below_end) = (0u128, 0);
+    let (mut upto, mut upto_end) = (0u128, 0);
+    let mut k = 1;
+    while k * shards < durations.len() {
+        // The k + 1 smallest of the k·N + 1 largest: indexes
+        // k·N − k ..= k·N (0-based).
+        let last = k * shards;
+        for &d in &durations[upto_end..=last] {
+            upto += d.into();
+        }
+        upto_end = last + 1;
+        for &d in &durations[below_end..last - k] {
+            below += d.into();
+        }
+        below_end = last - k;
+        bound = bound.max((upto - below) as Micros);
+        k += 1;
+    }
+    bound
+}
+
+/// Sorts `values` largest first: a least-significant-digit radix sort, 16
+/// bits a pass, that skips a pass whose digit every value shares.
+fn radix_sort_descending(values: &mut Vec<u32>) {
+    const DIGITS: usize = 1 << 16;
+    // Largest first is smallest first of the complements.
+    let digit = |value: u32, shift: u32| (!value >> shift) as usize & (DIGITS - 1);
+    let mut scratch = vec![0u32; values.len()];
+    for shift in [0, 16] {
+        let mut starts = vec![0usize; DIGITS];
+        for &value in values.iter() {
+            starts[digit(value, shift)] += 1;
+        }
+        if starts.contains(&values.len()) {
+            continue;
+        }
+        let mut at = 0;
+        for start in starts.iter_mut() {
+            let count = *start;
+            *start = at;
+            at += count;
+        }
+        for &value in values.iter() {
+            let slot = &mut starts[digit(value, shift)];
+            scratch[*slot] = value;
+            *slot += 1;
+        }
+        std::mem::swap(values, &mut scratch);
+    }
 }
 
 /// The group-split bound of [`lower_bound`] (shard overhead left out): the
@@ -1014,6 +1063,42 @@ pub(crate) mod tests {
             file: file.into(),
         };
         (id, duration)
+    }
+
+    #[test]
+    fn radix_sort_puts_the_largest_first_as_a_comparison_sort_does() {
+        // A small deterministic generator: values spread over every digit,
+        // with repeats, both ends of the range, and one shared high digit.
+        let mut state = 0x2545_f491_4f6c_dd1d_u64;
+        let mut next = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        let cases: Vec<Vec<u32>> = vec![
+            Vec::new(),
+            vec![7],
+            vec![0, u32::MAX, 1, u32::MAX - 1, 0, 65_535, 65_536],
+            (0..5_000).map(|_| next() as u32).collect(),
+            (0..5_000).map(|_| (next() % 1_000) as u32).collect(),
+            (0..5_000)
+                .map(|_| 0x0007_0000 | (next() as u32 & 0xffff))
+                .collect(),
+        ];
+        for mut values in cases {
+            let mut expected = values.clone();
+            expected.sort_unstable_by(|a, b| b.cmp(a));
+            radix_sort_descending(&mut values);
+            assert_eq!(values, expected);
+            let wide: Vec<Micros> = expected.iter().map(|&d| Micros::from(d)).collect();
+            for shards in [1, 2, 3, 8] {
+                assert_eq!(
+                    pigeonhole_bound(&expected, shards),
+                    pigeonhole_bound(&wide, shards)
+                );
+            }
+        }
     }
 
     #[test]
