@@ -64,20 +64,32 @@ impl<'a> IntoIterator for &'a BlockItems {
     }
 }
 
-/// A block of one item of a group without setup, in 12 bytes: what
-/// [`Blocks::Singles`] holds instead of a [`Block`] each. Packed, as a
-/// million of them are sorted while the suite and its items are held; the
-/// item's group is the item's to tell.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[repr(C, packed(4))]
-pub struct Single {
-    /// The item's [`weight`].
-    pub weight: Micros,
-    /// The item's index.
-    pub item: u32,
-}
+/// A block of one item of a group without setup, in 8 bytes: what
+/// [`Blocks::Singles`] holds instead of a [`Block`] each, as a million of
+/// them are sorted while the suite and its items are held. The weight's
+/// complement (it fits 32 bits) is the high half and the item the low
+/// half, so that ordering the integers puts the heaviest first, then the
+/// lowest item: the one comparison a sort needs. The item's group is the
+/// item's to tell.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Single(u64);
 
-const _: () = assert!(std::mem::size_of::<Single>() == 12);
+impl Single {
+    /// The single of item `item` weighing `weight`, both under 2^32.
+    fn new(weight: u32, item: u32) -> Single {
+        Single(u64::from(!weight) << 32 | u64::from(item))
+    }
+
+    /// The item's [`weight`].
+    pub fn weight(self) -> Micros {
+        Micros::from(!((self.0 >> 32) as u32))
+    }
+
+    /// The item's index.
+    pub fn item(self) -> usize {
+        self.0 as u32 as usize
+    }
+}
 
 /// The blocks of a problem in [`blocks`] order, held as cheaply as they
 /// can be. Without a setup anywhere every item is a block of its own, and
@@ -95,8 +107,13 @@ pub enum Blocks {
 impl Blocks {
     /// The blocks of `problem` given `floor` (see [`blocks_above`]).
     pub fn of(problem: &Problem, floor: Micros) -> Blocks {
+        // Items and weights (durations under 71 minutes) in 32 bits each.
         let fits = u32::try_from(problem.items.len()).is_ok()
-            && u32::try_from(problem.groups.len()).is_ok();
+            && u32::try_from(problem.groups.len()).is_ok()
+            && problem
+                .items
+                .iter()
+                .all(|item| u32::try_from(item.duration).is_ok());
         if problem.has_setups() || !fits {
             return Blocks::Blocks(blocks_above(problem, floor));
         }
@@ -104,18 +121,11 @@ impl Blocks {
             .items
             .iter()
             .enumerate()
-            .map(|(index, item)| Single {
-                weight: item.duration.max(1),
-                item: index as u32,
-            })
+            .map(|(index, item)| Single::new(item.duration.max(1) as u32, index as u32))
             .collect();
         // Items differ, so the order is total and an unstable sort gives
         // the one result.
-        singles.sort_unstable_by(|a, b| {
-            let (a_weight, b_weight) = (a.weight, b.weight);
-            let (a_item, b_item) = (a.item, b.item);
-            b_weight.cmp(&a_weight).then(a_item.cmp(&b_item))
-        });
+        singles.sort_unstable();
         Blocks::Singles(singles)
     }
 
@@ -135,7 +145,7 @@ impl Blocks {
     /// Each block's weight, in block order.
     pub fn weights(&self) -> Vec<Micros> {
         match self {
-            Blocks::Singles(singles) => singles.iter().map(|s| s.weight).collect(),
+            Blocks::Singles(singles) => singles.iter().map(|s| s.weight()).collect(),
             Blocks::Blocks(blocks) => blocks.iter().map(|b| b.weight).collect(),
         }
     }
@@ -143,7 +153,7 @@ impl Blocks {
     /// Calls `f` with every item of block `block`, ascending.
     pub fn for_each_item(&self, block: usize, mut f: impl FnMut(usize)) {
         match self {
-            Blocks::Singles(singles) => f(singles[block].item as usize),
+            Blocks::Singles(singles) => f(singles[block].item()),
             Blocks::Blocks(blocks) => blocks[block].items.iter().for_each(|&i| f(i)),
         }
     }
@@ -325,8 +335,8 @@ mod tests {
         let from_singles: Vec<(Micros, Vec<usize>, usize)> = singles
             .iter()
             .map(|s| {
-                let item = s.item as usize;
-                (s.weight, vec![item], p.items[item].group_index())
+                let item = s.item();
+                (s.weight(), vec![item], p.items[item].group_index())
             })
             .collect();
         assert_eq!(from_singles, from_blocks);

@@ -52,25 +52,16 @@ pub fn lpt_of(problem: &Problem, blocks: &Blocks) -> Vec<usize> {
 /// weighs at least 1µs, so an empty shard is the lightest), which leaves
 /// [`fill_empty_shards`] nothing to do.
 fn lpt_of_singles(problem: &Problem, singles: &[Single]) -> Vec<usize> {
-    let mut loads: Vec<Micros> = vec![0; problem.shards];
     let mut assignment = vec![UNPLACED; problem.items.len()];
-    // Loads only grow, so an entry whose load is not the shard's current
-    // load is stale and skipped.
+    // Each shard's load once: the top is the least-loaded shard, the
+    // lowest index on ties, and is updated where it stands.
     let mut heap: BinaryHeap<Reverse<(Micros, usize)>> =
         (0..problem.shards).map(|s| Reverse((0, s))).collect();
     for single in singles {
-        let shard = loop {
-            let Some(&Reverse((load, shard))) = heap.peek() else {
-                unreachable!("the heap always holds every shard");
-            };
-            if load == loads[shard] {
-                break shard;
-            }
-            heap.pop();
-        };
-        loads[shard] += single.weight;
-        assignment[single.item as usize] = shard;
-        heap.push(Reverse((loads[shard], shard)));
+        let mut lightest = heap.peek_mut().expect("the heap holds every shard");
+        let Reverse((load, shard)) = *lightest;
+        assignment[single.item()] = shard;
+        *lightest = Reverse((load + single.weight(), shard));
     }
     assignment
 }
@@ -136,9 +127,9 @@ pub fn place_blocks(state: &mut State<'_>, blocks: &Blocks) {
             // earliest, as `place_all` finds for a block of one.
             for single in singles {
                 let (_, lightest) = lightest(&mut heap, state);
-                let item = single.item as usize;
+                let item = single.item();
                 let group = state.problem().items[item].group_index();
-                state.place_known(item, lightest, group, single.weight);
+                state.place_known(item, lightest, group, single.weight());
                 heap.push(Reverse((state.load(lightest), lightest)));
             }
         }
