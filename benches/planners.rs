@@ -87,6 +87,7 @@ fn problem(durations: &[(Micros, usize)], setups: &[Micros], shards: usize) -> P
         shards,
         shard_overhead: 0,
         item_of_test: Vec::new(),
+        counts: Vec::new(),
         bound: None,
     }
 }

@@ -75,7 +75,7 @@ fn loads(out: &mut String, planned: &Planned, this: Option<usize>) {
         let tests: usize = shard
             .items
             .iter()
-            .map(|&i| plan.items()[i].tests as usize)
+            .map(|&i| plan.problem.tests_in(i) as usize)
             .sum();
         let marker = if this == Some(index) {
             "  <- this shard"
@@ -112,13 +112,14 @@ fn heaviest(out: &mut String, planned: &Planned) {
     let width = plan.shards.len().saturating_sub(1).to_string().len();
     for &index in order.iter().take(HEAVIEST) {
         let item = &items[index];
-        let timing = match item.estimated {
+        let tests = plan.problem.tests_in(index);
+        let timing = match plan.problem.estimated_in(index) {
             0 => "measured".to_string(),
-            n if n == item.tests => "estimated".to_string(),
-            n => format!("{n} of {} estimated", item.tests),
+            n if n == tests => "estimated".to_string(),
+            n => format!("{n} of {tests} estimated"),
         };
-        let size = if item.tests > 1 {
-            format!(" ({} tests)", item.tests)
+        let size = if tests > 1 {
+            format!(" ({tests} tests)")
         } else {
             String::new()
         };

@@ -282,7 +282,7 @@ impl Document {
                     test_count: shard
                         .items
                         .iter()
-                        .map(|&i| plan.items()[i].tests as usize)
+                        .map(|&i| plan.problem.tests_in(i) as usize)
                         .sum(),
                     tests: plan.keys(index),
                     members: Some(

@@ -102,7 +102,7 @@ fn tests_of_shards(planned: &Planned) -> Option<Vec<Vec<usize>>> {
         let mut count = 0;
         for &item in &content.items {
             shard_of_item[item] = shard;
-            count += problem.items[item].tests as usize;
+            count += problem.tests_in(item) as usize;
         }
         shards.push(Vec::with_capacity(count));
     }

@@ -129,7 +129,7 @@ pub fn summary(
         let tests: usize = shard
             .items
             .iter()
-            .map(|&i| plan.items()[i].tests as usize)
+            .map(|&i| plan.problem.tests_in(i) as usize)
             .sum();
         let marker = if Some(index) == selection.index && one_shard {
             "  <- this shard"

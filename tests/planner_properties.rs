@@ -47,6 +47,7 @@ fn problem(items: &[(Micros, usize)], setups: &[Micros], shards: usize) -> Probl
         shards,
         shard_overhead: 0,
         item_of_test: Vec::new(),
+        counts: Vec::new(),
         bound: None,
     }
 }

@@ -50,15 +50,31 @@ pub struct Item {
     pub granularity: Granularity,
     /// Predicted duration: the sum of its tests, without setup costs.
     pub duration: Micros,
-    /// How many tests the item holds.
-    pub tests: u32,
-    /// How many of those have estimated durations. Counts and the group
-    /// are in 32 bits, so that an item is 40 bytes: a million of them are
-    /// held while planning.
-    pub estimated: u32,
     /// Index of the item's group in [`Problem::groups`]
-    /// ([`Item::group_index`]).
+    /// ([`Item::group_index`]). In 32 bits, and the item's test counts in
+    /// [`Problem::counts`], so that an item is 32 bytes: a million of them
+    /// are held while planning.
     pub group: u32,
+}
+
+/// How many tests an item holds, and how many of those have estimated
+/// durations ([`Problem::counts`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ItemCounts {
+    /// The tests the item holds.
+    pub tests: u32,
+    /// Those with estimated durations.
+    pub estimated: u32,
+}
+
+impl ItemCounts {
+    /// One test, measured or estimated.
+    fn test(estimated: bool) -> ItemCounts {
+        ItemCounts {
+            tests: 1,
+            estimated: u32::from(estimated),
+        }
+    }
 }
 
 impl Item {
@@ -69,8 +85,6 @@ impl Item {
             key: key.into(),
             granularity: Granularity::Test,
             duration,
-            tests: 1,
-            estimated: 0,
             group: u32::try_from(group).expect("fewer than 2^32 groups"),
         }
     }
@@ -81,7 +95,7 @@ impl Item {
     }
 }
 
-const _: () = assert!(std::mem::size_of::<Item>() == 40);
+const _: () = assert!(std::mem::size_of::<Item>() == 32);
 
 /// A set of items that share a setup cost: paid once on every shard that
 /// runs any of them.
@@ -113,6 +127,10 @@ pub struct Problem {
     /// problems built by hand, and where test `i` is item `i` (at test
     /// granularity: a million indexes that say nothing are 8 MB).
     pub item_of_test: Vec<usize>,
+    /// Each item's [`ItemCounts`], by item index; empty when every item is
+    /// one measured test (a plan by test without estimates, and problems
+    /// built by hand). See [`Problem::tests_in`].
+    pub counts: Vec<ItemCounts>,
     /// The problem's [`lower_bound`], when known: [`problem`] works it out
     /// once, while memory is to spare (a million items' bound sorts 8 MB
     /// of durations), and the planners and the summary read it from here.
@@ -144,6 +162,7 @@ impl Problem {
             shards,
             shard_overhead: 0,
             item_of_test: Vec::new(),
+            counts: Vec::new(),
             bound: None,
         }
     }
@@ -186,6 +205,16 @@ impl Problem {
     /// A lower bound on the makespan of any plan; see [`Bound`].
     pub fn lower_bound(&self) -> Bound {
         self.bound.unwrap_or_else(|| lower_bound(self))
+    }
+
+    /// How many tests item `item` holds.
+    pub fn tests_in(&self, item: usize) -> u32 {
+        self.counts.get(item).map_or(1, |counts| counts.tests)
+    }
+
+    /// How many of item `item`'s tests have estimated durations.
+    pub fn estimated_in(&self, item: usize) -> u32 {
+        self.counts.get(item).map_or(0, |counts| counts.estimated)
     }
 }
 
@@ -231,50 +260,55 @@ pub fn problem(suite: &Suite, by: Granularity, shards: usize, costs: &Costs) -> 
             key: suite.id(index).key_text(granularity).clone(),
             granularity,
             duration: costs.concurrency.wall(test.duration),
-            tests: 1,
-            estimated: u32::from(suite.source(index) == Source::Estimated),
             group: group_of(index),
         }
     };
+    let estimated = |index: usize| suite.source(index) == Source::Estimated;
     // Each test's item, by index into `items` as they are built; none
     // while test `i` is item `i`.
     let mut item_of_test = Vec::new();
+    let mut counts = Vec::new();
     let mut items: Vec<Item> = if by == Granularity::Test {
         // The suite is sorted by native id and holds each test once.
+        if !suite.estimate_basis.is_empty() {
+            counts = (0..suite.tests.len())
+                .map(|i| ItemCounts::test(estimated(i)))
+                .collect();
+        }
         (0..suite.tests.len())
             .map(|i| test_item(i, Granularity::Test))
             .collect()
     } else {
         item_of_test = vec![0; suite.tests.len()];
         // Only looked up while grouping; the result is sorted below.
-        let mut merged: HashMap<&str, (Item, Vec<usize>)> = HashMap::new();
+        let mut merged: HashMap<&str, (Item, ItemCounts, Vec<usize>)> = HashMap::new();
         for (index, test) in suite.tests.iter().enumerate() {
             match merged.get_mut(suite.id(index).key(by)) {
-                Some((item, members)) => {
+                Some((item, counts, members)) => {
                     item.duration = item
                         .duration
                         .saturating_add(costs.concurrency.wall(test.duration));
-                    item.tests += 1;
-                    item.estimated = item
-                        .estimated
-                        .saturating_add(u32::from(suite.source(index) == Source::Estimated));
+                    counts.tests += 1;
+                    counts.estimated += u32::from(estimated(index));
                     // A class spread over files (rare) is filed under the
                     // first of them in key order, whatever the input order.
                     item.group = item.group.min(group_of(index));
                     members.push(index);
                 }
                 None => {
-                    merged.insert(suite.id(index).key(by), (test_item(index, by), vec![index]));
+                    let item = test_item(index, by);
+                    let counts = ItemCounts::test(estimated(index));
+                    merged.insert(suite.id(index).key(by), (item, counts, vec![index]));
                 }
             }
         }
-        let mut merged: Vec<(Item, Vec<usize>)> = merged.into_values().collect();
+        let mut merged: Vec<(Item, ItemCounts, Vec<usize>)> = merged.into_values().collect();
         merged.sort_unstable_by(|a, b| a.0.key.cmp(&b.0.key));
         let threshold = costs
             .split_large
             .then(|| split_threshold(&merged, &groups, shards));
         let mut items = Vec::with_capacity(merged.len());
-        for (item, members) in merged {
+        for (item, item_counts, members) in merged {
             let whole = item
                 .duration
                 .saturating_add(groups[item.group_index()].setup);
@@ -285,12 +319,14 @@ pub fn problem(suite: &Suite, by: Granularity, shards: usize, costs: &Costs) -> 
                         group: item.group,
                         ..test_item(t, Granularity::Test)
                     });
+                    counts.push(ItemCounts::test(estimated(t)));
                 }
             } else {
                 for &t in &members {
                     item_of_test[t] = items.len();
                 }
                 items.push(item);
+                counts.push(item_counts);
             }
         }
         items
@@ -316,6 +352,9 @@ pub fn problem(suite: &Suite, by: Granularity, shards: usize, costs: &Costs) -> 
             .iter()
             .map(|&old| slots[old].take().expect("each item once"))
             .collect();
+        if !counts.is_empty() {
+            counts = sorted.iter().map(|&old| counts[old]).collect();
+        }
         item_of_test.iter_mut().for_each(|item| *item = rank[*item]);
     }
     let mut problem = Problem {
@@ -324,6 +363,7 @@ pub fn problem(suite: &Suite, by: Granularity, shards: usize, costs: &Costs) -> 
         shards,
         shard_overhead: costs.shard_overhead,
         item_of_test,
+        counts,
         bound: None,
     };
     problem.bound = Some(lower_bound(&problem));
@@ -373,8 +413,12 @@ fn groups_of(suite: &Suite, costs: &Costs) -> (Vec<Group>, Vec<u32>) {
 
 /// The mean shard load when every group's setup is paid once: a class or
 /// file above it would hold up its shard on its own.
-fn split_threshold(merged: &[(Item, Vec<usize>)], groups: &[Group], shards: usize) -> Micros {
-    let tests: u128 = merged.iter().map(|(i, _)| u128::from(i.duration)).sum();
+fn split_threshold(
+    merged: &[(Item, ItemCounts, Vec<usize>)],
+    groups: &[Group],
+    shards: usize,
+) -> Micros {
+    let tests: u128 = merged.iter().map(|(i, _, _)| u128::from(i.duration)).sum();
     let setups: u128 = groups.iter().map(|g| u128::from(g.setup)).sum();
     ((tests + setups).div_ceil(shards as u128)) as Micros
 }
@@ -1010,6 +1054,7 @@ pub(crate) mod tests {
             shards,
             shard_overhead: 0,
             item_of_test: Vec::new(),
+            counts: Vec::new(),
             bound: None,
         }
     }
@@ -1249,7 +1294,7 @@ pub(crate) mod tests {
         let keys: Vec<&str> = p.items.iter().map(|i| i.key.as_str()).collect();
         assert_eq!(keys, ["a.py", "a.py::A", "b.py"]);
         assert_eq!(p.items[1].duration, 30);
-        assert_eq!(p.items[1].tests, 2);
+        assert_eq!(p.tests_in(1), 2);
         assert_eq!(p.groups[p.items[1].group_index()].key, "a.py");
         // Measured 3 plus the flag's 1; b.py is unmeasured: the typical
         // (median) measured setup, 3, plus 1.

@@ -549,7 +549,7 @@ impl Search<'_> {
         Floor {
             key: item.key.to_string(),
             granularity: item.granularity,
-            tests: item.tests as usize,
+            tests: problem.tests_in(largest) as usize,
             duration: item.duration,
             setup: problem.setup_of(largest),
             overhead: problem.shard_overhead,
