@@ -153,6 +153,19 @@ impl Text {
         &self.block[start..start + self.len as usize]
     }
 
+    /// The text's length in bytes, read without reaching into its block
+    /// (what `str::len` gives through [`Text::as_str`]).
+    #[inline]
+    pub fn len(&self) -> usize {
+        self.len as usize
+    }
+
+    /// Whether the text is empty.
+    #[inline]
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
     /// The text as [`Shared`], to hand on without a copy.
     pub fn shared(&self) -> &Shared {
         self

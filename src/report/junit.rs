@@ -1294,8 +1294,8 @@ impl XmlHandler for State {
     }
 
     fn start(&mut self, tag: &BytesStart, at: u64) -> Result<(), Diagnostic> {
-        let attrs = Attrs::read(tag, at)?;
-        self.start_with(tag, attrs, at)
+        let mut attrs = Attrs::read(tag, at)?;
+        self.start_with(tag, &mut attrs, at)
     }
 
     fn start_plain(
@@ -1304,7 +1304,7 @@ impl XmlHandler for State {
         plain: &PlainAttributes,
         at: u64,
     ) -> Result<(), Diagnostic> {
-        self.start_with(tag, Attrs::read_plain(tag, plain, at), at)
+        self.start_with(tag, &mut Attrs::read_plain(tag, plain, at), at)
     }
 
     /// Closes the innermost element. A suite with a time records it over
@@ -1374,12 +1374,23 @@ impl XmlHandler for State {
 const PACKED_NAMES: usize = 1024;
 
 impl State {
-    /// A start tag with its attributes read.
-    fn start_with(&mut self, tag: &BytesStart, attrs: Attrs, at: u64) -> Result<(), Diagnostic> {
-        let local = tag.local_name();
-        let local: &str = local.as_ref();
+    /// A start tag with its attributes read; those it keeps are taken
+    /// out of `attrs`, which is lent rather than moved, being large.
+    fn start_with(
+        &mut self,
+        tag: &BytesStart,
+        attrs: &mut Attrs,
+        at: u64,
+    ) -> Result<(), Diagnostic> {
+        // quick-xml's `local_name` (after the first `:`), without the
+        // `str::find` that costs more than a name is long.
+        let name: &str = tag.name().into_inner();
+        let local = name
+            .bytes()
+            .position(|b| b == b':')
+            .map_or(name, |colon| &name[colon + 1..]);
         if self.stack.is_empty() {
-            self.start_root(local, &attrs, at)?;
+            self.start_root(local, attrs, at)?;
         }
         let frame = match local {
             "testsuite" => self.start_suite(attrs),
@@ -1492,15 +1503,15 @@ impl State {
         Ok(())
     }
 
-    fn start_suite(&mut self, mut attrs: Attrs) -> Frame {
+    fn start_suite(&mut self, attrs: &mut Attrs) -> Frame {
         let file = attrs.take_source_file();
         // A suite's time only feeds the estimate of its setup cost, so an
         // unusable one is dropped without a warning of its own.
-        let time = attrs.time.and_then(|(parsed, _)| match parsed {
+        let time = attrs.time.take().and_then(|(parsed, _)| match parsed {
             ParsedTime::Known(micros) => Some(micros),
             _ => None,
         });
-        let name = attrs.name;
+        let name = attrs.name.take();
         if let Some(name) = &name {
             self.signals.pytest_suite |= name == "pytest";
             self.signals.dll_suite |= name.to_ascii_lowercase().ends_with(".dll");
@@ -1515,7 +1526,7 @@ impl State {
             file: file
                 .map(Shared::from)
                 .or_else(|| outer.and_then(|o| o.file.clone())),
-            hostname: attrs.hostname.map(Shared::from),
+            hostname: attrs.hostname.take().map(Shared::from),
         };
         self.suites.push(context);
         Frame::Suite {
@@ -1525,17 +1536,17 @@ impl State {
         }
     }
 
-    fn start_case(&mut self, mut attrs: Attrs, at: u64) -> Result<Frame, Diagnostic> {
+    fn start_case(&mut self, attrs: &mut Attrs, at: u64) -> Result<Frame, Diagnostic> {
         self.signals.assertions |= attrs.assertions;
         // A nameless case is kept: it still proves its file, which runners
         // that select whole files (vitest, jest, mocha, rspec) run.
-        let file = self.case_file(&mut attrs);
-        let name = match attrs.name {
+        let file = self.case_file(attrs);
+        let name = match attrs.name.take() {
             Some(name) if !is_blank(&name) => name,
             Some(_) => self.nameless(at, "testcase with an empty name"),
             None => self.nameless(at, "testcase without a name attribute"),
         };
-        let duration = attrs.time.and_then(|(parsed, place)| match parsed {
+        let duration = attrs.time.take().and_then(|(parsed, place)| match parsed {
             ParsedTime::Known(micros) => Some(micros),
             ParsedTime::Missing => None,
             ParsedTime::Invalid(reason) => {
@@ -1552,7 +1563,10 @@ impl State {
         let variant = context.and_then(|c| c.hostname.clone());
         let case = TestCase {
             name: self.unnamed.clone(),
-            classname: attrs.classname.map(|c| self.recent_classname.share(&c)),
+            classname: attrs
+                .classname
+                .as_deref()
+                .map(|c| self.recent_classname.share(c)),
             suite,
             file,
             duration,
