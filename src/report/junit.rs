@@ -341,7 +341,7 @@ fn parse<R: BufRead, H: XmlHandler + Default>(input: R, base: u64) -> Result<Rep
         if state.inside_root() {
             reader.get_mut().unlimited();
             skip_character_data(&mut reader, base)?;
-            if read_plain_empty_tag(&mut reader, &mut state, &mut plain, base)? {
+            if read_plain_empty_tags(&mut reader, &mut state, &mut plain, base)? {
                 continue;
             }
         }
@@ -398,37 +398,53 @@ fn parse<R: BufRead, H: XmlHandler + Default>(input: R, base: u64) -> Result<Rep
     }
 }
 
-/// Reads a plain empty-element tag (`<testcase name="a" time="1"/>`, as
-/// nearly every passing test case is written) straight from the input
-/// buffer when the buffer holds it whole, and hands it to `state`
-/// as quick-xml would hand it: one pass over its bytes instead of
-/// quick-xml's search for its end and then the split of its attributes.
-/// Whether it did; anything else, errors included, is left to quick-xml.
-fn read_plain_empty_tag<R: BufRead, H: XmlHandler>(
+/// Reads the plain empty-element tags (`<testcase name="a" time="1"/>`,
+/// as nearly every passing test case is written) that come next in the
+/// input buffer, with the XML whitespace between them, straight from the
+/// buffer when it holds them whole, and hands each to `state` as
+/// quick-xml would hand it: one pass over a tag's bytes instead of
+/// quick-xml's search for its end and then the split of its attributes,
+/// and one look at the buffer for a run of cases rather than one each.
+/// Whether it read any; anything else, errors included, is left to
+/// quick-xml.
+fn read_plain_empty_tags<R: BufRead, H: XmlHandler>(
     reader: &mut Reader<R>,
     state: &mut H,
     plain: &mut PlainAttributes,
     base: u64,
 ) -> Result<bool, Diagnostic> {
     let mut stream = reader.stream();
-    let at = base + stream.offset();
+    let offset = base + stream.offset();
     let Ok(chunk) = stream.fill_buf() else {
         return Ok(false);
     };
-    // quick-xml refuses markup longer than this; such a tag is left to it.
-    let chunk = &chunk[..chunk.len().min(budget::MAX_MARKUP_BYTES as usize)];
-    let Some((len, name_len)) = plain.split_empty_tag(chunk) else {
-        return Ok(false);
-    };
-    // What quick-xml's event holds: the text between `<` and `/>`.
-    let Ok(content) = std::str::from_utf8(&chunk[1..len - 2]) else {
-        return Ok(false);
-    };
-    let tag = BytesStart::from_content(content, name_len);
-    state.start_plain(&tag, plain, at)?;
-    state.end();
-    stream.consume(len);
-    Ok(true)
+    // Read up to here: after the last tag read, before the whitespace
+    // that follows it (which is left for `skip_character_data` unless
+    // another plain tag follows it).
+    let mut read = 0;
+    loop {
+        let spaces = chunk[read..]
+            .iter()
+            .take_while(|&&b| is_xml_space(b))
+            .count();
+        let from = read + spaces;
+        let rest = &chunk[from..];
+        // quick-xml refuses markup longer than this; such a tag is left to it.
+        let rest = &rest[..rest.len().min(budget::MAX_MARKUP_BYTES as usize)];
+        let Some((len, name_len)) = plain.split_empty_tag(rest) else {
+            break;
+        };
+        // What quick-xml's event holds: the text between `<` and `/>`.
+        let Ok(content) = std::str::from_utf8(&rest[1..len - 2]) else {
+            break;
+        };
+        let tag = BytesStart::from_content(content, name_len);
+        state.start_plain(&tag, plain, offset + from as u64)?;
+        state.end();
+        read = from + len;
+    }
+    stream.consume(read);
+    Ok(read > 0)
 }
 
 /// Bounds on what one report may make the reader hold: each a clear error
@@ -2327,7 +2343,8 @@ mod tests {
                     tag.push(alphabet[code % alphabet.len()]);
                     code /= alphabet.len();
                 }
-                let doc = format!("<r>\n<t{tag}/> <t a=\"1\"/></r>");
+                // Runs of plain tags are read in one look at the buffer.
+                let doc = format!("<r>\n<t{tag}/> <t a=\"1\"/>\r\n\t<t/><t b='2'/> </r>");
                 let whole = read_xml::<Recorder>(&mut doc.as_bytes());
                 let mut one_byte = BufReader::with_capacity(1, doc.as_bytes());
                 assert_eq!(whole, read_xml::<Recorder>(&mut one_byte), "{doc:?}");
@@ -2499,9 +2516,10 @@ mod tests {
             <testcase name=\"a\" time=\"0.5\"><system-out>héllo ✓ 𝄞 &amp; &#x41; ]]&gt; more</system-out>\n\
             <system-err><![CDATA[</testcase> <testsuite> ]] ] ]]]> after]]&gt;</system-err></testcase>\n\
             <testcase name=\"b\"><failure><![CDATA[x]]><![CDATA[]]></failure></testcase>\n\
+            <testcase name=\"c\" time=\"1\"/>\n <testcase name=\"d\"/><testcase name='é'/>\n\
             </testsuite>\n</testsuites>\n";
         let expected = read(doc.as_bytes()).unwrap();
-        assert_eq!(expected.cases.len(), 2);
+        assert_eq!(expected.cases.len(), 5);
         assert_eq!(expected.cases[1].outcome, Outcome::Failed);
         for capacity in 1..=40 {
             let mut input = BufReader::with_capacity(capacity, doc.as_bytes());
