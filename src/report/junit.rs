@@ -989,9 +989,11 @@ fn local_name(key: &str) -> &str {
 /// included, takes that walk, so errors stay the walk's.
 #[derive(Default)]
 pub(super) struct PlainAttributes {
-    /// Per attribute, where its key starts and ends and its value starts
-    /// and ends in the tag: offsets rather than ranges, so that the
-    /// reader fills a small array in place for every tag.
+    /// Per attribute, where its key starts, its local name starts (after
+    /// the key's last `:`, found as the key is read), and its value starts
+    /// and ends in the tag (its key ends at the `="` before its value):
+    /// offsets rather than ranges, so that the reader fills a small array
+    /// in place for every tag.
     spans: [[u32; 4]; PlainAttributes::MAX],
     len: usize,
 }
@@ -1008,12 +1010,14 @@ const VALUE_STOP: [bool; 256] = {
     stop
 };
 
-/// The bytes that end an attribute's key: `=` and whitespace.
+/// The bytes that end an attribute's key, `=` and whitespace, and `:`,
+/// where the scan notes that the key's local name starts after it and goes
+/// on.
 const KEY_STOP: [bool; 256] = {
     let mut stop = [false; 256];
     let mut i = 0;
     while i < 256 {
-        stop[i] = i as u8 == b'=' || is_xml_space(i as u8);
+        stop[i] = matches!(i as u8, b'=' | b':') || is_xml_space(i as u8);
         i += 1;
     }
     stop
@@ -1101,10 +1105,18 @@ impl PlainAttributes {
                 return None;
             }
             let key_start = at;
-            at += bytes[at..]
-                .iter()
-                .position(|&b| key_stop[usize::from(b)])
-                .unwrap_or(bytes.len() - at);
+            let mut local_start = at;
+            loop {
+                at += bytes[at..]
+                    .iter()
+                    .position(|&b| key_stop[usize::from(b)])
+                    .unwrap_or(bytes.len() - at);
+                if bytes.get(at) != Some(&b':') {
+                    break;
+                }
+                at += 1;
+                local_start = at;
+            }
             let key = &bytes[key_start..at];
             // `=` right after the key, a quote right after it.
             if key.is_empty() || bytes.get(at) != Some(&b'=') {
@@ -1131,16 +1143,15 @@ impl PlainAttributes {
             }
             // Keys differ in length or first byte nearly always: compare
             // those before calling memcmp.
-            let repeated = self.spans[..self.len].iter().any(|&[from, to, _, _]| {
-                let seen = &bytes[from as usize..to as usize];
+            let repeated = self.spans[..self.len].iter().any(|&[from, _, value, _]| {
+                let seen = &bytes[from as usize..value as usize - 2];
                 seen.len() == key.len() && seen[0] == key[0] && seen == key
             });
             if repeated {
                 return None;
             }
             // All below `bytes.len()`, which fits in 32 bits.
-            self.spans[self.len] =
-                [key_start, key_start + key.len(), value_start, at].map(|o| o as u32);
+            self.spans[self.len] = [key_start, local_start, value_start, at].map(|o| o as u32);
             self.len += 1;
             at += 1;
         }
@@ -1150,10 +1161,10 @@ impl PlainAttributes {
     /// from `tag` (which starts at `at`), in tag order.
     fn each<'t>(&self, tag: &'t BytesStart, at: u64, mut f: impl FnMut(&str, Cow<'t, str>, u64)) {
         let content: &'t str = tag;
-        for &[key_start, key_end, value_start, value_end] in &self.spans[..self.len] {
-            let key = &content[key_start as usize..key_end as usize];
+        for &[key_start, local_start, value_start, value_end] in &self.spans[..self.len] {
+            // The key ends at the `="` before the value.
             f(
-                local_name(key),
+                &content[local_start as usize..value_start as usize - 2],
                 Cow::Borrowed(&content[value_start as usize..value_end as usize]),
                 at + 1 + u64::from(key_start),
             );
@@ -2247,6 +2258,7 @@ mod tests {
             r#"t a="&amp;""#,
             r#"t a="x	y""#,
             r#"t a="é" b='ü'"#,
+            r#"t a:b:c="1" :d="2" e:="3" ::="4" x:a="5" y:a='6'"#,
             r#"t a="1" b="2" c="3" d="4" e="5" f="6" g="7" h="8" i="9" j="10" k="11" l="12" m="13""#,
         ] {
             assert_eq!(
