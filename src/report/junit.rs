@@ -1203,15 +1203,6 @@ impl<'t> Attrs<'t> {
         Ok(attrs)
     }
 
-    /// [`Attrs::read`] of a tag whose attributes `plain` has read.
-    fn read_plain(tag: &'t BytesStart, plain: &PlainAttributes, at: u64) -> Attrs<'t> {
-        let mut attrs = Attrs::default();
-        plain.each(tag, at, |local, value, place| {
-            attrs.take(local, value, place)
-        });
-        attrs
-    }
-
     /// Keeps attribute `local` with `value` (at `place`) if the reader
     /// uses it.
     fn take(&mut self, local: &str, value: Cow<'t, str>, place: u64) {
@@ -1331,7 +1322,12 @@ impl XmlHandler for State {
         plain: &PlainAttributes,
         at: u64,
     ) -> Result<(), Diagnostic> {
-        self.start_with(tag, &mut Attrs::read_plain(tag, plain, at), at)
+        // Filled here rather than returned, which would copy it.
+        let mut attrs = Attrs::default();
+        plain.each(tag, at, |local, value, place| {
+            attrs.take(local, value, place)
+        });
+        self.start_with(tag, &mut attrs, at)
     }
 
     /// Closes the innermost element. A suite with a time records it over
