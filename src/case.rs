@@ -250,9 +250,14 @@ impl Default for Text {
 impl PartialEq for Text {
     #[inline]
     fn eq(&self, other: &Text) -> bool {
-        let (a, b) = (self.as_str(), other.as_str());
-        // Shared text (a class, a file) is mostly compared with itself.
-        std::ptr::eq(a, b) || a == b
+        // Read from the texts' own fields, without reaching into their
+        // blocks: texts of different lengths differ, and shared text (a
+        // class, a file) is mostly compared with itself.
+        if self.len != other.len {
+            return false;
+        }
+        (self.start == other.start && Arc::ptr_eq(&self.block, &other.block))
+            || self.as_str() == other.as_str()
     }
 }
 
@@ -475,6 +480,23 @@ impl TestCase {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn texts_are_equal_when_their_text_is() {
+        let mut block = TextBlock::default();
+        for part in ["ab", "ab", "", "cd", "a"] {
+            block.push(part);
+        }
+        let parts: Vec<Text> = block.finish().collect();
+        let others = ["ab", "", "cd", "a", "abc"].map(Text::from);
+        for a in parts.iter().chain(&others) {
+            for b in parts.iter().chain(&others) {
+                assert_eq!(a == b, a.as_str() == b.as_str(), "{a:?} {b:?}");
+            }
+            assert_eq!(a.len(), a.as_str().len());
+            assert_eq!(a.is_empty(), a.as_str().is_empty());
+        }
+    }
 
     #[test]
     fn blank_is_what_trim_leaves_empty() {
