@@ -1043,6 +1043,18 @@ const fn is_plain_name_byte(byte: u8) -> bool {
     byte.is_ascii_alphanumeric() || matches!(byte, b'_' | b'-' | b'.' | b':')
 }
 
+/// [`is_plain_name_byte`] as a table: one look-up a byte of every tag's
+/// name.
+const PLAIN_NAME_BYTE: [bool; 256] = {
+    let mut plain = [false; 256];
+    let mut i = 0;
+    while i < 256 {
+        plain[i] = is_plain_name_byte(i as u8);
+        i += 1;
+    }
+    plain
+};
+
 impl PlainAttributes {
     /// More attributes than this take the walk.
     const MAX: usize = 12;
@@ -1070,7 +1082,7 @@ impl PlainAttributes {
         let content = &content[..content.len().min(u32::MAX as usize)];
         let name_len = content
             .iter()
-            .position(|&b| !is_plain_name_byte(b))
+            .position(|&b| !PLAIN_NAME_BYTE[usize::from(b)])
             .unwrap_or(content.len());
         if name_len == 0 {
             return None;
