@@ -215,8 +215,12 @@ impl TextBlock {
     /// The parts written so far, in order, as texts sharing one new
     /// block; the next part starts a new block.
     pub fn finish(&mut self) -> impl Iterator<Item = Text> + use<> {
-        let block: Arc<Box<str>> = Arc::new(std::mem::take(&mut self.text).into_boxed_str());
-        let ends = std::mem::take(&mut self.ends);
+        // The next block is sized after this one, with room to spare,
+        // rather than grown from nothing by doubling and copying.
+        let (len, parts) = (self.text.len(), self.ends.len());
+        let text = std::mem::replace(&mut self.text, String::with_capacity(len + len / 8));
+        let block: Arc<Box<str>> = Arc::new(text.into_boxed_str());
+        let ends = std::mem::replace(&mut self.ends, Vec::with_capacity(parts));
         let mut start = 0;
         ends.into_iter().map(move |end| {
             let text = Text {
