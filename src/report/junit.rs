@@ -1098,6 +1098,8 @@ impl PlainAttributes {
     fn split_from(&mut self, bytes: &[u8], mut at: usize, raw: bool) -> Option<usize> {
         self.len = 0;
         let key_stop = if raw { &RAW_KEY_STOP } else { &KEY_STOP };
+        // One bit per key's length and first byte (see below).
+        let mut seen = 0u64;
         loop {
             // Whitespace, then a key, or the end.
             let start = at;
@@ -1153,15 +1155,19 @@ impl PlainAttributes {
                     _ => return None,
                 }
             }
-            // Keys differ in length or first byte nearly always: compare
-            // those before calling memcmp.
-            let repeated = self.spans[..self.len].iter().any(|&[from, _, value, _]| {
-                let seen = &bytes[from as usize..value as usize - 2];
-                seen.len() == key.len() && seen[0] == key[0] && seen == key
-            });
+            // Keys differ in length or first byte nearly always: a bit
+            // for those says whether an earlier key may be the same, and
+            // only then are the earlier keys compared.
+            let bit = 1u64 << ((key.len() * 31 + usize::from(key[0])) % 64);
+            let repeated = seen & bit != 0
+                && self.spans[..self.len].iter().any(|&[from, _, value, _]| {
+                    let earlier = &bytes[from as usize..value as usize - 2];
+                    earlier.len() == key.len() && earlier[0] == key[0] && earlier == key
+                });
             if repeated {
                 return None;
             }
+            seen |= bit;
             // All below `bytes.len()`, which fits in 32 bits.
             self.spans[self.len] = [key_start, local_start, value_start, at].map(|o| o as u32);
             self.len += 1;
@@ -2267,6 +2273,8 @@ mod tests {
             r#"t a="x	y""#,
             r#"t a="é" b='ü'"#,
             r#"t a:b:c="1" :d="2" e:="3" ::="4" x:a="5" y:a='6'"#,
+            r#"t name="1" time="2" file="3" classname="4" time="5""#,
+            r#"t ab="1" ba="2" abc="3" a="4" ab="5""#,
             r#"t a="1" b="2" c="3" d="4" e="5" f="6" g="7" h="8" i="9" j="10" k="11" l="12" m="13""#,
         ] {
             assert_eq!(
