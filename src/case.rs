@@ -215,10 +215,11 @@ impl TextBlock {
     /// The parts written so far, in order, as texts sharing one new
     /// block; the next part starts a new block.
     pub fn finish(&mut self) -> impl Iterator<Item = Text> + use<> {
-        // The next block is sized after this one, with room to spare,
-        // rather than grown from nothing by doubling and copying.
+        // The next block is sized as this one rather than grown from
+        // nothing by doubling and copying; without room to spare, which
+        // trimming would leave behind as gaps between blocks.
         let (len, parts) = (self.text.len(), self.ends.len());
-        let text = std::mem::replace(&mut self.text, String::with_capacity(len + len / 8));
+        let text = std::mem::replace(&mut self.text, String::with_capacity(len));
         let block: Arc<Box<str>> = Arc::new(text.into_boxed_str());
         let ends = std::mem::replace(&mut self.ends, Vec::with_capacity(parts));
         let mut start = 0;
