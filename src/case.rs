@@ -153,6 +153,19 @@ impl Text {
         &self.block[start..start + self.len as usize]
     }
 
+    /// The text's length in bytes, read without reaching into its block
+    /// (what `str::len` gives through [`Text::as_str`]).
+    #[inline]
+    pub fn len(&self) -> usize {
+        self.len as usize
+    }
+
+    /// Whether the text is empty.
+    #[inline]
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
     /// The text as [`Shared`], to hand on without a copy.
     pub fn shared(&self) -> &Shared {
         self
@@ -214,8 +227,13 @@ impl TextBlock {
     /// The parts written so far, in order, as texts sharing one new
     /// block; the next part starts a new block.
     pub fn finish(&mut self) -> impl Iterator<Item = Text> + use<> {
-        let block: Arc<Box<str>> = Arc::new(std::mem::take(&mut self.text).into_boxed_str());
-        let ends = std::mem::take(&mut self.ends);
+        // The next block is sized as this one rather than grown from
+        // nothing by doubling and copying; without room to spare, which
+        // trimming would leave behind as gaps between blocks.
+        let (len, parts) = (self.text.len(), self.ends.len());
+        let text = std::mem::replace(&mut self.text, String::with_capacity(len));
+        let block: Arc<Box<str>> = Arc::new(text.into_boxed_str());
+        let ends = std::mem::replace(&mut self.ends, Vec::with_capacity(parts));
         let mut start = 0;
         ends.into_iter().map(move |end| {
             let text = Text {
@@ -249,9 +267,14 @@ impl Default for Text {
 impl PartialEq for Text {
     #[inline]
     fn eq(&self, other: &Text) -> bool {
-        let (a, b) = (self.as_str(), other.as_str());
-        // Shared text (a class, a file) is mostly compared with itself.
-        std::ptr::eq(a, b) || a == b
+        // Read from the texts' own fields, without reaching into their
+        // blocks: texts of different lengths differ, and shared text (a
+        // class, a file) is mostly compared with itself.
+        if self.len != other.len {
+            return false;
+        }
+        (self.start == other.start && Arc::ptr_eq(&self.block, &other.block))
+            || self.as_str() == other.as_str()
     }
 }
 
@@ -474,6 +497,23 @@ impl TestCase {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn texts_are_equal_when_their_text_is() {
+        let mut block = TextBlock::default();
+        for part in ["ab", "ab", "", "cd", "a"] {
+            block.push(part);
+        }
+        let parts: Vec<Text> = block.finish().collect();
+        let others = ["ab", "", "cd", "a", "abc"].map(Text::from);
+        for a in parts.iter().chain(&others) {
+            for b in parts.iter().chain(&others) {
+                assert_eq!(a == b, a.as_str() == b.as_str(), "{a:?} {b:?}");
+            }
+            assert_eq!(a.len(), a.as_str().len());
+            assert_eq!(a.is_empty(), a.as_str().is_empty());
+        }
+    }
 
     #[test]
     fn blank_is_what_trim_leaves_empty() {

@@ -197,6 +197,11 @@ pub fn format_timestamp(at: Instant) -> String {
 ///
 /// See `formats.md` §1.3 for where each form comes from.
 pub fn parse_seconds(raw: &str) -> ParsedTime {
+    // The usual form is digits and a point, which `trim` leaves as they
+    // are: read first, it needs no trimming.
+    if let Some(micros) = plain_micros(raw) {
+        return ParsedTime::Known(micros);
+    }
     let text = raw.trim();
     if text.is_empty() {
         return ParsedTime::Missing;
@@ -221,24 +226,30 @@ pub fn parse_seconds(raw: &str) -> ParsedTime {
 /// Anything else is left to it.
 fn plain_micros(text: &str) -> Option<Micros> {
     let bytes = text.as_bytes();
-    let dot = bytes.iter().position(|&b| b == b'.');
-    let (int, frac) = match dot {
-        Some(dot) => (&bytes[..dot], &bytes[dot + 1..]),
-        None => (bytes, &b""[..]),
-    };
-    if int.len() > 12 || frac.len() > 6 || int.len() + frac.len() == 0 {
+    // At most 12 + 1 + 6 bytes; a longer text is not this form.
+    if bytes.len() > 19 {
         return None;
     }
-    // Digits only (a second dot is not one), read as they are checked.
+    // Digits and at most one point, read in one pass as they are checked.
     let mut value = 0u64;
-    for &b in int.iter().chain(frac) {
-        if !b.is_ascii_digit() {
-            return None;
+    let mut dot = None;
+    for (i, &b) in bytes.iter().enumerate() {
+        match b {
+            b'0'..=b'9' => value = value * 10 + u64::from(b - b'0'),
+            b'.' if dot.is_none() => dot = Some(i),
+            _ => return None,
         }
-        value = value * 10 + u64::from(b - b'0');
+    }
+    let (int, frac) = match dot {
+        Some(dot) => (dot, bytes.len() - dot - 1),
+        None => (bytes.len(), 0),
+    };
+    if int > 12 || frac > 6 || int + frac == 0 {
+        return None;
     }
     // At most 12 + 6 digits: below 10^18, within 64 bits.
-    let micros = value * 10u64.pow(6 - frac.len() as u32);
+    const SCALE: [u64; 7] = [1_000_000, 100_000, 10_000, 1_000, 100, 10, 1];
+    let micros = value * SCALE[frac];
     (micros <= SANITY_LIMIT_SECONDS as Micros * SECOND).then_some(micros)
 }
 
@@ -465,8 +476,26 @@ mod tests {
             assert_eq!(super::plain_micros(text), through_f64(text), "{text:?}");
         }
         // Beyond the limit, past six decimals, or no digits: the f64 path.
-        for text in ["604800.000001", "0.0000005", ".", "1e3", "-1"] {
+        for text in [
+            "604800.000001",
+            "0.0000005",
+            ".",
+            "1e3",
+            "-1",
+            "1.2.3",
+            "1..",
+            "0000000000000000000",
+            "00000000000000000000.5",
+        ] {
             assert_eq!(super::plain_micros(text), None, "{text:?}");
+        }
+        // Read before trimming, it gives what the trimmed text gives.
+        for text in ["0.5", " 0.5", "0.5\n", "\u{a0}7", "1. ", " .", " 1.2.3 "] {
+            assert_eq!(
+                super::parse_seconds(text),
+                super::parse_seconds(text.trim()),
+                "{text:?}"
+            );
         }
     }
 

@@ -31,11 +31,15 @@ fn any_suspect(bytes: &[u8]) -> bool {
     {
         return true;
     }
-    // The tail, padded with a harmless byte.
-    let mut tail = [b' '; 16];
-    let rest = chunks.remainder();
-    tail[..rest.len()].copy_from_slice(rest);
-    suspect(&tail)
+    // The tail: as the last sixteen bytes (some tested twice) when there
+    // are that many, else byte by byte, which costs less than padding a
+    // short text (most names) into a block with memcpy.
+    match bytes.len().checked_sub(16) {
+        Some(last) => suspect(bytes[last..].try_into().expect("16 bytes")),
+        None => bytes
+            .iter()
+            .any(|&b| (b < 0x20) | (b == 0x7f) | (b == 0xc2)),
+    }
 }
 
 /// `text` with every character [`unprintable`] finds written as an escape

@@ -341,7 +341,7 @@ fn parse<R: BufRead, H: XmlHandler + Default>(input: R, base: u64) -> Result<Rep
         if state.inside_root() {
             reader.get_mut().unlimited();
             skip_character_data(&mut reader, base)?;
-            if read_plain_empty_tag(&mut reader, &mut state, &mut plain, base)? {
+            if read_plain_empty_tags(&mut reader, &mut state, &mut plain, base)? {
                 continue;
             }
         }
@@ -398,37 +398,53 @@ fn parse<R: BufRead, H: XmlHandler + Default>(input: R, base: u64) -> Result<Rep
     }
 }
 
-/// Reads a plain empty-element tag (`<testcase name="a" time="1"/>`, as
-/// nearly every passing test case is written) straight from the input
-/// buffer when the buffer holds it whole, and hands it to `state`
-/// as quick-xml would hand it: one pass over its bytes instead of
-/// quick-xml's search for its end and then the split of its attributes.
-/// Whether it did; anything else, errors included, is left to quick-xml.
-fn read_plain_empty_tag<R: BufRead, H: XmlHandler>(
+/// Reads the plain empty-element tags (`<testcase name="a" time="1"/>`,
+/// as nearly every passing test case is written) that come next in the
+/// input buffer, with the XML whitespace between them, straight from the
+/// buffer when it holds them whole, and hands each to `state` as
+/// quick-xml would hand it: one pass over a tag's bytes instead of
+/// quick-xml's search for its end and then the split of its attributes,
+/// and one look at the buffer for a run of cases rather than one each.
+/// Whether it read any; anything else, errors included, is left to
+/// quick-xml.
+fn read_plain_empty_tags<R: BufRead, H: XmlHandler>(
     reader: &mut Reader<R>,
     state: &mut H,
     plain: &mut PlainAttributes,
     base: u64,
 ) -> Result<bool, Diagnostic> {
     let mut stream = reader.stream();
-    let at = base + stream.offset();
+    let offset = base + stream.offset();
     let Ok(chunk) = stream.fill_buf() else {
         return Ok(false);
     };
-    // quick-xml refuses markup longer than this; such a tag is left to it.
-    let chunk = &chunk[..chunk.len().min(budget::MAX_MARKUP_BYTES as usize)];
-    let Some((len, name_len)) = plain.split_empty_tag(chunk) else {
-        return Ok(false);
-    };
-    // What quick-xml's event holds: the text between `<` and `/>`.
-    let Ok(content) = std::str::from_utf8(&chunk[1..len - 2]) else {
-        return Ok(false);
-    };
-    let tag = BytesStart::from_content(content, name_len);
-    state.start_plain(&tag, plain, at)?;
-    state.end();
-    stream.consume(len);
-    Ok(true)
+    // Read up to here: after the last tag read, before the whitespace
+    // that follows it (which is left for `skip_character_data` unless
+    // another plain tag follows it).
+    let mut read = 0;
+    loop {
+        let spaces = chunk[read..]
+            .iter()
+            .take_while(|&&b| is_xml_space(b))
+            .count();
+        let from = read + spaces;
+        let rest = &chunk[from..];
+        // quick-xml refuses markup longer than this; such a tag is left to it.
+        let rest = &rest[..rest.len().min(budget::MAX_MARKUP_BYTES as usize)];
+        let Some((len, name_len)) = plain.split_empty_tag(rest) else {
+            break;
+        };
+        // What quick-xml's event holds: the text between `<` and `/>`.
+        let Ok(content) = std::str::from_utf8(&rest[1..len - 2]) else {
+            break;
+        };
+        let tag = BytesStart::from_content(content, name_len);
+        state.start_plain(&tag, plain, offset + from as u64)?;
+        state.end();
+        read = from + len;
+    }
+    stream.consume(read);
+    Ok(read > 0)
 }
 
 /// Bounds on what one report may make the reader hold: each a clear error
@@ -973,9 +989,11 @@ fn local_name(key: &str) -> &str {
 /// included, takes that walk, so errors stay the walk's.
 #[derive(Default)]
 pub(super) struct PlainAttributes {
-    /// Per attribute, where its key starts and ends and its value starts
-    /// and ends in the tag: offsets rather than ranges, so that the
-    /// reader fills a small array in place for every tag.
+    /// Per attribute, where its key starts, its local name starts (after
+    /// the key's last `:`, found as the key is read), and its value starts
+    /// and ends in the tag (its key ends at the `="` before its value):
+    /// offsets rather than ranges, so that the reader fills a small array
+    /// in place for every tag.
     spans: [[u32; 4]; PlainAttributes::MAX],
     len: usize,
 }
@@ -992,12 +1010,14 @@ const VALUE_STOP: [bool; 256] = {
     stop
 };
 
-/// The bytes that end an attribute's key: `=` and whitespace.
+/// The bytes that end an attribute's key, `=` and whitespace, and `:`,
+/// where the scan notes that the key's local name starts after it and goes
+/// on.
 const KEY_STOP: [bool; 256] = {
     let mut stop = [false; 256];
     let mut i = 0;
     while i < 256 {
-        stop[i] = i as u8 == b'=' || is_xml_space(i as u8);
+        stop[i] = matches!(i as u8, b'=' | b':') || is_xml_space(i as u8);
         i += 1;
     }
     stop
@@ -1022,6 +1042,18 @@ const RAW_KEY_STOP: [bool; 256] = {
 const fn is_plain_name_byte(byte: u8) -> bool {
     byte.is_ascii_alphanumeric() || matches!(byte, b'_' | b'-' | b'.' | b':')
 }
+
+/// [`is_plain_name_byte`] as a table: one look-up a byte of every tag's
+/// name.
+const PLAIN_NAME_BYTE: [bool; 256] = {
+    let mut plain = [false; 256];
+    let mut i = 0;
+    while i < 256 {
+        plain[i] = is_plain_name_byte(i as u8);
+        i += 1;
+    }
+    plain
+};
 
 impl PlainAttributes {
     /// More attributes than this take the walk.
@@ -1050,7 +1082,7 @@ impl PlainAttributes {
         let content = &content[..content.len().min(u32::MAX as usize)];
         let name_len = content
             .iter()
-            .position(|&b| !is_plain_name_byte(b))
+            .position(|&b| !PLAIN_NAME_BYTE[usize::from(b)])
             .unwrap_or(content.len());
         if name_len == 0 {
             return None;
@@ -1066,6 +1098,8 @@ impl PlainAttributes {
     fn split_from(&mut self, bytes: &[u8], mut at: usize, raw: bool) -> Option<usize> {
         self.len = 0;
         let key_stop = if raw { &RAW_KEY_STOP } else { &KEY_STOP };
+        // One bit per key's length and first byte (see below).
+        let mut seen = 0u64;
         loop {
             // Whitespace, then a key, or the end.
             let start = at;
@@ -1085,10 +1119,18 @@ impl PlainAttributes {
                 return None;
             }
             let key_start = at;
-            at += bytes[at..]
-                .iter()
-                .position(|&b| key_stop[usize::from(b)])
-                .unwrap_or(bytes.len() - at);
+            let mut local_start = at;
+            loop {
+                at += bytes[at..]
+                    .iter()
+                    .position(|&b| key_stop[usize::from(b)])
+                    .unwrap_or(bytes.len() - at);
+                if bytes.get(at) != Some(&b':') {
+                    break;
+                }
+                at += 1;
+                local_start = at;
+            }
             let key = &bytes[key_start..at];
             // `=` right after the key, a quote right after it.
             if key.is_empty() || bytes.get(at) != Some(&b'=') {
@@ -1113,18 +1155,21 @@ impl PlainAttributes {
                     _ => return None,
                 }
             }
-            // Keys differ in length or first byte nearly always: compare
-            // those before calling memcmp.
-            let repeated = self.spans[..self.len].iter().any(|&[from, to, _, _]| {
-                let seen = &bytes[from as usize..to as usize];
-                seen.len() == key.len() && seen[0] == key[0] && seen == key
-            });
+            // Keys differ in length or first byte nearly always: a bit
+            // for those says whether an earlier key may be the same, and
+            // only then are the earlier keys compared.
+            let bit = 1u64 << ((key.len() * 31 + usize::from(key[0])) % 64);
+            let repeated = seen & bit != 0
+                && self.spans[..self.len].iter().any(|&[from, _, value, _]| {
+                    let earlier = &bytes[from as usize..value as usize - 2];
+                    earlier.len() == key.len() && earlier[0] == key[0] && earlier == key
+                });
             if repeated {
                 return None;
             }
+            seen |= bit;
             // All below `bytes.len()`, which fits in 32 bits.
-            self.spans[self.len] =
-                [key_start, key_start + key.len(), value_start, at].map(|o| o as u32);
+            self.spans[self.len] = [key_start, local_start, value_start, at].map(|o| o as u32);
             self.len += 1;
             at += 1;
         }
@@ -1134,10 +1179,10 @@ impl PlainAttributes {
     /// from `tag` (which starts at `at`), in tag order.
     fn each<'t>(&self, tag: &'t BytesStart, at: u64, mut f: impl FnMut(&str, Cow<'t, str>, u64)) {
         let content: &'t str = tag;
-        for &[key_start, key_end, value_start, value_end] in &self.spans[..self.len] {
-            let key = &content[key_start as usize..key_end as usize];
+        for &[key_start, local_start, value_start, value_end] in &self.spans[..self.len] {
+            // The key ends at the `="` before the value.
             f(
-                local_name(key),
+                &content[local_start as usize..value_start as usize - 2],
                 Cow::Borrowed(&content[value_start as usize..value_end as usize]),
                 at + 1 + u64::from(key_start),
             );
@@ -1174,15 +1219,6 @@ impl<'t> Attrs<'t> {
             attrs.take(local, value, place)
         })?;
         Ok(attrs)
-    }
-
-    /// [`Attrs::read`] of a tag whose attributes `plain` has read.
-    fn read_plain(tag: &'t BytesStart, plain: &PlainAttributes, at: u64) -> Attrs<'t> {
-        let mut attrs = Attrs::default();
-        plain.each(tag, at, |local, value, place| {
-            attrs.take(local, value, place)
-        });
-        attrs
     }
 
     /// Keeps attribute `local` with `value` (at `place`) if the reader
@@ -1294,8 +1330,8 @@ impl XmlHandler for State {
     }
 
     fn start(&mut self, tag: &BytesStart, at: u64) -> Result<(), Diagnostic> {
-        let attrs = Attrs::read(tag, at)?;
-        self.start_with(tag, attrs, at)
+        let mut attrs = Attrs::read(tag, at)?;
+        self.start_with(tag, &mut attrs, at)
     }
 
     fn start_plain(
@@ -1304,7 +1340,12 @@ impl XmlHandler for State {
         plain: &PlainAttributes,
         at: u64,
     ) -> Result<(), Diagnostic> {
-        self.start_with(tag, Attrs::read_plain(tag, plain, at), at)
+        // Filled here rather than returned, which would copy it.
+        let mut attrs = Attrs::default();
+        plain.each(tag, at, |local, value, place| {
+            attrs.take(local, value, place)
+        });
+        self.start_with(tag, &mut attrs, at)
     }
 
     /// Closes the innermost element. A suite with a time records it over
@@ -1374,12 +1415,23 @@ impl XmlHandler for State {
 const PACKED_NAMES: usize = 1024;
 
 impl State {
-    /// A start tag with its attributes read.
-    fn start_with(&mut self, tag: &BytesStart, attrs: Attrs, at: u64) -> Result<(), Diagnostic> {
-        let local = tag.local_name();
-        let local: &str = local.as_ref();
+    /// A start tag with its attributes read; those it keeps are taken
+    /// out of `attrs`, which is lent rather than moved, being large.
+    fn start_with(
+        &mut self,
+        tag: &BytesStart,
+        attrs: &mut Attrs,
+        at: u64,
+    ) -> Result<(), Diagnostic> {
+        // quick-xml's `local_name` (after the first `:`), without the
+        // `str::find` that costs more than a name is long.
+        let name: &str = tag.name().into_inner();
+        let local = name
+            .bytes()
+            .position(|b| b == b':')
+            .map_or(name, |colon| &name[colon + 1..]);
         if self.stack.is_empty() {
-            self.start_root(local, &attrs, at)?;
+            self.start_root(local, attrs, at)?;
         }
         let frame = match local {
             "testsuite" => self.start_suite(attrs),
@@ -1492,15 +1544,15 @@ impl State {
         Ok(())
     }
 
-    fn start_suite(&mut self, mut attrs: Attrs) -> Frame {
+    fn start_suite(&mut self, attrs: &mut Attrs) -> Frame {
         let file = attrs.take_source_file();
         // A suite's time only feeds the estimate of its setup cost, so an
         // unusable one is dropped without a warning of its own.
-        let time = attrs.time.and_then(|(parsed, _)| match parsed {
+        let time = attrs.time.take().and_then(|(parsed, _)| match parsed {
             ParsedTime::Known(micros) => Some(micros),
             _ => None,
         });
-        let name = attrs.name;
+        let name = attrs.name.take();
         if let Some(name) = &name {
             self.signals.pytest_suite |= name == "pytest";
             self.signals.dll_suite |= name.to_ascii_lowercase().ends_with(".dll");
@@ -1515,7 +1567,7 @@ impl State {
             file: file
                 .map(Shared::from)
                 .or_else(|| outer.and_then(|o| o.file.clone())),
-            hostname: attrs.hostname.map(Shared::from),
+            hostname: attrs.hostname.take().map(Shared::from),
         };
         self.suites.push(context);
         Frame::Suite {
@@ -1525,17 +1577,17 @@ impl State {
         }
     }
 
-    fn start_case(&mut self, mut attrs: Attrs, at: u64) -> Result<Frame, Diagnostic> {
+    fn start_case(&mut self, attrs: &mut Attrs, at: u64) -> Result<Frame, Diagnostic> {
         self.signals.assertions |= attrs.assertions;
         // A nameless case is kept: it still proves its file, which runners
         // that select whole files (vitest, jest, mocha, rspec) run.
-        let file = self.case_file(&mut attrs);
-        let name = match attrs.name {
+        let file = self.case_file(attrs);
+        let name = match attrs.name.take() {
             Some(name) if !is_blank(&name) => name,
             Some(_) => self.nameless(at, "testcase with an empty name"),
             None => self.nameless(at, "testcase without a name attribute"),
         };
-        let duration = attrs.time.and_then(|(parsed, place)| match parsed {
+        let duration = attrs.time.take().and_then(|(parsed, place)| match parsed {
             ParsedTime::Known(micros) => Some(micros),
             ParsedTime::Missing => None,
             ParsedTime::Invalid(reason) => {
@@ -1552,7 +1604,10 @@ impl State {
         let variant = context.and_then(|c| c.hostname.clone());
         let case = TestCase {
             name: self.unnamed.clone(),
-            classname: attrs.classname.map(|c| self.recent_classname.share(&c)),
+            classname: attrs
+                .classname
+                .as_deref()
+                .map(|c| self.recent_classname.share(c)),
             suite,
             file,
             duration,
@@ -2217,6 +2272,9 @@ mod tests {
             r#"t a="&amp;""#,
             r#"t a="x	y""#,
             r#"t a="é" b='ü'"#,
+            r#"t a:b:c="1" :d="2" e:="3" ::="4" x:a="5" y:a='6'"#,
+            r#"t name="1" time="2" file="3" classname="4" time="5""#,
+            r#"t ab="1" ba="2" abc="3" a="4" ab="5""#,
             r#"t a="1" b="2" c="3" d="4" e="5" f="6" g="7" h="8" i="9" j="10" k="11" l="12" m="13""#,
         ] {
             assert_eq!(
@@ -2313,7 +2371,8 @@ mod tests {
                     tag.push(alphabet[code % alphabet.len()]);
                     code /= alphabet.len();
                 }
-                let doc = format!("<r>\n<t{tag}/> <t a=\"1\"/></r>");
+                // Runs of plain tags are read in one look at the buffer.
+                let doc = format!("<r>\n<t{tag}/> <t a=\"1\"/>\r\n\t<t/><t b='2'/> </r>");
                 let whole = read_xml::<Recorder>(&mut doc.as_bytes());
                 let mut one_byte = BufReader::with_capacity(1, doc.as_bytes());
                 assert_eq!(whole, read_xml::<Recorder>(&mut one_byte), "{doc:?}");
@@ -2485,9 +2544,10 @@ mod tests {
             <testcase name=\"a\" time=\"0.5\"><system-out>héllo ✓ 𝄞 &amp; &#x41; ]]&gt; more</system-out>\n\
             <system-err><![CDATA[</testcase> <testsuite> ]] ] ]]]> after]]&gt;</system-err></testcase>\n\
             <testcase name=\"b\"><failure><![CDATA[x]]><![CDATA[]]></failure></testcase>\n\
+            <testcase name=\"c\" time=\"1\"/>\n <testcase name=\"d\"/><testcase name='é'/>\n\
             </testsuite>\n</testsuites>\n";
         let expected = read(doc.as_bytes()).unwrap();
-        assert_eq!(expected.cases.len(), 2);
+        assert_eq!(expected.cases.len(), 5);
         assert_eq!(expected.cases[1].outcome, Outcome::Failed);
         for capacity in 1..=40 {
             let mut input = BufReader::with_capacity(capacity, doc.as_bytes());
