@@ -74,8 +74,9 @@ impl Naming for Jest {
         identified(self, case)
     }
 
-    /// A case's id is its file: worked out once for the cases recorded in
-    /// one place (the current directory is asked each time).
+    /// A case's id is its file, worked out once for the cases recorded in
+    /// one place: the path normalised and made relative to the current
+    /// directory, which is asked for once a place, not once a case.
     fn identify_into(
         &self,
         case: &TestCase,
