@@ -172,8 +172,8 @@ pub trait Naming {
     /// `native` rather than allocated on its own, and the class and file
     /// returned: how the timing table names a million cases, packing their
     /// ids into shared blocks. On `None` nothing is written. `scope` holds
-    /// what the runner worked out for the case before, should this one
-    /// share its class and file. The default copies what
+    /// what the runner worked out for the case before, should this one be
+    /// recorded in the same place ([`Scope::holds`]). The default copies what
     /// [`Naming::identify`] gives; a runner whose `identify` is
     /// [`identified`] writes the id in place instead.
     fn identify_into(
@@ -259,7 +259,7 @@ pub fn identified<N: Naming + ?Sized>(runner: &N, case: &TestCase) -> Option<Tes
 /// and suite), kept for the next case recorded in the very same place:
 /// cases of one class come together, and working out where a test lives
 /// (a path normalised and made relative, a dotted class split) took pytest
-/// ten times what writing its id does.
+/// over ten times what writing its id does.
 #[derive(Debug, Default)]
 pub struct Scope {
     /// The classname, file and suite it was made of.
@@ -301,7 +301,7 @@ impl Scope {
 pub struct Selecting {
     /// The class and file texts of the last id let through.
     printable: [Option<Text>; 2],
-    /// What the runner made of the last case's class and file.
+    /// What the runner made of where the last case was recorded.
     scope: Scope,
 }
 
