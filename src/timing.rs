@@ -142,112 +142,99 @@ impl CaseFiles {
 type RunSums = [(u128, u64); 3];
 
 /// What the fold keeps of a named case: what tells it apart from the
-/// other recorded cases of its test (classname, name, variant) and what
-/// it measured, in 32 bytes: its text is in the fold's [`RunText`], so
-/// that a run takes no allocation of its own and the case, name and all,
-/// is let go of as it is named.
+/// other recorded cases of its test, as a key ([`RecordedKeys`]), and what
+/// it measured, in 24 bytes: a run takes no allocation of its own, and the
+/// case, name and all, is let go of as it is named.
 #[derive(Debug)]
 struct Run {
     /// The duration, if `timed`.
     duration: Micros,
-    /// Where the name starts in [`RunText::names`].
-    name_start: usize,
-    /// The name's length in bytes.
-    name_len: u32,
-    /// The classname's index in [`RunText::shared`], or [`RunText::NONE`].
-    classname: u32,
-    /// The variant's index in [`RunText::shared`], or [`RunText::NONE`].
-    variant: u32,
+    /// The key of the case's classname, name and variant.
+    recorded: u64,
     timed: bool,
     outcome: Outcome,
 }
 
 // A million runs are held at once while they are put in order.
-const _: () = assert!(std::mem::size_of::<Run>() == 32);
+const _: () = assert!(std::mem::size_of::<Run>() == 24);
 
-/// The text of a fold's runs, each piece held once: every distinct
-/// classname and variant once (cases of one class come together, so the
-/// last one is tried first), and the names one after another in one
-/// buffer. A million names are then one allocation rather than a million,
-/// and no holes are left where they were.
+/// Keys that tell the recorded cases of one test apart: a 64-bit hash of
+/// the case's classname (none is the empty one), name and variant, in
+/// place of a copy of their text (a million names are tens of MB).
+///
+/// Two different cases of one test with the same key would be taken for
+/// reruns of one case (their times averaged, not added): for cases that
+/// differ only by chance, the odds are about one in 2^64 for each pair of
+/// one test's cases. A report that set out to collide could change only
+/// a time its author writes anyway, and never which tests are planned.
 #[derive(Debug, Default)]
-struct RunText {
-    /// The distinct classnames and variants, in first-seen order.
-    shared: Vec<Shared>,
-    /// Where each is in `shared`; only looked up.
-    index: HashMap<Shared, u32>,
-    /// The classname interned last.
-    last_classname: Option<u32>,
-    /// The variant interned last.
-    last_variant: Option<u32>,
-    /// Every run's name.
-    names: String,
+struct RecordedKeys {
+    /// The classname hashed last and its hash: the cases of one class
+    /// come together and share its text.
+    last_classname: Option<(Shared, u64)>,
 }
 
-impl RunText {
-    /// The index of no classname or variant.
-    const NONE: u32 = u32::MAX;
-
-    /// The run of `case`, its text copied in here.
+impl RecordedKeys {
+    /// The run of `case`.
     fn run(&mut self, case: &TestCase) -> Run {
-        let name_start = self.names.len();
-        self.names.push_str(&case.name);
-        let mut last = self.last_classname;
-        let classname = self.intern(case.classname.as_ref(), &mut last);
-        self.last_classname = last;
-        let mut last = self.last_variant;
-        let variant = self.intern(case.variant.as_ref(), &mut last);
-        self.last_variant = last;
         Run {
             duration: case.duration.unwrap_or(0),
-            name_start,
-            // A name is an attribute of a report held in memory whole.
-            name_len: u32::try_from(case.name.len()).expect("a test name is under 4 GiB"),
-            classname,
-            variant,
+            recorded: self.key(case.classname.as_ref(), &case.name, case.variant.as_deref()),
             timed: case.duration.is_some(),
             outcome: case.outcome,
         }
     }
 
-    /// The index of `text` in `shared`, `last` first.
-    fn intern(&mut self, text: Option<&Shared>, last: &mut Option<u32>) -> u32 {
-        let Some(text) = text else {
-            return RunText::NONE;
-        };
-        if let Some(at) = *last {
-            let known = &self.shared[at as usize];
-            if Shared::ptr_eq(known, text) || **known == **text {
-                return at;
+    /// The key of a case's classname, name and variant.
+    fn key(&mut self, classname: Option<&Shared>, name: &str, variant: Option<&str>) -> u64 {
+        let class_hash = match (classname, &self.last_classname) {
+            (None, _) => hash_bytes(0, b""),
+            (Some(class), Some((last, hash))) if Shared::ptr_eq(class, last) || class == last => {
+                *hash
             }
+            (Some(class), _) => {
+                let hash = hash_bytes(0, class.as_bytes());
+                self.last_classname = Some((class.clone(), hash));
+                hash
+            }
+        };
+        let named = hash_bytes(class_hash, name.as_bytes());
+        match variant {
+            None => folded_multiply(named, HASH_MULTIPLIERS[0]),
+            Some(variant) => hash_bytes(named ^ HASH_MULTIPLIERS[1], variant.as_bytes()),
         }
-        let at = match self.index.get(&**text) {
-            Some(&at) => at,
-            None => {
-                // Fewer distinct texts than cases, and far fewer than 2^32.
-                let at = u32::try_from(self.shared.len()).expect("under 2^32 distinct texts");
-                self.shared.push(text.clone());
-                self.index.insert(text.clone(), at);
-                at
-            }
-        };
-        *last = Some(at);
-        at
     }
+}
 
-    /// The text at index `at`, if any.
-    fn text(&self, at: u32) -> Option<&str> {
-        (at != RunText::NONE).then(|| &*self.shared[at as usize])
-    }
+/// Odd constants with bits spread evenly (the fractional parts of the
+/// golden ratio and of pi).
+const HASH_MULTIPLIERS: [u64; 2] = [0x9e37_79b9_7f4a_7c15, 0x243f_6a88_85a3_08d3];
 
-    /// What tells the recorded cases of one test apart.
-    fn recorded(&self, run: &Run) -> (&str, &str, Option<&str>) {
-        (
-            self.text(run.classname).unwrap_or(""),
-            &self.names[run.name_start..run.name_start + run.name_len as usize],
-            self.text(run.variant),
-        )
+/// The high and low halves of `a * b`, exclusive-or'ed: every bit of
+/// either input reaches every bit of the result.
+fn folded_multiply(a: u64, b: u64) -> u64 {
+    let product = u128::from(a) * u128::from(b);
+    (product as u64) ^ ((product >> 64) as u64)
+}
+
+/// `bytes` hashed after `seed`, eight bytes at a time, their length first
+/// so that where one text ends and the next starts is part of the hash.
+/// The same on every machine: the key orders runs ([`Runs::cmp`]).
+fn hash_bytes(seed: u64, bytes: &[u8]) -> u64 {
+    let [by_word, by_length] = HASH_MULTIPLIERS;
+    let mut hash = folded_multiply(seed ^ bytes.len() as u64, by_length);
+    let mut words = bytes.chunks_exact(8);
+    for word in words.by_ref() {
+        let word = u64::from_le_bytes(word.try_into().expect("eight bytes"));
+        hash = folded_multiply(hash ^ word, by_word);
     }
+    let rest = words.remainder();
+    if !rest.is_empty() {
+        let mut word = [0; 8];
+        word[..rest.len()].copy_from_slice(rest);
+        hash = folded_multiply(hash ^ u64::from_le_bytes(word), by_word);
+    }
+    hash
 }
 
 /// Test ids as a table holds a million of them: each test's native id
@@ -351,22 +338,18 @@ impl Eq for Ids {}
 struct Runs {
     ids: Ids,
     runs: Vec<Run>,
-    text: RunText,
+    keys: RecordedKeys,
 }
 
 impl Runs {
-    /// The order runs are folded in: by native id, then what was recorded,
-    /// then the whole id. Runs of equal keys are alike for the fold, so
-    /// any order among them gives the same table.
+    /// The order runs are folded in: by native id, then the key of what
+    /// was recorded, then the whole id. Runs of equal keys are alike for
+    /// the fold, so any order among them gives the same table.
     fn cmp(&self, a: usize, b: usize) -> std::cmp::Ordering {
         let (x, y) = (self.ids.get(a), self.ids.get(b));
         x.native
             .cmp(y.native)
-            .then_with(|| {
-                let text = &self.text;
-                text.recorded(&self.runs[a])
-                    .cmp(&text.recorded(&self.runs[b]))
-            })
+            .then_with(|| self.runs[a].recorded.cmp(&self.runs[b].recorded))
             .then_with(|| x.cmp(&y))
     }
 
@@ -489,7 +472,7 @@ impl<'r, 'f> Fold<'r, 'f> {
             runs: Runs {
                 ids: Ids::with_capacity(cases),
                 runs: Vec::with_capacity(cases),
-                text: RunText::default(),
+                keys: RecordedKeys::default(),
             },
             recent_class: Recent::default(),
             recent_file: Recent::default(),
@@ -534,7 +517,7 @@ impl<'r, 'f> Fold<'r, 'f> {
                 return;
             }
         };
-        let run = self.runs.text.run(case);
+        let run = self.runs.keys.run(case);
         // Most cases share the last one's place; only a new place keeps
         // its texts, one copy of each.
         let (recent_class, recent_file) = (&mut self.recent_class, &mut self.recent_file);
@@ -583,18 +566,18 @@ impl<'r, 'f> Fold<'r, 'f> {
         let mut fold = self;
         fold.pack();
         let order = fold.runs.order();
-        let Runs { ids, runs, text } = fold.runs;
+        let Runs { ids, runs, .. } = fold.runs;
         // Asked for before the old ids are let go of, so that glibc maps
         // it on its own and gives it back when it is freed: once a block
         // that large has been freed, glibc serves the next ones from its
         // heap, which stays resident after they are freed.
         let mut measured = Vec::with_capacity(ids.len());
         let mut ids = ids.in_order(&order);
-        // The runs are read along `order` rather than moved: 32 bytes each.
+        // The runs are read along `order` rather than moved.
         let run = |i: usize| &runs[order[i] as usize];
-        // Each test's runs are merged into its first entry, moved down to
-        // the next free place; the order puts the smallest of equal-named
-        // ids first.
+        // Each test's runs are merged into its smallest id (where its
+        // cases' classes or files differ), moved down to the next free
+        // place.
         let mut kept = 0;
         let mut first = 0;
         while first < ids.len() {
@@ -603,13 +586,20 @@ impl<'r, 'f> Fold<'r, 'f> {
                 .iter()
                 .position(|other| other != native)
                 .map_or(ids.len(), |n| first + 1 + n);
-            ids.swap(kept, first);
+            let smallest = (first + 1..end).fold(first, |smallest, i| {
+                if ids.get(i) < ids.get(smallest) {
+                    i
+                } else {
+                    smallest
+                }
+            });
+            ids.swap(kept, smallest);
             let (mut duration, mut samples_in_mean): (Option<Micros>, u64) = (None, 0);
             let mut case_start = first;
             while case_start < end {
-                let recorded = text.recorded(run(case_start));
+                let recorded = run(case_start).recorded;
                 let case_end = (case_start + 1..end)
-                    .find(|&i| text.recorded(run(i)) != recorded)
+                    .find(|&i| run(i).recorded != recorded)
                     .unwrap_or(end);
                 let mut sums: RunSums = [(0, 0); 3];
                 for run in (case_start..case_end).map(run) {
@@ -1476,7 +1466,7 @@ mod tests {
     }
 
     #[test]
-    fn run_text_gives_back_what_each_case_recorded() {
+    fn recorded_keys_tell_cases_apart_as_their_text_does() {
         let case = |name: &str, classname: Option<&str>, variant: Option<&str>| TestCase {
             name: name.into(),
             classname: classname.map(Into::into),
@@ -1487,31 +1477,35 @@ mod tests {
             dialect: Dialect::Generic,
             variant: variant.map(Into::into),
         };
+        // Texts that run into each other, empty ones, none and the empty
+        // variant, names of exactly eight bytes and one past.
         let cases = [
             case("a", Some("C"), None),
             case("b", Some("D"), Some("firefox")),
             case("", Some("C"), Some("firefox")),
             case("c", None, Some("")),
+            case("c", None, None),
             case("d", Some(""), None),
+            case("Ca", Some(""), None),
+            case("a", Some("Ca"), None),
+            case("test_abc", Some("C"), None),
+            case("test_abcd", Some("C"), None),
+            case("test_ab\0", Some("C"), None),
+            case("é", Some("C"), None),
         ];
-        let mut text = RunText::default();
-        let runs: Vec<Run> = cases.iter().map(|c| text.run(c)).collect();
-        let recorded: Vec<_> = runs.iter().map(|r| text.recorded(r)).collect();
-        assert_eq!(
-            recorded,
-            [
-                ("C", "a", None),
-                ("D", "b", Some("firefox")),
-                ("C", "", Some("firefox")),
-                ("", "c", Some("")),
-                ("", "d", None),
-            ]
-        );
-        // Equal text is held once, wherever it comes again: C, D, firefox
-        // and the empty text.
-        assert_eq!(runs[0].classname, runs[2].classname);
-        assert_eq!(runs[1].variant, runs[2].variant);
-        assert_eq!(text.shared.len(), 4);
+        let mut keys = RecordedKeys::default();
+        let runs: Vec<Run> = cases.iter().map(|c| keys.run(c)).collect();
+        let mut distinct: Vec<u64> = runs.iter().map(|r| r.recorded).collect();
+        distinct.sort_unstable();
+        distinct.dedup();
+        assert_eq!(distinct.len(), cases.len());
+        // The same case gets the same key, whatever came before it and
+        // whether or not its classname is the one hashed last; no
+        // classname is the empty one.
+        let mut fresh = RecordedKeys::default();
+        assert_eq!(fresh.run(&cases[2]).recorded, runs[2].recorded);
+        assert_eq!(keys.run(&cases[0]).recorded, runs[0].recorded);
+        assert_eq!(fresh.run(&case("d", None, None)).recorded, runs[5].recorded);
         assert_eq!((runs[0].duration, runs[0].timed), (7, true));
         assert_eq!(runs[0].outcome, Outcome::Failed);
     }
@@ -1548,7 +1542,7 @@ mod tests {
             let mut runs = Runs::default();
             for &(native, file, classname) in runs_of {
                 runs.ids.push(id(native, file, file));
-                let run = runs.text.run(&case(native, classname));
+                let run = runs.keys.run(&case(native, classname));
                 runs.runs.push(run);
             }
             let order = runs.order();
