@@ -83,16 +83,22 @@ pub struct TableStats {
     pub control_characters: usize,
 }
 
-/// Each case's file key as the timing table named it, interned, and what
-/// it adds to its group's sum, for measuring group setups without naming
-/// every case a second time or keeping the cases.
+/// Each report group's file key and the sum of its cases' durations,
+/// worked out as the fold names the cases, last first: a group's key and
+/// sum are all [`GroupSetups::from_case_files`] needs, so nothing is kept
+/// per case, nor is any case named a second time.
 #[derive(Debug, Default)]
 struct CaseFiles {
-    /// Per case, in order: an index into `keys`, or one of the markers.
-    of_case: Vec<u32>,
-    /// Per case, in order: what it adds to its group's sum
-    /// ([`add_duration`]); `None` makes the group unmeasurable.
-    time_of_case: Vec<Option<Micros>>,
+    /// Each group's range of case indexes.
+    ranges: Vec<std::ops::Range<usize>>,
+    /// Each group's key and sum so far.
+    sums: Vec<GroupSum>,
+    /// Groups by their end, last first: the next to open is at the end.
+    to_open: Vec<u32>,
+    /// Groups holding the case named next.
+    open: Vec<u32>,
+    /// The index of the case named next: counts down.
+    next_case: usize,
     /// The distinct file keys, in first-seen order.
     keys: Vec<String>,
     /// Where each key is in `keys`; only looked up.
@@ -101,18 +107,82 @@ struct CaseFiles {
     last: Option<u32>,
 }
 
+/// What a group's cases so far add up to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum GroupSum {
+    /// The file key its selectable cases share (none yet) and the sum of
+    /// their durations.
+    Open { key: Option<u32>, sum: Micros },
+    /// Cases of another runner, of several files, or without a duration.
+    Unmeasurable,
+}
+
 impl CaseFiles {
     /// A case from a report of another runner: its group is not measured.
     const OTHER_RUNNER: u32 = u32::MAX;
     /// A case the runner cannot select: left out of its group's sum.
     const UNSELECTABLE: u32 = u32::MAX - 1;
 
-    /// Records the next case: its file key (or a marker) and its time.
+    /// Sums for `groups` over `cases` cases, which are pushed last first.
+    /// A group reaching past the cases is not measured.
+    fn new(groups: &[GroupTime], cases: usize) -> CaseFiles {
+        let sums = groups
+            .iter()
+            .map(|group| match group.cases.end <= cases {
+                true => GroupSum::Open { key: None, sum: 0 },
+                false => GroupSum::Unmeasurable,
+            })
+            .collect();
+        let mut to_open: Vec<u32> = (0..groups.len())
+            .filter(|&g| {
+                let range = &groups[g].cases;
+                range.start < range.end && range.end <= cases
+            })
+            .map(|g| u32::try_from(g).expect("fewer groups than cases"))
+            .collect();
+        // The largest end last: cases come last first.
+        to_open.sort_unstable_by_key(|&g| groups[g as usize].cases.end);
+        CaseFiles {
+            ranges: groups.iter().map(|group| group.cases.clone()).collect(),
+            sums,
+            to_open,
+            next_case: cases,
+            ..CaseFiles::default()
+        }
+    }
+
+    /// Adds the next case (the one before the last pushed) to the groups
+    /// holding it: its file key (or a marker) and its time.
     fn push(&mut self, file: u32, case: &TestCase) {
+        let Some(at) = self.next_case.checked_sub(1) else {
+            return;
+        };
+        self.next_case = at;
+        while let Some(&group) = self.to_open.last()
+            && self.ranges[group as usize].end > at
+        {
+            self.to_open.pop();
+            self.open.push(group);
+        }
         let mut time = 0;
         let known = add_duration(&mut time, case);
-        self.of_case.push(file);
-        self.time_of_case.push(known.then_some(time));
+        for &group in &self.open {
+            let sum = &mut self.sums[group as usize];
+            let GroupSum::Open { key, sum: total } = sum else {
+                continue;
+            };
+            match file {
+                CaseFiles::OTHER_RUNNER => *sum = GroupSum::Unmeasurable,
+                CaseFiles::UNSELECTABLE => {}
+                _ if key.is_some_and(|k| k != file) || !known => *sum = GroupSum::Unmeasurable,
+                _ => {
+                    *key = Some(file);
+                    *total = total.saturating_add(time);
+                }
+            }
+        }
+        let ranges = &self.ranges;
+        self.open.retain(|&group| ranges[group as usize].start < at);
     }
 
     /// The index of file key `file`; cases of one file come together, so
@@ -543,10 +613,6 @@ impl<'r, 'f> Fold<'r, 'f> {
         self.pack();
         self.runs.ids.reverse();
         self.runs.runs.reverse();
-        if let Some(files) = self.files.as_deref_mut() {
-            files.of_case.reverse();
-            files.time_of_case.reverse();
-        }
     }
 
     /// The table of the runs kept.
@@ -691,7 +757,7 @@ impl TimingTable {
         groups: &[GroupTime],
         runner: &dyn Naming,
     ) -> (TimingTable, TableStats, GroupSetups) {
-        let mut files = (!groups.is_empty()).then(CaseFiles::default);
+        let mut files = (!groups.is_empty()).then(|| CaseFiles::new(groups, cases.len()));
         let mut fold = Fold::new(runner, files.as_mut(), cases.len());
         release_each(cases, |case| fold.add(&case));
         fold.reverse();
@@ -1192,24 +1258,9 @@ impl GroupSetups {
     /// [`GroupSetups::measure`] from the file key [`TimingTable::fold`]
     /// recorded for each case: the same groups count, with the same sums.
     fn from_case_files(groups: &[GroupTime], files: &CaseFiles) -> GroupSetups {
-        let samples = setup_samples_by_range(groups, |range| {
-            let mut key: Option<u32> = None;
-            let mut sum: Micros = 0;
-            for index in range {
-                let (&file, &time) = (files.of_case.get(index)?, files.time_of_case.get(index)?);
-                match file {
-                    CaseFiles::OTHER_RUNNER => return None,
-                    CaseFiles::UNSELECTABLE => continue,
-                    _ => {}
-                }
-                match key {
-                    Some(k) if k != file => return None,
-                    Some(_) => {}
-                    None => key = Some(file),
-                }
-                sum = sum.saturating_add(time?);
-            }
-            key.map(|k| (k, sum))
+        let samples = setup_samples_by_range(groups, |group, _| match files.sums[group] {
+            GroupSum::Open { key, sum } => key.map(|key| (key, sum)),
+            GroupSum::Unmeasurable => None,
         });
         GroupSetups::from_samples(samples, |key| files.keys[key as usize].clone())
     }
@@ -1358,29 +1409,31 @@ pub fn setup_samples<K: Ord + Clone>(
     groups: &[GroupTime],
     mut key_and_sum: impl FnMut(&[TestCase]) -> Option<(K, Micros)>,
 ) -> BTreeMap<K, GroupSamples> {
-    setup_samples_by_range(groups, |range| cases.get(range).and_then(&mut key_and_sum))
+    setup_samples_by_range(groups, |_, range| {
+        cases.get(range).and_then(&mut key_and_sum)
+    })
 }
 
-/// [`setup_samples`] with each group's members given as their range of
-/// case indexes.
+/// [`setup_samples`] with each group given by its index in `groups` and
+/// its range of case indexes.
 fn setup_samples_by_range<K: Ord + Clone>(
     groups: &[GroupTime],
-    mut key_and_sum: impl FnMut(std::ops::Range<usize>) -> Option<(K, Micros)>,
+    mut key_and_sum: impl FnMut(usize, std::ops::Range<usize>) -> Option<(K, Micros)>,
 ) -> BTreeMap<K, GroupSamples> {
-    let mut ordered: Vec<&GroupTime> = groups.iter().collect();
+    let mut ordered: Vec<(usize, &GroupTime)> = groups.iter().enumerate().collect();
     // Outer groups before the groups they contain.
-    ordered.sort_by_key(|g| (g.cases.start, std::cmp::Reverse(g.cases.end)));
+    ordered.sort_by_key(|(_, g)| (g.cases.start, std::cmp::Reverse(g.cases.end)));
     let mut samples: BTreeMap<K, GroupSamples> = BTreeMap::new();
     // Counted groups enclosing the current one: (end, key).
     let mut open: Vec<(usize, K)> = Vec::new();
-    for group in ordered {
+    for (index, group) in ordered {
         while open
             .last()
             .is_some_and(|(end, _)| *end <= group.cases.start)
         {
             open.pop();
         }
-        let Some((key, sum)) = key_and_sum(group.cases.clone()) else {
+        let Some((key, sum)) = key_and_sum(index, group.cases.clone()) else {
             continue;
         };
         if open.iter().any(|(_, k)| *k == key) {
