@@ -184,6 +184,14 @@ impl Text {
     }
 }
 
+/// The size of text a [`TextBlock`] is handed out at once it is
+/// [`TextBlock::is_full`]. Large enough for the allocator to map each
+/// block on its own and give it back whole when its last text is let go
+/// of (`main` keeps glibc's threshold for that at 128 KiB): smaller
+/// blocks live in its heap, where the holes freed names leave cannot
+/// hold the larger blocks of ids written meanwhile, and stay resident.
+pub const BLOCK_BYTES: usize = 256 * 1024;
+
 /// Texts written one after another, to be handed out as the parts of one
 /// block ([`TextBlock::finish`]): a reader of a million names then copies
 /// each once, into its block, and allocates nothing for it on its own.
@@ -219,6 +227,12 @@ impl TextBlock {
         self.ends.len()
     }
 
+    /// Whether the parts written make a block to hand out
+    /// ([`TextBlock::finish`]): [`BLOCK_BYTES`] of text.
+    pub fn is_full(&self) -> bool {
+        self.text.len() >= BLOCK_BYTES
+    }
+
     /// Whether no part is waiting.
     pub fn is_empty(&self) -> bool {
         self.ends.is_empty()
@@ -228,10 +242,16 @@ impl TextBlock {
     /// block; the next part starts a new block.
     pub fn finish(&mut self) -> impl Iterator<Item = Text> + use<> {
         // The next block is sized as this one rather than grown from
-        // nothing by doubling and copying; without room to spare, which
-        // trimming would leave behind as gaps between blocks.
+        // nothing by doubling and copying. A full one ends with the part
+        // that took it past `BLOCK_BYTES`: the next has room for one more
+        // long part before it would have to grow.
         let (len, parts) = (self.text.len(), self.ends.len());
-        let text = std::mem::replace(&mut self.text, String::with_capacity(len));
+        let room = if len >= BLOCK_BYTES {
+            BLOCK_BYTES + BLOCK_BYTES / 16
+        } else {
+            len
+        };
+        let text = std::mem::replace(&mut self.text, String::with_capacity(room));
         let block: Arc<Box<str>> = Arc::new(text.into_boxed_str());
         let ends = std::mem::replace(&mut self.ends, Vec::with_capacity(parts));
         let mut start = 0;

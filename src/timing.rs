@@ -528,9 +528,6 @@ struct Fold<'r, 'f> {
     natives: TextBlock,
 }
 
-/// Native ids packed into one block at a time: about 40 KB of text.
-const PACKED_IDS: usize = 1024;
-
 impl<'r, 'f> Fold<'r, 'f> {
     /// A fold naming with `runner` about `cases` cases; with `files`, it
     /// also records each case's file key for [`GroupSetups::from_case_files`].
@@ -597,7 +594,7 @@ impl<'r, 'f> Fold<'r, 'f> {
         });
         self.runs.ids.place_of.push(place);
         self.runs.runs.push(run);
-        if self.natives.len() >= PACKED_IDS {
+        if self.natives.is_full() {
             self.pack();
         }
     }

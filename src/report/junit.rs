@@ -1294,7 +1294,7 @@ struct State {
     root_seen: bool,
     cases: Vec<TestCase>,
     /// The names of the last cases, whose own `name` is still `unnamed`:
-    /// written here, then packed into one block a thousand at a time.
+    /// written here, then packed into blocks of [`crate::case::BLOCK_BYTES`].
     names: TextBlock,
     /// The name a case holds until its own is packed.
     unnamed: Text,
@@ -1410,9 +1410,6 @@ impl XmlHandler for State {
         })
     }
 }
-
-/// Case names packed into one block at a time ([`TestCase::pack_names`]).
-const PACKED_NAMES: usize = 1024;
 
 impl State {
     /// A start tag with its attributes read; those it keeps are taken
@@ -1626,7 +1623,7 @@ impl State {
         }
         self.names.push(&name);
         self.cases.push(case);
-        if self.names.len() >= PACKED_NAMES {
+        if self.names.is_full() {
             self.pack_names();
         }
         Ok(Frame::Case(Some(self.cases.len() - 1)))
