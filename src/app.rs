@@ -139,12 +139,9 @@ pub fn output_shard(
             ))
         });
     }
-    let mut text = rendered.lines().join("\n");
-    if !text.is_empty() {
-        text.push('\n');
-    }
-    write_stdout(stdout, &text)?;
-    Ok(None)
+    let mut out = std::io::BufWriter::with_capacity(64 * 1024, stdout);
+    let written = rendered.write_lines(&mut out).and_then(|()| out.flush());
+    output_written(written).map(|()| None)
 }
 
 /// Prints a rendered shard's warnings and notices on stderr.
@@ -159,10 +156,17 @@ pub fn shard_notes(rendered: &Rendered, stderr: &mut dyn Write) {
 
 /// Writes the primary output; a closed pipe (`| head`) is not an error.
 pub fn write_stdout(stdout: &mut dyn Write, text: &str) -> Result<()> {
-    match stdout
-        .write_all(text.as_bytes())
-        .and_then(|_| stdout.flush())
-    {
+    output_written(
+        stdout
+            .write_all(text.as_bytes())
+            .and_then(|_| stdout.flush()),
+    )
+}
+
+/// How writing the primary output went: a closed pipe (`| head`) is not
+/// an error.
+fn output_written(written: std::io::Result<()>) -> Result<()> {
+    match written {
         Ok(()) => Ok(()),
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
         Err(e) => Err(Error::input(format!("cannot write output: {e}"))),

@@ -652,6 +652,20 @@ impl Rendered {
             Output::Commands(_) => self.command_lines(),
         }
     }
+
+    /// Writes [`Rendered::lines`], each ended by a newline, without
+    /// copying them into one text first: a shard of a million-test plan
+    /// prints a hundred thousand ids.
+    pub fn write_lines(&self, out: &mut dyn std::io::Write) -> std::io::Result<()> {
+        let mut write = |line: &str| {
+            out.write_all(line.as_bytes())?;
+            out.write_all(b"\n")
+        };
+        match &self.output {
+            Output::Args { args, .. } => args.iter().try_for_each(|line| write(line)),
+            Output::Commands(_) => self.command_lines().iter().try_for_each(|line| write(line)),
+        }
+    }
 }
 
 /// One command line as POSIX shell words.
