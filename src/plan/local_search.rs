@@ -227,8 +227,19 @@ impl Search<'_> {
     }
 }
 
-/// A shard's items as (weight, item), by weight then index.
-type ByWeight = Rc<[(Micros, usize)]>;
+/// A shard's items by weight then index ([`sorted_by_weight`]).
+type ByWeight = Rc<[Sorted]>;
+
+/// An item of a shard, in [`ByWeight`] order.
+#[derive(Debug, Clone, Copy)]
+struct Sorted {
+    weight: Micros,
+    item: u32,
+    /// Whether it is its group's only item on the shard: taking it off
+    /// frees the group's setup there. Like the order, it holds while the
+    /// shard is unchanged.
+    alone: bool,
+}
 
 /// Item relocations that make up one step.
 type Step = Vec<(usize, usize)>;
@@ -338,21 +349,31 @@ impl Search<'_> {
             let theirs = self.sorted(state, to);
             let gap = load.saturating_sub(state.load(to));
             let exhaustive = mine.len().saturating_mul(theirs.len()) <= self.limits.swap_pairs;
-            for &(wi, i) in mine.iter() {
-                let candidates: Vec<usize> = if exhaustive {
-                    theirs.iter().map(|&(_, j)| j).collect()
+            // A swap keeps the two loads' sum, less the setups it frees
+            // (an item alone in its group on its shard) and plus those it
+            // adds. When the sum is above twice the limit, only a swap
+            // that frees a setup can bring both under it: the others are
+            // passed over without being looked at, their work counted
+            // all the same, so that the search takes the same steps.
+            let only_freeing =
+                u128::from(load) + u128::from(state.load(to)) > 2 * u128::from(limit);
+            for mine_item in mine.iter() {
+                let (wi, i) = (mine_item.weight, mine_item.item as usize);
+                let candidates = if exhaustive {
+                    &theirs[..]
                 } else {
                     // Ideal partner: lighter by half the gap. Its two
                     // neighbours in weight order are the candidates.
                     let ideal = wi.saturating_sub(gap / 2);
-                    let at = theirs.partition_point(|&(w, _)| w < ideal);
-                    theirs[at.saturating_sub(1)..(at + 1).min(theirs.len())]
-                        .iter()
-                        .map(|&(_, j)| j)
-                        .collect()
+                    let at = theirs.partition_point(|other| other.weight < ideal);
+                    &theirs[at.saturating_sub(1)..(at + 1).min(theirs.len())]
                 };
-                for j in candidates {
+                for theirs_item in candidates {
                     self.work += 1;
+                    if only_freeing && !mine_item.alone && !theirs_item.alone {
+                        continue;
+                    }
+                    let j = theirs_item.item as usize;
                     let (new_from, new_to) = swapped(state, i, j);
                     let larger = new_from.max(new_to);
                     if larger <= limit
@@ -384,46 +405,59 @@ impl Search<'_> {
         others.sort_by_key(|&s| (state.load(s), s));
         self.work += others.len() as u64;
         let problem = state.problem();
+        // Units: every item of a group without setup; the whole piece of
+        // a group with one (two pieces of a group may merge).
+        let pieces_of_from = state.pieces(from);
+        let units_of = |pieces: &[(usize, Vec<usize>)]| -> usize {
+            pieces
+                .iter()
+                .map(|(group, items)| match problem.groups[*group].setup {
+                    0 => items.len(),
+                    _ => 1,
+                })
+                .sum()
+        };
+        // Too many on `from` alone: no pair is re-partitioned.
+        if units_of(&pieces_of_from) > self.limits.pair_units {
+            return None;
+        }
         for to in others {
             if self.work >= self.limits.work {
                 return None;
             }
-            // Units: every item of a group without setup; the whole piece
-            // of a group with one (two pieces of a group may merge).
+            let pieces_of_to = state.pieces(to);
+            if units_of(&pieces_of_from) + units_of(&pieces_of_to) > self.limits.pair_units {
+                continue;
+            }
             let mut units: Vec<Unit> = Vec::new();
             let mut members: Vec<Vec<usize>> = Vec::new();
             let mut local_groups: Vec<usize> = Vec::new();
-            for shard in [from, to] {
-                for (group, items) in state.pieces(shard) {
-                    let setup = problem.groups[group].setup;
-                    if setup == 0 {
-                        for item in items {
-                            units.push(Unit {
-                                weight: weight(problem, item),
-                                setup: 0,
-                                group: 0,
-                            });
-                            members.push(vec![item]);
-                        }
-                        continue;
+            for (group, items) in pieces_of_from.iter().cloned().chain(pieces_of_to) {
+                let setup = problem.groups[group].setup;
+                if setup == 0 {
+                    for item in items {
+                        units.push(Unit {
+                            weight: weight(problem, item),
+                            setup: 0,
+                            group: 0,
+                        });
+                        members.push(vec![item]);
                     }
-                    let local = match local_groups.iter().position(|&g| g == group) {
-                        Some(local) => local,
-                        None => {
-                            local_groups.push(group);
-                            local_groups.len() - 1
-                        }
-                    };
-                    units.push(Unit {
-                        weight: items.iter().map(|&i| weight(problem, i)).sum(),
-                        setup,
-                        group: local,
-                    });
-                    members.push(items);
+                    continue;
                 }
-            }
-            if units.len() > self.limits.pair_units {
-                continue;
+                let local = match local_groups.iter().position(|&g| g == group) {
+                    Some(local) => local,
+                    None => {
+                        local_groups.push(group);
+                        local_groups.len() - 1
+                    }
+                };
+                units.push(Unit {
+                    weight: items.iter().map(|&i| weight(problem, i)).sum(),
+                    setup,
+                    group: local,
+                });
+                members.push(items);
             }
             let budget = self
                 .limits
@@ -462,14 +496,19 @@ impl Search<'_> {
     }
 }
 
-/// Items of `shard` as (weight, item), by weight then index.
-fn sorted_by_weight(state: &State<'_>, shard: usize) -> Vec<(Micros, usize)> {
-    let mut items: Vec<(Micros, usize)> = state
+/// Items of `shard` by weight then index.
+fn sorted_by_weight(state: &State<'_>, shard: usize) -> Vec<Sorted> {
+    let problem = state.problem();
+    let mut items: Vec<Sorted> = state
         .members(shard)
         .iter()
-        .map(|&i| (weight(state.problem(), i as usize), i as usize))
+        .map(|&item| Sorted {
+            weight: weight(problem, item as usize),
+            item,
+            alone: state.count(problem.items[item as usize].group_index(), shard) == 1,
+        })
         .collect();
-    items.sort_unstable();
+    items.sort_unstable_by_key(|sorted| (sorted.weight, sorted.item));
     items
 }
 
