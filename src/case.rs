@@ -3,7 +3,7 @@
 //! it ([`Dialect`]) and how it ended ([`Outcome`]). The readers
 //! ([`crate::report`]) produce these; everything above consumes them.
 
-use std::sync::Arc;
+use std::rc::Rc;
 
 use crate::duration::Micros;
 
@@ -131,10 +131,15 @@ pub type Shared = Text;
 /// `u32`s), so that many texts can share one block ([`TextBlock`]): a
 /// million native ids are then a few thousand allocations, not a million,
 /// and take no reference counts or allocator headers of their own.
+///
+/// The block is counted by `Rc`, not `Arc`: planning runs on one thread,
+/// and every case, id and item takes and drops texts, a few million
+/// counts in a million-test plan, which as atomic operations cost 12% of
+/// its CPU time. Types that hold texts are therefore not `Send`.
 #[derive(Clone)]
 pub struct Text {
     /// The block this text is a part of (often the whole of it).
-    block: Arc<Box<str>>,
+    block: Rc<Box<str>>,
     /// Where the text starts in `block`, in bytes.
     start: u32,
     /// Its length in bytes.
@@ -174,7 +179,7 @@ impl Text {
     /// Whether `a` and `b` are the same text of the same block: the same
     /// value handed out twice, which needs no comparing.
     pub fn ptr_eq(a: &Text, b: &Text) -> bool {
-        Arc::ptr_eq(&a.block, &b.block) && a.start == b.start && a.len == b.len
+        Rc::ptr_eq(&a.block, &b.block) && a.start == b.start && a.len == b.len
     }
 
     /// `at` as a block offset: a block holds texts read from reports held
@@ -252,7 +257,7 @@ impl TextBlock {
             len
         };
         let text = std::mem::replace(&mut self.text, String::with_capacity(room));
-        let block: Arc<Box<str>> = Arc::new(text.into_boxed_str());
+        let block: Rc<Box<str>> = Rc::new(text.into_boxed_str());
         let ends = std::mem::replace(&mut self.ends, Vec::with_capacity(parts));
         let mut start = 0;
         ends.into_iter().map(move |end| {
@@ -271,7 +276,7 @@ impl From<Box<str>> for Text {
     fn from(text: Box<str>) -> Text {
         let len = Text::offset(text.len());
         Text {
-            block: Arc::new(text),
+            block: Rc::new(text),
             start: 0,
             len,
         }
@@ -293,7 +298,7 @@ impl PartialEq for Text {
         if self.len != other.len {
             return false;
         }
-        (self.start == other.start && Arc::ptr_eq(&self.block, &other.block))
+        (self.start == other.start && Rc::ptr_eq(&self.block, &other.block))
             || self.as_str() == other.as_str()
     }
 }
