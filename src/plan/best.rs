@@ -77,22 +77,21 @@ pub fn best(problem: &Problem, limits: &Limits) -> Vec<usize> {
 
     // (exact makespan, planner makespan, start index), smallest wins.
     let mut winner: Option<((Micros, Micros, usize), Vec<usize>)> = None;
-    let mut seen: Vec<Vec<usize>> = Vec::new();
     // The work budget is shared: each start gets an equal part.
     let share = Limits {
         work: limits.work / starts.len() as u64,
         ..*limits
     };
-    // A start alone needs no telling apart, and is not held beside the
-    // search's state (8 MB at a million items), which keeps each start as
-    // its assignment: should LPT's plan win after all, it is made again.
-    let alone = starts.len() == 1;
+    // Starts equal to an earlier one are told apart before any is used,
+    // so that none is copied to be compared later (8 MB at a million
+    // items); the search's state keeps each start as its assignment, so
+    // should LPT's plan win after all, it is made again.
+    let repeated: Vec<bool> = (0..starts.len())
+        .map(|index| starts[..index].contains(&starts[index]))
+        .collect();
     for (index, start) in starts.into_iter().enumerate() {
-        if seen.contains(&start) {
+        if repeated[index] {
             continue;
-        }
-        if !alone {
-            seen.push(start.clone());
         }
         // The state keeps the start as its assignment.
         let mut state = State::of(problem, start);
@@ -117,8 +116,7 @@ pub fn best(problem: &Problem, limits: &Limits) -> Vec<usize> {
     }
     match winner {
         Some((key, assignment)) if key < lpt_key => assignment,
-        // LPT's plan: the first start, seen first, or made again.
-        _ if !seen.is_empty() => seen.swap_remove(0),
+        // LPT's plan, made again.
         _ => lpt::lpt_of(problem, &Blocks::of(problem, floor)),
     }
 }
