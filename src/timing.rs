@@ -1696,6 +1696,48 @@ mod tests {
         assert_eq!(s.measured(), 3);
     }
 
+    proptest::proptest! {
+        /// Summing groups as the fold names the cases, last first, measures
+        /// what [`GroupSetups::measure`] does from the cases themselves:
+        /// for nested, overlapping, empty and out-of-range groups, cases of
+        /// another runner, cases without a name or a time.
+        #[test]
+        fn setups_summed_during_the_fold_are_those_measured_from_the_cases(
+            cases in proptest::collection::vec((0..4usize, 0..3usize, proptest::option::of(0..5u64), 0..8u8), 0..24),
+            groups in proptest::collection::vec((0..28usize, 0..8usize, 0..20u64), 0..10),
+        ) {
+            let files = ["f.py", "g.py", "h.py"];
+            let cases: Vec<TestCase> = cases
+                .iter()
+                .enumerate()
+                .map(|(index, &(name, file, seconds, kind))| TestCase {
+                    // Kind 0: no name; 1: another runner's report.
+                    name: if kind == 0 { Text::default() } else { format!("t{name}_{index}").as_str().into() },
+                    classname: Some("C".into()),
+                    suite: None,
+                    file: Some(files[file].into()),
+                    duration: seconds.map(|s| s * 1_000_000),
+                    outcome: Outcome::Passed,
+                    dialect: if kind == 1 { Dialect::Jest } else { Dialect::Pytest },
+                    variant: None,
+                })
+                .collect();
+            let groups: Vec<GroupTime> = groups
+                .iter()
+                .map(|&(start, len, seconds)| GroupTime {
+                    cases: start..start + len,
+                    duration: seconds * 1_000_000,
+                    start: None,
+                    wait: None,
+                })
+                .collect();
+            let runner = crate::emit::pytest::Pytest;
+            let measured = GroupSetups::measure(&cases, &groups, &runner);
+            let (_, _, together) = TimingTable::build_with_setups(cases, &groups, &runner);
+            proptest::prop_assert_eq!(together, measured);
+        }
+    }
+
     #[test]
     fn group_setups_are_what_a_group_exceeds_its_tests_by() {
         use crate::emit::plain::Plain;
