@@ -1561,6 +1561,35 @@ mod tests {
     }
 
     #[test]
+    fn a_test_recorded_under_several_files_is_named_by_its_smallest_id() {
+        // Two recorded cases (they differ in variant) of one plain id, in
+        // different files: whichever comes first, and whatever their keys,
+        // the table keeps the smallest whole id, file a.py's.
+        let case = |variant: Option<&str>, file: &str| TestCase {
+            name: "t".into(),
+            classname: Some("C".into()),
+            suite: None,
+            file: Some(file.into()),
+            duration: Some(SECOND),
+            outcome: Outcome::Passed,
+            dialect: Dialect::Generic,
+            variant: variant.map(Into::into),
+        };
+        for variants in [[Some("x"), None], [None, Some("x")]] {
+            let forward = [case(variants[0], "a.py"), case(variants[1], "z.py")];
+            let backward = [forward[1].clone(), forward[0].clone()];
+            for cases in [&forward, &backward] {
+                let (table, _) = TimingTable::build(cases.iter(), &Plain);
+                let entries: Vec<Entry<'_>> = table.entries().collect();
+                assert_eq!(entries.len(), 1);
+                assert_eq!(entries[0].id.file.as_str(), "a.py");
+                // Two recorded cases of one test add up.
+                assert_eq!(entries[0].duration, Some(2 * SECOND));
+            }
+        }
+    }
+
+    #[test]
     fn runs_keyed_after_their_shared_prefix_sort_as_compared_in_full() {
         let case = |name: &str, classname: &str| TestCase {
             name: name.into(),

@@ -655,15 +655,23 @@ impl Rendered {
 
     /// Writes [`Rendered::lines`], each ended by a newline, without
     /// copying them into one text first: a shard of a million-test plan
-    /// prints a hundred thousand ids.
+    /// prints a hundred thousand ids. Output that would be one empty line
+    /// is nothing, like no lines at all.
     pub fn write_lines(&self, out: &mut dyn std::io::Write) -> std::io::Result<()> {
-        let mut write = |line: &str| {
-            out.write_all(line.as_bytes())?;
-            out.write_all(b"\n")
+        let mut write = |lines: &[String]| {
+            if let [only] = lines
+                && only.is_empty()
+            {
+                return Ok(());
+            }
+            lines.iter().try_for_each(|line| {
+                out.write_all(line.as_bytes())?;
+                out.write_all(b"\n")
+            })
         };
         match &self.output {
-            Output::Args { args, .. } => args.iter().try_for_each(|line| write(line)),
-            Output::Commands(_) => self.command_lines().iter().try_for_each(|line| write(line)),
+            Output::Args { args, .. } => write(args),
+            Output::Commands(_) => write(&self.command_lines()),
         }
     }
 }
@@ -816,6 +824,26 @@ mod tests {
             ],
             vec![id("b/w", "b", "b"), id("c/v", "c", "c")],
         ]
+    }
+
+    #[test]
+    fn written_lines_are_the_lines_joined_with_a_final_newline() {
+        let cases: [&[&str]; 6] = [&[], &[""], &["", ""], &["a"], &["", "a"], &["a b", "c", ""]];
+        for lines in cases {
+            let lines: Vec<String> = lines.iter().map(|l| l.to_string()).collect();
+            let rendered = Rendered::args(&[], lines.clone());
+            let mut expected = rendered.lines().join("\n");
+            if !expected.is_empty() {
+                expected.push('\n');
+            }
+            let mut written = Vec::new();
+            rendered.write_lines(&mut written).expect("written");
+            assert_eq!(
+                String::from_utf8(written).expect("UTF-8"),
+                expected,
+                "{lines:?}"
+            );
+        }
     }
 
     #[test]
