@@ -340,15 +340,14 @@ impl Search<'_> {
         others.sort_by_key(|&s| (state.load(s), s));
         self.work += others.len() as u64;
         let mine = self.sorted(state, from);
+        let mine_alone = mine.iter().any(|item| item.alone);
         // (larger new load, item of `from`, item of the other shard)
         let mut best: Option<(Micros, usize, usize)> = None;
         for to in others {
             if self.work >= self.limits.work || best.is_some() {
                 break;
             }
-            let theirs = self.sorted(state, to);
             let gap = load.saturating_sub(state.load(to));
-            let exhaustive = mine.len().saturating_mul(theirs.len()) <= self.limits.swap_pairs;
             // A swap keeps the two loads' sum, less the setups it frees
             // (an item alone in its group on its shard) and plus those it
             // adds. When the sum is above twice the limit, only a swap
@@ -357,18 +356,28 @@ impl Search<'_> {
             // all the same, so that the search takes the same steps.
             let only_freeing =
                 u128::from(load) + u128::from(state.load(to)) > 2 * u128::from(limit);
+            // Then, with no item alone on either shard, nothing is looked
+            // at: `to` is not even sorted, only its work counted.
+            if only_freeing && !mine_alone && self.sorted[to].is_none() {
+                let summary = WeightSummary::of(state, to);
+                if !summary.alone {
+                    self.work += state.members(to).len() as u64;
+                    self.work += summary.candidates(&mine, gap, &self.limits);
+                    continue;
+                }
+            }
+            let theirs = self.sorted(state, to);
+            let exhaustive = mine.len().saturating_mul(theirs.len()) <= self.limits.swap_pairs;
+            debug_assert_eq!(
+                WeightSummary::of(state, to).candidates(&mine, gap, &self.limits),
+                mine.iter()
+                    .map(|item| candidates(&theirs, item.weight, gap, exhaustive).len() as u64)
+                    .sum::<u64>(),
+                "the candidates a summary counts are those looked at"
+            );
             for mine_item in mine.iter() {
-                let (wi, i) = (mine_item.weight, mine_item.item as usize);
-                let candidates = if exhaustive {
-                    &theirs[..]
-                } else {
-                    // Ideal partner: lighter by half the gap. Its two
-                    // neighbours in weight order are the candidates.
-                    let ideal = wi.saturating_sub(gap / 2);
-                    let at = theirs.partition_point(|other| other.weight < ideal);
-                    &theirs[at.saturating_sub(1)..(at + 1).min(theirs.len())]
-                };
-                for theirs_item in candidates {
+                let i = mine_item.item as usize;
+                for theirs_item in candidates(&theirs, mine_item.weight, gap, exhaustive) {
                     self.work += 1;
                     if only_freeing && !mine_item.alone && !theirs_item.alone {
                         continue;
@@ -493,6 +502,69 @@ impl Search<'_> {
             }
         }
         None
+    }
+}
+
+/// The partners a swap tries for an item of weight `weight` among
+/// `theirs` (sorted by weight): all of them if `exhaustive`, else the
+/// two neighbours, in weight order, of the ideal partner, lighter by half
+/// the `gap` between the two shards' loads.
+fn candidates(theirs: &[Sorted], weight: Micros, gap: Micros, exhaustive: bool) -> &[Sorted] {
+    if exhaustive {
+        return theirs;
+    }
+    let ideal = weight.saturating_sub(gap / 2);
+    let at = theirs.partition_point(|other| other.weight < ideal);
+    &theirs[at.saturating_sub(1)..(at + 1).min(theirs.len())]
+}
+
+/// What a swap needs to know of a shard it will look nothing up in: how
+/// many items it has, its lightest and heaviest weights, and whether any
+/// item is alone in its group there. One pass over its items, no sort.
+struct WeightSummary {
+    len: usize,
+    lightest: Micros,
+    heaviest: Micros,
+    alone: bool,
+}
+
+impl WeightSummary {
+    fn of(state: &State<'_>, shard: usize) -> WeightSummary {
+        let problem = state.problem();
+        let mut summary = WeightSummary {
+            len: state.members(shard).len(),
+            lightest: Micros::MAX,
+            heaviest: 0,
+            alone: false,
+        };
+        for &item in state.members(shard) {
+            let weight = weight(problem, item as usize);
+            summary.lightest = summary.lightest.min(weight);
+            summary.heaviest = summary.heaviest.max(weight);
+            summary.alone |= state.count(problem.items[item as usize].group_index(), shard) == 1;
+        }
+        summary
+    }
+
+    /// How many partners [`candidates`] gives the items of `mine`, from
+    /// the shard summed up, without sorting it: two each, but one where
+    /// the ideal partner is at or below the lightest (it would come
+    /// first) or above the heaviest (it would come last).
+    fn candidates(&self, mine: &[Sorted], gap: Micros, limits: &Limits) -> u64 {
+        if mine.len().saturating_mul(self.len) <= limits.swap_pairs {
+            return (mine.len() * self.len) as u64;
+        }
+        mine.iter()
+            .map(|item| {
+                let ideal = item.weight.saturating_sub(gap / 2);
+                match self.len {
+                    0 => 0,
+                    1 => 1,
+                    _ if ideal <= self.lightest || ideal > self.heaviest => 1,
+                    _ => 2,
+                }
+            })
+            .sum()
     }
 }
 
