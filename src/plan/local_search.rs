@@ -357,16 +357,25 @@ impl Search<'_> {
             let only_freeing =
                 u128::from(load) + u128::from(state.load(to)) > 2 * u128::from(limit);
             // Then, with no item alone on either shard, nothing is looked
-            // at: `to` is not even sorted, only its work counted.
-            if only_freeing && !mine_alone && self.sorted[to].is_none() {
+            // at: `to` is not even sorted, only its work counted. With
+            // none alone on `to`, only the few pairs of an item alone on
+            // `from` are: `to` is sorted for them, but not kept.
+            let mut keep_sorted = true;
+            if only_freeing && self.sorted[to].is_none() {
                 let summary = WeightSummary::of(state, to);
-                if !summary.alone {
+                if !summary.alone && !mine_alone {
                     self.work += state.members(to).len() as u64;
                     self.work += summary.candidates(&mine, gap, &self.limits);
                     continue;
                 }
+                keep_sorted = summary.alone;
             }
-            let theirs = self.sorted(state, to);
+            let theirs = if keep_sorted {
+                self.sorted(state, to)
+            } else {
+                self.work += state.members(to).len() as u64;
+                sorted_by_weight(state, to).into()
+            };
             let exhaustive = mine.len().saturating_mul(theirs.len()) <= self.limits.swap_pairs;
             debug_assert_eq!(
                 WeightSummary::of(state, to).candidates(&mine, gap, &self.limits),
