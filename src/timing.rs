@@ -1485,6 +1485,20 @@ mod tests {
     use super::*;
     use crate::emit::plain::Plain;
 
+    /// A passed case of a generic report, in class `C`.
+    fn passed(name: &str, file: &str, variant: Option<&str>) -> TestCase {
+        TestCase {
+            name: name.into(),
+            classname: Some("C".into()),
+            suite: None,
+            file: Some(file.into()),
+            duration: Some(SECOND),
+            outcome: Outcome::Passed,
+            dialect: Dialect::Generic,
+            variant: variant.map(Into::into),
+        }
+    }
+
     fn id(native: &str, class: &str, file: &str) -> TestId {
         TestId {
             native: native.into(),
@@ -1565,16 +1579,7 @@ mod tests {
         // Two recorded cases (they differ in variant) of one plain id, in
         // different files: whichever comes first, and whatever their keys,
         // the table keeps the smallest whole id, file a.py's.
-        let case = |variant: Option<&str>, file: &str| TestCase {
-            name: "t".into(),
-            classname: Some("C".into()),
-            suite: None,
-            file: Some(file.into()),
-            duration: Some(SECOND),
-            outcome: Outcome::Passed,
-            dialect: Dialect::Generic,
-            variant: variant.map(Into::into),
-        };
+        let case = |variant: Option<&str>, file: &str| passed("t", file, variant);
         for variants in [[Some("x"), None], [None, Some("x")]] {
             let forward = [case(variants[0], "a.py"), case(variants[1], "z.py")];
             let backward = [forward[1].clone(), forward[0].clone()];
@@ -1835,16 +1840,7 @@ mod tests {
     #[test]
     fn a_shared_extra_is_paid_by_how_long_each_group_waited() {
         use crate::emit::plain::Plain;
-        let case = |file: &str| TestCase {
-            name: "t".into(),
-            classname: Some("C".into()),
-            suite: None,
-            file: Some(file.into()),
-            duration: Some(SECOND),
-            outcome: Outcome::Passed,
-            dialect: Dialect::Generic,
-            variant: None,
-        };
+        let case = |file: &str| passed("t", file, None);
         let cases = vec![case("a"), case("b"), case("c"), case("a"), case("d")];
         let group = |at: usize, wait: Option<Micros>| GroupTime {
             cases: at..at + 1,
