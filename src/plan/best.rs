@@ -93,18 +93,38 @@ pub fn best(problem: &Problem, limits: &Limits) -> Vec<usize> {
         if repeated[index] {
             continue;
         }
-        // The state keeps the start as its assignment.
-        let mut state = State::of(problem, start);
-        // Local search never empties a shard, so filling first is enough.
-        lpt::fill_empty_shards(&mut state);
-        local_search::improve_and_balance(&mut state, &share);
-        let key = (
-            exact_makespan(problem, state.assignment()),
-            state.makespan(),
-            index,
-        );
+        let (key, assignment) = match local_search::idle_makespan(problem, &start, &share) {
+            // The search would leave it as it is: no state is built.
+            Some(makespan) => {
+                #[cfg(debug_assertions)]
+                {
+                    let mut state = State::of(problem, start.clone());
+                    lpt::fill_empty_shards(&mut state);
+                    local_search::improve_and_balance(&mut state, &share);
+                    debug_assert!(
+                        state.assignment() == &start[..] && state.makespan() == makespan,
+                        "a search told idle moved nothing"
+                    );
+                }
+                ((exact_makespan(problem, &start), makespan, index), start)
+            }
+            None => {
+                // The state keeps the start as its assignment.
+                let mut state = State::of(problem, start);
+                // Local search never empties a shard, so filling first is
+                // enough.
+                lpt::fill_empty_shards(&mut state);
+                local_search::improve_and_balance(&mut state, &share);
+                let key = (
+                    exact_makespan(problem, state.assignment()),
+                    state.makespan(),
+                    index,
+                );
+                (key, state.into_assignment())
+            }
+        };
         if winner.as_ref().is_none_or(|(best, _)| key < *best) {
-            winner = Some((key, state.into_assignment()));
+            winner = Some((key, assignment));
         }
         // Nothing beats the lower bound: later starts cannot win.
         if winner

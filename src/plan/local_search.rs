@@ -152,6 +152,57 @@ pub fn improve_and_balance(state: &mut State<'_>, limits: &Limits) -> Outcome {
     }
 }
 
+/// The planner makespan of `assignment` if [`improve_and_balance`] (after
+/// [`super::lpt::fill_empty_shards`]) would leave it as it is, told from
+/// its loads alone; `None` when it might not. Only without setups, where
+/// a step trades work between two shards and cannot help when the
+/// heaviest and the lightest together are above twice the limit, and the
+/// other shards are balanced already: a million-item plan by LPT nearly
+/// always is, and then builds no search state.
+pub fn idle_makespan(
+    problem: &super::Problem,
+    assignment: &[usize],
+    limits: &Limits,
+) -> Option<Micros> {
+    if problem.has_setups() {
+        return None;
+    }
+    let shards = problem.shards.max(1);
+    let mut loads = vec![0 as Micros; shards];
+    let mut sizes = vec![0usize; shards];
+    for (item, &shard) in assignment.iter().enumerate() {
+        loads[shard] += weight(problem, item);
+        sizes[shard] += 1;
+    }
+    let makespan = loads.iter().copied().max().unwrap_or(0);
+    // An empty shard would be filled first.
+    if sizes.contains(&0) {
+        return None;
+    }
+    if limits.work == 0 || shards < 2 {
+        return Some(makespan);
+    }
+    // The search's first look: the heaviest shard (the lowest index on
+    // ties) against the lightest, as `Search::run` makes it.
+    let heaviest = (0..shards).fold(0, |best, s| if loads[s] > loads[best] { s } else { best });
+    let load = loads[heaviest];
+    if load > 0 {
+        let limit = load - (load / 1_000_000 * MIN_GAIN_PPM).max(1);
+        let lightest = loads.iter().copied().min().unwrap_or(0);
+        if u128::from(lightest) + u128::from(load) <= 2 * u128::from(limit) {
+            return None;
+        }
+    }
+    // No step: the heaviest is settled, and the search ends if the rest
+    // are balanced (or two shards are all that is left).
+    if shards <= 2 {
+        return Some(makespan);
+    }
+    let others = (0..shards).filter(|&s| s != heaviest).map(|s| loads[s]);
+    let (low, high) = others.fold((Micros::MAX, 0), |(low, high), l| (low.min(l), high.max(l)));
+    (high.saturating_sub(low) <= load / 1_000_000 * BALANCED_PPM).then_some(makespan)
+}
+
 /// Shards below the slowest whose loads differ by at most this share of
 /// it, in parts per million (1%), are balanced: evening them out further
 /// would cost planning time for no wall time anyone notices.
