@@ -85,10 +85,10 @@ pub struct TableStats {
 
 /// Each report group's file key and the sum of its cases' durations,
 /// worked out as the fold names the cases, last first: a group's key and
-/// sum are all [`GroupSetups::from_case_files`] needs, so nothing is kept
+/// sum are all [`GroupSetups::from_group_sums`] needs, so nothing is kept
 /// per case, nor is any case named a second time.
 #[derive(Debug, Default)]
-struct CaseFiles {
+struct GroupSums {
     /// Each group's range of case indexes.
     ranges: Vec<std::ops::Range<usize>>,
     /// Each group's key and sum so far.
@@ -117,7 +117,7 @@ enum GroupSum {
     Unmeasurable,
 }
 
-impl CaseFiles {
+impl GroupSums {
     /// A case from a report of another runner: its group is not measured.
     const OTHER_RUNNER: u32 = u32::MAX;
     /// A case the runner cannot select: left out of its group's sum.
@@ -125,7 +125,7 @@ impl CaseFiles {
 
     /// Sums for `groups` over `cases` cases, which are pushed last first.
     /// A group reaching past the cases is not measured.
-    fn new(groups: &[GroupTime], cases: usize) -> CaseFiles {
+    fn new(groups: &[GroupTime], cases: usize) -> GroupSums {
         let sums = groups
             .iter()
             .map(|group| match group.cases.end <= cases {
@@ -142,12 +142,12 @@ impl CaseFiles {
             .collect();
         // The largest end last: cases come last first.
         to_open.sort_unstable_by_key(|&g| groups[g as usize].cases.end);
-        CaseFiles {
+        GroupSums {
             ranges: groups.iter().map(|group| group.cases.clone()).collect(),
             sums,
             to_open,
             next_case: cases,
-            ..CaseFiles::default()
+            ..GroupSums::default()
         }
     }
 
@@ -172,8 +172,8 @@ impl CaseFiles {
                 continue;
             };
             match file {
-                CaseFiles::OTHER_RUNNER => *sum = GroupSum::Unmeasurable,
-                CaseFiles::UNSELECTABLE => {}
+                GroupSums::OTHER_RUNNER => *sum = GroupSum::Unmeasurable,
+                GroupSums::UNSELECTABLE => {}
                 _ if key.is_some_and(|k| k != file) || !known => *sum = GroupSum::Unmeasurable,
                 _ => {
                     *key = Some(file);
@@ -511,10 +511,10 @@ fn common_prefix(a: &[u8], b: &[u8]) -> usize {
 }
 
 /// Naming report cases for the table, one at a time: the counts, the
-/// runs kept and (for group setups) each case's file key.
+/// runs kept and (for group setups) each report group's key and sum.
 struct Fold<'r, 'f> {
     runner: &'r dyn Naming,
-    files: Option<&'f mut CaseFiles>,
+    group_sums: Option<&'f mut GroupSums>,
     stats: TableStats,
     runs: Runs,
     // Runners build a case's class and file anew; cases of one class or
@@ -529,12 +529,13 @@ struct Fold<'r, 'f> {
 }
 
 impl<'r, 'f> Fold<'r, 'f> {
-    /// A fold naming with `runner` about `cases` cases; with `files`, it
-    /// also records each case's file key for [`GroupSetups::from_case_files`].
-    fn new(runner: &'r dyn Naming, files: Option<&'f mut CaseFiles>, cases: usize) -> Self {
+    /// A fold naming with `runner` about `cases` cases; with `group_sums`,
+    /// it also adds each case to the report groups holding it, for
+    /// [`GroupSetups::from_group_sums`].
+    fn new(runner: &'r dyn Naming, group_sums: Option<&'f mut GroupSums>, cases: usize) -> Self {
         Fold {
             runner,
-            files,
+            group_sums,
             stats: TableStats::default(),
             runs: Runs {
                 ids: Ids::with_capacity(cases),
@@ -556,8 +557,8 @@ impl<'r, 'f> Fold<'r, 'f> {
         stats.cases += 1;
         if !self.runner.accepts(case.dialect) {
             *stats.other_runner.entry(case.dialect).or_default() += 1;
-            if let Some(files) = self.files.as_deref_mut() {
-                files.push(CaseFiles::OTHER_RUNNER, case);
+            if let Some(sums) = self.group_sums.as_deref_mut() {
+                sums.push(GroupSums::OTHER_RUNNER, case);
             }
             return;
         }
@@ -566,12 +567,12 @@ impl<'r, 'f> Fold<'r, 'f> {
         let named = self
             .natives
             .write(|native| selecting.selectable_into(runner, case, native));
-        if let Some(files) = self.files.as_deref_mut() {
+        if let Some(sums) = self.group_sums.as_deref_mut() {
             let file = match &named {
-                Ok((_, file)) => files.intern(file),
-                Err(_) => CaseFiles::UNSELECTABLE,
+                Ok((_, file)) => sums.intern(file),
+                Err(_) => GroupSums::UNSELECTABLE,
             };
-            files.push(file, case);
+            sums.push(file, case);
         }
         let (class, file) = match named {
             Ok(place) => place,
@@ -754,13 +755,13 @@ impl TimingTable {
         groups: &[GroupTime],
         runner: &dyn Naming,
     ) -> (TimingTable, TableStats, GroupSetups) {
-        let mut files = (!groups.is_empty()).then(|| CaseFiles::new(groups, cases.len()));
-        let mut fold = Fold::new(runner, files.as_mut(), cases.len());
+        let mut sums = (!groups.is_empty()).then(|| GroupSums::new(groups, cases.len()));
+        let mut fold = Fold::new(runner, sums.as_mut(), cases.len());
         release_each(cases, |case| fold.add(&case));
         fold.reverse();
         let (table, stats) = fold.finish();
-        let setups = match files {
-            Some(files) => GroupSetups::from_case_files(groups, &files),
+        let setups = match sums {
+            Some(sums) => GroupSetups::from_group_sums(groups, &sums),
             None => GroupSetups::from_measured(BTreeMap::new(), 0),
         };
         (table, stats, setups)
@@ -1252,14 +1253,15 @@ impl GroupSetups {
         GroupSetups::from_samples(samples, |key| key)
     }
 
-    /// [`GroupSetups::measure`] from the file key [`TimingTable::fold`]
-    /// recorded for each case: the same groups count, with the same sums.
-    fn from_case_files(groups: &[GroupTime], files: &CaseFiles) -> GroupSetups {
-        let samples = setup_samples_by_range(groups, |group, _| match files.sums[group] {
+    /// [`GroupSetups::measure`] from the key and sum of each group that
+    /// the fold worked out as it named the cases ([`GroupSums`]): the same
+    /// groups count, with the same sums.
+    fn from_group_sums(groups: &[GroupTime], sums: &GroupSums) -> GroupSetups {
+        let samples = setup_samples_by_range(groups, |group, _| match sums.sums[group] {
             GroupSum::Open { key, sum } => key.map(|key| (key, sum)),
             GroupSum::Unmeasurable => None,
         });
-        GroupSetups::from_samples(samples, |key| files.keys[key as usize].clone())
+        GroupSetups::from_samples(samples, |key| sums.keys[key as usize].clone())
     }
 
     /// Medians of each group's samples, keyed by `name`.
