@@ -89,6 +89,11 @@ impl TestId {
         self.as_ref().key_text(by)
     }
 
+    /// [`TestRef::named_class`].
+    pub fn named_class(&self) -> Option<&Text> {
+        self.as_ref().named_class()
+    }
+
     /// The id borrowed, as a planned suite hands its tests out.
     pub fn as_ref(&self) -> TestRef<'_> {
         TestRef {
@@ -125,6 +130,13 @@ impl<'a> TestRef<'a> {
             Granularity::Class => self.class,
             Granularity::File => self.file,
         }
+    }
+
+    /// The class, or `None` when the test is its own class (its class is
+    /// its native id): what a table keeps, so that such tests hold no copy
+    /// of their id, nor a place each ([`Naming::identify_into`]).
+    pub fn named_class(self) -> Option<&'a Text> {
+        (self.class != self.native).then_some(self.class)
     }
 
     /// The id, its parts shared rather than copied.
@@ -171,7 +183,11 @@ pub trait Naming {
     /// [`Naming::identify`] with the native id written at the end of
     /// `native` rather than allocated on its own, and the class and file
     /// returned: how the timing table names a million cases, packing their
-    /// ids into shared blocks. On `None` nothing is written. `scope` holds
+    /// ids into shared blocks. The class is `None` when the test is its
+    /// own class (a pytest function outside any class), so that such a
+    /// test's class shares its id's text rather than being a copy of it
+    /// (a million copies, and a place each, at a million tests). On `None`
+    /// nothing is written. `scope` holds
     /// what the runner worked out for the case before, should this one be
     /// recorded in the same place ([`Scope::holds`]). The default copies what
     /// [`Naming::identify`] gives; a runner whose `identify` is
@@ -181,10 +197,10 @@ pub trait Naming {
         case: &TestCase,
         native: &mut String,
         _scope: &mut Scope,
-    ) -> Option<(Text, Text)> {
+    ) -> Option<(Option<Text>, Text)> {
         let id = self.identify(case)?;
         native.push_str(&id.native);
-        Some((id.class, id.file))
+        Some((id.named_class().cloned(), id.file))
     }
 
     /// Parses the runner's own listing of tests (`--tests-from`): ids one per
@@ -248,9 +264,10 @@ pub fn selectable(runner: &dyn Naming, case: &TestCase) -> Result<TestId, NotSel
 pub fn identified<N: Naming + ?Sized>(runner: &N, case: &TestCase) -> Option<TestId> {
     let mut native = String::new();
     let (class, file) = runner.identify_into(case, &mut native, &mut Scope::default())?;
+    let native = Text::from(native);
     Some(TestId {
-        native: native.into(),
-        class,
+        class: class.unwrap_or_else(|| native.clone()),
+        native,
         file,
     })
 }
@@ -314,9 +331,10 @@ impl Selecting {
     ) -> Result<TestId, NotSelectable> {
         let mut native = String::new();
         let (class, file) = self.selectable_into(runner, case, &mut native)?;
+        let native = Text::from(native);
         Ok(TestId {
-            native: native.into(),
-            class,
+            class: class.unwrap_or_else(|| native.clone()),
+            native,
             file,
         })
     }
@@ -328,7 +346,7 @@ impl Selecting {
         runner: &dyn Naming,
         case: &TestCase,
         native: &mut String,
-    ) -> Result<(Text, Text), NotSelectable> {
+    ) -> Result<(Option<Text>, Text), NotSelectable> {
         if runner.names_tests() && crate::case::is_blank(&case.name) {
             return Err(NotSelectable::Nameless);
         }
@@ -336,11 +354,14 @@ impl Selecting {
         let (class, file) = runner
             .identify_into(case, native, &mut self.scope)
             .ok_or(NotSelectable::ByRunner)?;
+        // A class that reads as the id is the test's own, said one way.
+        let class = class.filter(|class| class.as_str() != &native[start..]);
         if crate::text::unprintable(&native[start..]).is_some() {
             native.truncate(start);
             return Err(NotSelectable::ControlCharacter);
         }
-        for (text, printable) in [&class, &file].into_iter().zip(&mut self.printable) {
+        let texts = [class.as_ref(), Some(&file)];
+        for (text, printable) in texts.into_iter().flatten().zip(&mut self.printable) {
             if !printable
                 .as_ref()
                 .is_some_and(|known| Text::ptr_eq(known, text))
@@ -458,7 +479,7 @@ mod tests {
                 block.write(|native| selecting.selectable_into(&AsRecorded, &case, native));
             verdicts.push(
                 verdict
-                    .map(|(class, _)| class.to_string())
+                    .map(|(class, _)| class.expect("a named class").to_string())
                     .map_err(|why| format!("{why:?}")),
             );
         }

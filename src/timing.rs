@@ -337,7 +337,7 @@ impl Ids {
     /// native ids apart, a block at a time).
     #[cfg(test)]
     fn push(&mut self, id: TestId) {
-        let place = Place::share(&mut self.places, &id.class, &id.file);
+        let place = Place::share(&mut self.places, id.named_class(), &id.file);
         self.natives.push(id.native);
         self.place_of.push(place);
     }
@@ -589,8 +589,8 @@ impl<'r, 'f> Fold<'r, 'f> {
         // Most cases share the last one's place; only a new place keeps
         // its texts, one copy of each.
         let (recent_class, recent_file) = (&mut self.recent_class, &mut self.recent_file);
-        let place = Place::share_with(&mut self.runs.ids.places, &class, &file, || Place {
-            class: recent_class.reuse(class.clone()),
+        let place = Place::share_with(&mut self.runs.ids.places, class.as_ref(), &file, || Place {
+            class: class.clone().map(|class| recent_class.reuse(class)),
             file: recent_file.reuse(file.clone()),
         });
         self.runs.ids.place_of.push(place);
@@ -857,8 +857,11 @@ const _: () = assert!(std::mem::size_of::<PlannedTest>() == 32);
 /// A test's class and file ([`TestId::class`], [`TestId::file`]).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Place {
-    /// The group at `--by class`.
-    pub class: Text,
+    /// The group at `--by class`; `None` for tests that are each their
+    /// own class (pytest functions outside a class), which then share
+    /// one place per file rather than hold a place and a class each
+    /// ([`TestRef::named_class`]).
+    pub class: Option<Text>,
     /// The group at `--by file`.
     pub file: Text,
 }
@@ -867,9 +870,9 @@ impl Place {
     /// The index in `places` of the place `class` and `file`: the last
     /// one if it is the same, else a new one. Tests and ids come a class
     /// at a time, so a place is shared by each run of them.
-    fn share(places: &mut Vec<Place>, class: &Text, file: &Text) -> u32 {
+    fn share(places: &mut Vec<Place>, class: Option<&Text>, file: &Text) -> u32 {
         Place::share_with(places, class, file, || Place {
-            class: class.clone(),
+            class: class.cloned(),
             file: file.clone(),
         })
     }
@@ -877,13 +880,13 @@ impl Place {
     /// [`Place::share`], with `new` making the place if it is new.
     fn share_with(
         places: &mut Vec<Place>,
-        class: &Text,
+        class: Option<&Text>,
         file: &Text,
         new: impl FnOnce() -> Place,
     ) -> u32 {
         let same = places
             .last()
-            .is_some_and(|last| last.class == *class && last.file == *file);
+            .is_some_and(|last| last.class.as_ref() == class && last.file == *file);
         if !same {
             places.push(new());
         }
@@ -894,7 +897,7 @@ impl Place {
     fn id<'a>(&'a self, native: &'a Text) -> TestRef<'a> {
         TestRef {
             native,
-            class: &self.class,
+            class: self.class.as_ref().unwrap_or(native),
             file: &self.file,
         }
     }
@@ -963,11 +966,12 @@ impl Suite {
 
     /// Adds a test.
     fn push(&mut self, id: TestId, duration: Micros) {
-        self.push_parts(id.native, &id.class, &id.file, duration);
+        let class = id.named_class().cloned();
+        self.push_parts(id.native, class.as_ref(), &id.file, duration);
     }
 
     /// Adds a test by its parts: the one way tests are made.
-    fn push_parts(&mut self, native: Text, class: &Text, file: &Text, duration: Micros) {
+    fn push_parts(&mut self, native: Text, class: Option<&Text>, file: &Text, duration: Micros) {
         let place = Place::share(&mut self.places, class, file);
         self.tests.push(PlannedTest {
             native,
@@ -1028,7 +1032,7 @@ pub fn suite(table: TimingTable, listed: Option<&[TestId]>, runner: &dyn Naming)
             release_each(natives, |native| {
                 let entry = measured.pop().expect("one measurement per id");
                 let place = &places[place_of.pop().expect("one place per id") as usize];
-                suite.push_parts(native, &place.class, &place.file, entry.duration);
+                suite.push_parts(native, place.class.as_ref(), &place.file, entry.duration);
             });
             suite.reverse();
             return estimate_unknown(suite, &unknown, &TimingTable::default());
@@ -1594,6 +1598,50 @@ mod tests {
                 assert_eq!(entries[0].duration, Some(2 * SECOND));
             }
         }
+    }
+
+    #[test]
+    fn tests_that_are_their_own_class_share_one_place_a_file() {
+        // pytest functions outside a class are each their own class: the
+        // table keeps one place for the file, and still names each test's
+        // class by its id.
+        let case = |name: &str, classname: &str, file: &str| TestCase {
+            classname: Some(classname.into()),
+            dialect: Dialect::Pytest,
+            ..passed(name, file, None)
+        };
+        let cases = [
+            case("test_a", "tests.test_x", "tests/test_x.py"),
+            case("test_b", "tests.test_x", "tests/test_x.py"),
+            case("test_c", "tests.test_x.TestK", "tests/test_x.py"),
+            case("test_d", "tests.test_x.TestK", "tests/test_x.py"),
+            case("test_e", "tests.test_y", "tests/test_y.py"),
+        ];
+        let (table, _) = TimingTable::build(cases.iter(), &crate::emit::pytest::Pytest);
+        let classes: Vec<(&str, &str)> = table
+            .entries()
+            .map(|entry| (entry.id.native.as_str(), entry.id.class.as_str()))
+            .collect();
+        assert_eq!(
+            classes,
+            [
+                ("tests/test_x.py::TestK::test_c", "tests/test_x.py::TestK"),
+                ("tests/test_x.py::TestK::test_d", "tests/test_x.py::TestK"),
+                ("tests/test_x.py::test_a", "tests/test_x.py::test_a"),
+                ("tests/test_x.py::test_b", "tests/test_x.py::test_b"),
+                ("tests/test_y.py::test_e", "tests/test_y.py::test_e"),
+            ]
+        );
+        // As recorded: own-class tests, the class, another file's.
+        assert_eq!(table.ids.places.len(), 3);
+        let own = table.ids.get(2);
+        assert!(
+            Text::ptr_eq(own.class, own.native),
+            "the class is the id's own text"
+        );
+        let suite = suite(table, None, &crate::emit::pytest::Pytest);
+        assert_eq!(suite.places.len(), 3);
+        assert_eq!(suite.id(4).class.as_str(), "tests/test_y.py::test_e");
     }
 
     #[test]

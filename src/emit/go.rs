@@ -124,7 +124,7 @@ impl Naming for Go {
         case: &TestCase,
         native: &mut String,
         scope: &mut Scope,
-    ) -> Option<(Text, Text)> {
+    ) -> Option<(Option<Text>, Text)> {
         if !is_test_name(&case.name) {
             return None;
         }
@@ -142,7 +142,7 @@ impl Naming for Go {
         let package = scope.file.as_ref()?;
         native.push_str(&scope.prefix);
         native.push_str(&case.name);
-        Some((package.clone(), package.clone()))
+        Some((Some(package.clone()), package.clone()))
     }
 
     /// Reads either our own `<import path>.<TestName>` lines or the output

@@ -82,7 +82,7 @@ impl Naming for Jest {
         case: &TestCase,
         native: &mut String,
         scope: &mut Scope,
-    ) -> Option<(Text, Text)> {
+    ) -> Option<(Option<Text>, Text)> {
         if !scope.holds(case) {
             let path = match case.file.as_deref().filter(|f| !f.trim().is_empty()) {
                 Some(file) => Some(normalize_path(file)),
@@ -100,7 +100,7 @@ impl Naming for Jest {
         }
         let file = scope.file.as_ref()?;
         native.push_str(&scope.prefix);
-        Some((file.clone(), file.clone()))
+        Some((Some(file.clone()), file.clone()))
     }
 
     /// Reads `jest --listTests` (absolute paths, made relative to the

@@ -40,16 +40,20 @@ impl Naming for Plain {
         case: &TestCase,
         native: &mut String,
         _scope: &mut Scope,
-    ) -> Option<(Text, Text)> {
+    ) -> Option<(Option<Text>, Text)> {
         // The class and file are the case's own shared text, not copies.
         let file = case.file.as_ref().filter(|f| !f.is_empty());
         let scope = case.classname.as_ref().filter(|c| !c.is_empty()).or(file);
         let start = native.len();
         write_native(scope.map_or("", |s| s), &case.name, native);
-        // Without a class or file, the test is its own class (rare: a text
-        // of its own then).
-        let class = scope.map_or_else(|| Text::from(&native[start..]), Text::from);
-        let file = file.map_or_else(|| class.clone(), Text::from);
+        // Without a class or file, the test is its own class and file
+        // (rare: its file is a text of its own then).
+        let class = scope.map(Text::from);
+        let file = match (file, &class) {
+            (Some(file), _) => Text::from(file),
+            (None, Some(class)) => class.clone(),
+            (None, None) => Text::from(&native[start..]),
+        };
         Some((class, file))
     }
 

@@ -182,7 +182,7 @@ impl Naming for Pytest {
         case: &TestCase,
         native: &mut String,
         scope: &mut Scope,
-    ) -> Option<(Text, Text)> {
+    ) -> Option<(Option<Text>, Text)> {
         if !scope.holds(case) {
             let classname = recorded_class(case);
             let file = case.file.as_deref().filter(|f| !f.is_empty());
@@ -196,16 +196,12 @@ impl Naming for Pytest {
             // Some tools write the whole node id as the name.
             let id = parse_node_id(&case.name).filter(|id| id.native != id.file)?;
             native.push_str(&id.native);
-            return Some((id.class, id.file));
+            return Some((id.named_class().cloned(), id.file));
         };
-        let start = native.len();
         native.push_str(&scope.prefix);
         native.push_str(&case.name);
-        let class = match &scope.class {
-            Some(class) => class.clone(),
-            None => Text::from(&native[start..]),
-        };
-        Some((class, file.clone()))
+        // Without a class, the test is its own class.
+        Some((scope.class.clone(), file.clone()))
     }
 
     /// Reads `pytest --collect-only -q`: node ids up to the first `===`

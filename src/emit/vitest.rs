@@ -45,7 +45,7 @@ impl Naming for Vitest {
         case: &TestCase,
         native: &mut String,
         scope: &mut Scope,
-    ) -> Option<(Text, Text)> {
+    ) -> Option<(Option<Text>, Text)> {
         jest::Jest.identify_into(case, native, scope)
     }
 
