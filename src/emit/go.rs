@@ -2,7 +2,7 @@
 //! alternation that split packages share when it stays exact
 //! (`formats.md` §11.1).
 
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use super::pattern::{regex_complement, regex_escape};
 use super::render::{MAX_ARGUMENT_BYTES, SAFE_COMMAND_BYTES};
@@ -253,45 +253,83 @@ impl Runner for Go {
 /// Every split package's top-level test names, each with the shard it is
 /// planned on: what a shared `-run` pattern could reach in the package.
 struct PlannedNames<'a> {
-    by_package: HashMap<&'a str, Vec<(&'a str, usize)>>,
+    /// Per package, each name's shard and its number if it is planned on
+    /// several shards ([`NOT_SHARED`] if not).
+    by_package: HashMap<&'a str, Vec<(usize, u32)>>,
     /// Names planned on more than one shard (in any packages): only these
-    /// can reach one package from two shards' commands.
-    on_several_shards: HashSet<&'a str>,
+    /// can reach one package from two shards' commands. Each has a number,
+    /// which [`Claims`] keeps in its stead.
+    on_several_shards: HashMap<&'a str, u32>,
 }
 
 impl<'a> PlannedNames<'a> {
     fn of(ctx: &RenderContext<'a>) -> Self {
-        let mut by_package: HashMap<&'a str, Vec<(&'a str, usize)>> = HashMap::new();
+        let mut planned: HashMap<&'a str, Vec<(&'a str, usize)>> = HashMap::new();
         let mut first_shard: HashMap<&'a str, usize> = HashMap::new();
-        let mut on_several_shards = HashSet::new();
+        let mut on_several_shards = HashMap::new();
         for (shard, members) in ctx.shards.iter().enumerate() {
             for member in members.filter(|m| m.by == Granularity::Test) {
                 let name = split_item(member.test.native).1;
-                by_package
+                planned
                     .entry(member.test.file.as_str())
                     .or_default()
                     .push((name, shard));
                 if *first_shard.entry(name).or_insert(shard) != shard {
-                    on_several_shards.insert(name);
+                    let next = on_several_shards.len() as u32;
+                    on_several_shards.entry(name).or_insert(next);
                 }
             }
         }
+        let by_package = planned
+            .into_iter()
+            .map(|(package, names)| {
+                let numbered = names
+                    .into_iter()
+                    .map(|(name, shard)| {
+                        (
+                            shard,
+                            on_several_shards.get(name).copied().unwrap_or(NOT_SHARED),
+                        )
+                    })
+                    .collect();
+                (package, numbered)
+            })
+            .collect();
         PlannedNames {
             by_package,
             on_several_shards,
         }
     }
 
-    /// The names of `package` planned on shards other than `shard`.
-    fn elsewhere(&self, package: &str, shard: usize) -> impl Iterator<Item = &'a str> + '_ {
-        self.by_package
+    /// The numbers of `package`'s names planned on shards other than
+    /// `shard`, sorted: only names planned on several shards can be in
+    /// another package's pattern here, so the others are left out.
+    fn elsewhere(&self, package: &str, shard: usize) -> Vec<u32> {
+        let mut names: Vec<u32> = self
+            .by_package
             .get(package)
             .into_iter()
             .flatten()
-            .filter(move |&&(_, s)| s != shard)
-            .map(|&(name, _)| name)
+            .filter(|&&(s, id)| s != shard && id != NOT_SHARED)
+            .map(|&(_, id)| id)
+            .collect();
+        names.sort_unstable();
+        names
+    }
+
+    /// The numbers of `names` planned on several shards, sorted.
+    fn shared(&self, names: &[&str]) -> Vec<u32> {
+        let mut shared: Vec<u32> = names
+            .iter()
+            .filter_map(|&n| self.on_several_shards.get(n).copied())
+            .collect();
+        shared.sort_unstable();
+        shared
     }
 }
+
+/// [`PlannedNames::by_package`]'s number for a name planned on one shard.
+const NOT_SHARED: u32 = u32::MAX;
 
 /// One `go test -run` command for split packages: the pattern selects
 /// `names` (sorted, each once) in every one of `packages` (sorted).
@@ -301,24 +339,64 @@ struct SplitCommand<'a> {
     names: Vec<&'a str>,
 }
 
-/// A [`SplitCommand`] being filled: its packages with their names planned
-/// here, the union of those names (and the part of it planned on several
-/// shards), and the names its packages have planned elsewhere, which the
-/// union must never take in.
+/// A [`SplitCommand`] being filled: its packages (each with what earlier
+/// shards claim in it), their names planned here (the pattern's), the
+/// numbers of those planned on several shards, and the numbers of the
+/// names its packages have planned elsewhere, which the pattern must
+/// never take in. Only names planned on several shards can be planned
+/// here in one package and elsewhere in another, so the checks compare
+/// numbers, sorted, not names.
 #[derive(Default)]
-struct Open<'a> {
-    members: Vec<(&'a str, Vec<&'a str>)>,
-    union: BTreeSet<&'a str>,
-    shared: Vec<&'a str>,
-    forbidden: HashSet<&'a str>,
+struct Open<'a, 'c> {
+    members: Vec<Member<'a, 'c>>,
+    names: Vec<&'a str>,
+    shared: Vec<u32>,
+    forbidden: Vec<u32>,
     bytes: usize,
 }
 
-/// A name a shard's pattern reaches in a package that has no test of that
-/// name planned there (a test added since the timings could have it), and
-/// the shard: each is reached from one shard at most, so such a test runs
-/// once, and the catch-all leaves it to that shard.
-type Claims<'a> = HashMap<(&'a str, &'a str), usize>;
+/// A package of an [`Open`] command: its name, the numbers of its names
+/// planned here that are planned on several shards, sorted, and the names
+/// earlier shards claim in it ([`Claims::in_package`]).
+struct Member<'a, 'c> {
+    package: &'a str,
+    shared: Vec<u32>,
+    claimed: &'c [u32],
+}
+
+/// The names shards' patterns reach in packages that have no test of that
+/// name planned there (a test added since the timings could have it): each
+/// is reached from one shard at most, so such a test runs once, and the
+/// catch-all leaves it to that shard.
+///
+/// A command's pattern claims its shared names ([`Open::shared`]) in each
+/// of its packages that does not plan them, so a shard's claims are read
+/// off its commands when it is done: only the shards already done are
+/// asked (a shard's own claims never bar its commands). They are kept per
+/// package, sorted, by their names' numbers
+/// ([`PlannedNames::on_several_shards`]): a pattern of a few hundred names
+/// over a few dozen packages claims thousands of pairs, which as a hash
+/// map of string pairs were hundreds of megabytes at 100k tests.
+#[derive(Default)]
+struct Claims<'a> {
+    by_package: HashMap<&'a str, Vec<u32>>,
+}
+
+impl<'a> Claims<'a> {
+    /// The numbers of the names earlier shards claim in `package`, sorted.
+    fn in_package(&self, package: &str) -> &[u32] {
+        self.by_package.get(package).map_or(&[], Vec::as_slice)
+    }
+
+    /// Keeps what a finished shard claims in each package, its numbers
+    /// sorted.
+    fn add(&mut self, claimed: Vec<(&'a str, Vec<u32>)>) {
+        for (package, names) in claimed {
+            let kept = self.by_package.entry(package).or_default();
+            *kept = merge_sorted(kept, &names);
+        }
+    }
+}
 
 /// One shard's `-run` commands, and the packages whole on the shard that
 /// joined them ([`split_commands`]).
@@ -337,7 +415,7 @@ fn all_split_commands<'a>(
     selections: &[Selection<'a>],
 ) -> Vec<ShardCommands<'a>> {
     let planned = PlannedNames::of(ctx);
-    let mut claims = Claims::new();
+    let mut claims = Claims::default();
     selections
         .iter()
         .enumerate()
@@ -349,7 +427,10 @@ fn all_split_commands<'a>(
                     None => whole_by_test(ctx, shard, selection),
                     Some(_) => Vec::new(),
                 };
-                split_commands(selection, &whole, shard, &planned, &mut claims)
+                let (commands, claimed) =
+                    split_commands(selection, &whole, shard, &planned, &claims);
+                claims.add(claimed);
+                commands
             }
         })
         .collect()
@@ -400,13 +481,15 @@ fn whole_by_test<'a>(
 /// `go test` once rather than once more for its whole packages: each
 /// start costs go's start-up (0.2-0.5 s), the most a shard pays beyond
 /// its tests. It never opens a command of its own.
+///
+/// Also returns what the commands claim in each package ([`Claims`]).
 fn split_commands<'a>(
     selection: &Selection<'a>,
     whole: &[(&'a str, Vec<&'a str>)],
     shard: usize,
     planned: &PlannedNames<'a>,
-    claims: &mut Claims<'a>,
-) -> ShardCommands<'a> {
+    claims: &Claims<'a>,
+) -> (ShardCommands<'a>, Vec<(&'a str, Vec<u32>)>) {
     let mut by_package: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
     for item in &selection.items {
         // Items are tests here: coarser items are packages, always whole.
@@ -415,7 +498,7 @@ fn split_commands<'a>(
             .or_default()
             .push(split_item(item.key).1);
     }
-    let mut open: Vec<Open<'a>> = Vec::new();
+    let mut open: Vec<Open<'a, '_>> = Vec::new();
     let mut alone: Vec<SplitCommand<'a>> = Vec::new();
     for (package, mut names) in by_package {
         names.sort_unstable();
@@ -438,32 +521,54 @@ fn split_commands<'a>(
             }
         }
     }
+    let mut claimed = Vec::new();
+    for command in &open {
+        for member in &command.members {
+            let names: Vec<u32> = command
+                .shared
+                .iter()
+                .copied()
+                .filter(|id| member.shared.binary_search(id).is_err())
+                .collect();
+            if !names.is_empty() {
+                claimed.push((member.package, names));
+            }
+        }
+    }
     let mut commands: Vec<SplitCommand<'a>> = open
         .into_iter()
-        .map(|o| SplitCommand {
-            packages: o.members.into_iter().map(|(p, _)| p).collect(),
-            names: o.union.into_iter().collect(),
+        .map(|o| {
+            let mut names = o.names;
+            names.sort_unstable();
+            names.dedup();
+            SplitCommand {
+                packages: o.members.into_iter().map(|m| m.package).collect(),
+                names,
+            }
         })
         .collect();
     commands.extend(alone);
     commands.sort_by(|a, b| a.packages.cmp(&b.packages));
-    ShardCommands {
-        split: commands,
-        folded,
-    }
+    (
+        ShardCommands {
+            split: commands,
+            folded,
+        },
+        claimed,
+    )
 }
 
 /// Adds `package`, whose tests `names` (sorted) are planned on `shard`, to
 /// the first command in `open` it fits (see [`split_commands`]), or to a
 /// new one when `may_open`. False when it joined none: its names overflow
 /// a line, or nothing fits and no command may be opened.
-fn join<'a>(
-    open: &mut Vec<Open<'a>>,
+fn join<'a, 'c>(
+    open: &mut Vec<Open<'a, 'c>>,
     package: &'a str,
     names: &[&'a str],
     shard: usize,
     planned: &PlannedNames<'a>,
-    claims: &mut Claims<'a>,
+    claims: &'c Claims<'a>,
     may_open: bool,
 ) -> bool {
     let budget = SAFE_COMMAND_BYTES.saturating_sub(24);
@@ -476,32 +581,20 @@ fn join<'a>(
     if bytes > budget {
         return false;
     }
-    let claimed_elsewhere = |claims: &Claims<'a>, package: &'a str, name: &'a str| {
-        claims
-            .get(&(package, name))
-            .is_some_and(|&other| other != shard)
-    };
-    let elsewhere: Vec<&'a str> = planned.elsewhere(package, shard).collect();
-    let shared: Vec<&'a str> = names
-        .iter()
-        .copied()
-        .filter(|n| planned.on_several_shards.contains(n))
-        .collect();
-    let fits = |command: &Open<'a>| {
+    let has = |sorted: &[u32], id: u32| sorted.binary_search(&id).is_ok();
+    let claimed = claims.in_package(package);
+    let elsewhere = planned.elsewhere(package, shard);
+    let own = planned.shared(names);
+    let fits = |command: &Open<'a, 'c>| {
         command.bytes + bytes <= budget
-            && !names.iter().any(|n| command.forbidden.contains(n))
-            && !elsewhere.iter().any(|n| command.union.contains(n))
-            // What the union reaches anew in this package...
-            && !command.shared.iter().any(|&n| {
-                names.binary_search(&n).is_err() && claimed_elsewhere(claims, package, n)
-            })
+            && !own.iter().any(|&id| has(&command.forbidden, id))
+            && !elsewhere.iter().any(|&id| has(&command.shared, id))
+            // What the pattern reaches anew in this package...
+            && !reaches_claimed(&command.shared, &own, claimed)
             // ...and what these names reach anew in the members.
-            && !shared.iter().any(|&n| {
-                !command.union.contains(n)
-                    && command
-                        .members
-                        .iter()
-                        .any(|&(member, _)| claimed_elsewhere(claims, member, n))
+            && !own.iter().any(|&id| {
+                !has(&command.shared, id)
+                    && command.members.iter().any(|member| has(member.claimed, id))
             })
     };
     let at = match open.iter().position(fits) {
@@ -513,25 +606,45 @@ fn join<'a>(
         None => return false,
     };
     let command = &mut open[at];
-    for &n in &command.shared {
-        if names.binary_search(&n).is_err() {
-            claims.insert((package, n), shard);
-        }
-    }
-    for &n in &shared {
-        if command.union.contains(n) {
-            continue;
-        }
-        for &(member, _) in &command.members {
-            claims.insert((member, n), shard);
-        }
-        command.shared.push(n);
-    }
-    command.union.extend(names.iter().copied());
-    command.forbidden.extend(elsewhere);
+    command.shared = merge_sorted(&command.shared, &own);
+    command.names.extend_from_slice(names);
+    command.forbidden = merge_sorted(&command.forbidden, &elsewhere);
     command.bytes += bytes;
-    command.members.push((package, names.to_vec()));
+    command.members.push(Member {
+        package,
+        shared: own,
+        claimed,
+    });
     true
+}
+
+/// Whether a pattern reaching the names numbered `shared` reaches one of
+/// `claimed` in a package planning only `own` of them: each list sorted.
+/// The shorter of `shared` and `claimed` is walked.
+fn reaches_claimed(shared: &[u32], own: &[u32], claimed: &[u32]) -> bool {
+    let (short, long) = if shared.len() <= claimed.len() {
+        (shared, claimed)
+    } else {
+        (claimed, shared)
+    };
+    short
+        .iter()
+        .any(|id| long.binary_search(id).is_ok() && own.binary_search(id).is_err())
+}
+
+/// The union of two sorted lists, sorted, each number once.
+fn merge_sorted(a: &[u32], b: &[u32]) -> Vec<u32> {
+    let mut merged = Vec::with_capacity(a.len() + b.len());
+    let (mut i, mut j) = (0, 0);
+    while i < a.len() && j < b.len() {
+        let next = a[i].min(b[j]);
+        merged.push(next);
+        i += usize::from(a[i] == next);
+        j += usize::from(b[j] == next);
+    }
+    merged.extend_from_slice(&a[i..]);
+    merged.extend_from_slice(&b[j..]);
+    merged
 }
 
 /// The catch-all's commands (see [`Go::render`]).
@@ -541,7 +654,8 @@ fn catch_all(ctx: &RenderContext<'_>) -> Result<Rendered, String> {
     let mut whole_elsewhere = BTreeSet::new();
     // Per package, every name another shard's `-run` selects in it: a
     // test added since the timings with such a name runs there.
-    let mut elsewhere: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
+    // Gathered, then sorted once (it is only looked up).
+    let mut elsewhere: HashMap<&str, Vec<&str>> = HashMap::new();
     for (shard, (selection, splits)) in selections.iter().zip(all).enumerate() {
         if shard == ctx.index {
             continue;
@@ -556,6 +670,10 @@ fn catch_all(ctx: &RenderContext<'_>) -> Result<Rendered, String> {
             }
         }
     }
+    for names in elsewhere.values_mut() {
+        names.sort_unstable();
+        names.dedup();
+    }
     let mut whole = Vec::new();
     // Packages whose tests elsewhere go by the same names share one
     // complement: each excludes exactly what other shards run in it.
@@ -566,10 +684,7 @@ fn catch_all(ctx: &RenderContext<'_>) -> Result<Rendered, String> {
         }
         match elsewhere.get(package) {
             None => whole.push(package),
-            Some(names) => by_excluded
-                .entry(names.iter().copied().collect())
-                .or_default()
-                .push(package),
+            Some(names) => by_excluded.entry(names.clone()).or_default().push(package),
         }
     }
     let mut lines: Vec<(Vec<&str>, String)> = Vec::new();
