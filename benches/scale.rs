@@ -16,6 +16,12 @@
 //! fails on a figure. CPU and peak RSS are the process's own resource
 //! usage (`wait4`, to the microsecond): each figure is the median of
 //! several runs (five up to 100k testcases, three at 1M). Linux only.
+//!
+//! A second table runs the runners whose filters do the most work on
+//! 100k tests, at 8 and 64 shards: `pytest` on the long report (and at
+//! 1M), `maven` and `gradle` on JVM classes, and `go` on a `go test -json`
+//! stream of 1,000 packages whose test names repeat across packages, the
+//! case where packages' `-run` patterns share commands and claim names.
 
 use std::collections::BinaryHeap;
 use std::fmt::Write as _;
@@ -147,8 +153,60 @@ fn main() {
         wide.cpu,
         wide.peak_kb as f64 / 1024.0
     );
+    out += "\n";
+    out += &runners(&binary, &dir);
     println!("{out}");
     let _ = fs::remove_dir_all(&dir);
+}
+
+/// The runner table (see the module's doc).
+fn runners(binary: &Path, dir: &Path) -> String {
+    let jvm = dir.join("junit-jvm-100000.xml");
+    write_jvm_report(&jvm, 100_000);
+    let go = dir.join("go-100000.json");
+    write_go_report(&go, 1_000, 100);
+    let long = |tests: usize| dir.join(format!("junit-long-{tests}.xml"));
+    let cases = [
+        ("pytest", long(100_000), 100_000, "long JUnit"),
+        ("pytest", long(1_000_000), 1_000_000, "long JUnit"),
+        ("maven", jvm.clone(), 100_000, "JVM JUnit"),
+        ("gradle", jvm.clone(), 100_000, "JVM JUnit"),
+        ("go", go.clone(), 100_000, "go test -json"),
+    ];
+    let mut out = String::new();
+    out += "one shard's plan (--index 0) by runner, by test\n\n";
+    out += "| runner  | report         | testcases | shards | CPU s  | peak RSS MB |\n";
+    out += "|---------|----------------|-----------|--------|--------|-------------|\n";
+    for (runner, report, tests, kind) in cases {
+        for shards in [8, 64] {
+            if tests >= 1_000_000 && shards != SHARDS {
+                continue;
+            }
+            let m = measure(
+                Command::new(binary).args([
+                    "--shards",
+                    &shards.to_string(),
+                    "--index",
+                    "0",
+                    "--runner",
+                    runner,
+                    "--by",
+                    "test",
+                    "--quiet",
+                    "--timings",
+                    report.to_str().expect("a UTF-8 path"),
+                ]),
+                if tests >= 1_000_000 { 3 } else { 5 },
+            );
+            let _ = writeln!(
+                out,
+                "| {runner:<7} | {kind:<14} | {tests:>9} | {shards:>6} | {:>6.2} | {:>11.1} |",
+                m.cpu,
+                m.peak_kb as f64 / 1024.0,
+            );
+        }
+    }
+    out
 }
 
 /// CPU seconds and peak resident set of one process.
@@ -308,6 +366,86 @@ fn write_report(path: &PathBuf, tests: usize, shape: Shape) {
     out.write_all(b"</testsuites>\n")
         .and_then(|()| out.flush())
         .expect("the report is written");
+}
+
+/// A JUnit report of `tests` JVM test methods, 20 to a class, as surefire
+/// writes a class a suite.
+fn write_jvm_report(path: &Path, tests: usize) {
+    use std::io::Write as _;
+    let mut rng = Rng(0x1a7a);
+    let mut out = std::io::BufWriter::new(fs::File::create(path).expect("the report is created"));
+    let mut xml = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites>\n");
+    for class in 0..tests.div_ceil(20) {
+        let name = format!("com.example.pkg{}.Class{class:05}Test", class % 97);
+        let _ = writeln!(xml, "<testsuite name=\"{name}\" tests=\"20\">");
+        for method in 0..20.min(tests - class * 20) {
+            let _ = writeln!(
+                xml,
+                "<testcase classname=\"{name}\" name=\"testMethod{method:03}\" time=\"{}\"/>",
+                seconds(rng.lognormal(50_000.0, 1.5))
+            );
+        }
+        xml += "</testsuite>\n";
+        out.write_all(xml.as_bytes()).expect("the report is written");
+        xml.clear();
+    }
+    out.write_all(b"</testsuites>\n")
+        .and_then(|()| out.flush())
+        .expect("the report is written");
+}
+
+/// A `go test -json` stream of `packages` packages of `per_package` top-level
+/// tests each, a package's tests one after another from 10:00 (shardplan
+/// times a test from its `run` to its `pass`). Test names repeat every
+/// 37th package, so that one `-run` pattern shared by several packages
+/// reaches names planned elsewhere.
+fn write_go_report(path: &Path, packages: usize, per_package: usize) {
+    use std::io::Write as _;
+    let mut rng = Rng(0x60);
+    let mut out = std::io::BufWriter::new(fs::File::create(path).expect("the report is created"));
+    let mut json = String::new();
+    for package in 0..packages {
+        let import = format!("example.com/mod/internal/pkg{package:05}");
+        let mut sum = 0;
+        for test in 0..per_package {
+            let micros = rng.lognormal(50_000.0, 1.5);
+            let name = format!("Test{}Function{test:03}", package % 37);
+            let _ = writeln!(
+                json,
+                "{{\"Time\":\"{}\",\"Action\":\"run\",\"Package\":\"{import}\",\"Test\":\"{name}\"}}",
+                stamp(sum)
+            );
+            sum += micros;
+            let _ = writeln!(
+                json,
+                "{{\"Time\":\"{}\",\"Action\":\"pass\",\"Package\":\"{import}\",\"Test\":\"{name}\",\"Elapsed\":{}}}",
+                stamp(sum),
+                seconds(micros)
+            );
+        }
+        let _ = writeln!(
+            json,
+            "{{\"Time\":\"{}\",\"Action\":\"pass\",\"Package\":\"{import}\",\"Elapsed\":{}}}",
+            stamp(sum),
+            seconds(sum)
+        );
+        out.write_all(json.as_bytes()).expect("the report is written");
+        json.clear();
+    }
+    out.flush().expect("the report is written");
+}
+
+/// The time `micros` after 2026-12-01T10:00:00Z, as go writes it (under
+/// 14 hours on).
+fn stamp(micros: u64) -> String {
+    let seconds = micros / 1_000_000;
+    format!(
+        "2026-12-01T{:02}:{:02}:{:02}.{:06}Z",
+        10 + seconds / 3600,
+        seconds / 60 % 60,
+        seconds % 60,
+        micros % 1_000_000
+    )
 }
 
 /// The floor: what any tool must do at least. Reads the file, scans its
