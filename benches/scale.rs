@@ -386,7 +386,8 @@ fn write_jvm_report(path: &Path, tests: usize) {
             );
         }
         xml += "</testsuite>\n";
-        out.write_all(xml.as_bytes()).expect("the report is written");
+        out.write_all(xml.as_bytes())
+            .expect("the report is written");
         xml.clear();
     }
     out.write_all(b"</testsuites>\n")
@@ -429,7 +430,8 @@ fn write_go_report(path: &Path, packages: usize, per_package: usize) {
             stamp(sum),
             seconds(sum)
         );
-        out.write_all(json.as_bytes()).expect("the report is written");
+        out.write_all(json.as_bytes())
+            .expect("the report is written");
         json.clear();
     }
     out.flush().expect("the report is written");

@@ -2,7 +2,8 @@
 //! alternation that split packages share when it stays exact
 //! (`formats.md` §11.1).
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::hash::{BuildHasherDefault, Hasher};
 
 use super::pattern::{regex_complement, regex_escape};
 use super::render::{MAX_ARGUMENT_BYTES, SAFE_COMMAND_BYTES};
@@ -345,13 +346,14 @@ struct SplitCommand<'a> {
 /// names its packages have planned elsewhere, which the pattern must
 /// never take in. Only names planned on several shards can be planned
 /// here in one package and elsewhere in another, so the checks compare
-/// numbers, sorted, not names.
+/// numbers, not names.
 #[derive(Default)]
 struct Open<'a, 'c> {
     members: Vec<Member<'a, 'c>>,
     names: Vec<&'a str>,
+    /// Sorted.
     shared: Vec<u32>,
-    forbidden: Vec<u32>,
+    forbidden: Numbers,
     bytes: usize,
 }
 
@@ -361,7 +363,33 @@ struct Open<'a, 'c> {
 struct Member<'a, 'c> {
     package: &'a str,
     shared: Vec<u32>,
-    claimed: &'c [u32],
+    claimed: Option<&'c Numbers>,
+}
+
+/// A set of name numbers, hashed by one multiplication: it is only asked
+/// what it holds, never walked in an order that shows.
+type Numbers = HashSet<u32, BuildHasherDefault<NumberHasher>>;
+
+/// [`Numbers`]' hasher: a `u32` times an odd constant (Fibonacci
+/// hashing), a bijection whose high bits are well mixed.
+#[derive(Default)]
+struct NumberHasher(u64);
+
+impl Hasher for NumberHasher {
+    /// Not used by `u32` keys; folds bytes in, should any other key come.
+    fn write(&mut self, bytes: &[u8]) {
+        for &byte in bytes {
+            self.0 = (self.0 ^ u64::from(byte)).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+        }
+    }
+
+    fn write_u32(&mut self, number: u32) {
+        self.0 = u64::from(number).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
 }
 
 /// The names shards' patterns reach in packages that have no test of that
@@ -373,27 +401,25 @@ struct Member<'a, 'c> {
 /// of its packages that does not plan them, so a shard's claims are read
 /// off its commands when it is done: only the shards already done are
 /// asked (a shard's own claims never bar its commands). They are kept per
-/// package, sorted, by their names' numbers
-/// ([`PlannedNames::on_several_shards`]): a pattern of a few hundred names
-/// over a few dozen packages claims thousands of pairs, which as a hash
-/// map of string pairs were hundreds of megabytes at 100k tests.
+/// package by their names' numbers ([`PlannedNames::on_several_shards`]):
+/// a pattern of a few hundred names over a few dozen packages claims
+/// thousands of pairs, which as a hash map of string pairs were hundreds
+/// of megabytes at 100k tests.
 #[derive(Default)]
 struct Claims<'a> {
-    by_package: HashMap<&'a str, Vec<u32>>,
+    by_package: HashMap<&'a str, Numbers>,
 }
 
 impl<'a> Claims<'a> {
-    /// The numbers of the names earlier shards claim in `package`, sorted.
-    fn in_package(&self, package: &str) -> &[u32] {
-        self.by_package.get(package).map_or(&[], Vec::as_slice)
+    /// The numbers of the names earlier shards claim in `package`.
+    fn in_package(&self, package: &str) -> Option<&Numbers> {
+        self.by_package.get(package)
     }
 
-    /// Keeps what a finished shard claims in each package, its numbers
-    /// sorted.
+    /// Keeps what a finished shard claims in each package.
     fn add(&mut self, claimed: Vec<(&'a str, Vec<u32>)>) {
         for (package, names) in claimed {
-            let kept = self.by_package.entry(package).or_default();
-            *kept = merge_sorted(kept, &names);
+            self.by_package.entry(package).or_default().extend(names);
         }
     }
 }
@@ -587,14 +613,17 @@ fn join<'a, 'c>(
     let own = planned.shared(names);
     let fits = |command: &Open<'a, 'c>| {
         command.bytes + bytes <= budget
-            && !own.iter().any(|&id| has(&command.forbidden, id))
-            && !elsewhere.iter().any(|&id| has(&command.shared, id))
+            && !own.iter().any(|id| command.forbidden.contains(id))
+            && !intersect(&elsewhere, &command.shared)
             // What the pattern reaches anew in this package...
             && !reaches_claimed(&command.shared, &own, claimed)
             // ...and what these names reach anew in the members.
             && !own.iter().any(|&id| {
                 !has(&command.shared, id)
-                    && command.members.iter().any(|member| has(member.claimed, id))
+                    && command
+                        .members
+                        .iter()
+                        .any(|member| member.claimed.is_some_and(|c| c.contains(&id)))
             })
     };
     let at = match open.iter().position(fits) {
@@ -608,7 +637,7 @@ fn join<'a, 'c>(
     let command = &mut open[at];
     command.shared = merge_sorted(&command.shared, &own);
     command.names.extend_from_slice(names);
-    command.forbidden = merge_sorted(&command.forbidden, &elsewhere);
+    command.forbidden.extend(elsewhere);
     command.bytes += bytes;
     command.members.push(Member {
         package,
@@ -619,17 +648,29 @@ fn join<'a, 'c>(
 }
 
 /// Whether a pattern reaching the names numbered `shared` reaches one of
-/// `claimed` in a package planning only `own` of them: each list sorted.
-/// The shorter of `shared` and `claimed` is walked.
-fn reaches_claimed(shared: &[u32], own: &[u32], claimed: &[u32]) -> bool {
-    let (short, long) = if shared.len() <= claimed.len() {
-        (shared, claimed)
-    } else {
-        (claimed, shared)
+/// `claimed` in a package planning only `own` of them (`shared` and `own`
+/// sorted). The smaller of `shared` and `claimed` is walked; either way
+/// the answer is the same.
+fn reaches_claimed(shared: &[u32], own: &[u32], claimed: Option<&Numbers>) -> bool {
+    let Some(claimed) = claimed else {
+        return false;
     };
-    short
-        .iter()
-        .any(|id| long.binary_search(id).is_ok() && own.binary_search(id).is_err())
+    let planned_here = |id: &u32| own.binary_search(id).is_ok();
+    if shared.len() <= claimed.len() {
+        shared
+            .iter()
+            .any(|id| claimed.contains(id) && !planned_here(id))
+    } else {
+        claimed
+            .iter()
+            .any(|id| shared.binary_search(id).is_ok() && !planned_here(id))
+    }
+}
+
+/// Whether two sorted lists share a number: the shorter is walked.
+fn intersect(a: &[u32], b: &[u32]) -> bool {
+    let (short, long) = if a.len() <= b.len() { (a, b) } else { (b, a) };
+    short.iter().any(|id| long.binary_search(id).is_ok())
 }
 
 /// The union of two sorted lists, sorted, each number once.
