@@ -34,4 +34,17 @@ done
 run overheads --shards 5 --json --timings fixtures --runner pytest --shard-overhead 30s --group-overhead 1s --by file --split-large
 run whatif whatif --timings fixtures --runner pytest --shards 1..8
 run explain explain --timings fixtures --runner go --shards 3 --index 1
+# Frozen plans: written by `plan`, read back by `select` and `matrix`. One
+# fixed directory, as `select` names the plan's path in what it prints.
+plans=${TMPDIR:-/tmp}/shardplan-json-snapshots
+rm -rf "$plans" && mkdir -p "$plans"
+for runner in plain pytest go nextest jest maven; do
+  run "frozen-$runner-plan" plan --shards 3 --timings fixtures --runner "$runner" --output "$plans/$runner.json"
+  cp "$plans/$runner.json" "$out/frozen-$runner.json"
+  for index in 0 1 2; do
+    run "frozen-$runner-select-$index" select --plan "$plans/$runner.json" --index "$index"
+  done
+  run "frozen-$runner-matrix" matrix --plan "$plans/$runner.json"
+done
+rm -rf "$plans"
 echo "$(ls "$out" | wc -l) files in $out"

@@ -163,6 +163,15 @@ pub fn write_stdout(stdout: &mut dyn Write, text: &str) -> Result<()> {
     )
 }
 
+/// Writes the primary output with `write`; a closed pipe (`| head`) is
+/// not an error.
+pub fn write_stdout_with(
+    stdout: &mut dyn Write,
+    write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
+) -> Result<()> {
+    output_written(write(stdout).and_then(|_| stdout.flush()))
+}
+
 /// How writing the primary output went: a closed pipe (`| head`) is not
 /// an error.
 fn output_written(written: std::io::Result<()>) -> Result<()> {

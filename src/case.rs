@@ -354,6 +354,13 @@ impl std::fmt::Debug for Text {
     }
 }
 
+/// Written as the string it is (the plan document's ids).
+impl serde::Serialize for Text {
+    fn serialize<S: serde::Serializer>(&self, out: S) -> Result<S::Ok, S::Error> {
+        out.serialize_str(self.as_str())
+    }
+}
+
 impl std::fmt::Display for Text {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())

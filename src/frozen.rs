@@ -37,12 +37,14 @@
 //!   `null`. `suite`: `tests-from` when the planned tests are the runner's
 //!   listing, `timings` when they are the tests the timings knew.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::borrow::Cow;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Deserializer, Serialize};
 
+use crate::case::{Recent, Text, TextBlock};
 use crate::duration::{
     Instant, Micros, format_timestamp, micros_to_seconds, parse_timestamp, seconds_to_micros,
 };
@@ -210,9 +212,14 @@ pub struct ShardDoc {
     /// Tests on the shard.
     pub test_count: usize,
     /// The shard's items as the runner names them.
-    pub tests: Vec<String>,
+    #[serde(deserialize_with = "packed_texts")]
+    pub tests: Vec<Text>,
     /// Every planned test of those items; absent in the first documents.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "packed_members"
+    )]
     pub members: Option<Vec<MemberDoc>>,
     /// The shard's groups longest first, for a runner that starts groups
     /// in the order its command names them (go); absent for others, and in
@@ -221,18 +228,128 @@ pub struct ShardDoc {
     pub longest_first: Option<Vec<String>>,
 }
 
-/// One planned test of a shard.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// One planned test of a shard. Its parts are shared text: a plan lends
+/// its own ids, and a document read back packs them into blocks
+/// ([`packed_members`]), so that a million members are not three million
+/// strings.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct MemberDoc {
     /// The runner's id for the test.
-    pub id: String,
+    pub id: Text,
     /// Its class as the runner selects it.
-    pub class: String,
+    pub class: Text,
     /// Its file (group) as the runner selects it.
-    pub file: String,
+    pub file: Text,
     /// The granularity of the item holding it, where not the plan's.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub by: Option<Granularity>,
+}
+
+/// A [`MemberDoc`] as the document spells it.
+#[derive(Deserialize)]
+struct MemberText<'a> {
+    #[serde(borrow)]
+    id: Cow<'a, str>,
+    #[serde(borrow)]
+    class: Cow<'a, str>,
+    #[serde(borrow)]
+    file: Cow<'a, str>,
+    #[serde(default)]
+    by: Option<Granularity>,
+}
+
+/// Reads a shard's `members` (or `null`): the ids written into shared
+/// blocks as they come, and each class and file shared with the member
+/// before it when the same, as members of one class or file come together.
+fn packed_members<'de, D: Deserializer<'de>>(
+    input: D,
+) -> std::result::Result<Option<Vec<MemberDoc>>, D::Error> {
+    struct Members;
+    impl<'de> serde::de::Visitor<'de> for Members {
+        type Value = Option<Vec<MemberDoc>>;
+
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("a list of members")
+        }
+
+        fn visit_none<E: serde::de::Error>(self) -> std::result::Result<Self::Value, E> {
+            Ok(None)
+        }
+
+        fn visit_unit<E: serde::de::Error>(self) -> std::result::Result<Self::Value, E> {
+            Ok(None)
+        }
+
+        fn visit_some<D: Deserializer<'de>>(
+            self,
+            input: D,
+        ) -> std::result::Result<Self::Value, D::Error> {
+            input.deserialize_seq(self)
+        }
+
+        fn visit_seq<A: serde::de::SeqAccess<'de>>(
+            self,
+            mut seq: A,
+        ) -> std::result::Result<Self::Value, A::Error> {
+            let mut members = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(1 << 16));
+            let mut natives = TextBlock::default();
+            let (mut classes, mut files) = (Recent::default(), Recent::default());
+            while let Some(member) = seq.next_element::<MemberText<'_>>()? {
+                natives.push(&member.id);
+                members.push(MemberDoc {
+                    id: Text::default(),
+                    class: classes.share(&member.class),
+                    file: files.share(&member.file),
+                    by: member.by,
+                });
+                if natives.is_full() {
+                    pack(&mut natives, &mut members);
+                }
+            }
+            pack(&mut natives, &mut members);
+            Ok(Some(members))
+        }
+    }
+    input.deserialize_option(Members)
+}
+
+/// Reads a shard's `tests` (its items' keys), written into shared blocks
+/// as they come.
+fn packed_texts<'de, D: Deserializer<'de>>(input: D) -> std::result::Result<Vec<Text>, D::Error> {
+    struct Texts;
+    impl<'de> serde::de::Visitor<'de> for Texts {
+        type Value = Vec<Text>;
+
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("a list of strings")
+        }
+
+        fn visit_seq<A: serde::de::SeqAccess<'de>>(
+            self,
+            mut seq: A,
+        ) -> std::result::Result<Self::Value, A::Error> {
+            let mut texts = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(1 << 16));
+            let mut block = TextBlock::default();
+            while let Some(text) = seq.next_element::<Cow<'_, str>>()? {
+                block.push(&text);
+                if block.is_full() {
+                    texts.extend(block.finish());
+                }
+            }
+            texts.extend(block.finish());
+            Ok(texts)
+        }
+    }
+    input.deserialize_seq(Texts)
+}
+
+/// Hands the ids written to `natives` to the last members, one each, in
+/// order.
+fn pack(natives: &mut TextBlock, members: &mut [MemberDoc]) {
+    let start = members.len() - natives.len();
+    for (member, native) in members[start..].iter_mut().zip(natives.finish()) {
+        member.id = native;
+    }
 }
 
 impl Document {
@@ -284,14 +401,14 @@ impl Document {
                         .iter()
                         .map(|&i| plan.problem.tests_in(i) as usize)
                         .sum(),
-                    tests: plan.keys(index),
+                    tests: plan.key_texts(index),
                     members: Some(
                         members
                             .iter()
                             .map(|m| MemberDoc {
-                                id: m.test.native.to_string(),
-                                class: m.test.class.to_string(),
-                                file: m.test.file.to_string(),
+                                id: m.test.native.clone(),
+                                class: m.test.class.clone(),
+                                file: m.test.file.clone(),
                                 by: (m.by != options.by).then_some(m.by),
                             })
                             .collect(),
@@ -309,6 +426,16 @@ impl Document {
         let mut text = serde_json::to_string(self).expect("the plan document always serialises");
         text.push('\n');
         text
+    }
+
+    /// [`Document::to_json`] written to `out` as it is made: a million
+    /// tests' plan is 160 MB of text, not held at once.
+    pub fn write_json(&self, out: &mut dyn std::io::Write) -> std::io::Result<()> {
+        use std::io::Write as _;
+        let mut out = std::io::BufWriter::with_capacity(1 << 16, out);
+        serde_json::to_writer(&mut out, self).map_err(std::io::Error::from)?;
+        out.write_all(b"\n")?;
+        out.flush()
     }
 
     /// Each shard's prediction in microseconds.
@@ -336,9 +463,17 @@ impl FrozenPlan {
     /// Reads and checks the plan at `path`; errors name the file and, for
     /// malformed JSON, the line and column.
     pub fn load(path: &Path) -> Result<FrozenPlan> {
-        let text = fs::read_to_string(path)
-            .map_err(|e| Error::in_file(path, format!("cannot read the plan: {e}")))?;
-        let doc: Document = serde_json::from_str(&text).map_err(|e| {
+        let cannot_read =
+            |e: &dyn std::fmt::Display| Error::in_file(path, format!("cannot read the plan: {e}"));
+        let file = fs::File::open(path).map_err(|e| cannot_read(&e))?;
+        // Read as it is parsed: a million tests' plan is 160 MB of text,
+        // not held beside its document.
+        let parsed: serde_json::Result<Document> =
+            serde_json::from_reader(std::io::BufReader::with_capacity(1 << 16, file));
+        let doc = parsed.map_err(|e| {
+            if e.is_io() {
+                return cannot_read(&e);
+            }
             let message = e.to_string();
             // serde_json appends the position; the error prints it first.
             let message = match message.rfind(" at line ") {
@@ -360,67 +495,28 @@ impl FrozenPlan {
 
     /// Checks a document: its version, shard indexes, members, and that
     /// every planned test is on exactly one shard, in one of its items.
-    pub fn from_document(doc: Document, path: &Path) -> std::result::Result<FrozenPlan, String> {
-        if doc.version != VERSION {
-            return Err(format!(
-                "plan format version {} is not supported (this shardplan reads version {VERSION})",
-                doc.version
-            ));
-        }
-        if doc.shards.is_empty() {
-            return Err("the plan has no shards".to_string());
-        }
-        if let Some(catch_all) = doc.catch_all.filter(|&c| c >= doc.shards.len()) {
-            return Err(format!(
-                "catch_all is shard {catch_all}, but the plan has {} shards",
-                doc.shards.len()
-            ));
-        }
+    /// The members are then moved out of the document into the plan
+    /// ([`FrozenPlan::members`]), which leaves each shard's `members` an
+    /// empty list: a million of them are not held twice.
+    pub fn from_document(
+        mut doc: Document,
+        path: &Path,
+    ) -> std::result::Result<FrozenPlan, String> {
+        check_document(&doc)?;
         let mut tests = Vec::with_capacity(doc.shards.len());
-        let mut shard_of: BTreeMap<&str, usize> = BTreeMap::new();
-        for (position, shard) in doc.shards.iter().enumerate() {
-            if shard.index != position {
-                return Err(format!(
-                    "shard number {position} in the list says \"index\": {}; shards must be listed in order from 0",
-                    shard.index
-                ));
-            }
-            let Some(members) = &shard.members else {
-                return Err(format!(
-                    "shard {position} has no \"members\": the plan was written by an older shardplan; write it again with `shardplan plan`"
-                ));
-            };
-            let items: BTreeSet<&str> = shard.tests.iter().map(String::as_str).collect();
-            let mut used: BTreeSet<&str> = BTreeSet::new();
-            let mut ids = Vec::with_capacity(members.len());
-            for member in members {
-                if let Some(other) = shard_of.insert(&member.id, position) {
-                    return Err(format!(
-                        "test {:?} is on shards {other} and {position}; a plan places every test on exactly one shard",
-                        member.id
-                    ));
-                }
-                let id = TestId {
-                    native: (&member.id).into(),
-                    class: (&member.class).into(),
-                    file: (&member.file).into(),
-                };
-                let by = member.by.unwrap_or(doc.by);
-                let key = id.key(by);
-                let Some(&item) = items.get(key) else {
-                    return Err(format!(
-                        "test {:?} of shard {position} belongs to item {key:?}, which is not among the shard's \"tests\"",
-                        member.id
-                    ));
-                };
-                used.insert(item);
-                ids.push((id, by));
-            }
-            if let Some(empty) = items.difference(&used).next() {
-                return Err(format!(
-                    "item {empty:?} of shard {position} has no test among its \"members\""
-                ));
-            }
+        for shard in &mut doc.shards {
+            let members = shard.members.replace(Vec::new()).unwrap_or_default();
+            let mut ids: Vec<(TestId, Granularity)> = members
+                .into_iter()
+                .map(|member| {
+                    let id = TestId {
+                        native: member.id,
+                        class: member.class,
+                        file: member.file,
+                    };
+                    (id, member.by.unwrap_or(doc.by))
+                })
+                .collect();
             ids.sort_by(|a, b| a.0.native.cmp(&b.0.native));
             tests.push(ids);
         }
@@ -470,6 +566,69 @@ impl FrozenPlan {
             })
             .collect()
     }
+}
+
+/// [`FrozenPlan::from_document`]'s checks, in document order, so that the
+/// first fault found is the one named.
+fn check_document(doc: &Document) -> std::result::Result<(), String> {
+    if doc.version != VERSION {
+        return Err(format!(
+            "plan format version {} is not supported (this shardplan reads version {VERSION})",
+            doc.version
+        ));
+    }
+    if doc.shards.is_empty() {
+        return Err("the plan has no shards".to_string());
+    }
+    if let Some(catch_all) = doc.catch_all.filter(|&c| c >= doc.shards.len()) {
+        return Err(format!(
+            "catch_all is shard {catch_all}, but the plan has {} shards",
+            doc.shards.len()
+        ));
+    }
+    // Only asked, never walked: its order cannot show.
+    let mut shard_of: HashMap<&str, usize> = HashMap::new();
+    for (position, shard) in doc.shards.iter().enumerate() {
+        if shard.index != position {
+            return Err(format!(
+                "shard number {position} in the list says \"index\": {}; shards must be listed in order from 0",
+                shard.index
+            ));
+        }
+        let Some(members) = &shard.members else {
+            return Err(format!(
+                "shard {position} has no \"members\": the plan was written by an older shardplan; write it again with `shardplan plan`"
+            ));
+        };
+        let items: BTreeSet<&str> = shard.tests.iter().map(Text::as_str).collect();
+        let mut used: BTreeSet<&str> = BTreeSet::new();
+        for member in members {
+            if let Some(other) = shard_of.insert(member.id.as_str(), position) {
+                return Err(format!(
+                    "test {:?} is on shards {other} and {position}; a plan places every test on exactly one shard",
+                    member.id
+                ));
+            }
+            let key = match member.by.unwrap_or(doc.by) {
+                Granularity::Test => &member.id,
+                Granularity::Class => &member.class,
+                Granularity::File => &member.file,
+            };
+            let Some(&item) = items.get(key.as_str()) else {
+                return Err(format!(
+                    "test {:?} of shard {position} belongs to item {key:?}, which is not among the shard's \"tests\"",
+                    member.id
+                ));
+            };
+            used.insert(item);
+        }
+        if let Some(empty) = items.difference(&used).next() {
+            return Err(format!(
+                "item {empty:?} of shard {position} has no test among its \"members\""
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// The name of the shard record `select --record DIR` writes.
@@ -703,9 +862,9 @@ mod tests {
 
     fn member(id: &str, file: &str) -> MemberDoc {
         MemberDoc {
-            id: id.to_string(),
-            class: file.to_string(),
-            file: file.to_string(),
+            id: id.into(),
+            class: file.into(),
+            file: file.into(),
             by: None,
         }
     }
@@ -739,7 +898,7 @@ mod tests {
                     predicted_seconds: 1.0,
                     setup_seconds: 0.0,
                     test_count: members.len(),
-                    tests: tests.into_iter().map(String::from).collect(),
+                    tests: tests.into_iter().map(Text::from).collect(),
                     members: Some(members),
                     longest_first: None,
                 })
@@ -771,6 +930,28 @@ mod tests {
         assert_eq!(natives, ["a.py::x", "a.py::y"]);
         assert!(members[0].iter().all(|m| m.by == Granularity::File));
         assert_eq!(frozen.count(), 2);
+    }
+
+    #[test]
+    fn members_read_back_across_text_blocks_and_null() {
+        // 20,000 ids of 22 bytes fill more than one text block.
+        let members: Vec<MemberDoc> = (0..20_000)
+            .map(|i| MemberDoc {
+                by: (i % 7 == 0).then_some(Granularity::Test),
+                ..member(&format!("f{}.py::test_{i:07}", i / 100), &format!("f{}.py", i / 100))
+            })
+            .collect();
+        let keys: Vec<String> = (0..200).map(|f| format!("f{f}.py")).collect();
+        let d = doc(
+            Granularity::File,
+            vec![(keys.iter().map(String::as_str).collect(), members)],
+        );
+        let back: Document = serde_json::from_str(&d.to_json()).unwrap();
+        assert_eq!(back, d);
+        // A shard's `members` may be null, as an old document without them.
+        let text = d.to_json().replacen("\"members\":[", "\"members\":null,\"was\":[", 1);
+        let old: Document = serde_json::from_str(&text).unwrap();
+        assert_eq!(old.shards[0].members, None);
     }
 
     #[test]

@@ -51,8 +51,8 @@ pub fn run(args: &PlanArgs, streams: &mut Streams<'_>) -> Result<()> {
         }
     };
     if args.json {
-        let json = Document::from_planned(&planned, &options).to_json();
-        app::write_stdout(streams.stdout, &json)?;
+        let doc = Document::from_planned(&planned, &options);
+        app::write_stdout_with(streams.stdout, |out| doc.write_json(out))?;
         print_summary(streams.stderr, false);
         return step_summary::write_from_env(summary_request.as_ref(), markdown, streams.stderr);
     }

@@ -151,11 +151,11 @@ pub fn run(args: &FreezeArgs, streams: &mut Streams<'_>) -> Result<()> {
     };
     let planned = Planned::new(inputs, shard_plan);
     let doc = Document::from_planned(&planned, &options);
-    let json = doc.to_json();
     match &args.output {
-        Some(path) => fs::write(path, &json)
+        Some(path) => fs::File::create(path)
+            .and_then(|mut file| doc.write_json(&mut file))
             .map_err(|e| Error::in_file(path, format!("cannot write the plan: {e}")))?,
-        None => app::write_stdout(streams.stdout, &json)?,
+        None => app::write_stdout_with(streams.stdout, |out| doc.write_json(out))?,
     }
     if !args.suite.quiet {
         let selection = ShardSelection {

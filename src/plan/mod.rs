@@ -652,10 +652,15 @@ impl Plan {
 
     /// The keys of one shard's items, in key order.
     pub fn keys(&self, shard: usize) -> Vec<String> {
+        self.key_texts(shard).iter().map(Text::to_string).collect()
+    }
+
+    /// [`Plan::keys`] as the items' own shared text, not copies.
+    pub fn key_texts(&self, shard: usize) -> Vec<Text> {
         self.shards[shard]
             .items
             .iter()
-            .map(|&i| self.problem.items[i].key.to_string())
+            .map(|&i| self.problem.items[i].key.clone())
             .collect()
     }
 }
