@@ -938,7 +938,10 @@ mod tests {
         let members: Vec<MemberDoc> = (0..20_000)
             .map(|i| MemberDoc {
                 by: (i % 7 == 0).then_some(Granularity::Test),
-                ..member(&format!("f{}.py::test_{i:07}", i / 100), &format!("f{}.py", i / 100))
+                ..member(
+                    &format!("f{}.py::test_{i:07}", i / 100),
+                    &format!("f{}.py", i / 100),
+                )
             })
             .collect();
         let keys: Vec<String> = (0..200).map(|f| format!("f{f}.py")).collect();
@@ -949,7 +952,9 @@ mod tests {
         let back: Document = serde_json::from_str(&d.to_json()).unwrap();
         assert_eq!(back, d);
         // A shard's `members` may be null, as an old document without them.
-        let text = d.to_json().replacen("\"members\":[", "\"members\":null,\"was\":[", 1);
+        let text = d
+            .to_json()
+            .replacen("\"members\":[", "\"members\":null,\"was\":[", 1);
         let old: Document = serde_json::from_str(&text).unwrap();
         assert_eq!(old.shards[0].members, None);
     }
