@@ -109,15 +109,15 @@
 use std::collections::BTreeMap;
 use std::collections::btree_map::Entry as MapEntry;
 use std::fs;
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{BufRead, BufReader, Write};
 use std::path::Path;
 
 use crate::duration::{Micros, median};
 use crate::error::{Error, Result};
-use crate::report::history::{self as format, Header, read_stream};
+use crate::report::history::{self as format, read_stream};
 pub use crate::report::history::{
-    CostRecord, DEFAULT_DROP_AFTER, DEFAULT_KEEP, FORMAT, GroupKey, Key, OLDEST_VERSION, Record,
-    RunOutcome, VERSION, outcome_window,
+    CostRecord, DEFAULT_DROP_AFTER, DEFAULT_KEEP, FORMAT, GroupKey, Header, Key, OLDEST_VERSION,
+    Record, RunOutcome, VERSION, outcome_window,
 };
 use crate::report::{self, Diagnostic, GroupTime, Outcome, TestCase};
 
@@ -203,35 +203,12 @@ pub struct MergeStats {
     pub groups_dropped: usize,
 }
 
-/// If `path` is a timing history: its run count and the learned cost
-/// observations it keeps for `runner` (`None` when it keeps none). Only
-/// the header is kept; tests and groups are streamed past.
-pub fn learned_record(path: &Path, runner: &str) -> Result<Option<(u64, CostRecord)>> {
-    let mut head = Vec::with_capacity(4096);
-    let file = fs::File::open(path)
-        .map_err(|e| Error::in_file(path, format!("cannot open the timing history: {e}")))?;
-    std::io::Read::take(&file, 4096)
-        .read_to_end(&mut head)
-        .map_err(|e| Error::in_file(path, format!("cannot read: {e}")))?;
-    if !crate::report::ReportFormat::sniff(&crate::report::history::History, &head) {
-        return Ok(None);
-    }
-    let file = fs::File::open(path)
-        .map_err(|e| Error::in_file(path, format!("cannot open the timing history: {e}")))?;
-    let header = read_stream(
-        &mut BufReader::new(file),
-        &mut |_, _, _| {},
-        &mut |_, _, _| {},
-    )
-    .map_err(|d| report::positioned(path, d))?;
-    Ok(header
-        .costs
-        .into_iter()
-        .find(|record| record.runner == runner)
-        .map(|mut record| {
-            crate::learned::age(&mut record, header.runs, usize::MAX);
-            (header.runs, record)
-        }))
+/// The cost observations a history's `header` keeps for `runner`, aged to
+/// its run count: what planning learns its costs from.
+pub fn learned_of(header: &Header, runner: &str) -> Option<CostRecord> {
+    let mut record = header.costs.iter().find(|r| r.runner == runner)?.clone();
+    crate::learned::age(&mut record, header.runs, usize::MAX);
+    Some(record)
 }
 
 impl History {

@@ -15,7 +15,7 @@ use crate::case::Shared;
 use crate::error::{Error, Result};
 use crate::identity;
 use crate::naming::{Naming, TestId};
-use crate::report::{self, GroupTime, RunWindow, TestCase};
+use crate::report::{self, GroupTime, RunWindow, TestCase, history};
 use crate::warnings::Warnings;
 
 /// The report files named by the `--timings` arguments, plus notes for the
@@ -310,17 +310,42 @@ impl<'a> ReadOptions<'a> {
     }
 }
 
+/// The reports named by `--timings` arguments, read ([`read_reports`]).
+pub(crate) struct ReadReports {
+    /// Every case, in file order.
+    pub cases: Vec<TestCase>,
+    /// The reports' group times, their case ranges into `cases`.
+    pub groups: Vec<GroupTime>,
+    /// How many files were read.
+    pub files_read: usize,
+    /// The header of each timing history read, in path order: its runs and
+    /// the costs it learned, which planning takes from here.
+    pub histories: Vec<(PathBuf, history::Header)>,
+}
+
 /// Reads the reports named by `--timings` arguments.
 pub(crate) fn read_reports(
     arguments: &[String],
     options: &ReadOptions<'_>,
     warnings: &mut Warnings,
-) -> Result<(Vec<TestCase>, Vec<GroupTime>, usize)> {
+) -> Result<ReadReports> {
     let found = resolve(arguments)?;
     for argument in &found.unmatched {
         warnings.push(format!("--timings {argument:?} matched no report file"));
     }
-    read_reports_with_groups(&found.files, options, warnings)
+    let mut histories = Vec::new();
+    let (cases, groups, files_read) =
+        read_each(&found.files, options, warnings, &mut |path, report| {
+            if let Some(header) = report.history.take() {
+                histories.push((path.to_path_buf(), header));
+            }
+        })?;
+    Ok(ReadReports {
+        cases,
+        groups,
+        files_read,
+        histories,
+    })
 }
 
 /// Reads every report file and makes the paths in them relative to the
@@ -353,6 +378,19 @@ pub fn read_reports_with_windows(
     warnings: &mut Warnings,
     windows: &mut Vec<RunWindow>,
 ) -> Result<(Vec<TestCase>, Vec<GroupTime>, usize)> {
+    read_each(files, options, warnings, &mut |_, report| {
+        windows.extend(report.run.take());
+    })
+}
+
+/// [`read_reports_with_groups`], handing each report read to `seen` (with
+/// its path) before its cases are taken.
+fn read_each(
+    files: &[PathBuf],
+    options: &ReadOptions<'_>,
+    warnings: &mut Warnings,
+    seen: &mut dyn FnMut(&Path, &mut report::Report),
+) -> Result<(Vec<TestCase>, Vec<GroupTime>, usize)> {
     let strict = options.strict;
     let mut cases = Vec::new();
     let mut groups = Vec::new();
@@ -360,9 +398,9 @@ pub fn read_reports_with_windows(
     let mut read = 0;
     for path in files {
         match report::read_file_as(path, options.format) {
-            Ok((report, file_warnings)) => {
+            Ok((mut report, file_warnings)) => {
                 read += 1;
-                windows.extend(report.run);
+                seen(path, &mut report);
                 let offset = cases.len();
                 groups.extend(report.groups.into_iter().map(|group| GroupTime {
                     cases: group.cases.start + offset..group.cases.end + offset,

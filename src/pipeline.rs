@@ -5,7 +5,7 @@
 //! counts.
 
 use std::io::Read;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
@@ -130,7 +130,12 @@ pub fn read_inputs(
         options.format.as_deref(),
         options.root.as_deref(),
     )?;
-    let (cases, groups, reports_read) = inputs::read_reports(&timings, &read, warnings)?;
+    let inputs::ReadReports {
+        cases,
+        groups,
+        files_read: reports_read,
+        histories,
+    } = inputs::read_reports(&timings, &read, warnings)?;
     let (table, table_stats, measured_setups) =
         TimingTable::build_with_setups(cases, &groups, runner);
     // Everything planning needs of the cases is in the table and setups.
@@ -194,7 +199,7 @@ pub fn read_inputs(
         ));
     }
 
-    let fitted = learned_costs(&timings, runner, warnings);
+    let fitted = learned_costs(histories, runner, warnings);
     let cost_model = CostModel::new(
         Term::choose(options.shard_overhead, fitted.shard_startup),
         Term::choose(options.group_overhead, fitted.group_cost),
@@ -337,21 +342,21 @@ pub fn plan_for(
     })
 }
 
-/// The learned cost terms for `runner` in the timing histories among the
-/// `timings` arguments ([`crate::learned`]): those of the history with the
-/// most runs that learned any for this runner (the first by path on a
-/// tie). Reports that are not histories teach nothing here; a history
-/// that cannot be read was reported when it was read as timings.
-fn learned_costs(timings: &[String], runner: &dyn Runner, warnings: &mut Warnings) -> Fitted {
-    let Ok(found) = inputs::resolve(timings) else {
-        return Fitted::default();
-    };
-    let mut candidates: Vec<(u64, &Path, CostRecord)> = found
-        .files
+/// The learned cost terms for `runner` in the timing histories read
+/// (`histories`, in path order, [`crate::learned`]): those of the history
+/// with the most runs that learned any for this runner (the first by path
+/// on a tie). Reports that are not histories teach nothing here; a
+/// history that cannot be read was reported when it was read as timings.
+fn learned_costs(
+    histories: Vec<(PathBuf, history::Header)>,
+    runner: &dyn Runner,
+    warnings: &mut Warnings,
+) -> Fitted {
+    let mut candidates: Vec<(u64, &Path, CostRecord)> = histories
         .iter()
-        .filter_map(|file| {
-            let (runs, record) = history::learned_record(file, runner.name()).ok()??;
-            Some((runs, file.as_path(), record))
+        .filter_map(|(file, header)| {
+            let record = history::learned_of(header, runner.name())?;
+            Some((header.runs, file.as_path(), record))
         })
         .collect();
     // The most runs first; `resolve` sorted the paths.

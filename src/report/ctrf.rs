@@ -82,6 +82,7 @@ impl ReportFormat for Ctrf {
             groups: Vec::new(),
             run: None,
             warnings: Vec::new(),
+            history: None,
         };
         report.warnings = document.warnings.finish();
         Ok(report)

@@ -722,7 +722,7 @@ impl StoredGroup {
 pub fn report(input: &mut dyn BufRead) -> Result<Report, Diagnostic> {
     let mut cases = Vec::new();
     let mut groups = Vec::new();
-    read_stream(
+    let header = read_stream(
         input,
         &mut |key, record, _| {
             // A test the kept runs only ever skipped costs its skip, about
@@ -752,7 +752,10 @@ pub fn report(input: &mut dyn BufRead) -> Result<Report, Diagnostic> {
             }
         },
     )?;
-    Ok(with_groups(cases, groups))
+    Ok(Report {
+        history: Some(header),
+        ..with_groups(cases, groups)
+    })
 }
 
 /// A group key's field when `mask` has `bit` (`None` if the case lacks
@@ -871,6 +874,7 @@ pub(crate) fn with_groups(
         groups: times,
         warnings: Vec::new(),
         run: None,
+        history: None,
     }
 }
 

@@ -1407,6 +1407,7 @@ impl XmlHandler for State {
             groups: self.groups,
             warnings: self.warnings,
             run: self.run,
+            history: None,
         })
     }
 }
@@ -2346,6 +2347,7 @@ mod tests {
                 groups: Vec::new(),
                 run: None,
                 warnings: self.events,
+                history: None,
             })
         }
     }

@@ -157,6 +157,10 @@ pub struct Report {
     pub run: Option<RunWindow>,
     /// Recoverable problems (a negative time, an unreadable value).
     pub warnings: Vec<Diagnostic>,
+    /// A timing history's header (its runs and the cost observations it
+    /// learned), so that planning takes them from this one read rather
+    /// than reading the history again; `None` for other formats.
+    pub history: Option<history::Header>,
 }
 
 /// One input format. Implementations stream: memory use must not grow with

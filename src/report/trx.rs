@@ -305,6 +305,7 @@ impl XmlHandler for State {
             groups: Vec::new(),
             warnings: self.warnings.finish(),
             run: None,
+            history: None,
         })
     }
 }
