@@ -340,13 +340,22 @@ impl History {
 
     /// The history as the file holds it.
     pub fn to_json(&self) -> String {
-        let header = Header {
+        format::to_json(self.header(), &self.tests, &self.groups)
+    }
+
+    /// [`History::to_json`] written to `out` as it is made.
+    pub fn write_json(&self, out: &mut dyn Write) -> std::io::Result<()> {
+        format::write_json(self.header(), &self.tests, &self.groups, out)
+    }
+
+    /// The settings and learned costs the file records.
+    fn header(&self) -> Header {
+        Header {
             runs: self.runs,
             keep: self.keep,
             drop_after: self.drop_after,
             costs: self.costs.values().cloned().collect(),
-        };
-        format::to_json(header, &self.tests, &self.groups)
+        }
     }
 
     /// Reads a whole history from `input`.
@@ -415,7 +424,7 @@ impl History {
         );
         let temporary = dir.join(format!(".{name}.{}.tmp", std::process::id()));
         let written = fs::File::create(&temporary).and_then(|mut file| {
-            file.write_all(self.to_json().as_bytes())?;
+            self.write_json(&mut file)?;
             file.sync_all()
         });
         if let Err(e) = written.and_then(|()| fs::rename(&temporary, path)) {

@@ -8,7 +8,7 @@
 //! whose duration is the setup plus their estimates.
 
 use std::collections::BTreeMap;
-use std::io::BufRead;
+use std::io::{self, BufRead, Write};
 
 use serde::de::MapAccess;
 use serde::{Deserialize, Serialize};
@@ -885,10 +885,25 @@ pub fn to_json(
     tests: &BTreeMap<Key, Record>,
     groups: &BTreeMap<GroupKey, Record>,
 ) -> String {
-    let mut out = format!(
+    let mut out = Vec::new();
+    write_json(header, tests, groups, &mut out).expect("a history always writes to memory");
+    String::from_utf8(out).expect("serde_json writes UTF-8")
+}
+
+/// [`to_json`] written to `out` as it is made, a test a line: a million
+/// tests' history is 190 MB, not held at once.
+pub fn write_json(
+    header: Header,
+    tests: &BTreeMap<Key, Record>,
+    groups: &BTreeMap<GroupKey, Record>,
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    let mut out = io::BufWriter::with_capacity(1 << 16, out);
+    write!(
+        out,
         "{{\n  \"format\": \"{FORMAT}\",\n  \"version\": {VERSION},\n  \"runs\": {},\n  \"keep\": {},\n  \"drop_after\": {},\n  \"tests\": [",
         header.runs, header.keep, header.drop_after
-    );
+    )?;
     let mut first = true;
     for (key, record) in tests {
         let line = StoredTest {
@@ -902,15 +917,15 @@ pub fn to_json(
             samples: record.samples.clone(),
             outcomes: RunOutcome::letters(&record.outcomes),
         };
-        out += if first { "\n    " } else { ",\n    " };
-        out += &serde_json::to_string(&line).expect("a stored test always serialises");
+        out.write_all(if first { b"\n    " } else { b",\n    " })?;
+        serde_json::to_writer(&mut out, &line)?;
         first = false;
     }
-    out += if first {
-        "],\n  \"groups\": ["
+    out.write_all(if first {
+        b"],\n  \"groups\": ["
     } else {
-        "\n  ],\n  \"groups\": ["
-    };
+        b"\n  ],\n  \"groups\": ["
+    })?;
     let mut first = true;
     for (key, record) in groups {
         let line = StoredGroup {
@@ -923,21 +938,21 @@ pub fn to_json(
             samples: record.samples.clone(),
             waits: record.waits.clone(),
         };
-        out += if first { "\n    " } else { ",\n    " };
-        out += &serde_json::to_string(&line).expect("a stored group always serialises");
+        out.write_all(if first { b"\n    " } else { b",\n    " })?;
+        serde_json::to_writer(&mut out, &line)?;
         first = false;
     }
-    out += if first { "]" } else { "\n  ]" };
+    out.write_all(if first { b"]" } else { b"\n  ]" })?;
     if !header.costs.is_empty() {
-        out += ",\n  \"costs\": [";
+        out.write_all(b",\n  \"costs\": [")?;
         for (n, record) in header.costs.iter().enumerate() {
-            out += if n == 0 { "\n    " } else { ",\n    " };
-            out += &serde_json::to_string(record).expect("a cost record always serialises");
+            out.write_all(if n == 0 { b"\n    " } else { b",\n    " })?;
+            serde_json::to_writer(&mut out, record)?;
         }
-        out += "\n  ]";
+        out.write_all(b"\n  ]")?;
     }
-    out += "\n}\n";
-    out
+    out.write_all(b"\n}\n")?;
+    out.flush()
 }
 
 /// The timing history reader (`--format history`).
