@@ -22,6 +22,9 @@
 //! 1M), `maven` and `gradle` on JVM classes, and `go` on a `go test -json`
 //! stream of 1,000 packages whose test names repeat across packages, the
 //! case where packages' `-run` patterns share commands and claim names.
+//! A third runs the rest of a CI run's commands on the short 1M report:
+//! `merge` into the timing history, planning from that history, `plan
+//! --output` and `select` of the frozen plan.
 
 use std::collections::BinaryHeap;
 use std::fmt::Write as _;
@@ -155,6 +158,8 @@ fn main() {
     );
     out += "\n";
     out += &runners(&binary, &dir);
+    out += "\n";
+    out += &workflows(&binary, &dir);
     println!("{out}");
     let _ = fs::remove_dir_all(&dir);
 }
@@ -366,6 +371,97 @@ fn write_report(path: &PathBuf, tests: usize, shape: Shape) {
     out.write_all(b"</testsuites>\n")
         .and_then(|()| out.flush())
         .expect("the report is written");
+}
+
+/// The workflow table: the other commands a CI run makes on the short 1M
+/// report, the timing history's and the frozen plan's.
+fn workflows(binary: &Path, dir: &Path) -> String {
+    let report = dir.join("junit-short-1000000.xml");
+    let history = dir.join("timings.json");
+    let plan = dir.join("plan.json");
+    let path = |p: &Path| p.to_str().expect("a UTF-8 path").to_string();
+    // The history the steady state merges into: the same tests, once.
+    let created = Command::new(binary)
+        .args([
+            "merge",
+            "--quiet",
+            "--into",
+            &path(&history),
+            &path(&report),
+        ])
+        .status()
+        .expect("shardplan runs");
+    assert!(created.success(), "the first merge failed");
+    let steps: [(&str, Vec<String>); 4] = [
+        (
+            "merge the report into the history",
+            vec![
+                "merge".into(),
+                "--quiet".into(),
+                "--into".into(),
+                path(&history),
+                path(&report),
+            ],
+        ),
+        (
+            "plan one shard from the history",
+            [
+                "--shards",
+                "8",
+                "--index",
+                "0",
+                "--runner",
+                "plain",
+                "--quiet",
+                "--timings",
+            ]
+            .map(String::from)
+            .into_iter()
+            .chain([path(&history)])
+            .collect(),
+        ),
+        (
+            "plan --output (the frozen plan)",
+            [
+                "plan",
+                "--shards",
+                "8",
+                "--runner",
+                "plain",
+                "--quiet",
+                "--timings",
+            ]
+            .map(String::from)
+            .into_iter()
+            .chain([path(&report), "--output".into(), path(&plan)])
+            .collect(),
+        ),
+        (
+            "select one shard of the frozen plan",
+            vec![
+                "select".into(),
+                "--quiet".into(),
+                "--plan".into(),
+                path(&plan),
+                "--index".into(),
+                "0".into(),
+            ],
+        ),
+    ];
+    let mut out = String::new();
+    out += "the timing history and the frozen plan, short ids, 1,000,000 testcases, N = 8\n\n";
+    out += "| step                                | CPU s  | peak RSS MB |\n";
+    out += "|-------------------------------------|--------|-------------|\n";
+    for (name, args) in steps {
+        let m = measure(Command::new(binary).args(&args), 3);
+        let _ = writeln!(
+            out,
+            "| {name:<35} | {:>6.2} | {:>11.1} |",
+            m.cpu,
+            m.peak_kb as f64 / 1024.0
+        );
+    }
+    out
 }
 
 /// A JUnit report of `tests` JVM test methods, 20 to a class, as surefire

@@ -245,17 +245,23 @@ pub struct MemberDoc {
     pub by: Option<Granularity>,
 }
 
-/// A [`MemberDoc`] as the document spells it.
-#[derive(Deserialize)]
-struct MemberText<'a> {
-    #[serde(borrow)]
-    id: Cow<'a, str>,
-    #[serde(borrow)]
-    class: Cow<'a, str>,
-    #[serde(borrow)]
-    file: Cow<'a, str>,
-    #[serde(default)]
-    by: Option<Granularity>,
+/// [`MemberDoc`] as the document spells it, by the same name (serde's
+/// errors name the type they expected).
+mod spelled {
+    use super::{Cow, Deserialize, Granularity};
+
+    /// One member's strings, borrowed from the document where they can be.
+    #[derive(Deserialize)]
+    pub(super) struct MemberDoc<'a> {
+        #[serde(borrow)]
+        pub id: Cow<'a, str>,
+        #[serde(borrow)]
+        pub class: Cow<'a, str>,
+        #[serde(borrow)]
+        pub file: Cow<'a, str>,
+        #[serde(default)]
+        pub by: Option<Granularity>,
+    }
 }
 
 /// Reads a shard's `members` (or `null`): the ids written into shared
@@ -269,7 +275,7 @@ fn packed_members<'de, D: Deserializer<'de>>(
         type Value = Option<Vec<MemberDoc>>;
 
         fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-            f.write_str("a list of members")
+            f.write_str("a sequence")
         }
 
         fn visit_none<E: serde::de::Error>(self) -> std::result::Result<Self::Value, E> {
@@ -294,7 +300,7 @@ fn packed_members<'de, D: Deserializer<'de>>(
             let mut members = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(1 << 16));
             let mut natives = TextBlock::default();
             let (mut classes, mut files) = (Recent::default(), Recent::default());
-            while let Some(member) = seq.next_element::<MemberText<'_>>()? {
+            while let Some(member) = seq.next_element::<spelled::MemberDoc<'_>>()? {
                 natives.push(&member.id);
                 members.push(MemberDoc {
                     id: Text::default(),
@@ -321,7 +327,7 @@ fn packed_texts<'de, D: Deserializer<'de>>(input: D) -> std::result::Result<Vec<
         type Value = Vec<Text>;
 
         fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-            f.write_str("a list of strings")
+            f.write_str("a sequence")
         }
 
         fn visit_seq<A: serde::de::SeqAccess<'de>>(
@@ -463,17 +469,14 @@ impl FrozenPlan {
     /// Reads and checks the plan at `path`; errors name the file and, for
     /// malformed JSON, the line and column.
     pub fn load(path: &Path) -> Result<FrozenPlan> {
-        let cannot_read =
-            |e: &dyn std::fmt::Display| Error::in_file(path, format!("cannot read the plan: {e}"));
-        let file = fs::File::open(path).map_err(|e| cannot_read(&e))?;
-        // Read as it is parsed: a million tests' plan is 160 MB of text,
-        // not held beside its document.
-        let parsed: serde_json::Result<Document> =
-            serde_json::from_reader(std::io::BufReader::with_capacity(1 << 16, file));
+        let text = fs::read_to_string(path)
+            .map_err(|e| Error::in_file(path, format!("cannot read the plan: {e}")))?;
+        // Parsed from memory, which is quicker than from the file and
+        // places errors as ever; a million tests' plan is 160 MB of text,
+        // let go of as soon as its (compact) document is made.
+        let parsed: serde_json::Result<Document> = serde_json::from_str(&text);
+        drop(text);
         let doc = parsed.map_err(|e| {
-            if e.is_io() {
-                return cannot_read(&e);
-            }
             let message = e.to_string();
             // serde_json appends the position; the error prints it first.
             let message = match message.rfind(" at line ") {

@@ -360,8 +360,12 @@ impl Selecting {
             native.truncate(start);
             return Err(NotSelectable::ControlCharacter);
         }
+        // Each text keeps its own slot, a class or not.
         let texts = [class.as_ref(), Some(&file)];
-        for (text, printable) in texts.into_iter().flatten().zip(&mut self.printable) {
+        for (text, printable) in texts.into_iter().zip(&mut self.printable) {
+            let Some(text) = text else {
+                continue;
+            };
             if !printable
                 .as_ref()
                 .is_some_and(|known| Text::ptr_eq(known, text))

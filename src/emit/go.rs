@@ -371,7 +371,9 @@ struct Member<'a, 'c> {
 type Numbers = HashSet<u32, BuildHasherDefault<NumberHasher>>;
 
 /// [`Numbers`]' hasher: a `u32` times an odd constant (Fibonacci
-/// hashing), a bijection whose high bits are well mixed.
+/// hashing), whose high bits are well mixed, folded into the low bits the
+/// table picks buckets by (alone, numbers sharing their low bits would
+/// share buckets).
 #[derive(Default)]
 struct NumberHasher(u64);
 
@@ -388,7 +390,7 @@ impl Hasher for NumberHasher {
     }
 
     fn finish(&self) -> u64 {
-        self.0
+        self.0 ^ (self.0 >> 32)
     }
 }
 
