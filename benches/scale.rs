@@ -28,7 +28,7 @@
 
 use std::collections::BinaryHeap;
 use std::fmt::Write as _;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 use std::{env, fs};
 
@@ -321,15 +321,12 @@ fn seconds(micros: u64) -> String {
     format!("{}.{:06}", micros / 1_000_000, micros % 1_000_000)
 }
 
-/// One JUnit report of `tests` testcases, `PER_FILE` per file.
-/// Written a file at a time, so that this process stays small: a child's
-/// peak RSS as `wait4` gives it is at least its parent's when it started.
-fn write_report(path: &PathBuf, tests: usize, shape: Shape) {
-    use std::io::Write as _;
+/// One JUnit report of `tests` testcases, `PER_FILE` per file (a suite
+/// each, [`JunitFile`]).
+fn write_report(path: &Path, tests: usize, shape: Shape) {
     let mut rng = Rng(0x5eed);
-    let mut out = std::io::BufWriter::new(fs::File::create(path).expect("the report is created"));
+    let mut out = JunitFile::create(path, "utf-8");
     let mut xml = String::new();
-    xml += "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<testsuites>\n";
     let mut cases = String::new();
     for file in 0..tests.div_ceil(PER_FILE) {
         cases.clear();
@@ -363,14 +360,49 @@ fn write_report(path: &PathBuf, tests: usize, shape: Shape) {
             }
         };
         xml += &cases;
-        xml += "</testsuite>\n";
-        out.write_all(xml.as_bytes())
+        out.suite(&mut xml);
+    }
+    out.finish();
+}
+
+/// A JUnit report written a suite at a time, so that the bench stays small:
+/// a child's peak RSS as `wait4` gives it is at least its parent's when it
+/// started.
+struct JunitFile(std::io::BufWriter<fs::File>);
+
+impl JunitFile {
+    /// The file at `path`, its XML declaration naming `encoding`.
+    fn create(path: &Path, encoding: &str) -> JunitFile {
+        use std::io::Write as _;
+        let mut out =
+            std::io::BufWriter::new(fs::File::create(path).expect("the report is created"));
+        write!(
+            out,
+            "<?xml version=\"1.0\" encoding=\"{encoding}\"?>\n<testsuites>\n"
+        )
+        .expect("the report is written");
+        JunitFile(out)
+    }
+
+    /// Closes the suite whose opening tag and cases `xml` holds, writes it
+    /// and empties `xml`.
+    fn suite(&mut self, xml: &mut String) {
+        use std::io::Write as _;
+        xml.push_str("</testsuite>\n");
+        self.0
+            .write_all(xml.as_bytes())
             .expect("the report is written");
         xml.clear();
     }
-    out.write_all(b"</testsuites>\n")
-        .and_then(|()| out.flush())
-        .expect("the report is written");
+
+    /// Closes the report.
+    fn finish(mut self) {
+        use std::io::Write as _;
+        self.0
+            .write_all(b"</testsuites>\n")
+            .and_then(|()| self.0.flush())
+            .expect("the report is written");
+    }
 }
 
 /// The workflow table: the other commands a CI run makes on the short 1M
@@ -380,49 +412,28 @@ fn workflows(binary: &Path, dir: &Path) -> String {
     let history = dir.join("timings.json");
     let plan = dir.join("plan.json");
     let path = |p: &Path| p.to_str().expect("a UTF-8 path").to_string();
+    let (report, history, plan) = (path(&report), path(&history), path(&plan));
     // The history the steady state merges into: the same tests, once.
     let created = Command::new(binary)
-        .args([
-            "merge",
-            "--quiet",
-            "--into",
-            &path(&history),
-            &path(&report),
-        ])
+        .args(["merge", "--quiet", "--into", &history, &report])
         .status()
         .expect("shardplan runs");
     assert!(created.success(), "the first merge failed");
-    let steps: [(&str, Vec<String>); 4] = [
+    let one_shard = [
+        "--shards", "8", "--index", "0", "--runner", "plain", "--quiet",
+    ];
+    let steps: [(&str, Vec<&str>); 4] = [
         (
             "merge the report into the history",
-            vec![
-                "merge".into(),
-                "--quiet".into(),
-                "--into".into(),
-                path(&history),
-                path(&report),
-            ],
+            vec!["merge", "--quiet", "--into", &history, &report],
         ),
         (
             "plan one shard from the history",
-            [
-                "--shards",
-                "8",
-                "--index",
-                "0",
-                "--runner",
-                "plain",
-                "--quiet",
-                "--timings",
-            ]
-            .map(String::from)
-            .into_iter()
-            .chain([path(&history)])
-            .collect(),
+            [&one_shard[..], &["--timings", &history]].concat(),
         ),
         (
             "plan --output (the frozen plan)",
-            [
+            vec![
                 "plan",
                 "--shards",
                 "8",
@@ -430,22 +441,14 @@ fn workflows(binary: &Path, dir: &Path) -> String {
                 "plain",
                 "--quiet",
                 "--timings",
-            ]
-            .map(String::from)
-            .into_iter()
-            .chain([path(&report), "--output".into(), path(&plan)])
-            .collect(),
+                &report,
+                "--output",
+                &plan,
+            ],
         ),
         (
             "select one shard of the frozen plan",
-            vec![
-                "select".into(),
-                "--quiet".into(),
-                "--plan".into(),
-                path(&plan),
-                "--index".into(),
-                "0".into(),
-            ],
+            vec!["select", "--quiet", "--plan", &plan, "--index", "0"],
         ),
     ];
     let mut out = String::new();
@@ -467,10 +470,9 @@ fn workflows(binary: &Path, dir: &Path) -> String {
 /// A JUnit report of `tests` JVM test methods, 20 to a class, as surefire
 /// writes a class a suite.
 fn write_jvm_report(path: &Path, tests: usize) {
-    use std::io::Write as _;
     let mut rng = Rng(0x1a7a);
-    let mut out = std::io::BufWriter::new(fs::File::create(path).expect("the report is created"));
-    let mut xml = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites>\n");
+    let mut out = JunitFile::create(path, "UTF-8");
+    let mut xml = String::new();
     for class in 0..tests.div_ceil(20) {
         let name = format!("com.example.pkg{}.Class{class:05}Test", class % 97);
         let _ = writeln!(xml, "<testsuite name=\"{name}\" tests=\"20\">");
@@ -481,14 +483,9 @@ fn write_jvm_report(path: &Path, tests: usize) {
                 seconds(rng.lognormal(50_000.0, 1.5))
             );
         }
-        xml += "</testsuite>\n";
-        out.write_all(xml.as_bytes())
-            .expect("the report is written");
-        xml.clear();
+        out.suite(&mut xml);
     }
-    out.write_all(b"</testsuites>\n")
-        .and_then(|()| out.flush())
-        .expect("the report is written");
+    out.finish();
 }
 
 /// A `go test -json` stream of `packages` packages of `per_package` top-level
