@@ -229,9 +229,8 @@ pub struct ShardDoc {
 }
 
 /// One planned test of a shard. Its parts are shared text: a plan lends
-/// its own ids, and a document read back packs them into blocks
-/// ([`packed_members`]), so that a million members are not three million
-/// strings.
+/// its own ids, and a document read back packs them into blocks as it
+/// reads them, so that a million members are not three million strings.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct MemberDoc {
     /// The runner's id for the test.

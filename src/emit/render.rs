@@ -6,7 +6,7 @@
 //! Every shard computes the same plan, so every shard can compute what every
 //! other shard selects. Two rules keep each test on exactly one shard:
 //!
-//! * **Whole groups.** A group (a [`TestId::file`]: a pytest file, a go
+//! * **Whole groups.** A group (a [`crate::naming::TestId::file`]: a pytest file, a go
 //!   package, a nextest binary, a JVM class) whose every planned test is on
 //!   one shard is selected whole there ([`Selection::groups`]), by the
 //!   runner's compact form (`tests/a.py`, `go test ./pkg`, `binary_id(=…)`).
@@ -59,7 +59,7 @@ impl<'a> Member<'a> {
     }
 }
 
-/// One item of a shard: its key (a [`TestId::key`]), what the key selects,
+/// One item of a shard: its key (a [`crate::naming::TestId::key`]), what the key selects,
 /// and one of its tests (for its group, and for runners that need more than
 /// the key).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -251,7 +251,7 @@ impl ListFile {
 /// What a shard selects: whole groups, and single items outside them.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Selection<'a> {
-    /// Groups ([`TestId::file`]) selected whole, sorted.
+    /// Groups ([`crate::naming::TestId::file`]) selected whole, sorted.
     pub groups: Vec<&'a str>,
     /// Items of groups that are split across shards, sorted by key.
     pub items: Vec<Item<'a>>,
