@@ -32,7 +32,7 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
-use crate::case::{Outcome, TestCase};
+use crate::case::{Outcome, TestCase, Text};
 use crate::emit::plain::Plain;
 use crate::history::{History, Key, RunOutcome};
 use crate::naming::Naming;
@@ -173,8 +173,8 @@ pub fn always_passed(history: &History, runner: &dyn Naming) -> BTreeSet<String>
 /// One result on a shard, in the order of the shard's reports.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ShardResult {
-    /// The runner's id for the test.
-    pub id: String,
+    /// The runner's id for the test, shared with the id read.
+    pub id: Text,
     /// How it ended.
     pub outcome: Outcome,
 }
@@ -320,7 +320,7 @@ mod tests {
     #[test]
     fn suspects_failed_on_their_shard_after_always_passing() {
         let result = |id: &str, outcome| ShardResult {
-            id: id.to_string(),
+            id: id.into(),
             outcome,
         };
         let shards = vec![

@@ -38,7 +38,7 @@
 //!   listing, `timings` when they are the tests the timings knew.
 
 use std::borrow::Cow;
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, HashMap};
 use std::fs;
 use std::path::{Path, PathBuf};
 
@@ -588,8 +588,12 @@ fn check_document(doc: &Document) -> std::result::Result<(), String> {
             doc.shards.len()
         ));
     }
-    // Only asked, never walked: its order cannot show.
-    let mut shard_of: HashMap<&str, usize> = HashMap::new();
+    let members = doc
+        .shards
+        .iter()
+        .map(|shard| shard.members.as_ref().map_or(0, Vec::len))
+        .sum();
+    let mut shard_of: HashMap<&str, usize> = HashMap::with_capacity(members);
     for (position, shard) in doc.shards.iter().enumerate() {
         if shard.index != position {
             return Err(format!(
@@ -602,8 +606,11 @@ fn check_document(doc: &Document) -> std::result::Result<(), String> {
                 "shard {position} has no \"members\": the plan was written by an older shardplan; write it again with `shardplan plan`"
             ));
         };
-        let items: BTreeSet<&str> = shard.tests.iter().map(Text::as_str).collect();
-        let mut used: BTreeSet<&str> = BTreeSet::new();
+        // Each item of the shard, and whether a member is of it.
+        let mut used: HashMap<&str, bool> = HashMap::with_capacity(shard.tests.len());
+        for item in &shard.tests {
+            used.insert(item.as_str(), false);
+        }
         for member in members {
             if let Some(other) = shard_of.insert(member.id.as_str(), position) {
                 return Err(format!(
@@ -616,15 +623,21 @@ fn check_document(doc: &Document) -> std::result::Result<(), String> {
                 Granularity::Class => &member.class,
                 Granularity::File => &member.file,
             };
-            let Some(&item) = items.get(key.as_str()) else {
+            let Some(item_used) = used.get_mut(key.as_str()) else {
                 return Err(format!(
                     "test {:?} of shard {position} belongs to item {key:?}, which is not among the shard's \"tests\"",
                     member.id
                 ));
             };
-            used.insert(item);
+            *item_used = true;
         }
-        if let Some(empty) = items.difference(&used).next() {
+        // The first by name, whatever order the map holds them in.
+        let empty = used
+            .iter()
+            .filter(|(_, used)| !**used)
+            .map(|(item, _)| item)
+            .min();
+        if let Some(empty) = empty {
             return Err(format!(
                 "item {empty:?} of shard {position} has no test among its \"members\""
             ));

@@ -41,12 +41,13 @@ use std::str::FromStr;
 use crate::app::{self, Streams};
 use crate::cli::{ReadArgs, SummaryArgs};
 use crate::duration::{Micros, human};
-use crate::emit::{Granularity, Runner, TestId};
+use crate::emit::{Granularity, Member, Runner, TestId};
 use crate::error::{Error, Result};
 use crate::flaky::{self, ShardResult, Suspect};
 use crate::frozen::{FrozenPlan, RECORD_FILE, ShardRecord, SuiteSource, record_for};
 use crate::history::{self, History};
 use crate::inputs::{self, ReadOptions};
+use crate::naming::Selecting;
 use crate::report::{GroupTime, TestCase};
 use crate::step_summary::{self, Table};
 use crate::warnings::Warnings;
@@ -140,7 +141,66 @@ pub struct Executed {
     /// The runner's id for it.
     pub id: TestId,
     /// Every shard whose reports hold it.
-    pub shards: BTreeSet<usize>,
+    pub shards: ShardsRan,
+}
+
+/// The shards a test ran on, ascending, each once: nearly every test ran
+/// on one, held inline, so that a million tests are not a million sets.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ShardsRan {
+    /// One shard.
+    One(usize),
+    /// Several, ascending.
+    Several(Vec<usize>),
+}
+
+impl ShardsRan {
+    /// Adds `shard`, unless it is there.
+    pub fn add(&mut self, shard: usize) {
+        match self {
+            ShardsRan::One(only) if *only == shard => {}
+            ShardsRan::One(only) => {
+                let (low, high) = (shard.min(*only), shard.max(*only));
+                *self = ShardsRan::Several(vec![low, high]);
+            }
+            ShardsRan::Several(shards) => {
+                if let Err(at) = shards.binary_search(&shard) {
+                    shards.insert(at, shard);
+                }
+            }
+        }
+    }
+
+    /// The shards, ascending.
+    pub fn as_slice(&self) -> &[usize] {
+        match self {
+            ShardsRan::One(shard) => std::slice::from_ref(shard),
+            ShardsRan::Several(shards) => shards,
+        }
+    }
+
+    /// The shards as the findings list them.
+    fn to_set(&self) -> BTreeSet<usize> {
+        self.as_slice().iter().copied().collect()
+    }
+}
+
+/// The tests of `executions` (each record of a test and its shard, in
+/// report order), each once, by native id: a test recorded again keeps its
+/// first record's id and adds the shard.
+pub fn executed(mut executions: Vec<Executed>) -> Vec<Executed> {
+    // Stable, so that a test's first record stays first.
+    executions.sort_by(|a, b| a.id.native.as_str().cmp(b.id.native.as_str()));
+    executions.dedup_by(|later, first| {
+        let same = later.id.native == first.id.native;
+        if same {
+            for &shard in later.shards.as_slice() {
+                first.shards.add(shard);
+            }
+        }
+        same
+    });
+    executions
 }
 
 /// What the check found.
@@ -167,67 +227,90 @@ pub struct Findings {
     pub unseen_in_groups: Vec<(String, usize)>,
 }
 
-/// Checks executed tests (by native id) against the plan; see the module
-/// docs for the rules.
-pub fn check(
-    plan: &FrozenPlan,
-    runner: &dyn Runner,
-    executed: &BTreeMap<String, Executed>,
-) -> Findings {
+/// Checks executed tests (one each, in native id order: [`executed`])
+/// against the plan; see the module docs for the rules.
+pub fn check(plan: &FrozenPlan, runner: &dyn Runner, executed: &[Executed]) -> Findings {
     let members = plan.members();
     let by = plan.doc.by;
-    // Hash maps are only looked up here; every list below is built in
-    // shard and id order.
-    // Each planned test's shard and item.
-    let mut planned: HashMap<&str, (usize, (&str, Granularity))> = HashMap::new();
-    let mut item_shard: HashMap<(&str, Granularity), usize> = HashMap::new();
-    let mut whole: HashMap<&str, Option<usize>> = HashMap::new();
-    let mut alternative: HashMap<String, Option<&str>> = HashMap::new();
-    for (shard, tests) in members.iter().enumerate() {
-        for member in tests {
-            planned.insert(member.test.native, (shard, (member.key(), member.by)));
-            item_shard.insert((member.key(), member.by), shard);
-            whole
-                .entry(member.test.file)
-                .and_modify(|s| {
-                    if *s != Some(shard) {
-                        *s = None;
-                    }
-                })
-                .or_insert(Some(shard));
-            for key in runner.match_keys(&member.test.to_id()) {
-                alternative
-                    .entry(key)
-                    .and_modify(|n| *n = None)
-                    .or_insert(Some(member.test.native));
-            }
-        }
+    // Every planned test with its shard, in shard order: what the lists
+    // below are built in. Maps are only looked up.
+    let planned_tests: Vec<(usize, &Member<'_>)> = members
+        .iter()
+        .enumerate()
+        .flat_map(|(shard, tests)| tests.iter().map(move |member| (shard, member)))
+        .collect();
+    let mut planned: HashMap<&str, usize> = HashMap::with_capacity(planned_tests.len());
+    for (index, (_, member)) in planned_tests.iter().enumerate() {
+        planned.insert(member.test.native.as_str(), index);
     }
-    let resolve = |id: &TestId| -> Option<&str> {
-        if let Some((native, _)) = planned.get_key_value(id.native.as_str()) {
-            return Some(native);
+    // A test the reports name otherwise than the plan is found by the
+    // runner's other keys for it; these are only worked out for every
+    // planned test once one is needed.
+    let mut alternative: Option<HashMap<String, Option<usize>>> = None;
+    let mut resolve = |id: &TestId| -> Option<usize> {
+        if let Some(&index) = planned.get(id.native.as_str()) {
+            return Some(index);
         }
-        let found: BTreeSet<&str> = runner
+        let alternative = alternative.get_or_insert_with(|| {
+            let mut keys: HashMap<String, Option<usize>> =
+                HashMap::with_capacity(planned_tests.len());
+            for (index, (_, member)) in planned_tests.iter().enumerate() {
+                for key in runner.match_keys(&member.test.to_id()) {
+                    keys.entry(key)
+                        .and_modify(|n| *n = None)
+                        .or_insert(Some(index));
+                }
+            }
+            keys
+        });
+        let found: BTreeSet<usize> = runner
             .match_keys(id)
             .iter()
             .filter_map(|key| alternative.get(key).copied().flatten())
             .collect();
         (found.len() == 1).then(|| found.into_iter().next().expect("one"))
     };
-    let mut runs: HashMap<&str, BTreeSet<usize>> = HashMap::new();
+    // Per planned test, the shards it ran on.
+    let mut runs: Vec<Option<ShardsRan>> = vec![None; planned_tests.len()];
     let mut unplanned: Vec<&Executed> = Vec::new();
-    let mut items_ran: HashSet<(&str, Granularity)> = HashSet::new();
-    for test in executed.values() {
-        match resolve(&test.id) {
-            Some(native) => {
-                items_ran.insert(planned[native].1);
-                runs.entry(native).or_default().extend(&test.shards);
-            }
-            None => {
-                if by != Granularity::Test && item_shard.contains_key(&(test.id.key(by), by)) {
-                    items_ran.insert((test.id.key(by), by));
-                }
-                unplanned.push(test);
+    // Classes and files planned whole that ran (only these are asked).
+    let mut items_ran: HashSet<(&str, Granularity)> = HashSet::with_capacity(0);
+    for test in executed {
+        let Some(index) = resolve(&test.id) else {
+            unplanned.push(test);
+            continue;
+        };
+        let member = planned_tests[index].1;
+        if member.by != Granularity::Test {
+            items_ran.insert((member.key(), member.by));
+        }
+        match &mut runs[index] {
+            Some(on) => test.shards.as_slice().iter().for_each(|&s| on.add(s)),
+            none => *none = Some(test.shards.clone()),
+        }
+    }
+    // Where the tests the plan does not list belong: with their class or
+    // file planned whole, else in a group one shard holds all of.
+    let mut item_shard: HashMap<(&str, Granularity), usize> = HashMap::with_capacity(0);
+    let mut whole: HashMap<&str, Option<usize>> = HashMap::with_capacity(0);
+    if !unplanned.is_empty() {
+        for &(shard, member) in &planned_tests {
+            item_shard.insert((member.key(), member.by), shard);
+            whole
+                .entry(member.test.file.as_str())
+                .and_modify(|s| {
+                    if *s != Some(shard) {
+                        *s = None;
+                    }
+                })
+                .or_insert(Some(shard));
+        }
+    }
+    if by != Granularity::Test {
+        for test in &unplanned {
+            let key = (test.id.key(by), by);
+            if item_shard.contains_key(&key) {
+                items_ran.insert(key);
             }
         }
     }
@@ -238,40 +321,38 @@ pub fn check(
         ..Findings::default()
     };
     let mut missing_items: BTreeSet<(&str, Granularity)> = BTreeSet::new();
-    for (shard, tests) in members.iter().enumerate() {
-        for member in tests {
-            let native = member.test.native.as_str();
-            match runs.get(native) {
-                None if member.by == Granularity::Test => {
-                    findings.missing.push((native.to_string(), shard));
-                }
-                None if items_ran.contains(&(member.key(), member.by)) => {
-                    findings.unseen_in_groups.push((native.to_string(), shard));
-                }
-                None => {
-                    if missing_items.insert((member.key(), member.by)) {
-                        findings.missing.push((
-                            format!("{} (the whole {})", member.key(), member.by.name()),
-                            shard,
-                        ));
-                    }
-                }
-                Some(on) if on.len() > 1 => {
-                    if on.contains(&shard) {
-                        findings.ran_elsewhere_too[shard] += 1;
-                    }
-                    findings
-                        .duplicated
-                        .push((native.to_string(), on.clone(), Some(shard)));
-                }
-                Some(on) if !on.contains(&shard) => {
-                    let ran = *on.iter().next().expect("one shard");
-                    findings
-                        .misplaced
-                        .push((native.to_string(), ran, Some(shard)));
-                }
-                Some(_) => findings.ran[shard] += 1,
+    for (&(shard, member), on) in planned_tests.iter().zip(&runs) {
+        let native = member.test.native.as_str();
+        match on.as_ref().map(ShardsRan::as_slice) {
+            None if member.by == Granularity::Test => {
+                findings.missing.push((native.to_string(), shard));
             }
+            None if items_ran.contains(&(member.key(), member.by)) => {
+                findings.unseen_in_groups.push((native.to_string(), shard));
+            }
+            None => {
+                if missing_items.insert((member.key(), member.by)) {
+                    findings.missing.push((
+                        format!("{} (the whole {})", member.key(), member.by.name()),
+                        shard,
+                    ));
+                }
+            }
+            Some(shards) if shards.len() > 1 => {
+                if shards.contains(&shard) {
+                    findings.ran_elsewhere_too[shard] += 1;
+                }
+                let on = on.as_ref().expect("ran").to_set();
+                findings
+                    .duplicated
+                    .push((native.to_string(), on, Some(shard)));
+            }
+            Some(&[ran]) if ran != shard => {
+                findings
+                    .misplaced
+                    .push((native.to_string(), ran, Some(shard)));
+            }
+            Some(_) => findings.ran[shard] += 1,
         }
     }
     for test in unplanned {
@@ -280,14 +361,16 @@ pub fn check(
             .flatten();
         let in_group = in_item.or(whole.get(test.id.file.as_str()).copied().flatten());
         let expected = in_group.or(plan.doc.catch_all);
-        let native = test.id.native.clone();
-        if test.shards.len() > 1 {
-            findings
-                .duplicated
-                .push((native.to_string(), test.shards.clone(), expected));
-            continue;
-        }
-        let ran = *test.shards.iter().next().expect("a test ran somewhere");
+        let native = test.id.native.as_str();
+        let ran = match test.shards {
+            ShardsRan::One(ran) => ran,
+            ShardsRan::Several(_) => {
+                findings
+                    .duplicated
+                    .push((native.to_string(), test.shards.to_set(), expected));
+                continue;
+            }
+        };
         match expected {
             Some(shard) if shard == ran && in_group.is_some() => findings.new_in_groups += 1,
             Some(shard) if shard == ran => findings.new_on_catch_all.push(native.to_string()),
@@ -309,7 +392,13 @@ pub fn run(args: &VerifyArgs, streams: &mut Streams<'_>) -> Result<()> {
         args.read.format.as_deref(),
         args.read.root.as_deref(),
     )?;
-    let mut executed: BTreeMap<String, Executed> = BTreeMap::new();
+    // Each shard's results in order tell isolation suspects, which only a
+    // timing history can.
+    let history_path = match &args.timings {
+        Some(path) => Some(path.as_path()),
+        None => Some(Path::new(history::DEFAULT_PATH)).filter(|path| path.is_file()),
+    };
+    let mut executions: Vec<Executed> = Vec::new();
     let mut recorded: Vec<Option<Micros>> = vec![None; count];
     let mut other_runner = 0;
     let mut results: Vec<Vec<ShardResult>> = vec![Vec::new(); count];
@@ -320,27 +409,28 @@ pub fn run(args: &VerifyArgs, streams: &mut Streams<'_>) -> Result<()> {
         let (cases, groups, _) = inputs::read_reports_with_groups(files, &options, &mut warnings)?;
         let accepts = |case: &TestCase| runner.accepts(case.dialect);
         recorded[shard] = Some(recorded_time(&cases, &groups, &accepts));
+        executions.reserve(cases.len());
+        let mut selecting = Selecting::default();
         for case in &cases {
             if !accepts(case) {
                 other_runner += 1;
                 continue;
             }
-            if let Ok(id) = crate::naming::selectable(runner.as_ref(), case) {
-                results[shard].push(ShardResult {
-                    id: id.native.to_string(),
-                    outcome: case.outcome,
+            if let Ok(id) = selecting.selectable(runner.as_ref(), case) {
+                if history_path.is_some() {
+                    results[shard].push(ShardResult {
+                        id: id.native.clone(),
+                        outcome: case.outcome,
+                    });
+                }
+                executions.push(Executed {
+                    id,
+                    shards: ShardsRan::One(shard),
                 });
-                executed
-                    .entry(id.native.to_string())
-                    .or_insert_with(|| Executed {
-                        id,
-                        shards: BTreeSet::new(),
-                    })
-                    .shards
-                    .insert(shard);
             }
         }
     }
+    let executed = executed(executions);
     if other_runner > 0 {
         warnings.push(format!(
             "ignored {other_runner} test cases from reports written by other runners than the plan's ({})",
@@ -349,11 +439,8 @@ pub fn run(args: &VerifyArgs, streams: &mut Streams<'_>) -> Result<()> {
     }
     app::print_warnings(&mut warnings, streams.stderr);
     let findings = check(&plan, runner.as_ref(), &executed);
-    let history = match &args.timings {
+    let history = match history_path {
         Some(path) => Some(History::load(path)?),
-        None if Path::new(history::DEFAULT_PATH).is_file() => {
-            Some(History::load(Path::new(history::DEFAULT_PATH))?)
-        }
         None => None,
     };
     let suspects = match &history {
@@ -883,23 +970,22 @@ mod tests {
             .unwrap()
     }
 
-    fn executed(runs: &[(&str, &[usize])]) -> BTreeMap<String, Executed> {
+    fn executed(runs: &[(&str, &[usize])]) -> Vec<Executed> {
         let runner = RunnerKind::Plain.runner();
-        runs.iter()
-            .map(|(test, shards)| {
+        let executions = runs
+            .iter()
+            .flat_map(|(test, shards)| {
                 let (class, name) = test.split_once("::").unwrap();
                 let mut case = case(name, 1, Dialect::Generic);
                 case.classname = Some(class.into());
                 let id = runner.identify(&case).unwrap();
-                (
-                    id.native.to_string(),
-                    Executed {
-                        id,
-                        shards: shards.iter().copied().collect(),
-                    },
-                )
+                shards.iter().map(move |&shard| Executed {
+                    id: id.clone(),
+                    shards: ShardsRan::One(shard),
+                })
             })
-            .collect()
+            .collect();
+        super::executed(executions)
     }
 
     #[test]
@@ -934,6 +1020,36 @@ mod tests {
         );
         assert_eq!(found.new_on_catch_all, ["d::new"]);
         assert_eq!(found.new_in_groups, 1);
+    }
+
+    #[test]
+    fn a_test_named_otherwise_is_found_by_the_runners_other_keys() {
+        // Reports write nested classes `Outer$Inner`, the plan `Outer.Inner`;
+        // a key two planned tests share (`d.E.F::w`) names neither.
+        let plan = plan("test", &[&["a.B::x", "d$E.F::w"], &["c::y", "d.E$F::w"]]);
+        let runner = RunnerKind::Plain.runner();
+        let found = check(
+            &plan,
+            runner.as_ref(),
+            &executed(&[("a$B::x", &[1]), ("c::y", &[1]), ("d$E$F::w", &[1])]),
+        );
+        assert_eq!(found.ran, [0, 1]);
+        assert_eq!(found.misplaced, [("a.B::x".to_string(), 1, Some(0))]);
+        assert_eq!(
+            found.missing,
+            [("d$E.F::w".to_string(), 0), ("d.E$F::w".to_string(), 1)]
+        );
+        assert_eq!(found.new_on_catch_all, ["d$E$F::w"]);
+    }
+
+    #[test]
+    fn records_of_one_test_on_several_shards_are_one_test() {
+        let runs = executed(&[("b::y", &[2]), ("a::x", &[1, 0, 1]), ("b::y", &[2])]);
+        let ran: Vec<(&str, &[usize])> = runs
+            .iter()
+            .map(|e| (e.id.native.as_str(), e.shards.as_slice()))
+            .collect();
+        assert_eq!(ran, [("a::x", &[0, 1][..]), ("b::y", &[2][..])]);
     }
 
     #[test]
