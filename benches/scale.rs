@@ -24,7 +24,8 @@
 //! case where packages' `-run` patterns share commands and claim names.
 //! A third runs the rest of a CI run's commands on the short 1M report:
 //! `merge` into the timing history, planning from that history, `plan
-//! --output` and `select` of the frozen plan.
+//! --output`, `select` of the frozen plan, and `verify` of the eight
+//! shards' reports against it.
 
 use std::collections::BinaryHeap;
 use std::fmt::Write as _;
@@ -455,16 +456,73 @@ fn workflows(binary: &Path, dir: &Path) -> String {
     out += "the timing history and the frozen plan, short ids, 1,000,000 testcases, N = 8\n\n";
     out += "| step                                | CPU s  | peak RSS MB |\n";
     out += "|-------------------------------------|--------|-------------|\n";
-    for (name, args) in steps {
-        let m = measure(Command::new(binary).args(&args), 3);
+    let mut row = |name: &str, args: &[&str]| {
+        let m = measure(Command::new(binary).args(args), 3);
         let _ = writeln!(
             out,
             "| {name:<35} | {:>6.2} | {:>11.1} |",
             m.cpu,
             m.peak_kb as f64 / 1024.0
         );
+    };
+    for (name, args) in steps {
+        row(name, &args);
     }
+    // `verify` of the eight shards, each having run what `select` gave it.
+    let mut verify = vec!["verify".to_string(), "--plan".to_string(), plan.clone()];
+    for index in 0..SHARDS {
+        let shard_report = dir.join(format!("shard-{index}.xml"));
+        write_shard_report(binary, &plan, index, &shard_report);
+        verify.push(format!("--shard-report={index}={}", path(&shard_report)));
+    }
+    let verify: Vec<&str> = verify.iter().map(String::as_str).collect();
+    row("verify the shards' reports", &verify);
     out
+}
+
+/// The report shard `index` of `plan` writes having run its tests: the
+/// ids `select` prints (`class::name`, `--runner plain`), a second each,
+/// read and written a suite of a thousand at a time (the bench stays
+/// small, see [`JunitFile`]).
+fn write_shard_report(binary: &Path, plan: &str, index: usize, path: &Path) {
+    use std::io::BufRead as _;
+    let mut select = Command::new(binary)
+        .args([
+            "select",
+            "--quiet",
+            "--plan",
+            plan,
+            "--index",
+            &index.to_string(),
+        ])
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("shardplan runs");
+    let ids = std::io::BufReader::new(select.stdout.take().expect("piped"));
+    let mut out = JunitFile::create(path, "utf-8");
+    let mut xml = String::new();
+    for (n, id) in ids.lines().enumerate() {
+        let id = id.expect("select prints UTF-8 lines");
+        let (class, name) = id.split_once("::").expect("a class::name id");
+        if n % 1000 == 0 {
+            if n > 0 {
+                out.suite(&mut xml);
+            }
+            xml.push_str("<testsuite name=\"pytest\">\n");
+        }
+        let _ = writeln!(
+            xml,
+            "<testcase classname=\"{class}\" name=\"{name}\" time=\"1.0\"/>"
+        );
+    }
+    if !xml.is_empty() {
+        out.suite(&mut xml);
+    }
+    out.finish();
+    assert!(
+        select.wait().expect("select ran").success(),
+        "select --index {index} failed"
+    );
 }
 
 /// A JUnit report of `tests` JVM test methods, 20 to a class, as surefire
