@@ -119,7 +119,7 @@ pub use crate::report::history::{
     CostRecord, DEFAULT_DROP_AFTER, DEFAULT_KEEP, FORMAT, GroupKey, Header, Key, OLDEST_VERSION,
     Record, RunOutcome, VERSION, outcome_window,
 };
-use crate::report::{self, Diagnostic, GroupTime, Outcome, TestCase};
+use crate::report::{self, Diagnostic, GroupTime, TestCase};
 
 /// Where the history lives unless `--into` / `--timings` say otherwise.
 pub const DEFAULT_PATH: &str = ".shardplan/timings.json";
@@ -244,22 +244,23 @@ impl History {
         cases: impl IntoIterator<Item = &'a TestCase>,
         groups: BTreeMap<GroupKey, RunGroup>,
     ) -> MergeStats {
-        let mut run: BTreeMap<Key, (u128, u64, Vec<Outcome>)> = BTreeMap::new();
-        for case in cases {
-            let slot = run.entry(Key::of(case)).or_default();
-            if let (true, Some(duration)) = (case.outcome.passed(), case.duration) {
-                slot.0 += u128::from(duration);
-                slot.1 += 1;
-            }
-            slot.2.push(case.outcome);
-        }
+        // The run's cases by key (stably: a test's cases stay in report
+        // order), so that each test's cases come together and are folded
+        // into one sample without a map of the run's tests.
+        let mut cases: Vec<&TestCase> = cases.into_iter().collect();
+        cases.sort_by(|a, b| Key::order_of(a).cmp(&Key::order_of(b)));
         self.runs += 1;
-        let mut stats = MergeStats {
-            seen: run.len(),
-            ..MergeStats::default()
-        };
-        for (key, (sum, count, outcomes)) in run {
-            let record = match self.tests.entry(key) {
+        let mut stats = MergeStats::default();
+        for test in cases.chunk_by(|a, b| Key::order_of(a) == Key::order_of(b)) {
+            stats.seen += 1;
+            let (mut sum, mut count) = (0u128, 0u64);
+            for case in test {
+                if let (true, Some(duration)) = (case.outcome.passed(), case.duration) {
+                    sum += u128::from(duration);
+                    count += 1;
+                }
+            }
+            let record = match self.tests.entry(Key::of(test[0])) {
                 MapEntry::Occupied(slot) => slot.into_mut(),
                 MapEntry::Vacant(slot) => {
                     stats.new += 1;
@@ -267,7 +268,9 @@ impl History {
                 }
             };
             record.last_seen = self.runs;
-            record.outcomes.extend(RunOutcome::of(outcomes));
+            record
+                .outcomes
+                .extend(RunOutcome::of(test.iter().map(|case| case.outcome)));
             if count == 0 {
                 stats.without_sample += 1;
             } else {
@@ -438,8 +441,8 @@ impl History {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::report::Dialect;
     use crate::report::history::{report, with_groups};
+    use crate::report::{Dialect, Outcome};
 
     fn case(name: &str, duration: Option<Micros>, outcome: Outcome) -> TestCase {
         TestCase {

@@ -55,7 +55,7 @@ pub struct Key {
 
 /// What [`Key`]s sort by: dialect name, file, classname, suite, name and
 /// variant (last, so keys without one keep their order).
-type KeyOrder<'a> = (
+pub(crate) type KeyOrder<'a> = (
     &'a str,
     &'a Option<Shared>,
     &'a Option<Shared>,
@@ -75,6 +75,19 @@ impl Key {
             name: case.name.to_string(),
             variant: case.variant.clone(),
         }
+    }
+
+    /// Where `case`'s key sorts among keys (what [`Key::of`] the case
+    /// would compare as), without building the key.
+    pub(crate) fn order_of(case: &TestCase) -> KeyOrder<'_> {
+        (
+            case.dialect.name(),
+            &case.file,
+            &case.classname,
+            &case.suite,
+            case.name.as_str(),
+            &case.variant,
+        )
     }
 
     /// Ordered by the dialect's *name*, so adding a dialect never reorders
