@@ -496,6 +496,8 @@ fn write_shard_report(binary: &Path, plan: &str, index: usize, path: &Path) {
             &index.to_string(),
         ])
         .stdout(std::process::Stdio::piped())
+        // Its warning (plain has no catch-all) is not the bench's.
+        .stderr(std::process::Stdio::null())
         .spawn()
         .expect("shardplan runs");
     let ids = std::io::BufReader::new(select.stdout.take().expect("piped"));

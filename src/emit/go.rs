@@ -220,8 +220,10 @@ impl Runner for Go {
             return catch_all(ctx);
         }
         let selections = ctx.selections();
-        let mut all = all_split_commands(ctx, &selections);
-        let this = all.swap_remove(ctx.index);
+        // A shard's commands depend on its own selection and the claims of
+        // the shards before it, never on those after it.
+        let mut before = all_split_commands(ctx, &selections[..=ctx.index]);
+        let this = before.pop().expect("this shard's commands");
         let mut commands = Vec::new();
         let mut whole: Vec<&str> = selections[ctx.index]
             .groups
@@ -434,10 +436,11 @@ struct ShardCommands<'a> {
     folded: BTreeSet<&'a str>,
 }
 
-/// Every shard's split-package commands, the catch-all's left empty (it
-/// prints complements). Computed in shard order, each shard after the
-/// claims of those before it, so every shard computes the same ones.
-/// Without a catch-all, a package whole on a shard may join them.
+/// The split-package commands of the shards `selections` holds (every
+/// shard, or the first few), the catch-all's left empty (it prints
+/// complements). Computed in shard order, each shard after the claims of
+/// those before it, so every shard computes the same ones. Without a
+/// catch-all, a package whole on a shard may join them.
 fn all_split_commands<'a>(
     ctx: &RenderContext<'a>,
     selections: &[Selection<'a>],
