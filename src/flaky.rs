@@ -138,6 +138,15 @@ fn case_of(key: &Key) -> TestCase {
 /// with its outcomes; tests the runner names alike (Playwright projects
 /// are variants of one id for some runners) have theirs joined.
 pub fn outcomes_by_id(history: &History, runner: &dyn Naming) -> BTreeMap<String, Vec<RunOutcome>> {
+    outcomes_of(history, runner, |_| true)
+}
+
+/// [`outcomes_by_id`] of the tests whose id `wanted` accepts.
+fn outcomes_of(
+    history: &History,
+    runner: &dyn Naming,
+    wanted: impl Fn(&str) -> bool,
+) -> BTreeMap<String, Vec<RunOutcome>> {
     let mut by_id: BTreeMap<String, Vec<RunOutcome>> = BTreeMap::new();
     for (key, record) in &history.tests {
         if !runner.accepts(key.dialect) || record.outcomes.is_empty() {
@@ -147,6 +156,9 @@ pub fn outcomes_by_id(history: &History, runner: &dyn Naming) -> BTreeMap<String
         let Some(id) = runner.identify(&case).or_else(|| Plain.identify(&case)) else {
             continue;
         };
+        if !wanted(&id.native) {
+            continue;
+        }
         by_id
             .entry(id.native.to_string())
             .or_default()
@@ -158,7 +170,13 @@ pub fn outcomes_by_id(history: &History, runner: &dyn Naming) -> BTreeMap<String
 /// The tests (by the runner's id) that passed in every run the history
 /// recorded, skips aside, and ran in at least one.
 pub fn always_passed(history: &History, runner: &dyn Naming) -> BTreeSet<String> {
-    outcomes_by_id(history, runner)
+    passed_throughout(outcomes_by_id(history, runner))
+}
+
+/// The tests of `outcomes` that passed in every run, skips aside, and ran
+/// in at least one.
+fn passed_throughout(outcomes: BTreeMap<String, Vec<RunOutcome>>) -> BTreeSet<String> {
+    outcomes
         .into_iter()
         .filter(|(_, outcomes)| {
             outcomes.contains(&RunOutcome::Passed)
@@ -191,6 +209,34 @@ pub struct Suspect {
     pub before: Vec<String>,
 }
 
+/// [`isolation_suspects`] of `shards` against the tests of `history` that
+/// always passed ([`always_passed`]). The history's tests are named and
+/// their outcomes kept only when some result failed, and then only those
+/// of the tests that failed: a green run of a million tests asks nothing.
+pub fn suspects_against(
+    history: &History,
+    runner: &dyn Naming,
+    shards: &[Vec<ShardResult>],
+) -> Vec<Suspect> {
+    let failed: BTreeSet<&str> = shards
+        .iter()
+        .flatten()
+        .filter(|result| failing(result.outcome))
+        .map(|result| result.id.as_str())
+        .collect();
+    if failed.is_empty() {
+        return Vec::new();
+    }
+    let always = passed_throughout(outcomes_of(history, runner, |id| failed.contains(id)));
+    isolation_suspects(shards, &always)
+}
+
+/// Whether a result counts as failing its shard: a failure or error, or a
+/// report's own flaky mark (passed on a rerun).
+fn failing(outcome: Outcome) -> bool {
+    outcome.failed() || outcome == Outcome::PassedOnRerun
+}
+
 /// The isolation suspects among each shard's results (`shards[i]` in the
 /// order of shard `i`'s reports): a test with a failing result on its
 /// shard (a failure or error, or a report's own flaky mark) that
@@ -202,21 +248,26 @@ pub fn isolation_suspects(
 ) -> Vec<Suspect> {
     let mut suspects = Vec::new();
     for (shard, results) in shards.iter().enumerate() {
+        let failed: BTreeSet<&str> = results
+            .iter()
+            .filter(|result| failing(result.outcome))
+            .map(|result| result.id.as_str())
+            .filter(|id| always_passed.contains(*id))
+            .collect();
+        if failed.is_empty() {
+            continue;
+        }
         // Each test once, where it first ran.
         let mut order: Vec<&str> = Vec::new();
-        let mut first: HashMap<&str, usize> = HashMap::new();
-        let mut failed: BTreeSet<&str> = BTreeSet::new();
+        let mut first: HashMap<&str, usize> = HashMap::with_capacity(results.len());
         for result in results {
             first.entry(&result.id).or_insert_with(|| {
                 order.push(&result.id);
                 order.len() - 1
             });
-            if result.outcome.failed() || result.outcome == Outcome::PassedOnRerun {
-                failed.insert(&result.id);
-            }
         }
         for (position, id) in order.iter().enumerate() {
-            if failed.contains(id) && always_passed.contains(*id) {
+            if failed.contains(id) {
                 suspects.push(Suspect {
                     id: id.to_string(),
                     shard,

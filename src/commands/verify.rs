@@ -39,6 +39,7 @@ use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
 use crate::app::{self, Streams};
+use crate::case::{Text, TextBlock};
 use crate::cli::{ReadArgs, SummaryArgs};
 use crate::duration::{Micros, human};
 use crate::emit::{Granularity, Member, Runner, TestId};
@@ -48,7 +49,7 @@ use crate::frozen::{FrozenPlan, RECORD_FILE, ShardRecord, SuiteSource, record_fo
 use crate::history::{self, History};
 use crate::inputs::{self, ReadOptions};
 use crate::naming::Selecting;
-use crate::report::{GroupTime, TestCase};
+use crate::report::{GroupTime, Outcome, TestCase};
 use crate::step_summary::{self, Table};
 use crate::warnings::Warnings;
 
@@ -410,25 +411,20 @@ pub fn run(args: &VerifyArgs, streams: &mut Streams<'_>) -> Result<()> {
         let accepts = |case: &TestCase| runner.accepts(case.dialect);
         recorded[shard] = Some(recorded_time(&cases, &groups, &accepts));
         executions.reserve(cases.len());
-        let mut selecting = Selecting::default();
-        for case in &cases {
-            if !accepts(case) {
-                other_runner += 1;
-                continue;
-            }
-            if let Ok(id) = selecting.selectable(runner.as_ref(), case) {
-                if history_path.is_some() {
-                    results[shard].push(ShardResult {
-                        id: id.native.clone(),
-                        outcome: case.outcome,
-                    });
-                }
-                executions.push(Executed {
-                    id,
-                    shards: ShardsRan::One(shard),
-                });
-            }
+        let named = name_executions(runner.as_ref(), &cases, shard);
+        other_runner += named.other_runner;
+        if history_path.is_some() {
+            results[shard] = named
+                .executions
+                .iter()
+                .zip(named.outcomes)
+                .map(|(execution, outcome)| ShardResult {
+                    id: execution.id.native.clone(),
+                    outcome,
+                })
+                .collect();
         }
+        executions.extend(named.executions);
     }
     let executed = executed(executions);
     if other_runner > 0 {
@@ -444,9 +440,7 @@ pub fn run(args: &VerifyArgs, streams: &mut Streams<'_>) -> Result<()> {
         None => None,
     };
     let suspects = match &history {
-        Some(history) => {
-            flaky::isolation_suspects(&results, &flaky::always_passed(history, runner.as_ref()))
-        }
+        Some(history) => flaky::suspects_against(history, runner.as_ref(), &results),
         None => Vec::new(),
     };
     let report = Report {
@@ -476,6 +470,60 @@ pub fn run(args: &VerifyArgs, streams: &mut Streams<'_>) -> Result<()> {
             failures.join(", ")
         ))),
     }
+}
+
+/// One shard's cases named by the plan's runner, in report order.
+struct Named {
+    /// Each named case as a test that ran on the shard.
+    executions: Vec<Executed>,
+    /// How each of them ended.
+    outcomes: Vec<Outcome>,
+    /// Cases of other runners' reports, left out.
+    other_runner: usize,
+}
+
+/// Names the cases of `shard`'s reports that `runner` can select. The ids
+/// are written into shared blocks of text ([`TextBlock`]), not a string
+/// each: a million tests' ids are then a few hundred allocations.
+fn name_executions(runner: &dyn Runner, cases: &[TestCase], shard: usize) -> Named {
+    let mut named = Named {
+        executions: Vec::with_capacity(cases.len()),
+        outcomes: Vec::with_capacity(cases.len()),
+        other_runner: 0,
+    };
+    let mut selecting = Selecting::default();
+    let mut natives = TextBlock::default();
+    // The class and file of each id written and not yet handed out.
+    let mut places: Vec<(Option<Text>, Text)> = Vec::new();
+    let mut pack = |natives: &mut TextBlock, places: &mut Vec<(Option<Text>, Text)>| {
+        let ids = natives.finish().zip(places.drain(..));
+        named
+            .executions
+            .extend(ids.map(|(native, (class, file))| Executed {
+                id: TestId {
+                    class: class.unwrap_or_else(|| native.clone()),
+                    native,
+                    file,
+                },
+                shards: ShardsRan::One(shard),
+            }));
+    };
+    for case in cases {
+        if !runner.accepts(case.dialect) {
+            named.other_runner += 1;
+            continue;
+        }
+        let place = natives.write(|native| selecting.selectable_into(runner, case, native));
+        if let Ok(place) = place {
+            places.push(place);
+            named.outcomes.push(case.outcome);
+            if natives.is_full() {
+                pack(&mut natives, &mut places);
+            }
+        }
+    }
+    pack(&mut natives, &mut places);
+    named
 }
 
 /// The report files of each shard, and the records that named them.
