@@ -588,12 +588,12 @@ fn check_document(doc: &Document) -> std::result::Result<(), String> {
             doc.shards.len()
         ));
     }
-    let members = doc
+    let member_count = doc
         .shards
         .iter()
         .map(|shard| shard.members.as_ref().map_or(0, Vec::len))
         .sum();
-    let mut shard_of: HashMap<&str, usize> = HashMap::with_capacity(members);
+    let mut shard_of: HashMap<&str, usize> = HashMap::with_capacity(member_count);
     for (position, shard) in doc.shards.iter().enumerate() {
         if shard.index != position {
             return Err(format!(

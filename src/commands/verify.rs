@@ -147,11 +147,13 @@ pub struct Executed {
 
 /// The shards a test ran on, ascending, each once: nearly every test ran
 /// on one, held inline, so that a million tests are not a million sets.
+/// Build it with `One` and [`ShardsRan::add`]; the check reads it through
+/// [`ShardsRan::as_slice`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ShardsRan {
     /// One shard.
     One(usize),
-    /// Several, ascending.
+    /// Two or more, ascending.
     Several(Vec<usize>),
 }
 
@@ -187,9 +189,9 @@ impl ShardsRan {
 }
 
 /// The tests of `executions` (each record of a test and its shard, in
-/// report order), each once, by native id: a test recorded again keeps its
-/// first record's id and adds the shard.
-pub fn executed(mut executions: Vec<Executed>) -> Vec<Executed> {
+/// report order), each once, in native id order, as [`check`] takes them:
+/// a test recorded again keeps its first record's id and adds the shard.
+pub fn tests_that_ran(mut executions: Vec<Executed>) -> Vec<Executed> {
     // Stable, so that a test's first record stays first.
     executions.sort_by(|a, b| a.id.native.as_str().cmp(b.id.native.as_str()));
     executions.dedup_by(|later, first| {
@@ -228,9 +230,17 @@ pub struct Findings {
     pub unseen_in_groups: Vec<(String, usize)>,
 }
 
-/// Checks executed tests (one each, in native id order: [`executed`])
-/// against the plan; see the module docs for the rules.
-pub fn check(plan: &FrozenPlan, runner: &dyn Runner, executed: &[Executed]) -> Findings {
+/// Checks the tests that ran (each once, in native id order:
+/// [`tests_that_ran`]) against the plan; see the module docs for the rules.
+///
+/// Planned tests are found by their position in the plan: a plan read
+/// back holds each test once ([`FrozenPlan::from_document`] refuses a test
+/// on two shards), so a position stands for a native id.
+pub fn check(plan: &FrozenPlan, runner: &dyn Runner, ran: &[Executed]) -> Findings {
+    debug_assert!(
+        ran.windows(2).all(|w| w[0].id.native < w[1].id.native),
+        "tests_that_ran: each test once, in id order"
+    );
     let members = plan.members();
     let by = plan.doc.by;
     // Every planned test with its shard, in shard order: what the lists
@@ -274,9 +284,10 @@ pub fn check(plan: &FrozenPlan, runner: &dyn Runner, executed: &[Executed]) -> F
     // Per planned test, the shards it ran on.
     let mut runs: Vec<Option<ShardsRan>> = vec![None; planned_tests.len()];
     let mut unplanned: Vec<&Executed> = Vec::new();
-    // Classes and files planned whole that ran (only these are asked).
+    // The classes and files planned whole that had a test run: only items
+    // not planned test by test are asked about below.
     let mut items_ran: HashSet<(&str, Granularity)> = HashSet::with_capacity(0);
-    for test in executed {
+    for test in ran {
         let Some(index) = resolve(&test.id) else {
             unplanned.push(test);
             continue;
@@ -363,9 +374,9 @@ pub fn check(plan: &FrozenPlan, runner: &dyn Runner, executed: &[Executed]) -> F
         let in_group = in_item.or(whole.get(test.id.file.as_str()).copied().flatten());
         let expected = in_group.or(plan.doc.catch_all);
         let native = test.id.native.as_str();
-        let ran = match test.shards {
-            ShardsRan::One(ran) => ran,
-            ShardsRan::Several(_) => {
+        let ran_on = match test.shards.as_slice() {
+            &[shard] => shard,
+            _ => {
                 findings
                     .duplicated
                     .push((native.to_string(), test.shards.to_set(), expected));
@@ -373,9 +384,11 @@ pub fn check(plan: &FrozenPlan, runner: &dyn Runner, executed: &[Executed]) -> F
             }
         };
         match expected {
-            Some(shard) if shard == ran && in_group.is_some() => findings.new_in_groups += 1,
-            Some(shard) if shard == ran => findings.new_on_catch_all.push(native.to_string()),
-            _ => findings.misplaced.push((native.to_string(), ran, expected)),
+            Some(shard) if shard == ran_on && in_group.is_some() => findings.new_in_groups += 1,
+            Some(shard) if shard == ran_on => findings.new_on_catch_all.push(native.to_string()),
+            _ => findings
+                .misplaced
+                .push((native.to_string(), ran_on, expected)),
         }
     }
     findings
@@ -393,8 +406,8 @@ pub fn run(args: &VerifyArgs, streams: &mut Streams<'_>) -> Result<()> {
         args.read.format.as_deref(),
         args.read.root.as_deref(),
     )?;
-    // Each shard's results in order tell isolation suspects, which only a
-    // timing history can.
+    // Each shard's results, in report order, are kept only when a timing
+    // history will be read: isolation suspects need both.
     let history_path = match &args.timings {
         Some(path) => Some(path.as_path()),
         None => Some(Path::new(history::DEFAULT_PATH)).filter(|path| path.is_file()),
@@ -426,7 +439,7 @@ pub fn run(args: &VerifyArgs, streams: &mut Streams<'_>) -> Result<()> {
         }
         executions.extend(named.executions);
     }
-    let executed = executed(executions);
+    let ran = tests_that_ran(executions);
     if other_runner > 0 {
         warnings.push(format!(
             "ignored {other_runner} test cases from reports written by other runners than the plan's ({})",
@@ -434,7 +447,7 @@ pub fn run(args: &VerifyArgs, streams: &mut Streams<'_>) -> Result<()> {
         ));
     }
     app::print_warnings(&mut warnings, streams.stderr);
-    let findings = check(&plan, runner.as_ref(), &executed);
+    let findings = check(&plan, runner.as_ref(), &ran);
     let history = match history_path {
         Some(path) => Some(History::load(path)?),
         None => None,
@@ -1033,7 +1046,7 @@ mod tests {
                 })
             })
             .collect();
-        super::executed(executions)
+        tests_that_ran(executions)
     }
 
     #[test]
