@@ -1,5 +1,7 @@
 //! Fuzzes the `history` reader through the public reader API: any bytes
 //! give a report or a diagnostic, never a panic, a hang or unbounded memory.
+//! A report read is then merged into a history twice, as `merge` folds a
+//! run: every test once per run, each seen again the second time.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
@@ -13,5 +15,11 @@ fuzz_target!(|data: &[u8]| {
         for group in &report.groups {
             assert!(group.cases.start <= group.cases.end && group.cases.end <= report.cases.len());
         }
+        let mut history = shardplan::history::History::new(5, 10);
+        let first = history.merge_report(&report.cases, &report.groups);
+        assert!(first.seen <= report.cases.len() && first.new == first.seen);
+        assert_eq!(history.tests.len(), first.seen);
+        let again = history.merge_report(&report.cases, &report.groups);
+        assert_eq!((again.seen, again.new), (first.seen, 0));
     }
 });
