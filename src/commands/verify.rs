@@ -1122,4 +1122,173 @@ mod tests {
         assert_eq!(found.missing, [("b (the whole class)".to_string(), 1)]);
         assert!(found.duplicated.is_empty() && found.misplaced.is_empty());
     }
+
+    /// The rules of the module docs read as plainly as they are written:
+    /// each test looked up by scanning the plan, what [`check`] finds
+    /// through maps and positions.
+    fn check_naively(plan: &FrozenPlan, runner: &dyn Runner, ran: &[Executed]) -> Findings {
+        let members: Vec<(usize, Member<'_>)> = plan
+            .members()
+            .into_iter()
+            .enumerate()
+            .flat_map(|(shard, tests)| tests.into_iter().map(move |m| (shard, m)))
+            .collect();
+        let by = plan.doc.by;
+        let keys_of = |index: usize| runner.match_keys(&members[index].1.test.to_id());
+        // A planned test by its id, else the one planned test that alone
+        // holds one of the id's other keys.
+        let resolve = |id: &TestId| -> Option<usize> {
+            if let Some(i) = members
+                .iter()
+                .position(|(_, m)| *m.test.native == id.native)
+            {
+                return Some(i);
+            }
+            let found: BTreeSet<usize> = runner
+                .match_keys(id)
+                .into_iter()
+                .filter_map(|key| {
+                    let holders: Vec<usize> = (0..members.len())
+                        .filter(|&i| keys_of(i).contains(&key))
+                        .collect();
+                    (holders.len() == 1).then(|| holders[0])
+                })
+                .collect();
+            (found.len() == 1).then(|| *found.first().expect("one"))
+        };
+        let mut shards_of: Vec<BTreeSet<usize>> = vec![BTreeSet::new(); members.len()];
+        let mut unplanned = Vec::new();
+        for test in ran {
+            match resolve(&test.id) {
+                Some(i) => shards_of[i].extend(test.shards.as_slice()),
+                None => unplanned.push(test),
+            }
+        }
+        let item_ran = |key: &str, item_by: Granularity| {
+            (0..members.len()).any(|i| {
+                let m = &members[i].1;
+                !shards_of[i].is_empty() && m.by == item_by && m.key() == key
+            }) || (item_by == by
+                && unplanned.iter().any(|t| t.id.key(by) == key)
+                && members.iter().any(|(_, m)| m.by == by && m.key() == key))
+        };
+        let shard_of_item = |key: &str, item_by: Granularity| {
+            members
+                .iter()
+                .rev()
+                .find(|(_, m)| m.by == item_by && m.key() == key)
+                .map(|(s, _)| *s)
+        };
+        let mut findings = Findings {
+            ran: vec![0; plan.count()],
+            ran_elsewhere_too: vec![0; plan.count()],
+            ..Findings::default()
+        };
+        let mut missing_items = BTreeSet::new();
+        for (i, (shard, member)) in members.iter().enumerate() {
+            let (shard, native) = (*shard, member.test.native.to_string());
+            let on = &shards_of[i];
+            if on.is_empty() {
+                if member.by == Granularity::Test {
+                    findings.missing.push((native, shard));
+                } else if item_ran(member.key(), member.by) {
+                    findings.unseen_in_groups.push((native, shard));
+                } else if missing_items.insert((member.key(), member.by)) {
+                    let whole = format!("{} (the whole {})", member.key(), member.by.name());
+                    findings.missing.push((whole, shard));
+                }
+            } else if on.len() > 1 {
+                findings.ran_elsewhere_too[shard] += usize::from(on.contains(&shard));
+                findings.duplicated.push((native, on.clone(), Some(shard)));
+            } else if !on.contains(&shard) {
+                findings
+                    .misplaced
+                    .push((native, *on.first().expect("one"), Some(shard)));
+            } else {
+                findings.ran[shard] += 1;
+            }
+        }
+        for test in unplanned {
+            let in_item = (by != Granularity::Test)
+                .then(|| shard_of_item(test.id.key(by), by))
+                .flatten();
+            let file_shards: BTreeSet<usize> = members
+                .iter()
+                .filter(|(_, m)| *m.test.file == test.id.file)
+                .map(|(s, _)| *s)
+                .collect();
+            let whole = (file_shards.len() == 1).then(|| *file_shards.first().expect("one"));
+            let in_group = in_item.or(whole);
+            let expected = in_group.or(plan.doc.catch_all);
+            let native = test.id.native.to_string();
+            match test.shards.as_slice() {
+                &[ran] if expected == Some(ran) && in_group.is_some() => {
+                    findings.new_in_groups += 1
+                }
+                &[ran] if expected == Some(ran) => findings.new_on_catch_all.push(native),
+                &[ran] => findings.misplaced.push((native, ran, expected)),
+                several => {
+                    findings
+                        .duplicated
+                        .push((native, several.iter().copied().collect(), expected))
+                }
+            }
+        }
+        findings
+    }
+
+    proptest::proptest! {
+        /// Plans of up to twelve tests in four classes, two of which are
+        /// one class spelled two ways (`b$C.D`, `b.C$D`: the same key), on
+        /// three shards by test or by class; shards' reports naming
+        /// planned, unplanned and differently spelled tests, some on
+        /// several shards.
+        #[test]
+        fn check_finds_what_the_rules_read_plainly_find(
+            by_class in proptest::bool::ANY,
+            placement in proptest::collection::vec(0..4usize, 12),
+            runs in proptest::collection::vec((0..18usize, 0..3usize), 0..30),
+        ) {
+            const CLASSES: [&str; 4] = ["a", "b$C.D", "b.C$D", "d"];
+            const NAMES: [&str; 3] = ["x", "y", "z"];
+            let id = |i: usize| format!("{}::{}", CLASSES[i / 3], NAMES[i % 3]);
+            let mut shards: Vec<Vec<String>> = vec![Vec::new(); 3];
+            for test in 0..12 {
+                // By class, a class's tests stay together: its first
+                // test's placement is the class's; 3 is no shard.
+                let at = if by_class { placement[test / 3 * 3] } else { placement[test] };
+                if at < 3 {
+                    shards[at].push(id(test));
+                }
+            }
+            for tests in &mut shards {
+                tests.sort();
+            }
+            let shards: Vec<Vec<&str>> = shards
+                .iter()
+                .map(|tests| tests.iter().map(String::as_str).collect())
+                .collect();
+            let shards: Vec<&[&str]> = shards.iter().map(Vec::as_slice).collect();
+            let plan = plan(if by_class { "class" } else { "test" }, &shards);
+            let runner = RunnerKind::Plain.runner();
+            // The twelve planned spellings, then tests no plan holds.
+            let universe: Vec<String> = (0..12)
+                .map(id)
+                // A third and fourth spelling of `b.C.D`'s tests: found by
+                // their key when one spelling is planned, not when both are.
+                .chain(["e::x", "a::w", "b$C$D::x", "b.C.D::y", "d.E::y", "a::y"].map(String::from))
+                .collect();
+            let on: Vec<[usize; 1]> = runs.iter().map(|&(_, shard)| [shard]).collect();
+            let records: Vec<(&str, &[usize])> = runs
+                .iter()
+                .zip(&on)
+                .map(|(&(test, _), shard)| (universe[test].as_str(), &shard[..]))
+                .collect();
+            let ran = executed(&records);
+            proptest::prop_assert_eq!(
+                check(&plan, runner.as_ref(), &ran),
+                check_naively(&plan, runner.as_ref(), &ran)
+            );
+        }
+    }
 }
