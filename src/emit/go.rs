@@ -355,8 +355,33 @@ struct Open<'a, 'c> {
     names: Vec<&'a str>,
     /// Sorted.
     shared: Vec<u32>,
-    forbidden: Numbers,
+    /// `shared` as bits, for the fit checks: a package asks each command
+    /// about every name of it planned elsewhere (a hundred, at 64 shards).
+    shared_bits: NumberBits,
+    /// The numbers of names its packages plan elsewhere, as bits.
+    forbidden: NumberBits,
     bytes: usize,
+}
+
+/// A set of name numbers as bits: numbers are handed out from 0, so a
+/// command's few thousand shared names are a few hundred bytes.
+#[derive(Default)]
+struct NumberBits(Vec<u64>);
+
+impl NumberBits {
+    fn insert(&mut self, number: u32) {
+        let word = (number / 64) as usize;
+        if word >= self.0.len() {
+            self.0.resize(word + 1, 0);
+        }
+        self.0[word] |= 1 << (number % 64);
+    }
+
+    fn contains(&self, number: u32) -> bool {
+        self.0
+            .get((number / 64) as usize)
+            .is_some_and(|word| word & (1 << (number % 64)) != 0)
+    }
 }
 
 /// A package of an [`Open`] command: its name, the numbers of its names
@@ -612,19 +637,18 @@ fn join<'a, 'c>(
     if bytes > budget {
         return false;
     }
-    let has = |sorted: &[u32], id: u32| sorted.binary_search(&id).is_ok();
     let claimed = claims.in_package(package);
     let elsewhere = planned.elsewhere(package, shard);
     let own = planned.shared(names);
     let fits = |command: &Open<'a, 'c>| {
         command.bytes + bytes <= budget
-            && !own.iter().any(|id| command.forbidden.contains(id))
-            && !intersect(&elsewhere, &command.shared)
+            && !own.iter().any(|&id| command.forbidden.contains(id))
+            && !elsewhere.iter().any(|&id| command.shared_bits.contains(id))
             // What the pattern reaches anew in this package...
-            && !reaches_claimed(&command.shared, &own, claimed)
+            && !reaches_claimed(command, &own, claimed)
             // ...and what these names reach anew in the members.
             && !own.iter().any(|&id| {
-                !has(&command.shared, id)
+                !command.shared_bits.contains(id)
                     && command
                         .members
                         .iter()
@@ -641,8 +665,13 @@ fn join<'a, 'c>(
     };
     let command = &mut open[at];
     command.shared = merge_sorted(&command.shared, &own);
+    for &id in &own {
+        command.shared_bits.insert(id);
+    }
     command.names.extend_from_slice(names);
-    command.forbidden.extend(elsewhere);
+    for id in elsewhere {
+        command.forbidden.insert(id);
+    }
     command.bytes += bytes;
     command.members.push(Member {
         package,
@@ -652,30 +681,25 @@ fn join<'a, 'c>(
     true
 }
 
-/// Whether a pattern reaching the names numbered `shared` reaches one of
-/// `claimed` in a package planning only `own` of them (`shared` and `own`
-/// sorted). The smaller of `shared` and `claimed` is walked; either way
-/// the answer is the same.
-fn reaches_claimed(shared: &[u32], own: &[u32], claimed: Option<&Numbers>) -> bool {
+/// Whether `command`'s pattern, reaching the names numbered in its
+/// `shared`, reaches one of `claimed` in a package planning only `own` of
+/// them (sorted). The smaller of `shared` and `claimed` is walked; either
+/// way the answer is the same.
+fn reaches_claimed(command: &Open<'_, '_>, own: &[u32], claimed: Option<&Numbers>) -> bool {
     let Some(claimed) = claimed else {
         return false;
     };
     let planned_here = |id: &u32| own.binary_search(id).is_ok();
-    if shared.len() <= claimed.len() {
-        shared
+    if command.shared.len() <= claimed.len() {
+        command
+            .shared
             .iter()
             .any(|id| claimed.contains(id) && !planned_here(id))
     } else {
         claimed
             .iter()
-            .any(|id| shared.binary_search(id).is_ok() && !planned_here(id))
+            .any(|&id| command.shared_bits.contains(id) && !planned_here(&id))
     }
-}
-
-/// Whether two sorted lists share a number: the shorter is walked.
-fn intersect(a: &[u32], b: &[u32]) -> bool {
-    let (short, long) = if a.len() <= b.len() { (a, b) } else { (b, a) };
-    short.iter().any(|id| long.binary_search(id).is_ok())
 }
 
 /// The union of two sorted lists, sorted, each number once.
