@@ -252,6 +252,9 @@ impl History {
         self.runs += 1;
         let mut stats = MergeStats::default();
         for test in cases.chunk_by(|a, b| Key::order_of(a) == Key::order_of(b)) {
+            // The fields Key::of keeps, in Key's order: were order_of to
+            // drift from them, tests would be joined or split here.
+            debug_assert!(Key::of(test[0]).order() == Key::order_of(test[0]));
             stats.seen += 1;
             let (mut sum, mut count) = (0u128, 0u64);
             for case in test {

@@ -993,8 +993,20 @@ mod tests {
     }
 
     /// A plan of `plain` tests `class::name` over shards, at `by`, with the
-    /// last shard the catch-all.
+    /// last shard the catch-all; each class is its own file.
     fn plan(by: &str, shards: &[&[&str]]) -> FrozenPlan {
+        plan_of(by, shards, Some(shards.len() - 1), &|class| {
+            class.to_string()
+        })
+    }
+
+    /// [`plan`] with the catch-all given, and each class's file.
+    fn plan_of(
+        by: &str,
+        shards: &[&[&str]],
+        catch_all: Option<usize>,
+        file_of: &dyn Fn(&str) -> String,
+    ) -> FrozenPlan {
         let shards: Vec<String> = shards
             .iter()
             .enumerate()
@@ -1003,16 +1015,19 @@ mod tests {
                     .iter()
                     .map(|t| {
                         let class = t.split_once("::").unwrap().0;
-                        format!("{{\"id\":\"{t}\",\"class\":\"{class}\",\"file\":\"{class}\"}}")
+                        let file = file_of(class);
+                        format!("{{\"id\":\"{t}\",\"class\":\"{class}\",\"file\":\"{file}\"}}")
                     })
                     .collect();
                 let mut items: Vec<String> = tests
                     .iter()
                     .map(|t| match by {
                         "test" => t.to_string(),
-                        _ => t.split_once("::").unwrap().0.to_string(),
+                        "class" => t.split_once("::").unwrap().0.to_string(),
+                        _ => file_of(t.split_once("::").unwrap().0),
                     })
                     .collect();
+                items.sort();
                 items.dedup();
                 format!(
                     "{{\"index\":{index},\"predicted_seconds\":1.0,\"setup_seconds\":0.0,\"test_count\":{},\"tests\":{},\"members\":[{}]}}",
@@ -1024,14 +1039,21 @@ mod tests {
             .collect();
         let text = format!(
             "{{\"version\":1,\"fingerprint\":\"f\",\"total_seconds\":1.0,\"lower_bound_seconds\":1.0,\"makespan_seconds\":1.0,\"ratio_to_lower_bound\":1.0,\"gap\":0.0,\"lower_bound_reason\":\"total/N\",\"shard_overhead_seconds\":0.0,\"setup_seconds\":0.0,\"runner\":\"plain\",\"by\":\"{by}\",\"algorithm\":\"best\",\"tests_planned\":0,\"tests_with_timings\":0,\"catch_all\":{},\"shards\":[{}]}}",
-            shards.len() - 1,
+            serde_json::to_string(&catch_all).unwrap(),
             shards.join(",")
         );
         FrozenPlan::from_document(serde_json::from_str(&text).unwrap(), Path::new("p.json"))
             .unwrap()
     }
 
+    /// The tests that ran: each `class::name` on its shards, its class
+    /// its own file.
     fn executed(runs: &[(&str, &[usize])]) -> Vec<Executed> {
+        executed_of(runs, &|class| class.to_string())
+    }
+
+    /// [`executed`], with each class's file.
+    fn executed_of(runs: &[(&str, &[usize])], file_of: &dyn Fn(&str) -> String) -> Vec<Executed> {
         let runner = RunnerKind::Plain.runner();
         let executions = runs
             .iter()
@@ -1039,6 +1061,7 @@ mod tests {
                 let (class, name) = test.split_once("::").unwrap();
                 let mut case = case(name, 1, Dialect::Generic);
                 case.classname = Some(class.into());
+                case.file = Some(file_of(class).as_str().into());
                 let id = runner.identify(&case).unwrap();
                 shards.iter().map(move |&shard| Executed {
                     id: id.clone(),
@@ -1238,27 +1261,35 @@ mod tests {
     }
 
     proptest::proptest! {
-        /// Plans of up to twelve tests in four classes, two of which are
-        /// one class spelled two ways (`b$C.D`, `b.C$D`: the same key), on
-        /// three shards by test or by class; shards' reports naming
-        /// planned, unplanned and differently spelled tests, some on
-        /// several shards.
+        /// Plans of up to twelve tests in four classes and three files
+        /// (`a`, `b`, `d`: two classes, one class spelled two ways, share
+        /// `b` and the runner's key `b.C.D`), on three shards, by test,
+        /// class or file, with or without a catch-all; shards' reports
+        /// naming planned, unplanned and differently spelled tests, some
+        /// on several shards.
         #[test]
         fn check_finds_what_the_rules_read_plainly_find(
-            by_class in proptest::bool::ANY,
+            by in 0..3usize,
+            with_catch_all in proptest::bool::ANY,
             placement in proptest::collection::vec(0..4usize, 12),
             runs in proptest::collection::vec((0..18usize, 0..3usize), 0..30),
         ) {
             const CLASSES: [&str; 4] = ["a", "b$C.D", "b.C$D", "d"];
             const NAMES: [&str; 3] = ["x", "y", "z"];
+            let file_of = |class: &str| format!("{}.py", &class[..1]);
             let id = |i: usize| format!("{}::{}", CLASSES[i / 3], NAMES[i % 3]);
+            let by = ["test", "class", "file"][by];
             let mut shards: Vec<Vec<String>> = vec![Vec::new(); 3];
             for test in 0..12 {
-                // By class, a class's tests stay together: its first
-                // test's placement is the class's; 3 is no shard.
-                let at = if by_class { placement[test / 3 * 3] } else { placement[test] };
-                if at < 3 {
-                    shards[at].push(id(test));
+                // Items stay together: a class or file goes where its
+                // first test's placement says; 3 is no shard.
+                let first = match by {
+                    "test" => test,
+                    "class" => test / 3 * 3,
+                    _ => [0, 3, 3, 9][test / 3],
+                };
+                if placement[first] < 3 {
+                    shards[placement[first]].push(id(test));
                 }
             }
             for tests in &mut shards {
@@ -1269,14 +1300,14 @@ mod tests {
                 .map(|tests| tests.iter().map(String::as_str).collect())
                 .collect();
             let shards: Vec<&[&str]> = shards.iter().map(Vec::as_slice).collect();
-            let plan = plan(if by_class { "class" } else { "test" }, &shards);
+            let plan = plan_of(by, &shards, with_catch_all.then_some(2), &file_of);
             let runner = RunnerKind::Plain.runner();
             // The twelve planned spellings, then tests no plan holds.
             let universe: Vec<String> = (0..12)
                 .map(id)
                 // A third and fourth spelling of `b.C.D`'s tests: found by
                 // their key when one spelling is planned, not when both are.
-                .chain(["e::x", "a::w", "b$C$D::x", "b.C.D::y", "d.E::y", "a::y"].map(String::from))
+                .chain(["e::x", "a::w", "b$C$D::x", "b.C.D::y", "d.E::y", "d::w"].map(String::from))
                 .collect();
             let on: Vec<[usize; 1]> = runs.iter().map(|&(_, shard)| [shard]).collect();
             let records: Vec<(&str, &[usize])> = runs
@@ -1284,7 +1315,7 @@ mod tests {
                 .zip(&on)
                 .map(|(&(test, _), shard)| (universe[test].as_str(), &shard[..]))
                 .collect();
-            let ran = executed(&records);
+            let ran = executed_of(&records, &file_of);
             proptest::prop_assert_eq!(
                 check(&plan, runner.as_ref(), &ran),
                 check_naively(&plan, runner.as_ref(), &ran)

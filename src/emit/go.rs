@@ -363,24 +363,31 @@ struct Open<'a, 'c> {
     bytes: usize,
 }
 
-/// A set of name numbers as bits: numbers are handed out from 0, so a
-/// command's few thousand shared names are a few hundred bytes.
+/// A set of name numbers as bits, in pages of 4,096 made as they are
+/// needed. Numbers are handed out from 0 (never [`NOT_SHARED`]); a set
+/// costs 8 bytes per 4,096 numbers up to its largest and 512 bytes per
+/// page it holds a number in, so a command holding a few names numbered
+/// near a million costs a few KB, not the 125 KB of a flat bitmap.
 #[derive(Default)]
-struct NumberBits(Vec<u64>);
+struct NumberBits(Vec<Option<Box<[u64; 64]>>>);
 
 impl NumberBits {
     fn insert(&mut self, number: u32) {
-        let word = (number / 64) as usize;
-        if word >= self.0.len() {
-            self.0.resize(word + 1, 0);
+        debug_assert!(number != NOT_SHARED, "only shared names are numbered");
+        let page = (number >> 12) as usize;
+        if page >= self.0.len() {
+            self.0.resize_with(page + 1, || None);
         }
-        self.0[word] |= 1 << (number % 64);
+        let bits = self.0[page].get_or_insert_with(|| Box::new([0; 64]));
+        bits[(number >> 6 & 63) as usize] |= 1 << (number & 63);
     }
 
     fn contains(&self, number: u32) -> bool {
+        let page = (number >> 12) as usize;
         self.0
-            .get((number / 64) as usize)
-            .is_some_and(|word| word & (1 << (number % 64)) != 0)
+            .get(page)
+            .and_then(Option::as_ref)
+            .is_some_and(|bits| bits[(number >> 6 & 63) as usize] & (1 << (number & 63)) != 0)
     }
 }
 
