@@ -286,7 +286,7 @@ pub fn check(plan: &FrozenPlan, runner: &dyn Runner, ran: &[Executed]) -> Findin
     let mut unplanned: Vec<&Executed> = Vec::new();
     // The classes and files planned whole that had a test run: only items
     // not planned test by test are asked about below.
-    let mut items_ran: HashSet<(&str, Granularity)> = HashSet::with_capacity(0);
+    let mut items_ran: HashSet<(&str, Granularity)> = HashSet::new();
     for test in ran {
         let Some(index) = resolve(&test.id) else {
             unplanned.push(test);
@@ -303,8 +303,8 @@ pub fn check(plan: &FrozenPlan, runner: &dyn Runner, ran: &[Executed]) -> Findin
     }
     // Where the tests the plan does not list belong: with their class or
     // file planned whole, else in a group one shard holds all of.
-    let mut item_shard: HashMap<(&str, Granularity), usize> = HashMap::with_capacity(0);
-    let mut whole: HashMap<&str, Option<usize>> = HashMap::with_capacity(0);
+    let mut item_shard: HashMap<(&str, Granularity), usize> = HashMap::new();
+    let mut whole: HashMap<&str, Option<usize>> = HashMap::new();
     if !unplanned.is_empty() {
         for &(shard, member) in &planned_tests {
             item_shard.insert((member.key(), member.by), shard);
