@@ -114,12 +114,12 @@ use std::path::Path;
 
 use crate::duration::{Micros, median};
 use crate::error::{Error, Result};
-use crate::report::history::{self as format, read_stream};
+use crate::report::history::{self as format, Entries, read_stream};
 pub use crate::report::history::{
     CostRecord, DEFAULT_DROP_AFTER, DEFAULT_KEEP, FORMAT, GroupKey, Header, Key, OLDEST_VERSION,
     Record, RunOutcome, VERSION, outcome_window,
 };
-use crate::report::{self, Diagnostic, GroupTime, TestCase};
+use crate::report::{self, Diagnostic, GroupTime, SeekBufRead, TestCase};
 
 /// Where the history lives unless `--into` / `--timings` say otherwise.
 pub const DEFAULT_PATH: &str = ".shardplan/timings.json";
@@ -184,6 +184,66 @@ pub struct History {
     /// The learned cost model's observations, by runner name (see
     /// [`crate::learned`]).
     pub costs: BTreeMap<String, CostRecord>,
+}
+
+/// A history's entries as [`History::read`] keeps them: by key, the first
+/// entry whose key repeats remembered as an error.
+#[derive(Default)]
+struct Read {
+    tests: BTreeMap<Key, Record>,
+    groups: BTreeMap<GroupKey, Record>,
+    duplicate_test: Option<u64>,
+    duplicate_group: Option<u64>,
+}
+
+impl Entries for Read {
+    fn test(&mut self, key: Key, record: Record, at: u64) {
+        if self.tests.insert(key, record).is_some() {
+            self.duplicate_test.get_or_insert(at);
+        }
+    }
+
+    fn group(&mut self, key: GroupKey, record: Record, at: u64) {
+        if self.groups.insert(key, record).is_some() {
+            self.duplicate_group.get_or_insert(at);
+        }
+    }
+
+    fn clear(&mut self) {
+        *self = Read::default();
+    }
+}
+
+impl Read {
+    /// The history these entries and `header` make, or the first
+    /// repeated entry's error.
+    fn history(self, header: Header) -> std::result::Result<History, Diagnostic> {
+        let duplicates = [
+            self.duplicate_test.map(|at| (at, "test")),
+            self.duplicate_group.map(|at| (at, "group")),
+        ];
+        if let Some((at, what)) = duplicates.into_iter().flatten().min() {
+            return Err(Diagnostic::at(
+                at,
+                format!("the same {what} appears twice in the history"),
+            ));
+        }
+        Ok(History {
+            runs: header.runs,
+            keep: header.keep,
+            drop_after: header.drop_after,
+            tests: self.tests,
+            groups: self.groups,
+            costs: header
+                .costs
+                .into_iter()
+                .map(|mut record| {
+                    crate::learned::age(&mut record, header.runs, usize::MAX);
+                    (record.runner.clone(), record)
+                })
+                .collect(),
+        })
+    }
 }
 
 /// What one merge did, for the summary.
@@ -366,50 +426,23 @@ impl History {
 
     /// Reads a whole history from `input`.
     pub fn read(input: &mut dyn BufRead) -> Result<History, Diagnostic> {
-        let mut tests = BTreeMap::new();
-        let mut groups = BTreeMap::new();
-        let (mut duplicate_test, mut duplicate_group) = (None, None);
-        let header = read_stream(
-            input,
-            &mut |key, record, at| {
-                if tests.insert(key, record).is_some() {
-                    duplicate_test.get_or_insert((at, "test"));
-                }
-            },
-            &mut |key, record, at| {
-                if groups.insert(key, record).is_some() {
-                    duplicate_group.get_or_insert((at, "group"));
-                }
-            },
-        )?;
-        if let Some((at, what)) = duplicate_test.into_iter().chain(duplicate_group).min() {
-            return Err(Diagnostic::at(
-                at,
-                format!("the same {what} appears twice in the history"),
-            ));
-        }
-        Ok(History {
-            runs: header.runs,
-            keep: header.keep,
-            drop_after: header.drop_after,
-            tests,
-            groups,
-            costs: header
-                .costs
-                .into_iter()
-                .map(|mut record| {
-                    crate::learned::age(&mut record, header.runs, usize::MAX);
-                    (record.runner.clone(), record)
-                })
-                .collect(),
-        })
+        let mut read = Read::default();
+        let header = read_stream(input, &mut read)?;
+        read.history(header)
+    }
+
+    /// [`History::read`] of a file: fast ([`format::read_seekable`]).
+    pub fn read_seekable(input: &mut dyn SeekBufRead) -> Result<History, Diagnostic> {
+        let mut read = Read::default();
+        let header = format::read_seekable(input, &mut read)?;
+        read.history(header)
     }
 
     /// Reads the history at `path`, naming the file and position on error.
     pub fn load(path: &Path) -> Result<History> {
         let file = fs::File::open(path)
             .map_err(|e| Error::in_file(path, format!("cannot open the timing history: {e}")))?;
-        History::read(&mut BufReader::new(file)).map_err(|d| report::positioned(path, d))
+        History::read_seekable(&mut BufReader::new(file)).map_err(|d| report::positioned(path, d))
     }
 
     /// Writes the history to `path` atomically: a temporary file beside it,

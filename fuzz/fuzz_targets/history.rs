@@ -1,7 +1,9 @@
 //! Fuzzes the `history` reader through the public reader API: any bytes
-//! give a report or a diagnostic, never a panic, a hang or unbounded memory.
-//! A report read is then merged into a history twice, as `merge` folds a
-//! run: every test once per run, each seen again the second time.
+//! give a report or a diagnostic, never a panic, a hang or unbounded memory,
+//! and the fast reader of files gives what the streaming reader gives,
+//! diagnostics included. A report read is then merged into a history
+//! twice, as `merge` folds a run: every test once per run, each seen again
+//! the second time.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
@@ -11,7 +13,10 @@ fuzz_target!(|data: &[u8]| {
     let format = shardplan::report::history::History;
     // Sniffing looks at the first 4 KiB only.
     let _ = format.sniff(&data[..data.len().min(4096)]);
-    if let Ok(report) = format.read(&mut &data[..]) {
+    let streamed = format.read(&mut &data[..]);
+    let seekable = format.read_seekable(&mut std::io::Cursor::new(data));
+    assert_eq!(seekable, streamed);
+    if let Ok(report) = streamed {
         for group in &report.groups {
             assert!(group.cases.start <= group.cases.end && group.cases.end <= report.cases.len());
         }

@@ -7,14 +7,16 @@
 //! group setup a [`super::GroupTime`] over its tests, placed contiguously,
 //! whose duration is the setup plus their estimates.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
-use std::io::{self, BufRead, Write};
+use std::io::{self, BufRead, SeekFrom, Write};
 
 use serde::de::MapAccess;
 use serde::{Deserialize, Serialize};
 
 use super::json::{self, Head, Object, Objects, Tracker};
-use super::{Diagnostic, GroupTime, Report, ReportFormat};
+use super::json_scan::{self, Bail, JsonStr, Scanner};
+use super::{Diagnostic, GroupTime, Report, ReportFormat, SeekBufRead};
 use crate::case::{Dialect, Outcome, Recent, Shared, TestCase};
 use crate::duration::{Micros, median};
 
@@ -314,45 +316,49 @@ impl Record {
     }
 }
 
-/// One line of `tests`.
+/// One line of `tests`. Its text is borrowed where it can be: from the
+/// history being written, and from the slice [`json_scan`] parsed it from.
 #[derive(Serialize, Deserialize)]
-struct StoredTest {
-    dialect: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    file: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    classname: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    suite: Option<String>,
-    name: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    variant: Option<String>,
+struct StoredTest<'a> {
+    #[serde(borrow)]
+    dialect: JsonStr<'a>,
+    #[serde(default, borrow, skip_serializing_if = "Option::is_none")]
+    file: Option<JsonStr<'a>>,
+    #[serde(default, borrow, skip_serializing_if = "Option::is_none")]
+    classname: Option<JsonStr<'a>>,
+    #[serde(default, borrow, skip_serializing_if = "Option::is_none")]
+    suite: Option<JsonStr<'a>>,
+    #[serde(borrow)]
+    name: JsonStr<'a>,
+    #[serde(default, borrow, skip_serializing_if = "Option::is_none")]
+    variant: Option<JsonStr<'a>>,
     last_seen: u64,
-    samples: Vec<Micros>,
+    samples: Cow<'a, [Micros]>,
     /// One letter per run, oldest first (see [`RunOutcome`]); left out
     /// when empty, so files without it read as before.
-    #[serde(default, skip_serializing_if = "String::is_empty")]
-    outcomes: String,
+    #[serde(default, borrow, skip_serializing_if = "JsonStr::is_empty")]
+    outcomes: JsonStr<'a>,
 }
 
 /// One line of `groups`.
 #[derive(Serialize, Deserialize)]
-struct StoredGroup {
-    dialect: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    file: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    classname: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    suite: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    variant: Option<String>,
+struct StoredGroup<'a> {
+    #[serde(borrow)]
+    dialect: JsonStr<'a>,
+    #[serde(default, borrow, skip_serializing_if = "Option::is_none")]
+    file: Option<JsonStr<'a>>,
+    #[serde(default, borrow, skip_serializing_if = "Option::is_none")]
+    classname: Option<JsonStr<'a>>,
+    #[serde(default, borrow, skip_serializing_if = "Option::is_none")]
+    suite: Option<JsonStr<'a>>,
+    #[serde(default, borrow, skip_serializing_if = "Option::is_none")]
+    variant: Option<JsonStr<'a>>,
     last_seen: u64,
-    samples: Vec<Micros>,
+    samples: Cow<'a, [Micros]>,
     /// How long the group waited to start, per run that showed it; left
     /// out when empty, so files without it read as before.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    waits: Vec<Micros>,
+    #[serde(default, skip_serializing_if = "<[Micros]>::is_empty")]
+    waits: Cow<'a, [Micros]>,
 }
 
 /// One entry of `costs`: what one runner's runs cost beyond their
@@ -526,13 +532,23 @@ pub struct Header {
     pub costs: Vec<CostRecord>,
 }
 
-/// Streams a history file, calling `on_test` with each test, its record and
-/// its offset, and `on_group` likewise with each group, and returns the
-/// header once the document is checked.
+/// What a history file holds, handed over as it is read: each test and
+/// each group with its record and the offset of its entry.
+pub trait Entries {
+    /// A test of `tests`.
+    fn test(&mut self, key: Key, record: Record, at: u64);
+    /// A group of `groups`.
+    fn group(&mut self, key: GroupKey, record: Record, at: u64);
+    /// Forgets every entry handed over: the file is read again from its
+    /// start ([`read_seekable`]).
+    fn clear(&mut self);
+}
+
+/// Streams a history file into `entries` and returns the header once the
+/// document is checked.
 pub fn read_stream(
     input: &mut dyn BufRead,
-    on_test: &mut dyn FnMut(Key, Record, u64),
-    on_group: &mut dyn FnMut(GroupKey, Record, u64),
+    entries: &mut dyn Entries,
 ) -> Result<Header, Diagnostic> {
     let tracker = Tracker::default();
     let mut fields = Fields::default();
@@ -542,43 +558,71 @@ pub fn read_stream(
         Object(Root {
             tracker: &tracker,
             fields: &mut fields,
-            on_test,
-            on_group,
+            entries,
         }),
     )?;
-    let missing = |what: &str| Diagnostic::whole(format!("timing history without `{what}`"));
-    match fields.format.as_deref() {
-        Some(FORMAT) => {}
-        Some(other) => {
-            return Err(Diagnostic::whole(format!(
-                "`format` is {other:?}, not {FORMAT:?}: not a shardplan timing history"
-            )));
-        }
-        None => return Err(missing("format")),
+    fields.header()
+}
+
+/// [`read_stream`] of a file, fast: each entry is parsed from its own bytes
+/// ([`json_scan`]), several times faster than streaming it. Should the
+/// fast reader give up, which it does on anything unusual, `entries` are
+/// cleared and the file is streamed again from its start, so the entries
+/// and any diagnostic are [`read_stream`]'s.
+pub fn read_seekable(
+    input: &mut dyn SeekBufRead,
+    entries: &mut dyn Entries,
+) -> Result<Header, Diagnostic> {
+    if let Ok(header) = read_fast(input, entries) {
+        return Ok(header);
     }
-    match fields.version {
-        Some(OLDEST_VERSION..=VERSION) => {}
-        Some(newer) if newer > VERSION => {
-            return Err(Diagnostic::whole(format!(
-                "timing history version {newer} was written by a newer shardplan; this one reads versions {OLDEST_VERSION} to {VERSION}"
-            )));
+    entries.clear();
+    input
+        .seek(SeekFrom::Start(0))
+        .map_err(|e| Diagnostic::whole(format!("cannot read report: {e}")))?;
+    read_stream(input, entries)
+}
+
+/// The fast reader of [`read_seekable`]: the same header and entries as
+/// [`read_stream`], or [`Bail`].
+fn read_fast(input: &mut dyn BufRead, entries: &mut dyn Entries) -> Result<Header, Bail> {
+    let mut scanner = Scanner::new(input)?;
+    scanner.open_object()?;
+    let mut fields = Fields::default();
+    while let Some(key) = scanner.next_key()? {
+        match key.as_str() {
+            "format" => fields.format = Some(scanner.value()?),
+            "version" => fields.version = Some(scanner.value()?),
+            "runs" => fields.runs = Some(scanner.value()?),
+            "keep" => fields.keep = Some(scanner.value()?),
+            "drop_after" => fields.drop_after = Some(scanner.value()?),
+            "costs" => fields.costs = scanner.value()?,
+            "tests" => {
+                fields.tests_seen = true;
+                let mut text = KeyText::default();
+                scanner.each_object(|bytes, at| {
+                    let stored: StoredTest = json_scan::parse(bytes)?;
+                    let (key, record) = stored.into_entry(&mut text).map_err(|_| Bail)?;
+                    entries.test(key, record, at);
+                    Ok(())
+                })?;
+            }
+            "groups" => {
+                let mut text = KeyText::default();
+                scanner.each_object(|bytes, at| {
+                    let stored: StoredGroup = json_scan::parse(bytes)?;
+                    let (key, record) = stored.into_entry(&mut text).map_err(|_| Bail)?;
+                    entries.group(key, record, at);
+                    Ok(())
+                })?;
+            }
+            _ => scanner.skip_value()?,
         }
-        Some(other) => {
-            return Err(Diagnostic::whole(format!(
-                "unknown timing history version {other}"
-            )));
-        }
-        None => return Err(missing("version")),
     }
-    if !fields.tests_seen {
-        return Err(missing("tests"));
-    }
-    Ok(Header {
-        runs: fields.runs.ok_or_else(|| missing("runs"))?,
-        keep: fields.keep.unwrap_or(DEFAULT_KEEP).max(1),
-        drop_after: fields.drop_after.unwrap_or(DEFAULT_DROP_AFTER).max(1),
-        costs: fields.costs,
-    })
+    scanner.end()?;
+    // A header the streaming reader would refuse is refused by it, in its
+    // words.
+    fields.header().map_err(|_| Bail)
 }
 
 #[derive(Default)]
@@ -592,12 +636,50 @@ struct Fields {
     costs: Vec<CostRecord>,
 }
 
+impl Fields {
+    /// The header these fields give, once the whole document is read.
+    fn header(self) -> Result<Header, Diagnostic> {
+        let missing = |what: &str| Diagnostic::whole(format!("timing history without `{what}`"));
+        match self.format.as_deref() {
+            Some(FORMAT) => {}
+            Some(other) => {
+                return Err(Diagnostic::whole(format!(
+                    "`format` is {other:?}, not {FORMAT:?}: not a shardplan timing history"
+                )));
+            }
+            None => return Err(missing("format")),
+        }
+        match self.version {
+            Some(OLDEST_VERSION..=VERSION) => {}
+            Some(newer) if newer > VERSION => {
+                return Err(Diagnostic::whole(format!(
+                    "timing history version {newer} was written by a newer shardplan; this one reads versions {OLDEST_VERSION} to {VERSION}"
+                )));
+            }
+            Some(other) => {
+                return Err(Diagnostic::whole(format!(
+                    "unknown timing history version {other}"
+                )));
+            }
+            None => return Err(missing("version")),
+        }
+        if !self.tests_seen {
+            return Err(missing("tests"));
+        }
+        Ok(Header {
+            runs: self.runs.ok_or_else(|| missing("runs"))?,
+            keep: self.keep.unwrap_or(DEFAULT_KEEP).max(1),
+            drop_after: self.drop_after.unwrap_or(DEFAULT_DROP_AFTER).max(1),
+            costs: self.costs,
+        })
+    }
+}
+
 /// The top-level object: the header's fields, and the tests, streamed.
 struct Root<'a> {
     tracker: &'a Tracker,
     fields: &'a mut Fields,
-    on_test: &'a mut dyn FnMut(Key, Record, u64),
-    on_group: &'a mut dyn FnMut(GroupKey, Record, u64),
+    entries: &'a mut dyn Entries,
 }
 
 impl<'de> json::Fields<'de> for Root<'_> {
@@ -619,27 +701,27 @@ impl<'de> json::Fields<'de> for Root<'_> {
             "costs" => self.fields.costs = map.next_value()?,
             "tests" => {
                 self.fields.tests_seen = true;
-                let on_test = &mut *self.on_test;
+                let entries = &mut *self.entries;
                 let mut text = KeyText::default();
                 map.next_value_seed(Objects::new(
                     self.tracker,
                     "the array of tests",
                     |stored: StoredTest, at| {
                         let (key, record) = stored.into_entry(&mut text)?;
-                        on_test(key, record, at);
+                        entries.test(key, record, at);
                         Ok(())
                     },
                 ))?;
             }
             "groups" => {
-                let on_group = &mut *self.on_group;
+                let entries = &mut *self.entries;
                 let mut text = KeyText::default();
                 map.next_value_seed(Objects::new(
                     self.tracker,
                     "the array of groups",
                     |stored: StoredGroup, at| {
                         let (key, record) = stored.into_entry(&mut text)?;
-                        on_group(key, record, at);
+                        entries.group(key, record, at);
                         Ok(())
                     },
                 ))?;
@@ -661,40 +743,41 @@ struct KeyText {
 }
 
 impl KeyText {
-    fn share(recent: &mut Recent, value: Option<String>) -> Option<Shared> {
-        value.map(|value| recent.share(&value))
+    fn share(recent: &mut Recent, value: Option<JsonStr<'_>>) -> Option<Shared> {
+        value.map(|value| recent.share(&value.0))
     }
 }
 
-impl StoredTest {
+impl StoredTest<'_> {
     /// The test's key and record, or why its dialect is unknown.
     fn into_entry(self, text: &mut KeyText) -> std::result::Result<(Key, Record), String> {
-        let Some(dialect) = Dialect::from_name(&self.dialect) else {
-            return Err(format!("unknown dialect {:?}", self.dialect));
+        let Some(dialect) = Dialect::from_name(&self.dialect.0) else {
+            return Err(format!("unknown dialect {:?}", self.dialect.0));
         };
         let key = Key {
             dialect,
             file: KeyText::share(&mut text.file, self.file),
             classname: KeyText::share(&mut text.classname, self.classname),
             suite: KeyText::share(&mut text.suite, self.suite),
-            name: self.name,
+            name: self.name.0.into_owned(),
             variant: KeyText::share(&mut text.variant, self.variant),
         };
         let outcomes = self
             .outcomes
+            .0
             .chars()
             .map(|letter| {
                 RunOutcome::from_letter(letter).ok_or_else(|| {
                     format!(
                         "unknown outcome {letter:?} in `outcomes` {:?}: expected p, f, e, s or r",
-                        self.outcomes
+                        self.outcomes.0
                     )
                 })
             })
             .collect::<std::result::Result<_, _>>()?;
         let record = Record {
             last_seen: self.last_seen,
-            samples: self.samples,
+            samples: self.samples.into_owned(),
             outcomes,
             waits: Vec::new(),
         };
@@ -702,11 +785,11 @@ impl StoredTest {
     }
 }
 
-impl StoredGroup {
+impl StoredGroup<'_> {
     /// The group's key and record, or why they are unusable.
     fn into_entry(self, text: &mut KeyText) -> std::result::Result<(GroupKey, Record), String> {
-        let Some(dialect) = Dialect::from_name(&self.dialect) else {
-            return Err(format!("unknown dialect {:?}", self.dialect));
+        let Some(dialect) = Dialect::from_name(&self.dialect.0) else {
+            return Err(format!("unknown dialect {:?}", self.dialect.0));
         };
         if self.file.is_none() && self.classname.is_none() && self.suite.is_none() {
             return Err("a group needs a `file`, `classname` or `suite`".to_string());
@@ -720,9 +803,9 @@ impl StoredGroup {
         };
         let record = Record {
             last_seen: self.last_seen,
-            samples: self.samples,
+            samples: self.samples.into_owned(),
             outcomes: Vec::new(),
-            waits: self.waits,
+            waits: self.waits.into_owned(),
         };
         Ok((key, record))
     }
@@ -733,42 +816,67 @@ impl StoredGroup {
 /// passed; and one group time per group with an estimate (see the module
 /// docs).
 pub fn report(input: &mut dyn BufRead) -> Result<Report, Diagnostic> {
-    let mut cases = Vec::new();
-    let mut groups = Vec::new();
-    let header = read_stream(
-        input,
-        &mut |key, record, _| {
-            // A test the kept runs only ever skipped costs its skip, about
-            // nothing, rather than an estimate from its siblings.
-            let only_skipped = !record.outcomes.is_empty()
-                && record.outcomes.iter().all(|&o| o == RunOutcome::Skipped);
-            let duration = record.estimate().or(only_skipped.then_some(0));
-            cases.push(TestCase {
-                duration,
-                name: key.name.into(),
-                classname: key.classname,
-                suite: key.suite,
-                file: key.file,
-                outcome: if record.samples.is_empty() {
-                    Outcome::Skipped
-                } else {
-                    Outcome::Passed
-                },
-                dialect: key.dialect,
-                variant: key.variant,
-            });
-        },
-        &mut |key, record, _| {
-            if let Some(setup) = record.estimate() {
-                let wait = (!record.waits.is_empty()).then(|| median(&mut record.waits.clone()));
-                groups.push((key, setup, wait));
-            }
-        },
-    )?;
-    Ok(Report {
-        history: Some(header),
-        ..with_groups(cases, groups)
-    })
+    let mut read = AsTimings::default();
+    let header = read_stream(input, &mut read)?;
+    Ok(read.report(header))
+}
+
+/// [`report`] of a file, read by [`read_seekable`].
+pub fn report_seekable(input: &mut dyn SeekBufRead) -> Result<Report, Diagnostic> {
+    let mut read = AsTimings::default();
+    let header = read_seekable(input, &mut read)?;
+    Ok(read.report(header))
+}
+
+/// A history's entries as timings ([`report`]).
+#[derive(Default)]
+struct AsTimings {
+    cases: Vec<TestCase>,
+    groups: Vec<(GroupKey, Micros, Option<Micros>)>,
+}
+
+impl AsTimings {
+    fn report(self, header: Header) -> Report {
+        Report {
+            history: Some(header),
+            ..with_groups(self.cases, self.groups)
+        }
+    }
+}
+
+impl Entries for AsTimings {
+    fn test(&mut self, key: Key, record: Record, _: u64) {
+        // A test the kept runs only ever skipped costs its skip, about
+        // nothing, rather than an estimate from its siblings.
+        let only_skipped = !record.outcomes.is_empty()
+            && record.outcomes.iter().all(|&o| o == RunOutcome::Skipped);
+        let duration = record.estimate().or(only_skipped.then_some(0));
+        self.cases.push(TestCase {
+            duration,
+            name: key.name.into(),
+            classname: key.classname,
+            suite: key.suite,
+            file: key.file,
+            outcome: if record.samples.is_empty() {
+                Outcome::Skipped
+            } else {
+                Outcome::Passed
+            },
+            dialect: key.dialect,
+            variant: key.variant,
+        });
+    }
+
+    fn group(&mut self, key: GroupKey, record: Record, _: u64) {
+        if let Some(setup) = record.estimate() {
+            let wait = (!record.waits.is_empty()).then(|| median(&mut record.waits.clone()));
+            self.groups.push((key, setup, wait));
+        }
+    }
+
+    fn clear(&mut self) {
+        *self = AsTimings::default();
+    }
 }
 
 /// A group key's field when `mask` has `bit` (`None` if the case lacks
@@ -919,16 +1027,17 @@ pub fn write_json(
     )?;
     let mut first = true;
     for (key, record) in tests {
+        let outcomes = RunOutcome::letters(&record.outcomes);
         let line = StoredTest {
-            dialect: key.dialect.name().to_string(),
-            file: key.file.as_deref().map(str::to_string),
-            classname: key.classname.as_deref().map(str::to_string),
-            suite: key.suite.as_deref().map(str::to_string),
-            name: key.name.clone(),
-            variant: key.variant.as_deref().map(str::to_string),
+            dialect: key.dialect.name().into(),
+            file: key.file.as_deref().map(JsonStr::from),
+            classname: key.classname.as_deref().map(JsonStr::from),
+            suite: key.suite.as_deref().map(JsonStr::from),
+            name: key.name.as_str().into(),
+            variant: key.variant.as_deref().map(JsonStr::from),
             last_seen: record.last_seen,
-            samples: record.samples.clone(),
-            outcomes: RunOutcome::letters(&record.outcomes),
+            samples: Cow::Borrowed(&record.samples),
+            outcomes: outcomes.as_str().into(),
         };
         out.write_all(if first { b"\n    " } else { b",\n    " })?;
         serde_json::to_writer(&mut out, &line)?;
@@ -942,14 +1051,14 @@ pub fn write_json(
     let mut first = true;
     for (key, record) in groups {
         let line = StoredGroup {
-            dialect: key.dialect.name().to_string(),
-            file: key.file.as_deref().map(str::to_string),
-            classname: key.classname.as_deref().map(str::to_string),
-            suite: key.suite.as_deref().map(str::to_string),
-            variant: key.variant.as_deref().map(str::to_string),
+            dialect: key.dialect.name().into(),
+            file: key.file.as_deref().map(JsonStr::from),
+            classname: key.classname.as_deref().map(JsonStr::from),
+            suite: key.suite.as_deref().map(JsonStr::from),
+            variant: key.variant.as_deref().map(JsonStr::from),
             last_seen: record.last_seen,
-            samples: record.samples.clone(),
-            waits: record.waits.clone(),
+            samples: Cow::Borrowed(&record.samples),
+            waits: Cow::Borrowed(&record.waits),
         };
         out.write_all(if first { b"\n    " } else { b",\n    " })?;
         serde_json::to_writer(&mut out, &line)?;
@@ -987,6 +1096,10 @@ impl ReportFormat for History {
 
     fn read(&self, input: &mut dyn BufRead) -> Result<Report, Diagnostic> {
         report(input)
+    }
+
+    fn read_seekable(&self, input: &mut dyn SeekBufRead) -> Result<Report, Diagnostic> {
+        report_seekable(input)
     }
 }
 
@@ -1036,6 +1149,188 @@ mod tests {
         assert_eq!(report.cases[2].outcome, Outcome::Skipped);
         // Merged without group times: none read back.
         assert!(report.groups.is_empty());
+    }
+
+    /// Every entry a reader hands over, in order.
+    #[derive(Debug, Default, PartialEq)]
+    struct Recorded {
+        tests: Vec<(Key, Record, u64)>,
+        groups: Vec<(GroupKey, Record, u64)>,
+        cleared: usize,
+    }
+
+    impl Entries for Recorded {
+        fn test(&mut self, key: Key, record: Record, at: u64) {
+            self.tests.push((key, record, at));
+        }
+        fn group(&mut self, key: GroupKey, record: Record, at: u64) {
+            self.groups.push((key, record, at));
+        }
+        fn clear(&mut self) {
+            self.tests.clear();
+            self.groups.clear();
+            self.cleared += 1;
+        }
+    }
+
+    /// What the streaming reader and [`read_seekable`] make of `text`, and
+    /// whether the fast reader read it itself.
+    fn both_readers(
+        text: &str,
+    ) -> (
+        Result<Header, Diagnostic>,
+        Recorded,
+        Result<Header, Diagnostic>,
+        Recorded,
+    ) {
+        let mut streamed = Recorded::default();
+        let slow = read_stream(&mut text.as_bytes(), &mut streamed);
+        let mut seekable = Recorded::default();
+        let fast = read_seekable(&mut io::Cursor::new(text.as_bytes()), &mut seekable);
+        (slow, streamed, fast, seekable)
+    }
+
+    /// A history with a bit of everything a merge writes: names that need
+    /// escapes, groups with waits, outcomes and learned costs.
+    fn written_history() -> String {
+        let case = |name: &str, file: &str, duration, outcome| TestCase {
+            name: name.into(),
+            classname: Some("tests.mod".into()),
+            suite: Some("pytest".into()),
+            file: Some(file.into()),
+            duration: Some(duration),
+            outcome,
+            dialect: Dialect::Pytest,
+            variant: None,
+        };
+        let cases = [
+            case("test_a", "tests/a.py", 100, Outcome::Passed),
+            case(
+                "test_b[\"quoted\" \\ back]",
+                "tests/a.py",
+                5,
+                Outcome::Failed,
+            ),
+            case("test_c[\u{1}\ttab é ✓]", "tests/b.py", 2, Outcome::Skipped),
+            case("test_d", "tests/b.py", 7, Outcome::PassedOnRerun),
+        ];
+        let groups = [
+            GroupTime {
+                cases: 0..2,
+                duration: 200,
+                start: None,
+                wait: Some(30),
+            },
+            GroupTime {
+                cases: 2..4,
+                duration: 50,
+                start: None,
+                wait: None,
+            },
+        ];
+        let mut timings = Timings::new(5, 10);
+        timings.merge_report(&cases, &groups);
+        timings.merge_report(&cases, &groups);
+        timings.costs.insert(
+            "pytest".to_string(),
+            CostRecord {
+                runner: "pytest".to_string(),
+                shards: vec![(1, 2, 900, 1), (2, 3, -40, 2)],
+                suites: vec![(1, 2, 600)],
+                ..CostRecord::default()
+            },
+        );
+        timings.to_json()
+    }
+
+    #[test]
+    fn the_fast_reader_reads_what_merge_writes_as_the_streaming_reader_does() {
+        let text = written_history();
+        assert!(text.contains("\\\"quoted\\\""), "{text}");
+        assert!(
+            text.contains("\"groups\"") && text.contains("\"costs\""),
+            "{text}"
+        );
+        let mut fast = Recorded::default();
+        let header = read_fast(&mut text.as_bytes(), &mut fast).expect("the fast reader reads it");
+        let (slow, streamed, seekable, recorded) = both_readers(&text);
+        assert_eq!(slow, Ok(header));
+        assert_eq!(seekable, slow);
+        assert_eq!((recorded.cleared, &recorded.tests), (0, &streamed.tests));
+        assert_eq!(recorded.groups, streamed.groups);
+        assert_eq!(fast, recorded);
+        assert_eq!(streamed.tests.len(), 4);
+        assert_eq!(streamed.groups.len(), 2);
+    }
+
+    #[test]
+    fn odd_documents_read_the_same_either_way() {
+        let text = written_history();
+        let tests_at = text.find("\"tests\"").unwrap();
+        let documents = [
+            // Read by the fast reader.
+            format!("\u{feff}{text}"),
+            text.replace('\n', "\r\n\t "),
+            text.replacen(
+                "{",
+                "{\"extra\": {\"deep\": [1, 2.5e3, null, true, \"}\"]},",
+                1,
+            ),
+            format!(
+                "{{\"runs\": 2, {}",
+                &text[text.find("\"format\"").unwrap()..]
+            ),
+            text.replacen("\"name\":\"test_a\"", "\"name\":\"test_\\u0061\"", 1),
+            // A test twice: for [`Timings::read`] to refuse.
+            {
+                let line = &text[tests_at + text[tests_at..].find("\n    {").unwrap()..];
+                let line = &line[..line[1..].find('\n').unwrap() + 1];
+                text.replacen(line, &format!("{line}{line}"), 1)
+            },
+            // Read again by the streaming reader.
+            text.replacen("\"dialect\":\"pytest\"", "\"dialect\":\"nope\"", 1),
+            text.replacen("\"outcomes\":\"", "\"outcomes\":\"x", 1),
+            text.replacen("\"samples\":[", "\"samples\":[-", 1),
+            text.replacen("\"last_seen\"", "\"last_seen\":1,\"last_seen\"", 1),
+            text.replacen("shardplan-timings", "other", 1),
+            text.replacen("\"version\": 2", "\"version\": 9", 1),
+            text.replacen("}\n  ],", "},\n  ],", 1),
+            text[..text.len() / 2].to_string(),
+            format!("{text} x"),
+            format!(
+                "{}{}",
+                &text[..tests_at],
+                &text[text.find("\"groups\"").unwrap()..]
+            ),
+            text.replacen("\"tests\": [", "\"tests\": [1,", 1),
+            "{}".to_string(),
+            String::new(),
+        ];
+        for (n, document) in documents.iter().enumerate() {
+            let (slow, streamed, fast, recorded) = both_readers(document);
+            assert_eq!(fast, slow, "document {n}: {document}");
+            assert_eq!(recorded.tests, streamed.tests, "document {n}");
+            assert_eq!(recorded.groups, streamed.groups, "document {n}");
+            let fast_read = read_fast(&mut document.as_bytes(), &mut Recorded::default()).is_ok();
+            assert_eq!(fast_read, n < 6, "document {n}: {slow:?}");
+            assert_eq!(recorded.cleared, usize::from(n >= 6), "document {n}");
+            let history = Timings::read(&mut document.as_bytes());
+            let file = Timings::read_seekable(&mut io::Cursor::new(document.as_bytes()));
+            assert_eq!(file, history, "document {n}");
+            assert_eq!(history.is_ok(), n < 5, "document {n}: {history:?}");
+        }
+    }
+
+    #[test]
+    fn a_file_read_as_timings_is_read_the_same_either_way() {
+        let text = written_history();
+        let report = History.read(&mut text.as_bytes()).unwrap();
+        let seekable = History
+            .read_seekable(&mut io::Cursor::new(text.as_bytes()))
+            .unwrap();
+        assert_eq!(seekable, report);
+        assert_eq!(report.cases.len(), 4);
+        assert_eq!(report.groups.len(), 2);
     }
 
     #[test]

@@ -10,6 +10,7 @@ pub mod ctrf;
 pub mod gojson;
 pub mod history;
 pub(crate) mod json;
+pub(crate) mod json_scan;
 pub mod junit;
 pub mod knapsack;
 pub mod pytest_durations;
@@ -19,7 +20,7 @@ pub mod trx;
 use std::cmp::Reverse;
 use std::collections::{BTreeMap, BinaryHeap};
 use std::fs::File;
-use std::io::{BufRead, BufReader, Read};
+use std::io::{BufRead, BufReader, Read, Seek};
 use std::path::Path;
 
 pub use crate::case::{Dialect, Outcome, TestCase, is_go_subtest};
@@ -174,7 +175,19 @@ pub trait ReportFormat {
     /// Reads the whole report. Offsets in diagnostics are byte offsets into
     /// `input` as given.
     fn read(&self, input: &mut dyn BufRead) -> Result<Report, Diagnostic>;
+    /// [`ReportFormat::read`] from the start of an input that can be read
+    /// again (a file): a format with a fast reader that gives up on what
+    /// it is not sure of reads such input twice at worst. The same report
+    /// and diagnostics as `read`.
+    fn read_seekable(&self, input: &mut dyn SeekBufRead) -> Result<Report, Diagnostic> {
+        self.read(input)
+    }
 }
+
+/// Input that can be read again from its start: a buffered file.
+pub trait SeekBufRead: BufRead + Seek {}
+
+impl<T: BufRead + Seek> SeekBufRead for T {}
 
 /// Every format shardplan reads, in detection order. The sniffers are
 /// mutually exclusive; the order only decides which runs first.
@@ -408,7 +421,7 @@ pub fn read_file_as(path: &Path, forced: Option<&str>) -> Result<(Report, Vec<Fi
             format!("{what} (tried: {}; --format forces one)", names.join(", ")),
         ));
     };
-    let result = format.read(&mut reader);
+    let result = format.read_seekable(&mut reader);
     match result {
         Ok(report) => {
             let warnings = locate(path, &report.warnings)
