@@ -57,6 +57,78 @@ fn is_space(byte: u8) -> bool {
     matches!(byte, b' ' | b'\t' | b'\n' | b'\r')
 }
 
+/// Where a value ends, found a buffer at a time: what the bytes so far
+/// leave open.
+struct ValueEnd {
+    /// A number or literal, which ends before a delimiter or whitespace.
+    scalar: bool,
+    /// Objects and arrays open.
+    depth: usize,
+    in_string: bool,
+    /// The last byte was a `\\` in a string.
+    escaped: bool,
+}
+
+impl ValueEnd {
+    /// Before a value whose first byte is `first`.
+    fn new(first: u8) -> Self {
+        ValueEnd {
+            scalar: !matches!(first, b'{' | b'[' | b'"'),
+            depth: 0,
+            in_string: false,
+            escaped: false,
+        }
+    }
+
+    /// The length of `chunk`'s part of the value if the value ends in it.
+    fn find(&mut self, chunk: &[u8]) -> Result<Option<usize>, Bail> {
+        let mut i = 0;
+        while i < chunk.len() {
+            let byte = chunk[i];
+            if self.scalar {
+                if matches!(byte, b',' | b'}' | b']') || is_space(byte) {
+                    return Ok(Some(i));
+                }
+            } else if self.escaped {
+                self.escaped = false;
+            } else if self.in_string {
+                // Most of an entry is the text of its strings.
+                let Some(at) = memchr::memchr2(b'"', b'\\', &chunk[i..]) else {
+                    return Ok(None);
+                };
+                i += at;
+                if chunk[i] == b'\\' {
+                    self.escaped = true;
+                } else {
+                    self.in_string = false;
+                    if self.depth == 0 {
+                        return Ok(Some(i + 1));
+                    }
+                }
+            } else {
+                match byte {
+                    b'"' => self.in_string = true,
+                    b'{' | b'[' => {
+                        self.depth += 1;
+                        if self.depth > MAX_DEPTH {
+                            return Err(Bail);
+                        }
+                    }
+                    b'}' | b']' => {
+                        self.depth = self.depth.checked_sub(1).ok_or(Bail)?;
+                        if self.depth == 0 {
+                            return Ok(Some(i + 1));
+                        }
+                    }
+                    _ => {}
+                }
+            }
+            i += 1;
+        }
+        Ok(None)
+    }
+}
+
 impl<'r> Scanner<'r> {
     /// A scanner at the start of `input`, past a UTF-8 BOM if there is one
     /// (offsets still count it, as the streaming reader's do).
@@ -115,80 +187,49 @@ impl<'r> Scanner<'r> {
         Ok(())
     }
 
-    /// Reads the next value's bytes into `self.value` and returns the
-    /// offset it starts at. Checks only where the value ends: its bytes
-    /// are checked when they are parsed.
-    fn take(&mut self) -> Result<u64, Bail> {
+    /// Hands the next value's bytes, and the offset they start at, to
+    /// `use_value`. Checks only where the value ends: its bytes are checked
+    /// when they are parsed. A value inside the reader's buffer is handed
+    /// over from there; one that straddles buffers, from a copy.
+    fn with_value<R>(
+        &mut self,
+        use_value: impl FnOnce(&[u8], u64) -> Result<R, Bail>,
+    ) -> Result<R, Bail> {
         let first = self.peek()?.ok_or(Bail)?;
         if matches!(first, b'}' | b']' | b',' | b':') {
             return Err(Bail);
         }
         let start = self.offset;
-        let scalar = !matches!(first, b'{' | b'[' | b'"');
+        let mut scan = ValueEnd::new(first);
         self.value.clear();
-        let (mut depth, mut in_string, mut escaped) = (0usize, false, false);
         loop {
             let chunk = self.input.fill_buf().map_err(|_| Bail)?;
             if chunk.is_empty() {
                 // A number or literal may end the input; nothing else may.
-                return if scalar { Ok(start) } else { Err(Bail) };
+                return match scan.scalar {
+                    true => use_value(&self.value, start),
+                    false => Err(Bail),
+                };
             }
-            let mut end = None;
-            let mut i = 0;
-            while i < chunk.len() {
-                let byte = chunk[i];
-                if scalar {
-                    if matches!(byte, b',' | b'}' | b']') || is_space(byte) {
-                        end = Some(i);
-                        break;
-                    }
-                } else if escaped {
-                    escaped = false;
-                } else if in_string {
-                    // Most of an entry is the text of its strings.
-                    let Some(at) = memchr::memchr2(b'"', b'\\', &chunk[i..]) else {
-                        break;
-                    };
-                    i += at;
-                    if chunk[i] == b'\\' {
-                        escaped = true;
-                    } else {
-                        in_string = false;
-                        if depth == 0 {
-                            end = Some(i + 1);
-                            break;
-                        }
-                    }
-                } else {
-                    match byte {
-                        b'"' => in_string = true,
-                        b'{' | b'[' => {
-                            depth += 1;
-                            if depth > MAX_DEPTH {
-                                return Err(Bail);
-                            }
-                        }
-                        b'}' | b']' => {
-                            depth = depth.checked_sub(1).ok_or(Bail)?;
-                            if depth == 0 {
-                                end = Some(i + 1);
-                                break;
-                            }
-                        }
-                        _ => {}
-                    }
+            let end = scan.find(chunk)?;
+            if let Some(end) = end.filter(|_| self.value.is_empty()) {
+                if end > MAX_VALUE_BYTES {
+                    return Err(Bail);
                 }
-                i += 1;
+                let result = use_value(&chunk[..end], start);
+                self.input.consume(end);
+                self.offset += end as u64;
+                return result;
             }
             let used = end.unwrap_or(chunk.len());
+            if self.value.len() + used > MAX_VALUE_BYTES {
+                return Err(Bail);
+            }
             self.value.extend_from_slice(&chunk[..used]);
             self.input.consume(used);
             self.offset += used as u64;
-            if self.value.len() > MAX_VALUE_BYTES {
-                return Err(Bail);
-            }
             if end.is_some() {
-                return Ok(start);
+                return use_value(&self.value, start);
             }
         }
     }
@@ -223,8 +264,7 @@ impl<'r> Scanner<'r> {
 
     /// The next value, parsed as a `T`.
     pub(crate) fn value<T: for<'de> Deserialize<'de>>(&mut self) -> Result<T, Bail> {
-        self.take()?;
-        parse(&self.value)
+        self.with_value(|bytes, _| parse(bytes))
     }
 
     /// Skips the next value, checked to be JSON.
@@ -246,8 +286,7 @@ impl<'r> Scanner<'r> {
             if self.peek()? != Some(b'{') {
                 return Err(Bail);
             }
-            let at = self.take()?;
-            on_object(&self.value, at)?;
+            self.with_value(&mut on_object)?;
             match self.peek()? {
                 Some(b',') => self.expect(b',')?,
                 Some(b']') => return self.expect(b']'),
