@@ -17,7 +17,7 @@ use serde::{Deserialize, Serialize};
 use super::json::{self, Head, Object, Objects, Tracker};
 use super::json_scan::{self, Bail, JsonStr, Scanner};
 use super::{Diagnostic, GroupTime, Report, ReportFormat, SeekBufRead};
-use crate::case::{Dialect, Outcome, Recent, Shared, TestCase};
+use crate::case::{Dialect, Outcome, Recent, Shared, TestCase, Text, TextBlock};
 use crate::duration::{Micros, median};
 
 /// The value of the `format` key.
@@ -833,13 +833,27 @@ pub fn report_seekable(input: &mut dyn SeekBufRead) -> Result<Report, Diagnostic
 struct AsTimings {
     cases: Vec<TestCase>,
     groups: Vec<(GroupKey, Micros, Option<Micros>)>,
+    /// The names of the last cases, waiting for their block: a million
+    /// names are then a few hundred allocations, not a million.
+    names: TextBlock,
+    /// What those cases are named until then.
+    unnamed: Text,
 }
 
 impl AsTimings {
-    fn report(self, header: Header) -> Report {
+    fn report(mut self, header: Header) -> Report {
+        self.pack_names();
         Report {
             history: Some(header),
             ..with_groups(self.cases, self.groups)
+        }
+    }
+
+    /// Gives the cases waiting in `names` their names.
+    fn pack_names(&mut self) {
+        let from = self.cases.len() - self.names.len();
+        for (case, name) in self.cases[from..].iter_mut().zip(self.names.finish()) {
+            case.name = name;
         }
     }
 }
@@ -851,9 +865,10 @@ impl Entries for AsTimings {
         let only_skipped = !record.outcomes.is_empty()
             && record.outcomes.iter().all(|&o| o == RunOutcome::Skipped);
         let duration = record.estimate().or(only_skipped.then_some(0));
+        self.names.push(&key.name);
         self.cases.push(TestCase {
             duration,
-            name: key.name.into(),
+            name: self.unnamed.clone(),
             classname: key.classname,
             suite: key.suite,
             file: key.file,
@@ -865,6 +880,9 @@ impl Entries for AsTimings {
             dialect: key.dialect,
             variant: key.variant,
         });
+        if self.names.is_full() {
+            self.pack_names();
+        }
     }
 
     fn group(&mut self, key: GroupKey, record: Record, _: u64) {
