@@ -40,6 +40,7 @@
 use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
 use std::fs;
+use std::io::{self, BufRead};
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Deserializer, Serialize};
@@ -54,6 +55,7 @@ use crate::learned::{CostModel, Term, TermSource};
 use crate::options::PlanOptions;
 use crate::pipeline::{Churn, Planned};
 use crate::plan::Algorithm;
+use crate::report::json_scan::{self, Bail, JsonStr, Scanner};
 
 /// The plan document's format version.
 pub const VERSION: u32 = 1;
@@ -348,6 +350,171 @@ fn packed_texts<'de, D: Deserializer<'de>>(input: D) -> std::result::Result<Vec<
     input.deserialize_seq(Texts)
 }
 
+impl Document {
+    /// The plan document in `input` read fast ([`FrozenPlan::load`] tries
+    /// it first), or `None` where the whole text must be parsed instead:
+    /// when it is `Some`, it is what `serde_json` parses from the text.
+    pub fn read_fast(input: &mut dyn BufRead) -> Option<Document> {
+        read_fast(input).ok()
+    }
+}
+
+/// The plan document in `input`, read a value at a time ([`json_scan`]):
+/// the shards' `tests` and `members` an entry at a time, everything else
+/// gathered into small objects that serde reads as ever. The same
+/// document as `serde_json::from_reader` gives, or [`Bail`] on anything
+/// unusual (a repeated key, a BOM, which the document parser refuses),
+/// for the whole text to be parsed with its errors placed.
+fn read_fast(input: &mut dyn BufRead) -> std::result::Result<Document, Bail> {
+    if input
+        .fill_buf()
+        .map_err(|_| Bail)?
+        .starts_with(b"\xEF\xBB\xBF")
+    {
+        return Err(Bail);
+    }
+    let mut scanner = Scanner::new(input)?;
+    let mut head = Gathered::default();
+    let mut shards = None;
+    scanner.object(|scanner, key| {
+        head.key(&key)?;
+        match key.as_str() {
+            "shards" => {
+                let mut read = Vec::new();
+                scanner.array(|scanner| {
+                    read.push(read_shard(scanner)?);
+                    Ok(())
+                })?;
+                shards = Some(read);
+                Ok(())
+            }
+            _ => head.value(scanner, &key),
+        }
+    })?;
+    scanner.end()?;
+    let mut doc: Document = head.parse(&[("shards", "[]")])?;
+    doc.shards = shards.ok_or(Bail)?;
+    Ok(doc)
+}
+
+/// One shard of a plan document, for [`read_fast`]: its `tests` and
+/// `members` as [`packed_texts`] and [`packed_members`] read them.
+fn read_shard(scanner: &mut Scanner<'_>) -> std::result::Result<ShardDoc, Bail> {
+    let mut small = Gathered::default();
+    let (mut tests, mut members) = (None, None);
+    scanner.object(|scanner, key| {
+        small.key(&key)?;
+        match key.as_str() {
+            "tests" => {
+                let (mut texts, mut block) = (Vec::new(), TextBlock::default());
+                scanner.array(|scanner| {
+                    scanner.with_value(|bytes, _| {
+                        block.push(&json_scan::parse::<JsonStr>(bytes)?.0);
+                        Ok(())
+                    })?;
+                    if block.is_full() {
+                        texts.extend(block.finish());
+                    }
+                    Ok(())
+                })?;
+                texts.extend(block.finish());
+                tests = Some(texts);
+                Ok(())
+            }
+            "members" if scanner.next_byte()? == Some(b'n') => {
+                scanner.value::<()>()?;
+                members = Some(None);
+                Ok(())
+            }
+            "members" => {
+                let mut read = Vec::new();
+                let mut natives = TextBlock::default();
+                let (mut classes, mut files) = (Recent::default(), Recent::default());
+                scanner.each_object(|bytes, _| {
+                    let member: spelled::MemberDoc<'_> = json_scan::parse(bytes)?;
+                    natives.push(&member.id);
+                    read.push(MemberDoc {
+                        id: Text::default(),
+                        class: classes.share(&member.class),
+                        file: files.share(&member.file),
+                        by: member.by,
+                    });
+                    if natives.is_full() {
+                        pack(&mut natives, &mut read);
+                    }
+                    Ok(())
+                })?;
+                pack(&mut natives, &mut read);
+                members = Some(Some(read));
+                Ok(())
+            }
+            _ => small.value(scanner, &key),
+        }
+    })?;
+    // Left out, a required `tests` is serde's to miss.
+    let stand_ins: &[(&str, &str)] = if tests.is_some() {
+        &[("tests", "[]")]
+    } else {
+        &[]
+    };
+    let mut shard: ShardDoc = small.parse(stand_ins)?;
+    shard.tests = tests.unwrap_or_default();
+    shard.members = members.unwrap_or_default();
+    Ok(shard)
+}
+
+/// An object's small values gathered, as JSON, while [`read_fast`] reads
+/// its large ones itself.
+#[derive(Default)]
+struct Gathered {
+    json: Vec<u8>,
+    keys: Vec<String>,
+}
+
+impl Gathered {
+    /// Notes `key`; a key seen before is [`Bail`] (serde refuses it in a
+    /// struct, by name).
+    fn key(&mut self, key: &str) -> std::result::Result<(), Bail> {
+        if self.keys.iter().any(|k| k == key) {
+            return Err(Bail);
+        }
+        self.keys.push(key.to_string());
+        Ok(())
+    }
+
+    /// Gathers the value of `key` that comes next.
+    fn value(&mut self, scanner: &mut Scanner<'_>, key: &str) -> std::result::Result<(), Bail> {
+        self.json
+            .push(if self.json.is_empty() { b'{' } else { b',' });
+        serde_json::to_writer(&mut self.json, key).map_err(|_| Bail)?;
+        self.json.push(b':');
+        scanner.with_value(|bytes, _| {
+            self.json.extend_from_slice(bytes);
+            Ok(())
+        })
+    }
+
+    /// The gathered object, with `stand_ins` (key, JSON value) for the
+    /// values read apart, as a `T`.
+    fn parse<T: for<'de> Deserialize<'de>>(
+        mut self,
+        stand_ins: &[(&str, &str)],
+    ) -> std::result::Result<T, Bail> {
+        for (key, value) in stand_ins {
+            self.json
+                .push(if self.json.is_empty() { b'{' } else { b',' });
+            serde_json::to_writer(&mut self.json, key).map_err(|_| Bail)?;
+            self.json.push(b':');
+            self.json.extend_from_slice(value.as_bytes());
+        }
+        if self.json.is_empty() {
+            self.json.push(b'{');
+        }
+        self.json.push(b'}');
+        json_scan::parse(&self.json)
+    }
+}
+
 /// Hands the ids written to `natives` to the last members, one each, in
 /// order.
 fn pack(natives: &mut TextBlock, members: &mut [MemberDoc]) {
@@ -468,6 +635,15 @@ impl FrozenPlan {
     /// Reads and checks the plan at `path`; errors name the file and, for
     /// malformed JSON, the line and column.
     pub fn load(path: &Path) -> Result<FrozenPlan> {
+        // A million tests' plan is 160 MB: read a piece at a time when the
+        // fast reader can; anything it is not sure of is parsed whole.
+        let fast = fs::File::open(path)
+            .ok()
+            .and_then(|file| Document::read_fast(&mut io::BufReader::with_capacity(1 << 16, file)));
+        if let Some(doc) = fast {
+            return FrozenPlan::from_document(doc, path)
+                .map_err(|message| Error::in_file(path, message));
+        }
         let text = fs::read_to_string(path)
             .map_err(|e| Error::in_file(path, format!("cannot read the plan: {e}")))?;
         // Parsed from memory, which is quicker than from the file and
@@ -945,6 +1121,116 @@ mod tests {
         assert_eq!(natives, ["a.py::x", "a.py::y"]);
         assert!(members[0].iter().all(|m| m.by == Granularity::File));
         assert_eq!(frozen.count(), 2);
+    }
+
+    /// What the fast reader and serde's whole-text parse make of `text`,
+    /// and whether the fast reader read it itself.
+    fn both_readers(text: &str) -> (serde_json::Result<Document>, Option<Document>) {
+        let whole = serde_json::from_str(text);
+        let fast = read_fast(&mut text.as_bytes()).ok();
+        (whole, fast)
+    }
+
+    /// A document with a bit of everything: ids that need escapes, more
+    /// members than a text block holds, members left out and `null`.
+    fn varied_doc() -> Document {
+        let many: Vec<MemberDoc> = (0..20_000)
+            .map(|i| member(&format!("t.py::test_{i:08}_padding"), "t.py"))
+            .collect();
+        let mut d = doc(
+            Granularity::Test,
+            vec![
+                (
+                    vec!["a.py::x[\"q\" \\ é]", "a.py::y"],
+                    vec![
+                        member("a.py::x[\"q\" \\ é]", "a.py"),
+                        member("a.py::y", "a.py"),
+                    ],
+                ),
+                (Vec::new(), Vec::new()),
+                (vec!["t.py::many"], many),
+                (vec!["c.py::z"], vec![member("c.py::z", "c.py")]),
+            ],
+        );
+        d.shards[3].members = None;
+        d.shards[1].longest_first = Some(vec!["g1".to_string(), "g\u{1}".to_string()]);
+        d.catch_all = Some(3);
+        d.cost_model = Some(CostModelDoc {
+            shard_startup: TermDoc {
+                seconds: 0.25,
+                source: "given".to_string(),
+                runs: None,
+            },
+            group_cost: TermDoc {
+                seconds: 0.0,
+                source: "learned".to_string(),
+                runs: Some(3),
+            },
+            concurrency: None,
+            start_up_per_group: true,
+        });
+        d
+    }
+
+    #[test]
+    fn the_fast_reader_reads_a_document_as_serde_does() {
+        let d = varied_doc();
+        let text = d.to_json();
+        let (whole, fast) = both_readers(&text);
+        assert_eq!(whole.unwrap(), d);
+        assert_eq!(fast, Some(d.clone()));
+        let shard_2 = &fast.unwrap().shards[2];
+        let natives: Vec<&str> = shard_2.members.as_ref().unwrap()[..2]
+            .iter()
+            .map(|m| m.id.as_str())
+            .collect();
+        assert_eq!(
+            natives,
+            ["t.py::test_00000000_padding", "t.py::test_00000001_padding"]
+        );
+    }
+
+    #[test]
+    fn odd_documents_read_the_same_either_way_or_are_left_to_serde() {
+        let text = varied_doc().to_json();
+        let read_fast_too = [
+            text.replace(",\"", ",\n  \""),
+            text.replacen("\"members\":[]", "\"members\":null", 1),
+            text.replacen(
+                "{\"version\"",
+                "{\"later\":{\"a\":[1,{\"b\":null}]},\"version\"",
+                1,
+            ),
+            text.replacen("{\"index\":1", "{\"extra\":true,\"index\":1", 1),
+            text.replacen("\"a.py::y\"", "\"a.py::\\u0079\"", 2),
+        ];
+        for (n, document) in read_fast_too.iter().enumerate() {
+            assert_ne!(*document, text, "document {n} is the document");
+            let (whole, fast) = both_readers(document);
+            assert!(fast.is_some(), "document {n}: {:?}", whole.err());
+            assert!(fast == whole.ok(), "document {n}");
+        }
+        let left_to_serde = [
+            format!("\u{feff}{text}"),
+            text.replacen("\"version\":1", "\"version\":1,\"version\":1", 1),
+            text.replacen("\"index\":1", "\"index\":1,\"index\":1", 1),
+            text.replacen("\"tests\":[\"c.py::z\"]", "\"tests\":[7]", 1),
+            text.replacen(",\"tests\":[\"c.py::z\"]", "", 1),
+            text.replacen(",\"shards\":[", ",\"shards_\":[", 1),
+            text.replacen("\"file\":\"a.py\"", "\"file\":3", 1),
+            text.replacen("\"members\":[]", "\"members\":nul", 1),
+            text[..text.len() / 2].to_string(),
+            format!("{} x", text.trim_end()),
+            text.replacen("\"runner\":\"pytest\"", "\"runner\":\"nope\"", 1),
+        ];
+        for (n, document) in left_to_serde.iter().enumerate() {
+            assert_ne!(*document, text, "document {n} is the document");
+            let (whole, fast) = both_readers(document);
+            assert!(fast.is_none(), "document {n}");
+            if n > 0 {
+                assert!(whole.is_err(), "document {n}");
+            }
+        }
     }
 
     #[test]

@@ -2,7 +2,9 @@
 //! them (a plan job's artifact, a shard's `select --record`): any bytes
 //! give a plan, a record or an error message, never a panic. A plan that
 //! is accepted has every member on exactly one shard, and every shard
-//! renders with the plan's runner as `select` renders it.
+//! renders with the plan's runner as `select` renders it. The fast reader
+//! `select` tries first reads a document as serde does, or leaves it to
+//! serde.
 #![no_main]
 
 use std::collections::HashSet;
@@ -17,7 +19,11 @@ fuzz_target!(|data: &[u8]| {
     if let Ok(record) = serde_json::from_slice::<ShardRecord>(data) {
         let _ = (record.start(), record.finish(), record.launch_count());
     }
-    let Ok(doc) = serde_json::from_slice::<Document>(data) else {
+    let parsed = serde_json::from_slice::<Document>(data);
+    if let Some(fast) = Document::read_fast(&mut &data[..]) {
+        assert_eq!(parsed.as_ref().ok(), Some(&fast));
+    }
+    let Ok(doc) = parsed else {
         return;
     };
     let Ok(plan) = FrozenPlan::from_document(doc, Path::new("plan.json")) else {

@@ -587,9 +587,8 @@ pub fn read_seekable(
 /// [`read_stream`], or [`Bail`].
 fn read_fast(input: &mut dyn BufRead, entries: &mut dyn Entries) -> Result<Header, Bail> {
     let mut scanner = Scanner::new(input)?;
-    scanner.open_object()?;
     let mut fields = Fields::default();
-    while let Some(key) = scanner.next_key()? {
+    scanner.object(|scanner, key| {
         match key.as_str() {
             "format" => fields.format = Some(scanner.value()?),
             "version" => fields.version = Some(scanner.value()?),
@@ -618,7 +617,8 @@ fn read_fast(input: &mut dyn BufRead, entries: &mut dyn Entries) -> Result<Heade
             }
             _ => scanner.skip_value()?,
         }
-    }
+        Ok(())
+    })?;
     scanner.end()?;
     // A header the streaming reader would refuse is refused by it, in its
     // words.

@@ -43,8 +43,6 @@ pub(crate) struct Scanner<'r> {
     offset: u64,
     /// The last value taken ([`Scanner::take`]).
     value: Vec<u8>,
-    /// Whether the object being read has had no key yet.
-    first_key: bool,
 }
 
 /// `bytes`, a whole JSON value, as a `T`.
@@ -147,7 +145,6 @@ impl<'r> Scanner<'r> {
             input,
             offset,
             value: Vec::new(),
-            first_key: true,
         })
     }
 
@@ -191,7 +188,7 @@ impl<'r> Scanner<'r> {
     /// `use_value`. Checks only where the value ends: its bytes are checked
     /// when they are parsed. A value inside the reader's buffer is handed
     /// over from there; one that straddles buffers, from a copy.
-    fn with_value<R>(
+    pub(crate) fn with_value<R>(
         &mut self,
         use_value: impl FnOnce(&[u8], u64) -> Result<R, Bail>,
     ) -> Result<R, Bail> {
@@ -234,32 +231,54 @@ impl<'r> Scanner<'r> {
         }
     }
 
-    /// Consumes the `{` that opens an object.
-    pub(crate) fn open_object(&mut self) -> Result<(), Bail> {
+    /// Reads the object that comes next, handing each key to `on_key`,
+    /// which must read the key's value.
+    pub(crate) fn object(
+        &mut self,
+        mut on_key: impl FnMut(&mut Self, String) -> Result<(), Bail>,
+    ) -> Result<(), Bail> {
         self.expect(b'{')?;
-        self.first_key = true;
-        Ok(())
+        if self.peek()? == Some(b'}') {
+            return self.expect(b'}');
+        }
+        loop {
+            if self.peek()? != Some(b'"') {
+                return Err(Bail);
+            }
+            let key = self.value::<String>()?;
+            self.expect(b':')?;
+            on_key(self, key)?;
+            match self.peek()? {
+                Some(b',') => self.expect(b',')?,
+                Some(b'}') => return self.expect(b'}'),
+                _ => return Err(Bail),
+            }
+        }
     }
 
-    /// The object's next key, past its `:`; `None` once the object has
-    /// closed. Only for the outermost object: nested ones are values.
-    pub(crate) fn next_key(&mut self) -> Result<Option<String>, Bail> {
-        match self.peek()? {
-            Some(b'}') => {
-                self.expect(b'}')?;
-                return Ok(None);
+    /// Reads the array that comes next, having `on_element` read each of
+    /// its values.
+    pub(crate) fn array(
+        &mut self,
+        mut on_element: impl FnMut(&mut Self) -> Result<(), Bail>,
+    ) -> Result<(), Bail> {
+        self.expect(b'[')?;
+        if self.peek()? == Some(b']') {
+            return self.expect(b']');
+        }
+        loop {
+            on_element(self)?;
+            match self.peek()? {
+                Some(b',') => self.expect(b',')?,
+                Some(b']') => return self.expect(b']'),
+                _ => return Err(Bail),
             }
-            Some(b',') if !self.first_key => self.expect(b',')?,
-            Some(b'"') if self.first_key => {}
-            _ => return Err(Bail),
         }
-        self.first_key = false;
-        if self.peek()? != Some(b'"') {
-            return Err(Bail);
-        }
-        let key = self.value::<String>()?;
-        self.expect(b':')?;
-        Ok(Some(key))
+    }
+
+    /// The first byte of the next value, not consumed; `None` at the end.
+    pub(crate) fn next_byte(&mut self) -> Result<Option<u8>, Bail> {
+        self.peek()
     }
 
     /// The next value, parsed as a `T`.
@@ -278,21 +297,12 @@ impl<'r> Scanner<'r> {
         &mut self,
         mut on_object: impl FnMut(&[u8], u64) -> Result<(), Bail>,
     ) -> Result<(), Bail> {
-        self.expect(b'[')?;
-        if self.peek()? == Some(b']') {
-            return self.expect(b']');
-        }
-        loop {
-            if self.peek()? != Some(b'{') {
+        self.array(|scanner| {
+            if scanner.peek()? != Some(b'{') {
                 return Err(Bail);
             }
-            self.with_value(&mut on_object)?;
-            match self.peek()? {
-                Some(b',') => self.expect(b',')?,
-                Some(b']') => return self.expect(b']'),
-                _ => return Err(Bail),
-            }
-        }
+            scanner.with_value(&mut on_object)
+        })
     }
 
     /// Checks that nothing but whitespace follows the document.
@@ -360,9 +370,8 @@ mod tests {
     fn cut(document: &str) -> Result<Vec<(String, String)>, Bail> {
         let mut input = document.as_bytes();
         let mut scanner = Scanner::new(&mut input)?;
-        scanner.open_object()?;
         let mut out = Vec::new();
-        while let Some(key) = scanner.next_key()? {
+        scanner.object(|scanner, key| {
             if key == "list" {
                 let mut objects = Vec::new();
                 scanner.each_object(|bytes, at| {
@@ -377,7 +386,8 @@ mod tests {
                 let value: serde_json::Value = scanner.value()?;
                 out.push((key, value.to_string()));
             }
-        }
+            Ok(())
+        })?;
         scanner.end()?;
         Ok(out)
     }
