@@ -38,7 +38,7 @@
 //!   listing, `timings` when they are the tests the timings knew.
 
 use std::borrow::Cow;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fs;
 use std::io::{self, BufRead};
 use std::path::{Path, PathBuf};
@@ -55,6 +55,7 @@ use crate::learned::{CostModel, Term, TermSource};
 use crate::options::PlanOptions;
 use crate::pipeline::{Churn, Planned};
 use crate::plan::Algorithm;
+use crate::report::json;
 use crate::report::json_scan::{self, Bail, JsonStr, Scanner};
 
 /// The plan document's format version.
@@ -298,23 +299,11 @@ fn packed_members<'de, D: Deserializer<'de>>(
             self,
             mut seq: A,
         ) -> std::result::Result<Self::Value, A::Error> {
-            let mut members = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(1 << 16));
-            let mut natives = TextBlock::default();
-            let (mut classes, mut files) = (Recent::default(), Recent::default());
+            let mut members = MemberPacker::default();
             while let Some(member) = seq.next_element::<spelled::MemberDoc<'_>>()? {
-                natives.push(&member.id);
-                members.push(MemberDoc {
-                    id: Text::default(),
-                    class: classes.share(&member.class),
-                    file: files.share(&member.file),
-                    by: member.by,
-                });
-                if natives.is_full() {
-                    pack(&mut natives, &mut members);
-                }
+                members.push(member);
             }
-            pack(&mut natives, &mut members);
-            Ok(Some(members))
+            Ok(Some(members.finish()))
         }
     }
     input.deserialize_option(Members)
@@ -335,16 +324,11 @@ fn packed_texts<'de, D: Deserializer<'de>>(input: D) -> std::result::Result<Vec<
             self,
             mut seq: A,
         ) -> std::result::Result<Self::Value, A::Error> {
-            let mut texts = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(1 << 16));
-            let mut block = TextBlock::default();
+            let mut texts = TextPacker::default();
             while let Some(text) = seq.next_element::<Cow<'_, str>>()? {
-                block.push(&text);
-                if block.is_full() {
-                    texts.extend(block.finish());
-                }
+                texts.push(&text);
             }
-            texts.extend(block.finish());
-            Ok(texts)
+            Ok(texts.finish())
         }
     }
     input.deserialize_seq(Texts)
@@ -366,11 +350,7 @@ impl Document {
 /// unusual (a repeated key, a BOM, which the document parser refuses),
 /// for the whole text to be parsed with its errors placed.
 fn read_fast(input: &mut dyn BufRead) -> std::result::Result<Document, Bail> {
-    if input
-        .fill_buf()
-        .map_err(|_| Bail)?
-        .starts_with(b"\xEF\xBB\xBF")
-    {
+    if input.fill_buf().map_err(|_| Bail)?.starts_with(json::BOM) {
         return Err(Bail);
     }
     let mut scanner = Scanner::new(input)?;
@@ -406,46 +386,28 @@ fn read_shard(scanner: &mut Scanner<'_>) -> std::result::Result<ShardDoc, Bail> 
         small.key(&key)?;
         match key.as_str() {
             "tests" => {
-                let (mut texts, mut block) = (Vec::new(), TextBlock::default());
+                let mut texts = TextPacker::default();
                 scanner.array(|scanner| {
                     scanner.with_value(|bytes, _| {
-                        block.push(&json_scan::parse::<JsonStr>(bytes)?.0);
+                        texts.push(&json_scan::parse::<JsonStr>(bytes)?.0);
                         Ok(())
-                    })?;
-                    if block.is_full() {
-                        texts.extend(block.finish());
-                    }
-                    Ok(())
+                    })
                 })?;
-                texts.extend(block.finish());
-                tests = Some(texts);
+                tests = Some(texts.finish());
                 Ok(())
             }
-            "members" if scanner.next_byte()? == Some(b'n') => {
+            "members" if scanner.peek()? == Some(b'n') => {
                 scanner.value::<()>()?;
                 members = Some(None);
                 Ok(())
             }
             "members" => {
-                let mut read = Vec::new();
-                let mut natives = TextBlock::default();
-                let (mut classes, mut files) = (Recent::default(), Recent::default());
+                let mut read = MemberPacker::default();
                 scanner.each_object(|bytes, _| {
-                    let member: spelled::MemberDoc<'_> = json_scan::parse(bytes)?;
-                    natives.push(&member.id);
-                    read.push(MemberDoc {
-                        id: Text::default(),
-                        class: classes.share(&member.class),
-                        file: files.share(&member.file),
-                        by: member.by,
-                    });
-                    if natives.is_full() {
-                        pack(&mut natives, &mut read);
-                    }
+                    read.push(json_scan::parse(bytes)?);
                     Ok(())
                 })?;
-                pack(&mut natives, &mut read);
-                members = Some(Some(read));
+                members = Some(Some(read.finish()));
                 Ok(())
             }
             _ => small.value(scanner, &key),
@@ -468,26 +430,32 @@ fn read_shard(scanner: &mut Scanner<'_>) -> std::result::Result<ShardDoc, Bail> 
 #[derive(Default)]
 struct Gathered {
     json: Vec<u8>,
-    keys: Vec<String>,
+    keys: HashSet<String>,
 }
 
 impl Gathered {
     /// Notes `key`; a key seen before is [`Bail`] (serde refuses it in a
     /// struct, by name).
     fn key(&mut self, key: &str) -> std::result::Result<(), Bail> {
-        if self.keys.iter().any(|k| k == key) {
-            return Err(Bail);
+        if self.keys.insert(key.to_string()) {
+            Ok(())
+        } else {
+            Err(Bail)
         }
-        self.keys.push(key.to_string());
+    }
+
+    /// Writes `"key":`, after a `{` or a `,`.
+    fn open_key(&mut self, key: &str) -> std::result::Result<(), Bail> {
+        self.json
+            .push(if self.json.is_empty() { b'{' } else { b',' });
+        serde_json::to_writer(&mut self.json, key).map_err(|_| Bail)?;
+        self.json.push(b':');
         Ok(())
     }
 
     /// Gathers the value of `key` that comes next.
     fn value(&mut self, scanner: &mut Scanner<'_>, key: &str) -> std::result::Result<(), Bail> {
-        self.json
-            .push(if self.json.is_empty() { b'{' } else { b',' });
-        serde_json::to_writer(&mut self.json, key).map_err(|_| Bail)?;
-        self.json.push(b':');
+        self.open_key(key)?;
         scanner.with_value(|bytes, _| {
             self.json.extend_from_slice(bytes);
             Ok(())
@@ -501,10 +469,7 @@ impl Gathered {
         stand_ins: &[(&str, &str)],
     ) -> std::result::Result<T, Bail> {
         for (key, value) in stand_ins {
-            self.json
-                .push(if self.json.is_empty() { b'{' } else { b',' });
-            serde_json::to_writer(&mut self.json, key).map_err(|_| Bail)?;
-            self.json.push(b':');
+            self.open_key(key)?;
             self.json.extend_from_slice(value.as_bytes());
         }
         if self.json.is_empty() {
@@ -512,6 +477,60 @@ impl Gathered {
         }
         self.json.push(b'}');
         json_scan::parse(&self.json)
+    }
+}
+
+/// Texts written into shared blocks as they come ([`packed_texts`]).
+#[derive(Default)]
+struct TextPacker {
+    texts: Vec<Text>,
+    block: TextBlock,
+}
+
+impl TextPacker {
+    fn push(&mut self, text: &str) {
+        self.block.push(text);
+        if self.block.is_full() {
+            self.texts.extend(self.block.finish());
+        }
+    }
+
+    fn finish(mut self) -> Vec<Text> {
+        self.texts.extend(self.block.finish());
+        self.texts
+    }
+}
+
+/// Members as they are read ([`packed_members`]): their ids written into
+/// shared blocks, and each class and file shared with the member before
+/// it when the same, as members of one class or file come together.
+#[derive(Default)]
+struct MemberPacker {
+    members: Vec<MemberDoc>,
+    natives: TextBlock,
+    classes: Recent,
+    files: Recent,
+    /// The id of a member whose id waits in `natives`.
+    unnamed: Text,
+}
+
+impl MemberPacker {
+    fn push(&mut self, member: spelled::MemberDoc<'_>) {
+        self.natives.push(&member.id);
+        self.members.push(MemberDoc {
+            id: self.unnamed.clone(),
+            class: self.classes.share(&member.class),
+            file: self.files.share(&member.file),
+            by: member.by,
+        });
+        if self.natives.is_full() {
+            pack(&mut self.natives, &mut self.members);
+        }
+    }
+
+    fn finish(mut self) -> Vec<MemberDoc> {
+        pack(&mut self.natives, &mut self.members);
+        self.members
     }
 }
 
@@ -636,9 +655,12 @@ impl FrozenPlan {
     /// malformed JSON, the line and column.
     pub fn load(path: &Path) -> Result<FrozenPlan> {
         // A million tests' plan is 160 MB: read a piece at a time when the
-        // fast reader can; anything it is not sure of is parsed whole.
+        // fast reader can; anything it is not sure of is parsed whole. Only
+        // a regular file is read twice: a pipe would be empty (or block)
+        // the second time.
         let fast = fs::File::open(path)
             .ok()
+            .filter(|file| file.metadata().is_ok_and(|m| m.is_file()))
             .and_then(|file| Document::read_fast(&mut io::BufReader::with_capacity(1 << 16, file)));
         if let Some(doc) = fast {
             return FrozenPlan::from_document(doc, path)
@@ -1134,7 +1156,8 @@ mod tests {
     /// A document with a bit of everything: ids that need escapes, more
     /// members than a text block holds, members left out and `null`.
     fn varied_doc() -> Document {
-        let many: Vec<MemberDoc> = (0..20_000)
+        let many: Vec<MemberDoc> = (0..11_000)
+            // 286 KB of ids: more than one text block.
             .map(|i| member(&format!("t.py::test_{i:08}_padding"), "t.py"))
             .collect();
         let mut d = doc(
@@ -1209,6 +1232,12 @@ mod tests {
             let (whole, fast) = both_readers(document);
             assert!(fast.is_some(), "document {n}: {:?}", whole.err());
             assert!(fast == whole.ok(), "document {n}");
+            // Values straddling the reader's buffers.
+            for capacity in [3, 5, 64] {
+                let mut buffered = io::BufReader::with_capacity(capacity, document.as_bytes());
+                let read = Document::read_fast(&mut buffered);
+                assert!(read == fast, "document {n}, buffer {capacity}");
+            }
         }
         let left_to_serde = [
             format!("\u{feff}{text}"),
@@ -1231,6 +1260,38 @@ mod tests {
                 assert!(whole.is_err(), "document {n}");
             }
         }
+    }
+
+    #[test]
+    fn a_plan_the_fast_reader_leaves_is_loaded_whole_and_bad_bytes_are_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("plan.json");
+        let d = doc(
+            Granularity::File,
+            vec![
+                (vec!["a.py"], vec![member("a.py::y", "a.py")]),
+                (vec!["b.py"], vec![member("b.py::z", "b.py")]),
+            ],
+        );
+        let text = d.to_json();
+        let expected = check(d).unwrap();
+        // Nested deeper than the fast reader goes: parsed whole.
+        let deep = text.replacen(
+            "{",
+            &format!("{{\"later\":{}1{},", "[".repeat(70), "]".repeat(70)),
+            1,
+        );
+        assert!(Document::read_fast(&mut deep.as_bytes()).is_none());
+        fs::write(&path, &deep).unwrap();
+        let loaded = FrozenPlan::load(&path).unwrap();
+        assert_eq!((loaded.doc, loaded.tests), (expected.doc, expected.tests));
+        // Not UTF-8 where serde would skip it: refused, as it always was.
+        let mut bad = b"{\"later\":\"\xff\xfe\",".to_vec();
+        bad.extend_from_slice(&text.as_bytes()[1..]);
+        assert!(Document::read_fast(&mut &bad[..]).is_none());
+        fs::write(&path, &bad).unwrap();
+        let e = FrozenPlan::load(&path).unwrap_err();
+        assert!(e.to_string().contains("valid UTF-8"), "{e}");
     }
 
     #[test]

@@ -189,14 +189,14 @@ pub struct History {
 /// A history's entries as [`History::read`] keeps them: by key, the first
 /// entry whose key repeats remembered as an error.
 #[derive(Default)]
-struct Read {
+struct Collected {
     tests: BTreeMap<Key, Record>,
     groups: BTreeMap<GroupKey, Record>,
     duplicate_test: Option<u64>,
     duplicate_group: Option<u64>,
 }
 
-impl Entries for Read {
+impl Entries for Collected {
     fn test(&mut self, key: Key, record: Record, at: u64) {
         if self.tests.insert(key, record).is_some() {
             self.duplicate_test.get_or_insert(at);
@@ -210,11 +210,11 @@ impl Entries for Read {
     }
 
     fn clear(&mut self) {
-        *self = Read::default();
+        *self = Collected::default();
     }
 }
 
-impl Read {
+impl Collected {
     /// The history these entries and `header` make, or the first
     /// repeated entry's error.
     fn history(self, header: Header) -> std::result::Result<History, Diagnostic> {
@@ -426,14 +426,14 @@ impl History {
 
     /// Reads a whole history from `input`.
     pub fn read(input: &mut dyn BufRead) -> Result<History, Diagnostic> {
-        let mut read = Read::default();
+        let mut read = Collected::default();
         let header = read_stream(input, &mut read)?;
         read.history(header)
     }
 
     /// [`History::read`] of a file: fast ([`format::read_seekable`]).
     pub fn read_seekable(input: &mut dyn SeekBufRead) -> Result<History, Diagnostic> {
-        let mut read = Read::default();
+        let mut read = Collected::default();
         let header = format::read_seekable(input, &mut read)?;
         read.history(header)
     }
@@ -442,7 +442,8 @@ impl History {
     pub fn load(path: &Path) -> Result<History> {
         let file = fs::File::open(path)
             .map_err(|e| Error::in_file(path, format!("cannot open the timing history: {e}")))?;
-        History::read_seekable(&mut BufReader::new(file)).map_err(|d| report::positioned(path, d))
+        History::read_seekable(&mut BufReader::with_capacity(64 << 10, file))
+            .map_err(|d| report::positioned(path, d))
     }
 
     /// Writes the history to `path` atomically: a temporary file beside it,

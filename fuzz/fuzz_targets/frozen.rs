@@ -19,8 +19,14 @@ fuzz_target!(|data: &[u8]| {
     if let Ok(record) = serde_json::from_slice::<ShardRecord>(data) {
         let _ = (record.start(), record.finish(), record.launch_count());
     }
-    let parsed = serde_json::from_slice::<Document>(data);
-    if let Some(fast) = Document::read_fast(&mut &data[..]) {
+    // `FrozenPlan::load` parses the file's text when the fast reader
+    // leaves it: not UTF-8 is refused before serde sees it.
+    let parsed = std::str::from_utf8(data)
+        .map_err(|_| ())
+        .and_then(|text| serde_json::from_str::<Document>(text).map_err(|_| ()));
+    let capacity = 1 + usize::from(data.first().copied().unwrap_or(0));
+    let mut buffered = std::io::BufReader::with_capacity(capacity, data);
+    if let Some(fast) = Document::read_fast(&mut buffered) {
         assert_eq!(parsed.as_ref().ok(), Some(&fast));
     }
     let Ok(doc) = parsed else {

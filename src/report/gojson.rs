@@ -104,7 +104,7 @@ impl ReportFormat for GoJson {
     /// event: Go writes `Time` (absent for cached results) or `ImportPath`
     /// first, and always an `Action`. Non-JSON lines before it are allowed.
     fn sniff(&self, head: &[u8]) -> bool {
-        let head = head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(head);
+        let head = head.strip_prefix(super::json::BOM).unwrap_or(head);
         head.split(|&b| b == b'\n')
             .map(<[u8]>::trim_ascii)
             .find(|line| line.starts_with(b"{"))

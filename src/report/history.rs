@@ -567,18 +567,23 @@ pub fn read_stream(
 /// [`read_stream`] of a file, fast: each entry is parsed from its own bytes
 /// ([`json_scan`]), several times faster than streaming it. Should the
 /// fast reader give up, which it does on anything unusual, `entries` are
-/// cleared and the file is streamed again from its start, so the entries
-/// and any diagnostic are [`read_stream`]'s.
+/// cleared and the file is streamed again from where it started, so the
+/// entries and any diagnostic are [`read_stream`]'s. Input that cannot
+/// seek (a pipe) is only streamed.
 pub fn read_seekable(
     input: &mut dyn SeekBufRead,
     entries: &mut dyn Entries,
 ) -> Result<Header, Diagnostic> {
+    // Input that cannot go back (a pipe) is streamed once.
+    let Ok(start) = input.stream_position() else {
+        return read_stream(input, entries);
+    };
     if let Ok(header) = read_fast(input, entries) {
         return Ok(header);
     }
     entries.clear();
     input
-        .seek(SeekFrom::Start(0))
+        .seek(SeekFrom::Start(start))
         .map_err(|e| Diagnostic::whole(format!("cannot read report: {e}")))?;
     read_stream(input, entries)
 }
@@ -1336,6 +1341,84 @@ mod tests {
             let file = Timings::read_seekable(&mut io::Cursor::new(document.as_bytes()));
             assert_eq!(file, history, "document {n}");
             assert_eq!(history.is_ok(), n < 5, "document {n}: {history:?}");
+            // Values straddling the reader's buffers, escapes and numbers
+            // cut at their edges.
+            // (Either reader sees a BOM only in a buffer of 3 bytes or more.)
+            for capacity in [3, 4, 7, 64, 1 << 16] {
+                let mut buffered =
+                    io::BufReader::with_capacity(capacity, io::Cursor::new(document));
+                let mut read = Recorded::default();
+                let header = read_seekable(&mut buffered, &mut read);
+                assert_eq!(header, slow, "document {n}, buffer {capacity}");
+                assert_eq!(
+                    read.tests, streamed.tests,
+                    "document {n}, buffer {capacity}"
+                );
+                assert_eq!(
+                    read.groups, streamed.groups,
+                    "document {n}, buffer {capacity}"
+                );
+            }
+        }
+    }
+
+    /// Input that cannot go back, as a pipe.
+    struct Pipe<'a>(&'a [u8]);
+
+    impl io::Read for Pipe<'_> {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            self.0.read(buf)
+        }
+    }
+
+    impl BufRead for Pipe<'_> {
+        fn fill_buf(&mut self) -> io::Result<&[u8]> {
+            Ok(self.0)
+        }
+        fn consume(&mut self, amount: usize) {
+            self.0 = &self.0[amount..];
+        }
+    }
+
+    impl io::Seek for Pipe<'_> {
+        fn seek(&mut self, _: SeekFrom) -> io::Result<u64> {
+            Err(io::Error::other("illegal seek"))
+        }
+    }
+
+    #[test]
+    fn a_pipe_is_streamed_and_bytes_that_are_not_utf8_are_the_streams_to_judge() {
+        let text = written_history();
+        let deep = text.replacen(
+            "{",
+            &format!("{{\"later\": {}1{},", "[".repeat(70), "]".repeat(70)),
+            1,
+        );
+        let mut not_utf8 = b"{\"later\": \"\xff\xfe\",".to_vec();
+        not_utf8.extend_from_slice(&text.as_bytes()[1..]);
+        for (n, document) in [text.as_bytes(), deep.as_bytes(), &not_utf8]
+            .into_iter()
+            .enumerate()
+        {
+            let mut streamed = Recorded::default();
+            let slow = read_stream(&mut &document[..], &mut streamed);
+            assert!(slow.is_ok(), "document {n}: {slow:?}");
+            let mut piped = Recorded::default();
+            assert_eq!(
+                read_seekable(&mut Pipe(document), &mut piped),
+                slow,
+                "document {n}"
+            );
+            assert_eq!(piped, streamed, "document {n}");
+            let fast = read_fast(&mut &document[..], &mut Recorded::default());
+            assert_eq!(fast.is_ok(), n == 0, "document {n}");
+            let mut file = Recorded::default();
+            let from_file = read_seekable(&mut io::Cursor::new(document), &mut file);
+            assert_eq!(
+                (from_file, file.tests),
+                (slow, streamed.tests),
+                "document {n}"
+            );
         }
     }
 
@@ -1349,6 +1432,36 @@ mod tests {
         assert_eq!(seekable, report);
         assert_eq!(report.cases.len(), 4);
         assert_eq!(report.groups.len(), 2);
+    }
+
+    #[test]
+    fn names_read_as_timings_fill_several_blocks_in_order() {
+        // 2,000 names of 300 bytes: more than two text blocks.
+        let names: Vec<String> = (0..2_000)
+            .map(|i| format!("test_{i:05}_{}", "x".repeat(290)))
+            .collect();
+        let cases: Vec<TestCase> = names
+            .iter()
+            .map(|name| TestCase {
+                name: name.as_str().into(),
+                classname: None,
+                suite: None,
+                file: Some("tests/test_names.py".into()),
+                duration: Some(7),
+                outcome: Outcome::Passed,
+                dialect: Dialect::Pytest,
+                variant: None,
+            })
+            .collect();
+        let mut timings = Timings::new(5, 10);
+        timings.merge_run(&cases);
+        let text = timings.to_json();
+        let report = History
+            .read_seekable(&mut io::Cursor::new(text.as_bytes()))
+            .unwrap();
+        let read: Vec<&str> = report.cases.iter().map(|c| c.name.as_str()).collect();
+        assert_eq!(read, names);
+        assert_eq!(History.read(&mut text.as_bytes()).unwrap(), report);
     }
 
     #[test]

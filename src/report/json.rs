@@ -23,6 +23,9 @@ use crate::duration::{Micros, seconds_to_micros};
 // ---------------------------------------------------------------------------
 // Sniffing
 
+/// The UTF-8 byte order mark, which a JSON document may start with.
+pub(crate) const BOM: &[u8] = b"\xEF\xBB\xBF";
+
 /// A cursor over the first bytes of a file that reads just enough JSON
 /// tokens to tell formats apart. Every method returns `None` when the head
 /// ends or holds something else, so a sniffer is a chain of `?`.
@@ -33,7 +36,7 @@ pub(crate) struct Head<'a> {
 impl<'a> Head<'a> {
     /// The head after a UTF-8 BOM and leading whitespace.
     pub(crate) fn new(head: &'a [u8]) -> Self {
-        let rest = head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(head);
+        let rest = head.strip_prefix(BOM).unwrap_or(head);
         let mut cursor = Head { rest };
         cursor.skip_space();
         cursor
@@ -260,7 +263,7 @@ pub(crate) fn read<'de, S: DeserializeSeed<'de>>(
     let head = input
         .fill_buf()
         .map_err(|e| Diagnostic::whole(format!("cannot read report: {e}")))?;
-    if head.starts_with(b"\xEF\xBB\xBF") {
+    if head.starts_with(BOM) {
         input.consume(3);
         tracker.inner.consumed.set(3);
     }

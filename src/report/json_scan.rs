@@ -1,25 +1,28 @@
 //! A fast first try at JSON documents shardplan writes itself (the timing
-//! history): the document's top-level object and its arrays of objects are
-//! cut into values by a byte scanner, and each value is parsed from its own
-//! slice.
+//! history, the plan document): the document's objects and arrays are
+//! cut into values by a byte scanner, and each entry is parsed from its
+//! own slice.
 //!
 //! serde_json reads a stream a byte at a time through a line and column
 //! counter; its slice reader is several times faster but needs the bytes
 //! in memory. Cutting the document into its entries gives the slice reader
-//! one entry at a time, so memory stays one entry's worth.
+//! one entry at a time, so memory stays what the caller keeps of the
+//! entries, one read buffer and at most one value of 1 MiB.
 //!
 //! The scanner only ever says "this is the document" or [`Bail`]: it never
 //! reports a problem itself. A caller that gets [`Bail`] reads the input
-//! again from its start with the streaming reader ([`super::json::read`]),
-//! whose diagnostics name the place; so a malformed file gets the very
-//! same error either way, and the scanner need only refuse anything it is
-//! not sure of.
+//! again from its start with the streaming reader ([`super::json::read`])
+//! or the whole-text parser, whose diagnostics name the place; so a
+//! malformed file gets the very same error either way, and the scanner
+//! need only refuse anything it is not sure of.
 
 use std::borrow::Cow;
 use std::io::BufRead;
 
 use serde::de::{self, IgnoredAny, Visitor};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+use super::json::BOM;
 
 /// The document is not one the scanner reads with certainty: read it again
 /// with the streaming reader.
@@ -43,6 +46,16 @@ pub(crate) struct Scanner<'r> {
     offset: u64,
     /// The last value taken ([`Scanner::take`]).
     value: Vec<u8>,
+}
+
+/// `bytes` if they are UTF-8. serde_json's slice reader checks the
+/// strings it decodes, not those it skips; a document that holds other
+/// bytes anywhere is the streaming reader's (or whole-text parser's) to
+/// judge.
+fn checked(bytes: &[u8]) -> Result<&[u8], Bail> {
+    std::str::from_utf8(bytes)
+        .map(str::as_bytes)
+        .map_err(|_| Bail)
 }
 
 /// `bytes`, a whole JSON value, as a `T`.
@@ -131,10 +144,7 @@ impl<'r> Scanner<'r> {
     /// A scanner at the start of `input`, past a UTF-8 BOM if there is one
     /// (offsets still count it, as the streaming reader's do).
     pub(crate) fn new(input: &'r mut dyn BufRead) -> Result<Self, Bail> {
-        let bom = input
-            .fill_buf()
-            .map_err(|_| Bail)?
-            .starts_with(b"\xEF\xBB\xBF");
+        let bom = input.fill_buf().map_err(|_| Bail)?.starts_with(BOM);
         let offset = if bom {
             input.consume(3);
             3
@@ -149,7 +159,7 @@ impl<'r> Scanner<'r> {
     }
 
     /// The next byte after whitespace, not consumed; `None` at the end.
-    fn peek(&mut self) -> Result<Option<u8>, Bail> {
+    pub(crate) fn peek(&mut self) -> Result<Option<u8>, Bail> {
         let mut run = 0;
         loop {
             let chunk = self.input.fill_buf().map_err(|_| Bail)?;
@@ -203,9 +213,10 @@ impl<'r> Scanner<'r> {
             let chunk = self.input.fill_buf().map_err(|_| Bail)?;
             if chunk.is_empty() {
                 // A number or literal may end the input; nothing else may.
-                return match scan.scalar {
-                    true => use_value(&self.value, start),
-                    false => Err(Bail),
+                return if scan.scalar {
+                    checked(&self.value).and_then(|value| use_value(value, start))
+                } else {
+                    Err(Bail)
                 };
             }
             let end = scan.find(chunk)?;
@@ -213,7 +224,7 @@ impl<'r> Scanner<'r> {
                 if end > MAX_VALUE_BYTES {
                     return Err(Bail);
                 }
-                let result = use_value(&chunk[..end], start);
+                let result = checked(&chunk[..end]).and_then(|value| use_value(value, start));
                 self.input.consume(end);
                 self.offset += end as u64;
                 return result;
@@ -226,7 +237,7 @@ impl<'r> Scanner<'r> {
             self.input.consume(used);
             self.offset += used as u64;
             if end.is_some() {
-                return use_value(&self.value, start);
+                return checked(&self.value).and_then(|value| use_value(value, start));
             }
         }
     }
@@ -274,11 +285,6 @@ impl<'r> Scanner<'r> {
                 _ => return Err(Bail),
             }
         }
-    }
-
-    /// The first byte of the next value, not consumed; `None` at the end.
-    pub(crate) fn next_byte(&mut self) -> Result<Option<u8>, Bail> {
-        self.peek()
     }
 
     /// The next value, parsed as a `T`.
