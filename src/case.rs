@@ -315,6 +315,14 @@ impl PartialOrd for Text {
 impl Ord for Text {
     #[inline]
     fn cmp(&self, other: &Text) -> std::cmp::Ordering {
+        // A shared text (a class, a file) is mostly compared with itself,
+        // as in `eq`: a history's keys are ordered file first.
+        if self.len == other.len
+            && self.start == other.start
+            && Rc::ptr_eq(&self.block, &other.block)
+        {
+            return std::cmp::Ordering::Equal;
+        }
         self.as_str().cmp(other.as_str())
     }
 }

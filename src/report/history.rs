@@ -107,8 +107,20 @@ impl Key {
 }
 
 impl Ord for Key {
+    /// [`Key::order`], field by field: a dialect is its name, so one
+    /// dialect needs no look at the names.
     fn cmp(&self, other: &Self) -> std::cmp::Ordering {
-        self.order().cmp(&other.order())
+        let dialect = if self.dialect == other.dialect {
+            std::cmp::Ordering::Equal
+        } else {
+            self.dialect.name().cmp(other.dialect.name())
+        };
+        dialect
+            .then_with(|| self.file.cmp(&other.file))
+            .then_with(|| self.classname.cmp(&other.classname))
+            .then_with(|| self.suite.cmp(&other.suite))
+            .then_with(|| self.name.cmp(&other.name))
+            .then_with(|| self.variant.cmp(&other.variant))
     }
 }
 
@@ -1462,6 +1474,35 @@ mod tests {
         let read: Vec<&str> = report.cases.iter().map(|c| c.name.as_str()).collect();
         assert_eq!(read, names);
         assert_eq!(History.read(&mut text.as_bytes()).unwrap(), report);
+    }
+
+    #[test]
+    fn keys_compare_as_their_order_does() {
+        let shared: Shared = "tests/a.py".into();
+        let key = |dialect, file: Option<&Shared>, classname: Option<&str>, name: &str| Key {
+            dialect,
+            file: file.cloned(),
+            classname: classname.map(Shared::from),
+            suite: None,
+            name: name.to_string(),
+            variant: None,
+        };
+        let other: Shared = "tests/a.py".into();
+        let keys = [
+            key(Dialect::Pytest, Some(&shared), Some("C"), "test_a"),
+            key(Dialect::Pytest, Some(&other), Some("C"), "test_a"),
+            key(Dialect::Pytest, Some(&shared), None, "test_b"),
+            key(Dialect::Pytest, None, Some("C"), "test_a"),
+            key(Dialect::Jest, Some(&shared), Some("C"), "test_a"),
+            key(Dialect::Go, None, Some("pkg"), "TestA"),
+            key(Dialect::Pytest, Some(&"tests/b.py".into()), Some("C"), "test_a"),
+        ];
+        for a in &keys {
+            for b in &keys {
+                assert_eq!(a.cmp(b), a.order().cmp(&b.order()), "{a:?} {b:?}");
+            }
+        }
+        assert_eq!(keys[0].cmp(&keys[1]), std::cmp::Ordering::Equal);
     }
 
     #[test]
