@@ -539,6 +539,24 @@ mod tests {
     use super::*;
 
     #[test]
+    fn texts_order_as_their_strings_shared_or_not() {
+        let mut block = TextBlock::default();
+        for text in ["b", "a", "b", "ab", ""] {
+            block.push(text);
+        }
+        let mut texts: Vec<Text> = block.finish().collect();
+        // The same parts again, and copies in blocks of their own.
+        texts.extend(texts.clone());
+        texts.extend(["b", "a", "ab", "abc"].map(Text::from));
+        for a in &texts {
+            for b in &texts {
+                assert_eq!(a.cmp(b), a.as_str().cmp(b.as_str()), "{a:?} {b:?}");
+                assert_eq!(a == b, a.as_str() == b.as_str(), "{a:?} {b:?}");
+            }
+        }
+    }
+
+    #[test]
     fn texts_are_equal_when_their_text_is() {
         let mut block = TextBlock::default();
         for part in ["ab", "ab", "", "cd", "a"] {

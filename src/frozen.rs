@@ -40,7 +40,7 @@
 use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fs;
-use std::io::{self, BufRead};
+use std::io::{self, BufRead, Read, Seek};
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Deserializer, Serialize};
@@ -488,6 +488,7 @@ struct TextPacker {
 }
 
 impl TextPacker {
+    /// Writes the next text.
     fn push(&mut self, text: &str) {
         self.block.push(text);
         if self.block.is_full() {
@@ -495,6 +496,7 @@ impl TextPacker {
         }
     }
 
+    /// The texts written, in order.
     fn finish(mut self) -> Vec<Text> {
         self.texts.extend(self.block.finish());
         self.texts
@@ -511,14 +513,15 @@ struct MemberPacker {
     classes: Recent,
     files: Recent,
     /// The id of a member whose id waits in `natives`.
-    unnamed: Text,
+    placeholder: Text,
 }
 
 impl MemberPacker {
+    /// Keeps the next member; its id waits in `natives` for its block.
     fn push(&mut self, member: spelled::MemberDoc<'_>) {
         self.natives.push(&member.id);
         self.members.push(MemberDoc {
-            id: self.unnamed.clone(),
+            id: self.placeholder.clone(),
             class: self.classes.share(&member.class),
             file: self.files.share(&member.file),
             by: member.by,
@@ -528,6 +531,7 @@ impl MemberPacker {
         }
     }
 
+    /// The members kept, in order, each with its id.
     fn finish(mut self) -> Vec<MemberDoc> {
         pack(&mut self.natives, &mut self.members);
         self.members
@@ -654,20 +658,22 @@ impl FrozenPlan {
     /// Reads and checks the plan at `path`; errors name the file and, for
     /// malformed JSON, the line and column.
     pub fn load(path: &Path) -> Result<FrozenPlan> {
+        let cannot_read = |e: io::Error| Error::in_file(path, format!("cannot read the plan: {e}"));
+        let mut file = fs::File::open(path).map_err(cannot_read)?;
         // A million tests' plan is 160 MB: read a piece at a time when the
         // fast reader can; anything it is not sure of is parsed whole. Only
-        // a regular file is read twice: a pipe would be empty (or block)
-        // the second time.
-        let fast = fs::File::open(path)
-            .ok()
-            .filter(|file| file.metadata().is_ok_and(|m| m.is_file()))
-            .and_then(|file| Document::read_fast(&mut io::BufReader::with_capacity(1 << 16, file)));
-        if let Some(doc) = fast {
-            return FrozenPlan::from_document(doc, path)
-                .map_err(|message| Error::in_file(path, message));
+        // a regular file is read twice; anything else (a pipe) is read once,
+        // through this same handle.
+        if file.metadata().is_ok_and(|m| m.is_file()) {
+            let fast = Document::read_fast(&mut io::BufReader::with_capacity(1 << 16, &file));
+            if let Some(doc) = fast {
+                return FrozenPlan::from_document(doc, path)
+                    .map_err(|message| Error::in_file(path, message));
+            }
+            file.rewind().map_err(cannot_read)?;
         }
-        let text = fs::read_to_string(path)
-            .map_err(|e| Error::in_file(path, format!("cannot read the plan: {e}")))?;
+        let mut text = String::new();
+        file.read_to_string(&mut text).map_err(cannot_read)?;
         // Parsed from memory, which is quicker than from the file and
         // places errors as ever; a million tests' plan is 160 MB of text,
         // let go of as soon as its (compact) document is made.
@@ -1157,7 +1163,7 @@ mod tests {
     /// members than a text block holds, members left out and `null`.
     fn varied_doc() -> Document {
         let many: Vec<MemberDoc> = (0..11_000)
-            // 286 KB of ids: more than one text block.
+            // 297 KB of ids: more than one text block (256 KiB).
             .map(|i| member(&format!("t.py::test_{i:08}_padding"), "t.py"))
             .collect();
         let mut d = doc(
@@ -1292,6 +1298,31 @@ mod tests {
         fs::write(&path, &bad).unwrap();
         let e = FrozenPlan::load(&path).unwrap_err();
         assert!(e.to_string().contains("valid UTF-8"), "{e}");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_plan_from_a_named_pipe_is_read_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("plan.fifo");
+        let made = std::process::Command::new("mkfifo").arg(&path).status();
+        if !made.is_ok_and(|s| s.success()) {
+            eprintln!("SKIP a_plan_from_a_named_pipe_is_read_once: no mkfifo");
+            return;
+        }
+        let d = doc(
+            Granularity::File,
+            vec![(vec!["a.py"], vec![member("a.py::y", "a.py")])],
+        );
+        let text = d.to_json();
+        let expected = check(d).unwrap();
+        let writer = {
+            let path = path.clone();
+            std::thread::spawn(move || fs::write(path, text).unwrap())
+        };
+        let loaded = FrozenPlan::load(&path).unwrap();
+        writer.join().unwrap();
+        assert_eq!((loaded.doc, loaded.tests), (expected.doc, expected.tests));
     }
 
     #[test]

@@ -1362,6 +1362,9 @@ mod tests {
                 let mut read = Recorded::default();
                 let header = read_seekable(&mut buffered, &mut read);
                 assert_eq!(header, slow, "document {n}, buffer {capacity}");
+                // Read by the fast reader, at every buffer size, or not.
+                let cleared = usize::from(n >= 6);
+                assert_eq!(read.cleared, cleared, "document {n}, buffer {capacity}");
                 assert_eq!(
                     read.tests, streamed.tests,
                     "document {n}, buffer {capacity}"
@@ -1474,6 +1477,31 @@ mod tests {
         let read: Vec<&str> = report.cases.iter().map(|c| c.name.as_str()).collect();
         assert_eq!(read, names);
         assert_eq!(History.read(&mut text.as_bytes()).unwrap(), report);
+        assert!(read_fast(&mut text.as_bytes(), &mut Recorded::default()).is_ok());
+    }
+
+    #[test]
+    fn a_file_is_read_again_from_where_it_was_handed_over() {
+        let text = written_history();
+        let deep = text.replacen(
+            "{",
+            &format!("{{\"later\": {}1{},", "[".repeat(70), "]".repeat(70)),
+            1,
+        );
+        let mut streamed = Recorded::default();
+        let slow = read_stream(&mut deep.as_bytes(), &mut streamed);
+        assert!(slow.is_ok(), "{slow:?}");
+        // After a prefix that is not the history's, and after a look at the
+        // head as `read_file_as` takes one.
+        let mut prefixed = io::Cursor::new(format!("ignored{deep}").into_bytes());
+        prefixed.set_position(7);
+        let mut sniffed = io::BufReader::with_capacity(64, io::Cursor::new(deep.as_bytes()));
+        sniffed.fill_buf().unwrap();
+        for input in [&mut prefixed as &mut dyn SeekBufRead, &mut sniffed] {
+            let mut read = Recorded::default();
+            assert_eq!(read_seekable(input, &mut read), slow);
+            assert_eq!((read.cleared, &read.tests), (1, &streamed.tests));
+        }
     }
 
     #[test]
@@ -1488,21 +1516,44 @@ mod tests {
             variant: None,
         };
         let other: Shared = "tests/a.py".into();
+        let with = |mut key: Key, suite: Option<&str>, variant: Option<&str>| {
+            key.suite = suite.map(Shared::from);
+            key.variant = variant.map(Shared::from);
+            key
+        };
+        let plain = key(Dialect::Pytest, Some(&shared), Some("C"), "test_a");
         let keys = [
+            with(plain.clone(), Some("s1"), None),
+            with(plain.clone(), Some("s2"), None),
+            with(plain.clone(), None, Some("chromium")),
+            with(plain.clone(), Some("s1"), Some("firefox")),
+            with(
+                key(Dialect::Pytest, Some(&shared), Some("C"), "test_0"),
+                None,
+                Some("z"),
+            ),
             key(Dialect::Pytest, Some(&shared), Some("C"), "test_a"),
             key(Dialect::Pytest, Some(&other), Some("C"), "test_a"),
             key(Dialect::Pytest, Some(&shared), None, "test_b"),
             key(Dialect::Pytest, None, Some("C"), "test_a"),
             key(Dialect::Jest, Some(&shared), Some("C"), "test_a"),
             key(Dialect::Go, None, Some("pkg"), "TestA"),
-            key(Dialect::Pytest, Some(&"tests/b.py".into()), Some("C"), "test_a"),
+            key(
+                Dialect::Pytest,
+                Some(&"tests/b.py".into()),
+                Some("C"),
+                "test_a",
+            ),
         ];
         for a in &keys {
             for b in &keys {
                 assert_eq!(a.cmp(b), a.order().cmp(&b.order()), "{a:?} {b:?}");
             }
         }
-        assert_eq!(keys[0].cmp(&keys[1]), std::cmp::Ordering::Equal);
+        // Equal files in blocks of their own compare equal.
+        assert_eq!(keys[5].file, Some(shared.clone()));
+        assert_eq!(keys[6].file, Some(other.clone()));
+        assert_eq!(keys[5].cmp(&keys[6]), std::cmp::Ordering::Equal);
     }
 
     #[test]

@@ -195,8 +195,8 @@ impl<'r> Scanner<'r> {
     }
 
     /// Hands the next value's bytes, and the offset they start at, to
-    /// `use_value`. Checks only where the value ends: its bytes are checked
-    /// when they are parsed. A value inside the reader's buffer is handed
+    /// `use_value`, once they are found to be UTF-8. Otherwise checks only
+    /// where the value ends: its JSON is checked when it is parsed. A value inside the reader's buffer is handed
     /// over from there; one that straddles buffers, from a copy.
     pub(crate) fn with_value<R>(
         &mut self,
