@@ -402,7 +402,8 @@ fn read_shard(scanner: &mut Scanner<'_>) -> std::result::Result<ShardDoc, Bail> 
                 Ok(())
             }
             "members" => {
-                let mut read = MemberPacker::default();
+                let known = tests.as_deref().unwrap_or_default();
+                let mut read = MemberPacker::sharing(known);
                 scanner.each_object(|bytes, _| {
                     read.push(json_scan::parse(bytes)?);
                     Ok(())
@@ -505,23 +506,52 @@ impl TextPacker {
 
 /// Members as they are read ([`packed_members`]): their ids written into
 /// shared blocks, and each class and file shared with the member before
-/// it when the same, as members of one class or file come together.
+/// it when the same, as members of one class or file come together. An id
+/// that is the next of `known` (the shard's items, read before: in a plan
+/// by test, the members themselves, in the same order) shares its text.
 #[derive(Default)]
-struct MemberPacker {
+struct MemberPacker<'k> {
     members: Vec<MemberDoc>,
     natives: TextBlock,
     classes: Recent,
     files: Recent,
     /// The id of a member whose id waits in `natives`.
     placeholder: Text,
+    known: &'k [Text],
+    /// The next of `known` to look for.
+    next: usize,
 }
 
-impl MemberPacker {
-    /// Keeps the next member; its id waits in `natives` for its block.
+impl<'k> MemberPacker<'k> {
+    /// A packer that shares the text of `known` ids (see the type).
+    fn sharing(known: &'k [Text]) -> Self {
+        MemberPacker {
+            known,
+            ..MemberPacker::default()
+        }
+    }
+
+    /// Keeps the next member; its id waits in `natives` for its block,
+    /// unless it is the next known one.
     fn push(&mut self, member: spelled::MemberDoc<'_>) {
-        self.natives.push(&member.id);
+        let known = self
+            .known
+            .get(self.next)
+            .filter(|known| known.as_str() == member.id);
+        let id = match known {
+            Some(known) => {
+                self.next += 1;
+                // The ids waiting go to the members before this one.
+                pack(&mut self.natives, &mut self.members);
+                known.clone()
+            }
+            None => {
+                self.natives.push(&member.id);
+                self.placeholder.clone()
+            }
+        };
         self.members.push(MemberDoc {
-            id: self.placeholder.clone(),
+            id,
             class: self.classes.share(&member.class),
             file: self.files.share(&member.file),
             by: member.by,
@@ -1199,6 +1229,48 @@ mod tests {
             start_up_per_group: true,
         });
         d
+    }
+
+    #[test]
+    fn members_that_are_items_and_members_that_are_not_keep_their_ids() {
+        // Items that are tests (shared by the members that are them), a
+        // file, and members in between that are no item.
+        let d = doc(
+            Granularity::Test,
+            vec![(
+                vec!["a.py::t1", "a.py::t2", "b.py", "c.py::t9"],
+                vec![
+                    member("0.py::first", "0.py"),
+                    member("a.py::t1", "a.py"),
+                    member("a.py::between", "a.py"),
+                    member("a.py::t2", "a.py"),
+                    member("b.py::x", "b.py"),
+                    member("b.py::y", "b.py"),
+                    member("c.py::t9", "c.py"),
+                ],
+            )],
+        );
+        let fast = Document::read_fast(&mut d.to_json().as_bytes()).unwrap();
+        assert_eq!(fast, d);
+        let ids: Vec<&str> = fast.shards[0]
+            .members
+            .as_ref()
+            .unwrap()
+            .iter()
+            .map(|m| m.id.as_str())
+            .collect();
+        assert_eq!(
+            ids,
+            [
+                "0.py::first",
+                "a.py::t1",
+                "a.py::between",
+                "a.py::t2",
+                "b.py::x",
+                "b.py::y",
+                "c.py::t9"
+            ]
+        );
     }
 
     #[test]
