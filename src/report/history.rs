@@ -107,8 +107,8 @@ impl Key {
 }
 
 impl Ord for Key {
-    /// [`Key::order`], field by field: a dialect is its name, so one
-    /// dialect needs no look at the names.
+    /// As `Key::order` orders keys, field by field: a dialect is its
+    /// name, so one dialect needs no look at the names.
     fn cmp(&self, other: &Self) -> std::cmp::Ordering {
         let dialect = if self.dialect == other.dialect {
             std::cmp::Ordering::Equal
@@ -577,7 +577,8 @@ pub fn read_stream(
 }
 
 /// [`read_stream`] of a file, fast: each entry is parsed from its own bytes
-/// ([`json_scan`]), several times faster than streaming it. Should the
+/// (the crate's `report::json_scan`), several times faster than streaming
+/// it. Should the
 /// fast reader give up, which it does on anything unusual, `entries` are
 /// cleared and the file is streamed again from where it started, so the
 /// entries and any diagnostic are [`read_stream`]'s. Input that cannot
