@@ -44,7 +44,8 @@ pub(crate) struct Scanner<'r> {
     input: &'r mut dyn BufRead,
     /// Bytes consumed from the start of the input.
     offset: u64,
-    /// The last value taken ([`Scanner::take`]).
+    /// A value that straddles the reader's buffers, copied whole
+    /// ([`Scanner::with_value`]).
     value: Vec<u8>,
 }
 
@@ -76,7 +77,7 @@ struct ValueEnd {
     /// Objects and arrays open.
     depth: usize,
     in_string: bool,
-    /// The last byte was a `\\` in a string.
+    /// The last byte was a backslash in a string.
     escaped: bool,
 }
 
