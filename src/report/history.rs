@@ -551,8 +551,8 @@ pub trait Entries {
     fn test(&mut self, key: Key, record: Record, at: u64);
     /// A group of `groups`.
     fn group(&mut self, key: GroupKey, record: Record, at: u64);
-    /// Forgets every entry handed over: the file is read again from its
-    /// start ([`read_seekable`]).
+    /// Forgets every entry handed over: the file is read again from where
+    /// it started ([`read_seekable`]).
     fn clear(&mut self);
 }
 
@@ -576,13 +576,12 @@ pub fn read_stream(
     fields.header()
 }
 
-/// [`read_stream`] of a file, fast: each entry is parsed from its own bytes
-/// (the crate's `report::json_scan`), several times faster than streaming
-/// it. Should the
-/// fast reader give up, which it does on anything unusual, `entries` are
-/// cleared and the file is streamed again from where it started, so the
-/// entries and any diagnostic are [`read_stream`]'s. Input that cannot
-/// seek (a pipe) is only streamed.
+/// [`read_stream`] of a file, fast: each entry is parsed from its own
+/// bytes (the crate's `report::json_scan`), several times faster than
+/// streaming it. Should the fast reader give up, which it does on anything
+/// unusual, `entries` are cleared and the file is streamed again from
+/// where it started, so the entries and any diagnostic are
+/// [`read_stream`]'s. Input that cannot seek (a pipe) is only streamed.
 pub fn read_seekable(
     input: &mut dyn SeekBufRead,
     entries: &mut dyn Entries,
