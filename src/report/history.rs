@@ -1404,11 +1404,7 @@ mod tests {
     #[test]
     fn a_pipe_is_streamed_and_bytes_that_are_not_utf8_are_the_streams_to_judge() {
         let text = written_history();
-        let deep = text.replacen(
-            "{",
-            &format!("{{\"later\": {}1{},", "[".repeat(70), "]".repeat(70)),
-            1,
-        );
+        let deep = json_scan::nested_past_the_scanner(&text);
         let mut not_utf8 = b"{\"later\": \"\xff\xfe\",".to_vec();
         not_utf8.extend_from_slice(&text.as_bytes()[1..]);
         for (n, document) in [text.as_bytes(), deep.as_bytes(), &not_utf8]
@@ -1483,11 +1479,7 @@ mod tests {
     #[test]
     fn a_file_is_read_again_from_where_it_was_handed_over() {
         let text = written_history();
-        let deep = text.replacen(
-            "{",
-            &format!("{{\"later\": {}1{},", "[".repeat(70), "]".repeat(70)),
-            1,
-        );
+        let deep = json_scan::nested_past_the_scanner(&text);
         let mut streamed = Recorded::default();
         let slow = read_stream(&mut deep.as_bytes(), &mut streamed);
         assert!(slow.is_ok(), "{slow:?}");
