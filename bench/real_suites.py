@@ -62,6 +62,28 @@ GO_PACKAGES = [
     "github.com/stretchr/testify/...",
 ]
 CRATE = ("typenum", "1.20.1")
+# zod publishes its sources with its vitest suite (src/**/tests/*.test.ts);
+# the runner comes from npm at the versions of fixtures/suites/vitest.
+ZOD = "4.6.7"
+NPM_DEV = ["vitest@3.2.4", "vite@7.3.8"]
+# zod 4's own suite (about 2,100 tests in 134 files, 45-60 s in one job on
+# two cores, mostly vitest's per-file import of zod's sources): the v3
+# compatibility tests are left out, and so are the three files that import
+# packages zod's tarball does not name.
+ZOD_VITEST_CONFIG = """export default {
+  resolve: { conditions: ['@zod/source'] },
+  ssr: { resolve: { conditions: ['@zod/source'] } },
+  test: {
+    include: ['src/v4/**/*.test.ts'],
+    exclude: [
+      'src/v4/classic/tests/file.test.ts',
+      'src/v4/classic/tests/redos.test.ts',
+      'src/v4/classic/tests/to-json-schema.test.ts',
+    ],
+    watch: false,
+  },
+};
+"""
 NEXTEST_CONFIG = '[profile.bench]\nfail-fast = false\n[profile.bench.junit]\npath = "junit.xml"\n'
 
 SHARD_COUNTS = [2, 4, 8]
@@ -289,7 +311,58 @@ class Nextest(Suite):
         return junit_keys(os.path.join(out, self.report))
 
 
-SUITES = {"pytest": Pytest, "go": GoTest, "nextest": Nextest}
+class Vitest(Suite):
+    name = "vitest:zod"
+    runner = "vitest"
+    report = "junit.xml"
+
+    def __init__(self):
+        self.cwd = os.path.join(BENCH, f"zod-{ZOD}")
+
+    def env(self):
+        env = dict(os.environ)
+        env["NO_COLOR"] = "1"
+        return env
+
+    def install(self):
+        if not os.path.isdir(self.cwd):
+            # The published tarball, sources and tests, unpacked as a
+            # writable copy.
+            dl = os.path.join(BENCH, "dl")
+            os.makedirs(dl, exist_ok=True)
+            run(["npm", "pack", "-q", f"zod@{ZOD}", "--pack-destination", dl], dl,
+                stdout=subprocess.DEVNULL)
+            unpacked = os.path.join(BENCH, "dl", f"zod-{ZOD}")
+            shutil.rmtree(unpacked, ignore_errors=True)
+            with tarfile.open(os.path.join(dl, f"zod-{ZOD}.tgz")) as tar:
+                tar.extractall(unpacked)
+            shutil.move(os.path.join(unpacked, "package"), self.cwd)
+            shutil.rmtree(unpacked)
+        with open(os.path.join(self.cwd, "vitest.config.mjs"), "w") as f:
+            f.write(ZOD_VITEST_CONFIG)
+        if not os.path.exists(os.path.join(self.cwd, "node_modules", ".bin", "vitest")):
+            run(["npm", "install", "--no-save", "--no-audit", "--no-fund", "--ignore-scripts",
+                 *NPM_DEV], self.cwd, self.env(), subprocess.DEVNULL)
+
+    def vitest(self, *args):
+        return ["npx", "--no", "--", "vitest", *args]
+
+    def list_tests(self, path):
+        with open(path, "w") as f:
+            run(self.vitest("list", "--filesOnly"), self.cwd, self.env(), f)
+
+    def full_run(self, out):
+        run(self.vitest("run", *self.extra_args(out)), self.cwd, self.env(),
+            subprocess.DEVNULL, check=False)
+
+    def extra_args(self, out):
+        return ["--reporter=junit", f"--outputFile={out}/junit.xml"]
+
+    def tests_in(self, out):
+        return junit_keys(os.path.join(out, self.report))
+
+
+SUITES = {"pytest": Pytest, "go": GoTest, "nextest": Nextest, "vitest": Vitest}
 
 
 # ---------------------------------------------------------------- rounds
@@ -461,7 +534,7 @@ def print_details(rows, out):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--suites", default="pytest,go,nextest",
+    parser.add_argument("--suites", default="pytest,go,nextest,vitest",
                         help="comma-separated, of: " + ", ".join(SUITES))
     parser.add_argument("--shards", default=",".join(map(str, SHARD_COUNTS)))
     parser.add_argument("--noise", action="store_true",
