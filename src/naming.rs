@@ -229,6 +229,17 @@ pub trait Naming {
         true
     }
 
+    /// What the runner's planned ids are, plural, for messages: `tests`,
+    /// or `test files` where the unit is the file ([`Naming::names_tests`]
+    /// false), so that a vitest plan of 134 files does not say 134 tests.
+    fn units(&self) -> &'static str {
+        if self.names_tests() {
+            "tests"
+        } else {
+            "test files"
+        }
+    }
+
     /// Whether a case [`Naming::identify`] cannot name points at how the
     /// reports are written (a jest report without file paths), rather than
     /// at a case the runner's own model leaves out (a go subtest): then

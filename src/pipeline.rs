@@ -179,7 +179,8 @@ pub fn read_inputs(
     // summary says, and that is no alarm.
     if listed.is_some()
         && reports_read > 0
-        && let Some(warning) = weak_match_warning(&suite, options.min_match)
+        && let Some(warning) =
+            weak_match_warning(&suite, options.min_match, options.runner.runner().units())
     {
         warnings.push(warning);
     }
@@ -387,18 +388,20 @@ pub struct Churn {
 }
 
 /// The loud warning when fewer than `min_match` percent of the listed tests
-/// matched a timing.
-fn weak_match_warning(suite: &Suite, min_match: u8) -> Option<String> {
+/// (of `units`, the runner's [`crate::naming::Naming::units`]) matched a
+/// timing.
+fn weak_match_warning(suite: &Suite, min_match: u8, units: &str) -> Option<String> {
     let listed = suite.tests.len();
     let matched = suite.measured();
     if listed == 0 || matched * 100 >= usize::from(min_match) * listed {
         return None;
     }
     Some(format!(
-        "ONLY {} OF THE LISTED TESTS MATCHED A TIMING (below --min-match {min_match}%): the split will be close to a split by count. \
+        "ONLY {} OF THE LISTED {} MATCHED A TIMING (below --min-match {min_match}%): the split will be close to a split by count. \
          Check that --runner fits the reports, that paths in them are relative to --root (default: the current directory), \
          and compare the unmatched examples in the summary with the names in the reports.",
-        percent(matched, listed)
+        percent(matched, listed),
+        units.to_uppercase()
     ))
 }
 

@@ -34,6 +34,7 @@ pub fn summary(
     one_shard: bool,
 ) -> String {
     let plan = &planned.plan;
+    let units = options.runner.runner().units();
     let mut out = reading_summary(
         &planned.suite,
         &planned.table_stats,
@@ -142,7 +143,7 @@ pub fn summary(
             String::new()
         };
         out += &format!(
-            "  shard {index:>3}  {:>8}  {tests:>6} tests{setup}{marker}\n",
+            "  shard {index:>3}  {:>8}  {tests:>6} {units}{setup}{marker}\n",
             human(shard.load)
         );
     }
@@ -169,16 +170,18 @@ pub fn reading_summary(
     options: &PlanOptions,
 ) -> String {
     let mut out = String::new();
+    let runner = options.runner.runner();
+    let units = runner.units();
     let estimated = suite.tests.len() - suite.measured();
     out += &format!(
-        "shardplan: {} tests planned ({} with timings, {} estimated) from {} report file{}; by {}, runner {}\n",
+        "shardplan: {} {units} planned ({} with timings, {} estimated) from {} report file{}; by {}, runner {}\n",
         suite.tests.len(),
         suite.measured(),
         estimated,
         reports_read,
         if reports_read == 1 { "" } else { "s" },
         options.by.name(),
-        options.runner.runner().name(),
+        runner.name(),
     );
     if default_history {
         out += &format!(
@@ -191,10 +194,10 @@ pub fn reading_summary(
                 After the run, fold its reports into the timing history with `shardplan merge`, \
                 and the next plan uses their times.\n";
     } else if options.tests_from.is_some() {
-        out += &format!("shardplan: {}\n", match_report(suite));
+        out += &format!("shardplan: {}\n", match_report(suite, units));
     } else if suite.stale > 0 {
         out += &format!(
-            "shardplan: {} tests in the timings are no longer listed and were left out\n",
+            "shardplan: {} {units} in the timings are no longer listed and were left out\n",
             suite.stale
         );
     }
@@ -208,16 +211,17 @@ pub fn reading_summary(
         out += &format!(
             "shardplan: ignored {} cases the runner cannot select on their own ({})\n",
             stats.not_selectable,
-            options.runner.runner().unidentified_reason()
+            runner.unidentified_reason()
         );
     }
     out += &crate::emit::unselectable_note(stats.nameless, stats.control_characters);
     out
 }
 
-/// The match report: how many listed tests found a timing, examples of
-/// those that did not, and how many timings the listing no longer names.
-fn match_report(suite: &Suite) -> String {
+/// The match report: how many listed tests (of `units`, the runner's
+/// [`crate::naming::Naming::units`]) found a timing, examples of those
+/// that did not, and how many timings the listing no longer names.
+fn match_report(suite: &Suite, units: &str) -> String {
     let listed = suite.tests.len();
     let matched = suite.measured();
     let examples: Vec<&str> = suite
@@ -227,7 +231,7 @@ fn match_report(suite: &Suite) -> String {
         .map(|&index| suite.tests[index].native.as_str())
         .collect();
     let mut out = format!(
-        "matched {matched} of {listed} listed tests to timings ({})",
+        "matched {matched} of {listed} listed {units} to timings ({})",
         percent(matched, listed)
     );
     if suite.matched_by_key > 0 || suite.ambiguous > 0 {
@@ -244,7 +248,7 @@ fn match_report(suite: &Suite) -> String {
         };
         out += &format!("; unmatched examples: {}{more}", examples.join(", "));
     }
-    out + &format!("; timings for {} tests no longer listed", suite.stale)
+    out + &format!("; timings for {} {units} no longer listed", suite.stale)
 }
 
 /// How a learned per-group cost is shared out, when it is: `, shared by

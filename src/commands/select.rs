@@ -154,12 +154,13 @@ pub fn run(args: &SelectArgs, streams: &mut Streams<'_>) -> Result<()> {
     if !args.quiet {
         let shard = &doc.shards[index];
         let mut out = format!(
-            "shardplan: plan {} from {}: shard {index} of {} ({}): {} tests, predicted {}; runner {}, by {}\n",
+            "shardplan: plan {} from {}: shard {index} of {} ({}): {} {}, predicted {}; runner {}, by {}\n",
             doc.fingerprint,
             plan.path.display(),
             plan.count(),
             origin,
             shard.test_count,
+            runner.units(),
             human(doc.predicted()[index]),
             runner.name(),
             doc.by.name(),
