@@ -86,8 +86,9 @@ pub fn plan_table(doc: &Document, this: Option<usize>) -> Table {
     let bound = crate::duration::seconds_to_micros(doc.lower_bound_seconds).unwrap_or(0);
     let slowest = predicted.iter().copied().max().unwrap_or(0);
     let mut notes = vec![format!(
-        "{} tests, runner `{}`, by {}. Lower bound {} ({}); slowest shard {} = {:.3} × bound.",
+        "{} {}, runner `{}`, by {}. Lower bound {} ({}); slowest shard {} = {:.3} × bound.",
         doc.tests_planned,
+        doc.runner.runner().units(),
         doc.runner.runner().name(),
         doc.by.name(),
         human(bound),
@@ -106,7 +107,9 @@ pub fn plan_table(doc: &Document, this: Option<usize>) -> Table {
             doc.shards.len(),
             doc.fingerprint
         ),
-        headers: ["shard", "predicted", "tests"].map(String::from).to_vec(),
+        headers: ["shard", "predicted", doc.runner.runner().units()]
+            .map(String::from)
+            .to_vec(),
         rows,
         notes,
     }

@@ -495,3 +495,47 @@ fn a_go_test_keeps_the_time_of_its_parallel_subtests() {
     assert!((fan_out - 42.5).abs() < 0.01, "{fan_out} {err}");
     assert!((quick - 1.5).abs() < 0.01, "{quick} {err}");
 }
+
+#[test]
+fn file_unit_runners_count_test_files_in_whatif_and_the_job_summary() {
+    // jest's ids are files: two files, five test cases.
+    let root = common::root();
+    let report = "fixtures/junit/jest/jest-junit-file-attr.xml";
+    let dir = tempfile::tempdir().unwrap();
+    let summary = dir.path().join("summary.md");
+    let (_, err) = common::ok_in(
+        &root,
+        &[
+            "--shards",
+            "2",
+            "--index",
+            "0",
+            "--runner",
+            "jest",
+            "--timings",
+            report,
+            "--summary",
+            "markdown",
+            "--summary-file",
+            summary.to_str().unwrap(),
+        ],
+    );
+    assert!(err.contains(" 2 test files planned ("), "{err}");
+    let table = std::fs::read_to_string(&summary).unwrap();
+    assert!(table.contains("| test files |"), "{table}");
+    assert!(table.contains("2 test files, runner `jest`"), "{table}");
+    let (heading, _) = common::ok_in(
+        &root,
+        &[
+            "whatif",
+            "--runner",
+            "jest",
+            "--timings",
+            report,
+            "--shards",
+            "1..2",
+            "-q",
+        ],
+    );
+    assert!(heading.starts_with("2 test files, "), "{heading}");
+}

@@ -49,6 +49,7 @@ pub fn run(args: &WhatifArgs, streams: &mut Streams<'_>) -> Result<()> {
         overhead: inputs.costs.shard_overhead,
         cost_model: inputs.cost_model,
         tests: inputs.suite.tests.len(),
+        units: runner.units(),
     };
     app::write_stdout(
         streams.stdout,

@@ -33,6 +33,8 @@ pub struct Context<'a> {
     pub cost_model: CostModel,
     /// Tests planned.
     pub tests: usize,
+    /// What the planned ids are ([`crate::naming::Naming::units`]).
+    pub units: &'a str,
 }
 
 /// The table in `format`.
@@ -98,8 +100,9 @@ fn cells(whatif: &Whatif, index: usize) -> ([String; 6], String) {
 
 fn heading(whatif: &Whatif, context: &Context<'_>) -> String {
     format!(
-        "{} tests, {} of test time, by {} for {}; planner {}; shard overhead {}",
+        "{} {}, {} of test time, by {} for {}; planner {}; shard overhead {}",
         context.tests,
+        context.units,
         human(whatif.rows.first().map_or(0, |r| r.work)),
         context.by.name(),
         context.runner,
