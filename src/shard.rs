@@ -16,7 +16,8 @@ use crate::pipeline::Planned;
 pub struct RenderedShard {
     /// What to print, write and run.
     pub rendered: Rendered,
-    /// The catch-all shard, if `--catch-all` is in effect.
+    /// The catch-all shard, if `--catch-all` is in effect and the runner
+    /// can run every test but the other shards' there.
     pub catch_all: Option<usize>,
 }
 
@@ -80,8 +81,8 @@ pub fn render_shard(
         runner,
     )?;
     Ok(RenderedShard {
+        catch_all: catch_all.filter(|_| !rendered.declined_catch_all),
         rendered,
-        catch_all,
     })
 }
 
@@ -210,18 +211,21 @@ pub fn render_shards(
     // rendered first and only its warnings kept, so that two shards'
     // arguments (a million tests' worth, at 8 shards a quarter of one) are
     // never held at once.
-    let theirs = match catch_all.filter(|&c| c != index) {
+    let (theirs, declined) = match catch_all.filter(|&c| c != index) {
         Some(other) => {
-            render(&RenderContext {
+            let theirs = render(&RenderContext {
                 index: other,
                 ..ctx.clone()
-            })?
-            .warnings
+            })?;
+            (theirs.warnings, theirs.declined_catch_all)
         }
-        None => Vec::new(),
+        None => (Vec::new(), false),
     };
     let mut rendered = render(&ctx)?;
     rendered.warnings.extend(theirs);
+    // Every shard says whether the catch-all runs what the plan does not
+    // know, not only the catch-all itself.
+    rendered.declined_catch_all |= declined;
     Ok(rendered)
 }
 

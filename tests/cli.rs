@@ -491,3 +491,66 @@ fn a_glob_the_shell_expanded_gets_a_hint_to_quote_it() {
     let err = stderr(&out);
     assert!(err.contains("Quote it (e.g. --timings '*.xml')"), "{err}");
 }
+
+#[test]
+fn a_runner_that_cannot_catch_all_is_not_said_to() {
+    // --runner plain prints ids: its last shard warns that it cannot be
+    // the catch-all, and no line says it also runs every other test.
+    let root = common::root();
+    let args = [
+        "--shards",
+        "2",
+        "--index",
+        "1",
+        "--timings",
+        "fixtures/junit/surefire",
+    ];
+    let (_, err) = common::ok_in(&root, &args);
+    assert!(err.contains("so shard 1 cannot be the catch-all"), "{err}");
+    assert!(!err.contains("catch-all: shard 1 also runs"), "{err}");
+    // Shard 0 repeats the warning, and says nothing of a catch-all either.
+    let (_, err) = common::ok_in(
+        &root,
+        &[
+            "--shards",
+            "2",
+            "--index",
+            "0",
+            "--timings",
+            "fixtures/junit/surefire",
+        ],
+    );
+    assert!(err.contains("so shard 1 cannot be the catch-all"), "{err}");
+    assert!(
+        !err.contains("also runs every test not in the plan"),
+        "{err}"
+    );
+    // A runner that can says so.
+    let (_, err) = common::ok_in(&root, &[&args[..], &["--runner", "maven"]].concat());
+    assert!(
+        err.contains("catch-all: shard 1 also runs every test not in the plan"),
+        "{err}"
+    );
+    // So does select, from a frozen plan.
+    let dir = tempfile::tempdir().unwrap();
+    let plan = dir.path().join("plan.json");
+    let plan = plan.to_str().unwrap();
+    common::ok_in(
+        &root,
+        &[
+            "plan",
+            "--shards",
+            "2",
+            "--timings",
+            "fixtures/junit/surefire",
+            "-o",
+            plan,
+        ],
+    );
+    let (_, err) = common::ok_in(&root, &["select", "--plan", plan, "--index", "1"]);
+    assert!(err.contains("so shard 1 cannot be the catch-all"), "{err}");
+    assert!(
+        !err.contains("also runs every test not in the plan"),
+        "{err}"
+    );
+}

@@ -165,7 +165,7 @@ pub fn run(args: &SelectArgs, streams: &mut Streams<'_>) -> Result<()> {
             runner.name(),
             doc.by.name(),
         );
-        if let Some(catch_all) = doc.catch_all {
+        if let Some(catch_all) = doc.catch_all.filter(|_| !rendered.declined_catch_all) {
             out += &format!(
                 "shardplan: catch-all: shard {catch_all} also runs every test not in the plan\n"
             );

@@ -67,7 +67,9 @@ impl Runner for Gradle {
         let bytes: usize = args.iter().map(|a| a.len() + 1).sum();
         let mut rendered = Rendered::args(LAUNCHER, args);
         if ctx.is_catch_all() {
-            rendered = rendered.warn(ctx.cannot_catch_all("gradle", "--tests only includes"));
+            rendered = rendered.decline_catch_all(
+                ctx.cannot_catch_all("--runner gradle", "--tests only includes"),
+            );
         }
         if ctx.wants_file(bytes) {
             rendered = rendered.notice(ctx.too_long_notice("gradle", bytes));

@@ -96,12 +96,15 @@ impl Runner for Plain {
             files: Vec::new(),
             notices: Vec::new(),
             warnings: Vec::new(),
+            declined_catch_all: false,
         };
         if ctx.is_empty() {
             rendered = rendered.notice(ctx.empty_notice("no ids"));
         }
         if ctx.is_catch_all() {
-            rendered = rendered.warn(ctx.cannot_catch_all("plain", "it prints ids, not a filter"));
+            rendered = rendered.decline_catch_all(
+                ctx.cannot_catch_all("--runner plain", "it prints ids, not a filter"),
+            );
         }
         if ctx.list_file.forced {
             rendered = rendered.notice(

@@ -242,7 +242,7 @@ impl Runner for Pytest {
             ));
         }
         let mut notices = Vec::new();
-        let mut warnings = Vec::new();
+        let mut declined = None;
         let args = if ctx.is_catch_all() {
             match catch_all_args(ctx) {
                 Ok((args, notice)) => {
@@ -250,7 +250,7 @@ impl Runner for Pytest {
                     args
                 }
                 Err(conflict) => {
-                    warnings.push(conflict);
+                    declined = Some(conflict);
                     positive_args(ctx)
                 }
             }
@@ -267,7 +267,9 @@ impl Runner for Pytest {
             Rendered::args(LAUNCHER, args)
         };
         rendered.notices.extend(notices);
-        rendered.warnings.extend(warnings);
+        if let Some(conflict) = declined {
+            rendered = rendered.decline_catch_all(conflict);
+        }
         Ok(rendered)
     }
 }

@@ -436,9 +436,10 @@ impl<'a> RenderContext<'a> {
 
     /// The notice for a runner that cannot express "everything but": tests
     /// new since the timings run on no shard.
-    pub fn cannot_catch_all(&self, runner: &str, why: &str) -> String {
+    /// `who` is what cannot (`--runner plain`, `--template`).
+    pub fn cannot_catch_all(&self, who: &str, why: &str) -> String {
         format!(
-            "--runner {runner} cannot select \"every test but these\" ({why}), so shard {} \
+            "{who} cannot select \"every test but these\" ({why}), so shard {} \
              cannot be the catch-all: a test added since the timings were recorded runs on \
              NO shard. Pass the current test list with --tests-from.",
             self.index
@@ -600,6 +601,12 @@ pub struct Rendered {
     /// Risks to "every test exactly once" (a test that will run on no
     /// shard), printed on stderr as warnings by every shard.
     pub warnings: Vec<String>,
+    /// Whether the shard planned as the catch-all runs only its own tests:
+    /// the runner cannot select "every test but these" (a warning says
+    /// why), so no shard runs the tests the plan does not know. Set by the
+    /// catch-all's render, and by [`crate::shard::render_shards`] on every
+    /// shard's.
+    pub declined_catch_all: bool,
 }
 
 impl Rendered {
@@ -613,6 +620,7 @@ impl Rendered {
             files: Vec::new(),
             notices: Vec::new(),
             warnings: Vec::new(),
+            declined_catch_all: false,
         }
     }
 
@@ -623,6 +631,7 @@ impl Rendered {
             files: Vec::new(),
             notices: Vec::new(),
             warnings: Vec::new(),
+            declined_catch_all: false,
         }
     }
 
@@ -636,6 +645,13 @@ impl Rendered {
     pub fn warn(mut self, warning: impl Into<String>) -> Self {
         self.warnings.push(warning.into());
         self
+    }
+
+    /// Declines the catch-all ([`Rendered::declined_catch_all`]), with the
+    /// warning that says why.
+    pub fn decline_catch_all(mut self, warning: impl Into<String>) -> Self {
+        self.declined_catch_all = true;
+        self.warn(warning)
     }
 
     /// Adds a file to write.

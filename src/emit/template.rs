@@ -186,8 +186,9 @@ impl Template {
             ));
         }
         if ctx.is_catch_all() {
-            rendered = rendered
-                .warn(ctx.cannot_catch_all("with --template", "a template only lists items"));
+            rendered = rendered.decline_catch_all(
+                ctx.cannot_catch_all("--template", "a template only lists items"),
+            );
         }
         rendered
     }
