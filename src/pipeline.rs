@@ -314,6 +314,13 @@ pub fn plan_for(
             parameters.push(("ilp_time_limit", limit.to_string()));
         }
     }
+    // The catch-all changes what a shard runs, not what it is planned:
+    // two shards planning alike, one with --tests-from (no catch-all), one
+    // without, must not show one fingerprint. Said only when off, so that
+    // the default plan's fingerprint stays what it was.
+    if !options.catch_all_on() {
+        parameters.push(("catch_all", "off".to_string()));
+    }
     if let Some(previous) = previous {
         parameters.push(("previous", previous.digest()));
         parameters.push(("max_churn", options.max_churn.to_string()));

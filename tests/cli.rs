@@ -554,3 +554,28 @@ fn a_runner_that_cannot_catch_all_is_not_said_to() {
         "{err}"
     );
 }
+
+#[test]
+fn the_fingerprint_tells_plans_with_and_without_a_catch_all_apart() {
+    // The same timings and tests, planned alike: only the catch-all
+    // differs, and with it what the last shard runs.
+    let root = common::root();
+    let base = [
+        "--shards",
+        "2",
+        "--json",
+        "-q",
+        "--runner",
+        "maven",
+        "--timings",
+        "fixtures/junit/surefire",
+    ];
+    let fingerprint = |extra: &[&str]| -> String {
+        let (out, _) = common::ok_in(&root, &[&base[..], extra].concat());
+        let doc: Value = serde_json::from_str(&out).unwrap();
+        doc["fingerprint"].as_str().unwrap().to_string()
+    };
+    let with = fingerprint(&[]);
+    assert_eq!(with, fingerprint(&["--catch-all"]));
+    assert_ne!(with, fingerprint(&["--no-catch-all"]));
+}
