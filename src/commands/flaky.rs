@@ -91,7 +91,7 @@ pub fn run(args: &FlakyArgs, streams: &mut Streams<'_>) -> Result<()> {
     let runner = args.runner.runner();
     let found = flaky::flaky_tests(&history, runner.as_ref(), args.min_rate);
     let text = match args.format {
-        Format::Text => text(&found),
+        Format::Text => text(&found, args.min_rate),
         Format::Json => json(&found, history.runs, args.min_rate),
         Format::Markdown => table(&found, history.runs).to_markdown(),
     };
@@ -189,10 +189,18 @@ fn percent(rate: f64) -> String {
     }
 }
 
-/// The list as aligned columns, or a line saying there is none.
-fn text(found: &[FlakyTest]) -> String {
+/// The list as aligned columns, or a line saying there is none (and, with
+/// a `min_rate` above 0, that a test may yet have flipped below it).
+fn text(found: &[FlakyTest], min_rate: f64) -> String {
     if found.is_empty() {
-        return "no flaky tests: every test kept one outcome over its runs\n".to_string();
+        return if min_rate > 0.0 {
+            format!(
+                "no flaky tests at a failure rate of at least {}\n",
+                percent(min_rate)
+            )
+        } else {
+            "no flaky tests: every test kept one outcome over its runs\n".to_string()
+        };
     }
     let width = found.iter().map(|t| t.id.len()).max().unwrap_or(0).max(4);
     let mut out = format!(
