@@ -154,7 +154,7 @@ pub struct SuiteArgs {
 
     /// With --tests-from: warn loudly when fewer than this percentage of the
     /// listed tests match a timing (the split is then close to a count split).
-    #[arg(long, value_name = "PERCENT", default_value_t = 50, value_parser = clap::value_parser!(u8).range(0..=100))]
+    #[arg(long, value_name = "PERCENT", default_value_t = 50, value_parser = parse_percent)]
     pub min_match: u8,
 
     /// What to place on shards. At class or file granularity the tests of one
@@ -550,6 +550,18 @@ pub(crate) fn parse_fraction(text: &str) -> Result<f64, String> {
     }
 }
 
+/// A whole percentage from 0 to 100, with or without `%` (`50`, `50%`).
+pub(crate) fn parse_percent(text: &str) -> Result<u8, String> {
+    let trimmed = text.trim();
+    let number = trimmed.strip_suffix('%').unwrap_or(trimmed).trim();
+    match number.parse::<u8>() {
+        Ok(value) if value <= 100 => Ok(value),
+        _ => Err(format!(
+            "{text:?} is not a whole percentage from 0 to 100 (e.g. 50 or 50%)"
+        )),
+    }
+}
+
 /// A 1-based `K/N` shard designation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ShardSpec {
@@ -600,6 +612,18 @@ mod tests {
         assert_eq!(parse_fraction("1"), Ok(1.0));
         for bad in ["1.5", "-0.1", "x", "101%", "NaN"] {
             assert!(parse_fraction(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn percentages_are_whole_with_or_without_a_sign() {
+        assert_eq!(parse_percent("50"), Ok(50));
+        assert_eq!(parse_percent("50%"), Ok(50));
+        assert_eq!(parse_percent(" 0 % "), Ok(0));
+        assert_eq!(parse_percent("100%"), Ok(100));
+        for bad in ["101", "0.5", "-1", "x", "%", "50%%"] {
+            let error = parse_percent(bad).unwrap_err();
+            assert!(error.contains("e.g. 50 or 50%"), "{bad}: {error}");
         }
     }
 
