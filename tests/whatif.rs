@@ -357,7 +357,9 @@ fn every_format_shows_the_same_rows() {
     let json: Value =
         serde_json::from_str(&ok_in(dir.path(), &[&base[..], &["--format", "json"]].concat()).0)
             .unwrap();
-    let csv = ok_in(dir.path(), &[&base[..], &["--format", "csv"]].concat()).0;
+    let (csv, verdict) = ok_in(dir.path(), &[&base[..], &["--format", "csv"]].concat());
+    // The verdict goes to stderr, --quiet or not: it is the answer.
+    assert!(verdict.contains("target 5m"), "{verdict}");
     let lines: Vec<&str> = csv.lines().collect();
     assert_eq!(lines.len(), 4, "{csv}");
     assert!(lines[0].starts_with("shards,wall_seconds,"), "{csv}");

@@ -55,7 +55,8 @@ pub fn run(args: &WhatifArgs, streams: &mut Streams<'_>) -> Result<()> {
         streams.stdout,
         &whatif::table::render(&whatif, &context, args.format),
     )?;
-    if args.format == Format::Csv && !args.suite.quiet {
+    // The verdict is the answer, not a summary: --quiet keeps it.
+    if args.format == Format::Csv {
         let _ = streams
             .stderr
             .write_all(whatif::table::verdict(&whatif, &context).as_bytes());
