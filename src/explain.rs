@@ -13,6 +13,7 @@ use std::fmt::Write as _;
 
 use crate::bars;
 use crate::duration::{Micros, human};
+use crate::naming::Naming;
 use crate::pipeline::Planned;
 use crate::shard;
 
@@ -30,17 +31,17 @@ const BAR_WIDTH: usize = 40;
 
 /// The explanation of `planned`; `this` is the shard
 /// to mark.
-pub fn render(planned: &Planned, this: Option<usize>) -> String {
+pub fn render(planned: &Planned, this: Option<usize>, runner: &dyn Naming) -> String {
     let mut out = String::new();
-    loads(&mut out, planned, this);
+    loads(&mut out, planned, this, runner);
     heaviest(&mut out, planned);
     estimated(&mut out, planned);
     setups(&mut out, planned);
     out
 }
 
-/// The plan's headline and a bar per shard.
-fn loads(out: &mut String, planned: &Planned, this: Option<usize>) {
+/// The plan's headline and a bar per shard, counting `runner`'s units.
+fn loads(out: &mut String, planned: &Planned, this: Option<usize>, runner: &dyn Naming) {
     let plan = &planned.plan;
     let bound = plan.lower_bound();
     let _ = writeln!(
@@ -84,9 +85,9 @@ fn loads(out: &mut String, planned: &Planned, this: Option<usize>) {
         };
         let _ = writeln!(
             out,
-            "  shard {index:>width$}  {bar}  {:>7}  {tests:>5} test{}{marker}",
+            "  shard {index:>width$}  {bar}  {:>7}  {tests:>5} {}{marker}",
             human(shard.load),
-            if tests == 1 { "" } else { "s" }
+            runner.units_of(tests)
         );
     }
 }

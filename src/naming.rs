@@ -240,6 +240,15 @@ pub trait Naming {
         }
     }
 
+    /// [`Naming::units`] for `count` of them: singular for one.
+    fn units_of(&self, count: usize) -> &'static str {
+        let units = self.units();
+        match count {
+            1 => units.strip_suffix('s').unwrap_or(units),
+            _ => units,
+        }
+    }
+
     /// Whether a case [`Naming::identify`] cannot name points at how the
     /// reports are written (a jest report without file paths), rather than
     /// at a case the runner's own model leaves out (a go subtest): then

@@ -538,4 +538,21 @@ fn file_unit_runners_count_test_files_in_whatif_and_the_job_summary() {
         ],
     );
     assert!(heading.starts_with("2 test files, "), "{heading}");
+    let (explained, _) = common::ok_in(
+        &root,
+        &[
+            "explain",
+            "--shards",
+            "2",
+            "--runner",
+            "jest",
+            "--timings",
+            report,
+        ],
+    );
+    assert_eq!(
+        explained.matches("     1 test file").count(),
+        2,
+        "{explained}"
+    );
 }

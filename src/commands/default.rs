@@ -35,7 +35,7 @@ pub fn run(args: &PlanArgs, streams: &mut Streams<'_>) -> Result<()> {
     // cost time (a tenth of a second per million tests).
     let planned = std::mem::ManuallyDrop::new(planned?);
     if args.explain {
-        let explanation = explain::render(&planned, selection.index);
+        let explanation = explain::render(&planned, selection.index, runner.as_ref());
         let _ = streams.stderr.write_all(explanation.as_bytes());
     }
 

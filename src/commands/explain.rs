@@ -44,5 +44,8 @@ pub fn run(args: &ExplainArgs, streams: &mut Streams<'_>) -> Result<()> {
         );
         let _ = streams.stderr.write_all(summary.as_bytes());
     }
-    app::write_stdout(streams.stdout, &explain::render(&planned, selection.index))
+    app::write_stdout(
+        streams.stdout,
+        &explain::render(&planned, selection.index, runner.as_ref()),
+    )
 }
