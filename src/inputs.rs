@@ -395,6 +395,8 @@ fn read_each(
     let mut cases = Vec::new();
     let mut groups = Vec::new();
     let mut first_error = None;
+    // Why each report that could not be read was not, in file order.
+    let mut skipped: Vec<String> = Vec::new();
     let mut read = 0;
     for path in files {
         match report::read_file_as(path, options.format) {
@@ -423,16 +425,31 @@ fn read_each(
             }
             Err(error) if strict => return Err(error),
             Err(error) => {
-                warnings.push(format!(
-                    "{error}; skipping this report (--strict makes this an error)"
-                ));
+                skipped.push(error.to_string());
                 first_error.get_or_insert(error);
             }
         }
     }
     match first_error {
-        Some(error) if read == 0 => Err(error),
-        _ => Ok((cases, groups, read)),
+        // Nothing was read: no report is skipped, the reading failed.
+        Some(error) if read == 0 && skipped.len() == 1 => Err(error),
+        Some(_) if read == 0 => {
+            for reason in &skipped {
+                warnings.push(format!("could not read {reason}"));
+            }
+            Err(Error::input(format!(
+                "none of the {} timing reports could be read (each is named above)",
+                skipped.len()
+            )))
+        }
+        _ => {
+            for reason in skipped {
+                warnings.push(format!(
+                    "{reason}; skipping this report (--strict makes this an error)"
+                ));
+            }
+            Ok((cases, groups, read))
+        }
     }
 }
 

@@ -190,6 +190,10 @@ pub fn read_inputs(
             None if timings.is_empty() => {
                 "nothing to plan: pass --timings with past reports and/or --tests-from with the current test list"
             }
+            None if reports_read == 0 => {
+                "nothing to plan: --timings found no report to read (see the warnings above), \
+                 and no --tests-from list was given"
+            }
             None => "nothing to plan: the timing reports hold no tests for this runner",
         }));
     }

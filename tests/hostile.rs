@@ -567,3 +567,60 @@ fn vitest_keeps_a_file_whose_only_test_is_nameless() {
         stderr(&out)
     );
 }
+
+#[test]
+fn nothing_readable_is_said_as_such_not_as_a_skip_or_a_wrong_runner() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::create_dir(dir.path().join("none")).unwrap();
+    fs::write(dir.path().join("a.xml"), "").unwrap();
+    fs::write(dir.path().join("b.xml"), "").unwrap();
+    let plan = |timings: &str| {
+        run(
+            dir.path(),
+            &[
+                "--shards",
+                "2",
+                "--index",
+                "0",
+                "--runner",
+                "pytest",
+                "--timings",
+                timings,
+            ],
+        )
+    };
+    // A directory without reports: no blame on --runner.
+    let out = plan("none");
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("nothing to plan: --timings found no report to read"),
+        "{}",
+        stderr(&out)
+    );
+    // One report, unreadable: its error alone, not a skip first.
+    let out = plan("a.xml");
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("a.xml: report is empty"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(!stderr(&out).contains("skipping"), "{}", stderr(&out));
+    // Several, none readable: each named, and the error says none was.
+    let out = plan("*.xml");
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert!(
+        err.contains("could not read a.xml: report is empty"),
+        "{err}"
+    );
+    assert!(
+        err.contains("could not read b.xml: report is empty"),
+        "{err}"
+    );
+    assert!(
+        err.contains("none of the 2 timing reports could be read"),
+        "{err}"
+    );
+    assert!(!err.contains("skipping"), "{err}");
+}
