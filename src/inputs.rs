@@ -30,13 +30,14 @@ pub struct ReportFiles {
     pub skipped_in_directories: usize,
 }
 
-/// Resolves every `--timings` argument. A path that does not exist and is not
-/// a glob is an error: a typo must not silently plan by count.
+/// Resolves every report argument (of `--timings`, or what `what` names
+/// in messages). A path that does not exist and is not a glob is an error:
+/// a typo must not silently plan by count.
 ///
 /// A directory that cannot be listed (permissions) is returned among the
 /// files: reading it then fails like an unreadable report, skipped with a
 /// warning unless `--strict`.
-pub fn resolve(arguments: &[String]) -> Result<ReportFiles> {
+pub fn resolve(arguments: &[String], what: &str) -> Result<ReportFiles> {
     let mut files = BTreeSet::new();
     let mut found = ReportFiles::default();
     for argument in arguments {
@@ -55,7 +56,7 @@ pub fn resolve(arguments: &[String]) -> Result<ReportFiles> {
                 return Err(Error::in_file(
                     path,
                     format!(
-                        "is {}, not a report file (--timings takes a report file, a directory \
+                        "is {}, not a report file ({what} takes a report file, a directory \
                          or a quoted glob; write the report to a file first)",
                         special_file_kind(&meta)
                     ),
@@ -67,7 +68,10 @@ pub fn resolve(arguments: &[String]) -> Result<ReportFiles> {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                 return Err(Error::in_file(
                     path,
-                    "no such file or directory (--timings takes a report file, a directory or a quoted glob)",
+                    format!(
+                        "no such file or directory ({what} takes a report file, a directory \
+                         or a quoted glob)"
+                    ),
                 ));
             }
             Err(e) => return Err(Error::in_file(path, format!("cannot read: {e}"))),
@@ -329,7 +333,7 @@ pub(crate) fn read_reports(
     options: &ReadOptions<'_>,
     warnings: &mut Warnings,
 ) -> Result<ReadReports> {
-    let found = resolve(arguments)?;
+    let found = resolve(arguments, "--timings")?;
     for argument in &found.unmatched {
         warnings.push(format!("--timings {argument:?} matched no report file"));
     }

@@ -624,3 +624,25 @@ fn nothing_readable_is_said_as_such_not_as_a_skip_or_a_wrong_runner() {
     );
     assert!(!err.contains("skipping"), "{err}");
 }
+
+#[test]
+fn a_missing_report_path_is_blamed_on_the_argument_given() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = run(dir.path(), &["merge", "--into", "h.json", "nothere/"]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert!(
+        err.contains("nothere/: no such file or directory (a report argument takes"),
+        "{err}"
+    );
+    assert!(!err.contains("--timings"), "{err}");
+    let out = run(
+        dir.path(),
+        &["--shards", "2", "--index", "0", "--timings", "nothere/"],
+    );
+    assert!(
+        stderr(&out).contains("(--timings takes"),
+        "{}",
+        stderr(&out)
+    );
+}

@@ -129,7 +129,7 @@ fn read(timings: &[String], warnings: &mut Warnings) -> Result<History> {
     } else {
         timings.to_vec()
     };
-    let found = inputs::resolve(&arguments)?;
+    let found = inputs::resolve(&arguments, "--timings")?;
     for argument in &found.unmatched {
         warnings.push(format!("--timings {argument:?} matched no report file"));
     }

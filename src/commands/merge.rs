@@ -37,7 +37,7 @@ pub fn run(args: &MergeArgs, streams: &mut Streams<'_>) -> Result<()> {
         history.drop_after = u64::from(drop_after);
     }
 
-    let found = inputs::resolve(&args.reports)?;
+    let found = inputs::resolve(&args.reports, "a report argument")?;
     for argument in &found.unmatched {
         warnings.push(format!("{argument:?} matched no report file"));
     }

@@ -231,7 +231,7 @@ fn rerun(
     };
     let runner = doc.runner.runner();
     let mut warnings = Warnings::default();
-    let found = inputs::resolve(reports)?;
+    let found = inputs::resolve(reports, "--only-failed")?;
     for argument in &found.unmatched {
         warnings.push(format!("--only-failed {argument:?} matched no report file"));
     }

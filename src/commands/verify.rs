@@ -614,7 +614,7 @@ fn attribute(args: &VerifyArgs, plan: &FrozenPlan, warnings: &mut Warnings) -> R
 
 /// The report files named by `arguments`, shard records left out.
 fn report_files(arguments: &[String], warnings: &mut Warnings) -> Result<Vec<PathBuf>> {
-    let found = inputs::resolve(arguments)?;
+    let found = inputs::resolve(arguments, "a report argument")?;
     for argument in &found.unmatched {
         warnings.push(format!("{argument:?} matched no report file"));
     }
