@@ -146,8 +146,9 @@ pub struct SuiteArgs {
     pub timings: Vec<String>,
 
     /// The current list of tests, one per line as the runner lists them
-    /// (`pytest --collect-only -q`, `go test -list .`, `cargo nextest list
-    /// --message-format oneline`, `jest --listTests`), or `-` for stdin.
+    /// (`pytest --collect-only -q`, `go test -list '.*' ./...`, `cargo
+    /// nextest list --message-format oneline`, `jest --listTests`), or `-`
+    /// for stdin.
     /// Exactly these tests are planned; tests without timings are estimated.
     #[arg(long, value_name = "FILE")]
     pub tests_from: Option<String>,
