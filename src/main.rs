@@ -37,7 +37,7 @@ fn main() -> ExitCode {
     match app::dispatch(&cli, &mut streams) {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) if error.kind == ErrorKind::Usage => {
-            Cli::command()
+            usage_command()
                 .error(clap::error::ErrorKind::ValueValidation, error.message)
                 .exit();
         }
@@ -45,6 +45,25 @@ fn main() -> ExitCode {
             eprintln!("shardplan: error: {error}");
             ExitCode::from(error.exit_code() as u8)
         }
+    }
+}
+
+/// The command whose usage a usage error shows: the subcommand run
+/// (`shardplan select …`), else the top-level command.
+fn usage_command() -> clap::Command {
+    let mut command = Cli::command();
+    command.build();
+    let name = command
+        .clone()
+        .try_get_matches()
+        .ok()
+        .and_then(|matches| matches.subcommand_name().map(str::to_string));
+    match name.and_then(|name| command.find_subcommand(&name).cloned()) {
+        Some(subcommand) => {
+            let bin_name = format!("shardplan {}", subcommand.get_name());
+            subcommand.bin_name(bin_name)
+        }
+        None => command,
     }
 }
 

@@ -579,3 +579,50 @@ fn the_fingerprint_tells_plans_with_and_without_a_catch_all_apart() {
     assert_eq!(with, fingerprint(&["--catch-all"]));
     assert_ne!(with, fingerprint(&["--no-catch-all"]));
 }
+
+#[test]
+fn a_subcommand_usage_error_shows_that_subcommand_usage() {
+    let root = common::root();
+    let dir = tempfile::tempdir().unwrap();
+    let plan = dir.path().join("p.json");
+    let plan = plan.to_str().unwrap();
+    common::ok_in(
+        &root,
+        &[
+            "plan",
+            "--shards",
+            "2",
+            "--timings",
+            "fixtures/junit/surefire",
+            "-q",
+            "-o",
+            plan,
+        ],
+    );
+    let out = common::shardplan_in(&root, &["select", "--plan", plan, "--index", "9"], "");
+    assert_eq!(out.status.code(), Some(2));
+    let err = common::stderr(&out);
+    assert!(
+        err.contains("--index 9 is out of range for the plan's 2 shards"),
+        "{err}"
+    );
+    assert!(err.contains("Usage: shardplan select "), "{err}");
+    // Planning itself keeps the top-level usage.
+    let out = common::shardplan_in(
+        &root,
+        &[
+            "--shards",
+            "2",
+            "--index",
+            "5",
+            "--timings",
+            "fixtures/junit/surefire",
+        ],
+        "",
+    );
+    assert!(
+        common::stderr(&out).contains("Usage: shardplan [OPTIONS]"),
+        "{}",
+        common::stderr(&out)
+    );
+}

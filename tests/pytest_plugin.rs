@@ -429,6 +429,15 @@ fn a_failing_shardplan_fails_the_session_with_its_message() {
         assert!(log(&out).contains(message), "{message:?} in\n{}", log(&out));
         assert!(take_ran(d).is_empty(), "{args:?} ran tests");
     }
+    // shardplan's own flags in its message are the plugin's options.
+    let out = pytest(d, cases[0].0, &[]);
+    assert!(
+        log(&out).contains(
+            "the plugin passes --shardplan-shards as --shards, --shardplan-index as --index"
+        ),
+        "{}",
+        log(&out)
+    );
 }
 
 #[test]

@@ -188,7 +188,9 @@ def _run(argv: Sequence[str], cwd: Path) -> subprocess.CompletedProcess:
     if done.returncode != 0:
         raise pytest.UsageError(
             f"shardplan failed (exit status {done.returncode}): "
-            f"{shlex.join(argv)}\n{done.stderr.rstrip()}"
+            f"{shlex.join(argv)}\n{done.stderr.rstrip()}\n"
+            "(the plugin passes --shardplan-shards as --shards, --shardplan-index as "
+            "--index, and --shardplan-args as they are)"
         )
     return done
 
