@@ -99,6 +99,10 @@ pub struct ShardSeen {
     pub predicted: Option<Micros>,
     /// Why it gives no observation, if it does not.
     pub note: Option<String>,
+    /// What tells this record from every other: its plan's fingerprint,
+    /// its index and when it started; `None` for a record without a start
+    /// (written by an older shardplan).
+    pub identity: Option<String>,
 }
 
 impl ShardSeen {
@@ -232,6 +236,11 @@ pub fn read_run(
         }
         if let (Some(path), Some(record)) = (path, &record) {
             let seen = observe_shard(path, record, &cases, &groups, &windows);
+            if let Some(identity) = &seen.identity {
+                entry(&mut observed, record.runner)
+                    .recorded
+                    .push((0, identity.clone()));
+            }
             if seen.note.is_none()
                 && let Some(wall) = seen.wall
             {
@@ -493,6 +502,10 @@ fn observe_shard(
         launches: record.launch_count(),
         predicted: record.predicted,
         note,
+        identity: record
+            .started
+            .as_ref()
+            .map(|started| format!("{} {} {started}", record.fingerprint, record.index)),
     }
 }
 
@@ -591,6 +604,7 @@ mod tests {
                 launches: 1,
                 predicted,
                 note: None,
+                identity: None,
             };
         assert_eq!(accuracy(&[seen(0, "a", Some(1_000_000), None)]), None);
         // Both shards of plan a: 10% short and 30% over, walls 1 s and 3 s.

@@ -395,13 +395,30 @@ impl History {
             record
                 .windows
                 .extend(new.windows.iter().map(|p| (run, p.1, p.2)));
+            record
+                .recorded
+                .extend(new.recorded.iter().map(|(_, id)| (run, id.clone())));
         }
         let (runs, keep) = (self.runs, self.keep);
         for record in self.costs.values_mut() {
             crate::learned::age(record, runs, keep);
         }
+        self.costs.retain(|_, r| {
+            !r.shards.is_empty()
+                || !r.suites.is_empty()
+                || !r.windows.is_empty()
+                || !r.recorded.is_empty()
+        });
+    }
+
+    /// The run that merged the shard record `identity` ([`CostRecord::
+    /// recorded`]), if one of the kept runs did.
+    pub fn merged_before(&self, identity: &str) -> Option<u64> {
         self.costs
-            .retain(|_, r| !r.shards.is_empty() || !r.suites.is_empty() || !r.windows.is_empty());
+            .values()
+            .flat_map(|record| &record.recorded)
+            .find(|(_, id)| id == identity)
+            .map(|&(run, _)| run)
     }
 
     /// The history as the file holds it.

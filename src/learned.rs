@@ -483,10 +483,12 @@ pub fn age(record: &mut CostRecord, runs: u64, keep: usize) {
     record.suites.retain(|p| p.0 > oldest);
     record.loads.retain(|p| p.0 > oldest);
     record.windows.retain(|p| p.0 > oldest);
+    record.recorded.retain(|p| p.0 > oldest);
     record.shards.sort_unstable();
     record.suites.sort_unstable();
     record.loads.sort_unstable();
     record.windows.sort_unstable();
+    record.recorded.sort_unstable();
     let fitted = fit(record);
     record.shard_startup = fitted.shard_startup.map(|(v, _)| v);
     record.group_cost = fitted.group_cost.map(|(v, _)| v);

@@ -311,9 +311,10 @@ fn merge_says_how_far_the_plans_predictions_were_from_the_walls() {
         assert!(err.contains(line), "{line}\n{err}");
     }
 
-    // Two shards of three: no balance, which needs the whole plan.
+    // Two shards of three: no balance, which needs the whole plan. (Into
+    // another history: these two were merged into the first already.)
     fs::remove_dir_all(dir.join("run/shard-2")).unwrap();
-    let (_, err) = output(dir, &["merge", "run"]);
+    let (_, err) = output(dir, &["merge", "--into", "other.json", "run"]);
     assert!(
         err.contains(
             "missed 2 shards' wall times by 5.0% on average (|predicted - wall| / wall)\n"
@@ -340,7 +341,7 @@ fn merge_learns_from_shard_records_and_planning_names_the_terms() {
     );
     let history = fs::read_to_string(dir.join(".shardplan/timings.json")).unwrap();
     assert!(
-        history.contains(r#"{"runner":"pytest","shard_startup":500000,"group_cost":300000,"shards":[[1,2,1100000],[1,3,1400000],[1,4,1700000]],"suites":[[1,2,600000],[1,3,900000],[1,4,1200000]],"loads":[[1,2,400000,1500000],[1,3,600000,2000000],[1,4,800000,2500000]]}"#),
+        history.contains(r#"{"runner":"pytest","shard_startup":500000,"group_cost":300000,"shards":[[1,2,1100000],[1,3,1400000],[1,4,1700000]],"suites":[[1,2,600000],[1,3,900000],[1,4,1200000]],"loads":[[1,2,400000,1500000],[1,3,600000,2000000],[1,4,800000,2500000]],"recorded":[[1,"f 0 2026-12-06T05:00:00.000000Z"],[1,"f 1 2026-12-06T05:10:00.000000Z"],[1,"f 2 2026-12-06T05:20:00.000000Z"]]}"#),
         "{history}"
     );
 
@@ -979,4 +980,32 @@ fn select_records_how_many_commands_the_shard_launches() {
             "{commands}"
         );
     }
+}
+
+#[test]
+fn the_same_shard_records_merged_again_count_once() {
+    // A re-run of the merging job over the same artifacts.
+    let dir = tempfile::tempdir().unwrap();
+    let dir = dir.path();
+    three_pytest_shards(dir);
+    output(dir, &["merge", "run"]);
+    let history = fs::read_to_string(dir.join(".shardplan/timings.json")).unwrap();
+    let (_, err) = output(dir, &["merge", "run"]);
+    assert!(
+        err.contains("all 3 shard records of these reports were merged before (in run 1)"),
+        "{err}"
+    );
+    let again = fs::read_to_string(dir.join(".shardplan/timings.json")).unwrap();
+    assert_eq!(again, history, "the history changed");
+    // A re-run shard (a new start) with two merged before: merged, with a
+    // warning that the other two count again.
+    recorded_shard(dir, 2, "pytest", "2026-12-06T06:00:00.000000Z", "");
+    let (_, err) = output(dir, &["merge", "run"]);
+    assert!(
+        err.contains(
+            "warning: 2 of the 3 shard records of these reports were merged before (in run 1)"
+        ),
+        "{err}"
+    );
+    assert!(err.contains("merged run 2 "), "{err}");
 }

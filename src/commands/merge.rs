@@ -63,6 +63,36 @@ pub fn run(args: &MergeArgs, streams: &mut Streams<'_>) -> Result<()> {
         costs: observed,
         shards,
     } = run?;
+    // Shard records merged before (a re-run of the merging job over the
+    // same artifacts): their reports would count twice.
+    let identities: Vec<&str> = shards
+        .iter()
+        .filter_map(|shard| shard.identity.as_deref())
+        .collect();
+    let before: Vec<u64> = identities
+        .iter()
+        .filter_map(|identity| history.merged_before(identity))
+        .collect();
+    if !identities.is_empty() && before.len() == identities.len() {
+        let _ = writeln!(
+            streams.stderr,
+            "shardplan: all {} shard records of these reports were merged before (in run {}): \
+             merging them again would count their tests and costs twice; {} is unchanged",
+            identities.len(),
+            before.iter().max().expect("one at least"),
+            args.into.display()
+        );
+        return Ok(());
+    }
+    if let Some(last) = before.iter().max() {
+        let _ = writeln!(
+            streams.stderr,
+            "shardplan: warning: {} of the {} shard records of these reports were merged before \
+             (in run {last}): their tests and costs count again",
+            before.len(),
+            identities.len()
+        );
+    }
     let stats = history.merge_report(&cases, &groups);
     history.merge_costs(observed);
     history.save(&args.into)?;

@@ -416,6 +416,12 @@ pub struct CostRecord {
     /// written before it.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub windows: Vec<(u64, u64, u64)>,
+    /// Per shard record merged: `[run, "<plan fingerprint> <index>
+    /// <started>"]`, so that merging the same shard's reports again (a
+    /// re-run of the merging job) is seen, not counted twice. Absent in
+    /// files written before it.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub recorded: Vec<(u64, String)>,
 }
 
 /// A recorded shard's cost observation: `(run, groups, y, launches)`
