@@ -473,12 +473,14 @@ pub enum SummaryFormat {
     Markdown,
 }
 
-/// The summary options, shared by planning, `plan`, `select` and `verify`.
+/// The summary options, shared by planning, `plan`, `select`, `verify`
+/// and `flaky`.
 #[derive(Debug, Clone, Default, clap::Args)]
 pub struct SummaryArgs {
-    /// Also write a table of the shards (predicted time, tests, a bar) in
-    /// this format: appended to --summary-file, else to
-    /// $GITHUB_STEP_SUMMARY when set (GitHub Actions), else to stderr.
+    /// Also write a table in this format (the shards' predicted times and
+    /// tests; for `flaky`, the flaky tests): appended to --summary-file,
+    /// else to $GITHUB_STEP_SUMMARY when set (GitHub Actions), else to
+    /// stderr.
     #[arg(long, value_enum, value_name = "FORMAT")]
     pub summary: Option<SummaryFormat>,
 
