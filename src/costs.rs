@@ -75,6 +75,10 @@ pub struct Run {
     pub costs: Vec<CostRecord>,
     /// One line per shard observed, for the summary.
     pub shards: Vec<ShardSeen>,
+    /// Report files read that no shard record with a start time holds
+    /// (merged by hand, or recorded by an older shardplan): nothing tells
+    /// whether they were merged before.
+    pub unrecorded: usize,
 }
 
 /// What one recorded shard showed.
@@ -197,16 +201,17 @@ pub fn read_run(
     }
     let mut run = Run::default();
     let mut observed: BTreeMap<&'static str, CostRecord> = BTreeMap::new();
-    let mut first_error = None;
+    let mut unreadable = Vec::new();
     for (path, (record, files)) in buckets {
         let mut windows = Vec::new();
         let (cases, groups, read) =
             match inputs::read_reports_with_windows(&files, options, warnings, &mut windows) {
                 Ok(read) => read,
                 Err(error) if options.strict => return Err(error),
-                // Each report was skipped with a warning already.
+                // None of this shard's reports could be read: a warning,
+                // unless no shard's could (then the error).
                 Err(error) => {
-                    first_error.get_or_insert(error);
+                    unreadable.push(error);
                     continue;
                 }
             };
@@ -272,9 +277,13 @@ pub fn read_run(
         }));
         run.cases.extend(cases);
         run.read += read;
+        if record.as_ref().is_none_or(|r| r.started.is_none()) {
+            run.unrecorded += read;
+        }
     }
+    inputs::settle_unreadable(unreadable, run.read, warnings)?;
     if run.read == 0 {
-        return Err(first_error.unwrap_or_else(|| Error::input("no reports to merge")));
+        return Err(Error::input("no reports to merge"));
     }
     run.costs = observed.into_values().collect();
     Ok(run)

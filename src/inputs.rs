@@ -398,9 +398,8 @@ fn read_each(
     let strict = options.strict;
     let mut cases = Vec::new();
     let mut groups = Vec::new();
-    let mut first_error = None;
     // Why each report that could not be read was not, in file order.
-    let mut skipped: Vec<String> = Vec::new();
+    let mut skipped: Vec<Error> = Vec::new();
     let mut read = 0;
     for path in files {
         match report::read_file_as(path, options.format) {
@@ -428,33 +427,39 @@ fn read_each(
                 }
             }
             Err(error) if strict => return Err(error),
-            Err(error) => {
-                skipped.push(error.to_string());
-                first_error.get_or_insert(error);
-            }
+            Err(error) => skipped.push(error),
         }
     }
-    match first_error {
-        // Nothing was read: no report is skipped, the reading failed.
-        Some(error) if read == 0 && skipped.len() == 1 => Err(error),
-        Some(_) if read == 0 => {
-            for reason in &skipped {
-                warnings.push(format!("could not read {reason}"));
-            }
-            Err(Error::input(format!(
-                "none of the {} timing reports could be read (each is named above)",
-                skipped.len()
-            )))
+    settle_unreadable(skipped, read, warnings)?;
+    Ok((cases, groups, read))
+}
+
+/// How reading ends for the reports that could not be read (`skipped`, in
+/// order) when `read` others were: with none read, an error (the one
+/// report's own, or one naming each report and why); else a warning for
+/// each, which is skipped.
+pub(crate) fn settle_unreadable(
+    mut skipped: Vec<Error>,
+    read: usize,
+    warnings: &mut Warnings,
+) -> Result<()> {
+    if read > 0 || skipped.is_empty() {
+        for error in skipped {
+            warnings.push(format!(
+                "{error}; skipping this report (--strict makes this an error)"
+            ));
         }
-        _ => {
-            for reason in skipped {
-                warnings.push(format!(
-                    "{reason}; skipping this report (--strict makes this an error)"
-                ));
-            }
-            Ok((cases, groups, read))
-        }
+        return Ok(());
     }
+    if skipped.len() == 1 {
+        return Err(skipped.pop().expect("one"));
+    }
+    let reasons: Vec<String> = skipped.iter().map(|error| format!("  {error}")).collect();
+    Err(Error::input(format!(
+        "none of the {} reports could be read:\n{}",
+        skipped.len(),
+        reasons.join("\n")
+    )))
 }
 
 /// The file text [`root_paths`] saw last and what it made of it (`None`:

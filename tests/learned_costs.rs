@@ -1009,3 +1009,54 @@ fn the_same_shard_records_merged_again_count_once() {
     );
     assert!(err.contains("merged run 2 "), "{err}");
 }
+
+#[test]
+fn a_merge_of_records_merged_before_still_takes_new_unrecorded_reports() {
+    let dir = tempfile::tempdir().unwrap();
+    let dir = dir.path();
+    three_pytest_shards(dir);
+    output(dir, &["merge", "run"]);
+    // The same shards, and a report no record holds: merged, with a
+    // warning for the repeats.
+    fs::create_dir(dir.join("extra")).unwrap();
+    fs::write(
+        dir.join("extra/new.xml"),
+        r#"<testsuite name="pytest"><testcase classname="tests.test_new" name="test_new" file="tests/test_new.py" time="0.1"/></testsuite>"#,
+    )
+    .unwrap();
+    let (_, err) = output(dir, &["merge", "run", "extra"]);
+    assert!(
+        err.contains(
+            "warning: 3 of the 3 shard records of these reports were merged before (in run 1)"
+        ),
+        "{err}"
+    );
+    let history = fs::read_to_string(dir.join(".shardplan/timings.json")).unwrap();
+    assert!(history.contains("\"name\":\"test_new\""), "{history}");
+}
+
+#[test]
+fn a_copy_of_a_shard_and_a_corrupt_shard_report_are_said() {
+    let dir = tempfile::tempdir().unwrap();
+    let dir = dir.path();
+    three_pytest_shards(dir);
+    // Shard 1's report cut short: the other shards merge, and it is named.
+    fs::write(dir.join("run/shard-1/junit.xml"), "<testsuites><testsuite").unwrap();
+    let (_, err) = output(dir, &["merge", "--into", "a.json", "run"]);
+    assert!(err.contains("shard-1/junit.xml"), "{err}");
+    assert!(err.contains("skipping this report"), "{err}");
+    // Shard 0's directory twice: said, as each copy counts.
+    let dir2 = tempfile::tempdir().unwrap();
+    let dir2 = dir2.path();
+    three_pytest_shards(dir2);
+    let copy = dir2.join("run/shard-0-copy");
+    fs::create_dir(&copy).unwrap();
+    for file in ["shardplan-shard.json", "junit.xml"] {
+        fs::copy(dir2.join("run/shard-0").join(file), copy.join(file)).unwrap();
+    }
+    let (_, err) = output(dir2, &["merge", "run"]);
+    assert!(
+        err.contains("warning: 1 shard record appears more than once in these reports"),
+        "{err}"
+    );
+}

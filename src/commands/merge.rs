@@ -62,18 +62,36 @@ pub fn run(args: &MergeArgs, streams: &mut Streams<'_>) -> Result<()> {
         read,
         costs: observed,
         shards,
+        unrecorded,
     } = run?;
     // Shard records merged before (a re-run of the merging job over the
-    // same artifacts): their reports would count twice.
-    let identities: Vec<&str> = shards
+    // same artifacts), or twice here (two copies of one shard's reports):
+    // their reports would count twice.
+    let mut identities: Vec<&str> = shards
         .iter()
         .filter_map(|shard| shard.identity.as_deref())
         .collect();
+    identities.sort_unstable();
+    let copies = identities.len();
+    identities.dedup();
+    if copies > identities.len() {
+        let repeated = copies - identities.len();
+        warnings.push(format!(
+            "{repeated} shard record{} more than once in these reports (copies of one shard's \
+             directory?): their tests and costs count once per copy",
+            if repeated == 1 {
+                " appears"
+            } else {
+                "s appear"
+            }
+        ));
+    }
     let before: Vec<u64> = identities
         .iter()
         .filter_map(|identity| history.merged_before(identity))
         .collect();
-    if !identities.is_empty() && before.len() == identities.len() {
+    if !identities.is_empty() && before.len() == identities.len() && unrecorded == 0 {
+        app::print_warnings(&mut warnings, streams.stderr);
         let _ = writeln!(
             streams.stderr,
             "shardplan: all {} shard records of these reports were merged before (in run {}): \
@@ -85,14 +103,14 @@ pub fn run(args: &MergeArgs, streams: &mut Streams<'_>) -> Result<()> {
         return Ok(());
     }
     if let Some(last) = before.iter().max() {
-        let _ = writeln!(
-            streams.stderr,
-            "shardplan: warning: {} of the {} shard records of these reports were merged before \
-             (in run {last}): their tests and costs count again",
+        warnings.push(format!(
+            "{} of the {} shard records of these reports were merged before (in run {last}): \
+             their tests and costs count again",
             before.len(),
             identities.len()
-        );
+        ));
     }
+    app::print_warnings(&mut warnings, streams.stderr);
     let stats = history.merge_report(&cases, &groups);
     history.merge_costs(observed);
     history.save(&args.into)?;
