@@ -367,10 +367,10 @@ fn fit_lines(shards: &[&ShardPoint], record: &CostRecord, believed: Slopes) -> F
     // seconds per group). A start-up is never negative, so: across sizes,
     // the line is fitted through the origin instead, the median of the
     // shards' `y / G`; for shards of about one size, whose slope is then
-    // mostly noise (and always, for a runner that believes only slopes
-    // across sizes), the start-up takes the whole overhead (right for that
+    // mostly noise, the start-up takes the whole overhead (right for that
     // size, and it moves no test), unless the line through the origin
-    // misses the shards by at most half as much.
+    // misses the shards by at most half as much; and always, for a runner
+    // that believes only slopes across sizes.
     let starts_below_zero = startup.is_some_and(|s| s < 0);
     if suites.is_empty()
         && let Some((_, runs_of)) = group_cost

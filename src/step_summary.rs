@@ -65,8 +65,10 @@ impl Table {
     }
 }
 
-/// The table of a plan's shards; `this` marks the job's own shard.
-pub fn plan_table(doc: &Document, this: Option<usize>) -> Table {
+/// The table of a plan's shards; `this` marks the job's own shard, and
+/// `catch_all` the shard that runs every test not in the plan: the plan's,
+/// unless its render declined ([`crate::emit::Rendered::declined_catch_all`]).
+pub fn plan_table(doc: &Document, this: Option<usize>, catch_all: Option<usize>) -> Table {
     let predicted = doc.predicted();
     let rows = doc
         .shards
@@ -77,7 +79,7 @@ pub fn plan_table(doc: &Document, this: Option<usize>) -> Table {
             if Some(shard.index) == this {
                 name = format!("**{name}** (this job)");
             }
-            if Some(shard.index) == doc.catch_all {
+            if Some(shard.index) == catch_all {
                 name += " catch-all";
             }
             (vec![name, human(load), shard.test_count.to_string()], load)
@@ -96,7 +98,7 @@ pub fn plan_table(doc: &Document, this: Option<usize>) -> Table {
         human(slowest),
         doc.ratio_to_lower_bound
     )];
-    if let Some(catch_all) = doc.catch_all {
+    if let Some(catch_all) = catch_all {
         notes.push(format!(
             "The catch-all shard {catch_all} also runs every test not in the plan."
         ));

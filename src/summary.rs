@@ -34,7 +34,7 @@ pub fn summary(
     one_shard: bool,
 ) -> String {
     let plan = &planned.plan;
-    let units = options.runner.runner().units();
+    let runner = options.runner.runner();
     let mut out = reading_summary(
         &planned.suite,
         &planned.table_stats,
@@ -143,8 +143,9 @@ pub fn summary(
             String::new()
         };
         out += &format!(
-            "  shard {index:>3}  {:>8}  {tests:>6} {units}{setup}{marker}\n",
-            human(shard.load)
+            "  shard {index:>3}  {:>8}  {tests:>6} {}{setup}{marker}\n",
+            human(shard.load),
+            runner.units_of(tests)
         );
     }
     if let Some(index) = selection.index
@@ -174,8 +175,9 @@ pub fn reading_summary(
     let units = runner.units();
     let estimated = suite.tests.len() - suite.measured();
     out += &format!(
-        "shardplan: {} {units} planned ({} with timings, {} estimated) from {} report file{}; by {}, runner {}\n",
+        "shardplan: {} {} planned ({} with timings, {} estimated) from {} report file{}; by {}, runner {}\n",
         suite.tests.len(),
+        runner.units_of(suite.tests.len()),
         suite.measured(),
         estimated,
         reports_read,

@@ -455,6 +455,10 @@ fn summary_markdown_goes_to_the_github_step_summary() {
             "2",
             "--index",
             "1",
+            // A runner that can run every test but the others' (plain,
+            // the default, cannot: no catch-all shard then).
+            "--runner",
+            "maven",
             "--summary",
             "markdown",
         ],

@@ -508,6 +508,19 @@ fn a_runner_that_cannot_catch_all_is_not_said_to() {
     let (_, err) = common::ok_in(&root, &args);
     assert!(err.contains("so shard 1 cannot be the catch-all"), "{err}");
     assert!(!err.contains("catch-all: shard 1 also runs"), "{err}");
+    // Nor does the job summary's table.
+    let dir = tempfile::tempdir().unwrap();
+    let summary = dir.path().join("summary.md");
+    let summary_args = [
+        "--summary",
+        "markdown",
+        "--summary-file",
+        summary.to_str().unwrap(),
+    ];
+    common::ok_in(&root, &[&args[..], &summary_args[..]].concat());
+    let table = fs::read_to_string(&summary).unwrap();
+    assert!(table.contains("| 1 "), "{table}");
+    assert!(!table.contains("catch-all"), "{table}");
     // Shard 0 repeats the warning, and says nothing of a catch-all either.
     let (_, err) = common::ok_in(
         &root,

@@ -40,9 +40,11 @@ pub fn run(args: &PlanArgs, streams: &mut Streams<'_>) -> Result<()> {
     }
 
     let summary_request = args.summary.request();
-    let markdown = || {
+    // The catch-all as the plan has it, or as its render turned out.
+    let markdown = |catch_all: Option<Option<usize>>| {
         let doc = Document::from_planned(&planned, &options);
-        step_summary::plan_table(&doc, selection.index).to_markdown()
+        let catch_all = catch_all.unwrap_or(doc.catch_all);
+        step_summary::plan_table(&doc, selection.index, catch_all).to_markdown()
     };
     let print_summary = |stderr: &mut dyn Write, this_shard: bool| {
         if !args.suite.quiet {
@@ -54,7 +56,11 @@ pub fn run(args: &PlanArgs, streams: &mut Streams<'_>) -> Result<()> {
         let doc = Document::from_planned(&planned, &options);
         app::write_stdout_with(streams.stdout, |out| doc.write_json(out))?;
         print_summary(streams.stderr, false);
-        return step_summary::write_from_env(summary_request.as_ref(), markdown, streams.stderr);
+        return step_summary::write_from_env(
+            summary_request.as_ref(),
+            || markdown(None),
+            streams.stderr,
+        );
     }
     let index = selection.index.unwrap_or(0);
     // render_shard takes the order of each shard's groups from the plan.
@@ -76,7 +82,11 @@ pub fn run(args: &PlanArgs, streams: &mut Streams<'_>) -> Result<()> {
         );
     }
     app::shard_notes(&shard.rendered, streams.stderr);
-    step_summary::write_from_env(summary_request.as_ref(), markdown, streams.stderr)?;
+    step_summary::write_from_env(
+        summary_request.as_ref(),
+        || markdown(Some(shard.catch_all)),
+        streams.stderr,
+    )?;
     match commands {
         Some(commands) => crate::exec::run(&commands, streams.stderr),
         None => Ok(()),

@@ -184,7 +184,7 @@ pub fn run(args: &FreezeArgs, streams: &mut Streams<'_>) -> Result<()> {
     }
     step_summary::write_from_env(
         args.summary.request().as_ref(),
-        || step_summary::plan_table(&doc, None).to_markdown(),
+        || step_summary::plan_table(&doc, None, doc.catch_all).to_markdown(),
         streams.stderr,
     )
 }

@@ -160,7 +160,7 @@ pub fn run(args: &SelectArgs, streams: &mut Streams<'_>) -> Result<()> {
             plan.count(),
             origin,
             shard.test_count,
-            runner.units(),
+            runner.units_of(shard.test_count),
             human(doc.predicted()[index]),
             runner.name(),
             doc.by.name(),
@@ -178,7 +178,10 @@ pub fn run(args: &SelectArgs, streams: &mut Streams<'_>) -> Result<()> {
     app::shard_notes(&rendered, streams.stderr);
     step_summary::write_from_env(
         args.summary.request().as_ref(),
-        || step_summary::plan_table(doc, Some(index)).to_markdown(),
+        || {
+            let catch_all = doc.catch_all.filter(|_| !rendered.declined_catch_all);
+            step_summary::plan_table(doc, Some(index), catch_all).to_markdown()
+        },
         streams.stderr,
     )?;
     execute(
