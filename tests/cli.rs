@@ -546,20 +546,7 @@ fn a_runner_that_cannot_catch_all_is_not_said_to() {
     );
     // So does select, from a frozen plan.
     let dir = tempfile::tempdir().unwrap();
-    let plan = dir.path().join("plan.json");
-    let plan = plan.to_str().unwrap();
-    common::ok_in(
-        &root,
-        &[
-            "plan",
-            "--shards",
-            "2",
-            "--timings",
-            "fixtures/junit/surefire",
-            "-o",
-            plan,
-        ],
-    );
+    let plan = &surefire_plan(&root, dir.path());
     let (_, err) = common::ok_in(&root, &["select", "--plan", plan, "--index", "1"]);
     assert!(err.contains("so shard 1 cannot be the catch-all"), "{err}");
     assert!(
@@ -597,21 +584,7 @@ fn the_fingerprint_tells_plans_with_and_without_a_catch_all_apart() {
 fn a_subcommand_usage_error_shows_that_subcommand_usage() {
     let root = common::root();
     let dir = tempfile::tempdir().unwrap();
-    let plan = dir.path().join("p.json");
-    let plan = plan.to_str().unwrap();
-    common::ok_in(
-        &root,
-        &[
-            "plan",
-            "--shards",
-            "2",
-            "--timings",
-            "fixtures/junit/surefire",
-            "-q",
-            "-o",
-            plan,
-        ],
-    );
+    let plan = &surefire_plan(&root, dir.path());
     let out = common::shardplan_in(&root, &["select", "--plan", plan, "--index", "9"], "");
     assert_eq!(out.status.code(), Some(2));
     let err = common::stderr(&out);
@@ -638,4 +611,24 @@ fn a_subcommand_usage_error_shows_that_subcommand_usage() {
         "{}",
         common::stderr(&out)
     );
+}
+
+/// The frozen plan of the surefire fixture on 2 shards, written into
+/// `dir`; its path.
+fn surefire_plan(root: &std::path::Path, dir: &std::path::Path) -> String {
+    let plan = dir.join("plan.json").to_str().unwrap().to_string();
+    common::ok_in(
+        root,
+        &[
+            "plan",
+            "--shards",
+            "2",
+            "--timings",
+            "fixtures/junit/surefire",
+            "-q",
+            "-o",
+            &plan,
+        ],
+    );
+    plan
 }
