@@ -411,8 +411,8 @@ impl History {
         });
     }
 
-    /// The run that merged the shard record `identity` ([`CostRecord::
-    /// recorded`]), if one of the kept runs did.
+    /// The run that merged the shard record `identity`
+    /// ([`CostRecord::recorded`]), if one of the kept runs did.
     pub fn merged_before(&self, identity: &str) -> Option<u64> {
         self.costs
             .values()
