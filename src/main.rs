@@ -90,3 +90,84 @@ fn map_large_allocations() {
 /// Other allocators give large blocks back as they are freed already.
 #[cfg(not(all(target_os = "linux", target_env = "gnu")))]
 fn map_large_allocations() {}
+
+/// Large blocks in huge pages ([`huge_pages::HugePages`]).
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+#[global_allocator]
+static ALLOCATOR: huge_pages::HugePages = huge_pages::HugePages;
+
+/// Asks Linux to back large blocks with transparent huge pages.
+///
+/// A million-test plan writes about 500 MB of fresh vectors and text over
+/// its phases; in 4 KiB pages that was 116k page faults and a fifth of its
+/// CPU time in the kernel. Where huge pages are on only for memory that
+/// asks (`madvise`, the usual default), blocks of 4 MiB and more now ask:
+/// half the faults, 7-10% less CPU at a million tests. Elsewhere the advice
+/// changes nothing.
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+mod huge_pages {
+    use std::alloc::{GlobalAlloc, Layout, System};
+    use std::ffi::c_void;
+
+    /// Blocks this large are advised. Smaller ones live in malloc's heap
+    /// or fill less than a huge page; what a 100k-test plan allocates
+    /// stays below.
+    const THRESHOLD: usize = 4 << 20;
+    const PAGE: usize = 4096;
+    const MADV_HUGEPAGE: i32 = 14;
+
+    unsafe extern "C" {
+        fn madvise(addr: *mut c_void, len: usize, advice: i32) -> i32;
+        fn malloc_usable_size(ptr: *mut c_void) -> usize;
+    }
+
+    /// The system allocator, advising huge pages for blocks of at least
+    /// [`THRESHOLD`] bytes.
+    pub struct HugePages;
+
+    /// Advises huge pages for the block at `ptr`. The advice covers every
+    /// page the block touches, which for a block malloc mapped on its own
+    /// is the whole mapping: advising part of it would split the mapping,
+    /// and malloc could then no longer grow it in place (`mremap` fails
+    /// across mappings), copying it at every doubling instead.
+    fn advise(ptr: *mut u8, size: usize) {
+        if ptr.is_null() || size < THRESHOLD {
+            return;
+        }
+        // SAFETY: `ptr` is a live block malloc handed out.
+        let usable = unsafe { malloc_usable_size(ptr.cast()) };
+        let start = ptr as usize / PAGE * PAGE;
+        let end = (ptr as usize + usable).next_multiple_of(PAGE);
+        // SAFETY: the pages are mapped (they hold the block); the advice
+        // is a hint that changes no contents. Its failure is harmless.
+        unsafe {
+            madvise(start as *mut c_void, end - start, MADV_HUGEPAGE);
+        }
+    }
+
+    // SAFETY: every call is the system allocator's, with the same
+    // arguments; `advise` only adds a hint about the pages it returned.
+    unsafe impl GlobalAlloc for HugePages {
+        unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+            let ptr = unsafe { System.alloc(layout) };
+            advise(ptr, layout.size());
+            ptr
+        }
+
+        unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
+            let ptr = unsafe { System.alloc_zeroed(layout) };
+            advise(ptr, layout.size());
+            ptr
+        }
+
+        unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+            unsafe { System.dealloc(ptr, layout) }
+        }
+
+        unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+            let ptr = unsafe { System.realloc(ptr, layout, new_size) };
+            advise(ptr, new_size);
+            ptr
+        }
+    }
+}
