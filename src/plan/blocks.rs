@@ -178,13 +178,13 @@ pub fn blocks_above(problem: &Problem, floor: Micros) -> Vec<Block> {
     let shards = problem.shards.max(1) as u128;
     let sums: Vec<Micros> = members
         .iter()
-        .map(|items| items.iter().map(|&i| weight(problem, i)).sum())
+        .map(|items| items.iter().map(|&i| weight(problem, i as usize)).sum())
         .collect();
     let total: u128 = sums.iter().map(|&s| u128::from(s)).sum::<u128>()
         + problem
             .groups
             .iter()
-            .zip(&members)
+            .zip(members.iter())
             .filter(|(_, m)| !m.is_empty())
             .map(|(g, _)| u128::from(g.setup))
             .sum::<u128>();
@@ -202,13 +202,14 @@ pub fn blocks_above(problem: &Problem, floor: Micros) -> Vec<Block> {
         target = floor.max((total + extra).div_ceil(shards) as Micros);
         let next: Vec<usize> = (0..members.len())
             .map(|g| {
-                let (items, setup, sum) = (&members[g], problem.groups[g].setup, sums[g]);
+                let (items, setup, sum) = (members.group(g), problem.groups[g].setup, sums[g]);
                 if items.is_empty() || setup == 0 || sum.saturating_add(setup) <= target {
                     return 1;
                 }
                 let room = target.saturating_sub(setup).max(1);
                 let weights = sorted[g].get_or_insert_with(|| {
-                    let mut w: Vec<Micros> = items.iter().map(|&i| weight(problem, i)).collect();
+                    let mut w: Vec<Micros> =
+                        items.iter().map(|&i| weight(problem, i as usize)).collect();
                     w.sort_unstable_by(|a, b| b.cmp(a));
                     w
                 });
@@ -226,9 +227,16 @@ pub fn blocks_above(problem: &Problem, floor: Micros) -> Vec<Block> {
         pieces = next;
     }
 
-    // Every block holds an item: no more blocks than items, and no
-    // regrowing a million of them.
-    let mut blocks = Vec::with_capacity(problem.items.len());
+    // As many blocks as the groups are cut into (a few more where a cut
+    // has to try more pieces): no regrowing a million of them.
+    let mut blocks = Vec::with_capacity(
+        members
+            .iter()
+            .zip(&problem.groups)
+            .zip(&pieces)
+            .map(|((items, group), &k)| if group.setup == 0 { items.len() } else { k })
+            .sum(),
+    );
     for (group, items) in members.iter().enumerate() {
         let setup = problem.groups[group].setup;
         if items.is_empty() {
@@ -236,9 +244,9 @@ pub fn blocks_above(problem: &Problem, floor: Micros) -> Vec<Block> {
         }
         if setup == 0 {
             blocks.extend(items.iter().map(|&i| Block {
-                items: BlockItems::One(i),
+                items: BlockItems::One(i as usize),
                 group,
-                weight: weight(problem, i),
+                weight: weight(problem, i as usize),
             }));
             continue;
         }
@@ -271,7 +279,7 @@ const EXTRA_PIECES: usize = 4;
 /// `items` cut by [`split`] into `k` pieces, or up to [`EXTRA_PIECES`]
 /// more while a piece exceeds `room` (a shard's share less the setup) and
 /// there are items and shards for more.
-fn fitting_split(problem: &Problem, items: &[usize], k: usize, room: Micros) -> Vec<Vec<usize>> {
+fn fitting_split(problem: &Problem, items: &[u32], k: usize, room: Micros) -> Vec<Vec<usize>> {
     let mut pieces = split(problem, items, k);
     if k <= 1 {
         return pieces;
@@ -291,11 +299,11 @@ fn fitting_split(problem: &Problem, items: &[usize], k: usize, room: Micros) -> 
 
 /// `items` cut into `k` near-equal pieces by LPT (heaviest first to the
 /// lightest piece, the lowest index on ties). No piece is empty.
-fn split(problem: &Problem, items: &[usize], k: usize) -> Vec<Vec<usize>> {
+fn split(problem: &Problem, items: &[u32], k: usize) -> Vec<Vec<usize>> {
+    let mut order: Vec<usize> = items.iter().map(|&i| i as usize).collect();
     if k <= 1 {
-        return vec![items.to_vec()];
+        return vec![order];
     }
-    let mut order = items.to_vec();
     order.sort_by_key(|&i| (Reverse(weight(problem, i)), i));
     let mut pieces: Vec<(Micros, Vec<usize>)> = vec![(0, Vec::new()); k];
     for item in order {
