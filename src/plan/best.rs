@@ -54,8 +54,9 @@ pub fn best(problem: &Problem, limits: &Limits) -> Vec<usize> {
         cost::makespan(problem, &lpt_plan),
         usize::MAX,
     );
-    // LPT's plan is the first start.
-    let mut starts: Vec<Vec<usize>> = vec![lpt_plan];
+    // LPT's plan is the first start. Starts wait their turn packed.
+    let mut starts: Vec<Packed> = vec![Packed::pack(&lpt_plan, problem.shards)];
+    drop(lpt_plan);
     // Largest differencing and complete search decline a million blocks:
     // their weights are not gathered for them then.
     let small = blocks.len().saturating_mul(problem.shards) <= kk::MAX_CELLS
@@ -75,8 +76,9 @@ pub fn best(problem: &Problem, limits: &Limits) -> Vec<usize> {
     // A million blocks are 16 MB the local searches no longer need.
     drop((blocks, weights));
 
-    // (exact makespan, planner makespan, start index), smallest wins.
-    let mut winner: Option<((Micros, Micros, usize), Vec<usize>)> = None;
+    // (exact makespan, planner makespan, start index), smallest wins;
+    // packed while the next start is searched.
+    let mut winner: Option<((Micros, Micros, usize), Packed)> = None;
     // The work budget is shared: each start gets an equal part.
     let share = Limits {
         work: limits.work / starts.len() as u64,
@@ -93,6 +95,7 @@ pub fn best(problem: &Problem, limits: &Limits) -> Vec<usize> {
         if repeated[index] {
             continue;
         }
+        let start = start.unpack();
         let (key, assignment) = match local_search::idle_makespan(problem, &start, &share) {
             // The search would leave it as it is: no state is built.
             Some(makespan) => {
@@ -124,7 +127,7 @@ pub fn best(problem: &Problem, limits: &Limits) -> Vec<usize> {
             }
         };
         if winner.as_ref().is_none_or(|(best, _)| key < *best) {
-            winner = Some((key, assignment));
+            winner = Some((key, Packed::pack(&assignment, problem.shards)));
         }
         // Nothing beats the lower bound: later starts cannot win.
         if winner
@@ -135,19 +138,76 @@ pub fn best(problem: &Problem, limits: &Limits) -> Vec<usize> {
         }
     }
     match winner {
-        Some((key, assignment)) if key < lpt_key => assignment,
+        Some((key, assignment)) if key < lpt_key => assignment.unpack(),
         // LPT's plan, made again.
         _ => lpt::lpt_of(problem, &Blocks::of(problem, floor)),
     }
 }
 
 /// The item assignment that puts each block on its subset's shard.
-fn by_blocks(problem: &Problem, blocks: &Blocks, shards: &[usize]) -> Vec<usize> {
-    let mut assignment = vec![0; problem.items.len()];
+fn by_blocks(problem: &Problem, blocks: &Blocks, shards: &[usize]) -> Packed {
+    let mut assignment = Packed::zeros(problem.items.len(), problem.shards);
     for (block, &shard) in shards.iter().enumerate().take(blocks.len()) {
-        blocks.for_each_item(block, |item| assignment[item] = shard);
+        blocks.for_each_item(block, |item| assignment.set(item, shard));
     }
     assignment
+}
+
+/// An assignment kept while another is searched: a byte an item where
+/// the shards fit one (up to 256 of them), else four. At a million items
+/// the starts waiting their turn and the best plan so far were 8 MB each
+/// beside the search's own.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Packed {
+    Narrow(Vec<u8>),
+    Wide(Vec<u32>),
+}
+
+impl Packed {
+    /// Every item on shard 0.
+    fn zeros(items: usize, shards: usize) -> Packed {
+        if shards <= 256 {
+            Packed::Narrow(vec![0; items])
+        } else {
+            Packed::Wide(vec![0; items])
+        }
+    }
+
+    /// `assignment`, whose shards are below `shards`.
+    fn pack(assignment: &[usize], shards: usize) -> Packed {
+        let mut packed = Packed::zeros(0, shards);
+        match &mut packed {
+            Packed::Narrow(items) => items.extend(assignment.iter().map(|&s| narrow(s))),
+            Packed::Wide(items) => items.extend(assignment.iter().map(|&s| wide(s))),
+        }
+        packed
+    }
+
+    /// Puts item `item` on shard `shard`.
+    fn set(&mut self, item: usize, shard: usize) {
+        match self {
+            Packed::Narrow(items) => items[item] = narrow(shard),
+            Packed::Wide(items) => items[item] = wide(shard),
+        }
+    }
+
+    /// The assignment, one shard index per item.
+    fn unpack(&self) -> Vec<usize> {
+        match self {
+            Packed::Narrow(items) => items.iter().map(|&s| usize::from(s)).collect(),
+            Packed::Wide(items) => items.iter().map(|&s| s as usize).collect(),
+        }
+    }
+}
+
+/// A shard index of a plan of at most 256 shards, in a byte.
+fn narrow(shard: usize) -> u8 {
+    u8::try_from(shard).expect("a shard of at most 256")
+}
+
+/// A shard index in 32 bits: there are never 2^32 shards.
+fn wide(shard: usize) -> u32 {
+    u32::try_from(shard).expect("fewer than 2^32 shards")
 }
 
 /// The makespan [`super::Plan`] predicts (exact durations, no shard
@@ -170,6 +230,31 @@ pub fn exact_makespan(problem: &Problem, assignment: &[usize]) -> Micros {
 mod tests {
     use super::super::tests::{grouped, three_tests_beside_one};
     use super::*;
+
+    #[test]
+    fn packed_assignments_unpack_as_they_were() {
+        let narrow = vec![0, 255, 7, 0];
+        let packed = Packed::pack(&narrow, 256);
+        assert!(matches!(packed, Packed::Narrow(_)));
+        assert_eq!(packed.unpack(), narrow);
+        let wide = vec![299, 0, 256];
+        let mut packed = Packed::pack(&wide, 300);
+        assert!(matches!(packed, Packed::Wide(_)));
+        assert_eq!(packed.unpack(), wide);
+        packed.set(1, 298);
+        assert_eq!(packed.unpack(), [299, 298, 256]);
+    }
+
+    #[test]
+    fn best_plans_more_shards_than_a_byte_holds() {
+        let durations: Vec<(String, Micros)> =
+            (0..600).map(|i| (format!("t{i:03}"), 1 + i % 7)).collect();
+        let named: Vec<(&str, Micros)> = durations.iter().map(|(k, d)| (k.as_str(), *d)).collect();
+        let p = Problem::plain(&named, 300);
+        let plan = best(&p, &Limits::default());
+        assert!(plan.iter().all(|&shard| shard < 300));
+        assert!(exact_makespan(&p, &plan) <= exact_makespan(&p, &lpt::lpt(&p)));
+    }
 
     #[test]
     fn best_beats_lpt_where_lpt_is_weak() {
