@@ -76,14 +76,10 @@ fn usage_command() -> clap::Command {
 /// and gives it back when it is freed.
 #[cfg(all(target_os = "linux", target_env = "gnu"))]
 fn map_large_allocations() {
-    const M_MMAP_THRESHOLD: i32 = -3;
-    unsafe extern "C" {
-        fn mallopt(param: i32, value: i32) -> i32;
-    }
     // SAFETY: `mallopt` sets one of malloc's parameters; it is called
     // before any other thread starts.
     unsafe {
-        mallopt(M_MMAP_THRESHOLD, 128 * 1024);
+        libc::mallopt(libc::M_MMAP_THRESHOLD, 128 * 1024);
     }
 }
 
@@ -100,26 +96,24 @@ static ALLOCATOR: huge_pages::HugePages = huge_pages::HugePages;
 ///
 /// A million-test plan writes about 500 MB of fresh vectors and text over
 /// its phases; in 4 KiB pages that was 116k page faults and a fifth of its
-/// CPU time in the kernel. Where huge pages are on only for memory that
-/// asks (`madvise`, the usual default), blocks of 4 MiB and more now ask:
-/// half the faults, 7-10% less CPU at a million tests. Elsewhere the advice
-/// changes nothing.
+/// CPU time in the kernel. Where huge pages are on for memory that asks
+/// (`enabled` = `madvise`, the usual default), blocks of 4 MiB and more
+/// now ask: half the faults, 7-10% less CPU at a million tests. With huge
+/// pages `never` the advice does nothing, with `always` it adds nothing;
+/// where a fault in advised memory may compact memory (`defrag` =
+/// `madvise`, the default), a machine whose memory is fragmented can make
+/// those faults slower instead. glibc builds only: the static musl
+/// binaries the release and the GitHub Action ship use musl's malloc, and
+/// go without.
 #[cfg(all(target_os = "linux", target_env = "gnu"))]
 mod huge_pages {
     use std::alloc::{GlobalAlloc, Layout, System};
-    use std::ffi::c_void;
 
-    /// Blocks this large are advised. Smaller ones live in malloc's heap
-    /// or fill less than a huge page; what a 100k-test plan allocates
-    /// stays below.
+    /// Blocks this large are advised: a 100k-test plan allocates none
+    /// (nor does it fault enough for huge pages to matter), and a block
+    /// must span a whole huge page to get one.
     const THRESHOLD: usize = 4 << 20;
     const PAGE: usize = 4096;
-    const MADV_HUGEPAGE: i32 = 14;
-
-    unsafe extern "C" {
-        fn madvise(addr: *mut c_void, len: usize, advice: i32) -> i32;
-        fn malloc_usable_size(ptr: *mut c_void) -> usize;
-    }
 
     /// The system allocator, advising huge pages for blocks of at least
     /// [`THRESHOLD`] bytes.
@@ -128,20 +122,24 @@ mod huge_pages {
     /// Advises huge pages for the block at `ptr`. The advice covers every
     /// page the block touches, which for a block malloc mapped on its own
     /// is the whole mapping: advising part of it would split the mapping,
-    /// and malloc could then no longer grow it in place (`mremap` fails
-    /// across mappings), copying it at every doubling instead.
-    fn advise(ptr: *mut u8, size: usize) {
-        if ptr.is_null() || size < THRESHOLD {
-            return;
-        }
+    /// and malloc could then no longer move it with `mremap` as it grows
+    /// (which fails across mappings), and would copy it at every doubling
+    /// instead. (A block malloc served from its heap shares pages with its
+    /// neighbours, which then get the hint too; harmless.)
+    fn advise(ptr: *mut u8) {
         // SAFETY: `ptr` is a live block malloc handed out.
-        let usable = unsafe { malloc_usable_size(ptr.cast()) };
+        let usable = unsafe { libc::malloc_usable_size(ptr.cast()) };
         let start = ptr as usize / PAGE * PAGE;
         let end = (ptr as usize + usable).next_multiple_of(PAGE);
-        // SAFETY: the pages are mapped (they hold the block); the advice
-        // is a hint that changes no contents. Its failure is harmless.
+        // SAFETY: errno is this thread's; the pages are mapped (they hold
+        // the block) and the advice is a hint that changes no contents.
+        // Its failure (a kernel without huge pages) is harmless, and the
+        // errno it sets is put back, as an allocation must not change it.
         unsafe {
-            madvise(start as *mut c_void, end - start, MADV_HUGEPAGE);
+            let errno = libc::__errno_location();
+            let saved = *errno;
+            libc::madvise(start as *mut libc::c_void, end - start, libc::MADV_HUGEPAGE);
+            *errno = saved;
         }
     }
 
@@ -150,13 +148,17 @@ mod huge_pages {
     unsafe impl GlobalAlloc for HugePages {
         unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
             let ptr = unsafe { System.alloc(layout) };
-            advise(ptr, layout.size());
+            if !ptr.is_null() && layout.size() >= THRESHOLD {
+                advise(ptr);
+            }
             ptr
         }
 
         unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
             let ptr = unsafe { System.alloc_zeroed(layout) };
-            advise(ptr, layout.size());
+            if !ptr.is_null() && layout.size() >= THRESHOLD {
+                advise(ptr);
+            }
             ptr
         }
 
@@ -164,9 +166,13 @@ mod huge_pages {
             unsafe { System.dealloc(ptr, layout) }
         }
 
-        unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-            let ptr = unsafe { System.realloc(ptr, layout, new_size) };
-            advise(ptr, new_size);
+        unsafe fn realloc(&self, old: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+            let ptr = unsafe { System.realloc(old, layout, new_size) };
+            // A mapping advised before keeps the advice when it moves.
+            let advised = layout.size() >= THRESHOLD && ptr == old;
+            if !ptr.is_null() && new_size >= THRESHOLD && !advised {
+                advise(ptr);
+            }
             ptr
         }
     }
