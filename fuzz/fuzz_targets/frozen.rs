@@ -37,7 +37,7 @@ fuzz_target!(|data: &[u8]| {
     };
     let doc = &plan.doc;
     assert_eq!(doc.predicted().len(), plan.count());
-    let _ = step_summary::plan_table(doc, Some(0)).to_markdown();
+    let _ = step_summary::plan_table(doc, Some(0), doc.catch_all).to_markdown();
     let members = plan.members();
     let longest_first = plan.longest_first();
     let runner = doc.runner.runner();
