@@ -227,8 +227,9 @@ pub fn blocks_above(problem: &Problem, floor: Micros) -> Vec<Block> {
         pieces = next;
     }
 
-    // As many blocks as the groups are cut into (a few more where a cut
-    // has to try more pieces): no regrowing a million of them.
+    // Room for the pieces the fixed point chose (and one block for each
+    // item without setup): no regrowing a million blocks. Where a cut
+    // needs more pieces than chosen ([`fitting_split`]), it grows once.
     let mut blocks = Vec::with_capacity(
         members
             .iter()
