@@ -81,15 +81,7 @@ fn problem(durations: &[(Micros, usize)], setups: &[Micros], shards: usize) -> P
             setup,
         })
         .collect();
-    Problem {
-        items,
-        groups,
-        shards,
-        shard_overhead: 0,
-        item_of_test: Vec::new(),
-        counts: Vec::new(),
-        bound: None,
-    }
+    Problem::new(items, groups, shards)
 }
 
 /// Items without setups: each its own group.

@@ -20,13 +20,11 @@ pub fn shard_of_items(plan: &Plan) -> HashMap<(&str, Granularity), usize> {
     let mut shard_of = HashMap::new();
     for (shard, content) in plan.shards.iter().enumerate() {
         for &item in &content.items {
-            let item = &plan.problem.items[item];
+            let key = plan.problem.keys[item].as_str();
+            let granularity = plan.problem.items[item].granularity;
             assert!(
-                shard_of
-                    .insert((item.key.as_str(), item.granularity), shard)
-                    .is_none(),
-                "item {:?} planned twice",
-                item.key.as_str()
+                shard_of.insert((key, granularity), shard).is_none(),
+                "item {key:?} planned twice"
             );
         }
     }

@@ -95,14 +95,14 @@ fn loads(out: &mut String, planned: &Planned, this: Option<usize>, runner: &dyn 
 /// The heaviest items, where each went and whether it was measured.
 fn heaviest(out: &mut String, planned: &Planned) {
     let plan = &planned.plan;
-    let items = plan.items();
+    let (items, keys) = (plan.items(), &plan.problem.keys);
     let assignment = plan.assignment();
     let mut order: Vec<usize> = (0..items.len()).collect();
     order.sort_by(|&a, &b| {
         items[b]
             .duration
             .cmp(&items[a].duration)
-            .then_with(|| items[a].key.cmp(&items[b].key))
+            .then_with(|| keys[a].cmp(&keys[b]))
     });
     let _ = writeln!(
         out,
@@ -129,7 +129,7 @@ fn heaviest(out: &mut String, planned: &Planned) {
             "  {:>7}  shard {:>width$}  {timing:<9}  {}{size}",
             human(item.duration),
             assignment[index],
-            item.key
+            keys[index]
         );
     }
 }
@@ -142,14 +142,14 @@ fn estimated(out: &mut String, planned: &Planned) {
     for (shard, members) in shard::members(planned).iter().enumerate() {
         for member in members {
             let Ok(index) = suite
-                .tests
-                .binary_search_by(|t| t.native.as_str().cmp(member.test.native))
+                .natives
+                .binary_search_by(|native| native.as_str().cmp(member.test.native))
             else {
                 continue;
             };
             if let Some(basis) = suite.estimate_basis.get(&index) {
-                let test = &suite.tests[index];
-                rows.push((test.duration, &test.native, shard, basis.describe()));
+                let duration = suite.tests[index].duration;
+                rows.push((duration, suite.native(index), shard, basis.describe()));
             }
         }
     }

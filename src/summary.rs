@@ -230,7 +230,7 @@ fn match_report(suite: &Suite, units: &str) -> String {
         .estimate_basis
         .keys()
         .take(MATCH_EXAMPLES)
-        .map(|&index| suite.tests[index].native.as_str())
+        .map(|&index| suite.native(index).as_str())
         .collect();
     let mut out = format!(
         "matched {matched} of {listed} listed {units} to timings ({})",

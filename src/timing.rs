@@ -13,6 +13,7 @@
 //! passed (Gradle, Surefire) or a timeout says little about the test's time.
 
 use std::collections::{BTreeMap, HashMap};
+use std::rc::Rc;
 
 use crate::case::{Recent, Shared, Text, TextBlock};
 use crate::duration::{Concurrency, Micros, SECOND, median};
@@ -838,21 +839,19 @@ impl EstimateBasis {
 
 /// One test to plan, with the duration the plan assumes for it.
 ///
-/// A million of these are held while planning, so each is 32 bytes: its
-/// class and file are a [`Place`] the tests beside it share
-/// ([`Suite::id`] puts the id together), and whether its duration was
-/// measured or estimated is [`Suite::source`].
+/// A million of these are held while planning, so each is 16 bytes: its
+/// native id is in [`Suite::natives`], its class and file are a [`Place`]
+/// the tests beside it share ([`Suite::id`] puts the id together), and
+/// whether its duration was measured or estimated is [`Suite::source`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PlannedTest {
-    /// The runner's id for the test ([`TestId::native`]).
-    pub native: Text,
     /// Predicted duration.
     pub duration: Micros,
     /// Index of its class and file in [`Suite::places`].
     pub place: u32,
 }
 
-const _: () = assert!(std::mem::size_of::<PlannedTest>() == 32);
+const _: () = assert!(std::mem::size_of::<PlannedTest>() == 16);
 
 /// A test's class and file ([`TestId::class`], [`TestId::file`]).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -908,6 +907,11 @@ impl Place {
 pub struct Suite {
     /// The tests, sorted by native id.
     pub tests: Vec<PlannedTest>,
+    /// Each test's native id ([`TestId::native`]), by index into `tests`:
+    /// apart, so that a plan by test shares them as its items' keys
+    /// ([`crate::plan::Problem::keys`]) rather than holding a copy (16 MB
+    /// at a million tests).
+    pub natives: Rc<Vec<Text>>,
     /// The tests' classes and files: one for each run of tests (in id
     /// order) that share them.
     pub places: Vec<Place>,
@@ -935,8 +939,12 @@ impl Suite {
 
     /// The id of test `index` (into `tests`).
     pub fn id(&self, index: usize) -> TestRef<'_> {
-        let test = &self.tests[index];
-        self.places[test.place as usize].id(&test.native)
+        self.places[self.tests[index].place as usize].id(&self.natives[index])
+    }
+
+    /// The native id of test `index` (into `tests`).
+    pub fn native(&self, index: usize) -> &Text {
+        &self.natives[index]
     }
 
     /// Every test's id, in `tests` order.
@@ -960,8 +968,14 @@ impl Suite {
     fn with_capacity(size: usize) -> Suite {
         Suite {
             tests: Vec::with_capacity(size),
+            natives: Rc::new(Vec::with_capacity(size)),
             ..Suite::default()
         }
+    }
+
+    /// The native ids, to add to while the suite is built.
+    fn natives_mut(&mut self) -> &mut Vec<Text> {
+        Rc::get_mut(&mut self.natives).expect("a suite is built before its ids are shared")
     }
 
     /// Adds a test.
@@ -970,25 +984,17 @@ impl Suite {
         self.push_parts(id.native, class.as_ref(), &id.file, duration);
     }
 
-    /// Adds a test by its parts: the one way tests are made.
+    /// Adds a test by its parts.
     fn push_parts(&mut self, native: Text, class: Option<&Text>, file: &Text, duration: Micros) {
-        let place = Place::share(&mut self.places, class, file);
-        self.tests.push(PlannedTest {
-            native,
-            duration,
-            place,
-        });
+        self.natives_mut().push(native);
+        self.push_test(class, file, duration);
     }
 
-    /// Reverses a suite pushed last test first into id order.
-    fn reverse(&mut self) {
-        self.tests.reverse();
-        self.places.reverse();
-        self.places.shrink_to_fit();
-        let last = self.places.len().saturating_sub(1) as u32;
-        for test in &mut self.tests {
-            test.place = last - test.place;
-        }
+    /// Adds a test whose native id is in `natives` already: the one way
+    /// tests are made.
+    fn push_test(&mut self, class: Option<&Text>, file: &Text, duration: Micros) {
+        let place = Place::share(&mut self.places, class, file);
+        self.tests.push(PlannedTest { duration, place });
     }
 
     /// Where the duration of test `index` (into `tests`) came from.
@@ -1017,24 +1023,26 @@ pub fn suite(table: TimingTable, listed: Option<&[TestId]>, runner: &dyn Naming)
             // The ids are let go of as the tests are made, last first, so
             // that the two are not all held at once (48 and 64 MB at a
             // million tests).
-            let TimingTable { ids, mut measured } = table;
+            let TimingTable { ids, measured } = table;
             let unknown: Vec<usize> = (0..measured.len())
                 .filter(|&i| !measured[i].known)
                 .collect();
-            // The ids are let go of as the tests are made, last first, so
-            // that the two are not all held at once.
+            // The table's native ids, in id order, are the suite's.
             let Ids {
                 natives,
-                mut place_of,
+                place_of,
                 places,
             } = ids;
-            let mut suite = Suite::with_capacity(natives.len());
-            release_each(natives, |native| {
-                let entry = measured.pop().expect("one measurement per id");
-                let place = &places[place_of.pop().expect("one place per id") as usize];
-                suite.push_parts(native, place.class.as_ref(), &place.file, entry.duration);
-            });
-            suite.reverse();
+            let mut suite = Suite {
+                tests: Vec::with_capacity(natives.len()),
+                natives: Rc::new(natives),
+                ..Suite::default()
+            };
+            for (entry, place) in measured.iter().zip(place_of) {
+                let place = &places[place as usize];
+                suite.push_test(place.class.as_ref(), &place.file, entry.duration);
+            }
+            suite.places.shrink_to_fit();
             return estimate_unknown(suite, &unknown, &TimingTable::default());
         }
     };
@@ -1515,7 +1523,7 @@ mod tests {
 
     /// Where the duration of the suite's test `native` came from.
     fn source_of(suite: &Suite, native: &str) -> Source {
-        let index = suite.tests.iter().position(|t| t.native == native);
+        let index = suite.natives.iter().position(|n| n == native);
         suite.source(index.expect("the test is in the suite"))
     }
 
@@ -1718,7 +1726,7 @@ mod tests {
         ];
         let s = suite(t, Some(&listed), &Plain);
         let by_name: BTreeMap<&str, &PlannedTest> =
-            s.tests.iter().map(|t| (t.native.as_str(), t)).collect();
+            s.natives.iter().map(Text::as_str).zip(&s.tests).collect();
         // Siblings are measured tests of the planned suite: only a.py::A::x
         // remains in class a.py::A, and a.py::f is not listed any more.
         assert_eq!(by_name["a.py::A::new"].duration, 10 * SECOND);
@@ -1728,7 +1736,7 @@ mod tests {
         let bases: Vec<(&str, EstimateBasis)> = s
             .estimate_basis
             .iter()
-            .map(|(&i, &b)| (s.tests[i].native.as_str(), b))
+            .map(|(&i, &b)| (s.natives[i].as_str(), b))
             .collect();
         assert_eq!(
             bases,
@@ -1766,7 +1774,7 @@ mod tests {
         ];
         let s = suite(t, Some(&listed), &Pytest);
         let by_name: BTreeMap<&str, &PlannedTest> =
-            s.tests.iter().map(|t| (t.native.as_str(), t)).collect();
+            s.natives.iter().map(Text::as_str).zip(&s.tests).collect();
         let mypkg = "tests/MyPkg/test_x.py::TestA::test_a";
         assert_eq!(
             (by_name[mypkg].duration, source_of(&s, mypkg)),

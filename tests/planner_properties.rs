@@ -28,28 +28,22 @@ use shardplan::plan::{Group, Item, Plan, Planner, Problem};
 
 /// A problem from `(duration, group)` pairs and group setups.
 fn problem(items: &[(Micros, usize)], setups: &[Micros], shards: usize) -> Problem {
-    Problem {
-        items: items
-            .iter()
-            .enumerate()
-            .map(|(i, &(duration, group))| {
-                Item::test(format!("t{i:03}"), duration, group % setups.len())
-            })
-            .collect(),
-        groups: setups
-            .iter()
-            .enumerate()
-            .map(|(g, &setup)| Group {
-                key: format!("g{g:02}"),
-                setup,
-            })
-            .collect(),
-        shards,
-        shard_overhead: 0,
-        item_of_test: Vec::new(),
-        counts: Vec::new(),
-        bound: None,
-    }
+    let items = items
+        .iter()
+        .enumerate()
+        .map(|(i, &(duration, group))| {
+            Item::test(format!("t{i:03}"), duration, group % setups.len())
+        })
+        .collect();
+    let groups = setups
+        .iter()
+        .enumerate()
+        .map(|(g, &setup)| Group {
+            key: format!("g{g:02}"),
+            setup,
+        })
+        .collect();
+    Problem::new(items, groups, shards)
 }
 
 /// Durations with zeros and ties, groups, setups (some zero), shards.
@@ -136,10 +130,10 @@ proptest! {
     ) {
         // The previous plan: some items on some shards (maybe gone ones).
         let assignment: BTreeMap<String, usize> = problem
-            .items
+            .keys
             .iter()
             .zip(&previous)
-            .filter_map(|(item, p)| p.map(|p| (item.key.to_string(), p)))
+            .filter_map(|(key, p)| p.map(|p| (key.to_string(), p)))
             .collect();
         let previous = Previous { shards: 12, assignment };
         let before = previous.shards_of(&problem);

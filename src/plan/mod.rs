@@ -28,6 +28,7 @@ pub mod lpt;
 pub mod sticky;
 
 use std::collections::HashMap;
+use std::rc::Rc;
 
 use sha2::{Digest, Sha256};
 
@@ -39,21 +40,20 @@ use crate::naming::Granularity;
 use crate::timing::{GroupSetups, Source, Suite};
 
 /// What the planner places on a shard: a test, or a class or file of tests
-/// that must stay together.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// that must stay together. Its key (what the runner selects it by) is in
+/// [`Problem::keys`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Item {
-    /// The runner's selector for the item (test id, class, file): the
-    /// suite's text, shared rather than copied.
-    pub key: Text,
-    /// What `key` selects. The plan's granularity, except for the tests of
-    /// a class or file split by `--split-large`.
+    /// What the item's key selects. The plan's granularity, except for the
+    /// tests of a class or file split by `--split-large`.
     pub granularity: Granularity,
     /// Predicted duration: the sum of its tests, without setup costs.
     pub duration: Micros,
     /// Index of the item's group in [`Problem::groups`]
-    /// ([`Item::group_index`]). In 32 bits, and the item's test counts in
-    /// [`Problem::counts`], so that an item is 32 bytes: a million of them
-    /// are held while planning.
+    /// ([`Item::group_index`]). In 32 bits, with the item's key in
+    /// [`Problem::keys`] and its test counts in [`Problem::counts`], so
+    /// that an item is 16 bytes: a million of them are held while
+    /// planning, and the planners walk them over and over.
     pub group: u32,
 }
 
@@ -78,15 +78,16 @@ impl ItemCounts {
 }
 
 impl Item {
-    /// One measured test as an item of group `group`: how problems are
-    /// built by hand (tests, benchmarks) rather than from a suite.
-    pub fn test(key: impl Into<Text>, duration: Micros, group: usize) -> Item {
-        Item {
-            key: key.into(),
+    /// One measured test as an item of group `group`, with its key: how
+    /// problems are built by hand (tests, benchmarks) rather than from a
+    /// suite ([`Problem::new`]).
+    pub fn test(key: impl Into<Text>, duration: Micros, group: usize) -> (Text, Item) {
+        let item = Item {
             granularity: Granularity::Test,
             duration,
             group: u32::try_from(group).expect("fewer than 2^32 groups"),
-        }
+        };
+        (key.into(), item)
     }
 
     /// [`Item::group`] as an index into [`Problem::groups`].
@@ -95,7 +96,7 @@ impl Item {
     }
 }
 
-const _: () = assert!(std::mem::size_of::<Item>() == 32);
+const _: () = assert!(std::mem::size_of::<Item>() == 16);
 
 /// A set of items that share a setup cost: paid once on every shard that
 /// runs any of them.
@@ -113,6 +114,10 @@ pub struct Group {
 pub struct Problem {
     /// The items, sorted by (key, granularity).
     pub items: Vec<Item>,
+    /// Each item's key, by item index: the runner's selector for it (test
+    /// id, class, file). By test these are the suite's native ids, shared
+    /// ([`Suite::natives`]) rather than copied.
+    pub keys: Rc<Vec<Text>>,
     /// The groups, sorted by key; every item names one.
     pub groups: Vec<Group>,
     /// Number of shards, at least 1.
@@ -139,6 +144,24 @@ pub struct Problem {
 }
 
 impl Problem {
+    /// A problem built by hand (tests, benchmarks): `items` with their
+    /// keys, sorted here by key, in `groups`, for `shards` shards, without
+    /// a shard overhead.
+    pub fn new(mut items: Vec<(Text, Item)>, groups: Vec<Group>, shards: usize) -> Problem {
+        items.sort_by(|a, b| (&a.0, a.1.granularity).cmp(&(&b.0, b.1.granularity)));
+        let (keys, items): (Vec<Text>, Vec<Item>) = items.into_iter().unzip();
+        Problem {
+            items,
+            keys: Rc::new(keys),
+            groups,
+            shards,
+            shard_overhead: 0,
+            item_of_test: Vec::new(),
+            counts: Vec::new(),
+            bound: None,
+        }
+    }
+
     /// A problem without setup costs: every item its own group, setup 0.
     /// Items are sorted by key.
     pub fn plain(durations: &[(&str, Micros)], shards: usize) -> Problem {
@@ -156,15 +179,7 @@ impl Problem {
                 setup: 0,
             })
             .collect();
-        Problem {
-            items,
-            groups,
-            shards,
-            shard_overhead: 0,
-            item_of_test: Vec::new(),
-            counts: Vec::new(),
-            bound: None,
-        }
+        Problem::new(items, groups, shards)
     }
 
     /// The items of each group, by group index, in item order.
@@ -230,6 +245,8 @@ impl GroupMembers {
     /// Counted, then placed: two passes over the items.
     fn of(problem: &Problem) -> GroupMembers {
         let to_u32 = |n: usize| u32::try_from(n).expect("fewer than 2^32 items");
+        // Every count below is at most the items'.
+        to_u32(problem.items.len());
         let mut starts = vec![0u32; problem.groups.len() + 1];
         for item in &problem.items {
             starts[item.group_index() + 1] += 1;
@@ -304,37 +321,37 @@ pub fn problem(suite: &Suite, by: Granularity, shards: usize, costs: &Costs) -> 
     let (groups, group_of_place) = groups_of(suite, costs);
     let group_of = |index: usize| group_of_place[suite.tests[index].place as usize];
     // Items are built from (test index, granularity).
-    let test_item = |index: usize, granularity: Granularity| {
-        let test = &suite.tests[index];
-        Item {
-            key: suite.id(index).key_text(granularity).clone(),
-            granularity,
-            duration: costs.concurrency.wall(test.duration),
-            group: group_of(index),
-        }
+    let test_item = |index: usize, granularity: Granularity| Item {
+        granularity,
+        duration: costs.concurrency.wall(suite.tests[index].duration),
+        group: group_of(index),
     };
+    let key_of =
+        |index: usize, granularity: Granularity| suite.id(index).key_text(granularity).clone();
     let estimated = |index: usize| suite.source(index) == Source::Estimated;
     // Each test's item, by index into `items` as they are built; none
     // while test `i` is item `i`.
     let mut item_of_test = Vec::new();
     let mut counts = Vec::new();
-    let mut items: Vec<Item> = if by == Granularity::Test {
-        // The suite is sorted by native id and holds each test once.
+    let (mut items, mut keys): (Vec<Item>, Rc<Vec<Text>>) = if by == Granularity::Test {
+        // The suite is sorted by native id and holds each test once: its
+        // native ids are the keys.
         if !suite.estimate_basis.is_empty() {
             counts = (0..suite.tests.len())
                 .map(|i| ItemCounts::test(estimated(i)))
                 .collect();
         }
-        (0..suite.tests.len())
+        let items = (0..suite.tests.len())
             .map(|i| test_item(i, Granularity::Test))
-            .collect()
+            .collect();
+        (items, Rc::clone(&suite.natives))
     } else {
         item_of_test = vec![0; suite.tests.len()];
         // Only looked up while grouping; the result is sorted below.
-        let mut merged: HashMap<&str, (Item, ItemCounts, Vec<usize>)> = HashMap::new();
+        let mut merged: HashMap<&str, (Text, Item, ItemCounts, Vec<usize>)> = HashMap::new();
         for (index, test) in suite.tests.iter().enumerate() {
             match merged.get_mut(suite.id(index).key(by)) {
-                Some((item, counts, members)) => {
+                Some((_, item, counts, members)) => {
                     item.duration = item
                         .duration
                         .saturating_add(costs.concurrency.wall(test.duration));
@@ -348,17 +365,21 @@ pub fn problem(suite: &Suite, by: Granularity, shards: usize, costs: &Costs) -> 
                 None => {
                     let item = test_item(index, by);
                     let counts = ItemCounts::test(estimated(index));
-                    merged.insert(suite.id(index).key(by), (item, counts, vec![index]));
+                    merged.insert(
+                        suite.id(index).key(by),
+                        (key_of(index, by), item, counts, vec![index]),
+                    );
                 }
             }
         }
-        let mut merged: Vec<(Item, ItemCounts, Vec<usize>)> = merged.into_values().collect();
-        merged.sort_unstable_by(|a, b| a.0.key.cmp(&b.0.key));
+        let mut merged: Vec<(Text, Item, ItemCounts, Vec<usize>)> = merged.into_values().collect();
+        merged.sort_unstable_by(|a, b| a.0.cmp(&b.0));
         let threshold = costs
             .split_large
             .then(|| split_threshold(&merged, &groups, shards));
         let mut items = Vec::with_capacity(merged.len());
-        for (item, item_counts, members) in merged {
+        let mut keys = Vec::with_capacity(merged.len());
+        for (key, item, item_counts, members) in merged {
             let whole = item
                 .duration
                 .saturating_add(groups[item.group_index()].setup);
@@ -369,6 +390,7 @@ pub fn problem(suite: &Suite, by: Granularity, shards: usize, costs: &Costs) -> 
                         group: item.group,
                         ..test_item(t, Granularity::Test)
                     });
+                    keys.push(key_of(t, Granularity::Test));
                     counts.push(ItemCounts::test(estimated(t)));
                 }
             } else {
@@ -376,20 +398,21 @@ pub fn problem(suite: &Suite, by: Granularity, shards: usize, costs: &Costs) -> 
                     item_of_test[t] = items.len();
                 }
                 items.push(item);
+                keys.push(key);
                 counts.push(item_counts);
             }
         }
-        items
+        (items, Rc::new(keys))
     };
-    let order = |a: &Item, b: &Item| {
-        a.key
-            .cmp(&b.key)
-            .then_with(|| a.granularity.cmp(&b.granularity))
+    let order = |keys: &[Text], items: &[Item], a: usize, b: usize| {
+        keys[a]
+            .cmp(&keys[b])
+            .then_with(|| items[a].granularity.cmp(&items[b].granularity))
     };
     // Tests come sorted already; only merged or split items need sorting.
-    if !items.is_sorted_by(|a, b| order(a, b).is_le()) {
+    if !(1..items.len()).all(|i| order(&keys, &items, i - 1, i).is_le()) {
         let mut sorted: Vec<usize> = (0..items.len()).collect();
-        sorted.sort_unstable_by(|&a, &b| order(&items[a], &items[b]));
+        sorted.sort_unstable_by(|&a, &b| order(&keys, &items, a, b));
         if item_of_test.is_empty() {
             item_of_test = (0..items.len()).collect();
         }
@@ -397,11 +420,8 @@ pub fn problem(suite: &Suite, by: Granularity, shards: usize, costs: &Costs) -> 
         for (new, &old) in sorted.iter().enumerate() {
             rank[old] = new;
         }
-        let mut slots: Vec<Option<Item>> = items.into_iter().map(Some).collect();
-        items = sorted
-            .iter()
-            .map(|&old| slots[old].take().expect("each item once"))
-            .collect();
+        items = sorted.iter().map(|&old| items[old]).collect();
+        keys = Rc::new(sorted.iter().map(|&old| keys[old].clone()).collect());
         if !counts.is_empty() {
             counts = sorted.iter().map(|&old| counts[old]).collect();
         }
@@ -409,6 +429,7 @@ pub fn problem(suite: &Suite, by: Granularity, shards: usize, costs: &Costs) -> 
     }
     let mut problem = Problem {
         items,
+        keys,
         groups,
         shards,
         shard_overhead: costs.shard_overhead,
@@ -464,11 +485,14 @@ fn groups_of(suite: &Suite, costs: &Costs) -> (Vec<Group>, Vec<u32>) {
 /// The mean shard load when every group's setup is paid once: a class or
 /// file above it would hold up its shard on its own.
 fn split_threshold(
-    merged: &[(Item, ItemCounts, Vec<usize>)],
+    merged: &[(Text, Item, ItemCounts, Vec<usize>)],
     groups: &[Group],
     shards: usize,
 ) -> Micros {
-    let tests: u128 = merged.iter().map(|(i, _, _)| u128::from(i.duration)).sum();
+    let tests: u128 = merged
+        .iter()
+        .map(|(_, i, _, _)| u128::from(i.duration))
+        .sum();
     let setups: u128 = groups.iter().map(|g| u128::from(g.setup)).sum();
     ((tests + setups).div_ceil(shards as u128)) as Micros
 }
@@ -710,7 +734,7 @@ impl Plan {
         self.shards[shard]
             .items
             .iter()
-            .map(|&i| self.problem.items[i].key.clone())
+            .map(|&i| self.problem.keys[i].clone())
             .collect()
     }
 }
@@ -1043,8 +1067,8 @@ pub fn fingerprint(parameters: &[(&str, &str)], problem: &Problem) -> String {
     // Each item's line is written to a buffer hashed 64 KB at a time: a
     // million items were six million calls to `update`.
     let mut buffer: Vec<u8> = Vec::with_capacity(1 << 16);
-    for item in &problem.items {
-        buffer.extend_from_slice(item.key.as_bytes());
+    for (item, key) in problem.items.iter().zip(problem.keys.iter()) {
+        buffer.extend_from_slice(key.as_bytes());
         buffer.push(b'\t');
         buffer.extend_from_slice(item.granularity.name().as_bytes());
         buffer.push(b'\t');
@@ -1096,22 +1120,13 @@ pub(crate) mod tests {
                 setup: setups.get(k).copied().unwrap_or(0),
             })
             .collect();
-        let mut items: Vec<Item> = items
+        let items = items
             .iter()
             .map(|&(key, duration, group)| {
                 Item::test(key, duration, keys.binary_search(&group).unwrap())
             })
             .collect();
-        items.sort_by(|a, b| a.key.cmp(&b.key));
-        Problem {
-            items,
-            groups,
-            shards,
-            shard_overhead: 0,
-            item_of_test: Vec::new(),
-            counts: Vec::new(),
-            bound: None,
-        }
+        Problem::new(items, groups, shards)
     }
 
     /// Two files, f and g, of two 10s tests each with a 30s setup, on two
@@ -1346,7 +1361,7 @@ pub(crate) mod tests {
             concurrency: Concurrency::ONE,
         };
         let p = problem(&suite, Granularity::Class, 2, &costs);
-        let keys: Vec<&str> = p.items.iter().map(|i| i.key.as_str()).collect();
+        let keys: Vec<&str> = p.keys.iter().map(Text::as_str).collect();
         assert_eq!(keys, ["a.py", "a.py::A", "b.py"]);
         assert_eq!(p.items[1].duration, 30);
         assert_eq!(p.tests_in(1), 2);
@@ -1374,9 +1389,10 @@ pub(crate) mod tests {
         costs.split_large = true;
         let split = problem(&suite, Granularity::File, 3, &costs);
         let keys: Vec<(&str, Granularity)> = split
-            .items
+            .keys
             .iter()
-            .map(|i| (i.key.as_str(), i.granularity))
+            .zip(&split.items)
+            .map(|(key, i)| (key.as_str(), i.granularity))
             .collect();
         assert_eq!(
             keys,
@@ -1395,7 +1411,7 @@ pub(crate) mod tests {
         // By test, test i is item i, and nothing is recorded to say so.
         let by_test = problem(&suite, Granularity::Test, 3, &costs);
         assert!(by_test.item_of_test.is_empty());
-        assert!((0..6).all(|t| by_test.items[by_test.item_of(t)].key == suite.tests[t].native));
+        assert!((0..6).all(|t| by_test.keys[by_test.item_of(t)] == suite.natives[t]));
     }
 
     #[test]

@@ -113,11 +113,11 @@ impl Previous {
     /// Each item's previous shard, if it had one that still exists.
     pub fn shards_of(&self, problem: &Problem) -> Vec<Option<usize>> {
         problem
-            .items
+            .keys
             .iter()
-            .map(|item| {
+            .map(|key| {
                 self.assignment
-                    .get(item.key.as_str())
+                    .get(key.as_str())
                     .copied()
                     .filter(|&s| s < problem.shards)
             })

@@ -547,7 +547,7 @@ impl Search<'_> {
             .expect("the suite to plan is never empty");
         let item = &problem.items[largest];
         Floor {
-            key: item.key.to_string(),
+            key: problem.keys[largest].to_string(),
             granularity: item.granularity,
             tests: problem.tests_in(largest) as usize,
             duration: item.duration,
