@@ -706,8 +706,8 @@ impl<'r, 'f> Fold<'r, 'f> {
 
 /// Hands each of `items` to `f`, last first, giving the vector's memory
 /// back as it empties: a million cases need not all stay while they are
-/// named, nor a million ids while they become tests. (Shrinking a vector
-/// is a `realloc`, which gives whole pages of a large block back.)
+/// named. (Shrinking a vector is a `realloc`, which gives whole pages of a
+/// large block back.)
 fn release_each<T>(mut items: Vec<T>, mut f: impl FnMut(T)) {
     let step = (items.len() / 8).max(1 << 12);
     while let Some(item) = items.pop() {
@@ -1020,19 +1020,18 @@ pub fn suite(table: TimingTable, listed: Option<&[TestId]>, runner: &dyn Naming)
             (ids, duplicates)
         }
         None => {
-            // The ids are let go of as the tests are made, last first, so
-            // that the two are not all held at once (48 and 64 MB at a
-            // million tests).
             let TimingTable { ids, measured } = table;
             let unknown: Vec<usize> = (0..measured.len())
                 .filter(|&i| !measured[i].known)
                 .collect();
-            // The table's native ids, in id order, are the suite's.
+            // The table's native ids, in id order, become the suite's:
+            // moved, not copied.
             let Ids {
                 natives,
                 place_of,
                 places,
             } = ids;
+            assert_eq!(measured.len(), natives.len(), "one measurement per id");
             let mut suite = Suite {
                 tests: Vec::with_capacity(natives.len()),
                 natives: Rc::new(natives),

@@ -145,8 +145,8 @@ pub struct Problem {
 
 impl Problem {
     /// A problem built by hand (tests, benchmarks): `items` with their
-    /// keys, sorted here by key, in `groups`, for `shards` shards, without
-    /// a shard overhead.
+    /// keys, sorted here by (key, granularity), in `groups`, for `shards`
+    /// shards, without a shard overhead.
     pub fn new(mut items: Vec<(Text, Item)>, groups: Vec<Group>, shards: usize) -> Problem {
         items.sort_by(|a, b| (&a.0, a.1.granularity).cmp(&(&b.0, b.1.granularity)));
         let (keys, items): (Vec<Text>, Vec<Item>) = items.into_iter().unzip();
@@ -600,6 +600,7 @@ impl Plan {
     /// The plan an assignment describes, checked to hold every item exactly
     /// once on an existing shard.
     pub fn from_assignment(problem: Problem, assignment: &[usize], planner: &str) -> Plan {
+        assert_eq!(problem.keys.len(), problem.items.len(), "one key per item");
         assert_eq!(
             assignment.len(),
             problem.items.len(),
