@@ -707,9 +707,11 @@ impl<'r, 'f> Fold<'r, 'f> {
 /// Hands each of `items` to `f`, last first, giving the vector's memory
 /// back as it empties: a million cases need not all stay while they are
 /// named. (Shrinking a vector is a `realloc`, which gives whole pages of a
-/// large block back.)
+/// large block back, in place.) Given back a sixty-fourth at a time: at
+/// an eighth, a million cases (96 MB) still held 12 MB they no longer
+/// needed while the table grew, at the fold's peak.
 fn release_each<T>(mut items: Vec<T>, mut f: impl FnMut(T)) {
-    let step = (items.len() / 8).max(1 << 12);
+    let step = (items.len() / 64).max(1 << 12);
     while let Some(item) = items.pop() {
         f(item);
         if items.capacity() - items.len() >= step {
