@@ -99,10 +99,10 @@ static ALLOCATOR: huge_pages::HugePages = huge_pages::HugePages;
 /// CPU time in the kernel. Where huge pages are on for memory that asks
 /// (`enabled` = `madvise`, the usual default), blocks of 4 MiB and more
 /// now ask: half the faults, 7-10% less CPU at a million tests. With huge
-/// pages `never` the advice does nothing, with `always` it adds nothing;
-/// where a fault in advised memory may compact memory (`defrag` =
-/// `madvise`, the default), a machine whose memory is fragmented can make
-/// those faults slower instead. glibc builds only: the static musl
+/// pages `never` the advice does nothing. Under the default `defrag`
+/// (`madvise`), a fault in advised memory may compact memory first, with
+/// `enabled` = `always` too: on a machine whose memory is fragmented those
+/// faults can be slower instead. glibc builds only: the static musl
 /// binaries the release and the GitHub Action ship use musl's malloc, and
 /// go without.
 #[cfg(all(target_os = "linux", target_env = "gnu"))]
