@@ -99,10 +99,8 @@ fn heaviest(out: &mut String, planned: &Planned) {
     let assignment = plan.assignment();
     let mut order: Vec<usize> = (0..items.len()).collect();
     order.sort_by(|&a, &b| {
-        items[b]
-            .duration
-            .cmp(&items[a].duration)
-            .then_with(|| keys[a].cmp(&keys[b]))
+        let (da, db) = (items[a].duration, items[b].duration);
+        db.cmp(&da).then_with(|| keys[a].cmp(&keys[b]))
     });
     let _ = writeln!(
         out,

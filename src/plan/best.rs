@@ -95,35 +95,35 @@ pub fn best(problem: &Problem, limits: &Limits) -> Vec<usize> {
         if repeated[index] {
             continue;
         }
-        let start = start.unpack();
-        let (key, assignment) = match local_search::idle_makespan(problem, &start, &share) {
+        let (key, assignment) = match local_search::idle_makespan(problem, start.shards(), &share) {
             // The search would leave it as it is: no state is built.
             Some(makespan) => {
+                let start = start.unpack();
                 #[cfg(debug_assertions)]
                 {
                     let mut state = State::of(problem, start.clone());
                     lpt::fill_empty_shards(&mut state);
                     local_search::improve_and_balance(&mut state, &share);
                     debug_assert!(
-                        state.assignment() == &start[..] && state.makespan() == makespan,
+                        state.to_assignment() == start && state.makespan() == makespan,
                         "a search told idle moved nothing"
                     );
                 }
                 ((exact_makespan(problem, &start), makespan, index), start)
             }
             None => {
-                // The state keeps the start as its assignment.
-                let mut state = State::of(problem, start);
+                // The state holds the start as its own assignment, read
+                // from its packed form.
+                let mut state = State::of_shards(problem, start.shards());
+                drop(start);
                 // Local search never empties a shard, so filling first is
                 // enough.
                 lpt::fill_empty_shards(&mut state);
                 local_search::improve_and_balance(&mut state, &share);
-                let key = (
-                    exact_makespan(problem, state.assignment()),
-                    state.makespan(),
-                    index,
-                );
-                (key, state.into_assignment())
+                let makespan = state.makespan();
+                let assignment = state.into_assignment();
+                let key = (exact_makespan(problem, &assignment), makespan, index);
+                (key, assignment)
             }
         };
         if winner.as_ref().is_none_or(|(best, _)| key < *best) {
@@ -191,6 +191,14 @@ impl Packed {
         }
     }
 
+    /// Each item's shard, in item order.
+    fn shards(&self) -> Box<dyn Iterator<Item = usize> + '_> {
+        match self {
+            Packed::Narrow(items) => Box::new(items.iter().map(|&s| usize::from(s))),
+            Packed::Wide(items) => Box::new(items.iter().map(|&s| s as usize)),
+        }
+    }
+
     /// The assignment, one shard index per item.
     fn unpack(&self) -> Vec<usize> {
         match self {
@@ -237,10 +245,12 @@ mod tests {
         let packed = Packed::pack(&narrow, 256);
         assert!(matches!(packed, Packed::Narrow(_)));
         assert_eq!(packed.unpack(), narrow);
+        assert_eq!(packed.shards().collect::<Vec<_>>(), narrow);
         let wide = vec![299, 0, 256];
         let mut packed = Packed::pack(&wide, 300);
         assert!(matches!(packed, Packed::Wide(_)));
         assert_eq!(packed.unpack(), wide);
+        assert_eq!(packed.shards().collect::<Vec<_>>(), wide);
         packed.set(1, 298);
         assert_eq!(packed.unpack(), [299, 298, 256]);
     }

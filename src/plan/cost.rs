@@ -22,8 +22,9 @@ pub fn weight(problem: &Problem, item: usize) -> Micros {
 #[derive(Debug, Clone)]
 pub struct State<'a> {
     problem: &'a Problem,
-    /// Shard of each item, [`UNPLACED`] if none yet.
-    assignment: Vec<usize>,
+    /// Shard of each item, [`NOT_PLACED`] if none yet; in 32 bits, as a
+    /// million of them are held beside the suite and the search's own.
+    assignment: Vec<u32>,
     loads: Vec<Micros>,
     /// Per group: `(shard, items of the group on it)`, sorted by shard.
     presence: Vec<Vec<(usize, u32)>>,
@@ -38,16 +39,42 @@ pub struct State<'a> {
 /// The shard of an item not placed yet.
 pub const UNPLACED: usize = usize::MAX;
 
+/// [`UNPLACED`] as a [`State`] stores it.
+const NOT_PLACED: u32 = u32::MAX;
+
+/// `shard` as a [`State`] stores it.
+fn stored(shard: usize) -> u32 {
+    if shard == UNPLACED {
+        NOT_PLACED
+    } else {
+        u32::try_from(shard).expect("fewer than 2^32 shards")
+    }
+}
+
+/// A stored shard as planners see it.
+fn shard(stored: u32) -> usize {
+    if stored == NOT_PLACED {
+        UNPLACED
+    } else {
+        stored as usize
+    }
+}
+
 impl<'a> State<'a> {
     /// No item placed.
     pub fn empty(problem: &'a Problem) -> State<'a> {
-        State::holding(problem, vec![UNPLACED; problem.items.len()])
+        State::holding(problem, vec![NOT_PLACED; problem.items.len()])
     }
 
     /// A state with nothing placed yet that keeps `assignment` (one entry
     /// per item) as its own.
-    fn holding(problem: &'a Problem, assignment: Vec<usize>) -> State<'a> {
+    fn holding(problem: &'a Problem, assignment: Vec<u32>) -> State<'a> {
         assert_eq!(assignment.len(), problem.items.len(), "one shard per item");
+        // A shard index is never the stored `NOT_PLACED`.
+        assert!(
+            problem.shards < NOT_PLACED as usize,
+            "fewer than 2^32 - 1 shards"
+        );
         assert!(
             u32::try_from(problem.items.len()).is_ok(),
             "fewer than 2^32 items"
@@ -71,20 +98,28 @@ impl<'a> State<'a> {
     /// a million items' assignment is then not held twice. Items are placed
     /// in index order, as [`State::new`] places them.
     pub fn of(problem: &'a Problem, assignment: Vec<usize>) -> State<'a> {
+        State::of_shards(problem, assignment)
+    }
+
+    /// [`State::of`] the shards `shards` gives, one per item, stored as
+    /// they come: the caller's assignment (8 bytes an item) is let go of
+    /// before the state's own bookkeeping is asked for.
+    pub fn of_shards(problem: &'a Problem, shards: impl IntoIterator<Item = usize>) -> State<'a> {
+        let assignment: Vec<u32> = shards.into_iter().map(stored).collect();
         let mut state = State::holding(problem, assignment);
         // Members sized first: grown a push at a time, a million items
         // leave their shards' outgrown copies behind.
         let mut sizes = vec![0; problem.shards];
-        for &shard in state.assignment.iter().filter(|&&s| s != UNPLACED) {
-            sizes[shard] += 1;
+        for &shard in state.assignment.iter().filter(|&&s| s != NOT_PLACED) {
+            sizes[shard as usize] += 1;
         }
         for (members, size) in state.members.iter_mut().zip(sizes) {
             members.reserve_exact(size);
         }
         for item in 0..state.assignment.len() {
-            let shard = std::mem::replace(&mut state.assignment[item], UNPLACED);
-            if shard != UNPLACED {
-                state.place(item, shard);
+            let shard = std::mem::replace(&mut state.assignment[item], NOT_PLACED);
+            if shard != NOT_PLACED {
+                state.place(item, shard as usize);
             }
         }
         state
@@ -95,14 +130,29 @@ impl<'a> State<'a> {
         self.problem
     }
 
-    /// Each item's shard ([`UNPLACED`] if none).
-    pub fn assignment(&self) -> &[usize] {
-        &self.assignment
+    /// Item `item`'s shard ([`UNPLACED`] if none).
+    #[inline]
+    pub fn shard_of(&self, item: usize) -> usize {
+        shard(self.assignment[item])
     }
 
-    /// The assignment, consuming the state.
+    /// Each item's shard ([`UNPLACED`] if none), as a new vector.
+    pub fn to_assignment(&self) -> Vec<usize> {
+        self.assignment.iter().map(|&s| shard(s)).collect()
+    }
+
+    /// The assignment, consuming the state: its bookkeeping is let go of
+    /// before the assignment is widened.
     pub fn into_assignment(self) -> Vec<usize> {
-        self.assignment
+        let State {
+            assignment,
+            presence,
+            members,
+            position,
+            ..
+        } = self;
+        drop((presence, members, position));
+        assignment.into_iter().map(shard).collect()
     }
 
     /// Shard `shard`'s load.
@@ -173,7 +223,7 @@ impl<'a> State<'a> {
 
     /// What taking `item` off its shard removes from that shard's load.
     pub fn remove_saving(&self, item: usize) -> Micros {
-        let shard = self.assignment[item];
+        let shard = self.shard_of(item);
         let group = self.problem.items[item].group_index();
         let setup = if self.count(group, shard) == 1 {
             self.problem.groups[group].setup
@@ -193,7 +243,7 @@ impl<'a> State<'a> {
     /// [`weight`] already (a block of one item): at a million items in
     /// weight order, reading the item is a cache miss each.
     pub fn place_known(&mut self, item: usize, shard: usize, group: usize, weight: Micros) {
-        debug_assert_eq!(self.assignment[item], UNPLACED);
+        debug_assert_eq!(self.assignment[item], NOT_PLACED);
         debug_assert_eq!(group, self.problem.items[item].group_index());
         debug_assert_eq!(weight, self::weight(self.problem, item));
         // What `add_cost` would say, from the one search that also records
@@ -210,7 +260,7 @@ impl<'a> State<'a> {
             }
         };
         self.loads[shard] += weight + setup;
-        self.assignment[item] = shard;
+        self.assignment[item] = stored(shard);
         // Both fit: `empty` checked that every item index does.
         self.position[item] = self.members[shard].len() as u32;
         self.members[shard].push(item as u32);
@@ -218,7 +268,7 @@ impl<'a> State<'a> {
 
     /// Takes a placed item off its shard.
     pub fn unplace(&mut self, item: usize) {
-        let shard = self.assignment[item];
+        let shard = self.shard_of(item);
         debug_assert_ne!(shard, UNPLACED);
         self.loads[shard] -= self.remove_saving(item);
         let group = self.problem.items[item].group_index();
@@ -234,12 +284,12 @@ impl<'a> State<'a> {
         if let Some(&moved) = self.members[shard].get(position as usize) {
             self.position[moved as usize] = position;
         }
-        self.assignment[item] = UNPLACED;
+        self.assignment[item] = NOT_PLACED;
     }
 
     /// Moves a placed item to `shard`.
     pub fn relocate(&mut self, item: usize, shard: usize) {
-        if self.assignment[item] != shard {
+        if self.shard_of(item) != shard {
             self.unplace(item);
             self.place(item, shard);
         }
@@ -248,13 +298,16 @@ impl<'a> State<'a> {
     /// The items on `shard` grouped by group: `(group, items)` sorted by
     /// group, items ascending.
     pub fn pieces(&self, shard: usize) -> Vec<(usize, Vec<usize>)> {
-        let mut items: Vec<(usize, usize)> = self.members[shard]
+        // Both in 32 bits, as the items are (a shard may hold most of a
+        // million).
+        let mut items: Vec<(u32, u32)> = self.members[shard]
             .iter()
-            .map(|&i| (self.problem.items[i as usize].group_index(), i as usize))
+            .map(|&i| (self.problem.items[i as usize].group, i))
             .collect();
         items.sort_unstable();
         let mut pieces: Vec<(usize, Vec<usize>)> = Vec::new();
         for (group, item) in items {
+            let (group, item) = (group as usize, item as usize);
             match pieces.last_mut() {
                 Some((g, members)) if *g == group => members.push(item),
                 _ => pieces.push((group, vec![item])),
@@ -292,6 +345,24 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_state_gives_back_the_shards_it_was_given_unplaced_included() {
+        let p = grouped(
+            &[("a", 10, "f"), ("b", 20, "f"), ("c", 5, "g"), ("d", 1, "g")],
+            &[("f", 5)],
+            3,
+        );
+        let assignment = vec![2, UNPLACED, 0, 2];
+        let state = State::new(&p, &assignment);
+        assert_eq!(state.to_assignment(), assignment);
+        assert_eq!(state.shard_of(1), UNPLACED);
+        assert_eq!(state.shard_of(3), 2);
+        assert_eq!(state.loads(), [5, 0, 10 + 5 + 1]);
+        let from_shards = State::of_shards(&p, assignment.iter().copied());
+        assert_eq!(from_shards.loads(), state.loads());
+        assert_eq!(from_shards.into_assignment(), assignment);
+    }
+
+    #[test]
     fn setups_are_paid_once_per_group_and_shard() {
         let p = grouped(
             &[("a", 10, "f"), ("b", 20, "f"), ("c", 0, "g")],
@@ -319,7 +390,7 @@ mod tests {
         assert!(state.members(0).is_empty());
         assert_eq!(state.heaviest(), 1);
         assert_eq!(state.lightest(), 0);
-        assert_eq!(makespan(&p, state.assignment()), 36);
+        assert_eq!(makespan(&p, &state.to_assignment()), 36);
     }
 
     #[test]

@@ -321,6 +321,6 @@ mod tests {
         // a -> 0 (15), b -> 1 (10); c: shard 1 would be 10 + 3 + 5 = 18,
         // shard 0 runs f already: 15 + 3 = 18; tie, lowest index.
         place(&mut state, &order(&p));
-        assert_eq!(state.assignment(), &[0, 1, 0]);
+        assert_eq!(state.to_assignment(), [0, 1, 0]);
     }
 }
