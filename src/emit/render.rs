@@ -75,7 +75,7 @@ pub struct Item<'a> {
 /// The planned tests of every shard, by shard index, each sorted by native
 /// id: given as [`Member`]s, or as a plan's test indexes, whose members are
 /// made as they are walked. Printing one shard of a million-test plan then
-/// holds no members (16 bytes a test) for the shards it does not print.
+/// holds no members (32 bytes a test) for the shards it does not print.
 #[derive(Debug, Clone, Copy)]
 pub struct Shards<'a>(Layout<'a>);
 

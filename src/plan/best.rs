@@ -85,9 +85,9 @@ pub fn best(problem: &Problem, limits: &Limits) -> Vec<usize> {
         ..*limits
     };
     // Starts equal to an earlier one are told apart before any is used,
-    // so that none is copied to be compared later (8 MB at a million
-    // items); the search's state keeps each start as its assignment, so
-    // should LPT's plan win after all, it is made again.
+    // so that none is copied to be compared later; each start is let go
+    // of once the search's state is read from it, so should LPT's plan
+    // win after all, it is made again.
     let repeated: Vec<bool> = (0..starts.len())
         .map(|index| starts[..index].contains(&starts[index]))
         .collect();
@@ -144,6 +144,30 @@ pub fn best(problem: &Problem, limits: &Limits) -> Vec<usize> {
     }
 }
 
+/// [`Packed::shards`]: one shard index per item, widened as it is read.
+enum PackedShards<'a> {
+    Narrow(std::slice::Iter<'a, u8>),
+    Wide(std::slice::Iter<'a, u32>),
+}
+
+impl Iterator for PackedShards<'_> {
+    type Item = usize;
+
+    fn next(&mut self) -> Option<usize> {
+        match self {
+            PackedShards::Narrow(items) => items.next().map(|&s| usize::from(s)),
+            PackedShards::Wide(items) => items.next().map(|&s| s as usize),
+        }
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        match self {
+            PackedShards::Narrow(items) => items.size_hint(),
+            PackedShards::Wide(items) => items.size_hint(),
+        }
+    }
+}
+
 /// The item assignment that puts each block on its subset's shard.
 fn by_blocks(problem: &Problem, blocks: &Blocks, shards: &[usize]) -> Packed {
     let mut assignment = Packed::zeros(problem.items.len(), problem.shards);
@@ -192,10 +216,10 @@ impl Packed {
     }
 
     /// Each item's shard, in item order.
-    fn shards(&self) -> Box<dyn Iterator<Item = usize> + '_> {
+    fn shards(&self) -> PackedShards<'_> {
         match self {
-            Packed::Narrow(items) => Box::new(items.iter().map(|&s| usize::from(s))),
-            Packed::Wide(items) => Box::new(items.iter().map(|&s| s as usize)),
+            Packed::Narrow(items) => PackedShards::Narrow(items.iter()),
+            Packed::Wide(items) => PackedShards::Wide(items.iter()),
         }
     }
 

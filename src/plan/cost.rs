@@ -47,17 +47,19 @@ fn stored(shard: usize) -> u32 {
     if shard == UNPLACED {
         NOT_PLACED
     } else {
-        u32::try_from(shard).expect("fewer than 2^32 shards")
+        u32::try_from(shard)
+            .ok()
+            .filter(|&s| s <= i32::MAX as u32)
+            .expect("fewer than 2^31 shards")
     }
 }
 
-/// A stored shard as planners see it.
+/// A stored shard as planners see it: sign-extended, so that
+/// [`NOT_PLACED`] becomes [`UNPLACED`] without a branch (the search reads
+/// shards in its innermost loop); shards are fewer than 2^31.
+#[inline]
 fn shard(stored: u32) -> usize {
-    if stored == NOT_PLACED {
-        UNPLACED
-    } else {
-        stored as usize
-    }
+    stored as i32 as isize as usize
 }
 
 impl<'a> State<'a> {
@@ -70,10 +72,10 @@ impl<'a> State<'a> {
     /// per item) as its own.
     fn holding(problem: &'a Problem, assignment: Vec<u32>) -> State<'a> {
         assert_eq!(assignment.len(), problem.items.len(), "one shard per item");
-        // A shard index is never the stored `NOT_PLACED`.
+        // Shards read back by sign extension ([`shard`]).
         assert!(
-            problem.shards < NOT_PLACED as usize,
-            "fewer than 2^32 - 1 shards"
+            problem.shards <= i32::MAX as usize,
+            "fewer than 2^31 shards"
         );
         assert!(
             u32::try_from(problem.items.len()).is_ok(),
@@ -91,12 +93,13 @@ impl<'a> State<'a> {
 
     /// The state of an assignment; [`UNPLACED`] entries stay unplaced.
     pub fn new(problem: &'a Problem, assignment: &[usize]) -> State<'a> {
-        State::of(problem, assignment.to_vec())
+        State::of_shards(problem, assignment.iter().copied())
     }
 
-    /// [`State::new`] taking the assignment to keep rather than copying it:
-    /// a million items' assignment is then not held twice. Items are placed
-    /// in index order, as [`State::new`] places them.
+    /// [`State::new`] taking the assignment: it is narrowed to 32 bits as
+    /// it is read and let go of before the state's bookkeeping is made, so
+    /// a million items' assignment is not held twice. Items are placed in
+    /// index order, as [`State::new`] places them.
     pub fn of(problem: &'a Problem, assignment: Vec<usize>) -> State<'a> {
         State::of_shards(problem, assignment)
     }

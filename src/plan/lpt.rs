@@ -47,7 +47,7 @@ pub fn lpt_of(problem: &Problem, blocks: &Blocks) -> Vec<usize> {
 
 /// [`lpt_of`] without setups: each item to the least-loaded shard, the
 /// lowest index on ties, with the loads alone. A [`State`]'s bookkeeping
-/// per item (16 MB at a million items) would go unused: no setup is paid,
+/// per item (12 MB at a million items) would go unused: no setup is paid,
 /// and no shard is left empty while another has two items (every item
 /// weighs at least 1µs, so an empty shard is the lightest), which leaves
 /// [`fill_empty_shards`] nothing to do.

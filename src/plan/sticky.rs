@@ -154,8 +154,8 @@ impl Planner for Sticky<'_> {
 
     fn assign(&self, problem: &Problem) -> Result<Vec<usize>> {
         let previous = self.previous.shards_of(problem);
-        let start: Vec<usize> = previous.iter().map(|p| p.unwrap_or(UNPLACED)).collect();
-        let mut state = State::new(problem, &start);
+        let start = previous.iter().map(|p| p.unwrap_or(UNPLACED));
+        let mut state = State::of_shards(problem, start);
         let new: Vec<usize> = lpt::order(problem)
             .into_iter()
             .filter(|&i| previous[i].is_none())
