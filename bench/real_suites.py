@@ -61,6 +61,91 @@ GO_PACKAGES = [
     "github.com/pelletier/go-toml/v2/...",
     "github.com/stretchr/testify/...",
 ]
+# A go suite of a realistic size (1,959 top-level tests in 180 packages,
+# about a minute in one job on two cores), where a shard of eight runs
+# for several seconds rather than two: x/net, x/crypto, x/exp,
+# klauspost/compress, brotli, the tidwall packages and others, from Debian
+# bookworm. Left out:
+# tests that need the network or an sshd skip themselves; packages whose
+# time is one timing-dependent test or minutes long are not listed
+# (x/net/http2's TestTransportReturnsUnusedFlowControlMultipleWrites
+# hung until go's 10-minute timeout in one shard, h2c's 65 s of backoff,
+# x/net/internal/socket's 16 s race test, tidwall/rtree/base's 75 s
+# benchmark test, klauspost's flate, s2, zip and zstd, 43 s to over 300 s
+# each).
+GO_LARGE_DEBS = [
+    "golang-golang-x-net-dev=1:0.7.0+dfsg-1",
+    "golang-golang-x-crypto-dev=1:0.4.0-1",
+    "golang-github-tidwall-buntdb-dev=1.1.7-1",
+    "golang-github-tidwall-gjson-dev=1.14.4-2",
+    "golang-github-tidwall-btree-dev=0.3.0-2",
+    "golang-github-tidwall-grect-dev=0.1.0-1",
+    "golang-github-tidwall-match-dev=1.1.1-2",
+    "golang-github-tidwall-pretty-dev=1.0.5-1",
+    "golang-github-tidwall-rtree-dev=0.0~git20180113.6cd4270-3",
+    "golang-github-tidwall-tinyqueue-dev=0.1.1-2",
+    "golang-github-klauspost-compress-dev=1.15.12+ds1-3",
+    "golang-github-andybalholm-brotli-dev=1.0.4-3",
+    "golang-github-shopspring-decimal-dev=1.2.0-2",
+    "golang-github-cockroachdb-apd-dev=2.0.1-1",
+    "golang-github-alecthomas-chroma-v2-dev=2.5.0-1",
+    "golang-github-yuin-goldmark-dev=1.5.4-1",
+    "golang-github-itchyny-gojq-dev=0.12.11-1",
+    "golang-golang-x-exp-dev=0.0~git20221028.83b7d23-2",
+    "golang-github-hashicorp-hcl-v2-dev=2.14.1-2",
+    "golang-github-zclconf-go-cty-dev=1.12.1-1",
+]
+GO_LARGE_PACKAGES = [
+    "golang.org/x/net/bpf/...",
+    "golang.org/x/net/context/...",
+    "golang.org/x/net/dict/...",
+    "golang.org/x/net/dns/...",
+    "golang.org/x/net/html/...",
+    "golang.org/x/net/http/...",
+    "golang.org/x/net/http2/hpack",
+    "golang.org/x/net/icmp/...",
+    "golang.org/x/net/idna/...",
+    "golang.org/x/net/internal/iana",
+    "golang.org/x/net/internal/socks",
+    "golang.org/x/net/internal/sockstest",
+    "golang.org/x/net/internal/timeseries",
+    "golang.org/x/net/ipv4/...",
+    "golang.org/x/net/ipv6/...",
+    "golang.org/x/net/nettest/...",
+    "golang.org/x/net/netutil/...",
+    "golang.org/x/net/proxy/...",
+    "golang.org/x/net/publicsuffix/...",
+    "golang.org/x/net/trace/...",
+    "golang.org/x/net/webdav/...",
+    "golang.org/x/net/websocket/...",
+    "golang.org/x/net/xsrftoken/...",
+    "golang.org/x/crypto/...",
+    "github.com/tidwall/btree",
+    "github.com/tidwall/buntdb",
+    "github.com/tidwall/gjson",
+    "github.com/tidwall/grect",
+    "github.com/tidwall/match",
+    "github.com/tidwall/pretty",
+    "github.com/tidwall/rtree",
+    "github.com/tidwall/tinyqueue",
+    "github.com/klauspost/compress",
+    "github.com/klauspost/compress/fse",
+    "github.com/klauspost/compress/gzhttp/...",
+    "github.com/klauspost/compress/gzip",
+    "github.com/klauspost/compress/huff0",
+    "github.com/klauspost/compress/internal/...",
+    "github.com/klauspost/compress/snappy",
+    "github.com/klauspost/compress/zlib",
+    "github.com/andybalholm/brotli/...",
+    "github.com/shopspring/decimal/...",
+    "github.com/cockroachdb/apd/...",
+    "github.com/alecthomas/chroma/v2/...",
+    "github.com/yuin/goldmark/...",
+    "github.com/itchyny/gojq/...",
+    "golang.org/x/exp/...",
+    "github.com/hashicorp/hcl/v2/...",
+    "github.com/zclconf/go-cty/...",
+]
 CRATE = ("typenum", "1.20.1")
 # zod publishes its sources with its vitest suite (src/**/tests/*.test.ts);
 # the runner comes from npm at the versions of fixtures/suites/vitest.
@@ -109,6 +194,7 @@ class Suite:
     """One real suite: how to install, list, run whole and run a shard."""
 
     name = ""
+    key = ""  # its runs' directory, when not the runner's name
     runner = ""
     cwd = ""
     report = ""  # the report's file name inside a run's directory
@@ -203,11 +289,16 @@ class Pytest(Suite):
 
 class GoTest(Suite):
     name = "go:x/text+cmp+toml+testify"
+    key = "go"
     runner = "go"
     report = "go-test.json"
+    debs = GO_DEBS
+    packages = GO_PACKAGES
 
-    def __init__(self):
-        self.gopath = os.path.join(BENCH, "gopath")
+    def __init__(self, gopath="gopath"):
+        # Each go suite copies the source tree into a GOPATH of its own
+        # once, after its packages are installed.
+        self.gopath = os.path.join(BENCH, gopath)
         self.cwd = os.path.join(self.gopath, "src")
 
     def env(self):
@@ -217,7 +308,7 @@ class GoTest(Suite):
         return env
 
     def install(self):
-        missing = [d for d in GO_DEBS
+        missing = [d for d in self.debs
                    if run(["dpkg-query", "-W", "-f=${Version}", d.split("=")[0]],
                           check=False, stdout=subprocess.PIPE).stdout != d.split("=")[1]]
         if missing:
@@ -228,16 +319,16 @@ class GoTest(Suite):
             shutil.copytree("/usr/share/gocode/src", self.cwd, symlinks=False)
         # Warm the build cache so that every shard links, as a CI job with
         # a cached build would, rather than compiling the world once.
-        run(["go", "test", "-count=1", "-run", "^$", *GO_PACKAGES], self.cwd, self.env(),
+        run(["go", "test", "-count=1", "-run", "^$", *self.packages], self.cwd, self.env(),
             subprocess.DEVNULL)
 
     def list_tests(self, path):
         with open(path, "w") as f:
-            run(["go", "test", "-list", ".", *GO_PACKAGES], self.cwd, self.env(), f)
+            run(["go", "test", "-list", ".", *self.packages], self.cwd, self.env(), f)
 
     def full_run(self, out):
         with open(os.path.join(out, self.report), "w") as f:
-            run(["go", "test", "-json", *GO_PACKAGES], self.cwd, self.env(), f, check=False)
+            run(["go", "test", "-json", *self.packages], self.cwd, self.env(), f, check=False)
 
     def extra_args(self, out):
         return ["-json"]
@@ -254,6 +345,16 @@ class GoTest(Suite):
                 if test and "/" not in test and event.get("Action") in ("pass", "fail", "skip"):
                     ran[(event["Package"], test)] += 1
         return ran
+
+
+class GoTestLarge(GoTest):
+    name = "go:x/net+x/crypto+x/exp+compress+17 more"
+    key = "go-large"
+    debs = GO_LARGE_DEBS
+    packages = GO_LARGE_PACKAGES
+
+    def __init__(self):
+        super().__init__("gopath-large")
 
 
 class Nextest(Suite):
@@ -362,7 +463,8 @@ class Vitest(Suite):
         return junit_keys(os.path.join(out, self.report))
 
 
-SUITES = {"pytest": Pytest, "go": GoTest, "nextest": Nextest, "vitest": Vitest}
+SUITES = {"pytest": Pytest, "go": GoTest, "go-large": GoTestLarge, "nextest": Nextest,
+          "vitest": Vitest}
 
 
 # ---------------------------------------------------------------- rounds
@@ -456,7 +558,7 @@ def describe_costs(cost_model):
 def bench_suite(suite, shard_counts, rows, noise=False):
     log(f"{suite.name}: install")
     suite.install()
-    root = os.path.join(BENCH, "runs", suite.runner)
+    root = os.path.join(BENCH, "runs", suite.key or suite.runner)
     shutil.rmtree(root, ignore_errors=True)
     os.makedirs(root)
     tests = os.path.join(root, "tests.txt")
@@ -534,7 +636,7 @@ def print_details(rows, out):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--suites", default="pytest,go,nextest,vitest",
+    parser.add_argument("--suites", default="pytest,go,go-large,nextest,vitest",
                         help="comma-separated, of: " + ", ".join(SUITES))
     parser.add_argument("--shards", default=",".join(map(str, SHARD_COUNTS)))
     parser.add_argument("--noise", action="store_true",
