@@ -348,7 +348,7 @@ class GoTest(Suite):
 
 
 class GoTestLarge(GoTest):
-    name = "go:x/net+x/crypto+x/exp+compress+17 more"
+    name = "go:x/net+x/crypto+x/exp+compress+16 more"
     key = "go-large"
     debs = GO_LARGE_DEBS
     packages = GO_LARGE_PACKAGES

@@ -101,7 +101,7 @@ pub fn best(problem: &Problem, limits: &Limits) -> Vec<usize> {
                 let start = start.unpack();
                 #[cfg(debug_assertions)]
                 {
-                    let mut state = State::of(problem, start.clone());
+                    let mut state = State::new(problem, &start);
                     lpt::fill_empty_shards(&mut state);
                     local_search::improve_and_balance(&mut state, &share);
                     debug_assert!(

@@ -96,17 +96,11 @@ impl<'a> State<'a> {
         State::of_shards(problem, assignment.iter().copied())
     }
 
-    /// [`State::new`] taking the assignment: it is narrowed to 32 bits as
-    /// it is read and let go of before the state's bookkeeping is made, so
-    /// a million items' assignment is not held twice. Items are placed in
+    /// [`State::new`] of the shards `shards` gives, one per item, narrowed
+    /// to 32 bits as they come: a caller's 8-byte assignment (a packed
+    /// start, a previous plan) is never copied whole, and is let go of
+    /// before the state's own bookkeeping is asked for. Items are placed in
     /// index order, as [`State::new`] places them.
-    pub fn of(problem: &'a Problem, assignment: Vec<usize>) -> State<'a> {
-        State::of_shards(problem, assignment)
-    }
-
-    /// [`State::of`] the shards `shards` gives, one per item, stored as
-    /// they come: the caller's assignment (8 bytes an item) is let go of
-    /// before the state's own bookkeeping is asked for.
     pub fn of_shards(problem: &'a Problem, shards: impl IntoIterator<Item = usize>) -> State<'a> {
         let assignment: Vec<u32> = shards.into_iter().map(stored).collect();
         let mut state = State::holding(problem, assignment);

@@ -286,7 +286,7 @@ type ByWeight = Rc<SortedItems>;
 /// an item, as every shard's are kept at once (a million items), and the
 /// weights a partner search reads are aligned and side by side (packed
 /// 13-byte entries made the search 12% slower).
-#[derive(Debug, Default)]
+#[derive(Debug)]
 struct SortedItems {
     weights: Vec<Micros>,
     items: Vec<u32>,
