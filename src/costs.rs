@@ -202,19 +202,19 @@ pub fn read_run(
     let mut run = Run::default();
     let mut observed: BTreeMap<&'static str, CostRecord> = BTreeMap::new();
     let mut unreadable = Vec::new();
+    let mut read_buckets = Vec::with_capacity(buckets.len());
     for (path, (record, files)) in buckets {
         let mut windows = Vec::new();
-        let (cases, groups, read) =
-            match inputs::read_reports_with_windows(&files, options, warnings, &mut windows) {
-                Ok(read) => read,
-                Err(error) if options.strict => return Err(error),
-                // None of this shard's reports could be read: a warning,
-                // unless no shard's could (then the error).
-                Err(error) => {
-                    unreadable.push(error);
-                    continue;
-                }
-            };
+        match inputs::read_reports_with_windows(&files, options, warnings, &mut windows) {
+            Ok(read) => read_buckets.push((path, record, files, windows, read)),
+            Err(error) if options.strict => return Err(error),
+            // None of this shard's reports could be read: a warning,
+            // unless no shard's could (then the error).
+            Err(error) => unreadable.push(error),
+        }
+    }
+    let typical_wait = typical_wait(&read_buckets);
+    for (path, record, files, windows, (cases, groups, read)) in read_buckets {
         let record_runner = record.as_ref().map(|r| r.runner);
         let gaps = suite_gaps(&cases, &groups, record_runner);
         let suites_seen = !gaps.is_empty();
@@ -226,9 +226,14 @@ pub fn read_run(
             && window.duration > 0
         {
             // What runs inside the window: tests and measured setups (a
-            // jest file's imports), as planning divides them.
-            let inside =
-                tests.saturating_add(measured_setups(&cases, &groups, kind.runner().as_ref()));
+            // jest file's imports), as planning divides them, and the waits
+            // seen in it (the first groups' came before it opened).
+            let inside = tests.saturating_add(measured_setups(
+                &cases,
+                &groups,
+                kind.runner().as_ref(),
+                Waits::Seen,
+            ));
             let costs = entry(&mut observed, kind);
             costs.windows.push((0, inside, window.duration));
             let launches = record.as_ref().map_or(1, ShardRecord::launch_count);
@@ -250,12 +255,18 @@ pub fn read_run(
                 && let Some(wall) = seen.wall
             {
                 let runner = record.runner.runner();
-                let measured = measured_setups(&cases, &groups, runner.as_ref());
+                let launches = record.launch_count();
+                let own = without_launch_gaps(&groups, launches);
+                let measured = measured_setups(
+                    &cases,
+                    &own,
+                    runner.as_ref(),
+                    Waits::OrTypical(typical_wait),
+                );
                 let wall = i64::try_from(wall).unwrap_or(i64::MAX);
                 let y = wall
                     .saturating_sub(i64::try_from(measured).unwrap_or(i64::MAX))
                     .saturating_sub(i64::try_from(seen.tests).unwrap_or(i64::MAX));
-                let launches = record.launch_count();
                 let costs = entry(&mut observed, record.runner);
                 costs.shards.push((0, seen.groups, y, launches));
                 // Planning divides tests and measured setups alike by the
@@ -324,13 +335,16 @@ fn window_load(
 
 /// The suite observation of a run window that held its tests one at a
 /// time (go's packages, from a `go test -json` stream's first event to its
-/// last): `(run, groups but the first, window minus its tests and measured
-/// setups)`. Like pytest's session suite, the window holds the groups'
-/// cost outside their tests (go builds and links each package's test
-/// binary between the previous one's and its own) and no start-up; the
+/// last): `(run, groups but the first, window minus its tests, measured
+/// setups and the waits it shows)`. Like pytest's session suite, the
+/// window holds the groups' cost outside their tests and no start-up; go
+/// builds and links each package's test binary between the previous one's
+/// and its own, which the groups' waits measure and planning charges
+/// with their setups, so what is left is any other cost per group. The
 /// first group's comes before the window opens, so it is not counted.
 /// `None` when the tests ran several at a time (their sum says nothing of
-/// the groups then), the run touched one group, or nothing is left.
+/// the groups then), the run touched one group, or the window holds less
+/// than that.
 fn window_gap(
     cases: &[TestCase],
     groups: &[GroupTime],
@@ -343,18 +357,45 @@ fn window_gap(
     }
     let runner = kind.runner();
     let (keys, _) = groups_and_sum(cases, runner.as_ref())?;
-    let setups = GroupSetups::measure(cases, groups, runner.as_ref());
+    // The waits it shows (links) ran inside it; the first group's did not.
+    let setups = GroupSetups::measure(cases, groups, runner.as_ref()).with_typical_wait(0);
     let inside = keys
         .iter()
         .map(|k| setups.setup(k))
         .fold(tests, Micros::saturating_add);
-    (keys.len() >= 2 && window > inside).then(|| {
+    (keys.len() >= 2 && window >= inside).then(|| {
         (
             0,
             keys.len() as u64 - 1,
             i64::try_from(window - inside).unwrap_or(i64::MAX),
         )
     })
+}
+
+/// `groups` of a shard that started its runner `launches` times, less the
+/// waits of the `launches − 1` groups that waited longest: each later
+/// command started between two groups, so one group's wait holds that
+/// command's start-up, which the learned start-up per launch stands for
+/// (those groups then wait as long as a typical one). The other waits are
+/// the groups' own (links), counted with their setups.
+fn without_launch_gaps(groups: &[GroupTime], launches: u64) -> Vec<GroupTime> {
+    let mut groups = groups.to_vec();
+    let gaps = usize::try_from(launches.saturating_sub(1)).unwrap_or(usize::MAX);
+    if gaps == 0 {
+        return groups;
+    }
+    let mut waited: Vec<(Micros, usize)> = groups
+        .iter()
+        .enumerate()
+        .filter_map(|(index, group)| Some((group.wait?, index)))
+        .collect();
+    // Longest first; ties by position, so the result depends on the
+    // reports alone.
+    waited.sort_unstable_by_key(|&(wait, index)| (std::cmp::Reverse(wait), index));
+    for &(_, index) in waited.iter().take(gaps) {
+        groups[index].wait = None;
+    }
+    groups
 }
 
 /// The outermost groups: each group not inside an earlier one.
@@ -431,10 +472,61 @@ fn suite_gaps(
     out
 }
 
+/// Which waits [`measured_setups`] counts.
+#[derive(Debug, Clone, Copy)]
+enum Waits {
+    /// Only those the reports show: what ran inside a run's own window.
+    Seen,
+    /// Those, and this one for every group not seen waiting: the first
+    /// groups of a shard waited too, before its reports began, and
+    /// planning charges every group a wait.
+    OrTypical(Micros),
+}
+
+/// The median wait of every group the run's reports saw waiting, less the
+/// start-ups of shards that launched their runner several times: the wait
+/// a group not seen waiting is taken to have had (0 if none was seen).
+fn typical_wait(buckets: &[ReadBucket]) -> Micros {
+    let mut waits: Vec<Micros> = buckets
+        .iter()
+        .flat_map(|(_, record, _, _, (_, groups, _))| {
+            let launches = record.as_ref().map_or(1, ShardRecord::launch_count);
+            without_launch_gaps(groups, launches)
+                .into_iter()
+                .filter_map(|g| g.wait)
+        })
+        .collect();
+    if waits.is_empty() {
+        0
+    } else {
+        crate::duration::median(&mut waits)
+    }
+}
+
+/// One shard's reports, read: its record's path and record, its files,
+/// their run windows and what they held.
+type ReadBucket = (
+    Option<PathBuf>,
+    Option<ShardRecord>,
+    Vec<PathBuf>,
+    Vec<RunWindow>,
+    (Vec<TestCase>, Vec<GroupTime>, usize),
+);
+
 /// The setups planning would charge the groups of `cases` from these
-/// reports alone: measured, else the typical measured one.
-fn measured_setups(cases: &[TestCase], groups: &[GroupTime], runner: &dyn Runner) -> Micros {
+/// reports alone: measured, else the typical measured one, each with its
+/// wait as `waits` says.
+fn measured_setups(
+    cases: &[TestCase],
+    groups: &[GroupTime],
+    runner: &dyn Runner,
+    waits: Waits,
+) -> Micros {
     let setups = GroupSetups::measure(cases, groups, runner);
+    let setups = match waits {
+        Waits::Seen => setups.with_typical_wait(0),
+        Waits::OrTypical(wait) => setups.with_typical_wait(wait),
+    };
     let keys: BTreeSet<String> = cases
         .iter()
         .filter(|c| runner.accepts(c.dialect))
@@ -581,6 +673,35 @@ mod tests {
             suite_gaps(&cases, &nested, None),
             vec![(RunnerKind::Pytest, 2, 800)]
         );
+    }
+
+    #[test]
+    fn a_shard_launched_three_times_forgets_its_two_longest_waits() {
+        let waited = |wait: Option<Micros>| GroupTime {
+            cases: 0..0,
+            duration: 0,
+            start: None,
+            wait,
+        };
+        // 9 s and the first of the two 7 s waits held `go test`'s later
+        // start-ups; the rest are links.
+        let groups = [
+            waited(Some(1)),
+            waited(Some(7)),
+            waited(None),
+            waited(Some(9)),
+            waited(Some(7)),
+        ];
+        let waits = |launches| -> Vec<Option<Micros>> {
+            without_launch_gaps(&groups, launches)
+                .iter()
+                .map(|g| g.wait)
+                .collect()
+        };
+        assert_eq!(waits(3), [Some(1), None, None, None, Some(7)]);
+        assert_eq!(waits(1), [Some(1), Some(7), None, Some(9), Some(7)]);
+        // More launches than waits: none is left.
+        assert!(waits(9).iter().all(Option::is_none));
     }
 
     /// Shard `index` of `shards` of a pytest plan, as `select --record`

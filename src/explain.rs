@@ -217,6 +217,15 @@ fn setups(out: &mut String, planned: &Planned) {
             format!("{measured} measured in the reports; a group never measured gets their median")
         }
     }];
+    if planned.waited_groups > 0 {
+        sources.push(format!(
+            "plus how long {} waited to start (a go package's link; a group never seen waiting pays their median)",
+            match planned.waited_groups {
+                1 => "1 group".to_string(),
+                n => format!("{n} groups"),
+            }
+        ));
+    }
     if group_cost.micros > 0 {
         let (each, shared) = match planned.weighted_groups {
             0 => ("each", String::new()),

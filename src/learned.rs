@@ -20,8 +20,9 @@
 //! `go test` commands does not teach a start-up three times too long.
 //!
 //! where "measured setup" is what reports show ([`crate::timing::GroupSetups`]:
-//! a suite's time beyond its tests) and the two learned terms are what
-//! they do not show: interpreter start-up, plugin loading, a file's imports
+//! a suite's time beyond its tests, and the wait before a group started,
+//! where they show it: a go package's link, which runs beside other
+//! packages' tests) and the two learned terms are what they do not show: interpreter start-up, plugin loading, a file's imports
 //! that the runner times outside its tests. The third, the concurrency
 //! `k(R)` (per mille; 1000 unless learned), is how many tests the runner
 //! keeps running at once (nextest's threads, pytest-xdist's workers): its

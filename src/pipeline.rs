@@ -44,6 +44,9 @@ pub struct Planned {
     pub measured_groups: usize,
     /// Groups that pay the learned per-group cost by their wait to start.
     pub weighted_groups: usize,
+    /// Groups the reports saw waiting to start (a go package's link),
+    /// each paying its wait with its setup.
+    pub waited_groups: usize,
     /// With `--previous`: how much the plan moved from it.
     pub churn: Option<Churn>,
     /// The cost terms the plan used and where each came from.
@@ -63,6 +66,7 @@ impl Planned {
             planner: planned.planner,
             measured_groups: inputs.measured_groups,
             weighted_groups: inputs.weighted_groups,
+            waited_groups: inputs.waited_groups,
             churn: planned.churn,
             cost_model: inputs.cost_model,
         }
@@ -109,6 +113,9 @@ pub struct Inputs {
     pub measured_groups: usize,
     /// Groups that pay the learned per-group cost by their wait to start.
     pub weighted_groups: usize,
+    /// Groups the reports saw waiting to start (a go package's link),
+    /// each paying its wait with its setup.
+    pub waited_groups: usize,
 }
 
 /// Reads everything planning needs (reports, the test list, the previous
@@ -228,6 +235,7 @@ pub fn read_inputs(
     };
     let measured_groups = setups.measured_groups();
     let weighted_groups = setups.weighted_groups();
+    let waited_groups = setups.waited_groups();
     if options.split_large && options.by == Granularity::Test {
         warnings.push(
             "--split-large splits classes or files; with --by test every test is placed on its own already"
@@ -265,6 +273,7 @@ pub fn read_inputs(
         default_history,
         measured_groups,
         weighted_groups,
+        waited_groups,
     })
 }
 

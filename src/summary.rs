@@ -81,6 +81,17 @@ pub fn summary(
                     }
                 ));
             }
+            if planned.waited_groups > 0 {
+                sources.push(format!(
+                    "{} with how long {} waited to start",
+                    planned.waited_groups,
+                    if planned.waited_groups == 1 {
+                        "it"
+                    } else {
+                        "they"
+                    }
+                ));
+            }
             if model.startup_per_group && model.shard_startup.micros > 0 {
                 sources.push(format!(
                     "{} start-up per group {}, one command each",

@@ -1231,14 +1231,24 @@ impl<'a> Estimator<'a> {
 /// Setup costs of groups, keyed by the runner's file key ([`TestId::file`]:
 /// a test file, a go package, a test binary): what a group's recorded time
 /// (a JUnit suite's `time`, a go package's elapsed time) exceeds the sum of
-/// its tests by. Imports, fixtures, `TestMain`: costs a shard pays once
-/// for every group it runs tests of.
+/// its tests by, plus how long it waited to start where reports show it
+/// (a go package's link). Imports, fixtures, `TestMain`, links: costs a
+/// shard pays once for every group it runs tests of.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct GroupSetups {
     /// Median measured setup per group key.
     measured: BTreeMap<String, Micros>,
     /// Median of `measured`: the estimate for a group never measured.
     typical: Micros,
+    /// Median wait per group key ([`crate::report::GroupTime::wait`]):
+    /// the runner's work for the group that no report times (a go
+    /// package's link), done beside other groups' tests as they are, so a
+    /// shard pays it like a measured setup.
+    waits: BTreeMap<String, Micros>,
+    /// Median of `waits`: the wait of a group never seen waiting (the
+    /// first of each of go's slots is linked before anything is timed); 0
+    /// when no group was.
+    typical_wait: Micros,
     /// Added to every group (`--group-overhead`, or the learned cost per
     /// group): what no report shows, such as linking a go test binary.
     extra: Micros,
@@ -1293,8 +1303,15 @@ impl GroupSetups {
             }
             measured.insert(key, median(&mut group.setups));
         }
+        let mut values: Vec<Micros> = waits.values().copied().collect();
         GroupSetups {
             weights: wait_weights(&waits),
+            typical_wait: if values.is_empty() {
+                0
+            } else {
+                median(&mut values)
+            },
+            waits,
             ..GroupSetups::from_measured(measured, 0)
         }
     }
@@ -1310,9 +1327,19 @@ impl GroupSetups {
         GroupSetups {
             measured,
             typical,
+            waits: BTreeMap::new(),
+            typical_wait: 0,
             extra,
             weights: BTreeMap::new(),
             weighted: false,
+        }
+    }
+
+    /// The same setups with `wait` for every group never seen waiting.
+    pub fn with_typical_wait(self, wait: Micros) -> GroupSetups {
+        GroupSetups {
+            typical_wait: wait,
+            ..self
         }
     }
 
@@ -1348,27 +1375,36 @@ impl GroupSetups {
     }
 
     /// The setup of group `key`: measured, else the typical measured setup
-    /// (0 if none was), plus its extra.
+    /// (0 if none was), plus its wait and its extra.
     pub fn setup(&self, key: &str) -> Micros {
-        self.measured
-            .get(key)
-            .copied()
-            .unwrap_or(self.typical)
-            .saturating_add(self.extra_of(key))
+        self.measured_of(key).saturating_add(self.extra_of(key))
     }
 
     /// [`GroupSetups::setup`] with the measured part (time inside the
-    /// runner's own timing, its tests running `concurrency` at once) as
-    /// wall time; the extra is wall time already.
+    /// runner's own timing and the wait before it, run `concurrency` at
+    /// once like the tests) as wall time; the extra is wall time already.
     pub fn setup_at(&self, key: &str, concurrency: Concurrency) -> Micros {
         concurrency
-            .wall(self.measured.get(key).copied().unwrap_or(self.typical))
+            .wall(self.measured_of(key))
             .saturating_add(self.extra_of(key))
+    }
+
+    /// The measured setup of group `key` (else the typical one) plus its
+    /// wait (else the typical one).
+    fn measured_of(&self, key: &str) -> Micros {
+        let setup = self.measured.get(key).copied().unwrap_or(self.typical);
+        let wait = self.waits.get(key).copied().unwrap_or(self.typical_wait);
+        setup.saturating_add(wait)
     }
 
     /// How many groups have a measured setup.
     pub fn measured_groups(&self) -> usize {
         self.measured.len()
+    }
+
+    /// How many groups were seen waiting to start, each paying its wait.
+    pub fn waited_groups(&self) -> usize {
+        self.waits.len()
     }
 
     /// How many groups pay a share of the extra by their wait (0 unless
@@ -1921,17 +1957,57 @@ mod tests {
         let measured = GroupSetups::measure(&cases, &groups, &Plain);
         let (_, _, together) = TimingTable::build_with_setups(cases.clone(), &groups, &Plain);
         assert_eq!(together, measured);
+        // Each group pays its own median wait (d the typical one, 2 s)
+        // and its share of the extra.
         let shared = measured.clone().with_shared_extra(400_000);
-        assert_eq!(shared.setup("a"), 600_000);
-        assert_eq!(shared.setup("b"), 400_000);
-        assert_eq!(shared.setup("c"), 200_000);
-        assert_eq!(shared.setup("d"), 400_000);
+        assert_eq!(shared.setup("a"), 3_600_000);
+        assert_eq!(shared.setup("b"), 2_400_000);
+        assert_eq!(shared.setup("c"), 1_200_000);
+        assert_eq!(shared.setup("d"), 2_400_000);
         assert_eq!(shared.weighted_groups(), 3);
         // A given extra is paid alike.
         let given = measured.with_extra(400_000);
-        assert_eq!(given.setup("a"), 400_000);
-        assert_eq!(given.setup("c"), 400_000);
+        assert_eq!(given.setup("a"), 3_400_000);
+        assert_eq!(given.setup("c"), 1_400_000);
         assert_eq!(given.weighted_groups(), 0);
+    }
+
+    #[test]
+    fn a_wait_runs_beside_the_tests_like_a_measured_setup() {
+        // a's suite took 1.5 s for a 1 s test, after waiting 2 s to start
+        // (a go package linked while another ran); b never waited.
+        let cases = vec![passed("t", "a", None), passed("t", "b", None)];
+        let groups = vec![
+            GroupTime {
+                cases: 0..1,
+                duration: 3 * SECOND / 2,
+                start: None,
+                wait: Some(2 * SECOND),
+            },
+            GroupTime {
+                cases: 1..2,
+                duration: SECOND,
+                start: None,
+                wait: None,
+            },
+        ];
+        let setups = GroupSetups::measure(&cases, &groups, &Plain);
+        assert_eq!(setups.setup("a"), 5 * SECOND / 2);
+        // b is the typical group: a's wait.
+        assert_eq!(setups.setup("b"), 2 * SECOND);
+        // Two at a time, both take half as long; an extra is wall time.
+        let two = Concurrency(2000);
+        assert_eq!(setups.setup_at("a", two), 5 * SECOND / 4);
+        let given = setups.with_extra(SECOND / 10);
+        assert_eq!(given.setup_at("b", two), SECOND + SECOND / 10);
+        // Reports that show no waits add none.
+        let unwaited: Vec<GroupTime> = groups
+            .into_iter()
+            .map(|g| GroupTime { wait: None, ..g })
+            .collect();
+        let setups = GroupSetups::measure(&cases, &unwaited, &Plain);
+        assert_eq!(setups.setup("a"), SECOND / 2);
+        assert_eq!(setups.setup("b"), 0);
     }
 
     #[test]
