@@ -431,6 +431,15 @@ pub fn percent(part: usize, whole: usize) -> String {
     format!("{}.{}%", tenths / 10, tenths % 10)
 }
 
+/// The lower median of `values`: the lower middle one for an even count,
+/// so of two the less. For samples that noise only ever lengthens (how
+/// long a go package waited to start: a busy machine stalls a link, never
+/// hurries it). `values` must not be empty.
+pub fn lower_median(values: &mut [Micros]) -> Micros {
+    values.sort_unstable();
+    values[(values.len() - 1) / 2]
+}
+
 /// The median of `values` (mean of the two middle ones for an even count),
 /// in integers. `values` must not be empty.
 pub fn median(values: &mut [Micros]) -> Micros {
@@ -691,6 +700,16 @@ impl Concurrency {
         }
         let k = u128::from(self.0);
         let scaled = (u128::from(micros) * 1000 + k / 2) / k;
+        Micros::try_from(scaled).unwrap_or(Micros::MAX)
+    }
+
+    /// `wall` of wall time as the test time it holds, one test at a time:
+    /// the inverse of [`Concurrency::wall`], rounded likewise.
+    pub fn serial(self, wall: Micros) -> Micros {
+        if self.0 == 1000 || self.0 == 0 {
+            return wall;
+        }
+        let scaled = (u128::from(wall) * u128::from(self.0) + 500) / 1000;
         Micros::try_from(scaled).unwrap_or(Micros::MAX)
     }
 

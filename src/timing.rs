@@ -16,7 +16,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::rc::Rc;
 
 use crate::case::{Recent, Shared, Text, TextBlock};
-use crate::duration::{Concurrency, Micros, SECOND, median};
+use crate::duration::{Concurrency, Micros, SECOND, lower_median, median};
 use crate::naming::{self, Granularity, Naming, NotSelectable, Selecting, TestId, TestRef};
 use crate::report::{Dialect, GroupTime, Outcome, TestCase};
 
@@ -1299,7 +1299,7 @@ impl GroupSetups {
         for (key, mut group) in samples {
             let key = name(key);
             if !group.waits.is_empty() {
-                waits.insert(key.clone(), median(&mut group.waits));
+                waits.insert(key.clone(), lower_median(&mut group.waits));
             }
             measured.insert(key, median(&mut group.setups));
         }
@@ -1945,8 +1945,9 @@ mod tests {
             start: None,
             wait,
         };
-        // a waited 1 s and 5 s (median 3 s), b 2 s, c 1 s: a mean of 2 s.
-        // d was never seen waiting.
+        // a waited 1 s and 5 s (the lower median, 1 s: a stall only ever
+        // lengthens a wait), b 2 s, c 1 s: a mean of 4/3 s. d was never
+        // seen waiting.
         let groups = vec![
             group(0, Some(SECOND)),
             group(1, Some(2 * SECOND)),
@@ -1957,17 +1958,17 @@ mod tests {
         let measured = GroupSetups::measure(&cases, &groups, &Plain);
         let (_, _, together) = TimingTable::build_with_setups(cases.clone(), &groups, &Plain);
         assert_eq!(together, measured);
-        // Each group pays its own median wait (d the typical one, 2 s)
-        // and its share of the extra.
+        // Each group pays its own wait (d the typical one, 1 s) and its
+        // share of the extra: a and c 3/4 of it, b 3/2.
         let shared = measured.clone().with_shared_extra(400_000);
-        assert_eq!(shared.setup("a"), 3_600_000);
-        assert_eq!(shared.setup("b"), 2_400_000);
-        assert_eq!(shared.setup("c"), 1_200_000);
-        assert_eq!(shared.setup("d"), 2_400_000);
+        assert_eq!(shared.setup("a"), 1_300_000);
+        assert_eq!(shared.setup("b"), 2_600_000);
+        assert_eq!(shared.setup("c"), 1_300_000);
+        assert_eq!(shared.setup("d"), 1_400_000);
         assert_eq!(shared.weighted_groups(), 3);
         // A given extra is paid alike.
         let given = measured.with_extra(400_000);
-        assert_eq!(given.setup("a"), 3_400_000);
+        assert_eq!(given.setup("a"), 1_400_000);
         assert_eq!(given.setup("c"), 1_400_000);
         assert_eq!(given.weighted_groups(), 0);
     }

@@ -18,7 +18,7 @@ use super::json::{self, Head, Object, Objects, Tracker};
 use super::json_scan::{self, Bail, JsonStr, Scanner};
 use super::{Diagnostic, GroupTime, Report, ReportFormat, SeekBufRead};
 use crate::case::{Dialect, Outcome, Recent, Shared, TestCase, Text, TextBlock};
-use crate::duration::{Micros, median};
+use crate::duration::{Micros, lower_median, median};
 
 /// The value of the `format` key.
 pub const FORMAT: &str = "shardplan-timings";
@@ -910,7 +910,7 @@ impl Entries for AsTimings {
 
     fn group(&mut self, key: GroupKey, record: Record, _: u64) {
         if let Some(setup) = record.estimate() {
-            let wait = (!record.waits.is_empty()).then(|| median(&mut record.waits.clone()));
+            let wait = (!record.waits.is_empty()).then(|| lower_median(&mut record.waits.clone()));
             self.groups.push((key, setup, wait));
         }
     }
