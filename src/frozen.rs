@@ -229,6 +229,12 @@ pub struct ShardDoc {
     /// documents written before it was kept (key order then).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub longest_first: Option<Vec<String>>,
+    /// The group (a go package, a test file) whose tests, one after another
+    /// in one of the runner's workers, set `predicted_seconds` rather than
+    /// the shard's share of its workers' time ([`crate::plan::Chains`]);
+    /// absent when the share is the longer.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub longest_chain: Option<String>,
 }
 
 /// One planned test of a shard. Its parts are shared text: a plan lends
@@ -621,6 +627,9 @@ impl Document {
                     index,
                     predicted_seconds: micros_to_seconds(shard.load),
                     setup_seconds: micros_to_seconds(shard.setup),
+                    longest_chain: shard
+                        .chain
+                        .map(|group| plan.problem.groups[group].key.clone()),
                     test_count: shard
                         .items
                         .iter()
@@ -1150,6 +1159,7 @@ mod tests {
                     tests: tests.into_iter().map(Text::from).collect(),
                     members: Some(members),
                     longest_first: None,
+                    longest_chain: None,
                 })
                 .collect(),
         }

@@ -153,8 +153,16 @@ pub fn summary(
         } else {
             String::new()
         };
+        // A chain is a group's tests one after another in one worker
+        // (plan::Chains): the shard cannot finish before it does.
+        let chain = shard.chain.map_or(String::new(), |group| {
+            format!(
+                ", set by {}'s tests one after another",
+                plan.problem.groups[group].key
+            )
+        });
         out += &format!(
-            "  shard {index:>3}  {:>8}  {tests:>6} {}{setup}{marker}\n",
+            "  shard {index:>3}  {:>8}  {tests:>6} {}{setup}{chain}{marker}\n",
             human(shard.load),
             runner.units_of(tests)
         );

@@ -1059,3 +1059,96 @@ fn a_copy_of_a_shard_and_a_corrupt_shard_report_are_said() {
         "{err}"
     );
 }
+
+#[test]
+fn a_go_package_whose_tests_outlast_a_shards_share_sets_its_prediction() {
+    // ex/big's `TestMain` takes 4 s and its two tests 4 s each, one after
+    // another in its test binary; ex/s1-s4 have one test of 2 s each. Two
+    // at a time, halved, ex/big whole (6 s) beside the others (4 s) is the
+    // best balance of shares, since splitting it pays its setup twice; but
+    // a shard running it whole takes 12 s. (go runs split packages in
+    // commands of their own, one after another, so nothing is moved to
+    // shorten it: that is predicted and said.)
+    let dir = tempfile::tempdir().unwrap();
+    let dir = dir.path();
+    let stamp = |t: f64| format!("2026-12-06T05:00:{t:09.6}Z");
+    let mut stream = String::new();
+    let mut t = 0.0;
+    for (package, setup, tests) in [
+        ("ex/big", 4.0, &[("TestA", 4.0), ("TestB", 4.0)][..]),
+        ("ex/s1", 0.0, &[("TestOne", 2.0)][..]),
+        ("ex/s2", 0.0, &[("TestOne", 2.0)][..]),
+        ("ex/s3", 0.0, &[("TestOne", 2.0)][..]),
+        ("ex/s4", 0.0, &[("TestOne", 2.0)][..]),
+    ] {
+        t += setup;
+        let mut elapsed = setup;
+        for &(test, seconds) in tests {
+            stream += &format!(
+                "{{\"Time\":\"{}\",\"Action\":\"run\",\"Package\":\"{package}\",\"Test\":\"{test}\"}}\n",
+                stamp(t)
+            );
+            t += seconds;
+            elapsed += seconds;
+            stream += &format!(
+                "{{\"Time\":\"{}\",\"Action\":\"pass\",\"Package\":\"{package}\",\"Test\":\"{test}\",\"Elapsed\":{seconds}}}\n",
+                stamp(t)
+            );
+        }
+        stream += &format!(
+            "{{\"Time\":\"{}\",\"Action\":\"pass\",\"Package\":\"{package}\",\"Elapsed\":{elapsed}}}\n",
+            stamp(t)
+        );
+    }
+    fs::write(dir.join("go.json"), stream).unwrap();
+    let plan = |extra: &[&str]| {
+        let mut args = vec![
+            "--runner",
+            "go",
+            "--shards",
+            "2",
+            "--json",
+            "--timings",
+            "go.json",
+        ];
+        args.extend_from_slice(extra);
+        let (plan, _) = output(dir, &args);
+        serde_json::from_str::<serde_json::Value>(&plan).unwrap()
+    };
+    // Two at a time: the shard with ex/big takes its 12 s, which it names.
+    let doc = plan(&["--concurrency", "2"]);
+    let shards = doc["shards"].as_array().unwrap();
+    let big = common::shard_with(&doc, "ex/big.TestA");
+    assert_eq!(big["predicted_seconds"], 12.0, "{doc}");
+    assert_eq!(big["longest_chain"], "ex/big", "{doc}");
+    let other = shards.iter().find(|s| s["index"] != big["index"]).unwrap();
+    assert_eq!(other["predicted_seconds"], 4.0, "{doc}");
+    assert!(other.get("longest_chain").is_none(), "{doc}");
+    assert_eq!(doc["makespan_seconds"], 12.0, "{doc}");
+    let (_, err) = output(
+        dir,
+        &[
+            "--runner",
+            "go",
+            "--shards",
+            "2",
+            "--index",
+            "0",
+            "--timings",
+            "go.json",
+            "--concurrency",
+            "2",
+        ],
+    );
+    assert!(
+        err.contains("12.0s") && err.contains("set by ex/big's tests one after another"),
+        "{err}"
+    );
+    // One at a time there is no chain to name: 20 s of work (ex/big's
+    // setup paid once or twice) in two shards of 12 s at best.
+    let doc = plan(&[]);
+    assert_eq!(doc["makespan_seconds"], 12.0, "{doc}");
+    for shard in doc["shards"].as_array().unwrap() {
+        assert!(shard.get("longest_chain").is_none(), "{doc}");
+    }
+}

@@ -251,6 +251,14 @@ impl Runner for Go {
     fn starts_groups_in_order(&self) -> bool {
         true
     }
+
+    fn runs_groups_serially(&self) -> bool {
+        true
+    }
+
+    fn runs_commands_in_turn(&self) -> bool {
+        true
+    }
 }
 
 /// Every split package's top-level test names, each with the shard it is

@@ -121,6 +121,11 @@ impl Naming for Jest {
 }
 
 impl Runner for Jest {
+    /// A test file runs in one worker, its tests one after another.
+    fn runs_groups_serially(&self) -> bool {
+        true
+    }
+
     /// Test file paths for `jest --runTestsByPath` (exact paths, no regex).
     /// The catch-all is `--testPathIgnorePatterns` with each other shard's
     /// file as an anchored regex (plus jest's default `/node_modules/`,

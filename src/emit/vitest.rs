@@ -57,6 +57,11 @@ impl Naming for Vitest {
 }
 
 impl Runner for Vitest {
+    /// A test file runs in one worker, its tests one after another.
+    fn runs_groups_serially(&self) -> bool {
+        true
+    }
+
     /// Files as positional filters plus `--exclude=GLOB` for every known
     /// file of another shard that a filter would also match; the catch-all
     /// is `--exclude=GLOB` for every file of the other shards. Vitest reads

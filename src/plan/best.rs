@@ -35,8 +35,13 @@ impl Planner for Best {
         "best"
     }
 
+    /// The best balance of the shards' shares, then the shards a chain
+    /// sets the time of shortened ([`super::chains`]).
     fn assign(&self, problem: &Problem) -> Result<Vec<usize>> {
-        Ok(best(problem, &Limits::default()))
+        Ok(super::chains::shorten(
+            problem,
+            best(problem, &Limits::default()),
+        ))
     }
 }
 

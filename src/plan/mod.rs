@@ -19,6 +19,7 @@
 
 pub mod best;
 pub mod blocks;
+pub mod chains;
 pub mod complete;
 pub mod cost;
 pub mod ilp;
@@ -140,6 +141,10 @@ pub struct Problem {
     /// one measured test (a plan by test without estimates, and problems
     /// built by hand). See [`Problem::tests_in`].
     pub counts: Vec<ItemCounts>,
+    /// How tests that hold a worker bound a shard's time when its runner
+    /// runs several at once; `None` when it runs one at a time (or the
+    /// problem was built by hand).
+    pub chains: Option<Chains>,
     /// The problem's [`lower_bound`], when known: [`problem`] works it out
     /// once, while memory is to spare (a million items' bound sorts 8 MB
     /// of durations), and the planners and the summary read it from here.
@@ -162,6 +167,7 @@ impl Problem {
             shard_overhead: 0,
             item_of_test: Vec::new(),
             counts: Vec::new(),
+            chains: None,
             bound: None,
         }
     }
@@ -305,6 +311,72 @@ pub struct Costs {
     /// predictions are wall time. The shard overhead and the per-group
     /// extra are wall time already.
     pub concurrency: Concurrency,
+    /// Whether the runner runs a group's tests one after another in one
+    /// worker ([`Chains::by_group`]).
+    pub serial_groups: bool,
+    /// Whether a shard may run its groups in several commands, one after
+    /// another ([`Chains::movable`] is its negation).
+    pub commands_in_turn: bool,
+}
+
+/// What a runner that keeps several tests running at once cannot spread
+/// over its workers. Items weigh their time divided by the concurrency,
+/// as if every worker stayed busy to the end; but a test holds one worker
+/// for all of its time, and a go package's tests run one after another in
+/// its test binary (a jest or vitest file's in one worker). So a shard
+/// whose longest such chain takes longer than its share takes that long:
+/// gjson's 10.5 s package (one 6 s test) set a go shard of eight at 11 s
+/// where its share was 7.5 s. Plans predict it ([`Shard::chain`]);
+/// planners balance the shares, and `best` then shortens the shards a
+/// chain sets where it can ([`chains::shorten`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Chains {
+    /// The concurrency items' durations were divided by.
+    pub concurrency: Concurrency,
+    /// Whether a group's items on one shard form one chain (with the
+    /// group's setup before them); else each item (with its group's setup)
+    /// is a chain of its own.
+    pub by_group: bool,
+    /// Whether a chain moved to another shard runs beside that shard's
+    /// other groups, so that [`chains::shorten`] may move it: not where a
+    /// shard runs split groups in commands of their own, one after another
+    /// (go; moving gjson's and buntdb's tests apart at 8 shards gave shards
+    /// a third `go test`, and one of them ran 13.2 s for 7.3 s predicted).
+    pub movable: bool,
+}
+
+impl Chains {
+    /// The longest chain of the items `items` (indexes into `problem`'s),
+    /// in test time, one at a time: `(its group, its time)`; ties go to
+    /// the group first in key order.
+    fn longest(self, problem: &Problem, items: &[usize]) -> Option<(usize, Micros)> {
+        let chain = |group: usize, wall: Micros| {
+            let setup = problem.groups[group].setup;
+            (group, self.concurrency.serial(wall.saturating_add(setup)))
+        };
+        let longer = |a: (usize, Micros), b: (usize, Micros)| {
+            if b.1 > a.1 || (b.1 == a.1 && b.0 < a.0) {
+                b
+            } else {
+                a
+            }
+        };
+        if !self.by_group {
+            return items
+                .iter()
+                .map(|&i| chain(problem.items[i].group_index(), problem.items[i].duration))
+                .reduce(longer);
+        }
+        let mut by_group: Vec<(usize, Micros)> = items
+            .iter()
+            .map(|&i| (problem.items[i].group_index(), problem.items[i].duration))
+            .collect();
+        by_group.sort_unstable_by_key(|&(group, _)| group);
+        by_group
+            .chunk_by(|a, b| a.0 == b.0)
+            .map(|run| chain(run[0].0, run.iter().map(|&(_, d)| d).sum()))
+            .reduce(longer)
+    }
 }
 
 /// Builds the planning problem: the suite grouped into items at granularity
@@ -439,6 +511,11 @@ pub fn problem(suite: &Suite, by: Granularity, shards: usize, costs: &Costs) -> 
         shard_overhead: costs.shard_overhead,
         item_of_test,
         counts,
+        chains: (costs.concurrency.0 > 1000).then_some(Chains {
+            concurrency: costs.concurrency,
+            by_group: costs.serial_groups,
+            movable: !costs.commands_in_turn,
+        }),
         bound: None,
     };
     problem.bound = Some(lower_bound(&problem));
@@ -581,6 +658,10 @@ pub struct Shard {
     pub load: Micros,
     /// The part of `load` that is group setup.
     pub setup: Micros,
+    /// The group whose tests, holding one worker one after another, set
+    /// `load` rather than the shard's share of its workers' time
+    /// ([`Chains`]); `None` when the share is the longer.
+    pub chain: Option<usize>,
 }
 
 /// Every item placed on exactly one shard.
@@ -626,6 +707,7 @@ impl Plan {
                 items: Vec::with_capacity(size),
                 load: problem.shard_overhead,
                 setup: 0,
+                chain: None,
             })
             .collect();
         for (item, &shard) in assignment.iter().enumerate() {
@@ -640,6 +722,13 @@ impl Plan {
                 .load
                 .saturating_add(durations)
                 .saturating_add(shard.setup);
+            if let Some(chains) = problem.chains
+                && let Some((group, chain)) = chains.longest(&problem, &shard.items)
+                && problem.shard_overhead.saturating_add(chain) > shard.load
+            {
+                shard.load = problem.shard_overhead.saturating_add(chain);
+                shard.chain = Some(group);
+            }
         }
         Plan { problem, shards }
     }
@@ -1364,6 +1453,8 @@ pub(crate) mod tests {
             setups: GroupSetups::from_measured([("a.py".to_string(), 3)].into(), 1),
             split_large: false,
             concurrency: Concurrency::ONE,
+            serial_groups: false,
+            commands_in_turn: false,
         };
         let p = problem(&suite, Granularity::Class, 2, &costs);
         let keys: Vec<&str> = p.keys.iter().map(Text::as_str).collect();
