@@ -33,9 +33,11 @@
 //!
 //! `group_cost` is fitted as one value per group, an average: planning
 //! shares it out by how long each group was seen waiting to start
-//! ([`crate::timing::GroupSetups::with_shared_extra`]; a go package's
-//! link), so that a package that links ten times as long pays ten times
-//! as much, and the suite's total stays `group_cost × G`.
+//! ([`crate::timing::GroupSetups::with_shared_extra`]), and the suite's
+//! total stays `group_cost × G`. A go package's link, which is most of
+//! what a package costs beyond its tests, is measured as its wait and paid
+//! with its setup, so for go `group_cost` is what is left beyond that
+//! (0 in the benchmark's go suites).
 //!
 //! # Observations
 //!

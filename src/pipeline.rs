@@ -248,7 +248,6 @@ pub fn read_inputs(
         split_large: options.split_large,
         concurrency: cost_model.concurrency.value,
         serial_groups: runner.runs_groups_serially(),
-        commands_in_turn: runner.runs_commands_in_turn(),
     };
     if options.previous.is_some() && options.algorithm == Algorithm::Ilp {
         return Err(Error::usage(

@@ -155,11 +155,14 @@ pub fn summary(
         };
         // A chain is a group's tests one after another in one worker
         // (plan::Chains): the shard cannot finish before it does.
+        let by_group = plan.problem.chains.is_some_and(|c| c.by_group);
         let chain = shard.chain.map_or(String::new(), |group| {
-            format!(
-                ", set by {}'s tests one after another",
-                plan.problem.groups[group].key
-            )
+            let key = &plan.problem.groups[group].key;
+            if by_group {
+                format!(", set by {key}'s tests one after another")
+            } else {
+                format!(", set by its longest test (of {key})")
+            }
         });
         out += &format!(
             "  shard {index:>3}  {:>8}  {tests:>6} {}{setup}{chain}{marker}\n",

@@ -1240,7 +1240,7 @@ pub struct GroupSetups {
     measured: BTreeMap<String, Micros>,
     /// Median of `measured`: the estimate for a group never measured.
     typical: Micros,
-    /// Median wait per group key ([`crate::report::GroupTime::wait`]):
+    /// Lower median wait per group key ([`crate::report::GroupTime::wait`]):
     /// the runner's work for the group that no report times (a go
     /// package's link), done beside other groups' tests as they are, so a
     /// shard pays it like a measured setup.
@@ -1354,8 +1354,9 @@ impl GroupSetups {
 
     /// The same setups with `extra` per group on average, each group that
     /// was seen waiting paying its share by its wait: a learned per-group
-    /// cost, most of which (for go) is linking, which some packages take
-    /// ten times longer over than others.
+    /// cost, what groups cost beyond their measured setups and waits,
+    /// taken to grow with the work the runner does for a group before it
+    /// starts (for go, building what the wait links).
     pub fn with_shared_extra(self, extra: Micros) -> GroupSetups {
         GroupSetups {
             extra,

@@ -1144,6 +1144,11 @@ fn a_go_package_whose_tests_outlast_a_shards_share_sets_its_prediction() {
         err.contains("12.0s") && err.contains("set by ex/big's tests one after another"),
         "{err}"
     );
+    // A per-package extra is wall time already: it joins the chain as it
+    // is (13 s), not doubled.
+    let doc = plan(&["--concurrency", "2", "--group-overhead", "1s"]);
+    let big = common::shard_with(&doc, "ex/big.TestA");
+    assert_eq!(big["predicted_seconds"], 13.0, "{doc}");
     // One at a time there is no chain to name: 20 s of work (ex/big's
     // setup paid once or twice) in two shards of 12 s at best.
     let doc = plan(&[]);

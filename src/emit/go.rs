@@ -255,10 +255,6 @@ impl Runner for Go {
     fn runs_groups_serially(&self) -> bool {
         true
     }
-
-    fn runs_commands_in_turn(&self) -> bool {
-        true
-    }
 }
 
 /// Every split package's top-level test names, each with the shard it is

@@ -68,15 +68,6 @@ pub trait Runner: Naming {
         false
     }
 
-    /// Whether a shard may run its groups in several commands, one after
-    /// another (go runs packages split across shards under `-run` patterns
-    /// of their own): a chain moved to another shard may then run after
-    /// that shard's other groups rather than beside them, so plans only
-    /// predict chains ([`crate::plan::chains`] moves none).
-    fn runs_commands_in_turn(&self) -> bool {
-        false
-    }
-
     /// Whether the runner starts once per group a shard touches (`cargo
     /// test -p` per test binary): its learned start-up, fitted per start,
     /// is then paid per group, and plans charge it so.

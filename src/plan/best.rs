@@ -35,13 +35,8 @@ impl Planner for Best {
         "best"
     }
 
-    /// The best balance of the shards' shares, then the shards a chain
-    /// sets the time of shortened ([`super::chains`]).
     fn assign(&self, problem: &Problem) -> Result<Vec<usize>> {
-        Ok(super::chains::shorten(
-            problem,
-            best(problem, &Limits::default()),
-        ))
+        Ok(best(problem, &Limits::default()))
     }
 }
 

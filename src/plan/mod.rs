@@ -19,7 +19,6 @@
 
 pub mod best;
 pub mod blocks;
-pub mod chains;
 pub mod complete;
 pub mod cost;
 pub mod ilp;
@@ -145,6 +144,12 @@ pub struct Problem {
     /// runs several at once; `None` when it runs one at a time (or the
     /// problem was built by hand).
     pub chains: Option<Chains>,
+    /// With [`Problem::chains`], each group's setup as its chain pays it,
+    /// by group index: its measured setup and wait in test time (they run
+    /// in the chain's worker) plus any extra as it is (wall time already);
+    /// empty otherwise, and in problems built by hand, whose chains take
+    /// their groups' setups back to test time.
+    pub chain_setups: Vec<Micros>,
     /// The problem's [`lower_bound`], when known: [`problem`] works it out
     /// once, while memory is to spare (a million items' bound sorts 8 MB
     /// of durations), and the planners and the summary read it from here.
@@ -168,6 +173,7 @@ impl Problem {
             item_of_test: Vec::new(),
             counts: Vec::new(),
             chains: None,
+            chain_setups: Vec::new(),
             bound: None,
         }
     }
@@ -314,9 +320,6 @@ pub struct Costs {
     /// Whether the runner runs a group's tests one after another in one
     /// worker ([`Chains::by_group`]).
     pub serial_groups: bool,
-    /// Whether a shard may run its groups in several commands, one after
-    /// another ([`Chains::movable`] is its negation).
-    pub commands_in_turn: bool,
 }
 
 /// What a runner that keeps several tests running at once cannot spread
@@ -327,8 +330,11 @@ pub struct Costs {
 /// whose longest such chain takes longer than its share takes that long:
 /// gjson's 10.5 s package (one 6 s test) set a go shard of eight at 11 s
 /// where its share was 7.5 s. Plans predict it ([`Shard::chain`]);
-/// planners balance the shares, and `best` then shortens the shards a
-/// chain sets where it can ([`chains::shorten`]).
+/// planners balance the shares. (Moving a chain's tests to other shards
+/// was tried for go and made it worse: a package split off runs there in a
+/// `go test -run` command of its own, after that shard's other packages
+/// rather than beside them; jest and vitest name whole files, one item a
+/// group, so their chains cannot be split.)
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Chains {
     /// The concurrency items' durations were divided by.
@@ -337,12 +343,6 @@ pub struct Chains {
     /// group's setup before them); else each item (with its group's setup)
     /// is a chain of its own.
     pub by_group: bool,
-    /// Whether a chain moved to another shard runs beside that shard's
-    /// other groups, so that [`chains::shorten`] may move it: not where a
-    /// shard runs split groups in commands of their own, one after another
-    /// (go; moving gjson's and buntdb's tests apart at 8 shards gave shards
-    /// a third `go test`, and one of them ran 13.2 s for 7.3 s predicted).
-    pub movable: bool,
 }
 
 impl Chains {
@@ -351,8 +351,12 @@ impl Chains {
     /// the group first in key order.
     fn longest(self, problem: &Problem, items: &[usize]) -> Option<(usize, Micros)> {
         let chain = |group: usize, wall: Micros| {
-            let setup = problem.groups[group].setup;
-            (group, self.concurrency.serial(wall.saturating_add(setup)))
+            let setup = problem
+                .chain_setups
+                .get(group)
+                .copied()
+                .unwrap_or_else(|| self.concurrency.serial(problem.groups[group].setup));
+            (group, self.concurrency.serial(wall).saturating_add(setup))
         };
         let longer = |a: (usize, Micros), b: (usize, Micros)| {
             if b.1 > a.1 || (b.1 == a.1 && b.0 < a.0) {
@@ -514,10 +518,17 @@ pub fn problem(suite: &Suite, by: Granularity, shards: usize, costs: &Costs) -> 
         chains: (costs.concurrency.0 > 1000).then_some(Chains {
             concurrency: costs.concurrency,
             by_group: costs.serial_groups,
-            movable: !costs.commands_in_turn,
         }),
+        chain_setups: Vec::new(),
         bound: None,
     };
+    if problem.chains.is_some() {
+        problem.chain_setups = problem
+            .groups
+            .iter()
+            .map(|group| costs.setups.setup(&group.key))
+            .collect();
+    }
     problem.bound = Some(lower_bound(&problem));
     problem
 }
@@ -1454,7 +1465,6 @@ pub(crate) mod tests {
             split_large: false,
             concurrency: Concurrency::ONE,
             serial_groups: false,
-            commands_in_turn: false,
         };
         let p = problem(&suite, Granularity::Class, 2, &costs);
         let keys: Vec<&str> = p.keys.iter().map(Text::as_str).collect();
@@ -1537,5 +1547,70 @@ pub(crate) mod tests {
         let mut with_overhead = p.clone();
         with_overhead.shard_overhead = 1;
         assert_ne!(base, fingerprint(&[("runner", "plain")], &with_overhead));
+    }
+
+    /// Two at a time, items weigh half their time: package a's tests take
+    /// 6 s and 4 s, b to e one of 2 s each; a's setup is 1 s measured
+    /// (0.5 s as planned) plus a 0.3 s extra.
+    fn chained(by_group: bool, chain_setups: Vec<Micros>) -> Problem {
+        const S: Micros = crate::duration::SECOND;
+        let mut groups: Vec<Group> = ["a", "b", "c", "d", "e"]
+            .map(|key| Group {
+                key: key.to_string(),
+                setup: 0,
+            })
+            .to_vec();
+        groups[0].setup = S / 2 + 3 * S / 10;
+        let items = vec![
+            Item::test("a.1", 3 * S, 0),
+            Item::test("a.2", 2 * S, 0),
+            Item::test("b", S, 1),
+            Item::test("c", S, 2),
+            Item::test("d", S, 3),
+            Item::test("e", S, 4),
+        ];
+        let mut problem = Problem::new(items, groups, 2);
+        problem.chains = Some(Chains {
+            concurrency: Concurrency(2000),
+            by_group,
+        });
+        problem.chain_setups = chain_setups;
+        problem
+    }
+
+    #[test]
+    fn a_shard_is_predicted_at_least_its_longest_chain() {
+        const S: Micros = crate::duration::SECOND;
+        // a whole on shard 0: a share of 5.8 s, but 11.3 s one after
+        // another (its 1 s setup and 10 s of tests, and the extra as it is).
+        let whole = [0, 0, 1, 1, 1, 1];
+        let setups = vec![S + 3 * S / 10, 0, 0, 0, 0];
+        let plan = Plan::from_assignment(chained(true, setups.clone()), &whole, "test");
+        assert_eq!(plan.shards[0].load, 11 * S + 3 * S / 10);
+        assert_eq!(plan.shards[0].chain, Some(0));
+        assert_eq!(plan.shards[0].setup, S / 2 + 3 * S / 10);
+        assert_eq!(plan.shards[1].load, 4 * S);
+        assert_eq!(plan.shards[1].chain, None);
+        // a split: its chain of 6 s + 1.3 s sets shard 0 (a share of
+        // 4.8 s); its 4 s + 1.3 s stays below shard 1's share of 5.8 s.
+        let split = [0, 1, 0, 1, 1, 1];
+        let plan = Plan::from_assignment(chained(true, setups.clone()), &split, "test");
+        assert_eq!(plan.shards[0].load, 7 * S + 3 * S / 10);
+        assert_eq!(plan.shards[0].chain, Some(0));
+        assert_eq!(plan.shards[1].load, 5 * S + 8 * S / 10);
+        assert_eq!(plan.shards[1].chain, None);
+        // Each test its own chain (nextest): a's 6 s test and its setup.
+        let plan = Plan::from_assignment(chained(false, setups), &whole, "test");
+        assert_eq!(plan.shards[0].load, 7 * S + 3 * S / 10);
+        // Built by hand without chain setups, a group's setup is taken back
+        // to test time whole: 1.6 s.
+        let plan = Plan::from_assignment(chained(true, Vec::new()), &whole, "test");
+        assert_eq!(plan.shards[0].load, 11 * S + 6 * S / 10);
+        // One at a time there are no chains.
+        let mut serial = chained(true, Vec::new());
+        serial.chains = None;
+        let plan = Plan::from_assignment(serial, &whole, "test");
+        assert_eq!(plan.shards[0].load, 5 * S + 8 * S / 10);
+        assert_eq!(plan.shards[0].chain, None);
     }
 }
