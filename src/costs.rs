@@ -21,9 +21,13 @@
 //!   `launches`, 1 in older records);
 //! * the observation: wall (end − start) minus its tests and the setups
 //!   its reports measure ([`GroupSetups::measure`], which planning
-//!   charges already), so nothing is counted twice; and, for the
-//!   concurrency, a **load**: the sum of its tests and its wall minus
-//!   those setups.
+//!   charges already: a go package's wait to start, its link, among
+//!   them), so nothing is counted twice; and, for the concurrency, a
+//!   **load**: the sum of its tests and those setups, and its wall. Of a
+//!   shard that launched its runner `L` times, the `L − 1` longest waits
+//!   are left out (each holds a later command's start-up), and a group
+//!   not seen waiting (the first of each of go's slots) counts the run's
+//!   typical wait, as planning charges it.
 //!
 //! A shard whose record has no start (an older shardplan), or neither a
 //! finish nor reports with suite timestamps, gives no shard observation;
