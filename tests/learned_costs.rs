@@ -737,28 +737,39 @@ fn cargo_pays_its_start_up_once_per_test_binary() {
     );
 }
 
+/// One `go test -json` event `t` seconds into the minute `minute` (of
+/// 05:00 on 2026-12-06): a test's when `test` is given, else its
+/// package's, with an `Elapsed` when one is given.
+fn go_event(
+    minute: usize,
+    t: f64,
+    action: &str,
+    package: &str,
+    test: Option<&str>,
+    elapsed: Option<f64>,
+) -> String {
+    let test = test.map_or(String::new(), |test| format!(",\"Test\":\"{test}\""));
+    let elapsed = elapsed.map_or(String::new(), |e| format!(",\"Elapsed\":{e}"));
+    format!(
+        "{{\"Time\":\"2026-12-06T05:{minute:02}:{t:09.6}Z\",\"Action\":\"{action}\",\"Package\":\"{package}\"{test}{elapsed}}}\n"
+    )
+}
+
 /// A `go test -json` stream that starts `start` seconds into the minute
 /// `minute` and runs `commands` one after another, as `go test` would:
 /// each starts up for 400 ms, then builds and links each of its packages
 /// for 200 ms before running its one test of 100 ms.
 fn go_stream(minute: usize, start: f64, commands: &[&[&str]]) -> String {
-    let stamp = |t: f64| format!("2026-12-06T05:{minute:02}:{t:09.6}Z");
     let mut out = String::new();
     let mut t = start;
     for packages in commands {
         t += 0.4;
         for package in *packages {
             t += 0.2;
-            out += &format!(
-                "{{\"Time\":\"{}\",\"Action\":\"run\",\"Package\":\"{package}\",\"Test\":\"TestIt\"}}\n",
-                stamp(t)
-            );
+            out += &go_event(minute, t, "run", package, Some("TestIt"), None);
             t += 0.1;
-            for test in ["\"Test\":\"TestIt\",", ""] {
-                out += &format!(
-                    "{{\"Time\":\"{}\",\"Action\":\"pass\",\"Package\":\"{package}\",{test}\"Elapsed\":0.1}}\n",
-                    stamp(t)
-                );
+            for test in [Some("TestIt"), None] {
+                out += &go_event(minute, t, "pass", package, test, Some(0.1));
             }
         }
     }
@@ -848,7 +859,6 @@ fn go_packages_that_take_longer_to_link_pay_their_own_links() {
     // the others 200 ms (ex/p0's link came before the stream).
     let dir = tempfile::tempdir().unwrap();
     let dir = dir.path();
-    let stamp = |t: f64| format!("2026-12-06T05:00:{t:09.6}Z");
     let mut stream = String::new();
     let mut t = 0.0;
     for (package, link) in [
@@ -859,16 +869,10 @@ fn go_packages_that_take_longer_to_link_pay_their_own_links() {
         ("ex/p4", 1.0),
     ] {
         t += link;
-        stream += &format!(
-            "{{\"Time\":\"{}\",\"Action\":\"run\",\"Package\":\"{package}\",\"Test\":\"TestIt\"}}\n",
-            stamp(t)
-        );
+        stream += &go_event(0, t, "run", package, Some("TestIt"), None);
         t += 0.1;
-        for test in ["\"Test\":\"TestIt\",", ""] {
-            stream += &format!(
-                "{{\"Time\":\"{}\",\"Action\":\"pass\",\"Package\":\"{package}\",{test}\"Elapsed\":0.1}}\n",
-                stamp(t)
-            );
+        for test in [Some("TestIt"), None] {
+            stream += &go_event(0, t, "pass", package, test, Some(0.1));
         }
     }
     fs::write(dir.join("full.json"), stream).unwrap();
@@ -1071,7 +1075,6 @@ fn a_go_package_whose_tests_outlast_a_shards_share_sets_its_prediction() {
     // shorten it: that is predicted and said.)
     let dir = tempfile::tempdir().unwrap();
     let dir = dir.path();
-    let stamp = |t: f64| format!("2026-12-06T05:00:{t:09.6}Z");
     let mut stream = String::new();
     let mut t = 0.0;
     for (package, setup, tests) in [
@@ -1084,21 +1087,12 @@ fn a_go_package_whose_tests_outlast_a_shards_share_sets_its_prediction() {
         t += setup;
         let mut elapsed = setup;
         for &(test, seconds) in tests {
-            stream += &format!(
-                "{{\"Time\":\"{}\",\"Action\":\"run\",\"Package\":\"{package}\",\"Test\":\"{test}\"}}\n",
-                stamp(t)
-            );
+            stream += &go_event(0, t, "run", package, Some(test), None);
             t += seconds;
             elapsed += seconds;
-            stream += &format!(
-                "{{\"Time\":\"{}\",\"Action\":\"pass\",\"Package\":\"{package}\",\"Test\":\"{test}\",\"Elapsed\":{seconds}}}\n",
-                stamp(t)
-            );
+            stream += &go_event(0, t, "pass", package, Some(test), Some(seconds));
         }
-        stream += &format!(
-            "{{\"Time\":\"{}\",\"Action\":\"pass\",\"Package\":\"{package}\",\"Elapsed\":{elapsed}}}\n",
-            stamp(t)
-        );
+        stream += &go_event(0, t, "pass", package, None, Some(elapsed));
     }
     fs::write(dir.join("go.json"), stream).unwrap();
     let plan = |extra: &[&str]| {
