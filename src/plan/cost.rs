@@ -295,22 +295,45 @@ impl<'a> State<'a> {
     /// The items on `shard` grouped by group: `(group, items)` sorted by
     /// group, items ascending.
     pub fn pieces(&self, shard: usize) -> Vec<(usize, Vec<usize>)> {
-        // Both in 32 bits, as the items are (a shard may hold most of a
-        // million).
-        let mut items: Vec<(u32, u32)> = self.members[shard]
+        // One 8-byte key an item, group above item (both fit 32 bits, as
+        // the items do): a shard may hold most of a million, and integers
+        // sort faster than pairs.
+        let mut keys: Vec<u64> = self.members[shard]
             .iter()
-            .map(|&i| (self.problem.items[i as usize].group, i))
+            .map(|&i| (u64::from(self.problem.items[i as usize].group) << 32) | u64::from(i))
             .collect();
-        items.sort_unstable();
+        keys.sort_unstable();
         let mut pieces: Vec<(usize, Vec<usize>)> = Vec::new();
-        for (group, item) in items {
-            let (group, item) = (group as usize, item as usize);
+        for key in keys {
+            let (group, item) = ((key >> 32) as usize, (key & u64::from(u32::MAX)) as usize);
             match pieces.last_mut() {
                 Some((g, members)) if *g == group => members.push(item),
                 _ => pieces.push((group, vec![item])),
             }
         }
         pieces
+    }
+
+    /// Whether `shard` holds more than `limit` units: items of groups
+    /// without a setup count one each, groups with one once. Stops
+    /// counting past `limit`, without sorting the shard's items.
+    pub fn units_exceed(&self, shard: usize, limit: usize) -> bool {
+        let mut seen: Vec<u32> = Vec::new();
+        let mut units = 0;
+        for &item in &self.members[shard] {
+            let group = self.problem.items[item as usize].group;
+            if self.problem.groups[group as usize].setup == 0 {
+                units += 1;
+            } else if !seen.contains(&group) {
+                // At most `limit` + 1 distinct groups are ever held.
+                seen.push(group);
+                units += 1;
+            }
+            if units > limit {
+                return true;
+            }
+        }
+        false
     }
 }
 
@@ -388,6 +411,28 @@ mod tests {
         assert_eq!(state.heaviest(), 1);
         assert_eq!(state.lightest(), 0);
         assert_eq!(makespan(&p, &state.to_assignment()), 36);
+    }
+
+    #[test]
+    fn units_count_setup_groups_once_and_other_items_each() {
+        // f has a setup (one unit however many items), g none (one unit an
+        // item), h has a setup.
+        let p = grouped(
+            &[
+                ("a", 1, "f"),
+                ("b", 1, "f"),
+                ("c", 1, "g"),
+                ("d", 1, "g"),
+                ("e", 1, "h"),
+            ],
+            &[("f", 5), ("h", 2)],
+            2,
+        );
+        let state = State::new(&p, &[0, 0, 0, 0, 0]);
+        // f, c, d, h: four units.
+        assert!(state.units_exceed(0, 3));
+        assert!(!state.units_exceed(0, 4));
+        assert!(!state.units_exceed(1, 0));
     }
 
     #[test]

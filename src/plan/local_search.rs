@@ -369,7 +369,7 @@ impl Search<'_> {
         // (larger of the two new loads, first item, target)
         let mut best: Option<(Micros, usize, usize, Vec<usize>)> = None;
         let mut consider = |search: &mut Self,
-                            items: Vec<usize>,
+                            items: &[usize],
                             saving: Micros,
                             added: &dyn Fn(usize) -> Micros| {
             let group = problem.items[items[0]].group_index();
@@ -386,7 +386,7 @@ impl Search<'_> {
                     && search
                         .churn_allows(state, &items.iter().map(|&i| (i, to)).collect::<Vec<_>>())
                 {
-                    best = Some((larger, items[0], to, items.clone()));
+                    best = Some((larger, items[0], to, items.to_vec()));
                 }
             }
         };
@@ -395,7 +395,7 @@ impl Search<'_> {
             let setup = problem.groups[group].setup;
             for &item in &items {
                 let saving = state.remove_saving(item);
-                consider(self, vec![item], saving, &|to| state.add_cost(item, to));
+                consider(self, &[item], saving, &|to| state.add_cost(item, to));
             }
             if setup > 0 && items.len() > 1 {
                 let sum: Micros = items.iter().map(|&i| weight(problem, i)).sum();
@@ -406,7 +406,7 @@ impl Search<'_> {
                         sum + setup
                     }
                 };
-                consider(self, items, sum + setup, &added);
+                consider(self, &items, sum + setup, &added);
             }
         }
         best.map(|(_, _, to, items)| items.into_iter().map(|i| (i, to)).collect())
@@ -506,6 +506,11 @@ impl Search<'_> {
         others.sort_by_key(|&s| (state.load(s), s));
         self.work += others.len() as u64;
         let problem = state.problem();
+        // Too many on `from` alone: no pair is re-partitioned (told
+        // before its items are sorted into pieces).
+        if state.units_exceed(from, self.limits.pair_units) {
+            return None;
+        }
         // Units: every item of a group without setup; the whole piece of
         // a group with one (two pieces of a group may merge).
         let pieces_of_from = state.pieces(from);
@@ -518,18 +523,16 @@ impl Search<'_> {
                 })
                 .sum()
         };
-        // Too many on `from` alone: no pair is re-partitioned.
-        if units_of(&pieces_of_from) > self.limits.pair_units {
-            return None;
-        }
+        let units_of_from = units_of(&pieces_of_from);
         for to in others {
             if self.work >= self.limits.work {
                 return None;
             }
-            let pieces_of_to = state.pieces(to);
-            if units_of(&pieces_of_from) + units_of(&pieces_of_to) > self.limits.pair_units {
+            // `from` has at most `pair_units` units (above).
+            if state.units_exceed(to, self.limits.pair_units - units_of_from) {
                 continue;
             }
+            let pieces_of_to = state.pieces(to);
             let mut units: Vec<Unit> = Vec::new();
             let mut members: Vec<Vec<usize>> = Vec::new();
             let mut local_groups: Vec<usize> = Vec::new();
