@@ -1010,6 +1010,42 @@ const VALUE_STOP: [bool; 256] = {
     stop
 };
 
+/// Where the first [`VALUE_STOP`] byte of `bytes` is. Eight bytes at a
+/// time: a word with none of the stops (nearly every word of a value) is
+/// passed over with a few integer operations, where a table look-up a
+/// byte took an eighth of a million-test report's reading.
+#[inline]
+fn value_stop(bytes: &[u8]) -> Option<usize> {
+    const ONES: u64 = u64::from_le_bytes([0x01; 8]);
+    const HIGHS: u64 = u64::from_le_bytes([0x80; 8]);
+    // The high bit of each byte below `limit` (at most 0x80) in `word`;
+    // a byte above one that is may be marked too, never one before it.
+    let below = |word: u64, limit: u8| word.wrapping_sub(ONES * u64::from(limit)) & !word & HIGHS;
+    let equal = |word: u64, byte: u8| below(word ^ (ONES * u64::from(byte)), 1);
+    let mut chunks = bytes.chunks_exact(8);
+    let mut at = 0;
+    for chunk in &mut chunks {
+        let word = u64::from_le_bytes(chunk.try_into().expect("eight bytes"));
+        // Control bytes stand for the tab, line feed and return among them.
+        let marked = below(word, 0x20)
+            | equal(word, b'"')
+            | equal(word, b'\'')
+            | equal(word, b'<')
+            | equal(word, b'&');
+        if marked != 0
+            && let Some(found) = chunk.iter().position(|&b| VALUE_STOP[usize::from(b)])
+        {
+            return Some(at + found);
+        }
+        at += 8;
+    }
+    chunks
+        .remainder()
+        .iter()
+        .position(|&b| VALUE_STOP[usize::from(b)])
+        .map(|found| at + found)
+}
+
 /// The bytes that end an attribute's key, `=` and whitespace, and `:`,
 /// where the scan notes that the key's local name starts after it and goes
 /// on.
@@ -1141,14 +1177,11 @@ impl PlainAttributes {
                 _ => return None,
             };
             let value_start = at + 2;
-            // One table look-up a byte: the value ends at its quote (the
-            // other one is text), or is not plain if anything else stops it.
+            // The value ends at its quote (the other one is text), or is
+            // not plain if anything else stops it.
             at = value_start;
             loop {
-                let length = bytes[at..]
-                    .iter()
-                    .position(|&b| VALUE_STOP[usize::from(b)])?;
-                at += length;
+                at += value_stop(&bytes[at..])?;
                 match bytes[at] {
                     b if b == quote => break,
                     b'"' | b'\'' => at += 1,
@@ -1750,6 +1783,29 @@ mod tests {
 
     fn read(doc: &[u8]) -> Result<Report, Diagnostic> {
         Junit.read(&mut &doc[..])
+    }
+
+    #[test]
+    fn a_value_stops_where_a_byte_by_byte_scan_stops() {
+        // Every stop and some bytes near them (0x01, `!`, `=`, 0x7f, 0x80,
+        // 0xff), at every offset of values up to 20 bytes long.
+        let bytes = [
+            b'"', b'\'', b'<', b'&', b'\t', b'\n', b'\r', 0x01, b'!', b'=', 0x7f, 0x80, 0xff,
+        ];
+        for len in 0..20 {
+            for at in 0..=len {
+                for &byte in &bytes {
+                    for &filler in &[b'a', 0x01, 0xff, b'!'] {
+                        let mut value = vec![filler; len];
+                        if at < len {
+                            value[at] = byte;
+                        }
+                        let expected = value.iter().position(|&b| VALUE_STOP[usize::from(b)]);
+                        assert_eq!(value_stop(&value), expected, "{value:?}");
+                    }
+                }
+            }
+        }
     }
 
     fn cases(doc: &str) -> Vec<TestCase> {
