@@ -51,7 +51,7 @@ use crate::duration::{
 };
 use crate::emit::{Granularity, Member, RunnerKind, TestId};
 use crate::error::{Error, Result};
-use crate::learned::{CostModel, Term, TermSource};
+use crate::learned::{CostModel, GroupRange, Term, TermSource};
 use crate::options::PlanOptions;
 use crate::pipeline::{Churn, Planned};
 use crate::plan::Algorithm;
@@ -138,6 +138,11 @@ pub struct CostModelDoc {
     /// runner starts once per group (cargo). Absent when not.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub start_up_per_group: bool,
+    /// When the start-up and per-group cost were learned from shards of
+    /// one size, whose division of the overhead is a guess: the fewest and
+    /// most groups those shards held. Absent when not.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub learned_from_shards_of_one_size: Option<GroupRange>,
 }
 
 /// The concurrency of a [`CostModelDoc`].
@@ -199,6 +204,7 @@ impl From<CostModel> for CostModelDoc {
             group_cost: model.group_cost.into(),
             concurrency,
             start_up_per_group: model.startup_per_group,
+            learned_from_shards_of_one_size: model.one_size,
         }
     }
 }
@@ -1237,6 +1243,10 @@ mod tests {
             },
             concurrency: None,
             start_up_per_group: true,
+            learned_from_shards_of_one_size: Some(GroupRange {
+                fewest_groups: 9,
+                most_groups: 11,
+            }),
         });
         d
     }

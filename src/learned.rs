@@ -156,6 +156,14 @@ pub struct Fitted {
     /// learned from; `None` (one at a time) unless the shards show at
     /// least [`MIN_CONCURRENCY`].
     pub concurrency: Option<(u64, u64)>,
+    /// The fewest and most groups of the shards the start-up and per-group
+    /// cost were fitted to, when those shards were all of about one size
+    /// (one shard count: the most groups a launch under twice the fewest)
+    /// and no report suite measured the per-group cost: the shards then
+    /// show their overhead, but not how it divides between the two terms,
+    /// and the fit's division is a guess that holds for shards of that
+    /// size only.
+    pub one_size: Option<(u64, u64)>,
 }
 
 /// The least concurrency, per mille, that is learned: below it the shards
@@ -180,6 +188,9 @@ pub fn fit(record: &CostRecord) -> Fitted {
         let runs: BTreeSet<u64> = record.windows.iter().map(|p| p.0).collect();
         return Fitted {
             concurrency: Some((k, runs.len() as u64)),
+            // What the shards leave beyond their runner's own windows is
+            // its start-up, at any size: no guess.
+            one_size: None,
             ..fit_lines(
                 &points.iter().collect::<Vec<_>>(),
                 record,
@@ -403,10 +414,16 @@ fn fit_lines(shards: &[&ShardPoint], record: &CostRecord, believed: Slopes) -> F
             startup = Some(startup_given(group_cost));
         }
     }
+    let one_size =
+        (suites.is_empty() && !shards.is_empty() && !of_several_sizes(shards)).then(|| {
+            let groups = shards.iter().map(|p| p.1);
+            (groups.clone().min().unwrap_or(0), groups.max().unwrap_or(0))
+        });
     Fitted {
         shard_startup: startup.map(|s| (clamp(s), runs(&mut shards.iter().map(|p| p.0)))),
         group_cost,
         concurrency: None,
+        one_size,
     }
 }
 
@@ -654,6 +671,36 @@ pub struct CostModel {
         skip_serializing_if = "std::ops::Not::not"
     )]
     pub startup_per_group: bool,
+    /// When both the start-up and the per-group cost were learned from
+    /// shards of one size ([`Fitted::one_size`]): the fewest and most
+    /// groups those shards held. Their division of the overhead is a
+    /// guess for shards of other sizes. Left out of `--json` when not.
+    #[serde(
+        rename = "learned_from_shards_of_one_size",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub one_size: Option<GroupRange>,
+}
+
+/// The fewest and most groups of the shards a cost model was learned
+/// from ([`CostModel::one_size`]): `{"fewest_groups": 32, "most_groups": 35}`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub struct GroupRange {
+    /// The fewest groups a shard held.
+    pub fewest_groups: u64,
+    /// The most groups a shard held.
+    pub most_groups: u64,
+}
+
+impl GroupRange {
+    /// `32 to 35 groups`, or `4 groups` when they are the same.
+    fn describe(&self, to: &str) -> String {
+        if self.fewest_groups == self.most_groups {
+            format!("{} groups", self.fewest_groups)
+        } else {
+            format!("{}{to}{} groups", self.fewest_groups, self.most_groups)
+        }
+    }
 }
 
 impl Default for CostModel {
@@ -664,6 +711,7 @@ impl Default for CostModel {
             group_cost: zero,
             concurrency: ConcurrencyTerm::default(),
             startup_per_group: false,
+            one_size: None,
         }
     }
 }
@@ -684,7 +732,43 @@ impl CostModel {
             concurrency,
             startup_per_group: starts_per_group
                 && matches!(shard_startup.source, TermSource::Learned(_)),
+            one_size: None,
         }
+    }
+
+    /// The model, noting that its learned start-up and per-group cost
+    /// come from shards of one size (`fitted`'s [`Fitted::one_size`]);
+    /// not noted when either term was given or not learned, as the
+    /// division is then not the fit's.
+    pub fn learned_with(mut self, fitted: &Fitted) -> CostModel {
+        let learned = |term: &Term| matches!(term.source, TermSource::Learned(_));
+        self.one_size = fitted
+            .one_size
+            .map(|(fewest_groups, most_groups)| GroupRange {
+                fewest_groups,
+                most_groups,
+            })
+            .filter(|_| learned(&self.shard_startup) || learned(&self.group_cost))
+            .filter(|_| {
+                !matches!(self.shard_startup.source, TermSource::Given)
+                    && !matches!(self.group_cost.source, TermSource::Given)
+            });
+        self
+    }
+
+    /// Why predictions for shards far from the size the costs were
+    /// learned at are a guess, and what settles it; `None` when the costs
+    /// were not learned from shards of one size.
+    pub fn one_size_warning(&self) -> Option<String> {
+        let groups = self.one_size?.describe(" to ");
+        Some(format!(
+            "the learned shard start-up ({}) and per-group cost ({}) come from shards of one size ({groups} each): \
+             they show what such a shard costs beyond its tests, not how that divides between the two, so the division is a guess. \
+             Predictions for shard counts whose shards hold far more or fewer groups may be far off; \
+             recording a run at another shard count (half or twice as many) settles it",
+            crate::duration::human(self.shard_startup.micros),
+            crate::duration::human(self.group_cost.micros),
+        ))
     }
 
     /// `shard start-up 0.41s (learned from 2 runs), per group 0.35s
@@ -713,6 +797,12 @@ impl CostModel {
                 ", concurrency {} ({})",
                 self.concurrency.value.describe(),
                 self.concurrency.source.describe()
+            );
+        }
+        if let Some(range) = self.one_size {
+            out += &format!(
+                "; start-up and per group divided by a guess (learned from shards of {})",
+                range.describe("-")
             );
         }
         out
@@ -946,12 +1036,74 @@ mod tests {
             group_cost: Term::choose(Some(1_000_000), None),
             concurrency: ConcurrencyTerm::default(),
             startup_per_group: false,
+            one_size: None,
         })
         .unwrap();
         assert_eq!(
             json,
             r#"{"shard_startup":{"seconds":0.4,"source":"learned","runs":2},"group_cost":{"seconds":1.0,"source":"given"}}"#
         );
+    }
+
+    #[test]
+    fn shards_of_one_size_say_their_division_is_a_guess() {
+        // Shards of 32 to 35 groups: one size.
+        let fitted = fit(&record(
+            &[
+                (1, 32, 13_000_000),
+                (1, 35, 14_500_000),
+                (2, 33, 13_400_000),
+            ],
+            &[],
+        ));
+        assert_eq!(fitted.one_size, Some((32, 35)));
+        // Across sizes (the most at least twice the fewest): no guess.
+        let across = fit(&record(
+            &[(1, 10, 5_000_000), (1, 20, 9_000_000), (2, 40, 17_000_000)],
+            &[],
+        ));
+        assert_eq!(across.one_size, None);
+        // A report suite measured the per-group cost: no guess either.
+        let suites = fit(&record(&[(1, 32, 13_000_000)], &[(1, 30, 9_000_000)]));
+        assert_eq!(suites.one_size, None);
+
+        let model = |startup: Option<Micros>, group: Option<Micros>| {
+            CostModel::new(
+                Term::choose(startup, fitted.shard_startup),
+                Term::choose(group, fitted.group_cost),
+                ConcurrencyTerm::default(),
+                false,
+            )
+            .learned_with(&fitted)
+        };
+        let learned = model(None, None);
+        assert_eq!(
+            learned.one_size,
+            Some(GroupRange {
+                fewest_groups: 32,
+                most_groups: 35
+            })
+        );
+        assert!(
+            learned.describe().ends_with(
+                "; start-up and per group divided by a guess (learned from shards of 32-35 groups)"
+            ),
+            "{}",
+            learned.describe()
+        );
+        let warning = learned.one_size_warning().expect("a warning");
+        assert!(warning.contains("(32 to 35 groups each)"), "{warning}");
+        let json = serde_json::to_string(&learned).unwrap();
+        assert!(
+            json.ends_with(
+                r#""learned_from_shards_of_one_size":{"fewest_groups":32,"most_groups":35}}"#
+            ),
+            "{json}"
+        );
+        // A term given on the command line: the division is the user's.
+        assert_eq!(model(Some(1_000_000), None).one_size, None);
+        assert_eq!(model(None, Some(100_000)).one_size, None);
+        assert!(model(None, Some(100_000)).one_size_warning().is_none());
     }
 
     fn with_loads(loads: &[(u64, u64, u64, i64)]) -> CostRecord {

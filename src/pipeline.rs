@@ -217,7 +217,8 @@ pub fn read_inputs(
         Term::choose(options.group_overhead, fitted.group_cost),
         ConcurrencyTerm::choose(options.concurrency, fitted.concurrency),
         runner.starts_per_group(),
-    );
+    )
+    .learned_with(&fitted);
     let (shard_overhead, startup_per_group) = if cost_model.startup_per_group {
         (0, cost_model.shard_startup.micros)
     } else {

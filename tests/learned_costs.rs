@@ -498,6 +498,83 @@ fn imports_inside_suite_times_run_on_the_workers_too() {
     for shard in doc["shards"].as_array().unwrap() {
         assert_eq!(shard["predicted_seconds"], 3.25, "{plan}");
     }
+    // Shards of four and two files showed how the overhead divides.
+    assert!(
+        doc["cost_model"]
+            .get("learned_from_shards_of_one_size")
+            .is_none(),
+        "{plan}"
+    );
+}
+
+/// [`jest_shard`] as vitest writes it: its suites stamped when the report
+/// is written, so they give no run window, and its record's runner.
+fn vitest_shard(dir: &Path, index: usize, files: std::ops::Range<usize>) {
+    jest_shard(dir, index, files);
+    let shard = dir.join(format!("run/shard-{index}"));
+    for (file, from, to) in [
+        ("junit.xml", "jest tests", "vitest tests"),
+        (
+            "shardplan-shard.json",
+            r#""runner":"jest""#,
+            r#""runner":"vitest""#,
+        ),
+    ] {
+        let text = fs::read_to_string(shard.join(file)).unwrap();
+        fs::write(shard.join(file), text.replace(from, to)).unwrap();
+    }
+}
+
+#[test]
+fn costs_learned_from_shards_of_one_size_say_their_division_is_a_guess() {
+    // Three shards of four files each, which show what such a shard costs
+    // beyond its tests, but not whether that is a start-up, a cost per
+    // file or tests running at once (the fit takes the last here).
+    let dir = tempfile::tempdir().unwrap();
+    let dir = dir.path();
+    for index in 0..3 {
+        vitest_shard(dir, index, 4 * index..4 * index + 4);
+    }
+    output(dir, &["merge", "run"]);
+    let (plan, err) = output(dir, &["--runner", "vitest", "--shards", "3", "--json"]);
+    assert!(
+        err.contains(
+            "; start-up and per group divided by a guess (learned from shards of 4 groups)"
+        ),
+        "{err}"
+    );
+    let doc: serde_json::Value = serde_json::from_str(&plan).unwrap();
+    assert_eq!(
+        doc["cost_model"]["learned_from_shards_of_one_size"],
+        serde_json::json!({"fewest_groups": 4, "most_groups": 4}),
+        "{plan}"
+    );
+    // Comparing shard counts is where it matters: whatif says so, and
+    // what settles it.
+    let (_, err) = output(dir, &["whatif", "--runner", "vitest", "--shards", "1..6"]);
+    assert!(
+        err.contains("warning: the learned shard start-up (0ms) and per-group cost (0ms) come from shards of one size (4 groups each)"),
+        "{err}"
+    );
+    assert!(
+        err.contains("recording a run at another shard count (half or twice as many) settles it"),
+        "{err}"
+    );
+    // A start-up given on the command line is no guess of the fit's.
+    let (_, err) = output(
+        dir,
+        &[
+            "whatif",
+            "--runner",
+            "jest",
+            "--shards",
+            "1..6",
+            "--shard-overhead",
+            "1s",
+        ],
+    );
+    assert!(!err.contains("divided by a guess"), "{err}");
+    assert!(!err.contains("shards of one size"), "{err}");
 }
 
 fn shard_sum(doc: &serde_json::Value, key: &str) -> f64 {

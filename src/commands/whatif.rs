@@ -21,6 +21,12 @@ pub fn run(args: &WhatifArgs, streams: &mut Streams<'_>) -> Result<()> {
     let inputs = pipeline::read_inputs(&options, runner.as_ref(), streams.stdin, &mut warnings);
     app::print_warnings(&mut warnings, streams.stderr);
     let inputs = inputs?;
+    // Comparing shard counts is where a division guessed at one size
+    // matters most.
+    if let Some(warning) = inputs.cost_model.one_size_warning() {
+        warnings.push(warning);
+        app::print_warnings(&mut warnings, streams.stderr);
+    }
     if !args.suite.quiet {
         let summary = summary::reading_summary(
             &inputs.suite,
