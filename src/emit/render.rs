@@ -26,6 +26,7 @@ use std::collections::HashMap;
 use std::path::PathBuf;
 
 use super::{Granularity, TestRef};
+use crate::case::Text;
 use crate::plan;
 use crate::timing::Suite;
 
@@ -414,8 +415,17 @@ impl<'a> RenderContext<'a> {
     /// the group is split.
     fn whole_groups(&self) -> HashMap<&'a str, Option<usize>> {
         let mut groups: HashMap<&str, Option<usize>> = HashMap::new();
+        // A group's tests come together on a shard: a member of the group
+        // and shard just seen changes nothing, and is not hashed (a
+        // million members were a million file names hashed).
+        let mut last: Option<(&Text, usize)> = None;
         for (shard, tests) in self.shards.iter().enumerate() {
             for member in tests {
+                let file = member.test.file;
+                if last.is_some_and(|(seen, at)| at == shard && Text::ptr_eq(seen, file)) {
+                    continue;
+                }
+                last = Some((file, shard));
                 groups
                     .entry(member.test.file.as_str())
                     .and_modify(|s| {
