@@ -365,9 +365,18 @@ impl<'a> RenderContext<'a> {
     /// rebuild it per shard.
     fn selection_in(&self, shard: usize, whole: &HashMap<&'a str, Option<usize>>) -> Selection<'a> {
         let mut selection = Selection::default();
+        // The group just looked up and whether it is whole here: a group's
+        // members come together, and are looked up once.
+        let mut last: Option<(&Text, bool)> = None;
         for item in keyed(self.shards.members(shard)) {
-            let group = item.test.file.as_str();
-            if whole.get(group) == Some(&Some(shard)) {
+            let file = item.test.file;
+            let group = file.as_str();
+            let is_whole = match last {
+                Some((seen, is_whole)) if Text::ptr_eq(seen, file) => is_whole,
+                _ => whole.get(group) == Some(&Some(shard)),
+            };
+            last = Some((file, is_whole));
+            if is_whole {
                 if selection.groups.last() != Some(&group) {
                     selection.groups.push(group);
                 }
