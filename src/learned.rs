@@ -156,13 +156,14 @@ pub struct Fitted {
     /// learned from; `None` (one at a time) unless the shards show at
     /// least [`MIN_CONCURRENCY`].
     pub concurrency: Option<(u64, u64)>,
-    /// The fewest and most groups of the shards the start-up and per-group
-    /// cost were fitted to, when those shards were all of about one size
-    /// (one shard count: the most groups a launch under twice the fewest)
-    /// and no report suite measured the per-group cost: the shards then
-    /// show their overhead, but not how it divides between the two terms,
-    /// and the fit's division is a guess that holds for shards of that
-    /// size only.
+    /// The fewest and most groups a launch of the shards the start-up and
+    /// per-group cost were fitted to, when those shards were all of about
+    /// one size (one shard count: the most groups a launch under twice the
+    /// fewest), no report suite measured the per-group cost and no run
+    /// window the start-up: the shards then show what such a shard costs
+    /// beyond its tests, but not how that divides between a start-up, a
+    /// cost per group and tests running at once, and the fit's division is
+    /// a guess that holds for shards of that size only.
     pub one_size: Option<(u64, u64)>,
 }
 
@@ -414,9 +415,10 @@ fn fit_lines(shards: &[&ShardPoint], record: &CostRecord, believed: Slopes) -> F
             startup = Some(startup_given(group_cost));
         }
     }
+    // Sized per launch, as `of_several_sizes` tells sizes apart.
     let one_size =
         (suites.is_empty() && !shards.is_empty() && !of_several_sizes(shards)).then(|| {
-            let groups = shards.iter().map(|p| p.1);
+            let groups = shards.iter().map(|p| p.1 / paid(p.3));
             (groups.clone().min().unwrap_or(0), groups.max().unwrap_or(0))
         });
     Fitted {
@@ -671,9 +673,9 @@ pub struct CostModel {
         skip_serializing_if = "std::ops::Not::not"
     )]
     pub startup_per_group: bool,
-    /// When both the start-up and the per-group cost were learned from
-    /// shards of one size ([`Fitted::one_size`]): the fewest and most
-    /// groups those shards held. Their division of the overhead is a
+    /// When the terms were learned from shards of one size
+    /// ([`Fitted::one_size`]) and none was given: the fewest and most
+    /// groups those shards held. How the terms divide the overhead is a
     /// guess for shards of other sizes. Left out of `--json` when not.
     #[serde(
         rename = "learned_from_shards_of_one_size",
@@ -736,23 +738,28 @@ impl CostModel {
         }
     }
 
-    /// The model, noting that its learned start-up and per-group cost
-    /// come from shards of one size (`fitted`'s [`Fitted::one_size`]);
-    /// not noted when either term was given or not learned, as the
-    /// division is then not the fit's.
+    /// The model, noting that its terms were learned from shards of one
+    /// size (`fitted`'s [`Fitted::one_size`]); not noted when no term was
+    /// learned or any was given, as the division is then not the fit's
+    /// alone.
     pub fn learned_with(mut self, fitted: &Fitted) -> CostModel {
-        let learned = |term: &Term| matches!(term.source, TermSource::Learned(_));
-        self.one_size = fitted
-            .one_size
-            .map(|(fewest_groups, most_groups)| GroupRange {
-                fewest_groups,
-                most_groups,
-            })
-            .filter(|_| learned(&self.shard_startup) || learned(&self.group_cost))
-            .filter(|_| {
-                !matches!(self.shard_startup.source, TermSource::Given)
-                    && !matches!(self.group_cost.source, TermSource::Given)
-            });
+        let sources = [
+            self.shard_startup.source,
+            self.group_cost.source,
+            self.concurrency.source,
+        ];
+        let learned = sources
+            .iter()
+            .any(|source| matches!(source, TermSource::Learned(_)));
+        let given = sources.contains(&TermSource::Given);
+        self.one_size =
+            fitted
+                .one_size
+                .filter(|_| learned && !given)
+                .map(|(fewest_groups, most_groups)| GroupRange {
+                    fewest_groups,
+                    most_groups,
+                });
         self
     }
 
@@ -762,12 +769,12 @@ impl CostModel {
     pub fn one_size_warning(&self) -> Option<String> {
         let groups = self.one_size?.describe(" to ");
         Some(format!(
-            "the learned shard start-up ({}) and per-group cost ({}) come from shards of one size ({groups} each): \
-             they show what such a shard costs beyond its tests, not how that divides between the two, so the division is a guess. \
+            "the learned cost model ({}) comes from shards of one size ({groups} each): \
+             they show what such a shard costs beyond its tests, not how that divides between \
+             a start-up, a cost per group and tests running at once, so the division is a guess. \
              Predictions for shard counts whose shards hold far more or fewer groups may be far off; \
              recording a run at another shard count (half or twice as many) settles it",
-            crate::duration::human(self.shard_startup.micros),
-            crate::duration::human(self.group_cost.micros),
+            self.describe_terms(),
         ))
     }
 
@@ -775,6 +782,18 @@ impl CostModel {
     /// (learned from 2 runs)`, then `, concurrency ×1.85 (learned from 1
     /// run)` unless that is the default.
     pub fn describe(&self) -> String {
+        let mut out = self.describe_terms();
+        if let Some(range) = self.one_size {
+            out += &format!(
+                "; how the overhead divides among them is a guess (learned from shards of {} only)",
+                range.describe("-")
+            );
+        }
+        out
+    }
+
+    /// [`CostModel::describe`] without the note on shards of one size.
+    fn describe_terms(&self) -> String {
         let mut out = format!(
             "{} ({}), per group {} ({})",
             if self.startup_per_group {
@@ -797,12 +816,6 @@ impl CostModel {
                 ", concurrency {} ({})",
                 self.concurrency.value.describe(),
                 self.concurrency.source.describe()
-            );
-        }
-        if let Some(range) = self.one_size {
-            out += &format!(
-                "; start-up and per group divided by a guess (learned from shards of {})",
-                range.describe("-")
             );
         }
         out
@@ -1086,7 +1099,7 @@ mod tests {
         );
         assert!(
             learned.describe().ends_with(
-                "; start-up and per group divided by a guess (learned from shards of 32-35 groups)"
+                "; how the overhead divides among them is a guess (learned from shards of 32-35 groups only)"
             ),
             "{}",
             learned.describe()

@@ -535,11 +535,15 @@ fn costs_learned_from_shards_of_one_size_say_their_division_is_a_guess() {
     for index in 0..3 {
         vitest_shard(dir, index, 4 * index..4 * index + 4);
     }
-    output(dir, &["merge", "run"]);
+    let (_, err) = output(dir, &["merge", "run"]);
+    assert!(
+        err.contains("learned costs for --runner vitest: shard start-up 0ms (learned from 1 run), per group 0ms (default), concurrency ×2.4 (learned from 1 run); how the overhead divides among them is a guess (learned from shards of 4 groups only)"),
+        "{err}"
+    );
     let (plan, err) = output(dir, &["--runner", "vitest", "--shards", "3", "--json"]);
     assert!(
         err.contains(
-            "; start-up and per group divided by a guess (learned from shards of 4 groups)"
+            "; how the overhead divides among them is a guess (learned from shards of 4 groups only)"
         ),
         "{err}"
     );
@@ -553,28 +557,27 @@ fn costs_learned_from_shards_of_one_size_say_their_division_is_a_guess() {
     // what settles it.
     let (_, err) = output(dir, &["whatif", "--runner", "vitest", "--shards", "1..6"]);
     assert!(
-        err.contains("warning: the learned shard start-up (0ms) and per-group cost (0ms) come from shards of one size (4 groups each)"),
+        err.contains("warning: the learned cost model (shard start-up 0ms (learned from 1 run), per group 0ms (default), concurrency ×2.4 (learned from 1 run)) comes from shards of one size (4 groups each)"),
         "{err}"
     );
     assert!(
         err.contains("recording a run at another shard count (half or twice as many) settles it"),
         "{err}"
     );
-    // A start-up given on the command line is no guess of the fit's.
-    let (_, err) = output(
-        dir,
-        &[
-            "whatif",
-            "--runner",
-            "jest",
-            "--shards",
-            "1..6",
-            "--shard-overhead",
-            "1s",
-        ],
-    );
-    assert!(!err.contains("divided by a guess"), "{err}");
-    assert!(!err.contains("shards of one size"), "{err}");
+    // A term given on the command line: the division is not the fit's
+    // alone, and nothing is said.
+    for given in [
+        ["--shard-overhead", "1s"],
+        ["--group-overhead", "100ms"],
+        ["--concurrency", "2"],
+    ] {
+        let mut args = vec!["whatif", "--runner", "vitest", "--shards", "1..6"];
+        args.extend(given);
+        let (_, err) = output(dir, &args);
+        assert!(err.contains("shardplan: cost model: "), "{err}");
+        assert!(!err.contains("is a guess"), "{err}");
+        assert!(!err.contains("shards of one size"), "{err}");
+    }
 }
 
 fn shard_sum(doc: &serde_json::Value, key: &str) -> f64 {

@@ -192,7 +192,8 @@ pub fn run(args: &MergeArgs, streams: &mut Streams<'_>) -> Result<()> {
                 ConcurrencyTerm::choose(None, fitted.concurrency),
                 RunnerKind::from_name(&record.runner)
                     .is_some_and(|kind| kind.runner().starts_per_group()),
-            );
+            )
+            .learned_with(&fitted);
             let _ = writeln!(
                 streams.stderr,
                 "shardplan: learned costs for --runner {}: {}",
