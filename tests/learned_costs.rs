@@ -555,7 +555,38 @@ fn costs_learned_from_shards_of_one_size_say_their_division_is_a_guess() {
     );
     // Comparing shard counts is where it matters: whatif says so, and
     // what settles it.
-    let (_, err) = output(dir, &["whatif", "--runner", "vitest", "--shards", "1..6"]);
+    let (table, err) = output(dir, &["whatif", "--runner", "vitest", "--shards", "1..6"]);
+    // Rows whose shards are of another size (by the fit's rule: the most
+    // groups at least twice the fewest) rest on the guess, and say so.
+    let row = |shards: &str| {
+        table
+            .lines()
+            .find(|line| line.split_whitespace().next() == Some(shards))
+            .unwrap_or_else(|| panic!("no row for {shards}: {table}"))
+    };
+    assert!(
+        row("1").ends_with("<- a guess: ~12 groups a shard, costs learned at 4-4"),
+        "{table}"
+    );
+    assert!(row("6").contains("a guess: ~2 groups a shard"), "{table}");
+    for same_size in ["2", "3", "4"] {
+        assert!(!row(same_size).contains("a guess"), "{table}");
+    }
+    let (json, _) = output(
+        dir,
+        &[
+            "whatif", "--runner", "vitest", "--shards", "1..6", "--format", "json",
+        ],
+    );
+    let doc: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let guessed: Vec<bool> = doc["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|row| row.get("guessed") == Some(&serde_json::Value::Bool(true)))
+        .collect();
+    // 12 files on 5 shards: 2 a shard, rounded down.
+    assert_eq!(guessed, [true, false, false, false, true, true], "{json}");
     assert!(
         err.contains("warning: the learned cost model (shard start-up 0ms (learned from 1 run), per group 0ms (default), concurrency ×2.4 (learned from 1 run)) comes from shards of one size (4 groups each)"),
         "{err}"

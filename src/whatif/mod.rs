@@ -36,6 +36,7 @@ use crate::choice::Choice;
 use crate::duration::Micros;
 use crate::emit::{Granularity, Runner};
 use crate::error::Result;
+use crate::learned::GroupRange;
 use crate::options::PlanOptions;
 use crate::pipeline::{self, Inputs, ShardPlan};
 use crate::plan::{self, Bound, Costs};
@@ -221,6 +222,8 @@ pub struct Row {
     pub machine: Micros,
     /// The plan's fingerprint, as `shardplan --shards N` prints it.
     pub fingerprint: String,
+    /// Groups a shard holds, on average (rounded down).
+    pub groups_per_shard: u64,
 }
 
 impl Row {
@@ -234,6 +237,7 @@ impl Row {
             work: plan.total(),
             machine: plan.shards.iter().map(|s| s.load).sum(),
             fingerprint: planned.fingerprint.clone(),
+            groups_per_shard: groups_per_shard(plan),
         }
     }
 
@@ -353,6 +357,9 @@ pub struct Whatif {
     pub knee: Knee,
     /// With `--target`: its answer.
     pub target: Option<Target>,
+    /// When the cost model was learned from shards of one size: their
+    /// fewest and most groups ([`crate::learned::CostModel::one_size`]).
+    pub one_size: Option<GroupRange>,
 }
 
 impl Whatif {
@@ -360,6 +367,17 @@ impl Whatif {
     /// million.
     pub fn speedup_ppm(&self, row: &Row) -> u64 {
         ratio_ppm(u128::from(self.single), u128::from(row.wall))
+    }
+
+    /// Whether `row`'s shards are of another size than those the cost
+    /// model was learned from, by the fit's own rule (the most groups at
+    /// least twice the fewest): its wall then rests on a guess.
+    pub fn guessed(&self, row: &Row) -> bool {
+        self.one_size.is_some_and(|range| {
+            let fewest = range.fewest_groups.min(row.groups_per_shard);
+            let most = range.most_groups.max(row.groups_per_shard);
+            most > fewest && most >= fewest.saturating_mul(2)
+        })
     }
 
     /// Whether `row` is the target's answer.
@@ -372,6 +390,22 @@ impl Whatif {
             }) if row == index
         )
     }
+}
+
+/// The distinct groups of `plan`'s shards, over its shards, rounded down.
+fn groups_per_shard(plan: &plan::Plan) -> u64 {
+    let items = plan.items();
+    let total: usize = plan
+        .shards
+        .iter()
+        .map(|shard| {
+            let mut groups: Vec<u32> = shard.items.iter().map(|&i| items[i].group).collect();
+            groups.sort_unstable();
+            groups.dedup();
+            groups.len()
+        })
+        .sum();
+    (total / plan.shards.len().max(1)) as u64
 }
 
 /// Plans `inputs` for every count in `counts` (ascending, non-empty) as
@@ -416,6 +450,7 @@ pub fn compute(
         single,
         knee,
         target,
+        one_size: inputs.cost_model.one_size,
     })
 }
 

@@ -80,10 +80,16 @@ fn cells(whatif: &Whatif, index: usize) -> ([String; 6], String) {
     let row = &whatif.rows[index];
     let mut marks = Vec::new();
     if whatif.knee.at == Some(index) {
-        marks.push("knee");
+        marks.push("knee".to_string());
     }
     if whatif.meets_target(index) {
-        marks.push("target");
+        marks.push("target".to_string());
+    }
+    if let Some(range) = whatif.one_size.filter(|_| whatif.guessed(row)) {
+        marks.push(format!(
+            "a guess: ~{} groups a shard, costs learned at {}-{}",
+            row.groups_per_shard, range.fewest_groups, range.most_groups
+        ));
     }
     (
         [
@@ -250,6 +256,10 @@ struct RowDoc<'a> {
     machine_seconds: f64,
     speedup: f64,
     fingerprint: &'a str,
+    /// Present (true) when the row's shards are of another size than
+    /// those the cost model was learned from.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    guessed: bool,
 }
 
 #[derive(Serialize)]
@@ -328,6 +338,7 @@ fn json(whatif: &Whatif, context: &Context<'_>) -> String {
                 machine_seconds: micros_to_seconds(row.machine),
                 speedup: fraction(whatif.speedup_ppm(row)),
                 fingerprint: &row.fingerprint,
+                guessed: whatif.guessed(row),
             })
             .collect(),
         verdict: verdict_lines(whatif, context),
