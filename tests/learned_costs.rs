@@ -572,6 +572,11 @@ fn costs_learned_from_shards_of_one_size_say_their_division_is_a_guess() {
     for same_size in ["2", "3", "4"] {
         assert!(!row(same_size).contains("a guess"), "{table}");
     }
+    // The knee (4 shards) is told by going to 5, a guessed row.
+    assert!(
+        table.contains("knee: 4 shards; going to 5 saves nothing (less than 5%)\nthese rest on rows marked as a guess: the cost model was learned from shards of another size\n"),
+        "{table}"
+    );
     let (json, _) = output(
         dir,
         &[

@@ -354,6 +354,18 @@ fn verdict_lines(whatif: &Whatif, context: &Context<'_>) -> Vec<String> {
     if let Some(target) = &whatif.target {
         lines.push(target_line(whatif, target.wall, &target.verdict, context));
     }
+    // An answer resting on a guessed row says so where it is given.
+    let guessed = |index: Option<usize>| index.is_some_and(|i| whatif.guessed(&whatif.rows[i]));
+    let target_row = match whatif.target.as_ref().map(|t| &t.verdict) {
+        Some(Verdict::InTable { row }) => Some(*row),
+        _ => None,
+    };
+    if guessed(whatif.knee.at) || guessed(target_row) || guessed(whatif.knee.at.map(|i| i + 1)) {
+        lines.push(
+            "these rest on rows marked as a guess: the cost model was learned from shards of another size"
+                .to_string(),
+        );
+    }
     lines
 }
 
