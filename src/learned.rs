@@ -695,6 +695,15 @@ pub struct GroupRange {
 }
 
 impl GroupRange {
+    /// Whether shards of `groups` groups are of another size than these,
+    /// by the fit's own rule: with them, the most groups would be at least
+    /// twice the fewest.
+    pub fn is_other_size(&self, groups: u64) -> bool {
+        let fewest = self.fewest_groups.min(groups);
+        let most = self.most_groups.max(groups);
+        most > fewest && most >= fewest.saturating_mul(2)
+    }
+
     /// `32 to 35 groups`, or `4 groups` when they are the same.
     fn describe(&self, to: &str) -> String {
         if self.fewest_groups == self.most_groups {

@@ -55,6 +55,15 @@ pub fn summary(
     );
     let model = planned.cost_model;
     out += &cost_model_line(&model);
+    if let Some(range) = model.one_size {
+        let groups = plan.groups_per_shard();
+        if range.is_other_size(groups) {
+            out += &format!(
+                "shardplan: these predictions are a guess: the shards hold ~{groups} groups each, the cost model was learned from shards of {}-{} (see `shardplan whatif`)\n",
+                range.fewest_groups, range.most_groups
+            );
+        }
+    }
     let overhead = plan.problem.shard_overhead;
     if overhead > 0 || plan.setup_paid() > 0 {
         let mut costs = Vec::new();

@@ -547,6 +547,16 @@ fn costs_learned_from_shards_of_one_size_say_their_division_is_a_guess() {
         ),
         "{err}"
     );
+    // Planned at the size learned: the predictions are not flagged.
+    assert!(!err.contains("these predictions are a guess"), "{err}");
+    let (_, other) = output(
+        dir,
+        &["--runner", "vitest", "--shards", "6", "--index", "0"],
+    );
+    assert!(
+        other.contains("shardplan: these predictions are a guess: the shards hold ~2 groups each, the cost model was learned from shards of 4-4 (see `shardplan whatif`)"),
+        "{other}"
+    );
     let doc: serde_json::Value = serde_json::from_str(&plan).unwrap();
     assert_eq!(
         doc["cost_model"]["learned_from_shards_of_one_size"],

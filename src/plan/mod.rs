@@ -749,6 +749,27 @@ impl Plan {
         &self.problem.items
     }
 
+    /// The distinct groups a shard runs, on average over the shards
+    /// (rounded down): the size a cost model learned from shards compares
+    /// with ([`crate::learned::GroupRange::is_other_size`]).
+    pub fn groups_per_shard(&self) -> u64 {
+        let total: usize = self
+            .shards
+            .iter()
+            .map(|shard| {
+                let mut groups: Vec<u32> = shard
+                    .items
+                    .iter()
+                    .map(|&i| self.problem.items[i].group)
+                    .collect();
+                groups.sort_unstable();
+                groups.dedup();
+                groups.len()
+            })
+            .sum();
+        (total / self.shards.len().max(1)) as u64
+    }
+
     /// Sum of all items' durations, without setup costs.
     pub fn total(&self) -> Micros {
         self.problem.items.iter().map(|i| i.duration).sum()

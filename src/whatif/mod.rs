@@ -237,7 +237,7 @@ impl Row {
             work: plan.total(),
             machine: plan.shards.iter().map(|s| s.load).sum(),
             fingerprint: planned.fingerprint.clone(),
-            groups_per_shard: groups_per_shard(plan),
+            groups_per_shard: plan.groups_per_shard(),
         }
     }
 
@@ -373,11 +373,8 @@ impl Whatif {
     /// model was learned from, by the fit's own rule (the most groups at
     /// least twice the fewest): its wall then rests on a guess.
     pub fn guessed(&self, row: &Row) -> bool {
-        self.one_size.is_some_and(|range| {
-            let fewest = range.fewest_groups.min(row.groups_per_shard);
-            let most = range.most_groups.max(row.groups_per_shard);
-            most > fewest && most >= fewest.saturating_mul(2)
-        })
+        self.one_size
+            .is_some_and(|range| range.is_other_size(row.groups_per_shard))
     }
 
     /// Whether `row` is the target's answer.
@@ -390,22 +387,6 @@ impl Whatif {
             }) if row == index
         )
     }
-}
-
-/// The distinct groups of `plan`'s shards, over its shards, rounded down.
-fn groups_per_shard(plan: &plan::Plan) -> u64 {
-    let items = plan.items();
-    let total: usize = plan
-        .shards
-        .iter()
-        .map(|shard| {
-            let mut groups: Vec<u32> = shard.items.iter().map(|&i| items[i].group).collect();
-            groups.sort_unstable();
-            groups.dedup();
-            groups.len()
-        })
-        .sum();
-    (total / plan.shards.len().max(1)) as u64
 }
 
 /// Plans `inputs` for every count in `counts` (ascending, non-empty) as
