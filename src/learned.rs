@@ -695,17 +695,18 @@ pub struct GroupRange {
 }
 
 impl GroupRange {
-    /// Whether shards of `groups` groups are of another size than these,
-    /// by the fit's own rule: with them, the most groups would be at least
-    /// twice the fewest.
-    pub fn is_other_size(&self, groups: u64) -> bool {
-        let fewest = self.fewest_groups.min(groups);
-        let most = self.most_groups.max(groups);
+    /// Whether shards of `milli_groups` thousandths of a group (an
+    /// average) are of another size than these, by the fit's own rule and
+    /// in its units: with them, the most groups would be at least twice
+    /// the fewest.
+    pub fn is_other_size(&self, milli_groups: u64) -> bool {
+        let fewest = self.fewest_groups.saturating_mul(1000).min(milli_groups);
+        let most = self.most_groups.saturating_mul(1000).max(milli_groups);
         most > fewest && most >= fewest.saturating_mul(2)
     }
 
     /// `32 to 35 groups`, or `4 groups` when they are the same.
-    fn describe(&self, to: &str) -> String {
+    pub fn describe(&self, to: &str) -> String {
         if self.fewest_groups == self.most_groups {
             format!("{} groups", self.fewest_groups)
         } else {
@@ -761,14 +762,15 @@ impl CostModel {
             .iter()
             .any(|source| matches!(source, TermSource::Learned(_)));
         let given = sources.contains(&TermSource::Given);
-        self.one_size =
-            fitted
-                .one_size
-                .filter(|_| learned && !given)
-                .map(|(fewest_groups, most_groups)| GroupRange {
-                    fewest_groups,
-                    most_groups,
-                });
+        // A start-up paid per group (cargo: a command per test binary) is
+        // learned per launch of one group: no shard size to compare.
+        self.one_size = fitted
+            .one_size
+            .filter(|_| learned && !given && !self.startup_per_group)
+            .map(|(fewest_groups, most_groups)| GroupRange {
+                fewest_groups,
+                most_groups,
+            });
         self
     }
 
@@ -1122,6 +1124,26 @@ mod tests {
             ),
             "{json}"
         );
+        // A start-up paid per group (cargo) is learned per launch of one
+        // group: no shard size to compare with.
+        let per_group = CostModel::new(
+            Term::choose(None, fitted.shard_startup),
+            Term::choose(None, fitted.group_cost),
+            ConcurrencyTerm::default(),
+            true,
+        )
+        .learned_with(&fitted);
+        assert_eq!(per_group.one_size, None);
+        // Sizes by the fit's rule, in thousandths of a group: 2.4 groups
+        // on average is of the size of 4, 2.0 is not, nor is 8.0.
+        let range = GroupRange {
+            fewest_groups: 4,
+            most_groups: 4,
+        };
+        assert!(!range.is_other_size(2_400));
+        assert!(range.is_other_size(2_000));
+        assert!(range.is_other_size(8_000));
+        assert!(!range.is_other_size(7_999));
         // A term given on the command line: the division is the user's.
         assert_eq!(model(Some(1_000_000), None).one_size, None);
         assert_eq!(model(None, Some(100_000)).one_size, None);

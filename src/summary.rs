@@ -56,11 +56,12 @@ pub fn summary(
     let model = planned.cost_model;
     out += &cost_model_line(&model);
     if let Some(range) = model.one_size {
-        let groups = plan.groups_per_shard();
-        if range.is_other_size(groups) {
+        let milli = plan.milli_groups_per_shard();
+        if range.is_other_size(milli) {
             out += &format!(
-                "shardplan: these predictions are a guess: the shards hold ~{groups} groups each, the cost model was learned from shards of {}-{} (see `shardplan whatif`)\n",
-                range.fewest_groups, range.most_groups
+                "shardplan: these predictions are a guess: the shards hold {} groups each on average, the cost model was learned from shards of {} (see `shardplan whatif`)\n",
+                crate::whatif::milli_text(milli),
+                range.describe("-")
             );
         }
     }

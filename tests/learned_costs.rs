@@ -554,7 +554,7 @@ fn costs_learned_from_shards_of_one_size_say_their_division_is_a_guess() {
         &["--runner", "vitest", "--shards", "6", "--index", "0"],
     );
     assert!(
-        other.contains("shardplan: these predictions are a guess: the shards hold ~2 groups each, the cost model was learned from shards of 4-4 (see `shardplan whatif`)"),
+        other.contains("shardplan: these predictions are a guess: the shards hold 2 groups each on average, the cost model was learned from shards of 4 groups (see `shardplan whatif`)"),
         "{other}"
     );
     let doc: serde_json::Value = serde_json::from_str(&plan).unwrap();
@@ -575,16 +575,17 @@ fn costs_learned_from_shards_of_one_size_say_their_division_is_a_guess() {
             .unwrap_or_else(|| panic!("no row for {shards}: {table}"))
     };
     assert!(
-        row("1").ends_with("<- a guess: ~12 groups a shard, costs learned at 4-4"),
+        row("1").ends_with("<- a guess: 12 groups a shard, costs learned at 4 groups"),
         "{table}"
     );
-    assert!(row("6").contains("a guess: ~2 groups a shard"), "{table}");
-    for same_size in ["2", "3", "4"] {
+    assert!(row("6").contains("a guess: 2 groups a shard"), "{table}");
+    // 12 files on 5 shards are 2.4 a shard: more than half of 4.
+    for same_size in ["2", "3", "4", "5"] {
         assert!(!row(same_size).contains("a guess"), "{table}");
     }
-    // The knee (4 shards) is told by going to 5, a guessed row.
+    // The verdict says what the marked rows rest on.
     assert!(
-        table.contains("knee: 4 shards; going to 5 saves nothing (less than 5%)\nthese rest on rows marked as a guess: the cost model was learned from shards of another size\n"),
+        table.contains("\nthe cost model was learned from shards of 4 groups only: walls of shards of other sizes (rows marked as a guess) rest on how it divided their overhead, and so does any answer drawn from them\n"),
         "{table}"
     );
     let (json, _) = output(
@@ -600,8 +601,7 @@ fn costs_learned_from_shards_of_one_size_say_their_division_is_a_guess() {
         .iter()
         .map(|row| row.get("guessed") == Some(&serde_json::Value::Bool(true)))
         .collect();
-    // 12 files on 5 shards: 2 a shard, rounded down.
-    assert_eq!(guessed, [true, false, false, false, true, true], "{json}");
+    assert_eq!(guessed, [true, false, false, false, false, true], "{json}");
     assert!(
         err.contains("warning: the learned cost model (shard start-up 0ms (learned from 1 run), per group 0ms (default), concurrency ×2.4 (learned from 1 run)) comes from shards of one size (4 groups each)"),
         "{err}"

@@ -749,10 +749,10 @@ impl Plan {
         &self.problem.items
     }
 
-    /// The distinct groups a shard runs, on average over the shards
-    /// (rounded down): the size a cost model learned from shards compares
+    /// The distinct groups a shard runs, on average over the shards, in
+    /// thousandths: the size a cost model learned from shards compares
     /// with ([`crate::learned::GroupRange::is_other_size`]).
-    pub fn groups_per_shard(&self) -> u64 {
+    pub fn milli_groups_per_shard(&self) -> u64 {
         let total: usize = self
             .shards
             .iter()
@@ -767,7 +767,7 @@ impl Plan {
                 groups.len()
             })
             .sum();
-        (total / self.shards.len().max(1)) as u64
+        (total as u64).saturating_mul(1000) / self.shards.len().max(1) as u64
     }
 
     /// Sum of all items' durations, without setup costs.

@@ -222,8 +222,8 @@ pub struct Row {
     pub machine: Micros,
     /// The plan's fingerprint, as `shardplan --shards N` prints it.
     pub fingerprint: String,
-    /// Groups a shard holds, on average (rounded down).
-    pub groups_per_shard: u64,
+    /// Groups a shard holds on average, in thousandths.
+    pub milli_groups_per_shard: u64,
 }
 
 impl Row {
@@ -237,7 +237,7 @@ impl Row {
             work: plan.total(),
             machine: plan.shards.iter().map(|s| s.load).sum(),
             fingerprint: planned.fingerprint.clone(),
-            groups_per_shard: plan.groups_per_shard(),
+            milli_groups_per_shard: plan.milli_groups_per_shard(),
         }
     }
 
@@ -374,7 +374,19 @@ impl Whatif {
     /// least twice the fewest): its wall then rests on a guess.
     pub fn guessed(&self, row: &Row) -> bool {
         self.one_size
-            .is_some_and(|range| range.is_other_size(row.groups_per_shard))
+            .is_some_and(|range| range.is_other_size(row.milli_groups_per_shard))
+    }
+
+    /// Whether some answer rests on the cost model's guess: a row of the
+    /// table marked as one ([`Whatif::guessed`]), or a target answered
+    /// outside the table or not at all, from the same model.
+    pub fn rests_on_guess(&self) -> bool {
+        self.one_size.is_some()
+            && (self.rows.iter().any(|row| self.guessed(row))
+                || self
+                    .target
+                    .as_ref()
+                    .is_some_and(|t| !matches!(t.verdict, Verdict::InTable { .. })))
     }
 
     /// Whether `row` is the target's answer.
@@ -386,6 +398,16 @@ impl Whatif {
                 ..
             }) if row == index
         )
+    }
+}
+
+/// `2.4`, `16`: thousandths of a count, to one decimal where it has one.
+pub fn milli_text(milli: u64) -> String {
+    let tenths = (milli + 50) / 100;
+    if tenths.is_multiple_of(10) {
+        (tenths / 10).to_string()
+    } else {
+        format!("{}.{}", tenths / 10, tenths % 10)
     }
 }
 
@@ -576,6 +598,15 @@ impl Search<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn milli_text_rounds_to_a_tenth() {
+        assert_eq!(milli_text(16_000), "16");
+        assert_eq!(milli_text(16_750), "16.8");
+        assert_eq!(milli_text(2_400), "2.4");
+        assert_eq!(milli_text(2_960), "3");
+        assert_eq!(milli_text(0), "0");
+    }
 
     #[test]
     fn shard_counts_are_ranges_lists_or_numbers() {

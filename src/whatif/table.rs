@@ -87,8 +87,9 @@ fn cells(whatif: &Whatif, index: usize) -> ([String; 6], String) {
     }
     if let Some(range) = whatif.one_size.filter(|_| whatif.guessed(row)) {
         marks.push(format!(
-            "a guess: ~{} groups a shard, costs learned at {}-{}",
-            row.groups_per_shard, range.fewest_groups, range.most_groups
+            "a guess: {} groups a shard, costs learned at {}",
+            super::milli_text(row.milli_groups_per_shard),
+            range.describe("-")
         ));
     }
     (
@@ -354,17 +355,11 @@ fn verdict_lines(whatif: &Whatif, context: &Context<'_>) -> Vec<String> {
     if let Some(target) = &whatif.target {
         lines.push(target_line(whatif, target.wall, &target.verdict, context));
     }
-    // An answer resting on a guessed row says so where it is given.
-    let guessed = |index: Option<usize>| index.is_some_and(|i| whatif.guessed(&whatif.rows[i]));
-    let target_row = match whatif.target.as_ref().map(|t| &t.verdict) {
-        Some(Verdict::InTable { row }) => Some(*row),
-        _ => None,
-    };
-    if guessed(whatif.knee.at) || guessed(target_row) || guessed(whatif.knee.at.map(|i| i + 1)) {
-        lines.push(
-            "these rest on rows marked as a guess: the cost model was learned from shards of another size"
-                .to_string(),
-        );
+    if let Some(range) = whatif.one_size.filter(|_| whatif.rests_on_guess()) {
+        lines.push(format!(
+            "the cost model was learned from shards of {} only: walls of shards of other sizes (rows marked as a guess) rest on how it divided their overhead, and so does any answer drawn from them",
+            range.describe("-")
+        ));
     }
     lines
 }
