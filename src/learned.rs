@@ -694,6 +694,18 @@ pub struct GroupRange {
     pub most_groups: u64,
 }
 
+/// `2.4`, `16`: an average count of groups in thousandths
+/// ([`crate::plan::Plan::milli_groups_per_shard`]), to one decimal where it
+/// has one.
+pub fn milli_groups_text(milli: u64) -> String {
+    let tenths = (milli + 50) / 100;
+    if tenths.is_multiple_of(10) {
+        (tenths / 10).to_string()
+    } else {
+        format!("{}.{}", tenths / 10, tenths % 10)
+    }
+}
+
 impl GroupRange {
     /// Whether shards of `milli_groups` thousandths of a group (an
     /// average) are of another size than these, by the fit's own rule and
@@ -843,6 +855,15 @@ impl CostModel {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn milli_groups_text_rounds_to_a_tenth() {
+        assert_eq!(milli_groups_text(16_000), "16");
+        assert_eq!(milli_groups_text(16_750), "16.8");
+        assert_eq!(milli_groups_text(2_400), "2.4");
+        assert_eq!(milli_groups_text(2_960), "3");
+        assert_eq!(milli_groups_text(0), "0");
+    }
 
     fn record(shards: &[(u64, u64, i64)], suites: &[(u64, u64, i64)]) -> CostRecord {
         CostRecord {

@@ -60,7 +60,7 @@ pub fn summary(
         if range.is_other_size(milli) {
             out += &format!(
                 "shardplan: these predictions are a guess: the shards hold {} groups each on average, the cost model was learned from shards of {} (see `shardplan whatif`)\n",
-                crate::whatif::milli_text(milli),
+                crate::learned::milli_groups_text(milli),
                 range.describe("-")
             );
         }

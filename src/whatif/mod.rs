@@ -401,16 +401,6 @@ impl Whatif {
     }
 }
 
-/// `2.4`, `16`: thousandths of a count, to one decimal where it has one.
-pub fn milli_text(milli: u64) -> String {
-    let tenths = (milli + 50) / 100;
-    if tenths.is_multiple_of(10) {
-        (tenths / 10).to_string()
-    } else {
-        format!("{}.{}", tenths / 10, tenths % 10)
-    }
-}
-
 /// Plans `inputs` for every count in `counts` (ascending, non-empty) as
 /// `shardplan --shards N` would, and finds the knee and the target's
 /// answer.
@@ -598,15 +588,6 @@ impl Search<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn milli_text_rounds_to_a_tenth() {
-        assert_eq!(milli_text(16_000), "16");
-        assert_eq!(milli_text(16_750), "16.8");
-        assert_eq!(milli_text(2_400), "2.4");
-        assert_eq!(milli_text(2_960), "3");
-        assert_eq!(milli_text(0), "0");
-    }
 
     #[test]
     fn shard_counts_are_ranges_lists_or_numbers() {

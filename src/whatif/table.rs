@@ -88,7 +88,7 @@ fn cells(whatif: &Whatif, index: usize) -> ([String; 6], String) {
     if let Some(range) = whatif.one_size.filter(|_| whatif.guessed(row)) {
         marks.push(format!(
             "a guess: {} groups a shard, costs learned at {}",
-            super::milli_text(row.milli_groups_per_shard),
+            crate::learned::milli_groups_text(row.milli_groups_per_shard),
             range.describe("-")
         ));
     }
