@@ -684,13 +684,16 @@ pub struct CostModel {
     pub one_size: Option<GroupRange>,
 }
 
-/// The fewest and most groups of the shards a cost model was learned
-/// from ([`CostModel::one_size`]): `{"fewest_groups": 32, "most_groups": 35}`.
+/// The fewest and most groups a launch of the shards a cost model was
+/// learned from held ([`Fitted::one_size`], [`CostModel::one_size`]):
+/// `{"fewest_groups": 32, "most_groups": 35}`. Only runners whose shards
+/// launch once carry one (cargo's per-binary start-up is left out), so
+/// per launch is per shard.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct GroupRange {
-    /// The fewest groups a shard held.
+    /// The fewest groups a launch held.
     pub fewest_groups: u64,
-    /// The most groups a shard held.
+    /// The most groups a launch held.
     pub most_groups: u64,
 }
 

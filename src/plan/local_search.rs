@@ -512,7 +512,8 @@ impl Search<'_> {
             return None;
         }
         // Units: every item of a group without setup; the whole piece of
-        // a group with one (two pieces of a group may merge).
+        // a group with one (two pieces of a group may merge). The count
+        // `State::units_exceed` bounds without sorting.
         let pieces_of_from = state.pieces(from);
         let units_of = |pieces: &[(usize, Vec<usize>)]| -> usize {
             pieces
