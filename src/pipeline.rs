@@ -249,6 +249,9 @@ pub fn read_inputs(
         split_large: options.split_large,
         concurrency: cost_model.concurrency.value,
         serial_groups: runner.runs_groups_serially(),
+        // With a catch-all, go runs a split package in a `go test` of its
+        // own, after the shard's whole ones (plan::Chains::split).
+        split_chains: !options.catch_all_on(),
     };
     if options.previous.is_some() && options.algorithm == Algorithm::Ilp {
         return Err(Error::usage(

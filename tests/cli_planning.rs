@@ -391,3 +391,117 @@ fn a_previous_plan_that_does_not_fit_is_an_error() {
     );
     assert_eq!(out.status.code(), Some(2));
 }
+
+/// One package of a go run: its import path, its setup in seconds, and
+/// its tests with their seconds.
+type Package<'a> = File<'a>;
+
+/// A `go test -json` stream of `packages`, each run alone with its tests
+/// one after another.
+fn go_stream(packages: &[Package<'_>]) -> String {
+    let stamp = |at: f64| format!("2026-12-01T10:00:{at:09.6}Z");
+    let mut at = 0.0;
+    let mut lines = String::new();
+    for (package, setup, tests) in packages {
+        let start = at;
+        at += setup;
+        for (test, seconds) in *tests {
+            lines += &format!(
+                "{{\"Time\":\"{}\",\"Action\":\"run\",\"Package\":\"{package}\",\"Test\":\"{test}\"}}\n",
+                stamp(at)
+            );
+            at += seconds;
+            lines += &format!(
+                "{{\"Time\":\"{}\",\"Action\":\"pass\",\"Package\":\"{package}\",\"Test\":\"{test}\",\"Elapsed\":{seconds}}}\n",
+                stamp(at)
+            );
+        }
+        lines += &format!(
+            "{{\"Time\":\"{}\",\"Action\":\"pass\",\"Package\":\"{package}\",\"Elapsed\":{}}}\n",
+            stamp(at),
+            at - start
+        );
+    }
+    lines
+}
+
+#[test]
+fn a_package_whose_tests_outlast_a_shard_is_split_where_one_go_test_runs_it() {
+    // Two at a time, ex/long's tests still run one after another: 12 s
+    // with its setup, where each of two shards' share of the suite is 6 s
+    // (ex/long whole on one, the six others on the other).
+    let dir = tempfile::tempdir().unwrap();
+    let others: Vec<(String, String)> = ["b", "c", "d", "e", "f", "g"]
+        .iter()
+        .map(|p| (format!("ex/{p}"), format!("Test{}", p.to_uppercase())))
+        .collect();
+    let other_tests: Vec<[(&str, f64); 1]> =
+        others.iter().map(|(_, t)| [(t.as_str(), 2.0)]).collect();
+    let mut packages: Vec<Package<'_>> =
+        vec![("ex/long", 2.0, &[("TestSlow", 5.0), ("TestMid", 5.0)])];
+    for ((package, _), tests) in others.iter().zip(&other_tests) {
+        packages.push((package.as_str(), 0.0, &tests[..]));
+    }
+    write(dir.path(), "go.json", &go_stream(&packages));
+    let listing: String = packages
+        .iter()
+        .map(|(package, _, tests)| {
+            let names: String = tests.iter().map(|(name, _)| format!("{name}\n")).collect();
+            format!("{names}ok  \t{package}\t0.01s\n")
+        })
+        .collect();
+    write(dir.path(), "tests.txt", &listing);
+    let args = [
+        "--json",
+        "--quiet",
+        "--shards",
+        "2",
+        "--runner",
+        "go",
+        "--timings",
+        "go.json",
+        "--concurrency",
+        "2",
+    ];
+    // With the suite's test list there is no catch-all, and a split
+    // package runs in the shard's one `go test`: each shard runs one of
+    // ex/long's tests after its setup, 7 s, beside three others.
+    let with_list = [&args[..], &["--tests-from", "tests.txt"]].concat();
+    let (plan, _) = json_plan_in(dir.path(), &with_list, "");
+    assert_eq!(plan["makespan_seconds"], 7.0, "{plan:#}");
+    let slow = common::shard_with(&plan, "ex/long.TestSlow");
+    let mid = common::shard_with(&plan, "ex/long.TestMid");
+    assert_ne!(slow["index"], mid["index"], "{plan:#}");
+    for index in ["0", "1"] {
+        let out = shardplan_in(
+            dir.path(),
+            &[
+                "--shards",
+                "2",
+                "--index",
+                index,
+                "--runner",
+                "go",
+                "--timings",
+                "go.json",
+                "--concurrency",
+                "2",
+                "--tests-from",
+                "tests.txt",
+            ],
+            "",
+        );
+        let commands = stdout(&out);
+        assert_eq!(commands.lines().count(), 1, "one go test: {commands}");
+        assert!(commands.contains("ex/long"), "{commands}");
+    }
+    // With a catch-all, a split package would run in a `go test` of its
+    // own, after the shard's others: the package stays whole, and its
+    // chain sets the plan.
+    let (plan, _) = json_plan_in(dir.path(), &args, "");
+    assert_eq!(plan["makespan_seconds"], 12.0, "{plan:#}");
+    let slow = common::shard_with(&plan, "ex/long.TestSlow");
+    let mid = common::shard_with(&plan, "ex/long.TestMid");
+    assert_eq!(slow["index"], mid["index"], "{plan:#}");
+    assert_eq!(slow["longest_chain"], "ex/long", "{plan:#}");
+}

@@ -12,12 +12,14 @@
 //! where moving some of its items pays); the plan with the smallest
 //! predicted makespan wins, earlier starting points on ties, and the search
 //! stops early once a plan meets the lower bound. `lpt`'s own plan is among
-//! the contenders as it is, so `best` is never worse.
+//! the contenders as it is, so `best` is never worse. Where a runner runs
+//! each group's tests one after another, the winner's heaviest shard is
+//! then lowered as plans predict it, chains included ([`super::relief`]).
 
 use super::blocks::Blocks;
 use super::cost::{self, State};
 use super::local_search::{self, Limits};
-use super::{Planner, Problem, complete, kk, lpt};
+use super::{Planner, Problem, complete, kk, lpt, relief};
 use crate::duration::Micros;
 use crate::error::Result;
 
@@ -137,11 +139,13 @@ pub fn best(problem: &Problem, limits: &Limits) -> Vec<usize> {
             break;
         }
     }
-    match winner {
+    let mut assignment = match winner {
         Some((key, assignment)) if key < lpt_key => assignment.unpack(),
         // LPT's plan, made again.
         _ => lpt::lpt_of(problem, &Blocks::of(problem, floor)),
-    }
+    };
+    relief::relieve(problem, &mut assignment);
+    assignment
 }
 
 /// [`Packed::shards`]: one shard index per item, widened as it is read.

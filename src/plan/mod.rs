@@ -25,6 +25,7 @@ pub mod ilp;
 pub mod kk;
 pub mod local_search;
 pub mod lpt;
+pub mod relief;
 pub mod sticky;
 
 use std::collections::HashMap;
@@ -320,6 +321,9 @@ pub struct Costs {
     /// Whether the runner runs a group's tests one after another in one
     /// worker ([`Chains::by_group`]).
     pub serial_groups: bool,
+    /// Whether a group may be split over shards to shorten its chain
+    /// ([`Chains::split`]).
+    pub split_chains: bool,
 }
 
 /// What a runner that keeps several tests running at once cannot spread
@@ -330,11 +334,10 @@ pub struct Costs {
 /// whose longest such chain takes longer than its share takes that long:
 /// gjson's 10.5 s package (one 6 s test) set a go shard of eight at 11 s
 /// where its share was 7.5 s. Plans predict it ([`Shard::chain`]);
-/// planners balance the shares. (Moving a chain's tests to other shards
-/// was tried for go and made it worse: a package split off runs there in a
-/// `go test -run` command of its own, after that shard's other packages
-/// rather than beside them; jest and vitest name whole files, one item a
-/// group, so their chains cannot be split.)
+/// planners balance the shares, then `best` moves a chain's tests where
+/// that lowers the heaviest shard ([`relief`]), splitting a group only
+/// where [`Chains::split`] allows it. (jest and vitest name whole files,
+/// one item a group, so their chains cannot be split.)
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Chains {
     /// The concurrency items' durations were divided by.
@@ -343,21 +346,32 @@ pub struct Chains {
     /// group's setup before them); else each item (with its group's setup)
     /// is a chain of its own.
     pub by_group: bool,
+    /// Whether `best` may split a group over shards to shorten a chain
+    /// ([`relief`]): only where the runner then runs the group's part
+    /// beside the shard's other groups, in the same launch. (go with a
+    /// catch-all runs a split package in a `go test` of its own, after
+    /// the rest: its chain would add to the shard's time, not overlap.)
+    pub split: bool,
 }
 
 impl Chains {
+    /// The time a chain of `group`'s items takes, one at a time, whose
+    /// items' durations sum to `wall` (wall time, as items hold them):
+    /// their test time and the group's setup.
+    pub fn of_group(self, problem: &Problem, group: usize, wall: Micros) -> Micros {
+        let setup = problem
+            .chain_setups
+            .get(group)
+            .copied()
+            .unwrap_or_else(|| self.concurrency.serial(problem.groups[group].setup));
+        self.concurrency.serial(wall).saturating_add(setup)
+    }
+
     /// The longest chain of the items `items` (indexes into `problem`'s),
     /// in test time, one at a time: `(its group, its time)`; ties go to
     /// the group first in key order.
     fn longest(self, problem: &Problem, items: &[usize]) -> Option<(usize, Micros)> {
-        let chain = |group: usize, wall: Micros| {
-            let setup = problem
-                .chain_setups
-                .get(group)
-                .copied()
-                .unwrap_or_else(|| self.concurrency.serial(problem.groups[group].setup));
-            (group, self.concurrency.serial(wall).saturating_add(setup))
-        };
+        let chain = |group: usize, wall: Micros| (group, self.of_group(problem, group, wall));
         let longer = |a: (usize, Micros), b: (usize, Micros)| {
             if b.1 > a.1 || (b.1 == a.1 && b.0 < a.0) {
                 b
@@ -518,6 +532,7 @@ pub fn problem(suite: &Suite, by: Granularity, shards: usize, costs: &Costs) -> 
         chains: (costs.concurrency.0 > 1000).then_some(Chains {
             concurrency: costs.concurrency,
             by_group: costs.serial_groups,
+            split: costs.split_chains,
         }),
         chain_setups: Vec::new(),
         bound: None,
@@ -1486,6 +1501,7 @@ pub(crate) mod tests {
             split_large: false,
             concurrency: Concurrency::ONE,
             serial_groups: false,
+            split_chains: false,
         };
         let p = problem(&suite, Granularity::Class, 2, &costs);
         let keys: Vec<&str> = p.keys.iter().map(Text::as_str).collect();
@@ -1594,6 +1610,7 @@ pub(crate) mod tests {
         problem.chains = Some(Chains {
             concurrency: Concurrency(2000),
             by_group,
+            split: true,
         });
         problem.chain_setups = chain_setups;
         problem
