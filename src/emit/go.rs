@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::hash::{BuildHasherDefault, Hasher};
 
 use super::pattern::{regex_complement, regex_escape};
-use super::render::{MAX_ARGUMENT_BYTES, SAFE_COMMAND_BYTES};
+use super::render::{MAX_ARGUMENT_BYTES, SAFE_COMMAND_BYTES, StartOrder};
 use super::*;
 
 /// `go test -run '^(TestA|TestB)$' <package>` commands, one per line.
@@ -494,8 +494,9 @@ fn all_split_commands<'a>(
                     None => whole_by_test(ctx, shard, selection),
                     Some(_) => Vec::new(),
                 };
+                let order = ctx.start_order_of(shard);
                 let (commands, claimed) =
-                    split_commands(selection, &whole, shard, &planned, &claims);
+                    split_commands(selection, &whole, shard, &order, &planned, &claims);
                 claims.add(claimed);
                 commands
             }
@@ -536,7 +537,11 @@ fn whole_by_test<'a>(
         .collect()
 }
 
-/// Shard `shard`'s split packages as commands, first fit in package order.
+/// Shard `shard`'s split packages as commands, first fit, the package
+/// with the most time on the shard first (`order`, else package order): a
+/// shard runs its commands one after another, so the first holds the
+/// longest chains and what runs beside them, and a package that cannot
+/// join it is one of the shorter ones.
 /// A package joins a command when its names and the command's union stay
 /// clear of every member's names planned elsewhere, no name the union
 /// would newly reach in a member is claimed by another shard, and the line
@@ -554,6 +559,7 @@ fn split_commands<'a>(
     selection: &Selection<'a>,
     whole: &[(&'a str, Vec<&'a str>)],
     shard: usize,
+    order: &StartOrder<'_>,
     planned: &PlannedNames<'a>,
     claims: &Claims<'a>,
 ) -> (ShardCommands<'a>, Vec<(&'a str, Vec<u32>)>) {
@@ -565,9 +571,12 @@ fn split_commands<'a>(
             .or_default()
             .push(split_item(item.key).1);
     }
+    let mut packages: Vec<&str> = by_package.keys().copied().collect();
+    order.sort(&mut packages);
     let mut open: Vec<Open<'a, '_>> = Vec::new();
     let mut alone: Vec<SplitCommand<'a>> = Vec::new();
-    for (package, mut names) in by_package {
+    for package in packages {
+        let mut names = by_package.remove(package).expect("a package of the shard");
         names.sort_unstable();
         if !join(&mut open, package, &names, shard, planned, claims, true) {
             alone.extend(
@@ -1008,6 +1017,46 @@ mod tests {
             [
                 "go test example.com/sp/c",
                 "go test -run '^TestAlpha$' example.com/sp/a",
+            ]
+        );
+    }
+
+    #[test]
+    fn the_longest_package_takes_the_first_command_and_its_company() {
+        // a and z cannot share a pattern (z's TestY would reach a's, which
+        // shard 1 runs); mid fits either. Shards run their commands one
+        // after another, so mid joins z's command, the longest one.
+        let f = Fixture::new(vec![
+            vec![
+                test_id("a", "TestX"),
+                test_id("mid", "TestM"),
+                test_id("z", "TestY"),
+            ],
+            vec![
+                test_id("a", "TestY"),
+                test_id("mid", "TestM2"),
+                test_id("z", "TestZ2"),
+            ],
+        ]);
+        let owned = f.context(Granularity::Test, 0, None);
+        let lines = |longest_first: &[Vec<&str>]| {
+            Go.render(&owned.ranked(longest_first))
+                .expect("renders")
+                .command_lines()
+        };
+        assert_eq!(
+            lines(&[vec!["z", "mid", "a"], vec![]]),
+            [
+                "go test -run '^TestX$' a",
+                "go test -run '^(TestM|TestY)$' z mid",
+            ]
+        );
+        // Unranked (a template's plan), first fit goes in package order.
+        assert_eq!(
+            lines(&[]),
+            [
+                "go test -run '^(TestM|TestX)$' a mid",
+                "go test -run '^TestY$' z",
             ]
         );
     }

@@ -284,9 +284,14 @@ impl<'a> RenderContext<'a> {
     /// This shard's groups ranked longest first, as the plan predicted
     /// them: built once, to sort each of the shard's commands.
     pub fn start_order(&self) -> StartOrder<'a> {
+        self.start_order_of(self.index)
+    }
+
+    /// [`RenderContext::start_order`] of shard `shard`.
+    pub fn start_order_of(&self, shard: usize) -> StartOrder<'a> {
         StartOrder(
             self.longest_first
-                .get(self.index)
+                .get(shard)
                 .filter(|order| !order.is_empty())
                 .map(|order| order.iter().enumerate().map(|(r, &g)| (g, r)).collect()),
         )
@@ -840,12 +845,18 @@ pub mod testing {
     impl<'f> Owned<'f> {
         /// The context over these members.
         pub fn context(&self) -> RenderContext<'_> {
+            self.ranked(&[])
+        }
+
+        /// The context over these members, each shard's groups ranked as
+        /// `longest_first` says ([`RenderContext::longest_first`]).
+        pub fn ranked<'c>(&'c self, longest_first: &'c [Vec<&'c str>]) -> RenderContext<'c> {
             RenderContext {
                 index: self.index,
                 shards: Shards::new(&self.shards),
                 catch_all: self.catch_all,
                 list_file: self.list_file,
-                longest_first: &[],
+                longest_first,
             }
         }
     }

@@ -334,10 +334,10 @@ pub struct Costs {
 /// whose longest such chain takes longer than its share takes that long:
 /// gjson's 10.5 s package (one 6 s test) set a go shard of eight at 11 s
 /// where its share was 7.5 s. Plans predict it ([`Shard::chain`]);
-/// planners balance the shares, then `best` moves a chain's tests where
-/// that lowers the heaviest shard ([`relief`]), splitting a group only
-/// where [`Chains::split`] allows it. (jest and vitest name whole files,
-/// one item a group, so their chains cannot be split.)
+/// planners balance the shares, then `best` moves chains' tests where
+/// that lowers the heaviest shard, where [`Chains::split`] ([`relief`]).
+/// (jest and vitest name whole files, one item a group, so their chains
+/// cannot be split.)
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Chains {
     /// The concurrency items' durations were divided by.
@@ -346,11 +346,11 @@ pub struct Chains {
     /// group's setup before them); else each item (with its group's setup)
     /// is a chain of its own.
     pub by_group: bool,
-    /// Whether `best` may split a group over shards to shorten a chain
-    /// ([`relief`]): only where the runner then runs the group's part
-    /// beside the shard's other groups, in the same launch. (go with a
-    /// catch-all runs a split package in a `go test` of its own, after
-    /// the rest: its chain would add to the shard's time, not overlap.)
+    /// Whether a group split over shards runs its part on each beside the
+    /// shard's other groups, in the same launch, so that `best` may move
+    /// chains' tests ([`relief`]). Not so for go with a catch-all, which
+    /// runs a split package in a `go test` of its own, after the rest: its
+    /// chain adds to the shard's time there rather than overlapping it.
     pub split: bool,
 }
 

@@ -12,8 +12,15 @@
 //!
 //! * set by a chain, it moves one of the chain's items, or all of them,
 //!   to the shard where that ends soonest: splitting a package shortens
-//!   its chain ([`Chains::split`] says whether a group may be split);
+//!   its chain;
 //! * set by its share, it moves one item, or a group's items on it.
+//!
+//! Only where [`Chains::split`]: the runner runs a group's part beside the
+//! shard's other groups. Where it runs the part in a launch of its own,
+//! after the rest (go with a catch-all), the part's chain adds to the
+//! shard rather than overlapping it, which plans do not predict; moving
+//! tests into such parts would lower the predicted shard and lengthen the
+//! real one.
 //!
 //! A move is made only if both shards end below the heaviest's old load
 //! by [`MIN_GAIN_PPM`]: the sorted loads fall lexicographically, so the
@@ -55,7 +62,10 @@ enum Move {
 /// Lowers the heaviest shard of `assignment` as plans predict it (see the
 /// module documentation). Returns the moves made.
 pub fn relieve(problem: &Problem, assignment: &mut [usize]) -> u64 {
-    let Some(chains) = problem.chains.filter(|chains| chains.by_group) else {
+    let Some(chains) = problem
+        .chains
+        .filter(|chains| chains.by_group && chains.split)
+    else {
         return 0;
     };
     let mut relief = Relief::new(problem, chains, assignment);
@@ -263,14 +273,6 @@ impl<'p, 'a> Relief<'p, 'a> {
              best_key: Option<((Micros, Micros), Move, usize)>| {
                 let mut found = best_key;
                 for to in (0..self.problem.shards).filter(|&to| to != from) {
-                    // Splitting a group anew is left to runners that run the
-                    // part beside the shard's other groups.
-                    if !self.chains.split && self.part(to, group).0 == 0 {
-                        let (on_from, _) = self.part(from, group);
-                        if items < on_from {
-                            continue;
-                        }
-                    }
                     *work += 1;
                     let (from_load, to_load) = self.loads_after(from, to, group, items, wall);
                     let key = (from_load.max(to_load), to_load);
@@ -481,7 +483,7 @@ mod tests {
     }
 
     #[test]
-    fn relief_never_raises_the_makespan_nor_splits_what_it_may_not() {
+    fn relief_lowers_the_heaviest_shard_deterministically_where_allowed() {
         let mut relieved = 0;
         for case in 0..400u64 {
             let mut seed = case;
@@ -527,24 +529,7 @@ mod tests {
             relieve(&problem, &mut again);
             assert_eq!(again, assignment, "case {case}: not deterministic");
             if !split {
-                let spread = |a: &[usize]| {
-                    (0..problem.groups.len())
-                        .map(|g| {
-                            let mut on: Vec<usize> = (0..a.len())
-                                .filter(|&i| problem.items[i].group_index() == g)
-                                .map(|i| a[i])
-                                .collect();
-                            on.sort_unstable();
-                            on.dedup();
-                            on.len()
-                        })
-                        .collect::<Vec<_>>()
-                };
-                let (was, is) = (spread(&start), spread(&assignment));
-                assert!(
-                    was.iter().zip(&is).all(|(w, i)| i <= w),
-                    "case {case}: a group was split: {was:?} -> {is:?}"
-                );
+                assert_eq!((moves, &assignment), (0, &start), "case {case}");
             }
         }
         assert!(relieved >= 40, "only {relieved} of 400 plans were relieved");
