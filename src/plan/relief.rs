@@ -13,7 +13,10 @@
 //! * set by a chain, it moves one of the chain's items, or all of them,
 //!   to the shard where that ends soonest: splitting a package shortens
 //!   its chain;
-//! * set by its share, it moves one item, or a group's items on it.
+//! * set by its share, it moves a group's items on it, or one item to a
+//!   shard that runs part of its group already: only a chain splits a
+//!   group anew, as every split package is one more whose test names may
+//!   keep go from selecting it in the shard's one `go test` command.
 //!
 //! Only where [`Chains::split`]: the runner runs a group's part beside the
 //! shard's other groups. Where it runs the part in a launch of its own,
@@ -264,6 +267,8 @@ impl<'p, 'a> Relief<'p, 'a> {
         let mut items: Vec<u32> = self.members[from].clone();
         items.sort_unstable();
         *work += items.len() as u64;
+        // A chain-bound shard is lowered only by its chain's items.
+        let chain_group = chain_bound.then(|| self.top[from][0].1);
         let mut best: Option<((Micros, Micros), Move, usize)> = None;
         let mut weigh =
             |change: Move,
@@ -273,6 +278,13 @@ impl<'p, 'a> Relief<'p, 'a> {
              best_key: Option<((Micros, Micros), Move, usize)>| {
                 let mut found = best_key;
                 for to in (0..self.problem.shards).filter(|&to| to != from) {
+                    // Set by its share, a shard splits no group anew.
+                    if chain_group.is_none()
+                        && items < self.part(from, group).0
+                        && self.part(to, group).0 == 0
+                    {
+                        continue;
+                    }
                     *work += 1;
                     let (from_load, to_load) = self.loads_after(from, to, group, items, wall);
                     let key = (from_load.max(to_load), to_load);
@@ -282,8 +294,6 @@ impl<'p, 'a> Relief<'p, 'a> {
                 }
                 found
             };
-        // A chain-bound shard is lowered only by its chain's items.
-        let chain_group = chain_bound.then(|| self.top[from][0].1);
         for part in &self.parts[from] {
             if chain_group.is_none_or(|group| group == part.group) {
                 best = weigh(
