@@ -472,6 +472,10 @@ fn a_package_whose_tests_outlast_a_shard_is_split_where_one_go_test_runs_it() {
     let slow = common::shard_with(&plan, "ex/long.TestSlow");
     let mid = common::shard_with(&plan, "ex/long.TestMid");
     assert_ne!(slow["index"], mid["index"], "{plan:#}");
+    // The ILP balances shares, not chains: its answer is relieved too.
+    let ilp = [&with_list[..], &["--algorithm", "ilp"]].concat();
+    let (plan, _) = json_plan_in(dir.path(), &ilp, "");
+    assert_eq!(plan["makespan_seconds"], 7.0, "{plan:#}");
     for index in ["0", "1"] {
         let out = shardplan_in(
             dir.path(),

@@ -5,6 +5,9 @@
 //! - no plan, not even the exhaustive optimum, beats the lower bound;
 //! - without setup costs `lpt` is the classic rule;
 //! - sticky plans keep within `--max-churn`;
+//! - where groups run their tests one after another (chains), `best`'s
+//!   relief never predicts slower than the shares alone, and `ilp` never
+//!   loses to `best`;
 //! - through the whole pipeline, with group setups measured from suite
 //!   times and `--split-large`, every test runs exactly once and permuting
 //!   the reports gives byte-identical `--json`.
@@ -19,12 +22,12 @@ use std::path::Path;
 use common::{plan_in_process, shuffle};
 use proptest::prelude::*;
 use serde_json::Value;
-use shardplan::duration::Micros;
+use shardplan::duration::{Concurrency, Micros};
 use shardplan::plan::best::Best;
 use shardplan::plan::ilp::{Budget, Ilp};
 use shardplan::plan::lpt::Lpt;
 use shardplan::plan::sticky::{self, Previous, Sticky};
-use shardplan::plan::{Group, Item, Plan, Planner, Problem};
+use shardplan::plan::{Chains, Group, Item, Plan, Planner, Problem};
 
 /// A problem from `(duration, group)` pairs and group setups.
 fn problem(items: &[(Micros, usize)], setups: &[Micros], shards: usize) -> Problem {
@@ -173,6 +176,55 @@ proptest! {
         assert_complete(&ilp);
         prop_assert!(ilp.makespan() <= best.makespan());
         prop_assert_eq!(build(&problem, &Ilp { budget: Budget::default() }).shards, ilp.shards);
+    }
+}
+
+/// `problem` run `concurrency` thousandths at a time, each group's tests
+/// one after another; `split` lets `best` relieve its chains.
+fn chained(mut problem: Problem, concurrency: u64, split: bool) -> Problem {
+    problem.chains = Some(Chains {
+        concurrency: Concurrency(concurrency),
+        by_group: true,
+        split,
+    });
+    problem
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+
+    #[test]
+    fn relieved_chains_keep_exactly_once_and_never_predict_slower(
+        problem in problem_strategy(60, 10),
+        concurrency in 1_500u64..4_000,
+    ) {
+        let relieved = chained(problem.clone(), concurrency, true);
+        let plan = build(&relieved, &Best);
+        assert_complete(&plan);
+        prop_assert_eq!(&build(&relieved, &Best).shards, &plan.shards);
+        // The same starts and search, without the relief.
+        let shares_only = build(&chained(problem, concurrency, false), &Best);
+        prop_assert!(
+            plan.makespan() <= shares_only.makespan(),
+            "relieved {} > shares only {}", plan.makespan(), shares_only.makespan()
+        );
+        prop_assert!(plan.makespan() >= relieved.lower_bound().value);
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 16, ..ProptestConfig::default() })]
+
+    #[test]
+    fn with_chains_ilp_never_loses_to_best(
+        problem in problem_strategy(9, 4),
+        concurrency in 1_500u64..4_000,
+    ) {
+        let problem = chained(problem, concurrency, true);
+        let best = build(&problem, &Best);
+        let ilp = build(&problem, &Ilp { budget: Budget::default() });
+        assert_complete(&ilp);
+        prop_assert!(ilp.makespan() <= best.makespan(), "ilp {} > best {}", ilp.makespan(), best.makespan());
     }
 }
 

@@ -339,7 +339,8 @@ impl<'a> PlannedNames<'a> {
 const NOT_SHARED: u32 = u32::MAX;
 
 /// One `go test -run` command for split packages: the pattern selects
-/// `names` (sorted, each once) in every one of `packages` (sorted).
+/// `names` (sorted, each once) in every one of `packages` (in the order
+/// they joined; `render` sorts them longest first).
 #[derive(Debug, Default)]
 struct SplitCommand<'a> {
     packages: Vec<&'a str>,
@@ -538,10 +539,12 @@ fn whole_by_test<'a>(
 }
 
 /// Shard `shard`'s split packages as commands, first fit, the package
-/// with the most time on the shard first (`order`, else package order): a
-/// shard runs its commands one after another, so the first holds the
-/// longest chains and what runs beside them, and a package that cannot
-/// join it is one of the shorter ones.
+/// with the most time on the shard first (`order`, else package order).
+/// A shard runs its commands one after another, so a long package should
+/// run beside as much of the rest as can share its pattern: the longest
+/// opens the first command, and a package that fits no open command and
+/// opens another is one of the shorter ones. (Commands are printed sorted
+/// by their packages, not in this order.)
 /// A package joins a command when its names and the command's union stay
 /// clear of every member's names planned elsewhere, no name the union
 /// would newly reach in a member is claimed by another shard, and the line

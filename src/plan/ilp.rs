@@ -12,7 +12,10 @@
 //!   `best`'s (by at least [`MIN_GAIN_PARTS`] parts per million), which is
 //!   what a warm start gives branch and bound, plus a stronger cut. If the
 //!   solver finds nothing better within its budget, `best`'s plan stands;
-//!   if it proves there is nothing, `best` was optimal.
+//!   if it proves there is nothing, `best` was optimal. The model knows
+//!   shares, not chains ([`super::Chains`]): where `best` relieves chains
+//!   ([`super::relief`]), the answer is relieved too and kept only if
+//!   plans predict it no slower than `best`'s.
 //! * Budget: branch-and-bound nodes (deterministic, the default). A time
 //!   limit (`--ilp-time-limit`) is also accepted, but makes the plan depend
 //!   on the machine's speed: shards could then plan differently.
@@ -30,7 +33,7 @@ use good_lp::{Expression, ProblemVariables, SolverModel, Variable, constraint, v
 
 use super::best::{best, exact_makespan};
 use super::local_search::Limits;
-use super::{Planner, Problem, lpt};
+use super::{Planner, Problem, lpt, relief};
 use crate::duration::Micros;
 use crate::error::{Error, Result};
 
@@ -101,7 +104,19 @@ impl Planner for Ilp {
         }
         let target = incumbent - (incumbent * MIN_GAIN_PARTS / 1_000_000).max(1);
         Ok(match solve(problem, target, &self.budget) {
-            Some(better) if exact_makespan(problem, &better) < incumbent => better,
+            Some(mut better) if exact_makespan(problem, &better) < incumbent => {
+                // The model balances shares, not chains: its answer is
+                // relieved as `best`'s was, and kept only if plans then
+                // predict it at least as fast.
+                relief::relieve(problem, &mut better);
+                match (
+                    relief::predicted_makespan(problem, &better),
+                    relief::predicted_makespan(problem, &seed),
+                ) {
+                    (Some(ilp), Some(best)) if ilp > best => seed,
+                    _ => better,
+                }
+            }
             _ => seed,
         })
     }

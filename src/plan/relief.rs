@@ -10,9 +10,8 @@
 //! ran 7.9 s. This step lowers the heaviest shard as [`super::Plan`]
 //! predicts it, chain included:
 //!
-//! * set by a chain, it moves one of the chain's items, or all of them,
-//!   to the shard where that ends soonest: splitting a package shortens
-//!   its chain;
+//! * set by a chain, it moves one of the chain's items to the shard where
+//!   that ends soonest: splitting a package shortens its chain;
 //! * set by its share, it moves a group's items on it, or one item to a
 //!   shard that runs part of its group already: only a chain splits a
 //!   group anew, as every split package is one more whose test names may
@@ -36,8 +35,9 @@ use super::local_search::MIN_GAIN_PPM;
 use super::{Chains, Problem};
 use crate::duration::Micros;
 
-/// Evaluations (an item or group moved to a shard, an item looked at)
-/// over the whole step: at most some tens of milliseconds.
+/// Evaluations (an item or group weighed on a shard, an item looked at)
+/// over the whole step: a few tens of milliseconds, a million items'
+/// bookkeeping aside.
 pub const WORK: u64 = 4_000_000;
 
 /// A group's items on one shard.
@@ -99,6 +99,18 @@ pub fn relieve(problem: &Problem, assignment: &mut [usize]) -> u64 {
         debug_assert_eq!(loads, fresh, "relief's loads drifted from its assignment");
     }
     moves
+}
+
+/// The makespan [`super::Plan`] predicts for `assignment`, less the shard
+/// overhead, where [`relieve`] works (chains by group that may split);
+/// `None` elsewhere.
+pub fn predicted_makespan(problem: &Problem, assignment: &[usize]) -> Option<Micros> {
+    let chains = problem
+        .chains
+        .filter(|chains| chains.by_group && chains.split)?;
+    let mut assignment = assignment.to_vec();
+    let state = Relief::new(problem, chains, &mut assignment);
+    (0..problem.shards).map(|shard| state.load(shard)).max()
 }
 
 /// The state of the step: the assignment with each shard's share, parts
@@ -258,17 +270,29 @@ impl<'p, 'a> Relief<'p, 'a> {
     /// The best move off `from`, the heaviest shard, that lowers it and
     /// ends both shards below its load: `(the move, its shard)`. Ranked by
     /// the higher of the two loads after it, then the load it leaves on
-    /// the other shard; then group moves before item moves, lower indexes
-    /// first.
+    /// the other shard; ties go to the move weighed first: group moves
+    /// before item moves, items by (group, duration, index), shards by
+    /// index. Items of one group and duration weigh alike, so only the
+    /// first is weighed. Stops weighing once `work` reaches [`WORK`].
     fn best_move(&self, from: usize, chain_bound: bool, work: &mut u64) -> Option<(Move, usize)> {
         let load = self.load(from);
         let gain = (load.saturating_mul(MIN_GAIN_PPM) / 1_000_000).max(1);
         let limit = load.checked_sub(gain)?;
-        let mut items: Vec<u32> = self.members[from].clone();
-        items.sort_unstable();
-        *work += items.len() as u64;
-        // A chain-bound shard is lowered only by its chain's items.
+        // A chain-bound shard is lowered only by moving some of its
+        // chain's items: all of them would make as long a chain elsewhere.
         let chain_group = chain_bound.then(|| self.top[from][0].1);
+        let item_key = |item: u32| {
+            let item = &self.problem.items[item as usize];
+            (item.group_index(), item.duration)
+        };
+        *work += self.members[from].len() as u64;
+        let mut items: Vec<u32> = self.members[from]
+            .iter()
+            .copied()
+            .filter(|&item| chain_group.is_none_or(|group| item_key(item).0 == group))
+            .collect();
+        items.sort_unstable_by_key(|&item| (item_key(item), item));
+        items.dedup_by_key(|item| item_key(*item));
         let mut best: Option<((Micros, Micros), Move, usize)> = None;
         let mut weigh =
             |change: Move,
@@ -278,6 +302,10 @@ impl<'p, 'a> Relief<'p, 'a> {
              best_key: Option<((Micros, Micros), Move, usize)>| {
                 let mut found = best_key;
                 for to in (0..self.problem.shards).filter(|&to| to != from) {
+                    if *work >= WORK {
+                        break;
+                    }
+                    *work += 1;
                     // Set by its share, a shard splits no group anew.
                     if chain_group.is_none()
                         && items < self.part(from, group).0
@@ -285,7 +313,6 @@ impl<'p, 'a> Relief<'p, 'a> {
                     {
                         continue;
                     }
-                    *work += 1;
                     let (from_load, to_load) = self.loads_after(from, to, group, items, wall);
                     let key = (from_load.max(to_load), to_load);
                     if key.0 <= limit && found.is_none_or(|(k, _, _)| key < k) {
@@ -294,8 +321,8 @@ impl<'p, 'a> Relief<'p, 'a> {
                 }
                 found
             };
-        for part in &self.parts[from] {
-            if chain_group.is_none_or(|group| group == part.group) {
+        if chain_group.is_none() {
+            for part in &self.parts[from] {
                 best = weigh(
                     Move::Group(part.group),
                     part.group,
@@ -305,21 +332,13 @@ impl<'p, 'a> Relief<'p, 'a> {
                 );
             }
         }
-
         for item in items {
-            let item = item as usize;
-            let group = self.problem.items[item].group_index();
-            if chain_group.is_some_and(|chain| chain != group) || self.part(from, group).0 == 1 {
+            let (group, duration) = item_key(item);
+            if self.part(from, group).0 == 1 {
                 // A group's only item moves as the group.
                 continue;
             }
-            best = weigh(
-                Move::Item(item),
-                group,
-                1,
-                self.problem.items[item].duration,
-                best,
-            );
+            best = weigh(Move::Item(item as usize), group, 1, duration, best);
         }
         best.map(|(_, change, to)| (change, to))
     }
