@@ -451,9 +451,7 @@ fn a_package_whose_tests_outlast_a_shard_is_split_where_one_go_test_runs_it() {
         })
         .collect();
     write(dir.path(), "tests.txt", &listing);
-    let args = [
-        "--json",
-        "--quiet",
+    let plan_args = [
         "--shards",
         "2",
         "--runner",
@@ -463,6 +461,7 @@ fn a_package_whose_tests_outlast_a_shard_is_split_where_one_go_test_runs_it() {
         "--concurrency",
         "2",
     ];
+    let args = [&["--json", "--quiet"][..], &plan_args].concat();
     // With the suite's test list there is no catch-all, and a split
     // package runs in the shard's one `go test`: each shard runs one of
     // ex/long's tests after its setup, 7 s, beside three others.
@@ -477,24 +476,12 @@ fn a_package_whose_tests_outlast_a_shard_is_split_where_one_go_test_runs_it() {
     let (plan, _) = json_plan_in(dir.path(), &ilp, "");
     assert_eq!(plan["makespan_seconds"], 7.0, "{plan:#}");
     for index in ["0", "1"] {
-        let out = shardplan_in(
-            dir.path(),
-            &[
-                "--shards",
-                "2",
-                "--index",
-                index,
-                "--runner",
-                "go",
-                "--timings",
-                "go.json",
-                "--concurrency",
-                "2",
-                "--tests-from",
-                "tests.txt",
-            ],
-            "",
-        );
+        let shard = [
+            &plan_args[..],
+            &["--tests-from", "tests.txt", "--index", index],
+        ]
+        .concat();
+        let out = shardplan_in(dir.path(), &shard, "");
         let commands = stdout(&out);
         assert_eq!(commands.lines().count(), 1, "one go test: {commands}");
         assert!(commands.contains("ex/long"), "{commands}");

@@ -1589,7 +1589,7 @@ pub(crate) mod tests {
     /// Two at a time, items weigh half their time: package a's tests take
     /// 6 s and 4 s, b to e one of 2 s each; a's setup is 1 s measured
     /// (0.5 s as planned) plus a 0.3 s extra.
-    fn chained(by_group: bool, chain_setups: Vec<Micros>) -> Problem {
+    pub(crate) fn chained(by_group: bool, chain_setups: Vec<Micros>) -> Problem {
         const S: Micros = crate::duration::SECOND;
         let mut groups: Vec<Group> = ["a", "b", "c", "d", "e"]
             .map(|key| Group {

@@ -429,28 +429,10 @@ mod tests {
     /// another (3 s and 2 s of wall time each), b to e one of 2 s each;
     /// a's chain pays 1.3 s of setup, its share 0.8 s.
     fn chained(split: bool) -> Problem {
-        let mut groups: Vec<Group> = ["a", "b", "c", "d", "e"]
-            .map(|key| Group {
-                key: key.to_string(),
-                setup: 0,
-            })
-            .to_vec();
-        groups[0].setup = 8 * S / 10;
-        let items = vec![
-            Item::test("a.1", 3 * S, 0),
-            Item::test("a.2", 2 * S, 0),
-            Item::test("b", S, 1),
-            Item::test("c", S, 2),
-            Item::test("d", S, 3),
-            Item::test("e", S, 4),
-        ];
-        let mut problem = Problem::new(items, groups, 2);
-        problem.chains = Some(Chains {
-            concurrency: Concurrency(2000),
-            by_group: true,
-            split,
-        });
-        problem.chain_setups = vec![S + 3 * S / 10, 0, 0, 0, 0];
+        let mut problem = super::super::tests::chained(true, vec![S + 3 * S / 10, 0, 0, 0, 0]);
+        if let Some(chains) = problem.chains.as_mut() {
+            chains.split = split;
+        }
         problem
     }
 
