@@ -289,6 +289,14 @@ fn output(dir: &Path, args: &[&str]) -> (String, String) {
     (common::stdout(&out), common::stderr(&out))
 }
 
+/// `whatif --format json` for `runner` over the shard counts `shards`.
+fn whatif_json(dir: &Path, runner: &str, shards: &str) -> serde_json::Value {
+    let args = [
+        "whatif", "--runner", runner, "--shards", shards, "--format", "json",
+    ];
+    serde_json::from_str(&output(dir, &args).0).unwrap()
+}
+
 #[test]
 fn merge_says_how_far_the_plans_predictions_were_from_the_walls() {
     let dir = tempfile::tempdir().unwrap();
@@ -377,13 +385,7 @@ fn merge_learns_from_shard_records_and_planning_names_the_terms() {
         explained.contains("300ms each, the per-group cost (learned from 1 run)"),
         "{explained}"
     );
-    let (table, _) = output(
-        dir,
-        &[
-            "whatif", "--runner", "pytest", "--shards", "1..3", "--format", "json",
-        ],
-    );
-    let table: serde_json::Value = serde_json::from_str(&table).unwrap();
+    let table = whatif_json(dir, "pytest", "1..3");
     assert_eq!(table["cost_model"]["shard_startup"]["seconds"], 0.5);
 
     // Given terms override; a given 0 is given, not learned.
@@ -588,20 +590,14 @@ fn costs_learned_from_shards_of_one_size_say_their_division_is_a_guess() {
         table.contains("\nthe cost model was learned from shards of 4 groups only: walls of shards of other sizes (rows marked as a guess) rest on how it divided their overhead, and so does any answer drawn from them\n"),
         "{table}"
     );
-    let (json, _) = output(
-        dir,
-        &[
-            "whatif", "--runner", "vitest", "--shards", "1..6", "--format", "json",
-        ],
-    );
-    let doc: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let doc = whatif_json(dir, "vitest", "1..6");
     let guessed: Vec<bool> = doc["rows"]
         .as_array()
         .unwrap()
         .iter()
         .map(|row| row.get("guessed") == Some(&serde_json::Value::Bool(true)))
         .collect();
-    assert_eq!(guessed, [true, false, false, false, false, true], "{json}");
+    assert_eq!(guessed, [true, false, false, false, false, true], "{doc}");
     assert!(
         err.contains("warning: the learned cost model (shard start-up 0ms (learned from 1 run), per group 0ms (default), concurrency ×2.4 (learned from 1 run)) comes from shards of one size (4 groups each)"),
         "{err}"
@@ -707,13 +703,7 @@ fn nextest_shards_teach_their_concurrency() {
         explained.contains("concurrency ×2 (learned from 1 run)"),
         "{explained}"
     );
-    let (table, _) = output(
-        dir,
-        &[
-            "whatif", "--runner", "nextest", "--shards", "1..3", "--format", "json",
-        ],
-    );
-    let table: serde_json::Value = serde_json::from_str(&table).unwrap();
+    let table = whatif_json(dir, "nextest", "1..3");
     assert_eq!(table["cost_model"]["concurrency"]["factor"], 2.0);
 
     // `--concurrency 1` turns it off; the plan's fingerprint says so.

@@ -65,10 +65,7 @@ enum Move {
 /// Lowers the heaviest shard of `assignment` as plans predict it (see the
 /// module documentation). Returns the moves made.
 pub fn relieve(problem: &Problem, assignment: &mut [usize]) -> u64 {
-    let Some(chains) = problem
-        .chains
-        .filter(|chains| chains.by_group && chains.split)
-    else {
+    let Some(chains) = relieved_chains(problem) else {
         return 0;
     };
     let mut relief = Relief::new(problem, chains, assignment);
@@ -101,13 +98,19 @@ pub fn relieve(problem: &Problem, assignment: &mut [usize]) -> u64 {
     moves
 }
 
+/// `problem`'s chains, if relief works on them: each group's tests one
+/// after another, and a group may be split ([`Chains::split`]).
+fn relieved_chains(problem: &Problem) -> Option<Chains> {
+    problem
+        .chains
+        .filter(|chains| chains.by_group && chains.split)
+}
+
 /// The makespan [`super::Plan`] predicts for `assignment`, less the shard
 /// overhead, where [`relieve`] works (chains by group that may split);
 /// `None` elsewhere.
 pub fn predicted_makespan(problem: &Problem, assignment: &[usize]) -> Option<Micros> {
-    let chains = problem
-        .chains
-        .filter(|chains| chains.by_group && chains.split)?;
+    let chains = relieved_chains(problem)?;
     let mut assignment = assignment.to_vec();
     let state = Relief::new(problem, chains, &mut assignment);
     (0..problem.shards).map(|shard| state.load(shard)).max()
